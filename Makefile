@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-2.0
+# Kestrel: one build, no generated configuration. `make help` lists the targets.
+
+BUILD     := build
+CC        := gcc
+NASM      := nasm
+LD        := ld
+PYTHON    := python3
+
+CFLAGS    := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdlib -fno-common \
+             -fno-pie -fno-stack-protector -fno-omit-frame-pointer -mno-red-zone \
+             -mno-sse -mno-mmx -mno-sse2 -mgeneral-regs-only -mcmodel=small -m64 -I.
+LDFLAGS   := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack -T linker.ld
+NASMFLAGS := -f elf64 -g
+
+# Every hypervisor source, by folder (DESIGN.md's layout).
+SRCS_C    := $(wildcard boot/*.c arch/x86/*.c mm/*.c hv/*.c pv/*.c lib/*.c)
+SRCS_ASM  := $(wildcard boot/*.asm arch/x86/*.asm)
+OBJS      := $(SRCS_C:%.c=$(BUILD)/obj/%.o) $(SRCS_ASM:%.asm=$(BUILD)/obj/%.asm.o)
+
+ELF       := $(BUILD)/kestrel.elf
+ISO       := $(BUILD)/kestrel.iso
+ISO_CMDLINE ?= console=com1 loglevel=info
+
+.PHONY: all iso run run-qemu test unit system deps clean help
+all: $(ISO)
+
+help:
+	@echo "make            build $(ELF) and $(ISO)"
+	@echo "make run        boot the ISO in Bochs (2 CPUs, headless) and show the console"
+	@echo "make run-qemu   boot it in QEMU (KVM with nested VMX where /dev/kvm exists, else TCG)"
+	@echo "make test       host unit tests (cmocka) and system tests (Bochs, QEMU BIOS and UEFI)"
+	@echo "make unit       host unit tests only"
+	@echo "make system     system tests only (TESTS='name ...' picks some)"
+	@echo "make deps       install the Debian packages the above need (as root)"
+	@echo "make clean      remove $(BUILD)/"
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.asm.o: %.asm
+	@mkdir -p $(dir $@)
+	@echo "  NASM    $<"
+	@$(NASM) $(NASMFLAGS) $< -o $@
+
+$(ELF): $(OBJS) linker.ld
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) -o $@ $(OBJS)
+
+# The ISO boots from BIOS and UEFI alike when grub-efi-amd64-bin is installed.
+$(ISO): $(ELF) boot/grub.cfg.in
+	@echo "  ISO     $@"
+	@rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
+	@cp $(ELF) $(BUILD)/iso/boot/kestrel.elf
+	@sed 's|@CMDLINE@|$(ISO_CMDLINE)|' boot/grub.cfg.in > $(BUILD)/iso/boot/grub/grub.cfg
+	@grub-mkrescue -o $@ $(BUILD)/iso --fonts= --locales= --themes= \
+		--install-modules="multiboot2 normal iso9660 part_msdos part_gpt fat" \
+		2> $(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+deps:
+	@tools/ensure-deps
+
+run: deps $(ISO)
+	$(PYTHON) tests/harness/boot.py --emu bochs --cpus 2 --iso $(ISO) --echo
+
+run-qemu: deps $(ISO)
+	$(PYTHON) tests/harness/boot.py --emu qemu --cpus 2 --iso $(ISO) --echo
+
+test: deps
+	$(MAKE) unit
+	$(MAKE) system
+
+unit:
+	$(MAKE) -C tests/unit
+
+system: $(ISO)
+	$(PYTHON) tests/system/run.py $(if $(TESTS),--only $(TESTS))
+
+clean:
+	rm -rf $(BUILD)
+	$(MAKE) -C tests/unit clean
+
+-include $(OBJS:.o=.d)

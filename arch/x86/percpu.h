@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Per-CPU data: one page-aligned struct per CPU, reached through GS; each subsystem owns a slice. */
+#ifndef KESTREL_ARCH_X86_PERCPU_H
+#define KESTREL_ARCH_X86_PERCPU_H
+
+#include "arch/x86/desc.h"
+#include "lib/types.h"
+
+#define MAX_CPUS 256
+#define CPU_STACK_SIZE (16 * 1024)
+
+enum cpu_state {
+	CPU_ABSENT = 0, /* never started, or did not answer */
+	CPU_STARTING, /* INIT-SIPI-SIPI sent */
+	CPU_ONLINE, /* running C code on its own stack and tables */
+	CPU_READY, /* finished its boot checks (timer, VMX); waiting for work */
+};
+
+struct timer_cpu {
+	volatile u64 fired_tsc; /* TSC read in the timer interrupt, 0 before */
+	u64 armed_for; /* the deadline (TSC) last armed */
+};
+
+struct vmx_cpu {
+	bool root; /* in VMX root operation */
+	u64 vmxon_phys;
+	const char *error; /* why VMXON did not happen, or NULL */
+};
+
+struct percpu {
+	struct percpu *self; /* at gs:0, so this_cpu() is one load */
+	u32 index; /* 0 = the bootstrap CPU */
+	u32 apic_id;
+	volatile u32 state; /* enum cpu_state */
+	u32 pad;
+	u64 stack_top;
+	u64 ist_top[IST_COUNT];
+	struct timer_cpu timer;
+	struct vmx_cpu vmx;
+	struct desc_cpu desc;
+} __aligned(4096);
+
+_Static_assert(__builtin_offsetof(struct percpu, self) == 0, "this_cpu() reads gs:0");
+
+static inline struct percpu *this_cpu(void)
+{
+	struct percpu *p;
+
+	asm volatile("mov %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+extern struct percpu *cpus[MAX_CPUS];
+extern u32 nr_cpus; /* entries in cpus[], online or not */
+
+#endif

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Polled 16550 UART output at 115200 8N1 (PC16550D data sheet register map). */
+#include "arch/x86/uart.h"
+#include "arch/x86/cpu.h"
+
+enum { THR = 0, IER = 1, FCR = 2, LCR = 3, MCR = 4, LSR = 5, SCR = 7 };
+#define LSR_THRE 0x20
+
+bool uart_init(u16 port)
+{
+	outb(port + SCR, 0x5a);
+	if (inb(port + SCR) != 0x5a)
+		return false;
+	outb(port + IER, 0x00);
+	outb(port + LCR, 0x80); /* DLAB: divisor 1 = 115200 baud */
+	outb(port + 0, 0x01);
+	outb(port + 1, 0x00);
+	outb(port + LCR, 0x03); /* 8N1 */
+	outb(port + FCR, 0x07); /* FIFOs on and cleared */
+	outb(port + MCR, 0x03); /* DTR, RTS */
+	return true;
+}
+
+void uart_putc(u16 port, char c)
+{
+	/* Bounded wait: a UART that never drains must not hang the hypervisor. */
+	for (u32 i = 0; i < 1000000 && !(inb(port + LSR) & LSR_THRE); i++)
+		cpu_relax();
+	outb(port + THR, (u8)c);
+}

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Splits command lines into words and parses the hypervisor's options; pure logic, unit-tested. */
+#include "hv/cmdline.h"
+#include "lib/format.h"
+#include "lib/string.h"
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+bool cmdline_next(const char **cursor, struct cmdline_word *w, bool *saw_separator)
+{
+	const char *p = *cursor, *start, *eq = NULL;
+
+	if (saw_separator)
+		*saw_separator = false;
+	if (!p)
+		return false;
+	while (is_space(*p))
+		p++;
+	if (!*p) {
+		*cursor = p;
+		return false;
+	}
+	start = p;
+	while (*p && !is_space(*p)) {
+		if (*p == '=' && !eq)
+			eq = p;
+		p++;
+	}
+	if (p - start == 2 && start[0] == '-' && start[1] == '-') {
+		while (is_space(*p))
+			p++;
+		*cursor = p;
+		if (saw_separator)
+			*saw_separator = true;
+		return false;
+	}
+	w->key = start;
+	w->key_len = (size_t)((eq ? eq : p) - start);
+	w->value = eq ? eq + 1 : NULL;
+	w->value_len = eq ? (size_t)(p - eq - 1) : 0;
+	*cursor = p;
+	return true;
+}
+
+bool cmdline_key_is(const struct cmdline_word *w, const char *key)
+{
+	return strlen(key) == w->key_len && !memcmp(w->key, key, w->key_len);
+}
+
+bool cmdline_value_is(const struct cmdline_word *w, const char *value)
+{
+	return w->value && strlen(value) == w->value_len && !memcmp(w->value, value, w->value_len);
+}
+
+const char *log_level_name(enum log_level l)
+{
+	static const char *const names[] = { "err", "warn", "info", "debug" };
+
+	return (unsigned int)l < ARRAY_SIZE(names) ? names[l] : "?";
+}
+
+static void error(struct hv_config_errors *errs, const struct cmdline_word *w, const char *why)
+{
+	size_t len = w->key_len + (w->value ? w->value_len + 1 : 0);
+
+	if (errs->nr < HV_CONFIG_MAX_ERRORS)
+		fmt_snprintf(errs->msg[errs->nr], HV_CONFIG_ERROR_LEN, "'%.*s': %s", (int)MIN(len, 40),
+			     w->key, why);
+	errs->nr++;
+}
+
+static bool parse_console(const struct cmdline_word *w, struct hv_config *cfg)
+{
+	static const char *const ports[] = { "none", "com1", "com2", "com3", "com4" };
+
+	for (u32 i = 0; i < ARRAY_SIZE(ports); i++) {
+		if (cmdline_value_is(w, ports[i])) {
+			cfg->console = (enum console_port)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool parse_loglevel(const struct cmdline_word *w, struct hv_config *cfg)
+{
+	u64 v;
+
+	for (u32 l = LOG_ERR; l <= LOG_DEBUG; l++) {
+		if (cmdline_value_is(w, log_level_name((enum log_level)l))) {
+			cfg->loglevel = (enum log_level)l;
+			return true;
+		}
+	}
+	if (w->value && str_to_u64(w->value, w->value_len, &v) && v <= LOG_DEBUG) {
+		cfg->loglevel = (enum log_level)v;
+		return true;
+	}
+	return false;
+}
+
+u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config_errors *errs)
+{
+	struct cmdline_word w;
+	const char *cur = cmdline;
+	u64 v;
+
+	cfg->console = CONSOLE_COM1;
+	cfg->loglevel = LOG_INFO;
+	cfg->maxcpus = 0;
+	errs->nr = 0;
+	while (cmdline_next(&cur, &w, NULL)) {
+		if (cmdline_key_is(&w, "console")) {
+			if (!parse_console(&w, cfg))
+				error(errs, &w, "console must be com1, com2, com3, com4 or none");
+		} else if (cmdline_key_is(&w, "loglevel")) {
+			if (!parse_loglevel(&w, cfg))
+				error(errs, &w, "loglevel must be err, warn, info, debug or 0-3");
+		} else if (cmdline_key_is(&w, "maxcpus")) {
+			if (w.value && str_to_u64(w.value, w.value_len, &v) && v >= 1 && v <= 4096)
+				cfg->maxcpus = (u32)v;
+			else
+				error(errs, &w, "maxcpus must be a number from 1 to 4096");
+		} else if (w.key_len && w.key[0] == '/') {
+			/* GRUB passes the kernel's own path as the first word. */
+		} else {
+			error(errs, &w, "unknown option");
+		}
+	}
+	return errs->nr;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Command lines: the words of GRUB's multiboot2/module2 lines, and the hypervisor's own options. */
+#ifndef KESTREL_HV_CMDLINE_H
+#define KESTREL_HV_CMDLINE_H
+
+#include "lib/types.h"
+
+/* One word: "key=value" or a bare "key" (value NULL, value_len 0). Not NUL-terminated. */
+struct cmdline_word {
+	const char *key;
+	size_t key_len;
+	const char *value;
+	size_t value_len;
+};
+
+/*
+ * Returns the next word at *cursor and advances past it, or false at the end
+ * or at a lone "--" (then *cursor points past the "--", at the rest of the
+ * line, which belongs to someone else).
+ */
+bool cmdline_next(const char **cursor, struct cmdline_word *w, bool *saw_separator);
+bool cmdline_key_is(const struct cmdline_word *w, const char *key);
+bool cmdline_value_is(const struct cmdline_word *w, const char *value);
+
+enum log_level { LOG_ERR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+enum console_port { CONSOLE_NONE = 0, CONSOLE_COM1, CONSOLE_COM2, CONSOLE_COM3, CONSOLE_COM4 };
+
+struct hv_config {
+	enum console_port console;
+	enum log_level loglevel;
+	u32 maxcpus; /* 0: all */
+};
+
+#define HV_CONFIG_MAX_ERRORS 8
+#define HV_CONFIG_ERROR_LEN 96
+
+struct hv_config_errors {
+	u32 nr;
+	char msg[HV_CONFIG_MAX_ERRORS][HV_CONFIG_ERROR_LEN];
+};
+
+/*
+ * Parses the hypervisor's command line (NULL is an empty one) into cfg,
+ * starting from the defaults. A word that is unknown or has a bad value is
+ * skipped and described in errs; the rest still apply. Returns errs->nr.
+ */
+u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config_errors *errs);
+const char *log_level_name(enum log_level l);
+
+#endif

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Kestrel's boot sequence: from GRUB's hand-off to every CPU in VMX root mode. */
+#include "arch/x86/acpi.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/pic.h"
+#include "arch/x86/smp.h"
+#include "arch/x86/timer.h"
+#include "arch/x86/vmx.h"
+#include "boot/multiboot2.h"
+#include "hv/cmdline.h"
+#include "hv/console.h"
+#include "hv/panic.h"
+#include "mm/mm.h"
+
+#define KESTREL_VERSION "0.1"
+
+static struct boot_info boot_info;
+static struct acpi_info acpi;
+static struct hv_config config;
+
+static const void *acpi_map(u64 phys, size_t len)
+{
+	/* Everything below paging_top() is identity-mapped. */
+	if (phys + len < phys || phys + len > paging_top())
+		return NULL;
+	return phys_to_virt(phys);
+}
+
+static void print_boot_info(const struct boot_info *bi)
+{
+	pr_info("loader: %s", bi->loader_name ? bi->loader_name : "(unnamed)");
+	pr_info("command line: %s", bi->cmdline ? bi->cmdline : "");
+	pr_info("memory map: %u entries", bi->nr_mmap);
+	for (u32 i = 0; i < bi->nr_mmap; i++)
+		pr_debug("  %016lx-%016lx %s", bi->mmap[i].base,
+			 bi->mmap[i].base + bi->mmap[i].length - 1,
+			 mb2_mem_type_name(bi->mmap[i].type));
+	pr_info("modules: %u", bi->nr_modules);
+	for (u32 i = 0; i < bi->nr_modules; i++)
+		pr_info("  module %u: %#lx-%#lx (%lu KiB) %s", i, bi->modules[i].start,
+			bi->modules[i].end, (bi->modules[i].end - bi->modules[i].start) / KiB,
+			bi->modules[i].cmdline);
+}
+
+/* What every CPU checks for itself once its tables are loaded: its timer, then VMXON. */
+static void cpu_boot_checks(struct percpu *cpu)
+{
+	s64 late = 0;
+	int err;
+
+	err = timer_selftest(1000, &late);
+	if (err)
+		pr_err("cpu %u: timer: the one-shot interrupt never came", cpu->index);
+	else
+		pr_info("cpu %u: timer: %s one-shot fired %ld TSC ticks after its deadline%s",
+			cpu->index, timer_info.tsc_deadline ? "TSC-deadline" : "APIC", late,
+			late < 0 ? " (EARLY)" : "");
+
+	err = vmx_enable_cpu(cpu);
+	if (err)
+		pr_info("cpu %u: not in VMX root: %s", cpu->index, cpu->vmx.error);
+	else
+		pr_info("cpu %u: in VMX root (APIC ID %u)", cpu->index, cpu->apic_id);
+	WRITE_ONCE(cpu->state, CPU_READY);
+}
+
+static __noreturn void ap_main(struct percpu *cpu)
+{
+	desc_load(cpu);
+	lapic_init_cpu();
+	timer_init_cpu();
+	WRITE_ONCE(cpu->state, CPU_ONLINE);
+	cpu_boot_checks(cpu);
+	/* No work for APs yet: wait, interrupts off, until the next part gives them some. */
+	cpu_halt_forever();
+}
+
+static void wait_aps_ready(void)
+{
+	u64 give_up = rdtsc() + timer_us_to_tsc(2000000);
+
+	for (u32 i = 1; i < nr_cpus; i++) {
+		while (READ_ONCE(cpus[i]->state) == CPU_ONLINE && (s64)(rdtsc() - give_up) < 0)
+			cpu_relax();
+	}
+}
+
+static void print_summary(u32 found)
+{
+	u32 up = 0, root = 0;
+
+	for (u32 i = 0; i < nr_cpus; i++) {
+		if (cpus[i]->state == CPU_READY)
+			up++;
+		if (cpus[i]->state == CPU_READY && cpus[i]->vmx.root)
+			root++;
+	}
+	vmx_print_caps();
+	pr_info("summary: cpus found %u, up %u, in VMX root %u", found, up, root);
+	if (!vmx_caps.usable) {
+		pr_err("no VMX: %s.", vmx_caps.missing);
+		pr_err("Kestrel needs Intel VT-x. To try it without VT-x hardware, run it in "
+		       "Bochs ('make run'); on a Linux host with KVM, use QEMU with "
+		       "'-enable-kvm -cpu host,+vmx' (nested VMX).");
+	}
+}
+
+static u32 cpus_found(void)
+{
+	u32 n = 0;
+
+	for (u32 i = 0; i < acpi.nr_cpus; i++)
+		n += acpi.cpu[i].enabled;
+	return n ? n : 1;
+}
+
+__noreturn void boot_main(u32 magic, u64 mbi_phys)
+{
+	struct hv_config_errors errs;
+	struct percpu *bsp;
+	enum mb2_error mb_err;
+	enum acpi_error acpi_err;
+	int err;
+
+	bsp = smp_init_bsp();
+	console_init(CONSOLE_COM1); /* before the command line is known: errors must be seen */
+	console_printf("\nKestrel %s hypervisor\n", KESTREL_VERSION);
+	mb_err = mb2_parse(magic, phys_to_virt(mbi_phys), MB2_MAX_TOTAL_SIZE, &boot_info);
+	if (mb_err)
+		panic("boot information: %s", mb2_strerror(mb_err));
+	hv_config_parse(boot_info.cmdline, &config, &errs);
+	if (config.console != CONSOLE_COM1)
+		console_init(config.console);
+	console_set_level(config.loglevel);
+	for (u32 i = 0; i < MIN(errs.nr, HV_CONFIG_MAX_ERRORS); i++)
+		pr_warn("command line: %s (ignored)", errs.msg[i]);
+	print_boot_info(&boot_info);
+
+	err = mm_init(&boot_info);
+	if (err)
+		panic("memory setup failed (%d)", err);
+	if (!lapic_setup_bsp())
+		panic("this CPU has no local APIC");
+	lapic_init_cpu();
+	bsp->apic_id = lapic_id();
+	pr_info("apic: %s mode, bootstrap CPU APIC ID %u", lapic_is_x2apic() ? "x2APIC" : "xAPIC",
+		bsp->apic_id);
+
+	acpi_err = acpi_parse(boot_info.rsdp, boot_info.rsdp_len, acpi_map, &acpi);
+	if (acpi_err)
+		pr_warn("acpi: %s; only the bootstrap CPU will run", acpi_strerror(acpi_err));
+	else
+		pr_info("acpi: %s rev %u, MADT %s (%u CPUs%s), PM timer %s", acpi.oem_id,
+			acpi.rsdp_revision, acpi.have_madt ? "found" : "missing", acpi.nr_cpus,
+			acpi.nr_cpus_dropped ? ", more dropped" : "",
+			acpi.pm_timer_port ? "yes" : "no");
+
+	/* Any PC may have the 8259s, whatever the MADT says; silencing absent ones is harmless. */
+	pic_disable();
+	err = timer_calibrate(acpi_err ? NULL : &acpi);
+	if (err)
+		panic("no clock to calibrate the TSC against (no ACPI PM timer, no PIT)");
+	pr_info("timer: TSC %lu kHz (measured against the %s), APIC timer %lu kHz, "
+		"TSC-deadline %s, invariant TSC %s",
+		timer_info.tsc_hz / 1000, timer_info.reference, timer_info.lapic_hz / 1000,
+		timer_info.tsc_deadline ? "yes" : "no", timer_info.invariant_tsc ? "yes" : "no");
+	timer_init_cpu();
+
+	vmx_probe();
+	if (!acpi_err)
+		smp_boot_aps(&acpi, config.maxcpus, ap_main);
+	cpu_boot_checks(bsp);
+	wait_aps_ready();
+	print_summary(acpi_err ? 1 : cpus_found());
+	pr_info("halting");
+	cpu_halt_forever();
+}

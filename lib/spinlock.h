@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A ticket spin lock: fair, so a CPU spinning on it is served in order. */
+#ifndef KESTREL_LIB_SPINLOCK_H
+#define KESTREL_LIB_SPINLOCK_H
+
+#include "lib/types.h"
+
+struct spinlock {
+	u32 next;
+	u32 owner;
+};
+
+#define SPINLOCK_INIT { 0, 0 }
+
+static inline void spin_lock(struct spinlock *l)
+{
+	u32 me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
+		__builtin_ia32_pause();
+}
+
+static inline void spin_unlock(struct spinlock *l)
+{
+	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+}
+
+static inline bool spin_is_locked(struct spinlock *l)
+{
+	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) !=
+	       __atomic_load_n(&l->next, __ATOMIC_RELAXED);
+}
+
+#endif

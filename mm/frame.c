@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Bitmap frame allocator; pure logic (the caller maps the bitmap), unit-tested on the host. */
+#include "mm/frame.h"
+#include "lib/string.h"
+
+static bool test_bit(const u64 *bm, u64 i)
+{
+	return bm[i / 64] & BIT(i % 64);
+}
+
+static void set_bits(u64 *bm, u64 i, u64 n, bool v)
+{
+	for (; n; i++, n--) {
+		if (v)
+			bm[i / 64] |= BIT(i % 64);
+		else
+			bm[i / 64] &= ~BIT(i % 64);
+	}
+}
+
+size_t frame_bitmap_bytes(const struct memmap *m)
+{
+	u64 frames;
+
+	if (!m->nr)
+		return 0;
+	frames = (m->r[m->nr - 1].end - m->r[0].start) >> PAGE_SHIFT;
+	return (size_t)(ALIGN_UP(frames, 64) / 8);
+}
+
+int frame_pool_init(struct frame_pool *p, const struct memmap *m, u64 *bitmap, size_t bytes)
+{
+	memset(p, 0, sizeof(*p));
+	if (!m->nr || bytes < frame_bitmap_bytes(m))
+		return -EINVAL;
+	p->base = m->r[0].start;
+	p->nr_frames = (m->r[m->nr - 1].end - p->base) >> PAGE_SHIFT;
+	p->bitmap = bitmap;
+	memset(bitmap, 0xff, frame_bitmap_bytes(m));
+	for (u32 i = 0; i < m->nr; i++) {
+		u64 n = (m->r[i].end - m->r[i].start) >> PAGE_SHIFT;
+
+		set_bits(bitmap, (m->r[i].start - p->base) >> PAGE_SHIFT, n, false);
+		p->nr_free += n;
+	}
+	p->nr_usable = p->nr_free;
+	return 0;
+}
+
+u64 frame_alloc_range(struct frame_pool *p, u64 count, u64 align, u64 limit)
+{
+	u64 step, i, top, found = 0, pfn0 = p->base >> PAGE_SHIFT;
+
+	if (!count || align < PAGE_SIZE || (align & (align - 1)))
+		return 0;
+	step = align >> PAGE_SHIFT;
+	top = p->nr_frames;
+	if (limit) {
+		if (limit <= p->base)
+			return 0;
+		top = MIN(top, (limit - p->base) >> PAGE_SHIFT);
+	}
+	spin_lock(&p->lock);
+	/* First index whose address is aligned. */
+	i = (ALIGN_UP(p->base, align) - p->base) >> PAGE_SHIFT;
+	while (i + count <= top) {
+		u64 k;
+
+		/* Skip a whole word of used frames at a time when the run starts in one. */
+		if (step == 1 && p->bitmap[i / 64] == UINT64_MAX) {
+			i = ALIGN_DOWN(i, 64) + 64;
+			continue;
+		}
+		for (k = 0; k < count && !test_bit(p->bitmap, i + k); k++)
+			;
+		if (k == count) {
+			set_bits(p->bitmap, i, count, true);
+			p->nr_free -= count;
+			found = p->base + (i << PAGE_SHIFT);
+			break;
+		}
+		/* The run failed at i+k: the next aligned start past it (alignment is of addresses). */
+		i = ALIGN_UP(pfn0 + i + k + 1, step) - pfn0;
+	}
+	spin_unlock(&p->lock);
+	return found;
+}
+
+int frame_free_range(struct frame_pool *p, u64 phys, u64 count)
+{
+	u64 i, k;
+	int err = 0;
+
+	if (phys < p->base || !IS_ALIGNED(phys, PAGE_SIZE))
+		return -EINVAL;
+	i = (phys - p->base) >> PAGE_SHIFT;
+	if (i + count > p->nr_frames || i + count < i)
+		return -EINVAL;
+	spin_lock(&p->lock);
+	for (k = 0; k < count; k++) {
+		if (!test_bit(p->bitmap, i + k)) {
+			err = -EINVAL;
+			break;
+		}
+	}
+	if (!err) {
+		set_bits(p->bitmap, i, count, false);
+		p->nr_free += count;
+	}
+	spin_unlock(&p->lock);
+	return err;
+}

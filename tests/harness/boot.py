@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Boot a Kestrel ISO in Bochs or QEMU, follow its serial console, and stop when it is done.
+
+Used by `make run`, `make run-qemu` and the system tests. The serial log decides
+everything: Bochs always exits with status 1 (PLATFORM.md), so its exit status
+means nothing. A run ends when Kestrel prints its last line ("kestrel: halting"
+or "kestrel: halted"), when the emulator exits, or at the time-out.
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+END_RE = re.compile(r"^kestrel: (halting|halted)\s*$", re.M)
+
+BOCHSRC = """\
+plugin_ctrl: unmapped=1, biosdev=1, speaker=0, extfpuirq=0, parallel=0, gameport=0, iodebug=0
+megs: {mem}
+cpu: model={model}, count={cpus}, ips=10000000, quantum=16, reset_on_triple_fault=0
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
+ata0-master: type=cdrom, path={iso}, status=inserted
+boot: cdrom
+clock: sync=none, time0=local
+display_library: rfb, options="timeout=0"
+com1: enabled=1, mode=file, dev={serial}
+port_e9_hack: enabled=1
+log: {log}
+panic: action=fatal
+error: action=report
+info: action=ignore
+debug: action=ignore
+mouse: enabled=0
+"""
+
+OVMF_CANDIDATES = ["/usr/share/ovmf/OVMF.fd", "/usr/share/qemu/OVMF.fd"]
+
+
+class Result:
+    def __init__(self, serial, reason, seconds, workdir):
+        self.serial = serial  # the whole console text
+        self.reason = reason  # "end", "exit", "timeout"
+        self.seconds = seconds
+        self.workdir = workdir  # kept: bochs.log and serial.txt are there
+
+    def __repr__(self):
+        return f"Result(reason={self.reason}, seconds={self.seconds:.1f})"
+
+
+def kvm_usable():
+    return os.access("/dev/kvm", os.R_OK | os.W_OK)
+
+
+def command(emu, workdir, iso, cpus, mem, model, uefi):
+    serial = os.path.join(workdir, "serial.txt")
+    if emu == "bochs":
+        rc = os.path.join(workdir, "bochsrc")
+        with open(rc, "w") as f:
+            f.write(BOCHSRC.format(mem=mem, model=model, cpus=cpus, iso=os.path.abspath(iso),
+                                   serial=serial, log=os.path.join(workdir, "bochs.log")))
+        dbg = os.path.join(workdir, "dbg.rc")
+        with open(dbg, "w") as f:
+            f.write("c\n")
+        return ["bochs", "-q", "-f", rc, "-rc", dbg], serial
+    cmd = ["qemu-system-x86_64", "-smp", str(cpus), "-m", str(mem), "-cdrom", os.path.abspath(iso),
+           "-serial", "file:" + serial, "-display", "none", "-no-reboot", "-monitor", "none",
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if kvm_usable():
+        cmd += ["-enable-kvm", "-cpu", "host,+vmx"]
+    else:
+        cmd += ["-accel", "tcg", "-cpu", "max"]
+    if uefi:
+        fw = next((p for p in OVMF_CANDIDATES if os.path.exists(p)), None)
+        if not fw:
+            raise SystemExit("boot.py: no OVMF firmware found (Debian package 'ovmf')")
+        cmd += ["-bios", fw]
+    return cmd, serial
+
+
+def boot(iso, emu="bochs", cpus=2, mem=256, model="corei7_icelake_u", uefi=False, timeout=120,
+         echo=False, keep=None):
+    workdir = keep or tempfile.mkdtemp(prefix=f"kestrel-{emu}-")
+    os.makedirs(workdir, exist_ok=True)
+    cmd, serial = command(emu, workdir, iso, cpus, mem, model, uefi)
+    open(serial, "w").close()
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=open(os.path.join(workdir, "emulator.err"), "w"),
+                            start_new_session=True)
+    text, pos, reason = "", 0, "timeout"
+    with open(serial, "rb") as f:
+        while True:
+            chunk = f.read()
+            if chunk:
+                new = chunk.decode("utf-8", "replace").replace("\r", "")
+                text += new
+                if echo:
+                    sys.stdout.write(new)
+                    sys.stdout.flush()
+                if END_RE.search(text):
+                    reason = "end"
+                    break
+            elif proc.poll() is not None:
+                reason = "exit"
+                rest = f.read().decode("utf-8", "replace").replace("\r", "")
+                text += rest
+                if echo:
+                    sys.stdout.write(rest)
+                break
+            if time.monotonic() - start > timeout:
+                break
+            time.sleep(0.05)
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return Result(text, reason, time.monotonic() - start, workdir)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--emu", choices=["bochs", "qemu"], default="bochs")
+    ap.add_argument("--iso", default="build/kestrel.iso")
+    ap.add_argument("--cpus", type=int, default=2)
+    ap.add_argument("--mem", type=int, default=256, help="MiB of guest RAM (Bochs: at most 2048)")
+    ap.add_argument("--model", default="corei7_icelake_u", help="Bochs CPU model")
+    ap.add_argument("--uefi", action="store_true", help="QEMU: boot with OVMF instead of the BIOS")
+    ap.add_argument("--timeout", type=float, default=180)
+    ap.add_argument("--echo", action="store_true", help="show the console live")
+    ap.add_argument("--keep", help="working folder to keep (bochsrc, serial.txt, bochs.log)")
+    a = ap.parse_args()
+    if not os.path.exists(a.iso):
+        raise SystemExit(f"boot.py: {a.iso} does not exist (run make)")
+    if a.echo:
+        where = "KVM" if a.emu == "qemu" and kvm_usable() else "TCG" if a.emu == "qemu" else a.model
+        print(f"== booting {a.iso} in {a.emu} ({where}), {a.cpus} CPUs, {a.mem} MiB ==", flush=True)
+    r = boot(a.iso, a.emu, a.cpus, a.mem, a.model, a.uefi, a.timeout, a.echo, a.keep)
+    if a.echo:
+        what = {"end": "Kestrel finished", "exit": "the emulator exited",
+                "timeout": f"time-out after {a.timeout:.0f} s"}[r.reason]
+        print(f"== {what} ({r.seconds:.1f} s); logs in {r.workdir} ==")
+    if not a.keep and r.reason == "end":
+        shutil.rmtree(r.workdir, ignore_errors=True)
+    sys.exit(0 if r.reason == "end" else 1)
+
+
+if __name__ == "__main__":
+    main()
