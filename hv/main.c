@@ -97,7 +97,8 @@ static void print_summary(u32 found)
 		if (cpus[i]->state == CPU_READY && cpus[i]->vmx.root)
 			root++;
 	}
-	vmx_print_caps();
+	if (vmx_caps.usable)
+		vmx_print_caps();
 	pr_info("summary: cpus found %u, up %u, in VMX root %u", found, up, root);
 	if (!vmx_caps.usable) {
 		pr_err("no VMX: %s.", vmx_caps.missing);
