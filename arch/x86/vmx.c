@@ -32,9 +32,16 @@ void vmx_probe(void)
 	struct vmx_caps *c = &vmx_caps;
 	u64 basic, fc;
 
+	struct cpuid_regs v = cpuid(0, 0);
+
 	c->vmx = cpuid(1, 0).ecx & CPUID1_ECX_VMX;
 	if (!c->vmx) {
-		c->missing = "the CPU does not report VMX (CPUID.1:ECX bit 5 is 0)";
+		/* "AuthenticAMD" in EBX, EDX, ECX order. */
+		if (v.ebx == 0x68747541 && v.edx == 0x69746e65 && v.ecx == 0x444d4163)
+			c->missing = "the CPU does not report VMX (CPUID.1:ECX bit 5 is 0): it is an "
+				     "AMD CPU, and Kestrel does not support AMD SVM";
+		else
+			c->missing = "the CPU does not report VMX (CPUID.1:ECX bit 5 is 0)";
 		return;
 	}
 	fc = rdmsr(MSR_IA32_FEATURE_CONTROL);

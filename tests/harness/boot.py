@@ -53,6 +53,43 @@ class Result:
         return f"Result(reason={self.reason}, seconds={self.seconds:.1f})"
 
 
+GRUB_CFG = """\
+set timeout=0
+set default=0
+serial --unit=0 --speed=115200
+terminal_input serial console
+terminal_output serial console
+menuentry "Kestrel" {{
+	multiboot2 /boot/kestrel.elf {cmdline}
+{modules}	boot
+}}
+"""
+
+
+def make_iso(elf, out, cmdline, modules=()):
+    """Builds an ISO like `make` does, with another command line and module2 lines.
+
+    modules: (path inside the ISO, file to copy there, module command line) triples.
+    """
+    root = out + ".d"
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(os.path.join(root, "boot", "grub"))
+    shutil.copy(elf, os.path.join(root, "boot", "kestrel.elf"))
+    lines = ""
+    for dest, src, words in modules:
+        full = os.path.join(root, dest.lstrip("/"))
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        shutil.copy(src, full)
+        lines += f"\tmodule2 {dest} {words}\n"
+    with open(os.path.join(root, "boot", "grub", "grub.cfg"), "w") as f:
+        f.write(GRUB_CFG.format(cmdline=cmdline, modules=lines))
+    subprocess.run(["grub-mkrescue", "-o", out, root, "--fonts=", "--locales=", "--themes=",
+                    "--install-modules=multiboot2 normal iso9660 part_msdos part_gpt fat"],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shutil.rmtree(root, ignore_errors=True)
+    return out
+
+
 def kvm_usable():
     return os.access("/dev/kvm", os.R_OK | os.W_OK)
 

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Kestrel's system tests: boot the ISO in Bochs and QEMU and check what the serial log says.
+
+Each test boots once and runs its checks on the console text; a check that
+fails names what it expected. Two emulators run at a time (Bochs uses one host
+thread each). Logs of failed tests are kept in build/test-logs/NAME/.
+"""
+import argparse
+import concurrent.futures
+import os
+import re
+import shutil
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
+import boot  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, "build")
+ELF = os.path.join(BUILD, "kestrel.elf")
+ISO = os.path.join(BUILD, "kestrel.iso")
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def expect(log, pattern, what=None):
+    m = re.search(pattern, log, re.M)
+    if not m:
+        raise CheckFailed(f"expected {what or repr(pattern)}")
+    return m
+
+
+def refuse(log, pattern, what=None):
+    m = re.search(pattern, log, re.M)
+    if m:
+        raise CheckFailed(f"unexpected {what or repr(pattern)}: {m.group(0)!r}")
+
+
+def summary(log):
+    m = expect(log, r"^kestrel: summary: cpus found (\d+), up (\d+), in VMX root (\d+)$",
+               "the boot summary line")
+    return tuple(int(x) for x in m.groups())
+
+
+def check_clean(log):
+    refuse(log, r"PANIC", "a panic")
+    refuse(log, r"^kestrel: error:", "an error line")
+    expect(log, r"^kestrel: halting$", "the final 'halting' line")
+
+
+def check_cpus(log, n, root):
+    """n CPUs found and up; root of them in VMX root; every CPU's timer on time."""
+    found, up, in_root = summary(log)
+    if (found, up, in_root) != (n, n, root):
+        raise CheckFailed(f"summary says found {found}, up {up}, in VMX root {in_root}; "
+                          f"expected {n}, {n}, {root}")
+    for i in range(n):
+        m = expect(log, rf"^kestrel: cpu {i}: timer: .* fired (-?\d+) TSC ticks after its deadline",
+                   f"cpu {i}'s timer self-test")
+        if int(m.group(1)) < 0:
+            raise CheckFailed(f"cpu {i}'s one-shot timer fired early ({m.group(1)} ticks)")
+        if root:
+            expect(log, rf"^kestrel: cpu {i}: in VMX root", f"cpu {i} in VMX root")
+
+
+def check_vmx_boot(n):
+    def check(log):
+        check_clean(log)
+        check_cpus(log, n, n)
+        expect(log, r"^kestrel: vmx: EPT yes .*VPID yes, unrestricted guest yes", "EPT/VPID/UG")
+        expect(log, r"^kestrel: vmx: preemption timer yes", "the preemption timer")
+    return check
+
+
+def check_no_vmx(n):
+    def check(log):
+        refuse(log, r"PANIC", "a panic")
+        if boot.kvm_usable():
+            check_cpus(log, n, n)  # nested VMX under KVM: the real thing
+            return
+        check_cpus(log, n, 0)
+        expect(log, r"^kestrel: error: no VMX: the CPU does not report VMX", "the no-VMX reason")
+        expect(log, r"make run.*-enable-kvm -cpu host,\+vmx", "what to do instead")
+        expect(log, r"^kestrel: halting$", "a clean halt")
+    return check
+
+
+def check_amd(log):
+    check_no_vmx(1)(log)
+    expect(log, r"it is an AMD CPU, and Kestrel does not support AMD SVM", "the AMD hint")
+    refuse(log, r"^kestrel: vmx:", "VMX capability lines on a CPU without VMX")
+
+
+def check_no_ept(log):
+    check_clean(log)
+    check_cpus(log, 1, 1)
+    expect(log, r"^kestrel: vmx: EPT no .*VPID no", "EPT and VPID reported absent")
+    expect(log, r"^kestrel: vmx: preemption timer no", "no preemption timer reported")
+
+
+def check_bad_cmdline(log):
+    expect(log, r"^kestrel: warning: command line: 'bogus=1': unknown option \(ignored\)$",
+           "a warning naming 'bogus=1'")
+    expect(log, r"^kestrel: warning: command line: 'maxcpus=zero': maxcpus must be", 
+           "a warning naming 'maxcpus=zero'")
+    expect(log, r"^kestrel: warning: command line: 'loglevel=loud': loglevel must be",
+           "a warning naming 'loglevel=loud'")
+    refuse(log, r"PANIC", "a panic")
+    check_cpus(log, 2, 2)
+
+
+def check_maxcpus(log):
+    check_clean(log)
+    found, up, root = summary(log)
+    if (found, up, root) != (2, 1, 1):
+        raise CheckFailed(f"maxcpus=1 on 2 CPUs: summary {found}/{up}/{root}, expected 2/1/1")
+
+
+def check_modules(log):
+    check_clean(log)
+    expect(log, r"^kestrel: modules: 2$", "two modules")
+    expect(log, r"^kestrel:   module 0: 0x[0-9a-f]+-0x[0-9a-f]+ \(\d+ KiB\) vm=demo vcpus=2 -- x=1$",
+           "module 0 with its command line")
+    expect(log, r"^kestrel:   module 1: .* vm=demo$", "module 1 with its command line")
+    expect(log, r"^kestrel: debug:   0000000000000000-[0-9a-f]+ available$",
+           "the memory map at loglevel=debug")
+
+
+DEFAULT = "console=com1 loglevel=info"
+
+# name: (emulator, cpus, options, check)
+TESTS = {
+    "bochs-1cpu": ("bochs", 1, {}, check_vmx_boot(1)),
+    "bochs-2cpu": ("bochs", 2, {}, check_vmx_boot(2)),
+    "bochs-4cpu": ("bochs", 4, {}, check_vmx_boot(4)),
+    "bochs-no-ept": ("bochs", 1, {"model": "core2_penryn_t9600"}, check_no_ept),
+    "bochs-amd-no-vmx": ("bochs", 1, {"model": "ryzen"}, check_amd),
+    "bochs-bad-cmdline": ("bochs", 2, {"cmdline": DEFAULT + " bogus=1 maxcpus=zero loglevel=loud"},
+                          check_bad_cmdline),
+    "bochs-maxcpus": ("bochs", 2, {"cmdline": DEFAULT + " maxcpus=1"}, check_maxcpus),
+    "bochs-modules": ("bochs", 1, {"cmdline": "console=com1 loglevel=debug",
+                                   "modules": [("/guests/a.bin", "boot/grub.cfg.in",
+                                                "vm=demo vcpus=2 -- x=1"),
+                                               ("/guests/b.bin", "linker.ld", "vm=demo")]},
+                      check_modules),
+    "qemu-bios": ("qemu", 2, {}, check_no_vmx(2)),
+    "qemu-uefi": ("qemu", 2, {"uefi": True}, check_no_vmx(2)),
+}
+
+
+def run_one(name):
+    emu, cpus, opts, check = TESTS[name]
+    iso = ISO
+    if "cmdline" in opts or "modules" in opts:
+        os.makedirs(os.path.join(BUILD, "test-isos"), exist_ok=True)
+        iso = boot.make_iso(ELF, os.path.join(BUILD, "test-isos", name + ".iso"),
+                            opts.get("cmdline", DEFAULT), opts.get("modules", ()))
+    logdir = os.path.join(BUILD, "test-logs", name)
+    shutil.rmtree(logdir, ignore_errors=True)
+    r = boot.boot(iso, emu=emu, cpus=cpus, model=opts.get("model", "corei7_icelake_u"),
+                  uefi=opts.get("uefi", False), timeout=opts.get("timeout", 300), keep=logdir)
+    try:
+        if r.reason == "timeout":
+            raise CheckFailed(f"no final line within {r.seconds:.0f} s")
+        check(r.serial)
+    except CheckFailed as e:
+        return name, False, str(e), r.seconds
+    shutil.rmtree(logdir, ignore_errors=True)
+    return name, True, "", r.seconds
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", nargs="*", help="test names (default: all)")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--list", action="store_true")
+    a = ap.parse_args()
+    if a.list:
+        print("\n".join(TESTS))
+        return 0
+    names = a.only or list(TESTS)
+    unknown = [n for n in names if n not in TESTS]
+    if unknown:
+        print(f"run.py: unknown test(s): {' '.join(unknown)}; --list shows them", file=sys.stderr)
+        return 2
+    start = time.monotonic()
+    passed = failed = 0
+    with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
+        for name, ok, why, secs in pool.map(run_one, names):
+            if ok:
+                passed += 1
+                print(f"PASS {name} ({secs:.1f} s)", flush=True)
+            else:
+                failed += 1
+                print(f"FAIL {name} ({secs:.1f} s): {why}; log in build/test-logs/{name}/",
+                      flush=True)
+    print(f"system tests took {time.monotonic() - start:.0f} s")
+    print(f"system: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
