@@ -25,7 +25,7 @@ static enum mb2_error parse_mmap(const u8 *p, u32 size, struct boot_info *bi)
 	memcpy(&entry_size, p + 8, 4);
 	if (entry_size < sizeof(struct mb2_mmap_entry) || entry_size % 8)
 		return MB2_E_MMAP_ENTRY;
-	for (off = 16; off + entry_size <= size; off += entry_size) {
+	for (off = 16; entry_size <= size - off; off += entry_size) { /* no u32 wrap */
 		struct mb2_mmap_entry e;
 
 		memcpy(&e, p + off, sizeof(e));

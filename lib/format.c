@@ -21,22 +21,25 @@ static void pad(struct out *o, char c, int n)
 		put(o, c);
 }
 
-static void put_num(struct out *o, u64 v, unsigned int base, bool upper, bool neg, int width,
-		    bool zero, bool left)
+/* prefix ("-", "0x" or "") goes after space padding and before zero padding. */
+static void put_num(struct out *o, u64 v, unsigned int base, bool upper, const char *prefix,
+		    int width, bool zero, bool left)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
-	int n = 0, len;
+	int n = 0, len = 0;
 
 	do {
 		tmp[n++] = digits[v % base];
 		v /= base;
 	} while (v);
-	len = n + (neg ? 1 : 0);
+	while (prefix[len])
+		len++;
+	len += n;
 	if (!left && !zero)
 		pad(o, ' ', width - len);
-	if (neg)
-		put(o, '-');
+	while (*prefix)
+		put(o, *prefix++);
 	if (!left && zero)
 		pad(o, '0', width - len);
 	while (n)
@@ -107,7 +110,7 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			else if (lng < -1)
 				s = (signed char)s;
 			v = s < 0 ? (u64)0 - (u64)s : (u64)s;
-			put_num(&o, v, 10, false, s < 0, width, zero, left);
+			put_num(&o, v, 10, false, s < 0 ? "-" : "", width, zero, left);
 			break;
 		}
 		case 'u':
@@ -115,22 +118,16 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'X':
 		case 'o':
 			v = lng == 2 ? va_arg(ap, u64) : va_arg(ap, unsigned int);
-			if (alt && (*fmt == 'x' || *fmt == 'X')) {
-				put(&o, '0');
-				put(&o, 'x');
-				width -= 2;
-			}
 			if (lng == -1)
 				v = (unsigned short)v;
 			else if (lng < -1)
 				v = (unsigned char)v;
-			put_num(&o, v, *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16, *fmt == 'X', false,
+			put_num(&o, v, *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16, *fmt == 'X',
+				alt && *fmt == 'x' ? "0x" : alt && *fmt == 'X' ? "0X" : "",
 				width, zero, left);
 			break;
 		case 'p':
-			put(&o, '0');
-			put(&o, 'x');
-			put_num(&o, (u64)(uintptr_t)va_arg(ap, void *), 16, false, false, width - 2,
+			put_num(&o, (u64)(uintptr_t)va_arg(ap, void *), 16, false, "0x", width,
 				true, false);
 			break;
 		case 'c':
@@ -146,7 +143,7 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 
 			if (!s)
 				s = "(null)";
-			while (s[n] && (prec < 0 || n < prec))
+			while ((prec < 0 || n < prec) && s[n]) /* s need not end within prec */
 				n++;
 			if (!left)
 				pad(&o, ' ', width - n);

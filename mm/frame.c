@@ -44,6 +44,7 @@ int frame_pool_init(struct frame_pool *p, const struct memmap *m, u64 *bitmap, s
 		p->nr_free += n;
 	}
 	p->nr_usable = p->nr_free;
+	p->usable = m;
 	return 0;
 }
 
@@ -63,7 +64,7 @@ u64 frame_alloc_range(struct frame_pool *p, u64 count, u64 align, u64 limit)
 	spin_lock(&p->lock);
 	/* First index whose address is aligned. */
 	i = (ALIGN_UP(p->base, align) - p->base) >> PAGE_SHIFT;
-	while (i + count <= top) {
+	while (i < top && count <= top - i) { /* i + count <= top, without wrapping */
 		u64 k;
 
 		/* Skip a whole word of used frames at a time when the run starts in one. */
@@ -95,6 +96,13 @@ int frame_free_range(struct frame_pool *p, u64 phys, u64 count)
 		return -EINVAL;
 	i = (phys - p->base) >> PAGE_SHIFT;
 	if (i + count > p->nr_frames || i + count < i)
+		return -EINVAL;
+	/* A hole inside the pool (reserved, the image) reads as "in use": never free it. */
+	for (k = 0; k < p->usable->nr; k++)
+		if (phys >= p->usable->r[k].start &&
+		    phys + count * PAGE_SIZE <= p->usable->r[k].end)
+			break;
+	if (k == p->usable->nr)
 		return -EINVAL;
 	spin_lock(&p->lock);
 	for (k = 0; k < count; k++) {

@@ -13,6 +13,7 @@ struct frame_pool {
 	u64 *bitmap; /* 1 = in use or not memory */
 	u64 nr_free;
 	u64 nr_usable;
+	const struct memmap *usable; /* what may be freed; must outlive the pool */
 };
 
 /* Bytes of bitmap needed to cover every range of m. */
@@ -20,7 +21,8 @@ size_t frame_bitmap_bytes(const struct memmap *m);
 
 /*
  * Sets up p over m, with a bitmap of bytes bytes at bitmap (which must not
- * lie in m: take it out with memmap_take first). Returns 0 or -EINVAL.
+ * lie in m: take it out with memmap_take first). m must outlive p: frees are
+ * checked against it. Returns 0 or -EINVAL.
  */
 int frame_pool_init(struct frame_pool *p, const struct memmap *m, u64 *bitmap, size_t bytes);
 
@@ -31,7 +33,7 @@ int frame_pool_init(struct frame_pool *p, const struct memmap *m, u64 *bitmap, s
  * (page 0 is never usable, so 0 is never a frame).
  */
 u64 frame_alloc_range(struct frame_pool *p, u64 count, u64 align, u64 limit);
-/* Frees what frame_alloc_range returned; freeing a frame twice or outside the pool returns -EINVAL. */
+/* Frees what frame_alloc_range returned; a frame freed twice or never usable gives -EINVAL. */
 int frame_free_range(struct frame_pool *p, u64 phys, u64 count);
 
 #endif

@@ -85,8 +85,8 @@ int memmap_usable(const struct mb2_mmap_entry *map, u32 nr_map, const struct mem
 
 	out->nr = 0;
 	for (i = 0; i < nr_map; i++) {
-		if (map[i].type != MB2_MEM_AVAILABLE)
-			continue;
+		if (map[i].type != MB2_MEM_AVAILABLE || map[i].base > UINT64_MAX - (PAGE_SIZE - 1))
+			continue; /* not available, or no whole page before 2^64 */
 		err = add(out, ALIGN_UP(map[i].base, PAGE_SIZE),
 			  ALIGN_DOWN(end_of(map[i].base, map[i].length), PAGE_SIZE));
 		if (err)
@@ -117,6 +117,8 @@ int memmap_take(struct memmap *m, u64 size, u64 min, u64 *phys)
 {
 	u64 bytes = ALIGN_UP(size, PAGE_SIZE);
 
+	if (size > UINT64_MAX - (PAGE_SIZE - 1) || min > UINT64_MAX - (PAGE_SIZE - 1))
+		return -ENOMEM; /* rounding up would wrap to 0 */
 	for (u32 i = 0; i < m->nr; i++) {
 		u64 start = MAX(m->r[i].start, ALIGN_UP(min, PAGE_SIZE));
 
