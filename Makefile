@@ -14,7 +14,7 @@ LDFLAGS   := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack -T l
 NASMFLAGS := -f elf64 -g
 
 # Every hypervisor source, by folder (DESIGN.md's layout).
-SRCS_C    := $(wildcard boot/*.c arch/x86/*.c mm/*.c hv/*.c pv/*.c lib/*.c)
+SRCS_C    := $(wildcard boot/*.c arch/x86/*.c arch/x86/exits/*.c mm/*.c hv/*.c pv/*.c lib/*.c)
 SRCS_ASM  := $(wildcard boot/*.asm arch/x86/*.asm)
 OBJS      := $(SRCS_C:%.c=$(BUILD)/obj/%.o) $(SRCS_ASM:%.asm=$(BUILD)/obj/%.asm.o)
 

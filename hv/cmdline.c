@@ -111,6 +111,7 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 	cfg->console = CONSOLE_COM1;
 	cfg->loglevel = LOG_INFO;
 	cfg->maxcpus = 0;
+	cfg->slice_us = 2000;
 	errs->nr = 0;
 	while (cmdline_next(&cur, &w, NULL)) {
 		if (cmdline_key_is(&w, "console")) {
@@ -124,6 +125,12 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 				cfg->maxcpus = (u32)v;
 			else
 				error(errs, &w, "maxcpus must be a number from 1 to 4096");
+		} else if (cmdline_key_is(&w, "slice_us")) {
+			if (w.value && str_to_u64(w.value, w.value_len, &v) && v >= 50 &&
+			    v <= 1000000)
+				cfg->slice_us = (u32)v;
+			else
+				error(errs, &w, "slice_us must be a number from 50 to 1000000");
 		} else if (w.key_len && w.key[0] == '/') {
 			/* GRUB passes the kernel's own path as the first word. */
 		} else {

@@ -30,6 +30,7 @@ struct hv_config {
 	enum console_port console;
 	enum log_level loglevel;
 	u32 maxcpus; /* 0: all */
+	u32 slice_us; /* scheduler time slice */
 };
 
 #define HV_CONFIG_MAX_ERRORS 8

@@ -8,10 +8,13 @@
 #include "arch/x86/smp.h"
 #include "arch/x86/timer.h"
 #include "arch/x86/vmx.h"
+#include "arch/x86/vmx_vcpu.h"
 #include "boot/multiboot2.h"
 #include "hv/cmdline.h"
 #include "hv/console.h"
 #include "hv/panic.h"
+#include "hv/sched.h"
+#include "hv/vm.h"
 #include "mm/mm.h"
 
 #define KESTREL_VERSION "0.1"
@@ -66,15 +69,22 @@ static void cpu_boot_checks(struct percpu *cpu)
 	WRITE_ONCE(cpu->state, CPU_READY);
 }
 
+/* What the FPU save/restore of vCPU switches needs: FXSAVE with the XMM registers (SDM 13.1). */
+static void cpu_init_fpu(void)
+{
+	write_cr0((read_cr0() & ~(u64)BIT(2) /* EM */) | CR0_MP);
+	write_cr4(read_cr4() | BIT(9) /* OSFXSR */ | BIT(10) /* OSXMMEXCPT */);
+}
+
 static __noreturn void ap_main(struct percpu *cpu)
 {
 	desc_load(cpu);
+	cpu_init_fpu();
 	lapic_init_cpu();
 	timer_init_cpu();
 	WRITE_ONCE(cpu->state, CPU_ONLINE);
 	cpu_boot_checks(cpu);
-	/* No work for APs yet: wait, interrupts off, until the next part gives them some. */
-	cpu_halt_forever();
+	sched_ap_wait();
 }
 
 static void wait_aps_ready(void)
@@ -108,6 +118,30 @@ static void print_summary(u32 found)
 	}
 }
 
+/* Creates the VMs the module lines describe and becomes a scheduler, like every other pCPU. */
+static __noreturn void run_vms(void)
+{
+	if (!vmx_caps.usable || !cpus[0]->vmx.root) {
+		pr_info("halting");
+		cpu_halt_forever();
+	}
+	if (!boot_info.nr_modules) {
+		pr_info("no VMs configured (add module2 lines to the GRUB entry: see README.md)");
+		pr_info("halting");
+		cpu_halt_forever();
+	}
+	if (vmx_bitmaps_init())
+		panic("out of memory for the VMX bitmaps");
+	sched_slice_tsc = timer_us_to_tsc(config.slice_us);
+	if (!vm_create_all(&boot_info)) {
+		pr_info("no VM could be started");
+		pr_info("halting");
+		cpu_halt_forever();
+	}
+	sched_start_all();
+	sched_loop();
+}
+
 static u32 cpus_found(void)
 {
 	u32 n = 0;
@@ -126,6 +160,7 @@ __noreturn void boot_main(u32 magic, u64 mbi_phys)
 	int err;
 
 	bsp = smp_init_bsp();
+	cpu_init_fpu();
 	console_init(CONSOLE_COM1); /* before the command line is known: errors must be seen */
 	console_printf("\nKestrel %s hypervisor\n", KESTREL_VERSION);
 	mb_err = mb2_parse(magic, phys_to_virt(mbi_phys), MB2_MAX_TOTAL_SIZE, &boot_info);
@@ -175,6 +210,5 @@ __noreturn void boot_main(u32 magic, u64 mbi_phys)
 	cpu_boot_checks(bsp);
 	wait_aps_ready();
 	print_summary(acpi_err ? 1 : cpus_found());
-	pr_info("halting");
-	cpu_halt_forever();
+	run_vms();
 }

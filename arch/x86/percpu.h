@@ -4,6 +4,7 @@
 #define KESTREL_ARCH_X86_PERCPU_H
 
 #include "arch/x86/desc.h"
+#include "hv/sched.h"
 #include "lib/types.h"
 
 #define MAX_CPUS 256
@@ -23,6 +24,8 @@ struct timer_cpu {
 
 struct vmx_cpu {
 	bool root; /* in VMX root operation */
+	bool failed; /* a VMX instruction failed since the run loop last looked */
+	u64 current_vmcs; /* what VMPTRLD last loaded here */
 	u64 vmxon_phys;
 	const char *error; /* why VMXON did not happen, or NULL */
 };
@@ -37,6 +40,7 @@ struct percpu {
 	u64 ist_top[IST_COUNT];
 	struct timer_cpu timer;
 	struct vmx_cpu vmx;
+	struct sched_cpu sched;
 	struct desc_cpu desc;
 } __aligned(4096);
 

@@ -121,7 +121,10 @@ def check_maxcpus(log):
 
 
 def check_modules(log):
-    check_clean(log)
+    refuse(log, r"PANIC", "a panic")
+    expect(log, r"^kestrel: error: vm demo: not started: module 0: not a multiboot kernel",
+           "the not-a-kernel message")
+    expect(log, r"^kestrel: halting$", "the final 'halting' line")
     expect(log, r"^kestrel: modules: 2$", "two modules")
     expect(log, r"^kestrel:   module 0: 0x[0-9a-f]+-0x[0-9a-f]+ \(\d+ KiB\) vm=demo vcpus=2 -- x=1$",
            "module 0 with its command line")

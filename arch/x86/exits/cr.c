@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Control-register exits: guest writes to the CR0/CR4 bits VMX pins, kept in the read shadows. */
+#include "arch/x86/cpu.h"
+#include "arch/x86/exit.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/vmcs.h"
+#include "arch/x86/vmx.h"
+#include "hv/vcpu.h"
+
+/* Exit qualification for CR access, SDM Vol. 3C, 28.2.1, table 28-3. */
+#define CR_NUM(q) ((q) & 0xf)
+#define CR_TYPE(q) (((q) >> 4) & 3)
+#define CR_GPR(q) (((q) >> 8) & 0xf)
+#define CR_MOV_TO 0
+
+#define CR4_OSXSAVE BIT(18)
+#define EFER_LMA BIT(10)
+#define ENTRY_IA32E_GUEST BIT(9)
+
+/* VPID-tagged translations may now be stale: what MOV to CR0/CR4 would have flushed. */
+static void flush_guest_tlb(struct vcpu *v)
+{
+	struct {
+		u64 vpid, addr;
+	} desc = { v->vpid, 0 };
+	u64 type = vmx_caps.invvpid_single ? 1 : 2;
+
+	if (vmx_caps.vpid && vmx_caps.invvpid)
+		asm volatile("invvpid %0, %1" ::"m"(desc), "r"(type) : "cc", "memory");
+}
+
+static bool guest_write_cr0(struct vcpu *v, u64 val)
+{
+	u64 old = vmcs_readl(CR0_READ_SHADOW);
+	u64 efer = vmcs_read64(GUEST_IA32_EFER);
+	u32 entry = vmcs_read32(ENTRY_CTLS);
+
+	if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)))
+		return false; /* #GP, SDM Vol. 2A, MOV CR */
+	/* Paging turned on or off with EFER.LME set starts or ends IA-32e mode, 10.8.5. */
+	if ((val & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME)) {
+		vmcs_write64(GUEST_IA32_EFER, efer | EFER_LMA);
+		vmcs_write32(ENTRY_CTLS, entry | ENTRY_IA32E_GUEST);
+	} else if (!(val & CR0_PG) && (old & CR0_PG) && (efer & EFER_LMA)) {
+		vmcs_write64(GUEST_IA32_EFER, efer & ~EFER_LMA);
+		vmcs_write32(ENTRY_CTLS, entry & ~ENTRY_IA32E_GUEST);
+	}
+	vmcs_writel(CR0_READ_SHADOW, val);
+	vmcs_writel(GUEST_CR0, val | CR0_NE);
+	flush_guest_tlb(v);
+	return true;
+}
+
+static bool guest_write_cr4(struct vcpu *v, u64 val)
+{
+	u64 allowed = rdmsr(MSR_IA32_VMX_CR4_FIXED1) & ~(u64)CR4_OSXSAVE;
+
+	if (val & ~allowed & ~(u64)CR4_VMXE)
+		return false; /* a bit this CPU or Kestrel does not offer (XSAVE is hidden) */
+	if (val & CR4_VMXE)
+		return false; /* no nested VMX: CPUID says so */
+	vmcs_writel(CR4_READ_SHADOW, val);
+	vmcs_writel(GUEST_CR4, val | CR4_VMXE);
+	flush_guest_tlb(v);
+	return true;
+}
+
+enum exit_action exit_cr_access(struct vcpu *v)
+{
+	u64 q = vmcs_readl(EXIT_QUALIFICATION);
+	u32 reg = CR_GPR(q);
+	u64 val = reg == GPR_RSP ? vmcs_readl(GUEST_RSP) : v->regs.gpr[reg];
+	bool ok;
+
+	if (CR_TYPE(q) != CR_MOV_TO || (CR_NUM(q) != 0 && CR_NUM(q) != 4)) {
+		vm_stop(v->vm, -1, "vcpu %u: unexpected control-register exit (qualification %#lx)",
+			v->id, q);
+		return EXIT_STOP_VM;
+	}
+	ok = CR_NUM(q) == 0 ? guest_write_cr0(v, val) : guest_write_cr4(v, val);
+	if (!ok) {
+		vcpu_inject_gp(v);
+		return EXIT_RESUME;
+	}
+	exit_skip_instruction(v);
+	return EXIT_RESUME;
+}

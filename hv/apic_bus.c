@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Routes fixed, NMI, INIT and SIPI IPIs between a VM's vCPUs (SDM Vol. 3A, 11.6). */
+#include "hv/apic_bus.h"
+#include "arch/x86/cpu.h"
+#include "hv/vcpu.h"
+#include "hv/vm.h"
+
+static void deliver(struct vcpu *to, const struct vlapic_ipi *ipi)
+{
+	switch (ipi->mode) {
+	case VLAPIC_DM_FIXED:
+	case VLAPIC_DM_LOWEST:
+		vcpu_deliver_irq(to, ipi->vector);
+		break;
+	case VLAPIC_DM_NMI:
+		vcpu_request(to, VCPU_REQ_NMI);
+		break;
+	case VLAPIC_DM_INIT:
+		vcpu_request(to, VCPU_REQ_INIT);
+		break;
+	case VLAPIC_DM_STARTUP:
+		/* A SIPI is ignored unless the target waits for one (9.4.4); its pCPU decides. */
+		WRITE_ONCE(to->sipi_vector, ipi->vector);
+		vcpu_request(to, VCPU_REQ_SIPI);
+		break;
+	}
+}
+
+void apic_bus_send(struct vcpu *sender, const struct vlapic_ipi *ipi)
+{
+	struct vm *vm = sender->vm;
+
+	sender->stats.ipis_sent++;
+	/* Lowest priority goes to the first match: a valid choice, 11.6.2.4 leaves it open. */
+	for (u32 i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *to = vm->vcpus[i];
+
+		if (!vlapic_ipi_hits(&to->lapic, &sender->lapic, ipi))
+			continue;
+		deliver(to, ipi);
+		if (ipi->mode == VLAPIC_DM_LOWEST)
+			break;
+	}
+}
+
+bool apic_bus_result(struct vcpu *v, u32 result, const struct vlapic_ipi *ipi)
+{
+	if (result & VLAPIC_R_GP) {
+		vcpu_inject_gp(v);
+		return false;
+	}
+	if (result & VLAPIC_R_IPI)
+		apic_bus_send(v, ipi);
+	return true;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The scheduler: each pCPU runs the vCPUs placed on it, round robin, in time slices. */
+#ifndef KESTREL_HV_SCHED_H
+#define KESTREL_HV_SCHED_H
+
+#include "lib/types.h"
+
+#define SCHED_MAX_VCPUS_PER_CPU 256
+
+struct vcpu;
+
+/* Each pCPU's slice of struct percpu. */
+struct sched_cpu {
+	u32 nr;
+	u32 next; /* round-robin position */
+	struct vcpu *vcpus[SCHED_MAX_VCPUS_PER_CPU];
+	volatile u32 kick_pending;
+	u64 slice_end; /* TSC at which the running vCPU's slice ends */
+	u64 idle_tsc;
+};
+
+extern u64 sched_slice_tsc;
+
+/* Places v on a pCPU allowed by mask (the least loaded). Returns false when none is online. */
+bool sched_place(struct vcpu *v, u64 mask);
+/* Every pCPU's loop: pick, run, repeat. Never returns. */
+__noreturn void sched_loop(void);
+/* Makes the pCPU that runs v look at it soon (an IPI unless it is this CPU). */
+void sched_kick(struct vcpu *v);
+/* Marks v runnable (from halted) and kicks its pCPU. */
+void sched_wake(struct vcpu *v);
+/* Lets the APs (waiting since boot) into sched_loop. */
+void sched_start_all(void);
+/* The APs wait here after their boot checks. */
+__noreturn void sched_ap_wait(void);
+/* Fires this pCPU's due vLAPIC timers (after a preemption-timer exit). */
+void sched_tick(void);
+
+#endif

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Prints a VM's exit statistics as a table: one row per exit reason, one per vCPU. */
+#include "hv/stats.h"
+#include "hv/console.h"
+#include "hv/vm.h"
+
+void stats_print_vm(struct vm *vm)
+{
+	u64 total = 0, total_tsc = 0;
+
+	console_printf("kestrel: vm %s: exit statistics\n", vm->name);
+	console_printf("  %-22s %10s %14s %10s\n", "exit reason", "count", "TSC ticks", "ticks/exit");
+	for (u32 r = 0; r < NR_EXIT_REASONS; r++) {
+		u64 n = 0, t = 0;
+
+		for (u32 i = 0; i < vm->nr_vcpus; i++) {
+			n += vm->vcpus[i]->stats.exits[r];
+			t += vm->vcpus[i]->stats.exit_tsc[r];
+		}
+		if (!n)
+			continue;
+		total += n;
+		total_tsc += t;
+		console_printf("  %-22s %10lu %14lu %10lu\n", exit_reason_name(r), n, t, t / n);
+	}
+	console_printf("  %-22s %10lu %14lu %10lu\n", "total", total, total_tsc,
+		       total ? total_tsc / total : 0);
+	console_printf("  %-6s %5s %10s %10s %14s %14s %9s %8s\n", "vcpu", "pcpu", "entries",
+		       "exits", "guest TSC", "steal TSC", "injected", "IPIs");
+	for (u32 i = 0; i < vm->nr_vcpus; i++) {
+		const struct vcpu *v = vm->vcpus[i];
+		u64 exits = 0;
+
+		for (u32 r = 0; r < NR_EXIT_REASONS; r++)
+			exits += v->stats.exits[r];
+		console_printf("  %-6u %5u %10lu %10lu %14lu %14lu %9lu %8lu\n", v->id, v->pcpu,
+			       v->stats.entries, exits, v->stats.guest_tsc, v->stats.steal_tsc,
+			       v->stats.injected, v->stats.ipis_sent);
+	}
+}

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The vCPU entry loop: requests, event injection, the preemption timer, and exit accounting. */
+#include "hv/vcpu.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/vmcs.h"
+#include "arch/x86/vmx.h"
+#include "arch/x86/vmx_vcpu.h"
+#include "hv/console.h"
+#include "hv/sched.h"
+#include "hv/vm.h"
+
+#define RFLAGS_IF BIT(9)
+
+void vcpu_request(struct vcpu *v, u32 req)
+{
+	__atomic_or_fetch(&v->requests, req, __ATOMIC_SEQ_CST);
+	sched_kick(v);
+}
+
+void vcpu_deliver_irq(struct vcpu *v, u8 vector)
+{
+	if (v->pcpu == this_cpu()->index) {
+		/* Ours: the vLAPIC is touched by this pCPU only. */
+		vlapic_set_irr(&v->lapic, vector);
+		if (v->state == VCPU_HALTED)
+			sched_wake(v);
+		return;
+	}
+	__atomic_or_fetch(&v->posted_irr[vector / 64], BIT(vector % 64), __ATOMIC_SEQ_CST);
+	vcpu_request(v, VCPU_REQ_IRR);
+}
+
+void vcpu_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
+{
+	v->exception_pending = true;
+	v->exception_info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector |
+			    (has_error ? INTR_INFO_ERROR : 0);
+	v->exception_error = error;
+}
+
+bool vcpu_has_pending_event(struct vcpu *v)
+{
+	u64 rflags = vmcs_readl(GUEST_RFLAGS);
+
+	return v->nmi_pending || ((rflags & RFLAGS_IF) && vlapic_pending(&v->lapic) >= 0);
+}
+
+void vcpu_handle_requests(struct vcpu *v)
+{
+	u32 req = __atomic_exchange_n(&v->requests, 0, __ATOMIC_SEQ_CST);
+
+	if (!req)
+		return;
+	if (req & VCPU_REQ_STOP) {
+		if (v->state != VCPU_STOPPED) {
+			v->state = VCPU_STOPPED;
+			vm_vcpu_stopped(v);
+		}
+		return;
+	}
+	if (v->state == VCPU_STOPPED)
+		return;
+	if (req & VCPU_REQ_INIT) {
+		/* INIT: the vCPU waits for a SIPI again, its APIC reset, 9.4. */
+		vlapic_reset_init(&v->lapic);
+		v->nmi_pending = v->exception_pending = false;
+		v->state = VCPU_WAIT_SIPI;
+	}
+	if ((req & VCPU_REQ_SIPI) && v->state == VCPU_WAIT_SIPI) {
+		v->needs_sipi_reset = true;
+		v->state = VCPU_RUNNABLE;
+		v->runnable_since = rdtsc();
+	}
+	if (req & VCPU_REQ_NMI)
+		v->nmi_pending = true;
+	if (req & VCPU_REQ_IRR) {
+		for (u32 w = 0; w < 4; w++) {
+			u64 bits = __atomic_exchange_n(&v->posted_irr[w], 0, __ATOMIC_SEQ_CST);
+
+			while (bits) {
+				u32 b = (u32)__builtin_ctzll(bits);
+
+				bits &= bits - 1;
+				vlapic_set_irr(&v->lapic, (u8)(w * 64 + b));
+			}
+		}
+	}
+	if (v->state == VCPU_HALTED && (v->nmi_pending || vlapic_pending(&v->lapic) >= 0)) {
+		v->state = VCPU_RUNNABLE;
+		v->runnable_since = rdtsc();
+	}
+}
+
+/* Re-delivers an event whose delivery a VM exit interrupted, SDM Vol. 3C, 28.2.4. */
+static bool reinject_vectoring(void)
+{
+	u32 info = vmcs_read32(IDT_VECTORING_INFO);
+	u32 type = info & (7u << 8);
+
+	if (!(info & INTR_INFO_VALID))
+		return false;
+	vmcs_write32(ENTRY_INTR_INFO, info & ~(u32)BIT(12));
+	if (info & INTR_INFO_ERROR)
+		vmcs_write32(ENTRY_EXCEPTION_ERROR, vmcs_read32(IDT_VECTORING_ERROR));
+	if (type == INTR_TYPE_SW_INTERRUPT || type == INTR_TYPE_SW_EXCEPTION ||
+	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
+		vmcs_write32(ENTRY_INSTR_LEN, vmcs_read32(EXIT_INSTR_LEN));
+	return true;
+}
+
+static void set_proc_bit(u32 bit, bool on)
+{
+	u32 proc = vmcs_read32(PROC_BASED_CTLS);
+	u32 want = on ? proc | bit : proc & ~bit;
+
+	if (want != proc)
+		vmcs_write32(PROC_BASED_CTLS, want);
+}
+
+/* Chooses what to inject at this entry, or asks for a window exit when the guest can't take it. */
+static void inject_events(struct vcpu *v, bool after_exit)
+{
+	u32 block = vmcs_read32(GUEST_INTERRUPTIBILITY);
+	int vector;
+
+	set_proc_bit(PROC_INTR_WINDOW, false);
+	set_proc_bit(PROC_NMI_WINDOW, false);
+	if (after_exit && reinject_vectoring())
+		return;
+	if (v->exception_pending) {
+		v->exception_pending = false;
+		vmcs_write32(ENTRY_INTR_INFO, v->exception_info);
+		if (v->exception_info & INTR_INFO_ERROR)
+			vmcs_write32(ENTRY_EXCEPTION_ERROR, v->exception_error);
+		return;
+	}
+	if (v->nmi_pending) {
+		if (!(block & (INTR_BLOCK_NMI | INTR_BLOCK_MOV_SS | INTR_BLOCK_STI))) {
+			v->nmi_pending = false;
+			vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
+			v->stats.injected++;
+			return;
+		}
+		set_proc_bit(PROC_NMI_WINDOW, true);
+	}
+	vector = vlapic_pending(&v->lapic);
+	if (vector < 0)
+		return;
+	if ((vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF) &&
+	    !(block & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))) {
+		vlapic_accept(&v->lapic, (u8)vector);
+		vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXTERNAL | (u32)vector);
+		v->stats.injected++;
+	} else {
+		set_proc_bit(PROC_INTR_WINDOW, true);
+	}
+}
+
+/* The earliest timer among this pCPU's vCPUs: the preemption timer must cover all of them. */
+static u64 next_deadline(void)
+{
+	struct sched_cpu *s = &this_cpu()->sched;
+	u64 d = s->slice_end;
+
+	for (u32 i = 0; i < s->nr; i++) {
+		u64 t = vlapic_timer_next(&s->vcpus[i]->lapic);
+
+		if (t && s->vcpus[i]->state != VCPU_STOPPED && t < d)
+			d = t;
+	}
+	return d;
+}
+
+static void arm_preemption_timer(void)
+{
+	u64 now = rdtsc(), d = next_deadline();
+	u64 ticks = d > now ? (d - now) >> vmx_caps.preemption_timer_shift : 0;
+
+	vmcs_write32(PREEMPTION_TIMER_VALUE, (u32)MIN(ticks, 0xffffffffULL));
+}
+
+static void entry_failed(struct vcpu *v, u32 reason)
+{
+	console_printf("kestrel: vm %s vcpu %u: VM entry failed (exit reason %#x)\n", v->vm->name,
+		       v->id, reason);
+	vmcs_dump();
+	vm_stop(v->vm, -1, "vcpu %u: VM entry failed (reason %u, %s)", v->id, reason & 0xffff,
+		exit_reason_name(reason & 0xffff));
+}
+
+void vcpu_run(struct vcpu *v)
+{
+	struct percpu *cpu = this_cpu();
+	bool after_exit = false;
+
+	cpu->vmx.failed = false;
+	if (!vmx_vcpu_load(v)) {
+		vm_stop(v->vm, -1, "vcpu %u: its VMCS could not be loaded", v->id);
+		return;
+	}
+	if (v->needs_boot_reset) {
+		v->needs_boot_reset = false;
+		vmx_vcpu_reset_protected(v, v->vm->boot_entry, v->vm->boot_eax, v->vm->boot_ebx);
+	}
+	if (v->needs_sipi_reset) {
+		v->needs_sipi_reset = false;
+		vmx_vcpu_reset_real(v, v->sipi_vector);
+	}
+	v->stats.steal_tsc += rdtsc() - v->runnable_since;
+	v->preempted = false;
+
+	for (;;) {
+		enum exit_action act;
+		u64 t0, t1, t2;
+		u32 reason;
+
+		vcpu_handle_requests(v);
+		if (v->state != VCPU_RUNNABLE)
+			return;
+		inject_events(v, after_exit);
+		arm_preemption_timer();
+		if (cpu->vmx.failed) {
+			vm_stop(v->vm, -1, "vcpu %u: a VMX instruction failed while preparing entry",
+				v->id);
+			return;
+		}
+		t0 = rdtsc();
+		if (vmx_enter(&v->regs, v->launched)) {
+			entry_failed(v, 0);
+			return;
+		}
+		t1 = rdtsc();
+		v->launched = true;
+		v->stats.entries++;
+		v->stats.guest_tsc += t1 - t0;
+		reason = vmcs_read32(EXIT_REASON);
+		if (reason & EXIT_REASON_ENTRY_FAILED) {
+			entry_failed(v, reason);
+			return;
+		}
+		reason &= 0xffff;
+		act = exit_dispatch(v, reason);
+		t2 = rdtsc();
+		if (reason < NR_EXIT_REASONS) {
+			v->stats.exits[reason]++;
+			v->stats.exit_tsc[reason] += t2 - t1;
+		}
+		after_exit = true;
+		if (cpu->vmx.failed && act != EXIT_STOP_VM) {
+			vm_stop(v->vm, -1, "vcpu %u: a VMX instruction failed handling exit %s",
+				v->id, exit_reason_name(reason));
+			act = EXIT_STOP_VM;
+		}
+		if (act == EXIT_RESUME)
+			continue;
+		if (act == EXIT_YIELD && v->state == VCPU_RUNNABLE) {
+			/* Slice over at an instruction boundary: this is when "preempted" is true. */
+			v->preempted = true;
+			v->runnable_since = rdtsc();
+		}
+		return;
+	}
+}
+
+void vcpu_switch_state(struct vcpu *prev, struct vcpu *next)
+{
+	if (prev == next)
+		return;
+	if (prev) {
+		prev->kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
+		prev->star = rdmsr(0xc0000081);
+		prev->lstar = rdmsr(0xc0000082);
+		prev->cstar = rdmsr(0xc0000083);
+		prev->sfmask = rdmsr(0xc0000084);
+		asm volatile("fxsave64 %0" : "=m"(prev->fxsave));
+	}
+	wrmsr(MSR_IA32_KERNEL_GS_BASE, next->kernel_gs_base);
+	wrmsr(0xc0000081, next->star);
+	wrmsr(0xc0000082, next->lstar);
+	wrmsr(0xc0000083, next->cstar);
+	wrmsr(0xc0000084, next->sfmask);
+	if (next->launched)
+		asm volatile("fxrstor64 %0" ::"m"(next->fxsave));
+	else
+		asm volatile("fninit");
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The virtual local APIC of one vCPU: registers, priorities, IPI requests, the TSC-time timer. */
+#ifndef KESTREL_HV_VLAPIC_H
+#define KESTREL_HV_VLAPIC_H
+
+#include "lib/types.h"
+
+/*
+ * Pure logic: no VMX, no hardware. The caller serialises the calls for one vCPU, passes the TSC
+ * time `now` where time matters, and routes IPIs between vCPUs. All references: SDM Vol. 3A ch. 11.
+ */
+
+/* MSRs: IA32_APIC_BASE (11.4.4), IA32_TSC_DEADLINE (11.5.4.1), the x2APIC range (11.12.1.2). */
+#define VLAPIC_MSR_APIC_BASE 0x1b
+#define VLAPIC_MSR_TSC_DEADLINE 0x6e0
+#define VLAPIC_MSR_X2APIC_FIRST 0x800
+#define VLAPIC_MSR_X2APIC_LAST 0x8ff
+
+/* IA32_APIC_BASE fields, figure 11-5 and 11.12.1. */
+#define VLAPIC_BASE_BSP BIT(8)
+#define VLAPIC_BASE_EXTD BIT(10)
+#define VLAPIC_BASE_EN BIT(11)
+#define VLAPIC_BASE_ADDR 0xfee00000ull
+
+/* Version 0x14, max LVT entry 5: timer, thermal, perf, LINT0, LINT1, error (11.4.8). */
+#define VLAPIC_VERSION 0x00050014u
+
+/* Register offsets in the xAPIC page; the x2APIC MSR is 0x800 + offset / 16 (tables 11-1, 11-6). */
+#define VLAPIC_REG_ID 0x020
+#define VLAPIC_REG_VERSION 0x030
+#define VLAPIC_REG_TPR 0x080
+#define VLAPIC_REG_APR 0x090
+#define VLAPIC_REG_PPR 0x0a0
+#define VLAPIC_REG_EOI 0x0b0
+#define VLAPIC_REG_RRD 0x0c0
+#define VLAPIC_REG_LDR 0x0d0
+#define VLAPIC_REG_DFR 0x0e0
+#define VLAPIC_REG_SVR 0x0f0
+#define VLAPIC_REG_ISR 0x100 /* 8 registers, 16 bytes apart, vectors 32*i..32*i+31 */
+#define VLAPIC_REG_TMR 0x180
+#define VLAPIC_REG_IRR 0x200
+#define VLAPIC_REG_ESR 0x280
+#define VLAPIC_REG_ICR_LO 0x300 /* x2APIC: the whole 64-bit ICR at MSR 0x830 */
+#define VLAPIC_REG_ICR_HI 0x310 /* xAPIC only */
+#define VLAPIC_REG_LVT_TIMER 0x320
+#define VLAPIC_REG_LVT_THERMAL 0x330
+#define VLAPIC_REG_LVT_PERF 0x340
+#define VLAPIC_REG_LVT_LINT0 0x350
+#define VLAPIC_REG_LVT_LINT1 0x360
+#define VLAPIC_REG_LVT_ERROR 0x370
+#define VLAPIC_REG_TIMER_INITIAL 0x380
+#define VLAPIC_REG_TIMER_CURRENT 0x390
+#define VLAPIC_REG_TIMER_DIVIDE 0x3e0
+#define VLAPIC_REG_SELF_IPI 0x3f0 /* x2APIC only, write-only (11.12.11) */
+
+#define VLAPIC_NR_LVT 6
+
+/* SVR (11.9), LVT (figure 11-8), ESR (11.5.3) bits. */
+#define VLAPIC_SVR_ENABLE BIT(8)
+#define VLAPIC_LVT_MASKED BIT(16)
+#define VLAPIC_TIMER_ONESHOT (0u << 17)
+#define VLAPIC_TIMER_PERIODIC (1u << 17)
+#define VLAPIC_TIMER_TSC_DEADLINE (2u << 17)
+#define VLAPIC_ESR_SEND_ILLEGAL BIT(5)
+#define VLAPIC_ESR_RECV_ILLEGAL BIT(6)
+#define VLAPIC_ESR_ILLEGAL_REG BIT(7)
+
+/* The timer rate limits tsc_per_tick so that a full count at divide-by-128 fits in 63 bits. */
+#define VLAPIC_MAX_TSC_PER_TICK (1u << 24)
+
+/* What an access asks of the caller: flags, 0 when nothing. */
+#define VLAPIC_R_GP (1u << 0) /* inject #GP(0); the access changed nothing */
+#define VLAPIC_R_NOT_APIC (1u << 1) /* MMIO while not in xAPIC mode: not an APIC access */
+#define VLAPIC_R_IPI (1u << 2) /* *ipi is filled in: route it */
+#define VLAPIC_R_TIMER (1u << 3) /* the timer was armed, re-armed or disarmed: see timer_next */
+#define VLAPIC_R_EOI (1u << 4) /* the highest in-service vector was retired */
+#define VLAPIC_R_IRQ (1u << 5) /* vlapic_pending() may answer differently now */
+#define VLAPIC_R_MODE (1u << 6) /* disabled/xAPIC/x2APIC changed: redo MMIO and MSR intercepts */
+
+enum vlapic_mode {
+	VLAPIC_MODE_DISABLED,
+	VLAPIC_MODE_XAPIC,
+	VLAPIC_MODE_X2APIC,
+};
+
+/* ICR delivery modes as encoded in bits 10:8 (11.6.1); SMI and the reserved ones never get here. */
+enum vlapic_dm {
+	VLAPIC_DM_FIXED = 0,
+	VLAPIC_DM_LOWEST = 1,
+	VLAPIC_DM_NMI = 4,
+	VLAPIC_DM_INIT = 5,
+	VLAPIC_DM_STARTUP = 6,
+};
+
+/* ICR destination shorthand, bits 19:18 (11.6.1). */
+enum vlapic_shorthand {
+	VLAPIC_SH_NONE = 0,
+	VLAPIC_SH_SELF = 1,
+	VLAPIC_SH_ALL = 2,
+	VLAPIC_SH_OTHERS = 3,
+};
+
+/* An IPI the guest sent by writing its ICR, for the hypervisor to route. */
+struct vlapic_ipi {
+	enum vlapic_dm mode;
+	enum vlapic_shorthand shorthand;
+	u8 vector; /* FIXED, LOWEST: the vector; STARTUP: start page (CS:IP = vector << 8 : 0) */
+	bool logical; /* destination mode bit 11 */
+	bool x2apic; /* sent in x2APIC mode: dest is 32 bits, else 8 */
+	u32 dest; /* meaningful with VLAPIC_SH_NONE */
+};
+
+struct vlapic {
+	u32 id; /* the x2APIC ID; the xAPIC ID is its low 8 bits */
+	u32 tsc_per_tick; /* TSC ticks per timer count at divide-by-1 */
+	u64 apic_base;
+	u32 tpr, ldr, dfr, svr;
+	u32 esr; /* what reads return: the errors latched by the last ESR write */
+	u32 esr_pending; /* errors since that write */
+	u32 isr[8], tmr[8], irr[8];
+	u64 icr; /* xAPIC: low register in 31:0, high in 63:32 */
+	u32 lvt[VLAPIC_NR_LVT]; /* in register order, timer first */
+	u32 timer_initial, timer_divide;
+	u64 timer_unit; /* TSC ticks per count of the countdown under way */
+	u64 timer_expiry; /* TSC time of the next expiry, or the armed deadline; 0: not armed */
+};
+
+/* Power-on: ID = vcpu_index, xAPIC mode, BSP for vCPU 0. -EINVAL: tsc_per_tick out of range. */
+int vlapic_init(struct vlapic *v, u32 vcpu_index, u32 tsc_per_tick);
+/* RESET: as power-on (11.4.7.1). */
+void vlapic_reset(struct vlapic *v);
+/* INIT: registers as at power-on but the ID; the mode is kept (11.4.7.3, 11.12.5.1). */
+void vlapic_reset_init(struct vlapic *v);
+
+enum vlapic_mode vlapic_mode(const struct vlapic *v);
+
+/*
+ * Register access. Each returns VLAPIC_R_* flags; reads fill *val (0 on failure).
+ * The MSR functions take IA32_APIC_BASE, IA32_TSC_DEADLINE and 0x800-0x8ff (see msr_owned).
+ * The MMIO ones take an offset in the 4 KiB page, a 32-bit access at a 16-byte-aligned offset.
+ */
+bool vlapic_msr_owned(u32 msr);
+u32 vlapic_msr_read(const struct vlapic *v, u32 msr, u64 now, u64 *val);
+u32 vlapic_msr_write(struct vlapic *v, u32 msr, u64 val, u64 now, struct vlapic_ipi *ipi);
+u32 vlapic_mmio_read(struct vlapic *v, u32 offset, u64 now, u32 *val);
+u32 vlapic_mmio_write(struct vlapic *v, u32 offset, u32 val, u64 now, struct vlapic_ipi *ipi);
+u32 vlapic_apic_base_write(struct vlapic *v, u64 val);
+
+/* A fixed interrupt; true when IRR changed (dropped while software-disabled, and below 16). */
+bool vlapic_set_irr(struct vlapic *v, u8 vector);
+/* The vector to inject next, or -1 (11.8.4). */
+int vlapic_pending(const struct vlapic *v);
+/* The hypervisor injected vector (from vlapic_pending): IRR -> ISR. */
+void vlapic_accept(struct vlapic *v, u8 vector);
+/* Retires the highest in-service vector, as a write to EOI does (11.8.5). */
+u32 vlapic_eoi(struct vlapic *v);
+
+/* Whether target is one of the destinations of dest as sent in that mode (11.6.2, 11.12.10). */
+bool vlapic_match_dest(const struct vlapic *target, u32 dest, bool logical, bool from_x2apic);
+/* Whether an IPI from sender reaches target, shorthands included. */
+bool vlapic_ipi_hits(const struct vlapic *target, const struct vlapic *sender,
+		     const struct vlapic_ipi *ipi);
+
+/* TSC time of the next expiry, 0 when none. */
+u64 vlapic_timer_next(const struct vlapic *v);
+/* Fires the timer if now has reached the expiry; returns VLAPIC_R_TIMER | VLAPIC_R_IRQ or 0. */
+u32 vlapic_timer_tick(struct vlapic *v, u64 now);
+
+#endif

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Virtual machines and their vCPUs. */
+#ifndef KESTREL_HV_VM_H
+#define KESTREL_HV_VM_H
+
+#include "arch/x86/ept.h"
+#include "arch/x86/exit.h"
+#include "arch/x86/vmx_regs.h"
+#include "boot/multiboot2.h"
+#include "hv/vlapic.h"
+#include "hv/vuart.h"
+#include "lib/spinlock.h"
+#include "mm/guest_mem.h"
+
+#define VM_NAME_LEN 16
+#define MAX_VMS 16
+
+enum vcpu_state {
+	VCPU_WAIT_SIPI = 0, /* after power-on or INIT: not scheduled until a SIPI */
+	VCPU_RUNNABLE,
+	VCPU_HALTED, /* HLT with nothing pending: blocked until an interrupt */
+	VCPU_STOPPED,
+};
+
+/* Requests other CPUs post to a vCPU; its own pCPU acts on them before the next entry. */
+#define VCPU_REQ_INIT BIT(0)
+#define VCPU_REQ_SIPI BIT(1)
+#define VCPU_REQ_NMI BIT(2)
+#define VCPU_REQ_IRR BIT(3) /* vectors waiting in posted_irr */
+#define VCPU_REQ_STOP BIT(4)
+
+struct vcpu_stats {
+	u64 exits[NR_EXIT_REASONS];
+	u64 exit_tsc[NR_EXIT_REASONS]; /* TSC ticks spent handling each reason */
+	u64 entries;
+	u64 guest_tsc; /* ticks between entry and exit */
+	u64 steal_tsc; /* runnable but not running */
+	u64 injected; /* interrupts injected */
+	u64 ipis_sent;
+};
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	u32 id;
+	u32 pcpu; /* index of the pCPU that runs it */
+	volatile u32 state; /* enum vcpu_state */
+	volatile u32 requests; /* VCPU_REQ_* */
+	u64 posted_irr[4]; /* vectors sent from other pCPUs, merged into the vLAPIC */
+	u8 sipi_vector;
+	bool launched;
+	bool vmcs_initialised;
+	bool preempted; /* descheduled at an instruction boundary (DESIGN.md) */
+	u16 vpid;
+	u64 vmcs_phys;
+	u64 runnable_since; /* TSC when it last became runnable and waited */
+	struct guest_regs regs;
+	struct vlapic lapic;
+	/* MSRs VMX does not switch, kept per vCPU and swapped when another vCPU runs. */
+	u64 kernel_gs_base, star, lstar, cstar, sfmask;
+	bool nmi_pending;
+	bool exception_pending;
+	u32 exception_info; /* ENTRY_INTR_INFO for the queued exception */
+	u32 exception_error;
+	bool needs_sipi_reset; /* set the real-mode SIPI state at the next load */
+	bool needs_boot_reset; /* set the multiboot entry state at the next load (vCPU 0) */
+	u8 fxsave[512] __aligned(16);
+	struct vcpu_stats stats;
+};
+
+enum vm_state { VM_CREATED = 0, VM_RUNNING, VM_STOPPING, VM_STOPPED };
+
+struct vm {
+	char name[VM_NAME_LEN];
+	u32 id;
+	volatile u32 state; /* enum vm_state */
+	u32 nr_vcpus;
+	struct vcpu **vcpus;
+	volatile u32 vcpus_stopped;
+	bool pv;
+	u64 cpu_mask; /* pCPUs it may run on */
+	struct guest_mem mem;
+	struct ept ept;
+	struct vuart uart;
+	struct spinlock lock; /* stop and statistics */
+	char stop_reason[160];
+	s32 exit_status;
+	u32 boot_entry, boot_eax, boot_ebx; /* the multiboot hand-off for vCPU 0 */
+};
+
+extern struct vm *vms[MAX_VMS];
+extern u32 nr_vms;
+
+/* Creates every VM the module lines describe and places its vCPUs; returns how many run. */
+u32 vm_create_all(const struct boot_info *bi);
+/* Stops v's VM with a reason (printed once); safe from any of its vCPUs' pCPUs. */
+void vm_stop(struct vm *vm, s32 status, const char *fmt, ...) __printf(3, 4);
+/* Called by a pCPU when one of the VM's vCPUs has stopped running. */
+void vm_vcpu_stopped(struct vcpu *v);
+struct vcpu *vm_vcpu_by_apic_id(struct vm *vm, u32 apic_id);
+
+#endif

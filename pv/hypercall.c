@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The hypercall table: an unknown number gets -ENOSYS, a VM with pv=off gets -ENOSYS for all. */
+#include "pv/hypercall.h"
+#include "guest-sdk/include/kestrel/abi.h"
+#include "hv/stats.h"
+#include "hv/vm.h"
+
+struct hypercall {
+	u64 nr;
+	s64 (*fn)(struct vcpu *v);
+};
+
+static const struct hypercall hypercalls[] = {
+	{ KESTREL_HC_DEBUG_STATS, hc_debug_stats },
+};
+
+s64 hypercall_dispatch(struct vcpu *v, u64 nr)
+{
+	if (!v->vm->pv)
+		return -ENOSYS;
+	for (u32 i = 0; i < ARRAY_SIZE(hypercalls); i++)
+		if (hypercalls[i].nr == nr)
+			return hypercalls[i].fn(v);
+	return -ENOSYS;
+}
+
+s64 hc_debug_stats(struct vcpu *v)
+{
+	stats_print_vm(v->vm);
+	return 0;
+}
