@@ -237,7 +237,10 @@ static int plan_mb2(struct plan *pl)
 
 	memcpy(&h, pl->im.p + pl->hdr_off, sizeof(h));
 	end = pl->hdr_off + h.header_length;
-	if (h.header_length < sizeof(h) || end > MIN(pl->im.len, (u64)MB2_SEARCH))
+	if (h.header_length < sizeof(h))
+		return fail(pl->res, -EINVAL, "multiboot2 header at 0x%lx: length %u too small",
+			    pl->hdr_off, h.header_length);
+	if (end > MIN(pl->im.len, (u64)MB2_SEARCH))
 		return fail(pl->res, -EINVAL, "multiboot2 header at 0x%lx: length %u runs past the "
 			    "image or its first 32 KiB", pl->hdr_off, h.header_length);
 	for (pos = pl->hdr_off + sizeof(h);; pos += ALIGN_UP((u64)t.size, MB2_HEADER_ALIGN)) {
@@ -414,7 +417,9 @@ static int plan_elf_header(struct plan *pl)
 	} else {
 		return fail(res, -EINVAL, "ELF class %u is neither ELF32 nor ELF64", im->p[4]);
 	}
-	if (im->p[6] != ELF_VERSION || version != ELF_VERSION)
+	if (im->p[6] != ELF_VERSION)
+		version = im->p[6];
+	if (version != ELF_VERSION)
 		return fail(res, -EINVAL, "ELF version %u is not 1", version);
 	if (type != ELF_ET_EXEC && type != ELF_ET_DYN)
 		return fail(res, -EINVAL, "ELF type %u is not an executable", type);

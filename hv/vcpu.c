@@ -63,6 +63,25 @@ void vcpu_handle_requests(struct vcpu *v)
 	}
 	if (v->state == VCPU_STOPPED)
 		return;
+	if (req & VCPU_REQ_RESET) {
+		/* Parked: nothing posted before the reset survives it (POWER_ON clears the rest). */
+		v->state = VCPU_PARKED;
+		vm_vcpu_parked(v);
+		return;
+	}
+	if (req & VCPU_REQ_POWER_ON) {
+		for (u32 w = 0; w < 4; w++)
+			v->posted_irr[w] = 0;
+		vlapic_reset(&v->lapic);
+		v->nmi_pending = v->exception_pending = v->needs_sipi_reset = false;
+		vmx_flush_vpid(v->vpid); /* the old run's translations are this pCPU's to drop */
+		v->state = v->id == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
+		v->needs_boot_reset = v->id == 0;
+		v->runnable_since = rdtsc();
+		return;
+	}
+	if (v->state == VCPU_PARKED)
+		return;
 	if (req & VCPU_REQ_INIT) {
 		/* INIT: the vCPU waits for a SIPI again, its APIC reset, 9.4. */
 		vlapic_reset_init(&v->lapic);
@@ -159,24 +178,30 @@ static void inject_events(struct vcpu *v, bool after_exit)
 	}
 }
 
-/* The earliest timer among this pCPU's vCPUs: the preemption timer must cover all of them. */
-static u64 next_deadline(void)
+/*
+ * The earliest timer among this pCPU's vCPUs (the preemption timer must cover all of them),
+ * and the end of the slice when another vCPU here is waiting to run.
+ */
+static u64 next_deadline(struct vcpu *running)
 {
 	struct sched_cpu *s = &this_cpu()->sched;
-	u64 d = s->slice_end;
+	u64 d = UINT64_MAX;
 
 	for (u32 i = 0; i < s->nr; i++) {
-		u64 t = vlapic_timer_next(&s->vcpus[i]->lapic);
+		struct vcpu *o = s->vcpus[i];
+		u64 t = vlapic_timer_next(&o->lapic);
 
-		if (t && s->vcpus[i]->state != VCPU_STOPPED && t < d)
+		if (t && o->state != VCPU_STOPPED && t < d)
 			d = t;
+		if (o != running && o->state == VCPU_RUNNABLE && s->slice_end < d)
+			d = s->slice_end;
 	}
 	return d;
 }
 
-static void arm_preemption_timer(void)
+static void arm_preemption_timer(struct vcpu *v)
 {
-	u64 now = rdtsc(), d = next_deadline();
+	u64 now = rdtsc(), d = next_deadline(v);
 	u64 ticks = d > now ? (d - now) >> vmx_caps.preemption_timer_shift : 0;
 
 	vmcs_write32(PREEMPTION_TIMER_VALUE, (u32)MIN(ticks, 0xffffffffULL));
@@ -221,7 +246,7 @@ void vcpu_run(struct vcpu *v)
 		if (v->state != VCPU_RUNNABLE)
 			return;
 		inject_events(v, after_exit);
-		arm_preemption_timer();
+		arm_preemption_timer(v);
 		if (cpu->vmx.failed) {
 			vm_stop(v->vm, -1, "vcpu %u: a VMX instruction failed while preparing entry",
 				v->id);

@@ -17,6 +17,7 @@
 struct vm *vms[MAX_VMS];
 u32 nr_vms;
 static volatile u32 vms_running;
+static const struct boot_info *boot_info;
 static u16 next_vpid = 1;
 static struct vm_config configs[VMCONFIG_MAX];
 
@@ -138,6 +139,7 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 	}
 	str_copy(vm->name, c->name, sizeof(vm->name));
 	vm->id = nr_vms;
+	vm->config = c;
 	vm->pv = c->pv;
 	vm->cpu_mask = c->cpus;
 	vuart_init(&vm->uart, vm->name);
@@ -177,6 +179,7 @@ u32 vm_create_all(const struct boot_info *bi)
 {
 	u32 n = vmconfig_parse(bi, configs, VMCONFIG_MAX), started = 0;
 
+	boot_info = bi;
 	for (u32 i = 0; i < n; i++) {
 		const struct vm_config *c = &configs[i];
 
@@ -208,6 +211,47 @@ void vm_stop(struct vm *vm, s32 status, const char *fmt, ...)
 	pr_info("vm %s: stopped: %s (status %d)", vm->name, vm->stop_reason, status);
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_STOP);
+}
+
+void vm_reset(struct vm *vm, const char *fmt, ...)
+{
+	char why[120];
+	va_list ap;
+
+	if (__atomic_exchange_n(&vm->resetting, 1, __ATOMIC_SEQ_CST))
+		return; /* already under way */
+	va_start(ap, fmt);
+	fmt_vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	vuart_flush(&vm->uart);
+	pr_info("vm %s: reset: %s", vm->name, why);
+	for (u32 i = 0; i < vm->nr_vcpus; i++)
+		vcpu_request(vm->vcpus[i], VCPU_REQ_RESET);
+}
+
+/* Every vCPU is parked: RAM as at power-on (zeroed, kernel and modules loaded again). */
+static void reload(struct vm *vm)
+{
+	char why[128] = "";
+
+	for (u64 i = 0; i < vm->mem.nr_chunks; i++)
+		memset(phys_to_virt(vm->mem.chunks[i]), 0, GMEM_CHUNK_SIZE);
+	if (load_kernel(vm, boot_info, vm->config, why, sizeof(why))) {
+		vm->resetting = 0;
+		vm_stop(vm, -1, "reset: the kernel could not be loaded again: %s", why);
+		return;
+	}
+	vm->resets++;
+	vm->vcpus_parked = 0;
+	WRITE_ONCE(vm->resetting, 0);
+	for (u32 i = 0; i < vm->nr_vcpus; i++)
+		vcpu_request(vm->vcpus[i], VCPU_REQ_POWER_ON);
+}
+
+void vm_vcpu_parked(struct vcpu *v)
+{
+	if (__atomic_add_fetch(&v->vm->vcpus_parked, 1, __ATOMIC_SEQ_CST) == v->vm->nr_vcpus)
+		reload(v->vm);
 }
 
 void vm_vcpu_stopped(struct vcpu *v)

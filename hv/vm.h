@@ -7,6 +7,8 @@
 #include "arch/x86/exit.h"
 #include "arch/x86/vmx_regs.h"
 #include "boot/multiboot2.h"
+
+struct vm_config;
 #include "hv/vlapic.h"
 #include "hv/vuart.h"
 #include "lib/spinlock.h"
@@ -20,6 +22,7 @@ enum vcpu_state {
 	VCPU_RUNNABLE,
 	VCPU_HALTED, /* HLT with nothing pending: blocked until an interrupt */
 	VCPU_STOPPED,
+	VCPU_PARKED, /* the VM is being reset: waiting for the others to park too */
 };
 
 /* Requests other CPUs post to a vCPU; its own pCPU acts on them before the next entry. */
@@ -28,6 +31,8 @@ enum vcpu_state {
 #define VCPU_REQ_NMI BIT(2)
 #define VCPU_REQ_IRR BIT(3) /* vectors waiting in posted_irr */
 #define VCPU_REQ_STOP BIT(4)
+#define VCPU_REQ_RESET BIT(5) /* park for a VM reset */
+#define VCPU_REQ_POWER_ON BIT(6) /* the reset is done: start as at power-on */
 
 struct vcpu_stats {
 	u64 exits[NR_EXIT_REASONS];
@@ -78,6 +83,10 @@ struct vm {
 	u32 nr_vcpus;
 	struct vcpu **vcpus;
 	volatile u32 vcpus_stopped;
+	volatile u32 vcpus_parked;
+	volatile u32 resetting;
+	u32 resets;
+	const struct vm_config *config; /* to load the kernel again on reset */
 	bool pv;
 	u64 cpu_mask; /* pCPUs it may run on */
 	struct guest_mem mem;
@@ -96,6 +105,10 @@ extern u32 nr_vms;
 u32 vm_create_all(const struct boot_info *bi);
 /* Stops v's VM with a reason (printed once); safe from any of its vCPUs' pCPUs. */
 void vm_stop(struct vm *vm, s32 status, const char *fmt, ...) __printf(3, 4);
+/* Restarts the VM as at power-on (reset through port 0xcf9 or the keyboard controller). */
+void vm_reset(struct vm *vm, const char *fmt, ...) __printf(2, 3);
+/* Called on a vCPU's pCPU when it parks for a reset; the last one reloads the VM. */
+void vm_vcpu_parked(struct vcpu *v);
 /* Called by a pCPU when one of the VM's vCPUs has stopped running. */
 void vm_vcpu_stopped(struct vcpu *v);
 struct vcpu *vm_vcpu_by_apic_id(struct vm *vm, u32 apic_id);

@@ -256,10 +256,7 @@ int guest_walk_read(const struct guest_mem *gm, const struct guest_walk_cpu *cpu
 			return r;
 		d += n;
 		len -= n;
-		la += n;
-		/* Legacy modes wrap at 4 GiB, SDM Vol. 3A, 5.1 (32-bit linear addresses). */
-		if (!(cpu->efer & EFER_LMA))
-			la &= 0xffffffff;
+		la += n; /* legacy modes wrap at 4 GiB: guest_walk_translate drops bits 63:32 */
 	}
 	return 0;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Walks a guest's own page tables: guest-virtual (linear) to guest-physical, or the #PF to inject. */
+/* Walks a guest's own page tables: guest-virtual (linear) to guest-physical, or the #PF. */
 #ifndef KESTREL_ARCH_X86_GUEST_WALK_H
 #define KESTREL_ARCH_X86_GUEST_WALK_H
 

@@ -31,5 +31,7 @@ void vmx_probe(void);
 int vmx_enable_cpu(struct percpu *cpu);
 /* Prints what later parts rely on. */
 void vmx_print_caps(void);
+/* Drops this pCPU's translations tagged with vpid (all VPIDs where single-context is missing). */
+void vmx_flush_vpid(u16 vpid);
 
 #endif

@@ -43,6 +43,7 @@ static void kestrel_leaf(struct vcpu *v, u32 leaf, struct cpuid_regs *r)
 		break;
 	case KESTREL_CPUID_FEATURES:
 		r->eax = KESTREL_ABI_VERSION;
+		r->edx = v->vm->resets;
 		break;
 	case KESTREL_CPUID_TIMING:
 		r->eax = (u32)(timer_info.tsc_hz / 1000);
@@ -109,6 +110,16 @@ enum exit_action exit_cpuid(struct vcpu *v)
 		case 0xb:
 		case 0x1f:
 			topology_leaf(v, sub, &r);
+			break;
+		case 0x15:
+			/* TSC = crystal * EBX / EAX: say the calibrated rate, not the part's. */
+			r = (struct cpuid_regs){ 1, 1, (u32)timer_info.tsc_hz, 0 };
+			if (timer_info.tsc_hz > 0xffffffffULL)
+				r = (struct cpuid_regs){ 1, 1000, (u32)(timer_info.tsc_hz / 1000), 0 };
+			break;
+		case 0x16:
+			r.eax = r.ebx = r.ecx = (u32)(timer_info.tsc_hz / 1000000);
+			r.edx = 0;
 			break;
 		case 0x80000001:
 			if (!(proc2 & PROC2_RDTSCP))

@@ -17,18 +17,6 @@
 #define EFER_LMA BIT(10)
 #define ENTRY_IA32E_GUEST BIT(9)
 
-/* VPID-tagged translations may now be stale: what MOV to CR0/CR4 would have flushed. */
-static void flush_guest_tlb(struct vcpu *v)
-{
-	struct {
-		u64 vpid, addr;
-	} desc = { v->vpid, 0 };
-	u64 type = vmx_caps.invvpid_single ? 1 : 2;
-
-	if (vmx_caps.vpid && vmx_caps.invvpid)
-		asm volatile("invvpid %0, %1" ::"m"(desc), "r"(type) : "cc", "memory");
-}
-
 static bool guest_write_cr0(struct vcpu *v, u64 val)
 {
 	u64 old = vmcs_readl(CR0_READ_SHADOW);
@@ -47,7 +35,7 @@ static bool guest_write_cr0(struct vcpu *v, u64 val)
 	}
 	vmcs_writel(CR0_READ_SHADOW, val);
 	vmcs_writel(GUEST_CR0, val | CR0_NE);
-	flush_guest_tlb(v);
+	vmx_flush_vpid(v->vpid); /* what MOV to CR0/CR4 would flush */
 	return true;
 }
 
@@ -61,7 +49,7 @@ static bool guest_write_cr4(struct vcpu *v, u64 val)
 		return false; /* no nested VMX: CPUID says so */
 	vmcs_writel(CR4_READ_SHADOW, val);
 	vmcs_writel(GUEST_CR4, val | CR4_VMXE);
-	flush_guest_tlb(v);
+	vmx_flush_vpid(v->vpid); /* what MOV to CR0/CR4 would flush */
 	return true;
 }
 

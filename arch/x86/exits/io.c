@@ -29,9 +29,8 @@ static enum exit_action port_out(struct vcpu *v, u16 port, u32 size, u32 val)
 	}
 	if ((port == PORT_RESET_CONTROL && size == 1 && (val & 4)) ||
 	    (port == PORT_KBC_COMMAND && size == 1 && (val & 0xff) == 0xfe)) {
-		vm_stop(vm, 0, "vcpu %u asked for a reset (port %#x); restarting a VM is not "
-			"supported yet, so it stops", v->id, port);
-		return EXIT_STOP_VM;
+		vm_reset(vm, "vcpu %u wrote %#x to port %#x", v->id, val, port);
+		return EXIT_YIELD;
 	}
 	pr_debug("vm %s vcpu %u: out %#x to unemulated port %#x ignored", vm->name, v->id, val,
 		 port);
