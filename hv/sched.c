@@ -48,6 +48,7 @@ void sched_kick(struct vcpu *v)
 
 	if (c == this_cpu())
 		return;
+	WRITE_ONCE(c->sched.requests_pending, 1);
 	/* One kick in flight is enough: the target looks at every vCPU's requests. */
 	if (__atomic_exchange_n(&c->sched.kick_pending, 1, __ATOMIC_SEQ_CST))
 		return;
@@ -109,6 +110,17 @@ static u64 earliest_timer(struct sched_cpu *s)
 	return d;
 }
 
+void sched_handle_requests(void)
+{
+	struct sched_cpu *s = &this_cpu()->sched;
+
+	if (!READ_ONCE(s->requests_pending))
+		return;
+	WRITE_ONCE(s->requests_pending, 0);
+	for (u32 i = 0; i < s->nr; i++)
+		vcpu_handle_requests(s->vcpus[i]);
+}
+
 void sched_tick(void)
 {
 	tick_timers(&this_cpu()->sched, rdtsc());
@@ -124,6 +136,7 @@ __noreturn void sched_loop(void)
 		struct vcpu *v;
 		u64 now;
 
+		WRITE_ONCE(s->requests_pending, 0);
 		for (u32 i = 0; i < s->nr; i++)
 			vcpu_handle_requests(s->vcpus[i]);
 		now = rdtsc();
@@ -142,7 +155,9 @@ __noreturn void sched_loop(void)
 		vcpu_switch_state(last, v);
 		last = v;
 		s->slice_end = rdtsc() + sched_slice_tsc;
+		s->current = v;
 		vcpu_run(v);
+		s->current = NULL;
 	}
 }
 

@@ -14,7 +14,9 @@ struct sched_cpu {
 	u32 nr;
 	u32 next; /* round-robin position */
 	struct vcpu *vcpus[SCHED_MAX_VCPUS_PER_CPU];
+	struct vcpu *current; /* the vCPU in vcpu_run(), or NULL */
 	volatile u32 kick_pending;
+	volatile u32 requests_pending; /* some vCPU here has requests: look before entering */
 	u64 slice_end; /* TSC at which the running vCPU's slice ends */
 	u64 idle_tsc;
 };
@@ -33,6 +35,8 @@ void sched_wake(struct vcpu *v);
 void sched_start_all(void);
 /* The APs wait here after their boot checks. */
 __noreturn void sched_ap_wait(void);
+/* Acts on the requests of every vCPU of this pCPU, if any were posted. */
+void sched_handle_requests(void);
 /* Fires this pCPU's due vLAPIC timers (after a preemption-timer exit). */
 void sched_tick(void);
 

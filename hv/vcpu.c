@@ -16,8 +16,13 @@
 
 void vcpu_request(struct vcpu *v, u32 req)
 {
+	struct percpu *cpu = this_cpu();
+
 	__atomic_or_fetch(&v->requests, req, __ATOMIC_SEQ_CST);
-	sched_kick(v);
+	if (v->pcpu != cpu->index)
+		sched_kick(v);
+	else if (v != cpu->sched.current)
+		vcpu_handle_requests(v); /* ours and not running: act now, so it can be picked */
 }
 
 void vcpu_deliver_irq(struct vcpu *v, u8 vector)
@@ -146,7 +151,8 @@ static void inject_events(struct vcpu *v, bool after_exit)
 	int vector;
 
 	set_proc_bit(PROC_INTR_WINDOW, false);
-	set_proc_bit(PROC_NMI_WINDOW, false);
+	if (vmx_caps.nmi_window)
+		set_proc_bit(PROC_NMI_WINDOW, false);
 	if (after_exit && reinject_vectoring())
 		return;
 	if (v->exception_pending) {
@@ -163,7 +169,8 @@ static void inject_events(struct vcpu *v, bool after_exit)
 			v->stats.injected++;
 			return;
 		}
-		set_proc_bit(PROC_NMI_WINDOW, true);
+		if (vmx_caps.nmi_window)
+			set_proc_bit(PROC_NMI_WINDOW, true);
 	}
 	vector = vlapic_pending(&v->lapic);
 	if (vector < 0)
@@ -242,6 +249,7 @@ void vcpu_run(struct vcpu *v)
 		u64 t0, t1, t2;
 		u32 reason;
 
+		sched_handle_requests();
 		vcpu_handle_requests(v);
 		if (v->state != VCPU_RUNNABLE)
 			return;

@@ -68,6 +68,9 @@ void vmx_probe(void)
 	c->preemption_timer = allowed1(c->pinbased, PIN_PREEMPTION_TIMER);
 	c->preemption_timer_shift = (u32)c->misc & 0x1f; /* A.6 */
 	c->posted_intr = allowed1(c->pinbased, PIN_POSTED_INTR);
+	c->virtual_nmi = allowed1(c->pinbased, BIT(5));
+	c->intr_window = allowed1(c->procbased, BIT(2));
+	c->nmi_window = c->virtual_nmi && allowed1(c->procbased, BIT(22)); /* 25.6.2 */
 	c->io_bitmaps = allowed1(c->procbased, PROC_USE_IO_BITMAPS);
 	c->msr_bitmaps = allowed1(c->procbased, PROC_USE_MSR_BITMAPS);
 	c->ept = allowed1(c->procbased2, PROC2_EPT);

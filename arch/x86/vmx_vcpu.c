@@ -89,6 +89,8 @@ const char *vmx_vcpu_unsupported(void)
 		return "the VMX-preemption timer";
 	if (!c->msr_bitmaps || !c->io_bitmaps)
 		return "MSR and I/O bitmaps";
+	if (!c->intr_window)
+		return "interrupt-window exiting";
 	if (!c->ept_4level || !c->ept_wb)
 		return "4-level write-back EPT";
 	if (!((c->exit_ctls >> 32) & EXIT_LOAD_EFER) || !((c->entry_ctls >> 32) & ENTRY_LOAD_EFER))
