@@ -22,7 +22,7 @@ ELF       := $(BUILD)/kestrel.elf
 ISO       := $(BUILD)/kestrel.iso
 ISO_CMDLINE ?= console=com1 loglevel=info
 
-.PHONY: all iso run run-qemu test unit system deps clean help
+.PHONY: all iso run run-qemu test unit system guests deps clean help
 all: $(ISO)
 
 help:
@@ -75,11 +75,16 @@ test: deps
 unit:
 	$(MAKE) -C tests/unit
 
-system: $(ISO)
+system: $(ISO) guests
 	$(PYTHON) tests/system/run.py $(if $(TESTS),--only $(TESTS))
+
+guests:
+	@$(MAKE) -s --no-print-directory -C tests/guests
 
 clean:
 	rm -rf $(BUILD)
 	$(MAKE) -C tests/unit clean
+	$(MAKE) -C tests/guests clean
+	$(MAKE) -C guest-sdk clean
 
 -include $(OBJS:.o=.d)

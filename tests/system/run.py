@@ -133,6 +133,44 @@ def check_modules(log):
            "the memory map at loglevel=debug")
 
 
+def vm_passed(name):
+    """A VM whose guest reported RESULT: PASS and ended through the debug-exit port with 0."""
+    def check(log):
+        refuse(log, rf"^{name}: TEST \S+: FAIL.*", f"a failed check in vm {name}")
+        expect(log, rf"^{name}: RESULT: PASS$", f"vm {name}'s RESULT: PASS")
+        expect(log, rf"^kestrel: vm {name}: stopped: vcpu \d+ wrote 0x0 to the debug-exit port "
+               r"\(status 0\)$", f"vm {name} ending with status 0")
+    return check
+
+
+def vm_stopped(name, why):
+    def check(log):
+        expect(log, rf"^kestrel: vm {name}: stopped: {why}", f"vm {name} stopped: {why}")
+    return check
+
+
+def all_of(*checks):
+    def check(log):
+        for c in checks:
+            c(log)
+    return check
+
+
+def no_panic_and_end(log):
+    refuse(log, r"PANIC", "a panic")
+    expect(log, r"^kestrel: all VMs stopped$", "every VM stopped")
+    expect(log, r"^kestrel: halting$", "the final 'halting' line")
+
+
+def guest(name):
+    return os.path.join(ROOT, "tests", "guests", "build", name + ".elf")
+
+
+def vm_line(g, words, n=[0]):
+    n[0] += 1
+    return (f"/guests/{n[0]}-{g}.elf", guest(g), words)
+
+
 DEFAULT = "console=com1 loglevel=info"
 
 # name: (emulator, cpus, options, check)
@@ -150,6 +188,11 @@ TESTS = {
                                                 "vm=demo vcpus=2 -- x=1"),
                                                ("/guests/b.bin", "linker.ld", "vm=demo")]},
                       check_modules),
+    "vm-hello": ("bochs", 2, {"modules": [vm_line("hello", "vm=hello vcpus=2 mem=16M -- cpus=2")]},
+                 all_of(vm_passed("hello"), no_panic_and_end)),
+    "vm-smp-start": ("bochs", 2, {"modules": [vm_line("smp-start",
+                                                      "vm=smp vcpus=4 mem=16M -- cpus=4")]},
+                     all_of(vm_passed("smp"), no_panic_and_end)),
     "qemu-bios": ("qemu", 2, {}, check_no_vmx(2)),
     "qemu-uefi": ("qemu", 2, {"uefi": True}, check_no_vmx(2)),
 }
