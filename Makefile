@@ -20,6 +20,8 @@ OBJS      := $(SRCS_C:%.c=$(BUILD)/obj/%.o) $(SRCS_ASM:%.asm=$(BUILD)/obj/%.asm.
 
 ELF       := $(BUILD)/kestrel.elf
 ISO       := $(BUILD)/kestrel.iso
+DEMO_ISO  := $(BUILD)/kestrel-demo.iso
+DEMO_ELF  := tests/guests/build/demo.elf
 ISO_CMDLINE ?= console=com1 loglevel=info
 
 .PHONY: all iso run run-qemu test unit system guests deps clean help
@@ -59,14 +61,27 @@ $(ISO): $(ELF) boot/grub.cfg.in
 		--install-modules="multiboot2 normal iso9660 part_msdos part_gpt fat" \
 		2> $(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
 
+# The demo ISO: Kestrel and two VMs running the demo guest (boot/grub-demo.cfg).
+$(DEMO_ISO): $(ELF) guests boot/grub-demo.cfg
+	@echo "  ISO     $@"
+	@rm -rf $(BUILD)/demo-iso && mkdir -p $(BUILD)/demo-iso/boot/grub $(BUILD)/demo-iso/guests
+	@cp $(ELF) $(BUILD)/demo-iso/boot/kestrel.elf
+	@cp $(DEMO_ELF) $(BUILD)/demo-iso/guests/demo.elf
+	@cp boot/grub-demo.cfg $(BUILD)/demo-iso/boot/grub/grub.cfg
+	@grub-mkrescue -o $@ $(BUILD)/demo-iso --fonts= --locales= --themes= \
+		--install-modules="multiboot2 normal iso9660 part_msdos part_gpt fat" \
+		2> $(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
 deps:
 	@tools/ensure-deps
 
-run: deps $(ISO)
-	$(PYTHON) tests/harness/boot.py --emu bochs --cpus 2 --iso $(ISO) --echo
+run: deps
+	@$(MAKE) -s --no-print-directory $(DEMO_ISO)
+	$(PYTHON) tests/harness/boot.py --emu bochs --cpus 2 --iso $(DEMO_ISO) --echo
 
-run-qemu: deps $(ISO)
-	$(PYTHON) tests/harness/boot.py --emu qemu --cpus 2 --iso $(ISO) --echo
+run-qemu: deps
+	@$(MAKE) -s --no-print-directory $(DEMO_ISO)
+	$(PYTHON) tests/harness/boot.py --emu qemu --cpus 2 --iso $(DEMO_ISO) --echo
 
 test: deps
 	$(MAKE) unit

@@ -138,6 +138,10 @@ static __noreturn void run_vms(void)
 		pr_info("halting");
 		cpu_halt_forever();
 	}
+	/* Waiting time starts now, not when the VM was built. */
+	for (u32 i = 0; i < nr_vms; i++)
+		for (u32 k = 0; k < vms[i]->nr_vcpus; k++)
+			vms[i]->vcpus[k]->runnable_since = rdtsc();
 	sched_start_all();
 	sched_loop();
 }

@@ -184,7 +184,8 @@ def main():
     if a.echo:
         what = {"end": "Kestrel finished", "exit": "the emulator exited",
                 "timeout": f"time-out after {a.timeout:.0f} s"}[r.reason]
-        print(f"== {what} ({r.seconds:.1f} s); logs in {r.workdir} ==")
+        kept = a.keep or r.reason != "end"
+        print(f"== {what} ({r.seconds:.1f} s)" + (f"; logs in {r.workdir} ==" if kept else " =="))
     if not a.keep and r.reason == "end":
         shutil.rmtree(r.workdir, ignore_errors=True)
     sys.exit(0 if r.reason == "end" else 1)
