@@ -2,9 +2,10 @@
 /* x86 decoder for the MOV-family and simple read-modify-write MMIO accesses; pure logic. */
 #include "arch/x86/mmio_decode.h"
 
-/* REX prefix bits, SDM Vol. 2A, 2.2.1.2, table 2-4. */
-#define REX_B BIT(0)
-#define REX_X BIT(1)
+/*
+ * REX prefix bits, SDM Vol. 2A, 2.2.1.2, table 2-4. REX.X and REX.B only extend the SIB index
+ * and the base: they never change the length, and the address is known from the exit.
+ */
 #define REX_R BIT(2)
 #define REX_W BIT(3)
 

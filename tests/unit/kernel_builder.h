@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Builds small multiboot kernel images (ELF32/ELF64, MB1/MB2 headers) and guest RAM for the tests. */
+/* Multiboot kernels (ELF32/ELF64, MB1/MB2) and guest RAM for the tests; reads back boot info. */
 #ifndef KESTREL_TESTS_KERNEL_BUILDER_H
 #define KESTREL_TESTS_KERNEL_BUILDER_H
 
 #include "unit.h"
+#include "boot/multiboot2.h"
 #include "hv/loader.h"
 
 #define KB_MAX (64 * 1024)
 
 struct kb {
 	size_t len;
-	size_t mb2_off, mb2_pos; /* the multiboot2 header being built, and where its next tag goes */
+	size_t mb2_off, mb2_pos; /* the multiboot2 header being built; where its next tag goes */
 	u64 buf[KB_MAX / 8]; /* u64 for alignment */
 };
 
@@ -148,7 +149,7 @@ static inline u8 *kb_copy(struct kb *k)
 	return p;
 }
 
-/* Guest RAM of nr 2 MiB chunks, each its own host buffer (in reverse order, so never contiguous). */
+/* Guest RAM of nr 2 MiB chunks, each its own host buffer (allocated in reverse order). */
 struct test_ram {
 	struct guest_mem gm;
 	u64 chunks[16];
@@ -195,6 +196,124 @@ static inline bool ram_all(const struct test_ram *r, u64 gpa, u64 len, u8 v)
 		all = p[i] == v;
 	free(p);
 	return all;
+}
+
+/* Guest RAM at gpa holds the string want and its NUL. */
+static inline void assert_ram_string(const struct test_ram *r, u64 gpa, const char *want)
+{
+	size_t n = strlen(want) + 1;
+	u8 *p = ram_copy(r, gpa, n);
+
+	assert_memory_equal(p, want, n);
+	free(p);
+}
+
+static inline void assert_ram_equal(const struct test_ram *r, u64 gpa, const void *want, u64 len)
+{
+	u8 *p = ram_copy(r, gpa, len);
+
+	assert_memory_equal(p, want, len);
+	free(p);
+}
+
+/* Modules page-aligned, in order, after the kernel and from 1 MiB; the information after them. */
+static inline void assert_modules_placed(const struct test_ram *r, const struct loader_result *res,
+					 const u64 *start, u32 nr, const struct loader_module *m)
+{
+	u64 prev_end = MAX(res->kernel_end, (u64)LOADER_HIGH_START);
+
+	for (u32 i = 0; i < nr; i++) {
+		assert_true(IS_ALIGNED(start[i], PAGE_SIZE));
+		assert_true(start[i] >= prev_end);
+		assert_ram_equal(r, start[i], m[i].data, m[i].len);
+		prev_end = start[i] + m[i].len;
+	}
+	assert_true(res->info >= prev_end);
+	assert_true(res->end > res->info);
+	assert_true(res->end <= r->gm.size);
+}
+
+/* Parses the multiboot information back, as a multiboot kernel would. */
+static inline void assert_mb1_info(const struct test_ram *r, const struct loader_result *res,
+				   const char *cmdline, const char *loader_name,
+				   const struct loader_module *m, u32 nr)
+{
+	struct mb2_mmap_entry map[LOADER_MMAP_MAX];
+	u32 nr_map = loader_mmap(r->gm.size, map, LOADER_MMAP_MAX), i = 0;
+	u64 starts[LOADER_MAX_MODULES];
+	struct mb1_info mi;
+
+	assert_int_equal(res->version, 1);
+	assert_int_equal(res->magic, MB1_BOOTLOADER_MAGIC);
+	assert_int_equal(gmem_read(&r->gm, res->info, &mi, sizeof(mi)), 0);
+	assert_int_equal(mi.flags, MB1_INFO_MEMORY | MB1_INFO_CMDLINE | MB1_INFO_MODS |
+			 MB1_INFO_MEM_MAP | MB1_INFO_LOADER_NAME);
+	assert_int_equal(mi.mem_lower, 639);
+	assert_int_equal(mi.mem_upper, (r->gm.size - MiB) / KiB);
+	assert_ram_string(r, mi.cmdline, cmdline);
+	assert_ram_string(r, mi.boot_loader_name, loader_name);
+	assert_int_equal(mi.mods_count, nr);
+	for (u32 j = 0; j < nr; j++) {
+		struct mb1_module e;
+		char want[64];
+
+		assert_int_equal(gmem_read(&r->gm, mi.mods_addr + j * sizeof(e), &e, sizeof(e)), 0);
+		assert_int_equal(e.mod_end - e.mod_start, m[j].len);
+		snprintf(want, sizeof(want), "%.*s", (int)m[j].string_len, m[j].string);
+		assert_ram_string(r, e.string, want);
+		starts[j] = e.mod_start;
+	}
+	assert_modules_placed(r, res, starts, nr, m);
+	/* The size field counts the bytes after itself (Multiboot 3.3). */
+	for (u64 off = 0; off < mi.mmap_length; i++) {
+		struct mb1_mmap_entry e;
+
+		assert_int_equal(gmem_read(&r->gm, mi.mmap_addr + off, &e, sizeof(e)), 0);
+		assert_int_equal(e.size, 20);
+		assert_true(i < nr_map);
+		assert_int_equal(e.base_addr, map[i].base);
+		assert_int_equal(e.length, map[i].length);
+		assert_int_equal(e.type, map[i].type);
+		off += e.size + 4;
+	}
+	assert_int_equal(i, nr_map);
+}
+
+/* Parses the multiboot2 information back with the hypervisor's own parser. */
+static inline void assert_mb2_info(const struct test_ram *r, const struct loader_result *res,
+				   const char *cmdline, const char *loader_name,
+				   const struct loader_module *m, u32 nr)
+{
+	struct mb2_mmap_entry map[LOADER_MMAP_MAX];
+	u32 nr_map = loader_mmap(r->gm.size, map, LOADER_MMAP_MAX), total;
+	u64 starts[LOADER_MAX_MODULES];
+	static struct boot_info bi;
+	u8 *p;
+
+	assert_int_equal(res->version, 2);
+	assert_int_equal(res->magic, MB2_BOOTLOADER_MAGIC);
+	assert_true(IS_ALIGNED(res->info, 8));
+	assert_int_equal(gmem_read(&r->gm, res->info, &total, 4), 0);
+	assert_int_equal(res->info + total, res->end);
+	p = ram_copy(r, res->info, total);
+	assert_int_equal(mb2_parse(MB2_BOOTLOADER_MAGIC, p, total, &bi), MB2_OK);
+	assert_string_equal(bi.cmdline, cmdline);
+	assert_string_equal(bi.loader_name, loader_name);
+	assert_int_equal(bi.mem_lower_kib, 639);
+	assert_int_equal(bi.mem_upper_kib, (r->gm.size - MiB) / KiB);
+	assert_int_equal(bi.nr_mmap, nr_map);
+	assert_memory_equal(bi.mmap, map, nr_map * sizeof(map[0]));
+	assert_int_equal(bi.nr_modules, nr);
+	for (u32 j = 0; j < nr; j++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "%.*s", (int)m[j].string_len, m[j].string);
+		assert_string_equal(bi.modules[j].cmdline, want);
+		assert_int_equal(bi.modules[j].end - bi.modules[j].start, m[j].len);
+		starts[j] = bi.modules[j].start;
+	}
+	assert_modules_placed(r, res, starts, nr, m);
+	free(p);
 }
 
 #endif

@@ -115,6 +115,22 @@ static void long_mode(int levels)
 	cpu.cr3 = alloc_table();
 }
 
+/* A fresh 4-level mapping of la to gpa, then one entry edited. */
+static void fresh_4level(u64 la, u64 gpa, int level, u64 set, u64 clear)
+{
+	ram_reset(NULL);
+	long_mode(4);
+	map64(cpu.cr3, 4, la, gpa, 1, ALL);
+	edit64(cpu.cr3, 4, la, level, set, clear);
+}
+
+static int translate(u64 la, u32 access)
+{
+	u64 gpa;
+
+	return guest_walk_translate(&gm, &cpu, la, access, &gpa, &pf);
+}
+
 static void expect_gpa(u64 la, u32 access, u64 want)
 {
 	u64 gpa = ~0ULL;
@@ -151,7 +167,6 @@ static void test_4level_4k(void **state)
 {
 	static const u32 access[] = { 0, GUEST_WALK_WRITE, GUEST_WALK_FETCH, GUEST_WALK_USER,
 				      GUEST_WALK_USER | GUEST_WALK_WRITE | GUEST_WALK_FETCH };
-
 	u64 root;
 
 	(void)state;
@@ -167,6 +182,11 @@ static void test_4level_4k(void **state)
 	/* Bits 62:52 of an entry are ignored in 4-level paging (protection keys included). */
 	edit64(root, 4, LA4, 1, BIT(52) | BIT(62), 0);
 	expect_gpa(LA4, 0, PAGE + 0x123);
+	/* Bits 63:48 copy bit 47 or #GP, not #PF. */
+	map64(root, 4, 0xffff800000000000ULL, PAGE, 1, ALL);
+	expect_gpa(0xffff800000000000ULL, 0, PAGE);
+	assert_int_equal(translate(0x0000800000000000ULL, 0), -EINVAL);
+	assert_int_equal(translate(0xfff0800000000000ULL, 0), -EINVAL);
 }
 
 static void test_4level_large_pages(void **state)
@@ -197,20 +217,17 @@ static void test_5level(void **state)
 	expect_pf(la, GUEST_WALK_WRITE, PF_ERR_WRITE);
 	edit64(cpu.cr3, 5, la, 5, P | PS, 0);
 	expect_pf(la, 0, PF_ERR_PRESENT | PF_ERR_RSVD);
-	/* Bit 56 is the sign bit now: 0x00ff... is canonical with LA57, not without. */
-	assert_int_equal(guest_walk_translate(&gm, &cpu, BIT(57), 0, &(u64){ 0 }, &pf), -EINVAL);
+	/* The sign bit is 56 with LA57, 47 without. */
+	assert_int_equal(translate(BIT(57), 0), -EINVAL);
 	cpu.cr4 &= ~LA57;
-	assert_int_equal(guest_walk_translate(&gm, &cpu, la, 0, &(u64){ 0 }, &pf), -EINVAL);
+	assert_int_equal(translate(la, 0), -EINVAL);
 }
 
 static void test_not_present_each_level(void **state)
 {
 	(void)state;
 	for (int level = 4; level >= 1; level--) {
-		ram_reset(NULL);
-		long_mode(4);
-		map64(cpu.cr3, 4, LA4, PAGE, 1, ALL);
-		edit64(cpu.cr3, 4, LA4, level, 0, P);
+		fresh_4level(LA4, PAGE, level, 0, P);
 		expect_pf(LA4, 0, 0);
 		expect_pf(LA4, GUEST_WALK_WRITE, PF_ERR_WRITE);
 		expect_pf(LA4, GUEST_WALK_USER | GUEST_WALK_WRITE, PF_ERR_USER | PF_ERR_WRITE);
@@ -234,6 +251,7 @@ static void test_reserved_bits(void **state)
 	long_mode(4);
 	/* The PDPT at 0x1000: as a 512-GiB page's address it would hold no reserved bit. */
 	cpu.cr3 = 0x10000;
+	next_table = 0x1000;
 	map64(cpu.cr3, 4, LA4, PAGE, 1, ALL);
 	map64(cpu.cr3, 4, la2m, 0x400000, 2, ALL);
 	map64(cpu.cr3, 4, la1g, 0x40000000, 3, ALL);
@@ -254,7 +272,7 @@ static void test_reserved_bits(void **state)
 	edit64(cpu.cr3, 4, LA4, 2, BIT(45), 0);
 	expect_pf(LA4, GUEST_WALK_USER, rsvd | PF_ERR_USER);
 	cpu.maxphyaddr = 0; /* 52: bit 45 is an address bit, pointing outside RAM */
-	assert_int_equal(guest_walk_translate(&gm, &cpu, LA4, 0, &(u64){ 0 }, &pf), -EFAULT);
+	assert_int_equal(translate(LA4, 0), -EFAULT);
 	edit64(cpu.cr3, 4, LA4, 2, 0, BIT(45));
 
 	edit64(cpu.cr3, 4, la2m, 2, BIT(13), 0); /* 2-MiB page: 20:13 reserved */
@@ -267,104 +285,58 @@ static void test_reserved_bits(void **state)
 	expect_pf(la1g, 0, 0);
 }
 
-static void test_write_protect(void **state)
+/* Access rights, SDM Vol. 3A, 5.6: one entry without R/W, U/S or with XD is enough. */
+static void test_rights_each_level(void **state)
 {
+	const u32 uw = GUEST_WALK_USER | GUEST_WALK_WRITE, uf = GUEST_WALK_USER | GUEST_WALK_FETCH;
+
 	(void)state;
 	for (int level = 4; level >= 1; level--) {
-		ram_reset(NULL);
-		long_mode(4);
-		map64(cpu.cr3, 4, LA4, PAGE, 1, ALL);
-		edit64(cpu.cr3, 4, LA4, level, 0, RW); /* one read-only level is enough */
+		fresh_4level(LA4, PAGE, level, 0, RW);
 		expect_gpa(LA4, 0, PAGE + 0x123);
 		expect_gpa(LA4, GUEST_WALK_USER, PAGE + 0x123);
 		expect_pf(LA4, GUEST_WALK_WRITE, PF_ERR_PRESENT | PF_ERR_WRITE);
-		expect_pf(LA4, GUEST_WALK_USER | GUEST_WALK_WRITE,
-			  PF_ERR_PRESENT | PF_ERR_WRITE | PF_ERR_USER);
+		expect_pf(LA4, uw, PF_ERR_PRESENT | PF_ERR_WRITE | PF_ERR_USER);
 		cpu.cr0 &= ~WP; /* supervisor writes ignore R/W; user writes do not */
 		expect_gpa(LA4, GUEST_WALK_WRITE, PAGE + 0x123);
-		expect_pf(LA4, GUEST_WALK_USER | GUEST_WALK_WRITE,
-			  PF_ERR_PRESENT | PF_ERR_WRITE | PF_ERR_USER);
-	}
-}
+		expect_pf(LA4, uw, PF_ERR_PRESENT | PF_ERR_WRITE | PF_ERR_USER);
 
-static void test_user_supervisor(void **state)
-{
-	(void)state;
-	for (int level = 4; level >= 1; level--) {
-		ram_reset(NULL);
-		long_mode(4);
-		map64(cpu.cr3, 4, LA4, PAGE, 1, ALL);
-		edit64(cpu.cr3, 4, LA4, level, 0, US);
+		fresh_4level(LA4, PAGE, level, 0, US);
 		expect_gpa(LA4, GUEST_WALK_WRITE | GUEST_WALK_FETCH, PAGE + 0x123);
 		expect_pf(LA4, GUEST_WALK_USER, PF_ERR_PRESENT | PF_ERR_USER);
-		expect_pf(LA4, GUEST_WALK_USER | GUEST_WALK_FETCH,
-			  PF_ERR_PRESENT | PF_ERR_USER | PF_ERR_FETCH);
+		expect_pf(LA4, uf, PF_ERR_PRESENT | PF_ERR_USER | PF_ERR_FETCH);
+
+		fresh_4level(LA4, PAGE, level, XD, 0);
+		expect_gpa(LA4, GUEST_WALK_WRITE, PAGE + 0x123);
+		expect_gpa(LA4, GUEST_WALK_USER, PAGE + 0x123);
+		expect_pf(LA4, GUEST_WALK_FETCH, PF_ERR_PRESENT | PF_ERR_FETCH);
+		expect_pf(LA4, uf, PF_ERR_PRESENT | PF_ERR_USER | PF_ERR_FETCH);
 	}
 	/* SMEP: the kernel may not fetch from a user page, but may read it. */
-	ram_reset(NULL);
-	long_mode(4);
-	map64(cpu.cr3, 4, LA4, PAGE, 1, ALL);
+	fresh_4level(LA4, PAGE, 1, 0, 0);
 	expect_gpa(LA4, GUEST_WALK_FETCH, PAGE + 0x123);
 	cpu.cr4 |= SMEP;
 	expect_pf(LA4, GUEST_WALK_FETCH, PF_ERR_PRESENT | PF_ERR_FETCH);
 	expect_gpa(LA4, GUEST_WALK_WRITE, PAGE + 0x123);
-	expect_gpa(LA4, GUEST_WALK_USER | GUEST_WALK_FETCH, PAGE + 0x123);
-}
-
-static void test_nx(void **state)
-{
-	(void)state;
-	for (int level = 4; level >= 1; level--) {
-		ram_reset(NULL);
-		long_mode(4);
-		map64(cpu.cr3, 4, LA4, PAGE, 1, ALL);
-		edit64(cpu.cr3, 4, LA4, level, XD, 0);
-		expect_gpa(LA4, GUEST_WALK_WRITE, PAGE + 0x123);
-		expect_gpa(LA4, GUEST_WALK_USER, PAGE + 0x123);
-		expect_pf(LA4, GUEST_WALK_FETCH, PF_ERR_PRESENT | PF_ERR_FETCH);
-		expect_pf(LA4, GUEST_WALK_USER | GUEST_WALK_FETCH,
-			  PF_ERR_PRESENT | PF_ERR_USER | PF_ERR_FETCH);
-	}
+	expect_gpa(LA4, uf, PAGE + 0x123);
 }
 
 static void test_outside_ram(void **state)
 {
-	u64 gpa = 0;
+	u8 buf[4];
 
 	(void)state;
-	long_mode(4);
-	map64(cpu.cr3, 4, LA4, PAGE, 1, ALL);
 	/* The page itself may be MMIO: translation succeeds, reading does not. */
-	edit64(cpu.cr3, 4, LA4, 1, 0xfee00000, 0x000ffffffffff000ULL);
+	fresh_4level(LA4, PAGE, 1, 0xfee00000, 0x000ffffffffff000ULL);
 	expect_gpa(LA4, 0, 0xfee00123);
-	assert_int_equal(guest_walk_read(&gm, &cpu, LA4, 0, &gpa, 4, &pf), -EFAULT);
-	/* A table outside RAM, at each level. */
-	for (int level = 3; level >= 1; level--) {
-		u64 slot;
-
-		ram_reset(NULL);
-		long_mode(4);
-		map64(cpu.cr3, 4, LA4, PAGE, 1, ALL);
-		slot = slot64(cpu.cr3, 4, LA4, level + 1, false, 0);
-		put64(slot, RAM_SIZE | ALL);
-		assert_int_equal(guest_walk_translate(&gm, &cpu, LA4, 0, &gpa, &pf), -EFAULT);
+	assert_int_equal(guest_walk_read(&gm, &cpu, LA4, 0, buf, 4, &pf), -EFAULT);
+	/* An entry pointing at a table outside RAM, at each level. */
+	for (int level = 4; level >= 2; level--) {
+		fresh_4level(LA4, PAGE, level, RAM_SIZE, 0x000ffffffffff000ULL);
+		assert_int_equal(translate(LA4, 0), -EFAULT);
 	}
 	cpu.cr3 = 0x100000000ULL;
-	assert_int_equal(guest_walk_translate(&gm, &cpu, LA4, 0, &gpa, &pf), -EFAULT);
-}
-
-static void test_noncanonical(void **state)
-{
-	u64 gpa;
-
-	(void)state;
-	long_mode(4);
-	map64(cpu.cr3, 4, 0xffff800000000000ULL, PAGE, 1, ALL);
-	expect_gpa(0xffff800000000000ULL, 0, PAGE);
-	assert_int_equal(guest_walk_translate(&gm, &cpu, 0x0000800000000000ULL, 0, &gpa, &pf),
-			 -EINVAL);
-	assert_int_equal(guest_walk_translate(&gm, &cpu, 0xfff0800000000000ULL, 0, &gpa, &pf),
-			 -EINVAL);
+	assert_int_equal(translate(LA4, 0), -EFAULT);
 }
 
 /* PAE: the PDPT at CR3 (32-byte aligned), PD for la[31:30]. */
@@ -387,10 +359,11 @@ static void map_pae(u64 la, u64 gpa, int page_level, u64 flags)
 
 static void test_pae(void **state)
 {
-	u64 la4k = 0xc0403123, la2m = 0x40a12345, pdptes[4];
+	u64 la4k = 0xc0403123, la2m = 0x40a12345, pdptes[4], pdpt;
 
 	(void)state;
 	pae_mode();
+	pdpt = cpu.cr3 & ~0x1fULL;
 	map_pae(la4k, PAGE, 1, ALL);
 	map_pae(la2m, 0x600000, 2, ALL);
 	expect_gpa(la4k, GUEST_WALK_WRITE | GUEST_WALK_USER, PAGE + 0x123);
@@ -400,9 +373,9 @@ static void test_pae(void **state)
 
 	/* The PDPTEs given win over what CR3 points at (the CPU cached them). */
 	for (int i = 0; i < 4; i++)
-		pdptes[i] = get64((cpu.cr3 & ~0x1fULL) + i * 8);
+		pdptes[i] = get64(pdpt + i * 8);
 	cpu.pdptes = pdptes;
-	put64((cpu.cr3 & ~0x1fULL) + 3 * 8, 0);
+	put64(pdpt + 3 * 8, 0);
 	expect_gpa(la4k, 0, PAGE + 0x123);
 	pdptes[3] = 0;
 	expect_pf(la4k, GUEST_WALK_FETCH, PF_ERR_FETCH);
@@ -420,7 +393,7 @@ static void test_pae(void **state)
 	edit64(pdptes[1] & ~0xfffULL, 2, la2m, 2, 0, XD);
 	expect_gpa(la2m, GUEST_WALK_WRITE, 0x612345);
 	/* R/W in a PDPTE is reserved, not a right. */
-	put64((cpu.cr3 & ~0x1fULL) + 8, pdptes[1] | RW);
+	put64(pdpt + 8, pdptes[1] | RW);
 	expect_pf(la2m, GUEST_WALK_WRITE, PF_ERR_PRESENT | PF_ERR_RSVD | PF_ERR_WRITE);
 }
 
@@ -442,8 +415,7 @@ static void test_32bit(void **state)
 	expect_gpa(la4k, GUEST_WALK_WRITE | GUEST_WALK_USER | GUEST_WALK_FETCH, PAGE + 0x123);
 	expect_gpa(la4k + 0x100000000ULL, 0, PAGE + 0x123);
 	/* Linear addresses are 32 bits: so is CR2. */
-	assert_int_equal(guest_walk_translate(&gm, &cpu, 0x100000000ULL | la4m, 0, &(u64){ 0 }, &pf),
-			 GUEST_WALK_PF);
+	assert_int_equal(translate(0x100000000ULL | la4m, 0), GUEST_WALK_PF);
 	assert_int_equal(pf.addr, la4m);
 	/* Without CR4.PSE, PS is ignored: the PDE points at a page table (zeroed here). */
 	expect_pf(la4m, GUEST_WALK_FETCH, 0);
@@ -471,7 +443,7 @@ static void test_32bit(void **state)
 	put32(pd + (la4k >> 22) * 4, pt);
 	expect_pf(la4k, 0, 0);
 	cpu.cr3 = RAM_SIZE;
-	assert_int_equal(guest_walk_translate(&gm, &cpu, la4k, 0, &(u64){ 0 }, &pf), -EFAULT);
+	assert_int_equal(translate(la4k, 0), -EFAULT);
 }
 
 static void test_read_across_pages(void **state)
@@ -526,6 +498,9 @@ static void test_read_wraps_32bit(void **state)
 	assert_int_equal(gmem_write(&gm, 0x7000, want + 4, 4), 0);
 	assert_int_equal(guest_walk_read(&gm, &cpu, 0xfffffffc, 0, buf, 8, &pf), 0);
 	assert_memory_equal(buf, want, 8);
+	put32(pt_lo, 0x7000);
+	assert_int_equal(guest_walk_read(&gm, &cpu, 0xfffffffc, 0, buf, 8, &pf), GUEST_WALK_PF);
+	assert_int_equal(pf.addr, 0);
 
 	cpu.cr0 = 0;
 	assert_int_equal(guest_walk_read(&gm, &cpu, 0x5ffc, 0, buf, 4, &pf), 0);
@@ -544,11 +519,8 @@ int main(void)
 		T(test_5level),
 		T(test_not_present_each_level),
 		T(test_reserved_bits),
-		T(test_write_protect),
-		T(test_user_supervisor),
-		T(test_nx),
+		T(test_rights_each_level),
 		T(test_outside_ram),
-		T(test_noncanonical),
 		T(test_pae),
 		T(test_32bit),
 		T(test_read_across_pages),
