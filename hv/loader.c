@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Loads multiboot kernels into guest RAM and writes their boot information; pure logic, unit-tested. */
+/* Loads multiboot kernels into guest RAM and writes their boot information; pure, unit-tested. */
 #include <stdarg.h>
 #include "hv/loader.h"
 #include "lib/format.h"
@@ -76,7 +76,8 @@ u32 loader_mmap(u64 ram_size, struct mb2_mmap_entry *out, u32 max)
 		{ 0, MIN(ram_size, (u64)LOADER_LOW_END), MB2_MEM_AVAILABLE, 0 },
 		{ LOADER_LOW_END, EBDA_END - LOADER_LOW_END, MB2_MEM_RESERVED, 0 },
 		{ BIOS_START, LOADER_HIGH_START - BIOS_START, MB2_MEM_RESERVED, 0 },
-		{ LOADER_HIGH_START, ram_size > LOADER_HIGH_START ? ram_size - LOADER_HIGH_START : 0,
+		{ LOADER_HIGH_START,
+		  ram_size > LOADER_HIGH_START ? ram_size - LOADER_HIGH_START : 0,
 		  MB2_MEM_AVAILABLE, 0 },
 	};
 	u32 n = 0;
@@ -87,7 +88,7 @@ u32 loader_mmap(u64 ram_size, struct mb2_mmap_entry *out, u32 max)
 	return n;
 }
 
-/* [addr, addr + len) must be available RAM below 4 GiB: 32-bit protected mode reaches no further. */
+/* [addr, addr + len) must be available RAM below 4 GiB, all 32-bit protected mode reaches. */
 static int check_range(struct plan *pl, const char *what, u64 addr, u64 len)
 {
 	struct mb2_mmap_entry map[LOADER_MMAP_MAX];
@@ -95,8 +96,8 @@ static int check_range(struct plan *pl, const char *what, u64 addr, u64 len)
 	u32 nr = loader_mmap(ram, map, ARRAY_SIZE(map));
 
 	if (addr > ram || len > ram - addr)
-		return fail(pl->res, -ENOSPC, "%s at 0x%lx (0x%lx bytes) does not fit in %lu MiB of RAM",
-			    what, addr, len, ram / MiB);
+		return fail(pl->res, -ENOSPC, "%s at 0x%lx (0x%lx bytes) does not fit in %lu MiB "
+			    "of RAM", what, addr, len, ram / MiB);
 	if (addr > BELOW_4G || len > BELOW_4G - addr)
 		return fail(pl->res, -ENOSPC, "%s at 0x%lx (0x%lx bytes) is not below 4 GiB", what,
 			    addr, len);
@@ -183,11 +184,12 @@ static int plan_mb2_tag(struct plan *pl, const u8 *t, u16 type, u16 flags, u32 s
 			    size);
 	switch (type) {
 	case MB2_HTAG_INFO_REQUEST:
-		/* 3.1.4: a loader must fail only on types it does not know; absent ones are fine. */
+		/* 3.1.4: fail only on types not known; known but absent ones are fine. */
 		for (u32 off = 8; !optional && off + 4 <= size; off += 4)
 			if (rd32(t + off) > MB2_TAG_LAST_DEFINED)
-				return fail(pl->res, -ENOTSUP, "requires boot information of unknown "
-					    "type %u (multiboot2 header tag 1)", rd32(t + off));
+				return fail(pl->res, -ENOTSUP, "requires boot information of "
+					    "unknown type %u (multiboot2 header tag 1)",
+					    rd32(t + off));
 		return 0;
 	case MB2_HTAG_ADDRESS:
 		pl->flat = true;
@@ -248,8 +250,8 @@ static int plan_mb2(struct plan *pl)
 			return fail(pl->res, -EINVAL, "multiboot2 header has no end tag");
 		memcpy(&t, pl->im.p + pos, sizeof(t));
 		if (t.size < sizeof(t) || t.size > end - pos)
-			return fail(pl->res, -EINVAL, "multiboot2 header tag %u at 0x%lx: bad size %u",
-				    t.type, pos, t.size);
+			return fail(pl->res, -EINVAL, "multiboot2 header tag %u at 0x%lx: bad "
+				    "size %u", t.type, pos, t.size);
 		if (t.type == MB2_HTAG_END)
 			break;
 		err = plan_mb2_tag(pl, pl->im.p + pos, t.type, t.flags, t.size);
@@ -257,7 +259,8 @@ static int plan_mb2(struct plan *pl)
 			return err;
 	}
 	if (pl->flat && !pl->have_entry)
-		return fail(pl->res, -EINVAL, "multiboot2 address tag without an entry address tag");
+		return fail(pl->res, -EINVAL, "multiboot2 address tag without an entry address "
+			    "tag");
 	return 0;
 }
 
@@ -271,8 +274,8 @@ static int plan_mb1(struct plan *pl)
 	memcpy(&h, pl->im.p + pl->hdr_off, 12);
 	required = h.flags & MB1_HF_REQUIRED_MASK & ~(u32)(MB1_HF_PAGE_ALIGN | MB1_HF_MEMORY_INFO);
 	if (required & MB1_HF_VIDEO_MODE)
-		return fail(pl->res, -ENOTSUP, "requires a video mode (multiboot header flags bit 2), "
-			    "which Kestrel does not provide");
+		return fail(pl->res, -ENOTSUP, "requires a video mode (multiboot header flags "
+			    "bit 2), which Kestrel does not provide");
 	if (required)
 		return fail(pl->res, -ENOTSUP, "requires unknown features (multiboot header flags "
 			    "0x%x)", required);
@@ -310,7 +313,8 @@ static int plan_flat(struct plan *pl)
 		return fail(res, -EINVAL, "load_addr 0x%lx above header_addr 0x%x", load,
 			    pl->header_addr);
 	if (pl->header_addr - load > pl->hdr_off)
-		return fail(res, -EINVAL, "load_addr 0x%lx lies before the start of the image", load);
+		return fail(res, -EINVAL, "load_addr 0x%lx lies before the start of the image",
+			    load);
 	pl->file_off = pl->hdr_off - (pl->header_addr - load);
 	if (!pl->load_end_addr) {
 		pl->load_size = pl->im.len - pl->file_off;
@@ -320,14 +324,14 @@ static int plan_flat(struct plan *pl)
 	} else {
 		pl->load_size = pl->load_end_addr - load;
 		if (!img_has(&pl->im, pl->file_off, pl->load_size))
-			return fail(res, -EINVAL, "load_end_addr 0x%x lies past the end of the image",
-				    pl->load_end_addr);
+			return fail(res, -EINVAL, "load_end_addr 0x%x lies past the end of the "
+				    "image", pl->load_end_addr);
 	}
 	mem_end = load + pl->load_size;
 	if (pl->bss_end_addr) {
 		if (pl->bss_end_addr < mem_end)
-			return fail(res, -EINVAL, "bss_end_addr 0x%x below the end of the data 0x%lx",
-				    pl->bss_end_addr, mem_end);
+			return fail(res, -EINVAL, "bss_end_addr 0x%x below the end of the data "
+				    "0x%lx", pl->bss_end_addr, mem_end);
 		mem_end = pl->bss_end_addr;
 	}
 	if (mem_end == load)
@@ -451,11 +455,11 @@ static int plan_elf(struct plan *pl)
 		if (!loaded(&s))
 			continue;
 		if (s.filesz > s.memsz)
-			return fail(res, -EINVAL, "ELF segment %u: file size 0x%lx larger than memory "
-				    "size 0x%lx", i, s.filesz, s.memsz);
+			return fail(res, -EINVAL, "ELF segment %u: file size 0x%lx larger than "
+				    "memory size 0x%lx", i, s.filesz, s.memsz);
 		if (!img_has(&pl->im, s.offset, s.filesz))
-			return fail(res, -EINVAL, "ELF segment %u: file data [0x%lx, +0x%lx) out of "
-				    "bounds", i, s.offset, s.filesz);
+			return fail(res, -EINVAL, "ELF segment %u: file data [0x%lx, +0x%lx) "
+				    "out of bounds", i, s.offset, s.filesz);
 		err = check_range(pl, "segment", s.paddr, s.memsz);
 		if (err)
 			return err;
@@ -544,7 +548,8 @@ static u64 build_mb1(const struct plan *pl, struct writer *w, u64 base)
 	str = put_string(w, str, a->loader_name, pl->name_len);
 	for (u32 i = 0; i < a->nr_modules; i++) {
 		const struct loader_module *m = &a->modules[i];
-		struct mb1_module e = { (u32)pl->mods[i], (u32)(pl->mods[i] + m->len), (u32)str, 0 };
+		struct mb1_module e = { (u32)pl->mods[i], (u32)(pl->mods[i] + m->len), (u32)str,
+					0 };
 
 		put(w, mods + i * sizeof(e), &e, sizeof(e));
 		str = put_string(w, str, m->string, m->string_len);
@@ -625,10 +630,12 @@ static int plan_placement(struct plan *pl)
 		return fail(pl->res, -EINVAL, "%u modules: at most %u", a->nr_modules,
 			    LOADER_MAX_MODULES);
 	if (a->cmdline_len > LOADER_MAX_STRING)
-		return fail(pl->res, -EINVAL, "command line longer than %lu bytes", LOADER_MAX_STRING);
+		return fail(pl->res, -EINVAL, "command line longer than %lu bytes",
+			    LOADER_MAX_STRING);
 	pl->name_len = a->loader_name ? strnlen(a->loader_name, LOADER_MAX_STRING + 1) : 0;
 	if (pl->name_len > LOADER_MAX_STRING)
-		return fail(pl->res, -EINVAL, "loader name longer than %lu bytes", LOADER_MAX_STRING);
+		return fail(pl->res, -EINVAL, "loader name longer than %lu bytes",
+			    LOADER_MAX_STRING);
 	for (u32 i = 0; i < a->nr_modules; i++) {
 		const struct loader_module *m = &a->modules[i];
 

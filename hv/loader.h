@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Loads a multiboot (1 or 2) kernel into a VM's RAM and builds the information it is entered with. */
+/* Loads a multiboot (1 or 2) kernel into a VM's RAM and builds its boot information. */
 #ifndef KESTREL_HV_LOADER_H
 #define KESTREL_HV_LOADER_H
 

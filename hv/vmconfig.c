@@ -239,7 +239,8 @@ static void pass_define(const struct boot_info *bi, struct vm_config *out, u32 *
 		if (l.name && name_valid(l.name, l.name_len)) {
 			c = find(out, *n, l.name, l.name_len);
 			if (c) {
-				fail(c, true, "defined twice (modules %u and %u)", c->kernel + 1, i + 1);
+				fail(c, true, "defined twice (modules %u and %u)", c->kernel + 1,
+				     i + 1);
 				continue;
 			}
 		}
