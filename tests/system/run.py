@@ -171,6 +171,21 @@ def vm_line(g, words, n=[0]):
     return (f"/guests/{n[0]}-{g}.elf", guest(g), words)
 
 
+def check_ipi_modes(log):
+    """Every destination shape ran in both APIC modes (the guest checks the counts)."""
+    for mode in ("x2apic", "xapic"):
+        for shape in ("phys", "logical", "logical-multicast", "all-but-self", "all", "self"):
+            expect(log, rf"^ipi: TEST ipi-{shape}-{mode}: PASS$", f"ipi-{shape}-{mode} passing")
+
+
+def check_resets(log):
+    expect(log, r"^kestrel: vm reset: reset: vcpu 0 wrote 0x6 to port 0xcf9$", "the 0xcf9 reset")
+    expect(log, r"^kestrel: vm reset: reset: vcpu 0 wrote 0xfe to port 0x64$", "the 0x64 reset")
+    for boot in range(3):
+        expect(log, rf"^reset: TEST reset-smp-{boot}: PASS$", f"both vCPUs up in boot {boot + 1}")
+        expect(log, rf"^reset: TEST reset-ram-cleared-{boot}: PASS$", f"zeroed RAM, boot {boot + 1}")
+
+
 DEFAULT = "console=com1 loglevel=info"
 
 # name: (emulator, cpus, options, check)
@@ -193,6 +208,10 @@ TESTS = {
     "vm-smp-start": ("bochs", 2, {"modules": [vm_line("smp-start",
                                                       "vm=smp vcpus=4 mem=16M -- cpus=4")]},
                      all_of(vm_passed("smp"), no_panic_and_end)),
+    "vm-ipi": ("bochs", 2, {"modules": [vm_line("ipi", "vm=ipi vcpus=4 mem=16M -- cpus=4")]},
+               all_of(vm_passed("ipi"), no_panic_and_end, check_ipi_modes)),
+    "vm-reset": ("bochs", 2, {"modules": [vm_line("reset", "vm=reset vcpus=2 mem=16M -- cpus=2")]},
+                 all_of(vm_passed("reset"), no_panic_and_end, check_resets)),
     "qemu-bios": ("qemu", 2, {}, check_no_vmx(2)),
     "qemu-uefi": ("qemu", 2, {"uefi": True}, check_no_vmx(2)),
 }
