@@ -1,35 +1,155 @@
 /* SPDX-License-Identifier: MIT */
-/* Kestrel's guest ABI: detection leaves and hypercall numbers. Data only; copy it freely. */
+/*
+ * Kestrel's paravirtual guest ABI: detection leaves, hypercall numbers and arguments, status
+ * codes, the per-vCPU shared area and the VP-set encoding. Data only, no code; it compiles
+ * alone with -ffreestanding -std=c11 and an OS may copy it as it is. docs/abi.md explains it.
+ */
 #ifndef KESTREL_ABI_H
 #define KESTREL_ABI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*
- * Detection: CPUID leaf 0x40000000 returns the largest Kestrel leaf in EAX and
- * the signature "KestrelHyprV" in EBX, ECX, EDX (as bytes, little-endian).
+ * Detection. CPUID leaf 0x40000000: EAX = the largest Kestrel leaf; EBX, ECX, EDX = the
+ * signature "KestrelHyprV" as 12 bytes. A VM configured with pv=off sees zeros here.
  */
 #define KESTREL_CPUID_BASE 0x40000000u
-#define KESTREL_CPUID_FEATURES 0x40000001u /* EAX: ABI version; EBX: feature bits;
-						  * EDX: times this VM has been reset */
-#define KESTREL_CPUID_TIMING 0x40000010u /* EAX: TSC kHz; EBX: APIC timer kHz */
-#define KESTREL_CPUID_MAX KESTREL_CPUID_TIMING
 #define KESTREL_SIGNATURE_EBX 0x7473654bu /* "Kest" */
 #define KESTREL_SIGNATURE_ECX 0x486c6572u /* "relH" */
-#define KESTREL_SIGNATURE_EDX 0x56727079u /* "ypr V" without the space: "yprV" */
-
-#define KESTREL_ABI_VERSION 1u
+#define KESTREL_SIGNATURE_EDX 0x56727079u /* "yprV" */
 
 /*
- * Hypercalls: VMCALL with the number in RAX and arguments in RDI, RSI, RDX,
- * R10, R8; the status comes back in RAX: 0 or a negative error number.
+ * CPUID leaf 0x40000001: EAX = ABI version; EBX = KESTREL_FEATURE_* bits; ECX = the number of
+ * vCPUs in this VM; EDX = how many times this VM has been reset.
  */
-#define KESTREL_HC_DEBUG_STATS 0x0100u /* print this VM's exit statistics */
+#define KESTREL_CPUID_FEATURES 0x40000001u
+#define KESTREL_ABI_VERSION 1u
+#define KESTREL_FEATURE_SHARED_AREA (1u << 0) /* KESTREL_HC_SET_SHARED_AREA */
+#define KESTREL_FEATURE_STEAL_TIME (1u << 1) /* steal_tsc in the shared area */
+#define KESTREL_FEATURE_PREEMPTED (1u << 2) /* the flags word: PREEMPTED and FLUSH */
+#define KESTREL_FEATURE_FLUSH (1u << 3) /* KESTREL_HC_FLUSH_TLB */
+#define KESTREL_FEATURE_IPI (1u << 4) /* KESTREL_HC_SEND_IPI */
+#define KESTREL_FEATURE_LAZY_DEADLINE (1u << 5) /* deadline_armed / deadline_pending */
 
-/* Status codes (negated in RAX), the Linux numbers. */
+/* CPUID leaf 0x40000010: EAX = TSC frequency in kHz; EBX = local APIC timer frequency in kHz. */
+#define KESTREL_CPUID_TIMING 0x40000010u
+#define KESTREL_CPUID_MAX KESTREL_CPUID_TIMING
+
+/*
+ * Hypercalls: VMCALL with the number in RAX and up to six arguments in RDI, RSI, RDX, R10, R8,
+ * R9 (the Linux system-call order). RAX returns 0 or a negative KESTREL_E* status; no other
+ * register changes. Only CPL 0 may call (others get -KESTREL_EPERM). Addresses are
+ * guest-physical.
+ */
+#define KESTREL_HC_SET_SHARED_AREA 0x0001u
+#define KESTREL_HC_FLUSH_TLB 0x0002u
+#define KESTREL_HC_SEND_IPI 0x0003u
+#define KESTREL_HC_DEBUG_STATS 0x0100u /* prints this VM's exit statistics on the console */
+
+/* Status codes, returned negated: the Linux numbers. */
+#define KESTREL_OK 0
 #define KESTREL_EPERM 1
-#define KESTREL_EFAULT 14
-#define KESTREL_EINVAL 22
-#define KESTREL_ENOSYS 38
+#define KESTREL_EFAULT 14 /* an address is not RAM of this VM */
+#define KESTREL_EINVAL 22 /* a malformed argument */
+#define KESTREL_E2BIG 7 /* more ranges or banks than one call takes */
+#define KESTREL_ENOSYS 38 /* no such hypercall, or pv=off */
+
+/*
+ * VP sets: any subset of a VM's vCPUs, as 64-vCPU banks. Bank b, bit i is vCPU 64 * b + i.
+ * A set takes three argument registers (RSI, RDX, R10 in every call that has one):
+ *  - in registers, when the call's flags have KESTREL_VPSET_INLINE: RSI = bank index A in
+ *    bits 31:0 and bank index B in bits 63:32, RDX = bank A's bits, R10 = bank B's bits
+ *    (up to 128 vCPUs in two banks, no memory read; a bank with no bits is ignored);
+ *  - in memory otherwise: RSI = the address of a struct kestrel_vp_set, RDX = R10 = 0.
+ * Only the non-empty banks are listed, so a set costs what it holds, never the VM's size.
+ * Banks may come in any order; a bank index past the VM's vCPUs, a bit for a vCPU that does
+ * not exist, or a count that runs past KESTREL_VPSET_MAX_BANKS is -KESTREL_EINVAL.
+ */
+#define KESTREL_VPSET_INLINE (1u << 31)
+#define KESTREL_VPSET_MAX_BANKS 4096u /* 262144 vCPUs in one call; the encoding allows 2^38 */
+
+struct kestrel_vp_bank {
+	uint32_t index; /* bank number: vCPUs 64 * index to 64 * index + 63 */
+	uint32_t reserved; /* 0 */
+	uint64_t bits;
+};
+
+struct kestrel_vp_set {
+	uint32_t nr_banks;
+	uint32_t reserved; /* 0 */
+	struct kestrel_vp_bank banks[]; /* nr_banks of them, following */
+};
+
+/*
+ * KESTREL_HC_FLUSH_TLB: RDI = KESTREL_FLUSH_* flags in bits 31:0 and the number of ranges in
+ * bits 63:32; RSI, RDX, R10 = the VP set; R8 = the address of the ranges (an array of struct
+ * kestrel_flush_range) when KESTREL_FLUSH_RANGES; R9 = the TLB generation to store in each
+ * flushed vCPU's shared area when KESTREL_FLUSH_SET_GEN.
+ * When the call returns, no vCPU of the set (the caller too, if it is in it) can use a
+ * translation the flush invalidated: running ones were made to flush; preempted and halted
+ * ones flush before they next run, and the caller does not wait for them.
+ */
+#define KESTREL_FLUSH_ALL (1u << 0) /* every translation, global ones too */
+#define KESTREL_FLUSH_NONGLOBAL (1u << 1) /* every translation but global ones */
+#define KESTREL_FLUSH_RANGES (1u << 2) /* the listed ranges only */
+#define KESTREL_FLUSH_SET_GEN (1u << 3) /* store R9 in each target's tlb_gen */
+#define KESTREL_FLUSH_MAX_RANGES 64u
+
+struct kestrel_flush_range {
+	uint64_t addr; /* guest-virtual, page-aligned */
+	uint64_t pages; /* 4 KiB pages from addr; at least 1 */
+};
+
+/*
+ * KESTREL_HC_SEND_IPI: RDI = the vector in bits 7:0 (16-255), KESTREL_IPI_NMI, and
+ * KESTREL_VPSET_INLINE; RSI, RDX, R10 = the VP set. One exit for the whole set.
+ */
+#define KESTREL_IPI_NMI (1u << 8) /* an NMI instead of a fixed interrupt; the vector is ignored */
+
+/*
+ * The per-vCPU shared area, registered by each vCPU for itself with KESTREL_HC_SET_SHARED_AREA
+ * (RDI = its address, 64-byte aligned; 0 unregisters). Kestrel writes version, steal_tsc,
+ * deadline_armed and tlb_gen; the guest writes deadline_pending; both update flags, with
+ * atomic operations only.
+ */
+#define KESTREL_VCPU_PREEMPTED (1u << 0) /* set by Kestrel: descheduled while runnable */
+#define KESTREL_VCPU_FLUSH (1u << 1) /* set by a guest CPU: flush before this vCPU runs */
+
+struct kestrel_vcpu_area {
+	/* Odd while Kestrel updates steal_tsc: read it, the field, then it again. */
+	uint32_t version;
+	/*
+	 * KESTREL_VCPU_*. Kestrel sets PREEMPTED only at an instruction boundary (a time-slice
+	 * end), and exchanges the whole word with 0 before the vCPU next runs, flushing its TLB
+	 * if FLUSH was set. A guest CPU that finds PREEMPTED may compare-and-swap FLUSH in
+	 * instead of sending a flush IPI: the request cannot be lost.
+	 */
+	uint32_t flags;
+	uint64_t steal_tsc; /* TSC ticks this vCPU was runnable but not running */
+	/*
+	 * Lazy TSC deadline. The guest writes its next deadline to deadline_pending, then (after
+	 * a full fence) reads deadline_armed: only when that is 0 or later than the new deadline
+	 * does it write IA32_TSC_DEADLINE (which exits). Kestrel keeps deadline_armed equal to
+	 * the deadline its timer is set for, and at expiry re-arms for a later deadline_pending
+	 * instead of interrupting; deadline_armed is 0 whenever no timer is armed (fired, masked,
+	 * mode changed, disabled, or a deadline already past), so the next write exits.
+	 */
+	uint64_t deadline_armed;
+	uint64_t deadline_pending;
+	uint64_t tlb_gen; /* the generation of the last KESTREL_FLUSH_SET_GEN flush that hit it */
+	uint64_t reserved[3];
+};
+
+_Static_assert(sizeof(struct kestrel_vp_bank) == 16, "kestrel_vp_bank is 16 bytes");
+_Static_assert(sizeof(struct kestrel_vp_set) == 8, "kestrel_vp_set header is 8 bytes");
+_Static_assert(sizeof(struct kestrel_flush_range) == 16, "kestrel_flush_range is 16 bytes");
+_Static_assert(sizeof(struct kestrel_vcpu_area) == 64, "the shared area is one cache line");
+_Static_assert(offsetof(struct kestrel_vcpu_area, flags) == 4, "flags at 4");
+_Static_assert(offsetof(struct kestrel_vcpu_area, steal_tsc) == 8, "steal at 8");
+_Static_assert(offsetof(struct kestrel_vcpu_area, deadline_armed) == 16, "armed at 16");
+_Static_assert(offsetof(struct kestrel_vcpu_area, deadline_pending) == 24,
+	       "pending at 24");
+_Static_assert(offsetof(struct kestrel_vcpu_area, tlb_gen) == 32, "tlb_gen at 32");
 
 #endif
