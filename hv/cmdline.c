@@ -112,6 +112,7 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 	cfg->loglevel = LOG_INFO;
 	cfg->maxcpus = 0;
 	cfg->slice_us = 2000;
+	cfg->inject_skip_flush = false;
 	errs->nr = 0;
 	while (cmdline_next(&cur, &w, NULL)) {
 		if (cmdline_key_is(&w, "console")) {
@@ -131,6 +132,12 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 				cfg->slice_us = (u32)v;
 			else
 				error(errs, &w, "slice_us must be a number from 50 to 1000000");
+		} else if (cmdline_key_is(&w, "inject")) {
+			/* Fault injection, for tests that must show they can fail. */
+			if (cmdline_value_is(&w, "skip-flush"))
+				cfg->inject_skip_flush = true;
+			else
+				error(errs, &w, "inject must be skip-flush");
 		} else if (w.key_len && w.key[0] == '/') {
 			/* GRUB passes the kernel's own path as the first word. */
 		} else {

@@ -31,6 +31,7 @@ struct hv_config {
 	enum log_level loglevel;
 	u32 maxcpus; /* 0: all */
 	u32 slice_us; /* scheduler time slice */
+	bool inject_skip_flush; /* inject=skip-flush: PV flushes are acknowledged, not done */
 };
 
 #define HV_CONFIG_MAX_ERRORS 8

@@ -15,6 +15,7 @@
 #include "hv/panic.h"
 #include "hv/sched.h"
 #include "hv/vm.h"
+#include "pv/pv.h"
 #include "mm/mm.h"
 
 #define KESTREL_VERSION "0.1"
@@ -133,6 +134,9 @@ static __noreturn void run_vms(void)
 	if (vmx_bitmaps_init())
 		panic("out of memory for the VMX bitmaps");
 	sched_slice_tsc = timer_us_to_tsc(config.slice_us);
+	pv_inject_skip_flush = config.inject_skip_flush;
+	if (pv_inject_skip_flush)
+		pr_warn("fault injection: PV TLB flushes are acknowledged but not done");
 	if (!vm_create_all(&boot_info)) {
 		pr_info("no VM could be started");
 		pr_info("halting");

@@ -76,6 +76,8 @@ static void tick_timers(struct sched_cpu *s, u64 now)
 
 		if (!t || t > now || v->state == VCPU_STOPPED)
 			continue;
+		if (pv_deadline_expired(v, now))
+			continue; /* lazy deadline: re-armed for a later one, no interrupt */
 		vlapic_timer_tick(&v->lapic, now);
 		if (v->state == VCPU_HALTED && vlapic_pending(&v->lapic) >= 0) {
 			v->state = VCPU_RUNNABLE;

@@ -59,6 +59,9 @@ void vcpu_handle_requests(struct vcpu *v)
 
 	if (!req)
 		return;
+	/* First, whatever else happens: a flush caller may be waiting for it. */
+	if (req & VCPU_REQ_FLUSH)
+		pv_do_flush(v);
 	if (req & VCPU_REQ_STOP) {
 		if (v->state != VCPU_STOPPED) {
 			v->state = VCPU_STOPPED;
@@ -78,6 +81,7 @@ void vcpu_handle_requests(struct vcpu *v)
 		for (u32 w = 0; w < 4; w++)
 			v->posted_irr[w] = 0;
 		vlapic_reset(&v->lapic);
+		pv_reset(v);
 		v->nmi_pending = v->exception_pending = v->needs_sipi_reset = false;
 		vmx_flush_vpid(v->vpid); /* the old run's translations are this pCPU's to drop */
 		v->state = v->id == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
@@ -150,6 +154,9 @@ static void inject_events(struct vcpu *v, bool after_exit)
 	u32 block = vmcs_read32(GUEST_INTERRUPTIBILITY);
 	int vector;
 
+	/* Still queued from a pass that did not enter (VM exits clear the valid bit, 28.2.2). */
+	if (vmcs_read32(ENTRY_INTR_INFO) & INTR_INFO_VALID)
+		return;
 	set_proc_bit(PROC_INTR_WINDOW, false);
 	if (vmx_caps.nmi_window)
 		set_proc_bit(PROC_NMI_WINDOW, false);
@@ -227,6 +234,7 @@ void vcpu_run(struct vcpu *v)
 {
 	struct percpu *cpu = this_cpu();
 	bool after_exit = false;
+	u64 steal;
 
 	cpu->vmx.failed = false;
 	if (!vmx_vcpu_load(v)) {
@@ -241,8 +249,10 @@ void vcpu_run(struct vcpu *v)
 		v->needs_sipi_reset = false;
 		vmx_vcpu_reset_real(v, v->sipi_vector);
 	}
-	v->stats.steal_tsc += rdtsc() - v->runnable_since;
+	steal = rdtsc() - v->runnable_since;
+	v->stats.steal_tsc += steal;
 	v->preempted = false;
+	pv_schedule_in(v, steal);
 
 	for (;;) {
 		enum exit_action act;
@@ -260,12 +270,24 @@ void vcpu_run(struct vcpu *v)
 				v->id);
 			return;
 		}
+		/*
+		 * In guest from here: a flush caller that posts after this store sees it and waits
+		 * for the exit; one that posted before is seen by the check below (Dekker).
+		 */
+		__atomic_store_n(&v->pv.in_guest, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&v->requests, __ATOMIC_SEQ_CST) ||
+		    READ_ONCE(cpu->sched.requests_pending)) {
+			v->pv.in_guest = 0;
+			continue;
+		}
 		t0 = rdtsc();
 		if (vmx_enter(&v->regs, v->launched)) {
+			v->pv.in_guest = 0;
 			entry_failed(v, 0);
 			return;
 		}
 		t1 = rdtsc();
+		__atomic_store_n(&v->pv.in_guest, 0, __ATOMIC_RELEASE);
 		v->launched = true;
 		v->stats.entries++;
 		v->stats.guest_tsc += t1 - t0;
@@ -293,6 +315,7 @@ void vcpu_run(struct vcpu *v)
 			/* Slice over at an instruction boundary: this is when "preempted" is true. */
 			v->preempted = true;
 			v->runnable_since = rdtsc();
+			pv_preempted(v);
 		}
 		return;
 	}
@@ -315,6 +338,8 @@ void vcpu_switch_state(struct vcpu *prev, struct vcpu *next)
 	wrmsr(0xc0000082, next->lstar);
 	wrmsr(0xc0000083, next->cstar);
 	wrmsr(0xc0000084, next->sfmask);
+	if (vmx_caps.rdtscp)
+		wrmsr(MSR_IA32_TSC_AUX, next->tsc_aux); /* what RDTSCP and RDPID read, unexiting */
 	if (next->launched)
 		asm volatile("fxrstor64 %0" ::"m"(next->fxsave));
 	else

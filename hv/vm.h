@@ -13,6 +13,7 @@ struct vm_config;
 #include "hv/vuart.h"
 #include "lib/spinlock.h"
 #include "mm/guest_mem.h"
+#include "pv/pv.h"
 
 #define VM_NAME_LEN 16
 #define MAX_VMS 16
@@ -33,6 +34,7 @@ enum vcpu_state {
 #define VCPU_REQ_STOP BIT(4)
 #define VCPU_REQ_RESET BIT(5) /* park for a VM reset */
 #define VCPU_REQ_POWER_ON BIT(6) /* the reset is done: start as at power-on */
+#define VCPU_REQ_FLUSH BIT(7) /* a PV TLB flush is posted in pv.flush */
 
 struct vcpu_stats {
 	u64 exits[NR_EXIT_REASONS];
@@ -63,7 +65,7 @@ struct vcpu {
 	struct guest_regs regs;
 	struct vlapic lapic;
 	/* MSRs VMX does not switch, kept per vCPU and swapped when another vCPU runs. */
-	u64 kernel_gs_base, star, lstar, cstar, sfmask;
+	u64 kernel_gs_base, star, lstar, cstar, sfmask, tsc_aux;
 	bool nmi_pending;
 	bool exception_pending;
 	u32 exception_info; /* ENTRY_INTR_INFO for the queued exception */
@@ -71,7 +73,9 @@ struct vcpu {
 	bool needs_sipi_reset; /* set the real-mode SIPI state at the next load */
 	bool needs_boot_reset; /* set the multiboot entry state at the next load (vCPU 0) */
 	u8 fxsave[512] __aligned(16);
+	struct vcpu_pv pv;
 	struct vcpu_stats stats;
+	struct pv_stats pv_stats;
 };
 
 enum vm_state { VM_CREATED = 0, VM_RUNNING, VM_STOPPING, VM_STOPPED };

@@ -4,6 +4,7 @@
 #include "guest-sdk/include/kestrel/abi.h"
 #include "hv/stats.h"
 #include "hv/vm.h"
+#include "pv/pv.h"
 
 struct hypercall {
 	u64 nr;
@@ -11,6 +12,9 @@ struct hypercall {
 };
 
 static const struct hypercall hypercalls[] = {
+	{ KESTREL_HC_SET_SHARED_AREA, hc_set_shared_area },
+	{ KESTREL_HC_FLUSH_TLB, hc_flush_tlb },
+	{ KESTREL_HC_SEND_IPI, hc_send_ipi },
 	{ KESTREL_HC_DEBUG_STATS, hc_debug_stats },
 };
 

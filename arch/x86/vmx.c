@@ -70,6 +70,8 @@ void vmx_probe(void)
 	c->posted_intr = allowed1(c->pinbased, PIN_POSTED_INTR);
 	c->virtual_nmi = allowed1(c->pinbased, BIT(5));
 	c->intr_window = allowed1(c->procbased, BIT(2));
+	c->rdtscp = allowed1(c->procbased2, BIT(3)) &&
+		    (cpuid(0x80000001, 0).edx & BIT(27)); /* "enable RDTSCP", 25.6.2 */
 	c->nmi_window = c->virtual_nmi && allowed1(c->procbased, BIT(22)); /* 25.6.2 */
 	c->io_bitmaps = allowed1(c->procbased, PROC_USE_IO_BITMAPS);
 	c->msr_bitmaps = allowed1(c->procbased, PROC_USE_MSR_BITMAPS);
@@ -93,6 +95,8 @@ void vmx_probe(void)
 		c->invvpid = e & BIT(32);
 		c->invvpid_single = e & BIT(41);
 		c->invvpid_all = e & BIT(42);
+		c->invvpid_addr = e & BIT(40);
+		c->invvpid_single_keep_global = e & BIT(43);
 	}
 	if (c->vmcs_size == 0 || c->vmcs_size > PAGE_SIZE) {
 		c->missing = "IA32_VMX_BASIC reports an unusable VMCS size";

@@ -18,9 +18,9 @@ struct vmx_caps {
 	u64 misc, ept_vpid;
 	bool secondary, ept, vpid, unrestricted, preemption_timer, msr_bitmaps, io_bitmaps;
 	bool ept_4level, ept_wb, ept_2m, ept_1g, ept_ad, invept, invept_single, invept_all;
-	bool invvpid, invvpid_single, invvpid_all;
+	bool invvpid, invvpid_single, invvpid_all, invvpid_addr, invvpid_single_keep_global;
 	bool apic_reg_virt, virt_intr_delivery, posted_intr;
-	bool virtual_nmi, nmi_window, intr_window;
+	bool virtual_nmi, nmi_window, intr_window, rdtscp;
 	u32 preemption_timer_shift; /* the timer counts down once per 2^shift TSC ticks */
 };
 

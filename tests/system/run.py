@@ -186,6 +186,28 @@ def check_resets(log):
         expect(log, rf"^reset: TEST reset-ram-cleared-{boot}: PASS$", f"zeroed RAM, boot {boot + 1}")
 
 
+def check_cpuid_exits(log):
+    """The guest ran N CPUIDs between two statistics hypercalls: the CPUID row must grow by N."""
+    m = expect(log, r"^cpuid: cpuid-count (\d+)$", "the guest's CPUID count")
+    n = int(m.group(1))
+    rows = [int(x) for x in re.findall(r"^  CPUID\s+(\d+)\s", log, re.M)]
+    if len(rows) < 2:
+        raise CheckFailed(f"expected two statistics tables around the CPUID loop, got {len(rows)}")
+    if rows[1] - rows[0] != n:
+        raise CheckFailed(f"CPUID exits grew by {rows[1] - rows[0]} while the guest ran {n}")
+
+
+def check_timer_modes(log):
+    for t in ("oneshot", "periodic", "deadline", "deadline-past", "hlt", "percpu-oneshot",
+              "percpu-deadline"):
+        expect(log, rf"^timer: TEST apic-timer-{t}: PASS$", f"apic-timer-{t} passing")
+
+
+def check_bad_vm_line(log):
+    expect(log, r"^kestrel: error: vm bad: vcpus=0: must be 1 to 1024; not started$",
+           "the bad line named")
+
+
 DEFAULT = "console=com1 loglevel=info"
 
 # name: (emulator, cpus, options, check)
@@ -212,6 +234,28 @@ TESTS = {
                all_of(vm_passed("ipi"), no_panic_and_end, check_ipi_modes)),
     "vm-reset": ("bochs", 2, {"modules": [vm_line("reset", "vm=reset vcpus=2 mem=16M -- cpus=2")]},
                  all_of(vm_passed("reset"), no_panic_and_end, check_resets)),
+    "vm-cpuid-msr": ("bochs", 1, {"modules": [vm_line("cpuid-msr", "vm=cpuid vcpus=1 mem=16M")]},
+                     all_of(vm_passed("cpuid"), no_panic_and_end, check_cpuid_exits)),
+    "vm-apic-timer": ("bochs", 2, {"modules": [vm_line("apic-timer",
+                                                       "vm=timer vcpus=2 mem=16M -- cpus=2")]},
+                      all_of(vm_passed("timer"), no_panic_and_end, check_timer_modes)),
+    "vm-overcommit": ("bochs", 2, {"modules": [vm_line("spin", "vm=spin vcpus=8 mem=16M -- "
+                                                       "cpus=8 rounds=20000 locked=16")]},
+                      all_of(vm_passed("spin"), no_panic_and_end)),
+    "vm-private-memory": ("bochs", 2, {"modules": [
+        vm_line("mem-pattern", "vm=left vcpus=1 mem=16M -- seed=0x1111"),
+        vm_line("mem-pattern", "vm=right vcpus=1 mem=16M -- seed=0x2222")]},
+        all_of(vm_passed("left"), vm_passed("right"), no_panic_and_end)),
+    "vm-misbehaving": ("bochs", 2, {"modules": [
+        vm_line("spin", "vm=good vcpus=2 mem=16M -- cpus=2 rounds=20000"),
+        vm_line("triple-fault", "vm=crash vcpus=2 mem=16M -- cpus=2"),
+        vm_line("bad-memory", "vm=wild vcpus=1 mem=16M"),
+        vm_line("hello", "vm=bad vcpus=0 mem=16M")]},
+        all_of(vm_passed("good"), no_panic_and_end,
+               vm_stopped("crash", r"vcpu 0 triple-faulted at rip 0x"),
+               vm_stopped("wild", r"vcpu 0: read of guest-physical 0x7fff0000 at rip 0x[0-9a-f]+: "
+                                  r"outside its 16 MiB of memory"),
+               check_bad_vm_line)),
     "qemu-bios": ("qemu", 2, {}, check_no_vmx(2)),
     "qemu-uefi": ("qemu", 2, {"uefi": True}, check_no_vmx(2)),
 }

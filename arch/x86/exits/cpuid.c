@@ -43,6 +43,10 @@ static void kestrel_leaf(struct vcpu *v, u32 leaf, struct cpuid_regs *r)
 		break;
 	case KESTREL_CPUID_FEATURES:
 		r->eax = KESTREL_ABI_VERSION;
+		r->ebx = KESTREL_FEATURE_SHARED_AREA | KESTREL_FEATURE_STEAL_TIME |
+			 KESTREL_FEATURE_PREEMPTED | KESTREL_FEATURE_FLUSH | KESTREL_FEATURE_IPI |
+			 KESTREL_FEATURE_LAZY_DEADLINE;
+		r->ecx = v->vm->nr_vcpus;
 		r->edx = v->vm->resets;
 		break;
 	case KESTREL_CPUID_TIMING:

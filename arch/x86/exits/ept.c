@@ -89,6 +89,7 @@ static enum exit_action xapic_access(struct vcpu *v, u64 gpa)
 			r = vlapic_mmio_write(&v->lapic, off, (u32)val, now, &ipi);
 			if (!apic_bus_result(v, r & ~VLAPIC_R_NOT_APIC, &ipi))
 				return EXIT_RESUME;
+			pv_deadline_sync(v);
 		}
 	}
 	vmcs_writel(GUEST_RSP, v->regs.gpr[GPR_RSP]);

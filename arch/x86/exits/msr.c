@@ -3,6 +3,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/exit.h"
 #include "arch/x86/msr.h"
+#include "arch/x86/vmx.h"
 #include "hv/apic_bus.h"
 #include "hv/console.h"
 #include "hv/vcpu.h"
@@ -16,8 +17,10 @@
 
 static bool read_platform(struct vcpu *v, u32 msr, u64 *val)
 {
-	(void)v;
 	switch (msr) {
+	case MSR_IA32_TSC_AUX:
+		*val = v->tsc_aux;
+		return vmx_caps.rdtscp; /* it exists when RDTSCP does (CPUID says which) */
 	case MSR_IA32_TSC:
 		*val = rdtsc(); /* TSC offset 0: the guest sees the host's TSC */
 		return true;
@@ -67,10 +70,22 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 
 	if (vlapic_msr_owned(msr)) {
 		struct vlapic_ipi ipi;
-		u32 r = vlapic_msr_write(&v->lapic, msr, val, rdtsc(), &ipi);
+		u64 now = rdtsc();
+		u32 r = vlapic_msr_write(&v->lapic, msr, val, now, &ipi);
 
 		if (!apic_bus_result(v, r, &ipi))
 			return EXIT_RESUME;
+		if (msr == VLAPIC_MSR_TSC_DEADLINE)
+			pv_deadline_written(v, val, now);
+		else
+			pv_deadline_sync(v);
+	} else if (msr == MSR_IA32_TSC_AUX && vmx_caps.rdtscp) {
+		if (val >> 32) {
+			vcpu_inject_gp(v); /* bits 63:32 are reserved, SDM Vol. 4, table 2-2 */
+			return EXIT_RESUME;
+		}
+		v->tsc_aux = val;
+		wrmsr(MSR_IA32_TSC_AUX, val); /* this vCPU is the one running here */
 	} else if (msr == MSR_IA32_MTRR_DEF_TYPE || msr == MSR_IA32_MISC_ENABLE ||
 		   msr == MSR_IA32_TSC) {
 		/* Accepted and ignored: memory types come from EPT, the TSC is the host's. */

@@ -16,7 +16,6 @@ static void demo_ipi(struct rt_frame *frame)
 {
 	(void)frame;
 	rt_atomic_inc(&received[rt_cpu_index()]);
-	rt_apic_eoi();
 }
 
 static void work(u32 cpu, void *arg)

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+/* The local APIC timer in its three modes, and its rate against the TSC (SDM Vol. 3A, 11.5.4). */
+#include "internal.h"
+
+#define LVT_MASKED		(1u << 16)
+#define LVT_ONESHOT		(0u << 17)
+#define LVT_PERIODIC		(1u << 17)
+#define LVT_TSC_DEADLINE	(2u << 17)
+
+void rt_timer_oneshot(u32 count, u8 vector)
+{
+	rt_apic_write(RT_APIC_LVT_TIMER, LVT_ONESHOT | vector);
+	rt_apic_write(RT_APIC_TIMER_INIT, count);	/* writing the initial count starts it */
+}
+
+void rt_timer_periodic(u32 count, u8 vector)
+{
+	rt_apic_write(RT_APIC_LVT_TIMER, LVT_PERIODIC | vector);
+	rt_apic_write(RT_APIC_TIMER_INIT, count);
+}
+
+bool rt_timer_deadline_supported(void)
+{
+	return rt_cpu_features()->tsc_deadline;
+}
+
+bool rt_timer_deadline(u64 tsc, u8 vector)
+{
+	if (!rt_timer_deadline_supported())
+		return false;
+	rt_apic_write(RT_APIC_LVT_TIMER, LVT_TSC_DEADLINE | vector);
+	/*
+	 * The LVT write must land before the deadline write; an x2APIC WRMSR is not
+	 * serializing, hence MFENCE (SDM Vol. 3A, 11.5.4.1).
+	 */
+	rt_mfence();
+	rt_wrmsr(RT_MSR_IA32_TSC_DEADLINE, tsc);
+	return true;
+}
+
+void rt_timer_stop(void)
+{
+	if (rt_timer_deadline_supported())
+		rt_wrmsr(RT_MSR_IA32_TSC_DEADLINE, 0);	/* disarms (11.5.4.1) */
+	rt_apic_write(RT_APIC_LVT_TIMER, LVT_MASKED);
+	rt_apic_write(RT_APIC_TIMER_INIT, 0);
+}
+
+u32 rt_timer_current(void)
+{
+	return rt_apic_read(RT_APIC_TIMER_CUR);
+}
+
+bool rt_timer_calibrate(u64 window, struct rt_timer_rate *rate)
+{
+	u64 a0, b0, a1, b1;
+	u32 c0, c1;
+
+	rt_apic_write(RT_APIC_LVT_TIMER, LVT_MASKED | LVT_ONESHOT);
+	rt_apic_write(RT_APIC_TIMER_INIT, 0xffffffffu);
+	a0 = rt_rdtsc_ordered();
+	c0 = rt_timer_current();
+	b0 = rt_rdtsc_ordered();
+	while (rt_rdtsc() - b0 < window)
+		rt_pause();
+	a1 = rt_rdtsc_ordered();
+	c1 = rt_timer_current();
+	b1 = rt_rdtsc_ordered();
+	rt_timer_stop();
+	if (!c1 || c1 >= c0 || a1 <= b0)
+		return false;	/* ran out, or does not count */
+	rate->counts = c0 - c1;
+	rate->tsc_min = a1 - b0;
+	rate->tsc_max = b1 - a0;
+	return true;
+}
+
+u64 rt_timer_tsc_min(const struct rt_timer_rate *rate, u64 count)
+{
+	/* Each count read may be one count off: the fewest ticks per count is then this. */
+	return rt_muldiv(count ? count - 1 : 0, rate->tsc_min, rate->counts + 1);
+}
+
+u64 rt_timer_tsc_mid(const struct rt_timer_rate *rate, u64 count)
+{
+	return rt_muldiv(count, (rate->tsc_min + rate->tsc_max) / 2, rate->counts);
+}

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KESTREL_HC_FLUSH_TLB: flush the TLBs of a VP set in one exit. The caller's own TLB is flushed
+ * on the spot; a target running on another pCPU is kicked and waited for; a target that is not
+ * running gets the flush posted and done before it next runs, and nobody waits for it.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/vmx.h"
+#include "hv/sched.h"
+#include "hv/vcpu.h"
+#include "hv/vm.h"
+#include "pv/pv.h"
+#include "pv/vpset.h"
+
+#define FLUSH_KINDS (KESTREL_FLUSH_ALL | KESTREL_FLUSH_NONGLOBAL | KESTREL_FLUSH_RANGES)
+#define FLUSH_FLAGS (FLUSH_KINDS | KESTREL_FLUSH_SET_GEN | KESTREL_VPSET_INLINE)
+
+bool pv_inject_skip_flush;
+
+/* Running targets the caller waits for: at most one per pCPU, since each runs one vCPU. */
+struct flush_wait {
+	struct vcpu *v;
+	u64 seq;
+};
+
+struct flush_call {
+	struct vcpu *caller;
+	u32 kind;
+	bool set_gen;
+	u64 gen;
+	const struct flush_ranges *ranges;
+	u32 nr_wait;
+	struct flush_wait wait[MAX_CPUS];
+};
+
+/* INVVPID with the narrowest type this CPU has for what was asked (SDM Vol. 3C, 31.3). */
+static void invalidate(struct vcpu *v, u32 kind, const struct flush_ranges *fr)
+{
+	struct {
+		u64 vpid, addr;
+	} desc = { v->vpid, 0 };
+
+	if (pv_inject_skip_flush)
+		return; /* the fault the stale-TLB test must catch */
+	if ((kind & KESTREL_FLUSH_RANGES) && !(kind & ~KESTREL_FLUSH_RANGES) &&
+	    vmx_caps.invvpid_addr && !flush_ranges_prefer_full(fr)) {
+		for (u32 i = 0; i < fr->nr; i++) {
+			for (u64 p = 0; p < fr->r[i].pages; p++) {
+				desc.addr = fr->r[i].addr + (p << PAGE_SHIFT);
+				asm volatile("invvpid %0, %1" ::"m"(desc), "r"(0ULL) : "cc", "memory");
+			}
+		}
+		return;
+	}
+	if (!(kind & KESTREL_FLUSH_ALL) && vmx_caps.invvpid_single_keep_global) {
+		asm volatile("invvpid %0, %1" ::"m"(desc), "r"(3ULL) : "cc", "memory");
+		return;
+	}
+	vmx_flush_vpid(v->vpid);
+}
+
+/* On v's own pCPU, before v next runs: everything posted to it so far. */
+void pv_do_flush(struct vcpu *v)
+{
+	struct pv_flush_request *f = &v->pv.flush;
+	struct flush_ranges fr;
+	u32 kind;
+	bool set_gen;
+	u64 gen, seq;
+
+	spin_lock(&f->lock);
+	kind = f->kind;
+	set_gen = f->set_gen;
+	gen = f->gen;
+	seq = f->requested;
+	if (kind & KESTREL_FLUSH_RANGES)
+		fr = f->ranges;
+	f->kind = 0;
+	f->set_gen = false;
+	f->ranges.nr = 0;
+	spin_unlock(&f->lock);
+	if (kind)
+		invalidate(v, kind, &fr);
+	if (set_gen && v->pv.area)
+		__atomic_store_n(&v->pv.area->tlb_gen, gen, __ATOMIC_RELEASE);
+	/* Only now may a waiting caller go on. */
+	__atomic_store_n(&f->done, seq, __ATOMIC_RELEASE);
+}
+
+/* Posts the flush to t; returns the sequence number that says it is done. */
+static u64 post(struct vcpu *t, const struct flush_call *c)
+{
+	struct pv_flush_request *f = &t->pv.flush;
+	u64 seq;
+
+	spin_lock(&f->lock);
+	if (c->kind & KESTREL_FLUSH_RANGES) {
+		if (!(f->kind & ~KESTREL_FLUSH_RANGES) && !flush_ranges_merge(&f->ranges, c->ranges))
+			f->kind |= KESTREL_FLUSH_ALL; /* too many to keep: widen */
+		f->kind |= KESTREL_FLUSH_RANGES;
+	} else {
+		f->kind |= c->kind;
+	}
+	if (c->set_gen && (!f->set_gen || c->gen > f->gen)) {
+		f->set_gen = true;
+		f->gen = c->gen;
+	}
+	seq = ++f->requested;
+	spin_unlock(&f->lock);
+	return seq;
+}
+
+static int flush_one(void *ctx, u32 idx)
+{
+	struct flush_call *c = ctx;
+	struct vcpu *t = c->caller->vm->vcpus[idx];
+	u64 seq;
+
+	c->caller->pv_stats.flush_targets++;
+	seq = post(t, c);
+	if (t == c->caller) {
+		pv_do_flush(t); /* the caller's own TLB, here and now */
+		return 0;
+	}
+	__atomic_or_fetch(&t->requests, VCPU_REQ_FLUSH, __ATOMIC_SEQ_CST);
+	/* Read after the request is visible: pairs with the entry path's check (hv/vcpu.c). */
+	if (__atomic_load_n(&t->pv.in_guest, __ATOMIC_SEQ_CST) && c->nr_wait < MAX_CPUS) {
+		c->wait[c->nr_wait++] = (struct flush_wait){ t, seq };
+		sched_kick(t);
+		c->caller->pv_stats.flush_waited++;
+	} else {
+		if (t->pcpu == this_cpu()->index)
+			vcpu_handle_requests(t); /* ours and not running: do it now */
+		c->caller->pv_stats.flush_deferred++;
+	}
+	return 0;
+}
+
+s64 hc_flush_tlb(struct vcpu *v)
+{
+	u64 rdi = v->regs.gpr[GPR_RDI];
+	u32 flags = (u32)rdi, nr = (u32)(rdi >> 32), kinds = flags & FLUSH_KINDS;
+	static struct flush_ranges ranges_per_cpu[MAX_CPUS];
+	struct flush_ranges *fr = &ranges_per_cpu[this_cpu()->index];
+	struct flush_call c = { .caller = v };
+	int err;
+
+	if ((flags & ~FLUSH_FLAGS) || !kinds || (kinds & (kinds - 1)))
+		return -EINVAL; /* exactly one kind */
+	if (kinds == KESTREL_FLUSH_RANGES) {
+		err = flush_ranges_read(&v->vm->mem, v->regs.gpr[GPR_R8], nr, fr);
+		if (err)
+			return err;
+	} else if (nr) {
+		return -EINVAL;
+	}
+	c.kind = kinds;
+	c.ranges = fr;
+	c.set_gen = flags & KESTREL_FLUSH_SET_GEN;
+	c.gen = v->regs.gpr[GPR_R9];
+	v->pv_stats.flush_calls++;
+	err = vpset_for_each(&v->vm->mem, v->vm->nr_vcpus, flags, v->regs.gpr[GPR_RSI],
+			     v->regs.gpr[GPR_RDX], v->regs.gpr[GPR_R10], flush_one, &c);
+	/* A malformed set was refused before anything was posted, so no wait is owed. */
+	for (u32 i = 0; i < c.nr_wait; i++)
+		while (__atomic_load_n(&c.wait[i].v->pv.flush.done, __ATOMIC_ACQUIRE) <
+		       c.wait[i].seq)
+			cpu_relax();
+	return err;
+}

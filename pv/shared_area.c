@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The per-vCPU shared area: registration, steal time, and the preempted/flush-pending word,
+ * which Kestrel exchanges with 0 before each run so a flush asked through it is never lost
+ * (the lesson of CVE-2019-3016).
+ */
+#include "arch/x86/vmcs.h"
+#include "hv/vm.h"
+#include "mm/guest_mem.h"
+#include "pv/pv.h"
+
+s64 hc_set_shared_area(struct vcpu *v)
+{
+	u64 gpa = v->regs.gpr[GPR_RDI];
+
+	if (!gpa) {
+		v->pv.area = NULL;
+		v->pv.area_gpa = 0;
+		return 0;
+	}
+	if (gpa % sizeof(struct kestrel_vcpu_area))
+		return -EINVAL;
+	if (!gmem_range_ok(&v->vm->mem, gpa, sizeof(struct kestrel_vcpu_area)))
+		return -EFAULT;
+	/* 64-byte aligned, so it cannot straddle two 2 MiB chunks: one host pointer serves. */
+	v->pv.area = (struct kestrel_vcpu_area *)(uintptr_t)gmem_hpa(&v->vm->mem, gpa);
+	v->pv.area_gpa = gpa;
+	v->pv.area->deadline_armed = 0;
+	__atomic_store_n(&v->pv.area->flags, 0, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+void pv_schedule_in(struct vcpu *v, u64 steal)
+{
+	struct kestrel_vcpu_area *a = v->pv.area;
+	u32 flags;
+
+	if (!a)
+		return;
+	/* Only this pCPU writes steal_tsc, and the vCPU is not running: version guards readers. */
+	__atomic_store_n(&a->version, a->version + 1, __ATOMIC_RELEASE);
+	a->steal_tsc += steal;
+	__atomic_store_n(&a->version, a->version + 1, __ATOMIC_RELEASE);
+	flags = __atomic_exchange_n(&a->flags, 0, __ATOMIC_SEQ_CST);
+	if (flags & KESTREL_VCPU_FLUSH) {
+		v->pv_stats.flush_area_bit++;
+		spin_lock(&v->pv.flush.lock);
+		v->pv.flush.kind |= KESTREL_FLUSH_ALL;
+		spin_unlock(&v->pv.flush.lock);
+		pv_do_flush(v);
+	}
+}
+
+void pv_preempted(struct vcpu *v)
+{
+	if (v->pv.area)
+		__atomic_or_fetch(&v->pv.area->flags, KESTREL_VCPU_PREEMPTED, __ATOMIC_SEQ_CST);
+}
+
+void pv_reset(struct vcpu *v)
+{
+	v->pv.area = NULL;
+	v->pv.area_gpa = 0;
+	spin_lock(&v->pv.flush.lock);
+	v->pv.flush.kind = 0;
+	v->pv.flush.set_gen = false;
+	v->pv.flush.ranges.nr = 0;
+	spin_unlock(&v->pv.flush.lock);
+}

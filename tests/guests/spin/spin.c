@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * For overcommit tests: every CPU counts to `rounds=` on its own counter, pausing every few
+ * rounds and printing its progress `reports=` times; all must finish. With `locked=K` every
+ * K-th round also takes one lock shared by all CPUs (where a preempted lock holder hurts).
+ */
+#include <kestrel-rt/rt.h>
+
+#define DEFAULT_ROUNDS	1000000
+#define DEFAULT_REPORTS	4
+#define PAUSE_EVERY	64
+
+struct counter {
+	volatile u64 value;
+	u64 tsc;		/* how long this CPU took */
+} RT_ALIGNED(64);
+
+static struct counter counters[RT_MAX_CPUS];
+static struct rt_spinlock shared_lock = RT_SPINLOCK_INIT;
+static volatile u64 shared;
+static u64 rounds, report_every, locked_every;
+
+static void spin(u32 cpu, void *arg)
+{
+	struct counter *c = &counters[cpu];
+	u64 t0 = rt_rdtsc();
+
+	(void)arg;
+	for (u64 r = 1; r <= rounds; r++) {
+		c->value++;
+		if (locked_every && r % locked_every == 0) {
+			rt_spin_lock(&shared_lock);
+			shared++;
+			rt_spin_unlock(&shared_lock);
+		}
+		if (r % PAUSE_EVERY == 0)
+			rt_pause();
+		if (r % report_every == 0)
+			rt_printf("spin: cpu %u at %lu of %lu\n", cpu, r, rounds);
+	}
+	c->tsc = rt_rdtsc() - t0;
+}
+
+void kmain(const struct rt_boot *boot)
+{
+	u32 n, wanted = rt_smp_cpus_wanted();
+	u64 reports;
+
+	(void)boot;
+	rounds = rt_cmdline_u64("rounds", DEFAULT_ROUNDS);
+	reports = rt_cmdline_u64("reports", DEFAULT_REPORTS);
+	report_every = reports && rounds / reports ? rounds / reports : rounds + 1;
+	locked_every = rt_cmdline_u64("locked", 0);
+
+	rt_test_begin("spin-smp");
+	n = rt_smp_start(RT_SMP_DEFAULT);
+	if (wanted)
+		rt_check(n == wanted, "%u cpus up, cpus=%u", n, wanted);
+	rt_test_end();
+
+	rt_printf("spin: %u cpus, %lu rounds each%s\n", n, rounds,
+		  locked_every ? ", with a shared lock" : "");
+	rt_smp_call_all(spin, NULL);
+
+	rt_test_begin("spin");
+	for (u32 i = 0; i < n; i++) {
+		rt_printf("spin: cpu %u total %lu in %lu TSC ticks\n", i, counters[i].value,
+			  counters[i].tsc);
+		rt_check(counters[i].value == rounds, "cpu %u counted %lu of %lu", i,
+			 counters[i].value, rounds);
+	}
+	if (locked_every)
+		rt_check(shared == n * (rounds / locked_every), "shared counter %lu, expected %lu",
+			 shared, n * (rounds / locked_every));
+	rt_test_end();
+}
