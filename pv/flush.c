@@ -66,13 +66,10 @@ void pv_do_flush(struct vcpu *v)
 	struct pv_flush_request *f = &v->pv.flush;
 	struct flush_ranges fr;
 	u32 kind;
-	bool set_gen;
-	u64 gen, seq;
+	u64 seq;
 
 	spin_lock(&f->lock);
 	kind = f->kind;
-	set_gen = f->set_gen;
-	gen = f->gen;
 	seq = f->requested;
 	if (kind & KESTREL_FLUSH_RANGES)
 		fr = f->ranges;
@@ -82,8 +79,6 @@ void pv_do_flush(struct vcpu *v)
 	spin_unlock(&f->lock);
 	if (kind)
 		invalidate(v, kind, &fr);
-	if (set_gen && v->pv.area)
-		__atomic_store_n(&v->pv.area->tlb_gen, gen, __ATOMIC_RELEASE);
 	/* Only now may a waiting caller go on. */
 	__atomic_store_n(&f->done, seq, __ATOMIC_RELEASE);
 }
@@ -105,6 +100,12 @@ static u64 post(struct vcpu *t, const struct flush_call *c)
 	if (c->set_gen && (!f->set_gen || c->gen > f->gen)) {
 		f->set_gen = true;
 		f->gen = c->gen;
+		/*
+		 * Stored now, for every target: one that is not running flushes before its next
+		 * instruction, so when the call returns each target's tlb_gen already holds.
+		 */
+		if (t->pv.area)
+			__atomic_store_n(&t->pv.area->tlb_gen, c->gen, __ATOMIC_RELEASE);
 	}
 	seq = ++f->requested;
 	spin_unlock(&f->lock);

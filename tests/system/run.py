@@ -96,7 +96,10 @@ def check_amd(log):
 
 
 def check_no_ept(log):
-    check_clean(log)
+    refuse(log, r"PANIC", "a panic")
+    expect(log, r"^kestrel: error: vm hello: not started: this CPU lacks EPT \(shadow paging "
+           r"is not written yet\)$", "the reason the VM cannot start")
+    expect(log, r"^kestrel: halting$", "the final 'halting' line")
     check_cpus(log, 1, 1)
     expect(log, r"^kestrel: vmx: EPT no .*VPID no", "EPT and VPID reported absent")
     expect(log, r"^kestrel: vmx: preemption timer no", "no preemption timer reported")
@@ -215,7 +218,9 @@ TESTS = {
     "bochs-1cpu": ("bochs", 1, {}, check_vmx_boot(1)),
     "bochs-2cpu": ("bochs", 2, {}, check_vmx_boot(2)),
     "bochs-4cpu": ("bochs", 4, {}, check_vmx_boot(4)),
-    "bochs-no-ept": ("bochs", 1, {"model": "core2_penryn_t9600"}, check_no_ept),
+    "bochs-no-ept": ("bochs", 1, {"model": "core2_penryn_t9600",
+                                  "modules": [vm_line("hello", "vm=hello vcpus=1 mem=16M")]},
+                     check_no_ept),
     "bochs-amd-no-vmx": ("bochs", 1, {"model": "ryzen"}, check_amd),
     "bochs-bad-cmdline": ("bochs", 2, {"cmdline": DEFAULT + " bogus=1 maxcpus=zero loglevel=loud"},
                           check_bad_cmdline),
