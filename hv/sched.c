@@ -143,6 +143,8 @@ __noreturn void sched_loop(void)
 			vcpu_handle_requests(s->vcpus[i]);
 		now = rdtsc();
 		tick_timers(s, now);
+		for (u32 i = 0; i < nr_vms; i++)
+			vm_ept_housekeeping(vms[i]);
 		v = pick(s);
 		if (!v) {
 			u64 d = earliest_timer(s), t0 = rdtsc();

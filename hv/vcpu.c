@@ -62,6 +62,16 @@ void vcpu_handle_requests(struct vcpu *v)
 	/* First, whatever else happens: a flush caller may be waiting for it. */
 	if (req & VCPU_REQ_FLUSH)
 		pv_do_flush(v);
+	if (req & VCPU_REQ_EPT_RELOAD) {
+		u64 gen, eptp;
+
+		/* Drop what this pCPU cached from the old root before it can be freed. */
+		ept_gen_current(&v->vm->ept, &gen, &eptp);
+		ept_invalidate(v->eptp);
+		v->eptp = eptp;
+		v->needs_eptp_write = true;
+		WRITE_ONCE(v->ept_gen, gen);
+	}
 	if (req & VCPU_REQ_STOP) {
 		if (v->state != VCPU_STOPPED) {
 			v->state = VCPU_STOPPED;
@@ -263,6 +273,10 @@ void vcpu_run(struct vcpu *v)
 		vcpu_handle_requests(v);
 		if (v->state != VCPU_RUNNABLE)
 			return;
+		if (v->needs_eptp_write) {
+			vmcs_write64(EPT_POINTER, v->eptp);
+			v->needs_eptp_write = false;
+		}
 		inject_events(v, after_exit);
 		arm_preemption_timer(v);
 		if (cpu->vmx.failed) {

@@ -103,6 +103,8 @@ static int create_vcpus(struct vm *vm, const struct vm_config *c, char *why, siz
 		v->vm = vm;
 		v->id = i;
 		v->vpid = next_vpid++;
+		v->eptp = vm->ept.cur.eptp;
+		v->ept_gen = vm->ept.generation;
 		/* The vLAPIC timer counts in TSC ticks (CPUID leaf 0x40000010 says so). */
 		vlapic_init(&v->lapic, i, 1);
 		if (i == 0) {
@@ -148,7 +150,7 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 		       c->mem / MiB, mm_frames.nr_free * PAGE_SIZE / MiB);
 		goto fail;
 	}
-	if (ept_build(&vm->ept, &vm->mem)) {
+	if (ept_gen_init(&vm->ept, &vm->mem)) {
 		pr_err("vm %s: not started: out of memory for its EPT", c->name);
 		goto fail;
 	}
@@ -164,13 +166,14 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 	vms[nr_vms++] = vm;
 	__atomic_add_fetch(&vms_running, 1, __ATOMIC_SEQ_CST);
 	pr_info("vm %s: %u vCPUs, %lu MiB, EPT %lu tables, pv %s", vm->name, vm->nr_vcpus,
-		vm->mem.size / MiB, vm->ept.nr_tables, vm->pv ? "on" : "off");
+		vm->mem.size / MiB, vm->ept.cur.nr_tables, vm->pv ? "on" : "off");
 	return vm;
 fail:
 	/* vCPUs already placed stay listed but never run: a VM is created whole or not at all. */
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		vm->vcpus[i]->state = VCPU_STOPPED;
-	ept_destroy(&vm->ept);
+	while (!ept_tree_free_some(&vm->ept.cur, &(u32){ 1u << 30 }))
+		;
 	free_memory(vm);
 	return NULL;
 }
@@ -243,9 +246,35 @@ static void reload(struct vm *vm)
 	}
 	vm->resets++;
 	vm->vcpus_parked = 0;
+	/* A reset is a new machine: no mapping of the old run may survive it. */
+	vm_invalidate_ept(vm, false);
 	WRITE_ONCE(vm->resetting, 0);
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_POWER_ON);
+}
+
+u64 vm_invalidate_ept(struct vm *vm, bool walk)
+{
+	u64 t0 = rdtsc();
+
+	if (walk)
+		ept_gen_zap_walk(&vm->ept);
+	else if (ept_gen_invalidate(&vm->ept))
+		ept_gen_zap_walk(&vm->ept); /* too many trees still being freed: do it the slow way */
+	for (u32 i = 0; i < vm->nr_vcpus; i++)
+		vcpu_request(vm->vcpus[i], VCPU_REQ_EPT_RELOAD);
+	return rdtsc() - t0;
+}
+
+void vm_ept_housekeeping(struct vm *vm)
+{
+	u64 min = UINT64_MAX;
+
+	if (!READ_ONCE(vm->ept.nr_obsolete))
+		return;
+	for (u32 i = 0; i < vm->nr_vcpus; i++)
+		min = MIN(min, READ_ONCE(vm->vcpus[i]->ept_gen));
+	ept_gen_reclaim(&vm->ept, min);
 }
 
 void vm_vcpu_parked(struct vcpu *v)

@@ -3,7 +3,6 @@
 #ifndef KESTREL_HV_VM_H
 #define KESTREL_HV_VM_H
 
-#include "arch/x86/ept.h"
 #include "arch/x86/exit.h"
 #include "arch/x86/vmx_regs.h"
 #include "boot/multiboot2.h"
@@ -12,6 +11,7 @@ struct vm_config;
 #include "hv/vlapic.h"
 #include "hv/vuart.h"
 #include "lib/spinlock.h"
+#include "mm/ept_gen.h"
 #include "mm/guest_mem.h"
 #include "pv/pv.h"
 
@@ -35,6 +35,7 @@ enum vcpu_state {
 #define VCPU_REQ_RESET BIT(5) /* park for a VM reset */
 #define VCPU_REQ_POWER_ON BIT(6) /* the reset is done: start as at power-on */
 #define VCPU_REQ_FLUSH BIT(7) /* a PV TLB flush is posted in pv.flush */
+#define VCPU_REQ_EPT_RELOAD BIT(8) /* the VM's EPT was invalidated: load the current root */
 
 struct vcpu_stats {
 	u64 exits[NR_EXIT_REASONS];
@@ -61,6 +62,9 @@ struct vcpu {
 	bool preempted; /* descheduled at an instruction boundary (DESIGN.md) */
 	u16 vpid;
 	u64 vmcs_phys;
+	u64 eptp; /* the EPT root this vCPU uses */
+	volatile u64 ept_gen; /* its generation: older trees are freed once every vCPU is past */
+	bool needs_eptp_write;
 	u64 runnable_since; /* TSC when it last became runnable and waited */
 	struct guest_regs regs;
 	struct vlapic lapic;
@@ -94,7 +98,7 @@ struct vm {
 	bool pv;
 	u64 cpu_mask; /* pCPUs it may run on */
 	struct guest_mem mem;
-	struct ept ept;
+	struct vm_ept ept;
 	struct vuart uart;
 	struct spinlock lock; /* stop and statistics */
 	char stop_reason[160];
@@ -111,6 +115,14 @@ u32 vm_create_all(const struct boot_info *bi);
 void vm_stop(struct vm *vm, s32 status, const char *fmt, ...) __printf(3, 4);
 /* Restarts the VM as at power-on (reset through port 0xcf9 or the keyboard controller). */
 void vm_reset(struct vm *vm, const char *fmt, ...) __printf(2, 3);
+/*
+ * Invalidates every second-level mapping of vm: a generation bump (walk false, O(1)) or the
+ * plain way, visiting every entry (walk true). Every vCPU loads the current root and flushes
+ * the old one's cached translations before its next entry. Returns the TSC ticks it took.
+ */
+u64 vm_invalidate_ept(struct vm *vm, bool walk);
+/* Frees a batch of vm's obsolete EPT tables when no vCPU can use them any more. */
+void vm_ept_housekeeping(struct vm *vm);
 /* Called on a vCPU's pCPU when it parks for a reset; the last one reloads the VM. */
 void vm_vcpu_parked(struct vcpu *v);
 /* Called by a pCPU when one of the VM's vCPUs has stopped running. */

@@ -16,6 +16,7 @@ static const struct hypercall hypercalls[] = {
 	{ KESTREL_HC_FLUSH_TLB, hc_flush_tlb },
 	{ KESTREL_HC_SEND_IPI, hc_send_ipi },
 	{ KESTREL_HC_DEBUG_STATS, hc_debug_stats },
+	{ KESTREL_HC_DEBUG_EPT_INVALIDATE, hc_debug_ept_invalidate },
 };
 
 s64 hypercall_dispatch(struct vcpu *v, u64 nr)
@@ -32,4 +33,13 @@ s64 hc_debug_stats(struct vcpu *v)
 {
 	stats_print_vm(v->vm);
 	return 0;
+}
+
+s64 hc_debug_ept_invalidate(struct vcpu *v)
+{
+	u64 mode = v->regs.gpr[GPR_RDI];
+
+	if (mode > 1)
+		return -EINVAL;
+	return (s64)vm_invalidate_ept(v->vm, mode == 1);
 }

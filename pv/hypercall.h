@@ -11,5 +11,6 @@ struct vcpu;
 s64 hypercall_dispatch(struct vcpu *v, u64 nr);
 
 s64 hc_debug_stats(struct vcpu *v);
+s64 hc_debug_ept_invalidate(struct vcpu *v);
 
 #endif

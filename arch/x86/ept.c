@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Builds and tears down EPT paging structures and issues INVEPT (SDM Vol. 3C, 29.3 and 31.3). */
+/* EPT paging structures: building, mapping, zapping and freeing them; INVEPT (SDM Vol. 3C, 29.3). */
 #include "arch/x86/ept.h"
 #include "arch/x86/vmx.h"
 #include "hv/console.h"
@@ -17,68 +17,132 @@
 #define EPTP_WB 6ULL
 #define EPTP_WALK4 (3ULL << 3)
 
-static u64 *ept_table(struct ept *ept, u64 *parent, u32 index)
+static bool remember(struct ept_tree *t, u64 page)
 {
-	u64 t;
+	if (!t->pages || t->pages->nr == ARRAY_SIZE(t->pages->page)) {
+		struct ept_pages *p = heap_alloc(sizeof(*p));
+
+		if (!p)
+			return false;
+		p->next = t->pages;
+		p->nr = 0;
+		t->pages = p;
+	}
+	t->pages->page[t->pages->nr++] = page;
+	return true;
+}
+
+static u64 *next_table(struct ept_tree *t, u64 *parent, u32 index)
+{
+	u64 page;
 
 	if (parent[index] & EPT_RWX)
 		return phys_to_virt(parent[index] & EPT_ADDR_MASK);
-	t = frames_alloc(1, 0);
-	if (!t)
+	page = frames_alloc(1, 0);
+	if (!page)
 		return NULL;
-	ept->nr_tables++;
-	parent[index] = t | EPT_RWX;
-	return phys_to_virt(t);
+	if (!remember(t, page)) {
+		frames_free(page, 1);
+		return NULL;
+	}
+	t->nr_tables++;
+	/* Written whole, present last: a CPU walking the live tree sees all of it or nothing. */
+	WRITE_ONCE(parent[index], page | EPT_RWX);
+	return phys_to_virt(page);
 }
 
-int ept_build(struct ept *ept, const struct guest_mem *gm)
+int ept_tree_init(struct ept_tree *t)
 {
-	bool large = vmx_caps.ept_2m;
-	u64 *pml4;
-
-	ept->nr_tables = 1;
-	ept->root = frames_alloc(1, 0);
-	if (!ept->root)
+	t->pages = NULL;
+	t->nr_tables = 1;
+	t->root = frames_alloc(1, 0);
+	if (!t->root)
 		return -ENOMEM;
-	pml4 = phys_to_virt(ept->root);
-	for (u64 gpa = 0; gpa < gm->size; gpa += GMEM_CHUNK_SIZE) {
-		u64 hpa = gm->chunks[gpa >> GMEM_CHUNK_SHIFT];
-		u64 *pdpt = ept_table(ept, pml4, (gpa >> 39) & 511);
-		u64 *pd = pdpt ? ept_table(ept, pdpt, (gpa >> 30) & 511) : NULL;
-		u64 *pt;
-
-		if (!pd)
-			return -ENOMEM;
-		if (large) {
-			pd[(gpa >> 21) & 511] = hpa | EPT_RWX | EPT_MT_WB | EPT_LARGE;
-			continue;
-		}
-		pt = ept_table(ept, pd, (gpa >> 21) & 511);
-		if (!pt)
-			return -ENOMEM;
-		for (u32 i = 0; i < 512; i++)
-			pt[i] = (hpa + ((u64)i << PAGE_SHIFT)) | EPT_RWX | EPT_MT_WB;
-	}
-	ept->eptp = ept->root | EPTP_WB | EPTP_WALK4;
+	t->eptp = t->root | EPTP_WB | EPTP_WALK4;
 	return 0;
 }
 
-static void free_level(u64 table, int level)
+int ept_tree_map_2m(struct ept_tree *t, u64 gpa, u64 hpa)
 {
-	u64 *t = phys_to_virt(table);
+	u64 *pdpt = next_table(t, phys_to_virt(t->root), (gpa >> 39) & 511);
+	u64 *pd = pdpt ? next_table(t, pdpt, (gpa >> 30) & 511) : NULL;
+	u64 *pt;
 
-	for (u32 i = 0; level > 1 && i < 512; i++)
-		if ((t[i] & EPT_RWX) && !(t[i] & EPT_LARGE))
-			free_level(t[i] & EPT_ADDR_MASK, level - 1);
-	frames_free(table, 1);
+	if (!pd)
+		return -ENOMEM;
+	if (vmx_caps.ept_2m) {
+		WRITE_ONCE(pd[(gpa >> 21) & 511], hpa | EPT_RWX | EPT_MT_WB | EPT_LARGE);
+		return 0;
+	}
+	pt = next_table(t, pd, (gpa >> 21) & 511);
+	if (!pt)
+		return -ENOMEM;
+	for (u32 i = 0; i < 512; i++)
+		WRITE_ONCE(pt[i], (hpa + ((u64)i << PAGE_SHIFT)) | EPT_RWX | EPT_MT_WB);
+	return 0;
 }
 
-void ept_destroy(struct ept *ept)
+bool ept_tree_mapped(const struct ept_tree *t, u64 gpa)
 {
-	if (ept->root)
-		free_level(ept->root, 4);
-	ept->root = 0;
-	ept->eptp = 0;
+	const u64 *e = phys_to_virt(t->root);
+
+	for (int shift = 39; shift >= 21; shift -= 9) {
+		u64 v = READ_ONCE(e[(gpa >> shift) & 511]);
+
+		if (!(v & EPT_RWX))
+			return false;
+		if (shift == 21 || (v & EPT_LARGE))
+			return true;
+		e = phys_to_virt(v & EPT_ADDR_MASK);
+	}
+	return true;
+}
+
+static u64 zap(u64 table, int level)
+{
+	u64 *e = phys_to_virt(table), n = 0;
+
+	for (u32 i = 0; i < 512; i++) {
+		if (!(e[i] & EPT_RWX))
+			continue;
+		if (level > 1 && !(e[i] & EPT_LARGE))
+			n += zap(e[i] & EPT_ADDR_MASK, level - 1);
+		WRITE_ONCE(e[i], 0);
+		n++;
+	}
+	return n;
+}
+
+u64 ept_tree_zap_walk(struct ept_tree *t)
+{
+	/* Every entry of every level is visited: the cost grows with the VM's memory. */
+	return zap(t->root, 4);
+}
+
+bool ept_tree_free_some(struct ept_tree *t, u32 *budget)
+{
+	while (*budget && t->pages) {
+		struct ept_pages *p = t->pages;
+
+		while (*budget && p->nr) {
+			frames_free(p->page[--p->nr], 1);
+			t->nr_tables--;
+			(*budget)--;
+		}
+		if (p->nr)
+			return false;
+		t->pages = p->next;
+		heap_free(p);
+	}
+	if (t->pages)
+		return false;
+	if (t->root && *budget) {
+		frames_free(t->root, 1);
+		t->root = 0;
+		t->nr_tables--;
+		(*budget)--;
+	}
+	return !t->root;
 }
 
 void ept_invalidate(u64 eptp)

@@ -136,7 +136,8 @@ static void setup_controls(struct vcpu *v)
 	vmcs_write64(MSR_BITMAP, msr_bitmap);
 	vmcs_write64(IO_BITMAP_A, io_bitmap_a);
 	vmcs_write64(IO_BITMAP_B, io_bitmap_b);
-	vmcs_write64(EPT_POINTER, v->vm->ept.eptp);
+	vmcs_write64(EPT_POINTER, v->eptp);
+	v->needs_eptp_write = false;
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 	vmcs_write64(TSC_OFFSET, 0);
 	if (c->vpid)

@@ -211,6 +211,20 @@ def check_bad_vm_line(log):
            "the bad line named")
 
 
+def check_ept_stats(log):
+    """4 rounds of each way; every obsolete tree freed by the end; RAM re-faulted on demand."""
+    m = expect(log, r"^  ept: generation (\d+), invalidations by generation (\d+) and by walking "
+               r"(\d+), re-faults (\d+), tables freed (\d+), obsolete trees (\d+)$",
+               "the EPT statistics line")
+    gen, by_gen, by_walk, faults, freed, obsolete = (int(x) for x in m.groups())
+    if (by_gen, by_walk, gen) != (4, 4, 5):
+        raise CheckFailed(f"expected 4 + 4 invalidations and generation 5, got {m.group(0)!r}")
+    if obsolete != 0 or freed < 4:
+        raise CheckFailed(f"obsolete trees not all freed: {m.group(0)!r}")
+    if faults == 0:
+        raise CheckFailed("no re-faults after invalidations")
+
+
 DEFAULT = "console=com1 loglevel=info"
 
 # name: (emulator, cpus, options, check)
@@ -261,6 +275,9 @@ TESTS = {
                vm_stopped("wild", r"vcpu 0: read of guest-physical 0x7fff0000 at rip 0x[0-9a-f]+: "
                                   r"outside its 16 MiB of memory"),
                check_bad_vm_line)),
+    "vm-ept-invalidate": ("bochs", 2, {"modules": [vm_line("ept-inval",
+                                                           "vm=ept vcpus=3 mem=32M -- cpus=3")]},
+                          all_of(vm_passed("ept"), no_panic_and_end, check_ept_stats)),
     "qemu-bios": ("qemu", 2, {}, check_no_vmx(2)),
     "qemu-uefi": ("qemu", 2, {"uefi": True}, check_no_vmx(2)),
 }

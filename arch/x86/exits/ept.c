@@ -103,6 +103,9 @@ enum exit_action exit_ept_violation(struct vcpu *v)
 
 	if ((gpa & ~0xfffULL) == XAPIC_PAGE && !(q & EPT_Q_FETCH))
 		return xapic_access(v, gpa);
+	/* RAM whose mapping an invalidation removed: map it again and retry the access. */
+	if (ept_gen_fault(&v->vm->ept, &v->vm->mem, gpa))
+		return EXIT_RESUME;
 	vm_stop(v->vm, -1, "vcpu %u: %s of guest-physical %#lx at rip %#lx: outside its %lu MiB "
 		"of memory", v->id, access_name(q), gpa, vmcs_readl(GUEST_RIP),
 		v->vm->mem.size / MiB);

@@ -46,6 +46,12 @@
 #define KESTREL_HC_FLUSH_TLB 0x0002u
 #define KESTREL_HC_SEND_IPI 0x0003u
 #define KESTREL_HC_DEBUG_STATS 0x0100u /* prints this VM's exit statistics on the console */
+/*
+ * Debug and measurement: invalidates every second-level mapping of this VM, by a generation
+ * bump (RDI = 0) or by visiting every entry (RDI = 1, the plain way). RAX returns the TSC
+ * ticks Kestrel spent, or a negative status.
+ */
+#define KESTREL_HC_DEBUG_EPT_INVALIDATE 0x0101u
 
 /* Status codes, returned negated: the Linux numbers. */
 #define KESTREL_OK 0
@@ -63,7 +69,7 @@
  *    (up to 128 vCPUs in two banks, no memory read; a bank with no bits is ignored);
  *  - in memory otherwise: RSI = the address of a struct kestrel_vp_set, RDX = R10 = 0.
  * Only the non-empty banks are listed, so a set costs what it holds, never the VM's size.
- * Banks may come in any order; a bank index past the VM's vCPUs, a bit for a vCPU that does
+ * In memory, indices strictly increase; an index past the VM's vCPUs, a bit for a vCPU that does
  * not exist, or a count that runs past KESTREL_VPSET_MAX_BANKS is -KESTREL_EINVAL.
  */
 #define KESTREL_VPSET_INLINE (1u << 31)

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Invalidates all of its VM's second-level mappings while every vCPU keeps reading and writing
+ * its RAM, both ways (KESTREL_HC_DEBUG_EPT_INVALIDATE: a generation bump, or walking every
+ * entry), and checks that no byte changed and every vCPU went on. Prints the TSC ticks each way
+ * took (`rounds=`, default 4): the generation bump must not grow with the VM's memory.
+ */
+#include <kestrel-rt/rt.h>
+#include <kestrel/abi.h>
+
+#define REGION_START (8ull << 20) /* above the runtime's image, stack and boot information */
+#define STRIDE 4096ull
+
+static volatile u32 stop;
+static volatile u64 touched[RT_MAX_CPUS];
+static u64 region_end;
+
+static s64 invalidate(u64 mode)
+{
+	u64 rax = KESTREL_HC_DEBUG_EPT_INVALIDATE;
+
+	__asm__ volatile("vmcall" : "+a"(rax) : "D"(mode) : "memory");
+	return (s64)rax;
+}
+
+static u64 value(u64 addr)
+{
+	return addr * 0x9e3779b97f4a7c15ull ^ 0x5eed;
+}
+
+/* Every vCPU walks its own slice of the region, checking and rewriting what is there. */
+static void churn(u32 cpu, void *arg)
+{
+	u32 n = rt_smp_cpus();
+	u64 bad = 0;
+
+	(void)arg;
+	while (!rt_atomic_load(&stop)) {
+		for (u64 a = REGION_START + cpu * STRIDE; a < region_end; a += n * STRIDE) {
+			volatile u64 *p = (volatile u64 *)(uintptr_t)a;
+
+			bad += *p != value(a);
+			*p = value(a);
+		}
+		touched[cpu]++;
+	}
+	rt_check(bad == 0, "cpu %u read %lu wrong words", cpu, bad);
+}
+
+void kmain(const struct rt_boot *boot)
+{
+	u32 rounds = (u32)rt_cmdline_u64("rounds", 4), n;
+	struct rt_cpuid id = rt_cpuid(KESTREL_CPUID_BASE, 0);
+	u64 before[RT_MAX_CPUS];
+
+	rt_test_begin("ept-invalidate");
+	if (!rt_check(id.ebx == KESTREL_SIGNATURE_EBX, "not on Kestrel with pv=on"))
+		return;
+	region_end = boot->mem_top < (4ull << 30) ? boot->mem_top : 4ull << 30;
+	for (u64 a = REGION_START; a < region_end; a += STRIDE)
+		*(volatile u64 *)(uintptr_t)a = value(a);
+	n = rt_smp_start(RT_SMP_DEFAULT);
+	for (u32 i = 1; i < n; i++)
+		rt_smp_call(i, churn, NULL);
+	for (u32 r = 0; r < rounds; r++) {
+		for (u64 mode = 0; mode < 2; mode++) {
+			s64 ticks;
+
+			for (u32 i = 1; i < n; i++)
+				before[i] = touched[i];
+			ticks = invalidate(mode);
+			rt_check(ticks >= 0, "invalidate(%lu) returned %ld", mode, ticks);
+			rt_printf("ept-inval: %s: %ld TSC ticks for %lu MiB\n",
+				  mode ? "walk" : "generation", ticks, boot->mem_top >> 20);
+			/* Every vCPU must get through its slice again after the invalidation. */
+			for (u32 i = 1; i < n; i++)
+				while (touched[i] < before[i] + 2)
+					rt_pause();
+		}
+	}
+	rt_atomic_store(&stop, 1);
+	for (u32 i = 1; i < n; i++)
+		rt_smp_wait(i);
+	for (u64 a = REGION_START; a < region_end; a += STRIDE)
+		rt_check(*(volatile u64 *)(uintptr_t)a == value(a), "word at %#lx changed", a);
+	rt_test_end();
+}
