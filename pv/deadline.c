@@ -3,7 +3,9 @@
  * The lazy TSC deadline (seed 003), host side: keeps deadline_armed in the shared area equal to
  * the deadline the vLAPIC is set for, and at expiry re-arms for a later deadline_pending
  * instead of interrupting. Decisions come from pv/lazy_deadline.c; this file applies them.
+ * Kestrel keeps its own copy of "armed": the guest can write the shared one, never this one.
  */
+#include "arch/x86/cpu.h"
 #include "hv/vm.h"
 #include "pv/lazy_deadline.h"
 #include "pv/pv.h"
@@ -22,32 +24,56 @@ static bool lazy(const struct vcpu *v)
 	return v->pv.area && v->vm->pv;
 }
 
+static void set_armed(struct vcpu *v, u64 armed)
+{
+	v->pv.deadline_armed = armed;
+	if (v->pv.area)
+		WRITE_ONCE(v->pv.area->deadline_armed, armed);
+}
+
+void pv_deadline_clear(struct vcpu *v)
+{
+	struct vlapic_ipi unused;
+	u64 d;
+
+	if (!v->pv.deadline_armed)
+		return;
+	/*
+	 * A later deadline the guest stored without exiting must reach the vLAPIC before the
+	 * shortcut goes: else it would fire at the old deadline (early), or not at all.
+	 */
+	d = v->pv.area ? lazy_deadline_deferred(v->pv.deadline_armed,
+						READ_ONCE(v->pv.area->deadline_pending)) : 0;
+	if (d)
+		vlapic_msr_write(&v->lapic, VLAPIC_MSR_TSC_DEADLINE, d, rdtsc(), &unused);
+	set_armed(v, lazy_deadline_clear());
+}
+
 void pv_deadline_written(struct vcpu *v, u64 value, u64 now)
 {
 	v->pv_stats.deadline_writes++;
 	if (lazy(v))
-		v->pv.area->deadline_armed = lazy_deadline_on_write(value, now, lvt_ok(&v->lapic));
+		set_armed(v, lazy_deadline_on_write(value, now, lvt_ok(&v->lapic)));
 }
 
 void pv_deadline_sync(struct vcpu *v)
 {
-	/* Masked, mode changed, disabled, reset: nothing armed, so the next write must exit. */
+	/* Masked, mode changed, disabled: nothing armed, so the guest's next write must exit. */
 	if (lazy(v) && (!lvt_ok(&v->lapic) || !vlapic_timer_next(&v->lapic)))
-		v->pv.area->deadline_armed = lazy_deadline_clear();
+		pv_deadline_clear(v);
 }
 
 bool pv_deadline_expired(struct vcpu *v, u64 now)
 {
-	struct kestrel_vcpu_area *a = v->pv.area;
 	struct vlapic_ipi unused;
-	u64 armed, rearm_at = 0;
+	u64 armed = v->pv.deadline_armed, rearm_at = 0;
 	enum lazy_action act;
 
-	if (!lazy(v) || !a->deadline_armed)
+	if (!lazy(v) || !armed)
 		return false;
-	act = lazy_deadline_on_expiry(a->deadline_armed, READ_ONCE(a->deadline_pending), now,
+	act = lazy_deadline_on_expiry(armed, READ_ONCE(v->pv.area->deadline_pending), now,
 				      lvt_ok(&v->lapic), &armed, &rearm_at);
-	a->deadline_armed = armed;
+	set_armed(v, armed);
 	if (act != LAZY_REARM)
 		return false; /* the vLAPIC fires (or, masked, expires silently) as usual */
 	v->pv_stats.deadline_rearms++;

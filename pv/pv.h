@@ -25,6 +25,7 @@ struct vcpu_pv {
 	u64 area_gpa; /* 0: no shared area registered */
 	struct kestrel_vcpu_area *area; /* the same, through the identity map */
 	volatile u32 in_guest; /* between the last check of requests and the VM exit */
+	u64 deadline_armed; /* Kestrel's own copy: the shared one is guest-writable */
 	struct pv_flush_request flush;
 };
 
@@ -57,6 +58,7 @@ void pv_reset(struct vcpu *v); /* power-on: no shared area */
 /* Lazy deadline hooks (pv/deadline.c). */
 void pv_deadline_written(struct vcpu *v, u64 value, u64 now); /* after a TSC_DEADLINE write */
 void pv_deadline_sync(struct vcpu *v); /* after any other vLAPIC write: the CLEAR cases */
+void pv_deadline_clear(struct vcpu *v); /* INIT, reset, a new shared area: armed becomes 0 */
 /* At the vLAPIC deadline's expiry: true when it re-armed for a later pending deadline. */
 bool pv_deadline_expired(struct vcpu *v, u64 now);
 

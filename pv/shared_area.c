@@ -14,6 +14,7 @@ s64 hc_set_shared_area(struct vcpu *v)
 	u64 gpa = v->regs.gpr[GPR_RDI];
 
 	if (!gpa) {
+		pv_deadline_clear(v); /* a deferred deadline goes to the vLAPIC first */
 		v->pv.area = NULL;
 		v->pv.area_gpa = 0;
 		return 0;
@@ -22,6 +23,7 @@ s64 hc_set_shared_area(struct vcpu *v)
 		return -EINVAL;
 	if (!gmem_range_ok(&v->vm->mem, gpa, sizeof(struct kestrel_vcpu_area)))
 		return -EFAULT;
+	pv_deadline_clear(v);
 	/* 64-byte aligned, so it cannot straddle two 2 MiB chunks: one host pointer serves. */
 	v->pv.area = (struct kestrel_vcpu_area *)(uintptr_t)gmem_hpa(&v->vm->mem, gpa);
 	v->pv.area_gpa = gpa;
@@ -59,6 +61,7 @@ void pv_preempted(struct vcpu *v)
 
 void pv_reset(struct vcpu *v)
 {
+	v->pv.deadline_armed = 0;
 	v->pv.area = NULL;
 	v->pv.area_gpa = 0;
 	spin_lock(&v->pv.flush.lock);
