@@ -5,7 +5,7 @@
 
 #include "lib/types.h"
 
-#define SCHED_MAX_VCPUS_PER_CPU 2048
+#define SCHED_MAX_VCPUS_PER_CPU 16384
 
 struct vcpu;
 

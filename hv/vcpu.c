@@ -104,6 +104,9 @@ void vcpu_handle_requests(struct vcpu *v)
 	if (req & VCPU_REQ_INIT) {
 		/* INIT: the vCPU waits for a SIPI again, its APIC reset, 9.4. */
 		vlapic_reset_init(&v->lapic);
+		v->pv.deadline_armed = 0; /* the timer went with the INIT: the next write must exit */
+		if (v->pv.area)
+			WRITE_ONCE(v->pv.area->deadline_armed, 0);
 		v->nmi_pending = v->exception_pending = false;
 		v->state = VCPU_WAIT_SIPI;
 	}

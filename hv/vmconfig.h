@@ -30,7 +30,7 @@
  * defined: the VM sees its extra modules as its multiboot modules, in module
  * order, each with an empty string.
  */
-#define KESTREL_MAX_VCPUS 1024
+#define KESTREL_MAX_VCPUS 16384
 #define VMCONFIG_NAME_MAX 15
 #define VMCONFIG_MAX_PCPUS 64 /* cpus= is one u64 bitmap for now */
 #define VMCONFIG_MAX_EXTRA MB2_MAX_MODULES

@@ -207,7 +207,7 @@ def check_timer_modes(log):
 
 
 def check_bad_vm_line(log):
-    expect(log, r"^kestrel: error: vm bad: vcpus=0: must be 1 to 1024; not started$",
+    expect(log, r"^kestrel: error: vm bad: vcpus=0: must be 1 to 16384; not started$",
            "the bad line named")
 
 

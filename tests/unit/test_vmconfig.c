@@ -185,14 +185,14 @@ static void test_word_errors(void **state)
 		{ "vm=demo vcpu=4", "vm demo: unknown word 'vcpu=4'" },
 		{ "vm=demo vcpus=4 fast", "vm demo: unknown word 'fast'" },
 		{ "vm=demo --x", "vm demo: unknown word '--x'" },
-		{ "vm=demo vcpus=0", "vm demo: vcpus=0: must be 1 to 1024" },
-		{ "vm=demo vcpus=1025", "vm demo: vcpus=1025: must be 1 to 1024" },
-		{ "vm=demo vcpus=-1", "vm demo: vcpus=-1: must be 1 to 1024" },
-		{ "vm=demo vcpus=four", "vm demo: vcpus=four: must be 1 to 1024" },
-		{ "vm=demo vcpus=", "vm demo: vcpus=: must be 1 to 1024" },
-		{ "vm=demo vcpus", "vm demo: vcpus: must be 1 to 1024" },
+		{ "vm=demo vcpus=0", "vm demo: vcpus=0: must be 1 to 16384" },
+		{ "vm=demo vcpus=16385", "vm demo: vcpus=16385: must be 1 to 16384" },
+		{ "vm=demo vcpus=-1", "vm demo: vcpus=-1: must be 1 to 16384" },
+		{ "vm=demo vcpus=four", "vm demo: vcpus=four: must be 1 to 16384" },
+		{ "vm=demo vcpus=", "vm demo: vcpus=: must be 1 to 16384" },
+		{ "vm=demo vcpus", "vm demo: vcpus: must be 1 to 16384" },
 		{ "vm=demo vcpus=99999999999999999999", "vm demo: vcpus=99999999999999999999: "
-		  "must be 1 to 1024" },
+		  "must be 1 to 16384" },
 		{ "vm=demo mem=3M", "vm demo: mem=3M: must be a multiple of 2 MiB" },
 		{ "vm=demo mem=4097K", "vm demo: mem=4097K: must be a multiple of 2 MiB" },
 		{ "vm=demo mem=1M", "vm demo: mem=1M: must be 2 MiB to 1 TiB" },
@@ -222,7 +222,7 @@ static void test_word_errors(void **state)
 		{ "vm=demo vm=other vcpus=2", "vm demo: vm= given twice" },
 		/* The name is found wherever it is, and the first error wins. */
 		{ "vcpu=4 vm=demo", "vm demo: unknown word 'vcpu=4'" },
-		{ "vm=demo vcpus=0 mem=3M pv=maybe", "vm demo: vcpus=0: must be 1 to 1024" },
+		{ "vm=demo vcpus=0 mem=3M pv=maybe", "vm demo: vcpus=0: must be 1 to 16384" },
 	};
 
 	(void)state;
@@ -300,7 +300,7 @@ static void test_error_isolated(void **state)
 	assert_int_equal(out[0].cpus, BIT(4));
 	assert_int_equal(out[0].nr_extra, 1);
 	assert_int_equal(out[0].extra[0], 5);
-	assert_error(&out[1], "bad", "vm bad: vcpus=0: must be 1 to 1024");
+	assert_error(&out[1], "bad", "vm bad: vcpus=0: must be 1 to 16384");
 	assert_int_equal(out[1].kernel, 1);
 	assert_string_equal(out[1].cmdline, "x");
 	assert_int_equal(out[1].nr_extra, 1);
