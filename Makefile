@@ -24,7 +24,7 @@ DEMO_ISO  := $(BUILD)/kestrel-demo.iso
 DEMO_ELF  := tests/guests/build/demo.elf
 ISO_CMDLINE ?= console=com1 loglevel=info
 
-.PHONY: all iso run run-qemu test unit system guests deps clean help
+.PHONY: all iso run run-qemu test unit system guests bench deps clean help
 all: $(ISO)
 
 help:
@@ -34,6 +34,7 @@ help:
 	@echo "make test       host unit tests (cmocka) and system tests (Bochs, QEMU BIOS and UEFI)"
 	@echo "make unit       host unit tests only"
 	@echo "make system     system tests only (TESTS='name ...' picks some)"
+	@echo "make bench      measured pairs, plain against PV (SCENARIOS='ept ...' picks some)"
 	@echo "make deps       install the Debian packages the above need (as root)"
 	@echo "make clean      remove $(BUILD)/"
 
@@ -95,6 +96,10 @@ system: $(ISO) guests
 
 guests:
 	@$(MAKE) -s --no-print-directory -C tests/guests
+
+# Measured pairs, plain against Kestrel's way; the table also goes to build/bench.txt.
+bench: deps $(ELF) guests
+	$(PYTHON) tests/bench/run.py $(if $(SCENARIOS),--only $(SCENARIOS))
 
 clean:
 	rm -rf $(BUILD)

@@ -113,6 +113,7 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 	cfg->maxcpus = 0;
 	cfg->slice_us = 2000;
 	cfg->inject_skip_flush = false;
+	cfg->ept_4k = false;
 	errs->nr = 0;
 	while (cmdline_next(&cur, &w, NULL)) {
 		if (cmdline_key_is(&w, "console")) {
@@ -138,6 +139,11 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 				cfg->inject_skip_flush = true;
 			else
 				error(errs, &w, "inject must be skip-flush");
+		} else if (cmdline_key_is(&w, "ept")) {
+			if (cmdline_value_is(&w, "4k"))
+				cfg->ept_4k = true;
+			else if (!cmdline_value_is(&w, "auto"))
+				error(errs, &w, "ept must be auto or 4k");
 		} else if (w.key_len && w.key[0] == '/') {
 			/* GRUB passes the kernel's own path as the first word. */
 		} else {

@@ -32,6 +32,7 @@ struct hv_config {
 	u32 maxcpus; /* 0: all */
 	u32 slice_us; /* scheduler time slice */
 	bool inject_skip_flush; /* inject=skip-flush: PV flushes are acknowledged, not done */
+	bool ept_4k; /* ept=4k: map guest RAM with 4 KiB EPT pages only */
 };
 
 #define HV_CONFIG_MAX_ERRORS 8

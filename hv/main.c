@@ -2,6 +2,7 @@
 /* Kestrel's boot sequence: from GRUB's hand-off to every CPU in VMX root mode. */
 #include "arch/x86/acpi.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/ept.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/pic.h"
@@ -135,6 +136,7 @@ static __noreturn void run_vms(void)
 		panic("out of memory for the VMX bitmaps");
 	sched_slice_tsc = timer_us_to_tsc(config.slice_us);
 	pv_inject_skip_flush = config.inject_skip_flush;
+	ept_large_pages = !config.ept_4k;
 	if (pv_inject_skip_flush)
 		pr_warn("fault injection: PV TLB flushes are acknowledged but not done");
 	if (!vm_create_all(&boot_info)) {

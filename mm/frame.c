@@ -48,22 +48,12 @@ int frame_pool_init(struct frame_pool *p, const struct memmap *m, u64 *bitmap, s
 	return 0;
 }
 
-u64 frame_alloc_range(struct frame_pool *p, u64 count, u64 align, u64 limit)
+/* The first run of count free frames in [i, top) whose first address is aligned to step frames. */
+static u64 search(struct frame_pool *p, u64 i, u64 top, u64 count, u64 step)
 {
-	u64 step, i, top, found = 0, pfn0 = p->base >> PAGE_SHIFT;
+	u64 pfn0 = p->base >> PAGE_SHIFT;
 
-	if (!count || align < PAGE_SIZE || (align & (align - 1)))
-		return 0;
-	step = align >> PAGE_SHIFT;
-	top = p->nr_frames;
-	if (limit) {
-		if (limit <= p->base)
-			return 0;
-		top = MIN(top, (limit - p->base) >> PAGE_SHIFT);
-	}
-	spin_lock(&p->lock);
-	/* First index whose address is aligned. */
-	i = (ALIGN_UP(p->base, align) - p->base) >> PAGE_SHIFT;
+	i = ALIGN_UP(pfn0 + i, step) - pfn0;
 	while (i < top && count <= top - i) { /* i + count <= top, without wrapping */
 		u64 k;
 
@@ -74,14 +64,40 @@ u64 frame_alloc_range(struct frame_pool *p, u64 count, u64 align, u64 limit)
 		}
 		for (k = 0; k < count && !test_bit(p->bitmap, i + k); k++)
 			;
-		if (k == count) {
-			set_bits(p->bitmap, i, count, true);
-			p->nr_free -= count;
-			found = p->base + (i << PAGE_SHIFT);
-			break;
-		}
+		if (k == count)
+			return i;
 		/* The run failed at i+k: the next aligned start past it (alignment is of addresses). */
 		i = ALIGN_UP(pfn0 + i + k + 1, step) - pfn0;
+	}
+	return UINT64_MAX;
+}
+
+u64 frame_alloc_range(struct frame_pool *p, u64 count, u64 align, u64 limit)
+{
+	u64 top, i, found = 0;
+
+	if (!count || align < PAGE_SIZE || (align & (align - 1)))
+		return 0;
+	top = p->nr_frames;
+	if (limit) {
+		if (limit <= p->base)
+			return 0;
+		top = MIN(top, (limit - p->base) >> PAGE_SHIFT);
+	}
+	spin_lock(&p->lock);
+	/*
+	 * Next fit: from where the last allocation ended, then from the start. A run of
+	 * allocations does not rescan the frames it already took, so taking a page costs the
+	 * same in a full pool as in an empty one.
+	 */
+	i = p->hint < top ? search(p, p->hint, top, count, align >> PAGE_SHIFT) : UINT64_MAX;
+	if (i == UINT64_MAX)
+		i = search(p, 0, top, count, align >> PAGE_SHIFT);
+	if (i != UINT64_MAX) {
+		set_bits(p->bitmap, i, count, true);
+		p->nr_free -= count;
+		p->hint = i + count;
+		found = p->base + (i << PAGE_SHIFT);
 	}
 	spin_unlock(&p->lock);
 	return found;

@@ -13,6 +13,7 @@ struct frame_pool {
 	u64 *bitmap; /* 1 = in use or not memory */
 	u64 nr_free;
 	u64 nr_usable;
+	u64 hint; /* next-fit: where the last allocation ended */
 	const struct memmap *usable; /* what may be freed; must outlive the pool */
 };
 

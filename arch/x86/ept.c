@@ -17,6 +17,8 @@
 #define EPTP_WB 6ULL
 #define EPTP_WALK4 (3ULL << 3)
 
+bool ept_large_pages = true;
+
 static bool remember(struct ept_tree *t, u64 page)
 {
 	if (!t->pages || t->pages->nr == ARRAY_SIZE(t->pages->page)) {
@@ -70,7 +72,7 @@ int ept_tree_map_2m(struct ept_tree *t, u64 gpa, u64 hpa)
 
 	if (!pd)
 		return -ENOMEM;
-	if (vmx_caps.ept_2m) {
+	if (vmx_caps.ept_2m && ept_large_pages) {
 		WRITE_ONCE(pd[(gpa >> 21) & 511], hpa | EPT_RWX | EPT_MT_WB | EPT_LARGE);
 		return 0;
 	}

@@ -20,6 +20,9 @@ struct ept_tree {
 	struct ept_pages *pages; /* every table page but the root */
 };
 
+/* Map guest RAM with 2 MiB pages where the CPU has them (ept=4k on the command line: never). */
+extern bool ept_large_pages;
+
 /* An empty tree (just a root). Returns 0 or -ENOMEM. */
 int ept_tree_init(struct ept_tree *t);
 /* Maps the 2 MiB at gpa to hpa (2 MiB aligned), read/write/execute, write-back. */
