@@ -328,7 +328,8 @@ void vcpu_run(struct vcpu *v)
 		}
 		if (act == EXIT_RESUME)
 			continue;
-		if (act == EXIT_YIELD && v->state == VCPU_RUNNABLE) {
+		if (act == EXIT_YIELD && v->state == VCPU_RUNNABLE &&
+		    reason == EXIT_PREEMPTION_TIMER) {
 			/* Slice over at an instruction boundary: this is when "preempted" is true. */
 			v->preempted = true;
 			v->runnable_since = rdtsc();

@@ -7,6 +7,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx.h"
+#include "hv/console.h"
 #include "hv/sched.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
@@ -34,27 +35,35 @@ struct flush_call {
 	struct flush_wait wait[MAX_CPUS];
 };
 
-/* INVVPID with the narrowest type this CPU has for what was asked (SDM Vol. 3C, 31.3). */
-static void invalidate(struct vcpu *v, u32 kind, const struct flush_ranges *fr)
+static void invvpid(u64 type, u16 vpid, u64 addr)
 {
 	struct {
 		u64 vpid, addr;
-	} desc = { v->vpid, 0 };
+	} desc = { vpid, addr };
+	u8 fail;
 
-	if (pv_inject_skip_flush)
-		return; /* the fault the stale-TLB test must catch */
-	if ((kind & KESTREL_FLUSH_RANGES) && !(kind & ~KESTREL_FLUSH_RANGES) &&
-	    vmx_caps.invvpid_addr && !flush_ranges_prefer_full(fr)) {
-		for (u32 i = 0; i < fr->nr; i++) {
-			for (u64 p = 0; p < fr->r[i].pages; p++) {
-				desc.addr = fr->r[i].addr + (p << PAGE_SHIFT);
-				asm volatile("invvpid %0, %1" ::"m"(desc), "r"(0ULL) : "cc", "memory");
-			}
-		}
+	asm volatile("invvpid %1, %2; setna %0" : "=q"(fail) : "m"(desc), "r"(type) : "cc", "memory");
+	if (fail)
+		pr_err("INVVPID type %lu failed (VPID %u, address %#lx)", type, vpid, addr);
+}
+
+/*
+ * INVVPID with the narrowest type this CPU has for what was asked (SDM Vol. 3C, 31.3): one
+ * address at a time for a few ranges (globals included, as the ranges may hold global pages),
+ * single-context keeping globals for NONGLOBAL alone, single-context for anything else.
+ */
+static void invalidate(struct vcpu *v, u32 kind, const struct flush_ranges *fr)
+{
+	if (pv_inject_skip_flush || !vmx_caps.vpid || !vmx_caps.invvpid)
+		return; /* skip-flush: the fault the stale-TLB test must catch */
+	if (kind == KESTREL_FLUSH_RANGES && vmx_caps.invvpid_addr && !flush_ranges_prefer_full(fr)) {
+		for (u32 i = 0; i < fr->nr; i++)
+			for (u64 p = 0; p < fr->r[i].pages; p++)
+				invvpid(0, v->vpid, fr->r[i].addr + (p << PAGE_SHIFT));
 		return;
 	}
-	if (!(kind & KESTREL_FLUSH_ALL) && vmx_caps.invvpid_single_keep_global) {
-		asm volatile("invvpid %0, %1" ::"m"(desc), "r"(3ULL) : "cc", "memory");
+	if (kind == KESTREL_FLUSH_NONGLOBAL && vmx_caps.invvpid_single_keep_global) {
+		invvpid(3, v->vpid, 0);
 		return;
 	}
 	vmx_flush_vpid(v->vpid);
@@ -112,6 +121,16 @@ static u64 post(struct vcpu *t, const struct flush_call *c)
 	return seq;
 }
 
+/* Waits until every running target posted so far has flushed. */
+static void drain(struct flush_call *c)
+{
+	for (u32 i = 0; i < c->nr_wait; i++)
+		while (__atomic_load_n(&c->wait[i].v->pv.flush.done, __ATOMIC_ACQUIRE) <
+		       c->wait[i].seq)
+			cpu_relax();
+	c->nr_wait = 0;
+}
+
 static int flush_one(void *ctx, u32 idx)
 {
 	struct flush_call *c = ctx;
@@ -126,7 +145,10 @@ static int flush_one(void *ctx, u32 idx)
 	}
 	__atomic_or_fetch(&t->requests, VCPU_REQ_FLUSH, __ATOMIC_SEQ_CST);
 	/* Read after the request is visible: pairs with the entry path's check (hv/vcpu.c). */
-	if (__atomic_load_n(&t->pv.in_guest, __ATOMIC_SEQ_CST) && c->nr_wait < MAX_CPUS) {
+	if (__atomic_load_n(&t->pv.in_guest, __ATOMIC_SEQ_CST)) {
+		/* pCPUs switch vCPUs during a long walk, so the list can outgrow them: drain it. */
+		if (c->nr_wait == MAX_CPUS)
+			drain(c);
 		c->wait[c->nr_wait++] = (struct flush_wait){ t, seq };
 		sched_kick(t);
 		c->caller->pv_stats.flush_waited++;
@@ -164,9 +186,6 @@ s64 hc_flush_tlb(struct vcpu *v)
 	err = vpset_for_each(&v->vm->mem, v->vm->nr_vcpus, flags, v->regs.gpr[GPR_RSI],
 			     v->regs.gpr[GPR_RDX], v->regs.gpr[GPR_R10], flush_one, &c);
 	/* A malformed set was refused before anything was posted, so no wait is owed. */
-	for (u32 i = 0; i < c.nr_wait; i++)
-		while (__atomic_load_n(&c.wait[i].v->pv.flush.done, __ATOMIC_ACQUIRE) <
-		       c.wait[i].seq)
-			cpu_relax();
+	drain(&c);
 	return err;
 }

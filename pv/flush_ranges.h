@@ -21,10 +21,13 @@ struct flush_ranges {
 	struct kestrel_flush_range r[KESTREL_FLUSH_MAX_RANGES];
 };
 
-/* Reads and validates nr ranges at guest-physical gpa: -E2BIG (nr > KESTREL_FLUSH_MAX_RANGES),
- * -EFAULT (not in RAM), -EINVAL (nr == 0, an address not page-aligned or non-canonical (bits 63:47
- * not all equal), pages == 0, a range that wraps past 2^64 or whose last page is not in the
- * canonical half its first page is in). Checked in that order. On error out is empty (nr 0). */
+/*
+ * Reads and validates nr ranges at guest-physical gpa. Checked in this order: -E2BIG (nr >
+ * KESTREL_FLUSH_MAX_RANGES), -EINVAL (nr == 0), -EFAULT (not in RAM), -EINVAL (an address not
+ * page-aligned or non-canonical (bits 63:47 not all equal), pages == 0, a range that wraps past
+ * 2^64 or whose last page is not in the canonical half its first page is in). On error out is
+ * empty (nr 0).
+ */
 int flush_ranges_read(const struct guest_mem *gm, u64 gpa, u32 nr, struct flush_ranges *out);
 
 /* True when invalidating page by page would cost more than a whole flush. */

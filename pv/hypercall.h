@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Hypercall dispatch: one table of {handler, who may call it}, numbered as in the public ABI. */
+/* Hypercall dispatch: one table of {number, handler}, numbered as in the public ABI. */
 #ifndef KESTREL_PV_HYPERCALL_H
 #define KESTREL_PV_HYPERCALL_H
 

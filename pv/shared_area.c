@@ -28,6 +28,8 @@ s64 hc_set_shared_area(struct vcpu *v)
 	v->pv.area = (struct kestrel_vcpu_area *)(uintptr_t)gmem_hpa(&v->vm->mem, gpa);
 	v->pv.area_gpa = gpa;
 	v->pv.area->deadline_armed = 0;
+	/* Even, whatever the guest left there: odd means "being updated" to readers. */
+	v->pv.area->version = (v->pv.area->version + 1) & ~1u;
 	__atomic_store_n(&v->pv.area->flags, 0, __ATOMIC_SEQ_CST);
 	return 0;
 }
@@ -41,6 +43,7 @@ void pv_schedule_in(struct vcpu *v, u64 steal)
 		return;
 	/* Only this pCPU writes steal_tsc, and the vCPU is not running: version guards readers. */
 	__atomic_store_n(&a->version, a->version + 1, __ATOMIC_RELEASE);
+	asm volatile("" ::: "memory"); /* the odd version is stored before steal_tsc changes */
 	a->steal_tsc += steal;
 	__atomic_store_n(&a->version, a->version + 1, __ATOMIC_RELEASE);
 	flags = __atomic_exchange_n(&a->flags, 0, __ATOMIC_SEQ_CST);

@@ -38,9 +38,10 @@
 
 /*
  * Hypercalls: VMCALL with the number in RAX and up to six arguments in RDI, RSI, RDX, R10, R8,
- * R9 (the Linux system-call order). RAX returns 0 or a negative KESTREL_E* status; no other
- * register changes. Only CPL 0 may call (others get -KESTREL_EPERM). Addresses are
- * guest-physical.
+ * R9 (the Linux system-call order). RAX returns 0 or a negative KESTREL_E* status (the debug
+ * calls say otherwise where they do); no other register changes. Only CPL 0 may call (others
+ * get -KESTREL_EPERM). Addresses are guest-physical. Unknown bits in a flags argument are
+ * -KESTREL_EINVAL.
  */
 #define KESTREL_HC_SET_SHARED_AREA 0x0001u
 #define KESTREL_HC_FLUSH_TLB 0x0002u
@@ -58,7 +59,7 @@
 #define KESTREL_EPERM 1
 #define KESTREL_EFAULT 14 /* an address is not RAM of this VM */
 #define KESTREL_EINVAL 22 /* a malformed argument */
-#define KESTREL_E2BIG 7 /* more ranges or banks than one call takes */
+#define KESTREL_E2BIG 7 /* more ranges than one flush call takes */
 #define KESTREL_ENOSYS 38 /* no such hypercall, or pv=off */
 
 /*
@@ -91,7 +92,11 @@ struct kestrel_vp_set {
  * KESTREL_HC_FLUSH_TLB: RDI = KESTREL_FLUSH_* flags in bits 31:0 and the number of ranges in
  * bits 63:32; RSI, RDX, R10 = the VP set; R8 = the address of the ranges (an array of struct
  * kestrel_flush_range) when KESTREL_FLUSH_RANGES; R9 = the TLB generation to store in each
- * flushed vCPU's shared area when KESTREL_FLUSH_SET_GEN.
+ * flushed vCPU's shared area when KESTREL_FLUSH_SET_GEN (Kestrel keeps the largest value
+ * asked for, so the values must come from one VM-wide increasing sequence).
+ * Exactly one of ALL, NONGLOBAL and RANGES; the range count is 0 without RANGES and 1 to
+ * KESTREL_FLUSH_MAX_RANGES with it; a range is page-aligned, canonical, at least one page, and
+ * stays in one canonical half. RANGES covers global translations in the ranges too.
  * When the call returns, no vCPU of the set (the caller too, if it is in it) can use a
  * translation the flush invalidated: running ones were made to flush; preempted and halted
  * ones flush before they next run, and the caller does not wait for them.
@@ -117,7 +122,7 @@ struct kestrel_flush_range {
  * The per-vCPU shared area, registered by each vCPU for itself with KESTREL_HC_SET_SHARED_AREA
  * (RDI = its address, 64-byte aligned; 0 unregisters). Kestrel writes version, steal_tsc,
  * deadline_armed and tlb_gen; the guest writes deadline_pending; both update flags, with
- * atomic operations only.
+ * atomic operations only. The area stays registered across INIT; a VM reset drops it.
  */
 #define KESTREL_VCPU_PREEMPTED (1u << 0) /* set by Kestrel: descheduled while runnable */
 #define KESTREL_VCPU_FLUSH (1u << 1) /* set by a guest CPU: flush before this vCPU runs */
