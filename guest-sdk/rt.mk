@@ -4,6 +4,8 @@
 
 RT_SDK     := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 RT_LIB     := $(RT_SDK)/build/libkestrel-rt.a
+# The PV library (include/kestrel/kestrel.h): link it before $(RT_LIB).
+KESTREL_LIB := $(RT_SDK)/build/libkestrel.a
 # -fno-tree-loop-distribute-patterns: GCC must not turn the runtime's memset loop into a call
 # to memset.
 RT_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdlib -fno-common \

@@ -55,13 +55,35 @@ void sched_kick(struct vcpu *v)
 	lapic_send_ipi(c->apic_id, ICR_FIXED | VEC_KICK);
 }
 
+/* v has something to do now: it runs next, and the running vCPU makes way at its next exit. */
+static void prefer(struct vcpu *v)
+{
+	struct sched_cpu *s = &this_cpu()->sched;
+
+	s->prefer = v;
+	if (s->current && s->current != v)
+		s->woken = true;
+}
+
+void sched_make_runnable(struct vcpu *v)
+{
+	v->state = VCPU_RUNNABLE;
+	v->runnable_since = rdtsc();
+	prefer(v);
+}
+
+void sched_interrupt_pending(struct vcpu *v)
+{
+	if (v->state == VCPU_HALTED)
+		sched_make_runnable(v);
+	else if (v->state == VCPU_RUNNABLE)
+		prefer(v); /* waiting for its turn: make it sooner */
+}
+
 void sched_wake(struct vcpu *v)
 {
 	if (v->pcpu == this_cpu()->index) {
-		if (v->state == VCPU_HALTED) {
-			v->state = VCPU_RUNNABLE;
-			v->runnable_since = rdtsc();
-		}
+		sched_interrupt_pending(v);
 		return;
 	}
 	sched_kick(v);
@@ -79,15 +101,18 @@ static void tick_timers(struct sched_cpu *s, u64 now)
 		if (pv_deadline_expired(v, now))
 			continue; /* lazy deadline: re-armed for a later one, no interrupt */
 		vlapic_timer_tick(&v->lapic, now);
-		if (v->state == VCPU_HALTED && vlapic_pending(&v->lapic) >= 0) {
-			v->state = VCPU_RUNNABLE;
-			v->runnable_since = now;
-		}
+		if (vlapic_pending(&v->lapic) >= 0)
+			sched_interrupt_pending(v);
 	}
 }
 
 static struct vcpu *pick(struct sched_cpu *s)
 {
+	struct vcpu *p = s->prefer;
+
+	s->prefer = NULL;
+	if (p && p->state == VCPU_RUNNABLE)
+		return p;
 	for (u32 k = 0; k < s->nr; k++) {
 		struct vcpu *v = s->vcpus[(s->next + k) % s->nr];
 
@@ -159,7 +184,9 @@ __noreturn void sched_loop(void)
 		vcpu_switch_state(last, v);
 		last = v;
 		s->slice_end = rdtsc() + sched_slice_tsc;
+		s->min_run_end = rdtsc() + sched_slice_tsc / 4;
 		s->current = v;
+		s->woken = false;
 		vcpu_run(v);
 		s->current = NULL;
 	}

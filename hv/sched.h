@@ -15,9 +15,12 @@ struct sched_cpu {
 	u32 next; /* round-robin position */
 	struct vcpu *vcpus[SCHED_MAX_VCPUS_PER_CPU];
 	struct vcpu *current; /* the vCPU in vcpu_run(), or NULL */
+	bool woken; /* another vCPU here became runnable while current ran */
+	struct vcpu *prefer; /* the vCPU that got something to do last: it runs next */
 	volatile u32 kick_pending;
 	volatile u32 requests_pending; /* some vCPU here has requests: look before entering */
 	u64 slice_end; /* TSC at which the running vCPU's slice ends */
+	u64 min_run_end; /* before this, a wake-up does not preempt the running vCPU */
 	u64 idle_tsc;
 };
 
@@ -29,6 +32,10 @@ bool sched_place(struct vcpu *v, u64 mask);
 __noreturn void sched_loop(void);
 /* Makes the pCPU that runs v look at it soon (an IPI unless it is this CPU). */
 void sched_kick(struct vcpu *v);
+/* On v's own pCPU: v may run now (and the running vCPU should make way). */
+void sched_make_runnable(struct vcpu *v);
+/* On v's own pCPU: v has an interrupt to take; wake it, or let it run sooner. */
+void sched_interrupt_pending(struct vcpu *v);
 /* Marks v runnable (from halted) and kicks its pCPU. */
 void sched_wake(struct vcpu *v);
 /* Lets the APs (waiting since boot) into sched_loop. */

@@ -30,8 +30,7 @@ void vcpu_deliver_irq(struct vcpu *v, u8 vector)
 	if (v->pcpu == this_cpu()->index) {
 		/* Ours: the vLAPIC is touched by this pCPU only. */
 		vlapic_set_irr(&v->lapic, vector);
-		if (v->state == VCPU_HALTED)
-			sched_wake(v);
+		sched_interrupt_pending(v);
 		return;
 	}
 	__atomic_or_fetch(&v->posted_irr[vector / 64], BIT(vector % 64), __ATOMIC_SEQ_CST);
@@ -112,8 +111,7 @@ void vcpu_handle_requests(struct vcpu *v)
 	}
 	if ((req & VCPU_REQ_SIPI) && v->state == VCPU_WAIT_SIPI) {
 		v->needs_sipi_reset = true;
-		v->state = VCPU_RUNNABLE;
-		v->runnable_since = rdtsc();
+		sched_make_runnable(v);
 	}
 	if (req & VCPU_REQ_NMI)
 		v->nmi_pending = true;
@@ -129,10 +127,8 @@ void vcpu_handle_requests(struct vcpu *v)
 			}
 		}
 	}
-	if (v->state == VCPU_HALTED && (v->nmi_pending || vlapic_pending(&v->lapic) >= 0)) {
-		v->state = VCPU_RUNNABLE;
-		v->runnable_since = rdtsc();
-	}
+	if (v->nmi_pending || vlapic_pending(&v->lapic) >= 0)
+		sched_interrupt_pending(v);
 }
 
 /* Re-delivers an event whose delivery a VM exit interrupted, SDM Vol. 3C, 28.2.4. */
@@ -162,7 +158,7 @@ static void set_proc_bit(u32 bit, bool on)
 }
 
 /* Chooses what to inject at this entry, or asks for a window exit when the guest can't take it. */
-static void inject_events(struct vcpu *v, bool after_exit)
+static void inject_events(struct vcpu *v)
 {
 	u32 block = vmcs_read32(GUEST_INTERRUPTIBILITY);
 	int vector;
@@ -173,8 +169,12 @@ static void inject_events(struct vcpu *v, bool after_exit)
 	set_proc_bit(PROC_INTR_WINDOW, false);
 	if (vmx_caps.nmi_window)
 		set_proc_bit(PROC_NMI_WINDOW, false);
-	if (after_exit && reinject_vectoring())
-		return;
+	/* Once per exit, even if the vCPU was descheduled since: the VMCS keeps the info. */
+	if (v->check_vectoring) {
+		v->check_vectoring = false;
+		if (reinject_vectoring())
+			return;
+	}
 	if (v->exception_pending) {
 		v->exception_pending = false;
 		vmcs_write32(ENTRY_INTR_INFO, v->exception_info);
@@ -223,6 +223,9 @@ static u64 next_deadline(struct vcpu *running)
 		if (o != running && o->state == VCPU_RUNNABLE && s->slice_end < d)
 			d = s->slice_end;
 	}
+	/* Someone woke: the running vCPU makes way once it has had its minimum run. */
+	if (s->woken && s->min_run_end < d)
+		d = s->min_run_end;
 	return d;
 }
 
@@ -246,7 +249,7 @@ static void entry_failed(struct vcpu *v, u32 reason)
 void vcpu_run(struct vcpu *v)
 {
 	struct percpu *cpu = this_cpu();
-	bool after_exit = false;
+	u32 last_reason = NR_EXIT_REASONS;
 	u64 steal;
 
 	cpu->vmx.failed = false;
@@ -276,11 +279,26 @@ void vcpu_run(struct vcpu *v)
 		vcpu_handle_requests(v);
 		if (v->state != VCPU_RUNNABLE)
 			return;
+		/*
+		 * A vCPU here woke (its timer, an IPI) while this one ran: let it run now rather
+		 * than at the end of the slice, once this one has had a quarter slice (so a stream
+		 * of wake-ups cannot starve it). Only after a timer or interrupt exit, so this vCPU
+		 * is at an instruction boundary and may be marked preempted (DESIGN.md).
+		 */
+		if (cpu->sched.woken && (last_reason == EXIT_PREEMPTION_TIMER ||
+					 last_reason == EXIT_EXTERNAL_INTERRUPT) &&
+		    (s64)(rdtsc() - cpu->sched.min_run_end) >= 0) {
+			cpu->sched.woken = false;
+			v->preempted = true;
+			v->runnable_since = rdtsc();
+			pv_preempted(v);
+			return;
+		}
 		if (v->needs_eptp_write) {
 			vmcs_write64(EPT_POINTER, v->eptp);
 			v->needs_eptp_write = false;
 		}
-		inject_events(v, after_exit);
+		inject_events(v);
 		arm_preemption_timer(v);
 		if (cpu->vmx.failed) {
 			vm_stop(v->vm, -1, "vcpu %u: a VMX instruction failed while preparing entry",
@@ -314,13 +332,14 @@ void vcpu_run(struct vcpu *v)
 			return;
 		}
 		reason &= 0xffff;
+		last_reason = reason;
 		act = exit_dispatch(v, reason);
 		t2 = rdtsc();
 		if (reason < NR_EXIT_REASONS) {
 			v->stats.exits[reason]++;
 			v->stats.exit_tsc[reason] += t2 - t1;
 		}
-		after_exit = true;
+		v->check_vectoring = true;
 		if (cpu->vmx.failed && act != EXIT_STOP_VM) {
 			vm_stop(v->vm, -1, "vcpu %u: a VMX instruction failed handling exit %s",
 				v->id, exit_reason_name(reason));

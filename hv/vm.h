@@ -76,6 +76,7 @@ struct vcpu {
 	u32 exception_error;
 	bool needs_sipi_reset; /* set the real-mode SIPI state at the next load */
 	bool needs_boot_reset; /* set the multiboot entry state at the next load (vCPU 0) */
+	bool check_vectoring; /* an exit happened: re-deliver what it interrupted, 28.2.4 */
 	u8 fxsave[512] __aligned(16);
 	struct vcpu_pv pv;
 	struct vcpu_stats stats;

@@ -143,7 +143,7 @@ static bool overlaps(u64 a0, u64 a1, u64 b0, u64 b1)
 	return a0 < b1 && b0 < a1;
 }
 
-bool rt_boot_range_in_use(u64 start, u64 end)
+bool rt_boot_range_reserved(u64 start, u64 end)
 {
 	if (overlaps(start, end, boot.image_start, boot.image_end) ||
 	    overlaps(start, end, boot.mbi_start, boot.mbi_end))
@@ -153,4 +153,9 @@ bool rt_boot_range_in_use(u64 start, u64 end)
 			return true;
 	}
 	return false;
+}
+
+bool rt_boot_range_in_use(u64 start, u64 end)
+{
+	return rt_boot_range_reserved(start, end) || rt_alloc_overlaps(start, end);
 }

@@ -24,7 +24,7 @@ CR4_PAE			equ 1 << 5
 EFER_LME		equ 1 << 8
 MSR_EFER		equ 0xc0000080
 
-BSP_STACK_SIZE		equ 16384
+BSP_STACK_SIZE		equ 65536	; guests keep RT_MAX_CPUS-sized arrays on it
 
 section .multiboot2 progbits alloc noexec nowrite align=8
 mb2_header:

@@ -39,8 +39,12 @@ static inline struct rt_percpu *rt_this_cpu(void)
 void rt_gdt_load(void);
 extern u8 rt_boot_pml4[];
 
+/* alloc.c */
+bool rt_alloc_overlaps(u64 start, u64 end);
+
 /* boot.c */
 void rt_boot_parse(u64 mbi);
+bool rt_boot_range_reserved(u64 start, u64 end);	/* image, boot information, modules */
 
 /* console.c */
 void rt_console_init(void);

@@ -7,22 +7,27 @@
 #define NO_INDEX		0xffffffffu
 #define DEFAULT_WAIT_MS		2000
 #define QUIET_MS		100	/* without cpus=: all in when none came for this long */
+#define SPARE_SLOTS		64	/* boot stacks beyond cpus= (all of them without it) */
 /* SDM Vol. 3A, 9.4.4.1: INIT, 10 ms, SIPI, 200 us, SIPI, 200 us. */
 #define INIT_DELAY_US		10000
 #define SIPI_DELAY_US		200
-
-_Static_assert(RT_MAX_CPUS == 64, "trampoline.asm's BOOT_STACK_SLOTS is RT_MAX_CPUS");
 
 /* trampoline.asm */
 extern u8 rt_trampoline_start[], rt_trampoline_end[], rt_tramp_gdt[], rt_tramp_gdt_base[];
 extern u8 rt_tramp_pm32[], rt_tramp_pm32_code[], rt_tramp_lm64[], rt_tramp_lm64_code[];
 extern u8 rt_tramp_cr3[], rt_tramp_entry[], rt_ap_long_entry[];
 
-/* Used by rt_ap_long_entry before C. */
+/*
+ * Used by rt_ap_long_entry before C: each AP of a start takes the next boot-stack slot; one that
+ * finds none left halts at once (counted in rt_ap_boot_overflow). Stacks come from
+ * rt_alloc_pages(), so a guest pays for the CPUs it starts, not for RT_MAX_CPUS.
+ */
 volatile u32 rt_ap_boot_seq;
-u8 rt_ap_boot_stacks[RT_MAX_CPUS * BOOT_STACK_SIZE] RT_ALIGNED(4096);
+u64 rt_ap_boot_stack_base;
+u32 rt_ap_boot_slots;
+volatile u32 rt_ap_boot_overflow;
 
-static u8 cpu_stacks[RT_MAX_CPUS][CPU_STACK_SIZE] RT_ALIGNED(4096);
+static u8 *cpu_stacks[RT_MAX_CPUS];
 /* Per-CPU data of an AP that does not know its number yet (one per boot-stack slot). */
 static struct rt_percpu slot_percpu[RT_MAX_CPUS];
 
@@ -37,6 +42,7 @@ static volatile u32 n_registered;
 static volatile u32 registered_ids[RT_MAX_CPUS];
 static volatile u32 numbered;		/* set when cpu_apic_ids[] is final */
 static volatile u32 strays;
+static u32 scratch_ids[RT_MAX_CPUS];	/* CPU 0 only: too big for its stack */
 
 void __attribute__((weak)) ap_main(u32 cpu_index)
 {
@@ -68,9 +74,15 @@ u32 rt_smp_starts(u32 cpu)
 	return cpu < RT_MAX_CPUS ? rt_atomic_load(&rt_percpu[cpu].starts) : 0;
 }
 
-/* The APIC ID as the mode the AP woke up in reports it (it may still be in x2APIC mode). */
+/*
+ * The initial APIC ID: from CPUID leaf 0Bh when the CPU has x2APIC (an AP wakes up in xAPIC mode,
+ * whose ID register holds 8 bits only, SDM Vol. 3A, 11.4.6 and 11.12.8), else as the mode the AP
+ * woke up in reports it.
+ */
 static u32 raw_apic_id(void)
 {
+	if (rt_cpu_features()->x2apic && rt_cpu_features()->max_leaf >= 0xb)
+		return rt_cpuid(0xb, 0).edx;
 	if (rt_rdmsr(RT_MSR_IA32_APIC_BASE) & RT_APIC_BASE_X2APIC)
 		return (u32)rt_rdmsr(0x800 + RT_APIC_ID / 16);
 	return ((volatile u32 *)(uintptr_t)RT_APIC_MMIO_BASE)[RT_APIC_ID / 4] >> 24;
@@ -127,13 +139,24 @@ RT_NORETURN void rt_smp_ap_entry(u32 slot)
 		if (n >= RT_MAX_CPUS - 1)
 			park();
 		registered_ids[n] = id;
-		while (!rt_atomic_load(&numbered))
-			rt_pause();
+		/*
+		 * Halted, not spinning: under a hypervisor with more vCPUs than CPUs a spinning AP
+		 * burns a whole time slice each turn. Its APIC is set up first so that CPU 0's
+		 * wake-up IPI after the numbering is taken (and one sent before the HLT stays
+		 * pending in the IRR while interrupts are off).
+		 */
+		rt_apic_cpu_init();
+		for (;;) {
+			rt_cli();
+			if (rt_atomic_load(&numbered))
+				break;
+			rt_sti_hlt();
+		}
 	}
 	index = index_of(id);
 	if (index == NO_INDEX)
 		park();		/* came too late to be numbered */
-	top = (u64)(uintptr_t)(cpu_stacks[index] + CPU_STACK_SIZE);
+	top = (u64)(uintptr_t)(cpu_stacks[index] + CPU_STACK_SIZE);	/* set before numbered */
 	/* Leave the boot stack: its slot is reused by later starts. */
 	__asm__ volatile("mov %0, %%rsp; xor %%ebp, %%ebp; call *%1; ud2"
 			 : : "r"(top), "r"(ap_run), "D"(index) : "memory");
@@ -233,10 +256,10 @@ static u32 known_ap_ids(u32 *ids)
 
 void rt_smp_reset(u32 how)
 {
-	u32 ids[RT_MAX_CPUS], n_ids = known_ap_ids(ids);
+	u32 n_ids = known_ap_ids(scratch_ids);
 
 	mark_aps_off();
-	send_init(how, ids, n_ids);
+	send_init(how, scratch_ids, n_ids);
 }
 
 static void sort_ids(u32 *ids, u32 n)
@@ -250,12 +273,44 @@ static void sort_ids(u32 *ids, u32 n)
 	}
 }
 
+/* Stacks of CPUs 1..n, in one piece. */
+static bool alloc_cpu_stacks(u32 n)
+{
+	u8 *p = rt_alloc_pages((u64)n * CPU_STACK_SIZE);
+
+	if (!p) {
+		rt_printf("kestrel-rt: smp: no memory for %u AP stacks\n", n);
+		return false;
+	}
+	for (u32 i = 0; i < n; i++)
+		cpu_stacks[i + 1] = p + (u64)i * CPU_STACK_SIZE;
+	return true;
+}
+
+/* The boot stacks, once: one per AP cpus= says, and spares (a slot indexes slot_percpu[]). */
+static bool alloc_boot_stacks(u32 wanted)
+{
+	u32 slots = wanted < RT_MAX_CPUS - SPARE_SLOTS ? wanted + SPARE_SLOTS : RT_MAX_CPUS;
+	void *p;
+
+	if (rt_ap_boot_slots)
+		return true;
+	p = rt_alloc_pages((u64)slots * BOOT_STACK_SIZE);
+	if (!p) {
+		rt_printf("kestrel-rt: smp: no memory for %u boot stacks\n", slots);
+		return false;
+	}
+	rt_ap_boot_stack_base = (u64)(uintptr_t)p;
+	rt_ap_boot_slots = slots;
+	return true;
+}
+
 /* First start: wait for the APs to register, then number them by APIC ID. */
 static void number_aps(u32 wanted, u64 wait)
 {
 	u64 start = rt_rdtsc(), last = start, quiet = rt_tsc_from_us(QUIET_MS * 1000);
 	u32 seen = 0, n;
-	u32 ids[RT_MAX_CPUS];
+	u32 *ids = scratch_ids;
 
 	for (;;) {
 		u64 now = rt_rdtsc();
@@ -278,24 +333,29 @@ static void number_aps(u32 wanted, u64 wait)
 	sort_ids(ids, n);
 	if (wanted && n > wanted - 1)
 		n = wanted - 1;		/* more came than cpus= says: the lowest IDs win */
+	if (n && !alloc_cpu_stacks(n))
+		n = 0;
 	for (u32 i = 0; i < n; i++)
 		cpu_apic_ids[i + 1] = ids[i];
 	n_cpus = n + 1;
 	found = true;
 	rt_atomic_store(&numbered, 1);
+	rt_apic_send_ipi(0, RT_IPI_FIXED | RT_IPI_ALL_BUT_SELF | RT_VEC_WAKE);
 }
 
 u32 rt_smp_start(u32 how)
 {
 	u32 wanted = rt_smp_cpus_wanted();
 	u64 wait = rt_tsc_from_us(rt_cmdline_u64("smp_wait_ms", DEFAULT_WAIT_MS) * 1000);
-	u32 ids[RT_MAX_CPUS], n_ids = 0, expect, got;
+	u32 *ids = scratch_ids, n_ids = 0, expect, got;
 	u64 start;
 
 	if (!trampoline && !place_trampoline()) {
 		rt_printf("kestrel-rt: smp: no free page below 1 MiB for the trampoline\n");
 		return 1;
 	}
+	if (!alloc_boot_stacks(wanted))
+		return 1;
 	/* An AP must not be in the middle of something (holding a lock) when INIT hits it. */
 	for (u32 i = 1; i < n_cpus; i++) {
 		start = rt_rdtsc();
@@ -315,6 +375,7 @@ u32 rt_smp_start(u32 how)
 	}
 	cpu_apic_ids[0] = rt_apic_id();
 	rt_atomic_store(&checkins, 0);
+	rt_atomic_store(&rt_ap_boot_seq, 0);	/* every AP is off: the slots are free again */
 
 	send_start_sequence(how, ids, n_ids);
 	if (!found)
@@ -327,5 +388,8 @@ u32 rt_smp_start(u32 how)
 	if (rt_atomic_load(&strays))
 		rt_printf("kestrel-rt: smp: %u AP(s) started but not numbered (late or too many)\n",
 			  rt_atomic_load(&strays));
+	if (rt_atomic_load(&rt_ap_boot_overflow))
+		rt_printf("kestrel-rt: smp: %u AP(s) found no boot stack (more than cpus= + %u)\n",
+			  rt_atomic_load(&rt_ap_boot_overflow), SPARE_SLOTS);
 	return 1 + got;
 }

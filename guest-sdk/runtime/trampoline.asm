@@ -8,12 +8,12 @@
 ; through protected mode (SDM Vol. 3A, 10.8.5).
 ;
 ; In long mode the AP takes the next boot-stack slot with LOCK XADD (several APs may be
-; started at once by a shorthand) and calls rt_smp_ap_entry(slot) in the image.
+; started at once by a shorthand) and calls rt_smp_ap_entry(slot) in the image; an AP that
+; finds no slot left counts itself in rt_ap_boot_overflow and halts, touching no stack.
 
 %define OFF(x) ((x) - rt_trampoline_start)
 
-BOOT_STACK_SIZE		equ 4096
-BOOT_STACK_SLOTS	equ 64		; RT_MAX_CPUS; checked in smp.c
+BOOT_STACK_SIZE		equ 4096	; smp.c
 
 section .rodata
 align 16
@@ -104,18 +104,23 @@ bits 64
 ; The AP's first code in the image, still on the trampoline's GDT and without a stack.
 global rt_ap_long_entry
 rt_ap_long_entry:
-	extern rt_ap_boot_seq, rt_ap_boot_stacks, rt_smp_ap_entry, rt_gdt_load
+	extern rt_ap_boot_seq, rt_ap_boot_stack_base, rt_ap_boot_slots, rt_ap_boot_overflow
+	extern rt_smp_ap_entry, rt_gdt_load
 	mov eax, 1
 	lock xadd [rel rt_ap_boot_seq], eax
-	and eax, BOOT_STACK_SLOTS - 1
+	cmp eax, [rel rt_ap_boot_slots]
+	jae .no_slot
 	mov edi, eax
 	inc eax
 	shl rax, 12			; (slot + 1) * BOOT_STACK_SIZE
-	lea rsp, [rel rt_ap_boot_stacks]
-	add rsp, rax
+	add rax, [rel rt_ap_boot_stack_base]
+	mov rsp, rax
 	xor ebp, ebp
 	call rt_gdt_load
 	call rt_smp_ap_entry		; rt_smp_ap_entry(slot), never returns
+	jmp .dead
+.no_slot:
+	lock inc dword [rel rt_ap_boot_overflow]
 .dead:
 	cli
 	hlt

@@ -51,7 +51,8 @@ const struct rt_boot *rt_boot_info(void);
 /* True when [start, end) lies wholly in memory the map marks available. */
 bool rt_boot_range_available(u64 start, u64 end);
 
-/* True when [start, end) overlaps the image, the multiboot2 information or a module. */
+/* True when [start, end) overlaps the image, the multiboot2 information, a module or memory
+ * rt_alloc_pages() gave out. */
 bool rt_boot_range_in_use(u64 start, u64 end);
 
 /*

@@ -8,6 +8,7 @@
 #include <kestrel-rt/atomic.h>
 #include <kestrel-rt/string.h>
 #include <kestrel-rt/boot.h>
+#include <kestrel-rt/alloc.h>
 #include <kestrel-rt/console.h>
 #include <kestrel-rt/irq.h>
 #include <kestrel-rt/apic.h>

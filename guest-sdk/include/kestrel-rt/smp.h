@@ -5,7 +5,8 @@
 
 #include <kestrel-rt/types.h>
 
-#define RT_MAX_CPUS 64
+/* CPUs the runtime numbers; their stacks come from rt_alloc_pages() as they are started. */
+#define RT_MAX_CPUS 2048
 
 /*
  * How rt_smp_start() starts the APs (SDM Vol. 3A, 9.4.4.1 gives INIT, 10 ms, SIPI, 200 us,
