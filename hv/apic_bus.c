@@ -29,8 +29,17 @@ static void deliver(struct vcpu *to, const struct vlapic_ipi *ipi)
 void apic_bus_send(struct vcpu *sender, const struct vlapic_ipi *ipi)
 {
 	struct vm *vm = sender->vm;
+	u32 broadcast = ipi->x2apic ? 0xffffffffu : 0xffu;
 
 	sender->stats.ipis_sent++;
+	/* Physical, one destination: the APIC ID is the vCPU index, no need to ask everyone. */
+	if (ipi->shorthand == VLAPIC_SH_NONE && !ipi->logical && ipi->dest != broadcast) {
+		struct vcpu *to = vm_vcpu_by_apic_id(vm, ipi->dest);
+
+		if (to && vlapic_ipi_hits(&to->lapic, &sender->lapic, ipi))
+			deliver(to, ipi);
+		return;
+	}
 	/* Lowest priority goes to the first match: a valid choice, 11.6.2.4 leaves it open. */
 	for (u32 i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *to = vm->vcpus[i];

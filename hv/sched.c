@@ -60,9 +60,15 @@ static void prefer(struct vcpu *v)
 {
 	struct sched_cpu *s = &this_cpu()->sched;
 
+	s->deadline_dirty = true;
 	s->prefer = v;
 	if (s->current && s->current != v)
 		s->woken = true;
+}
+
+void sched_timers_changed(void)
+{
+	this_cpu()->sched.deadline_dirty = true;
 }
 
 void sched_make_runnable(struct vcpu *v)
@@ -98,6 +104,7 @@ static void tick_timers(struct sched_cpu *s, u64 now)
 
 		if (!t || t > now || v->state == VCPU_STOPPED)
 			continue;
+		s->deadline_dirty = true;
 		if (pv_deadline_expired(v, now))
 			continue; /* lazy deadline: re-armed for a later one, no interrupt */
 		vlapic_timer_tick(&v->lapic, now);
@@ -144,6 +151,7 @@ void sched_handle_requests(void)
 	if (!READ_ONCE(s->requests_pending))
 		return;
 	WRITE_ONCE(s->requests_pending, 0);
+	s->deadline_dirty = true;
 	for (u32 i = 0; i < s->nr; i++)
 		vcpu_handle_requests(s->vcpus[i]);
 }

@@ -21,6 +21,8 @@ struct sched_cpu {
 	volatile u32 requests_pending; /* some vCPU here has requests: look before entering */
 	u64 slice_end; /* TSC at which the running vCPU's slice ends */
 	u64 min_run_end; /* before this, a wake-up does not preempt the running vCPU */
+	u64 deadline_cache; /* the earliest timer or slice end of this pCPU's vCPUs */
+	bool deadline_dirty; /* a vLAPIC timer or a vCPU state changed: recompute the cache */
 	u64 idle_tsc;
 };
 
@@ -32,6 +34,8 @@ bool sched_place(struct vcpu *v, u64 mask);
 __noreturn void sched_loop(void);
 /* Makes the pCPU that runs v look at it soon (an IPI unless it is this CPU). */
 void sched_kick(struct vcpu *v);
+/* A vLAPIC timer or a vCPU's state on this pCPU changed: the next entry re-reads them all. */
+void sched_timers_changed(void);
 /* On v's own pCPU: v may run now (and the running vCPU should make way). */
 void sched_make_runnable(struct vcpu *v);
 /* On v's own pCPU: v has an interrupt to take; wake it, or let it run sooner. */

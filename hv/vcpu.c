@@ -58,6 +58,8 @@ void vcpu_handle_requests(struct vcpu *v)
 
 	if (!req)
 		return;
+	if (v->pcpu == this_cpu()->index)
+		sched_timers_changed();
 	/* First, whatever else happens: a flush caller may be waiting for it. */
 	if (req & VCPU_REQ_FLUSH)
 		pv_do_flush(v);
@@ -212,16 +214,22 @@ static void inject_events(struct vcpu *v)
 static u64 next_deadline(struct vcpu *running)
 {
 	struct sched_cpu *s = &this_cpu()->sched;
-	u64 d = UINT64_MAX;
+	u64 d = s->deadline_cache;
 
-	for (u32 i = 0; i < s->nr; i++) {
-		struct vcpu *o = s->vcpus[i];
-		u64 t = vlapic_timer_next(&o->lapic);
+	/* Recomputed only when a timer or a vCPU's state here changed: most exits change neither. */
+	if (s->deadline_dirty) {
+		s->deadline_dirty = false;
+		d = UINT64_MAX;
+		for (u32 i = 0; i < s->nr; i++) {
+			struct vcpu *o = s->vcpus[i];
+			u64 t = vlapic_timer_next(&o->lapic);
 
-		if (t && o->state != VCPU_STOPPED && t < d)
-			d = t;
-		if (o != running && o->state == VCPU_RUNNABLE && s->slice_end < d)
-			d = s->slice_end;
+			if (t && o->state != VCPU_STOPPED && t < d)
+				d = t;
+			if (o != running && o->state == VCPU_RUNNABLE && s->slice_end < d)
+				d = s->slice_end;
+		}
+		s->deadline_cache = d;
 	}
 	/* Someone woke: the running vCPU makes way once it has had its minimum run. */
 	if (s->woken && s->min_run_end < d)
@@ -265,6 +273,7 @@ void vcpu_run(struct vcpu *v)
 		v->needs_sipi_reset = false;
 		vmx_vcpu_reset_real(v, v->sipi_vector);
 	}
+	sched_timers_changed(); /* a new slice, another running vCPU */
 	steal = rdtsc() - v->runnable_since;
 	v->stats.steal_tsc += steal;
 	v->preempted = false;

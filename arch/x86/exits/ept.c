@@ -10,6 +10,7 @@
 #include "arch/x86/vmcs.h"
 #include "hv/apic_bus.h"
 #include "hv/console.h"
+#include "hv/sched.h"
 #include "hv/vcpu.h"
 
 /* EPT-violation exit qualification, SDM Vol. 3C, 28.2.1, table 28-7. */
@@ -90,6 +91,7 @@ static enum exit_action xapic_access(struct vcpu *v, u64 gpa)
 			if (!apic_bus_result(v, r & ~VLAPIC_R_NOT_APIC, &ipi))
 				return EXIT_RESUME;
 			pv_deadline_sync(v);
+			sched_timers_changed();
 		}
 	}
 	vmcs_writel(GUEST_RSP, v->regs.gpr[GPR_RSP]);

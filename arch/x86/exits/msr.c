@@ -6,6 +6,7 @@
 #include "arch/x86/vmx.h"
 #include "hv/apic_bus.h"
 #include "hv/console.h"
+#include "hv/sched.h"
 #include "hv/vcpu.h"
 
 #define MSR_IA32_TSC 0x10
@@ -79,6 +80,7 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 			pv_deadline_written(v, val, now);
 		else
 			pv_deadline_sync(v);
+		sched_timers_changed();
 	} else if (msr == MSR_IA32_TSC_AUX && vmx_caps.rdtscp) {
 		if (val >> 32) {
 			vcpu_inject_gp(v); /* bits 63:32 are reserved, SDM Vol. 4, table 2-2 */
