@@ -31,7 +31,7 @@ struct hv_config {
 	enum log_level loglevel;
 	u32 maxcpus; /* 0: all */
 	u32 slice_us; /* scheduler time slice */
-	bool inject_skip_flush; /* inject=skip-flush: PV flushes are acknowledged, not done */
+	bool inject_skip_flush; /* inject=skip-flush: PV flushes skip every other target */
 	bool ept_4k; /* ept=4k: map guest RAM with 4 KiB EPT pages only */
 };
 

@@ -138,7 +138,7 @@ static __noreturn void run_vms(void)
 	pv_inject_skip_flush = config.inject_skip_flush;
 	ept_large_pages = !config.ept_4k;
 	if (pv_inject_skip_flush)
-		pr_warn("fault injection: PV TLB flushes are acknowledged but not done");
+		pr_warn("fault injection: PV TLB flushes skip every target but the caller");
 	if (!vm_create_all(&boot_info)) {
 		pr_info("no VM could be started");
 		pr_info("halting");

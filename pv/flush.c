@@ -54,8 +54,8 @@ static void invvpid(u64 type, u16 vpid, u64 addr)
  */
 static void invalidate(struct vcpu *v, u32 kind, const struct flush_ranges *fr)
 {
-	if (pv_inject_skip_flush || !vmx_caps.vpid || !vmx_caps.invvpid)
-		return; /* skip-flush: the fault the stale-TLB test must catch */
+	if (!vmx_caps.vpid || !vmx_caps.invvpid)
+		return;
 	if (kind == KESTREL_FLUSH_RANGES && vmx_caps.invvpid_addr && !flush_ranges_prefer_full(fr)) {
 		for (u32 i = 0; i < fr->nr; i++)
 			for (u64 p = 0; p < fr->r[i].pages; p++)
@@ -138,6 +138,9 @@ static int flush_one(void *ctx, u32 idx)
 	u64 seq;
 
 	c->caller->pv_stats.flush_targets++;
+	/* Fault injection: the other targets are forgotten, neither interrupted nor flushed. */
+	if (pv_inject_skip_flush && t != c->caller)
+		return 0;
 	seq = post(t, c);
 	if (t == c->caller) {
 		pv_do_flush(t); /* the caller's own TLB, here and now */

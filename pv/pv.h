@@ -41,7 +41,8 @@ struct pv_stats {
 	u64 deadline_rearms; /* expiries that re-armed for a later pending deadline instead */
 };
 
-/* Fault injection for the tests that prove a test can fail: inject=skip-flush. */
+/* Fault injection for the test that proves the stale-TLB test can fail: inject=skip-flush
+ * makes a flush hypercall forget every target but the caller. */
 extern bool pv_inject_skip_flush;
 
 /* Hypercall handlers (the table is in pv/hypercall.c). */

@@ -269,17 +269,20 @@ def check_stale_seen(log):
 
 
 def check_skip_flush(log):
-    """inject=skip-flush in Bochs: acknowledged-but-skipped flushes leave nothing stale, because
-    Bochs's TLB has no VPID tag and is dropped at every VM exit, and Kestrel makes every running
-    target exit (the kick) before it acknowledges; mode=exit shows the same without any flush.
-    On hardware that keeps VPID-tagged entries this run would have to report stale reads."""
-    expect(log, r"^kestrel: warning: fault injection: PV TLB flushes are acknowledged but not done",
-           "the fault-injection warning")
-    m = expect(log, r"^  pv: flush calls (\d+) \(targets (\d+): waited for (\d+)",
-               "the PV flush statistics")
-    if int(m.group(1)) == 0 or int(m.group(3)) == 0:
-        raise CheckFailed(f"no flush waited for a running target: {m.group(0)!r}")
-    check_pv_flush(("exit", "pv"))(log)
+    """inject=skip-flush: a PV flush forgets every target but the caller (no kick, no INVVPID).
+    The targets stay in guest mode on their own pCPUs, keep X's old translation, and the
+    detector must report the stale reads as a failure: proof that the test can fail."""
+    expect(log, r"^kestrel: warning: fault injection: PV TLB flushes skip every target but the "
+           r"caller$", "the fault-injection warning")
+    m = expect(log, r"^fl: pv-flush: mode pv .* stale reads (\d+) \(before the remap (\d+)\)",
+               "mode pv's figures")
+    if int(m.group(1)) + int(m.group(2)) == 0:
+        raise CheckFailed("the flush was skipped but no stale read was seen")
+    expect(log, r"^fl:   check failed: \d+ stale reads", "the detector's stale-read check failing")
+    expect(log, r"^fl: TEST pv-flush-pv: FAIL", "the detector's FAIL")
+    expect(log, r"^fl: RESULT: FAIL", "the guest reporting failure")
+    expect(log, r"^kestrel: vm fl: stopped: vcpu 0 wrote 0x1 to the debug-exit port",
+           "the VM ending with status 1")
 
 
 def check_pv_ipi(log):
@@ -403,8 +406,8 @@ TESTS = {
         all_of(vm_passed("fl"), no_panic_and_end, check_stale_seen)),
     "vm-pv-flush-skip-flush": ("bochs", 2, {"cmdline": DEFAULT + " inject=skip-flush",
                                             "modules": [vm_line(
-        "pv-flush", "vm=fl vcpus=2 mem=32M -- cpus=2 rounds=20 mode=exit,pv")]},
-        all_of(vm_passed("fl"), no_panic_and_end, check_skip_flush)),
+        "pv-flush", "vm=fl vcpus=2 mem=32M -- cpus=2 rounds=20 mode=pv")]},
+        all_of(no_panic_and_end, check_skip_flush)),
     "vm-pv-ipi": ("bochs", 2, {"modules": [vm_line("pv-ipi", "vm=pv vcpus=1024 mem=64M -- "
                                                    "cpus=1024 smp_wait_ms=60000")]},
                   all_of(vm_passed("pv"), no_panic_and_end, check_pv_ipi)),

@@ -12,10 +12,10 @@
  * exit, CPUID, between the two reads). With expect=stale a mode passes only if it saw stale
  * reads. What Bochs 2.7 does (measured with these modes, see tests/system/run.py): it keeps a
  * translation while the CPU stays in guest mode (mode=none reads stale), and drops its whole TLB
- * at every VM exit (mode=exit reads none: Bochs's TLB has no VPID tag). Kestrel makes every
- * running target exit to flush it (a kick IPI) and a preempted one has exited already, so a
- * flush Kestrel skips (inject=skip-flush) cannot leave a stale entry in Bochs: there the
- * detector checks correctness only; on hardware with VPID, skip-flush is caught.
+ * at every VM exit (mode=exit reads none: Bochs's TLB has no VPID tag). So the fault Kestrel
+ * injects with inject=skip-flush is a flush that forgets its targets (no kick, no INVVPID): a
+ * target alone on its pCPU stays in guest mode, keeps X's old translation, and this detector
+ * reports the stale reads as a failure (the vm-pv-flush-skip-flush system test).
  */
 #include <kestrel-rt/rt.h>
 #include <kestrel/kestrel.h>
