@@ -145,7 +145,7 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 	vm->pv = c->pv;
 	vm->cpu_mask = c->cpus;
 	vuart_init(&vm->uart, vm->name);
-	if (alloc_memory(vm, c->mem)) {
+	if (c->mem / PAGE_SIZE > mm_frames.nr_free || alloc_memory(vm, c->mem)) {
 		pr_err("vm %s: not started: no room for %lu MiB of RAM (%lu MiB free)", c->name,
 		       c->mem / MiB, mm_frames.nr_free * PAGE_SIZE / MiB);
 		goto fail;

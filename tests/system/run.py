@@ -223,6 +223,17 @@ def check_timer_latency(log):
                           f"(bound {OVERCOMMIT_TIMER_BOUND})")
 
 
+def check_mb1(log):
+    expect(log, r"^kestrel: vm mb1: multiboot1 kernel at 0x100000-", "a multiboot 1 kernel loaded")
+    expect(log, r"^mb1: mb1: command line 'hello mb1'$", "its command line")
+    expect(log, r"^mb1: mb1: module 'vm=mb1'$", "its module")
+
+
+def check_no_room(log):
+    expect(log, r"^kestrel: error: vm huge: not started: no room for 4096 MiB of RAM \(\d+ MiB "
+           r"free\)$", "the VM that does not fit named")
+
+
 def check_bad_vm_line(log):
     expect(log, r"^kestrel: error: vm bad: vcpus=0: must be 1 to 16384; not started$",
            "the bad line named")
@@ -368,6 +379,10 @@ TESTS = {
                all_of(vm_passed("ipi"), no_panic_and_end, check_ipi_modes)),
     "vm-reset": ("bochs", 2, {"modules": [vm_line("reset", "vm=reset vcpus=2 mem=16M -- cpus=2")]},
                  all_of(vm_passed("reset"), no_panic_and_end, check_resets)),
+    "vm-multiboot1": ("bochs", 1, {"modules": [
+        vm_line("mb1", "vm=mb1 vcpus=1 mem=16M -- hello mb1"),
+        vm_line("hello", "vm=mb1")]},
+        all_of(vm_passed("mb1"), no_panic_and_end, check_mb1)),
     "vm-cpuid-msr": ("bochs", 1, {"modules": [vm_line("cpuid-msr", "vm=cpuid vcpus=1 mem=16M")]},
                      all_of(vm_passed("cpuid"), no_panic_and_end, check_cpuid_exits)),
     "vm-apic-timer": ("bochs", 2, {"modules": [vm_line("apic-timer",
@@ -388,12 +403,13 @@ TESTS = {
         vm_line("spin", "vm=good vcpus=2 mem=16M -- cpus=2 rounds=20000"),
         vm_line("triple-fault", "vm=crash vcpus=2 mem=16M -- cpus=2"),
         vm_line("bad-memory", "vm=wild vcpus=1 mem=16M"),
-        vm_line("hello", "vm=bad vcpus=0 mem=16M")]},
+        vm_line("hello", "vm=bad vcpus=0 mem=16M"),
+        vm_line("hello", "vm=huge vcpus=1 mem=4G")]},
         all_of(vm_passed("good"), no_panic_and_end,
                vm_stopped("crash", r"vcpu 0 triple-faulted at rip 0x"),
                vm_stopped("wild", r"vcpu 0: read of guest-physical 0x7fff0000 at rip 0x[0-9a-f]+: "
                                   r"outside its 16 MiB of memory"),
-               check_bad_vm_line)),
+               check_bad_vm_line, check_no_room)),
     "vm-ept-invalidate": ("bochs", 2, {"modules": [vm_line("ept-inval",
                                                            "vm=ept vcpus=3 mem=32M -- cpus=3")]},
                           all_of(vm_passed("ept"), no_panic_and_end, check_ept_stats)),
@@ -414,6 +430,9 @@ TESTS = {
     "vm-pv-deadline": ("bochs", 2, {"modules": [vm_line("pv-deadline",
                                                         "vm=dl vcpus=3 mem=32M -- cpus=3")]},
                        all_of(vm_passed("dl"), no_panic_and_end, check_pv_deadline)),
+    "vm-16384-vcpus": ("bochs", 2, {"mem": 512, "modules": [
+        vm_line("vcpus-16k", "vm=huge vcpus=16384 mem=16M")]},
+        all_of(vm_passed("huge"), no_panic_and_end)),
     "vm-pv-hostile": ("bochs", 2, {"modules": [
         vm_line("pv-hostile", "vm=hostile vcpus=70 mem=16M -- cpus=70"),
         vm_line("pv-hostile", "vm=nopv vcpus=2 mem=16M pv=off -- cpus=2 pv=off")]},
@@ -432,7 +451,8 @@ def run_one(name):
                             opts.get("cmdline", DEFAULT), opts.get("modules", ()))
     logdir = os.path.join(BUILD, "test-logs", name)
     shutil.rmtree(logdir, ignore_errors=True)
-    r = boot.boot(iso, emu=emu, cpus=cpus, model=opts.get("model", "corei7_icelake_u"),
+    r = boot.boot(iso, emu=emu, cpus=cpus, mem=opts.get("mem", 256),
+                  model=opts.get("model", "corei7_icelake_u"),
                   uefi=opts.get("uefi", False), timeout=opts.get("timeout", 300), keep=logdir)
     try:
         if r.reason == "timeout":
