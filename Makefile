@@ -89,6 +89,7 @@ test: deps
 	$(MAKE) system
 
 unit:
+	$(MAKE) -s --no-print-directory -C guest-sdk check
 	$(MAKE) -C tests/unit
 
 system: $(ISO) guests
