@@ -60,7 +60,6 @@ static void prefer(struct vcpu *v)
 {
 	struct sched_cpu *s = &this_cpu()->sched;
 
-	s->deadline_dirty = true;
 	s->prefer = v;
 	if (s->current && s->current != v)
 		s->woken = true;
@@ -73,6 +72,7 @@ void sched_timers_changed(void)
 
 void sched_make_runnable(struct vcpu *v)
 {
+	this_cpu()->sched.deadline_dirty = true; /* one more vCPU waits: slices end again */
 	v->state = VCPU_RUNNABLE;
 	v->runnable_since = rdtsc();
 	prefer(v);
@@ -151,7 +151,6 @@ void sched_handle_requests(void)
 	if (!READ_ONCE(s->requests_pending))
 		return;
 	WRITE_ONCE(s->requests_pending, 0);
-	s->deadline_dirty = true;
 	for (u32 i = 0; i < s->nr; i++)
 		vcpu_handle_requests(s->vcpus[i]);
 }

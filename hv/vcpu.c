@@ -58,7 +58,9 @@ void vcpu_handle_requests(struct vcpu *v)
 
 	if (!req)
 		return;
-	if (v->pcpu == this_cpu()->index)
+	/* These change what runs here, or a vLAPIC timer (INIT and resets clear it). */
+	if (req & (VCPU_REQ_INIT | VCPU_REQ_SIPI | VCPU_REQ_STOP | VCPU_REQ_RESET |
+		   VCPU_REQ_POWER_ON))
 		sched_timers_changed();
 	/* First, whatever else happens: a flush caller may be waiting for it. */
 	if (req & VCPU_REQ_FLUSH)

@@ -6,6 +6,7 @@
  * Kestrel keeps its own copy of "armed": the guest can write the shared one, never this one.
  */
 #include "arch/x86/cpu.h"
+#include "hv/sched.h"
 #include "hv/vm.h"
 #include "pv/lazy_deadline.h"
 #include "pv/pv.h"
@@ -44,8 +45,10 @@ void pv_deadline_clear(struct vcpu *v)
 	 */
 	d = v->pv.area ? lazy_deadline_deferred(v->pv.deadline_armed,
 						READ_ONCE(v->pv.area->deadline_pending)) : 0;
-	if (d)
+	if (d) {
 		vlapic_msr_write(&v->lapic, VLAPIC_MSR_TSC_DEADLINE, d, rdtsc(), &unused);
+		sched_timers_changed();
+	}
 	set_armed(v, lazy_deadline_clear());
 }
 

@@ -91,7 +91,8 @@ static enum exit_action xapic_access(struct vcpu *v, u64 gpa)
 			if (!apic_bus_result(v, r & ~VLAPIC_R_NOT_APIC, &ipi))
 				return EXIT_RESUME;
 			pv_deadline_sync(v);
-			sched_timers_changed();
+			if (r & VLAPIC_R_TIMER)
+				sched_timers_changed();
 		}
 	}
 	vmcs_writel(GUEST_RSP, v->regs.gpr[GPR_RSP]);

@@ -80,7 +80,9 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 			pv_deadline_written(v, val, now);
 		else
 			pv_deadline_sync(v);
-		sched_timers_changed();
+		/* Only a timer change moves the preemption timer; an EOI or an ICR write does not. */
+		if (r & VLAPIC_R_TIMER)
+			sched_timers_changed();
 	} else if (msr == MSR_IA32_TSC_AUX && vmx_caps.rdtscp) {
 		if (val >> 32) {
 			vcpu_inject_gp(v); /* bits 63:32 are reserved, SDM Vol. 4, table 2-2 */
