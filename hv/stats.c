@@ -67,8 +67,8 @@ void stats_print_vm(struct vm *vm)
 	if (vm->nr_vcpus > STATS_MAX_ROWS)
 		console_printf("  (%u more vCPUs not shown)\n", vm->nr_vcpus - STATS_MAX_ROWS);
 	print_pv(vm);
-	console_printf("  ept: generation %lu, invalidations by generation %lu and by walking %lu, re-faults %lu, "
-		       "tables freed %lu, obsolete trees %u\n", vm->ept.generation,
+	console_printf("  ept: generation %lu, invalidations by generation %lu and by walking %lu, "
+		       "re-faults %lu, tables freed %lu, obsolete trees %u\n", vm->ept.generation,
 		       vm->ept.invalidations, vm->ept.walks, vm->ept.faults, vm->ept.tables_freed,
 		       vm->ept.nr_obsolete);
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Creating VMs from their configuration lines, and stopping them: one VM's end never stops another. */
+/* Creating VMs from their module lines, and stopping them: one VM's end never stops another. */
 #include "hv/vm.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx.h"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Bounded string helpers shared by the hypervisor and its host tests: copying and number parsing. */
+/* Bounded string helpers for the hypervisor and its host tests: copying, number parsing. */
 #include "lib/string.h"
 
 /* Copies at most size-1 bytes and always terminates; returns the length of src. */

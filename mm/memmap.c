@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Computes usable physical memory from the firmware memory map; pure logic, unit-tested on the host. */
+/* Usable physical memory from the firmware memory map; pure logic, unit-tested on the host. */
 #include "mm/memmap.h"
 #include "lib/string.h"
 

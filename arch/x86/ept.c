@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* EPT paging structures: building, mapping, zapping and freeing them; INVEPT (SDM Vol. 3C, 29.3). */
+/* EPT paging structures: build, map, zap and free them; INVEPT (SDM Vol. 3C, 29.3). */
 #include "arch/x86/ept.h"
 #include "arch/x86/vmx.h"
 #include "hv/console.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Per-CPU data: one page-aligned struct per CPU, reached through GS; each subsystem owns a slice. */
+/* Per-CPU data: one page-aligned struct per CPU, reached through GS; subsystems own slices. */
 #ifndef KESTREL_ARCH_X86_PERCPU_H
 #define KESTREL_ARCH_X86_PERCPU_H
 

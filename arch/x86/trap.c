@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Dispatches root-mode interrupts and exceptions; an unexpected exception is a panic with a dump. */
+/* Root-mode interrupts and exceptions; an unexpected exception is a panic with a dump. */
 #include "arch/x86/trap.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"

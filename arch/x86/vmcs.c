@@ -28,7 +28,10 @@ void vmcs_failed(const char *insn, u32 field, const char *caller)
 	u8 fail;
 
 	/* The error number is valid only when a current VMCS exists (VMfailValid). */
-	asm volatile("vmread %2, %1; setna %0" : "=q"(fail), "=r"(err) : "r"((u64)VM_INSTRUCTION_ERROR) : "cc");
+	asm volatile("vmread %2, %1; setna %0"
+		     : "=q"(fail), "=r"(err)
+		     : "r"((u64)VM_INSTRUCTION_ERROR)
+		     : "cc");
 	if (fail)
 		pr_err("%s of field %#x failed in %s: no current VMCS (VMfailInvalid)", insn, field,
 		       caller);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* VMCALL exits: the hypercall entry. Checks the caller's privilege, then the one hypercall table. */
+/* VMCALL exits: the hypercall entry; checks the caller's privilege, then the hypercall table. */
 #include "arch/x86/exit.h"
 #include "arch/x86/vmcs.h"
 #include "hv/vm.h"

@@ -18,7 +18,7 @@ static union {
 } set_buf RT_ALIGNED(64);
 static volatile u32 self_hits;
 
-static const struct kestrel_os os; /* the PV calls need no OS hook: the runtime is identity-mapped */
+static const struct kestrel_os os; /* the PV calls need no OS hook: identity-mapped runtime */
 
 static void count(struct rt_frame *f)
 {
