@@ -114,6 +114,7 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 	cfg->slice_us = 2000;
 	cfg->inject_skip_flush = false;
 	cfg->ept_4k = false;
+	cfg->selftest_exception = false;
 	errs->nr = 0;
 	while (cmdline_next(&cur, &w, NULL)) {
 		if (cmdline_key_is(&w, "console")) {
@@ -144,6 +145,11 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 				cfg->ept_4k = true;
 			else if (!cmdline_value_is(&w, "auto"))
 				error(errs, &w, "ept must be auto or 4k");
+		} else if (cmdline_key_is(&w, "selftest")) {
+			if (cmdline_value_is(&w, "exception"))
+				cfg->selftest_exception = true;
+			else
+				error(errs, &w, "selftest must be exception");
 		} else if (w.key_len && w.key[0] == '/') {
 			/* GRUB passes the kernel's own path as the first word. */
 		} else {

@@ -220,5 +220,9 @@ __noreturn void boot_main(u32 magic, u64 mbi_phys)
 	cpu_boot_checks(bsp);
 	wait_aps_ready();
 	print_summary(acpi_err ? 1 : cpus_found());
+	if (config.selftest_exception) {
+		pr_info("selftest: executing UD2 in the hypervisor");
+		asm volatile("ud2");
+	}
 	run_vms();
 }

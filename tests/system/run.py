@@ -116,6 +116,15 @@ def check_bad_cmdline(log):
     check_cpus(log, 2, 2)
 
 
+def check_panic(log):
+    """An exception in the hypervisor: the reason, the CPU, the registers, every CPU stopped."""
+    expect(log, r"^kestrel: PANIC on cpu 0: #UD invalid opcode in the hypervisor$", "the reason")
+    expect(log, r"^  vector 6 error 0x0  rip [0-9a-f]{16}", "the trap frame")
+    expect(log, r"^  rax [0-9a-f]{16}  rbx [0-9a-f]{16}", "the registers")
+    expect(log, r"^kestrel: halted$", "the final 'halted' line")
+    refuse(log, r"^kestrel: halting$", "a normal end after the panic")
+
+
 def check_maxcpus(log):
     check_clean(log)
     found, up, root = summary(log)
@@ -365,6 +374,7 @@ TESTS = {
     "bochs-bad-cmdline": ("bochs", 2, {"cmdline": DEFAULT + " bogus=1 maxcpus=zero loglevel=loud"},
                           check_bad_cmdline),
     "bochs-maxcpus": ("bochs", 2, {"cmdline": DEFAULT + " maxcpus=1"}, check_maxcpus),
+    "bochs-panic": ("bochs", 2, {"cmdline": DEFAULT + " selftest=exception"}, check_panic),
     "bochs-modules": ("bochs", 1, {"cmdline": "console=com1 loglevel=debug",
                                    "modules": [("/guests/a.bin", "boot/grub.cfg.in",
                                                 "vm=demo vcpus=2 -- x=1"),
