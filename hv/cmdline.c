@@ -115,6 +115,7 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 	cfg->inject_skip_flush = false;
 	cfg->ept_4k = false;
 	cfg->selftest_exception = false;
+	cfg->no_balance = false;
 	errs->nr = 0;
 	while (cmdline_next(&cur, &w, NULL)) {
 		if (cmdline_key_is(&w, "console")) {
@@ -145,6 +146,11 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 				cfg->ept_4k = true;
 			else if (!cmdline_value_is(&w, "auto"))
 				error(errs, &w, "ept must be auto or 4k");
+		} else if (cmdline_key_is(&w, "balance")) {
+			if (cmdline_value_is(&w, "off"))
+				cfg->no_balance = true;
+			else if (!cmdline_value_is(&w, "on"))
+				error(errs, &w, "balance must be on or off");
 		} else if (cmdline_key_is(&w, "selftest")) {
 			if (cmdline_value_is(&w, "exception"))
 				cfg->selftest_exception = true;

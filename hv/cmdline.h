@@ -33,6 +33,7 @@ struct hv_config {
 	u32 slice_us; /* scheduler time slice */
 	bool inject_skip_flush; /* inject=skip-flush: PV flushes skip every other target */
 	bool ept_4k; /* ept=4k: map guest RAM with 4 KiB EPT pages only */
+	bool no_balance; /* balance=off: vCPUs stay on the pCPU they were placed on */
 	bool selftest_exception; /* selftest=exception: take a #UD after boot (the panic path) */
 };
 

@@ -137,6 +137,7 @@ static __noreturn void run_vms(void)
 	sched_slice_tsc = timer_us_to_tsc(config.slice_us);
 	pv_inject_skip_flush = config.inject_skip_flush;
 	ept_large_pages = !config.ept_4k;
+	sched_balance = !config.no_balance;
 	if (pv_inject_skip_flush)
 		pr_warn("fault injection: PV TLB flushes skip every target but the caller");
 	if (!vm_create_all(&boot_info)) {

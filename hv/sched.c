@@ -10,8 +10,10 @@
 #include "hv/console.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
+#include "arch/x86/vmx_vcpu.h"
 
 u64 sched_slice_tsc;
+bool sched_balance = true;
 static volatile u32 sched_started;
 
 static void kick_irq(struct trap_frame *f)
@@ -113,10 +115,22 @@ static void tick_timers(struct sched_cpu *s, u64 now)
 	}
 }
 
+static u32 count_runnable(struct sched_cpu *s)
+{
+	u32 n = 0;
+
+	for (u32 i = 0; i < s->nr; i++)
+		n += s->vcpus[i]->state == VCPU_RUNNABLE;
+	return n;
+}
+
 static struct vcpu *pick(struct sched_cpu *s)
 {
 	struct vcpu *p = s->prefer;
+	u32 runnable = count_runnable(s);
 
+	/* Published for idle pCPUs looking for work: those that wait while this one runs. */
+	WRITE_ONCE(s->nr_waiting, runnable ? runnable - 1 : 0);
 	s->prefer = NULL;
 	if (p && p->state == VCPU_RUNNABLE)
 		return p;
@@ -129,6 +143,97 @@ static struct vcpu *pick(struct sched_cpu *s)
 		}
 	}
 	return NULL;
+}
+
+/* Takes in the vCPUs other pCPUs handed to this one. */
+static void adopt(struct sched_cpu *s)
+{
+	if (!READ_ONCE(s->nr_inbox))
+		return;
+	spin_lock(&s->inbox_lock);
+	for (u32 i = 0; i < s->nr_inbox && s->nr < SCHED_MAX_VCPUS_PER_CPU; i++) {
+		struct vcpu *v = s->inbox[i];
+
+		v->needs_tlb_flush = true;
+		s->vcpus[s->nr++] = v;
+		prefer(v);
+	}
+	s->nr_inbox = 0;
+	spin_unlock(&s->inbox_lock);
+	s->deadline_dirty = true;
+}
+
+/*
+ * An idle pCPU asked for work: hand it one runnable vCPU that may run there. Only the owner
+ * does this, between runs, so the vCPU is not running and no one else touches its state.
+ * Returns the vCPU given away (so the caller can forget it as "last run here").
+ */
+static struct vcpu *give(struct sched_cpu *s, struct vcpu *last)
+{
+	u32 req = __atomic_exchange_n(&s->steal_request, 0, __ATOMIC_SEQ_CST), to, i;
+	struct sched_cpu *dst;
+	struct vcpu *v = NULL;
+
+	if (!req)
+		return NULL;
+	to = req - 1;
+	dst = &cpus[to]->sched;
+	/* Keep one runnable vCPU here: move only what would otherwise wait. */
+	if (count_runnable(s) < 2)
+		return NULL;
+	for (i = 0; i < s->nr; i++) {
+		v = s->vcpus[i];
+		if (v->state == VCPU_RUNNABLE && v != s->prefer && to < 64 &&
+		    (v->vm->cpu_mask & BIT(to)))
+			break;
+	}
+	if (i == s->nr)
+		return NULL;
+	spin_lock(&dst->inbox_lock);
+	if (dst->nr_inbox == SCHED_INBOX) {
+		spin_unlock(&dst->inbox_lock);
+		return NULL;
+	}
+	if (v == last)
+		vcpu_save_state(v); /* its FPU and MSRs are still live on this pCPU */
+	vmx_vcpu_release(v);
+	s->vcpus[i] = s->vcpus[--s->nr];
+	if (s->next >= s->nr)
+		s->next = 0;
+	v->migrations++;
+	/* Senders read pcpu after posting a request (hv/vcpu.c): they now kick the new owner. */
+	__atomic_store_n(&v->pcpu, to, __ATOMIC_SEQ_CST);
+	dst->inbox[dst->nr_inbox++] = v;
+	spin_unlock(&dst->inbox_lock);
+	s->deadline_dirty = true;
+	WRITE_ONCE(dst->requests_pending, 1);
+	lapic_send_ipi(cpus[to]->apic_id, ICR_FIXED | VEC_KICK);
+	return v;
+}
+
+/* Idle: ask the pCPU with the most waiting vCPUs for one. True when some pCPU has waiters. */
+static bool ask_for_work(struct percpu *me)
+{
+	struct percpu *busiest = NULL;
+	u32 most = 0;
+
+	for (u32 i = 0; i < nr_cpus; i++) {
+		struct percpu *c = cpus[i];
+		u32 w;
+
+		if (c == me || c->state != CPU_READY || !c->vmx.root)
+			continue;
+		w = READ_ONCE(c->sched.nr_waiting);
+		if (w > most) {
+			most = w;
+			busiest = c;
+		}
+	}
+	if (busiest && __atomic_compare_exchange_n(&busiest->sched.steal_request, &(u32){ 0 },
+						   me->index + 1, false, __ATOMIC_SEQ_CST,
+						   __ATOMIC_SEQ_CST))
+		lapic_send_ipi(busiest->apic_id, ICR_FIXED | VEC_KICK);
+	return busiest != NULL;
 }
 
 static u64 earliest_timer(struct sched_cpu *s)
@@ -170,9 +275,12 @@ __noreturn void sched_loop(void)
 		struct vcpu *v;
 		u64 now;
 
+		adopt(s);
 		WRITE_ONCE(s->requests_pending, 0);
 		for (u32 i = 0; i < s->nr; i++)
 			vcpu_handle_requests(s->vcpus[i]);
+		if (give(s, last) == last)
+			last = NULL;
 		now = rdtsc();
 		tick_timers(s, now);
 		for (u32 i = 0; i < nr_vms; i++)
@@ -181,6 +289,9 @@ __noreturn void sched_loop(void)
 		if (!v) {
 			u64 d = earliest_timer(s), t0 = rdtsc();
 
+			/* Ask again a slice later if the answer may have been no. */
+			if (sched_balance && ask_for_work(cpu))
+				d = d ? MIN(d, t0 + sched_slice_tsc) : t0 + sched_slice_tsc;
 			if (d)
 				timer_arm(d);
 			cpu_wait_for_interrupt();

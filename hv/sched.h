@@ -3,9 +3,11 @@
 #ifndef KESTREL_HV_SCHED_H
 #define KESTREL_HV_SCHED_H
 
+#include "lib/spinlock.h"
 #include "lib/types.h"
 
 #define SCHED_MAX_VCPUS_PER_CPU 16384
+#define SCHED_INBOX 8 /* vCPUs on their way to this pCPU */
 
 struct vcpu;
 
@@ -18,6 +20,12 @@ struct sched_cpu {
 	bool woken; /* another vCPU here became runnable while current ran */
 	struct vcpu *prefer; /* the vCPU that got something to do last: it runs next */
 	volatile u32 kick_pending;
+	/* Migration: an idle pCPU asks a busy one for a waiting vCPU, which arrives in inbox. */
+	volatile u32 steal_request; /* 1 + the index of the pCPU asking, or 0 */
+	volatile u32 nr_waiting; /* runnable vCPUs here not running, as of the last pick */
+	struct spinlock inbox_lock;
+	u32 nr_inbox;
+	struct vcpu *inbox[SCHED_INBOX];
 	volatile u32 requests_pending; /* some vCPU here has requests: look before entering */
 	u64 slice_end; /* TSC at which the running vCPU's slice ends */
 	u64 min_run_end; /* before this, a wake-up does not preempt the running vCPU */
@@ -27,6 +35,7 @@ struct sched_cpu {
 };
 
 extern u64 sched_slice_tsc;
+extern bool sched_balance; /* idle pCPUs take waiting vCPUs from busy ones (balance=off: never) */
 
 /* Places v on a pCPU allowed by mask (the least loaded). Returns false when none is online. */
 bool sched_place(struct vcpu *v, u64 mask);

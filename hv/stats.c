@@ -52,16 +52,16 @@ void stats_print_vm(struct vm *vm)
 	}
 	console_printf("  %-22s %10lu %14lu %10lu\n", "total", total, total_tsc,
 		       total ? total_tsc / total : 0);
-	console_printf("  %-6s %5s %10s %10s %14s %14s %9s %8s\n", "vcpu", "pcpu", "entries",
-		       "exits", "guest TSC", "steal TSC", "injected", "IPIs");
+	console_printf("  %-6s %5s %5s %10s %10s %14s %14s %9s %8s\n", "vcpu", "pcpu", "moves",
+		       "entries", "exits", "guest TSC", "steal TSC", "injected", "IPIs");
 	for (u32 i = 0; i < vm->nr_vcpus && i < STATS_MAX_ROWS; i++) {
 		const struct vcpu *v = vm->vcpus[i];
 		u64 exits = 0;
 
 		for (u32 r = 0; r < NR_EXIT_REASONS; r++)
 			exits += v->stats.exits[r];
-		console_printf("  %-6u %5u %10lu %10lu %14lu %14lu %9lu %8lu\n", v->id, v->pcpu,
-			       v->stats.entries, exits, v->stats.guest_tsc, v->stats.steal_tsc,
+		console_printf("  %-6u %5u %5u %10lu %10lu %14lu %14lu %9lu %8lu\n", v->id, v->pcpu,
+			       v->migrations, v->stats.entries, exits, v->stats.guest_tsc, v->stats.steal_tsc,
 			       v->stats.injected, v->stats.ipis_sent);
 	}
 	if (vm->nr_vcpus > STATS_MAX_ROWS)

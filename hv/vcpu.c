@@ -267,6 +267,12 @@ void vcpu_run(struct vcpu *v)
 		vm_stop(v->vm, -1, "vcpu %u: its VMCS could not be loaded", v->id);
 		return;
 	}
+	if (v->needs_tlb_flush) {
+		/* Just arrived from another pCPU: nothing cached here from its last visit may stay. */
+		v->needs_tlb_flush = false;
+		vmx_flush_vpid(v->vpid);
+		ept_invalidate(v->eptp);
+	}
 	if (v->needs_boot_reset) {
 		v->needs_boot_reset = false;
 		vmx_vcpu_reset_protected(v, v->vm->boot_entry, v->vm->boot_eax, v->vm->boot_ebx);
@@ -369,18 +375,23 @@ void vcpu_run(struct vcpu *v)
 	}
 }
 
+void vcpu_save_state(struct vcpu *v)
+{
+	v->kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
+	v->star = rdmsr(0xc0000081);
+	v->lstar = rdmsr(0xc0000082);
+	v->cstar = rdmsr(0xc0000083);
+	v->sfmask = rdmsr(0xc0000084);
+	asm volatile("fxsave64 %0" : "=m"(v->fxsave));
+	v->fpu_saved = true;
+}
+
 void vcpu_switch_state(struct vcpu *prev, struct vcpu *next)
 {
 	if (prev == next)
 		return;
-	if (prev) {
-		prev->kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
-		prev->star = rdmsr(0xc0000081);
-		prev->lstar = rdmsr(0xc0000082);
-		prev->cstar = rdmsr(0xc0000083);
-		prev->sfmask = rdmsr(0xc0000084);
-		asm volatile("fxsave64 %0" : "=m"(prev->fxsave));
-	}
+	if (prev)
+		vcpu_save_state(prev);
 	wrmsr(MSR_IA32_KERNEL_GS_BASE, next->kernel_gs_base);
 	wrmsr(0xc0000081, next->star);
 	wrmsr(0xc0000082, next->lstar);
@@ -388,7 +399,7 @@ void vcpu_switch_state(struct vcpu *prev, struct vcpu *next)
 	wrmsr(0xc0000084, next->sfmask);
 	if (vmx_caps.rdtscp)
 		wrmsr(MSR_IA32_TSC_AUX, next->tsc_aux); /* what RDTSCP and RDPID read, unexiting */
-	if (next->launched)
+	if (next->fpu_saved)
 		asm volatile("fxrstor64 %0" ::"m"(next->fxsave));
 	else
 		asm volatile("fninit");

@@ -19,6 +19,8 @@ void vcpu_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
 #define vcpu_inject_ud(v) vcpu_inject_exception(v, 6, false, 0)
 /* True when v has an interrupt or NMI it could take now (for HLT). */
 bool vcpu_has_pending_event(struct vcpu *v);
+/* Saves v's MSRs and FPU state that VMX leaves alone (it stops running here). */
+void vcpu_save_state(struct vcpu *v);
 /* Swaps the MSRs and FPU state VMX leaves alone when this pCPU switches from prev to next. */
 void vcpu_switch_state(struct vcpu *prev, struct vcpu *next);
 

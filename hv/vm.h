@@ -77,6 +77,10 @@ struct vcpu {
 	bool needs_sipi_reset; /* set the real-mode SIPI state at the next load */
 	bool needs_boot_reset; /* set the multiboot entry state at the next load (vCPU 0) */
 	bool check_vectoring; /* an exit happened: re-deliver what it interrupted, 28.2.4 */
+	bool fpu_saved; /* fxsave holds its FPU state */
+	bool needs_host_state; /* moved pCPU: the VMCS's host state is the old pCPU's */
+	bool needs_tlb_flush; /* moved pCPU: drop what this one cached from an earlier visit */
+	u32 migrations;
 	u8 fxsave[512] __aligned(16);
 	struct vcpu_pv pv;
 	struct vcpu_stats stats;

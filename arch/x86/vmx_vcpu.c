@@ -198,7 +198,26 @@ bool vmx_vcpu_load(struct vcpu *v)
 	if (!vmcs_load(v->vmcs_phys))
 		return false;
 	cpu->vmx.current_vmcs = v->vmcs_phys;
-	return true;
+	if (v->needs_host_state) {
+		/* Moved here: GS, TR, GDT and IDT bases are this pCPU's now. */
+		setup_host_state();
+		v->needs_host_state = false;
+	}
+	return !cpu->vmx.failed;
+}
+
+void vmx_vcpu_release(struct vcpu *v)
+{
+	struct percpu *cpu = this_cpu();
+
+	if (!v->vmcs_initialised)
+		return;
+	/* A VMCS is active on one CPU at a time: VMCLEAR writes it back for the next, 25.11.3. */
+	vmcs_clear(v->vmcs_phys);
+	if (cpu->vmx.current_vmcs == v->vmcs_phys)
+		cpu->vmx.current_vmcs = 0;
+	v->launched = false; /* VMCLEAR leaves it clear: the next entry is a VMLAUNCH */
+	v->needs_host_state = true;
 }
 
 struct seg {

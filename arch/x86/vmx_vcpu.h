@@ -15,6 +15,8 @@ const char *vmx_vcpu_unsupported(void);
 int vmx_vcpu_alloc(struct vcpu *v);
 /* Makes v's VMCS current on this CPU, initialising it the first time. False on failure. */
 bool vmx_vcpu_load(struct vcpu *v);
+/* Gives up v's VMCS on this pCPU so that another can load it (v moves there). */
+void vmx_vcpu_release(struct vcpu *v);
 /* Guest state as a multiboot loader leaves it: 32-bit protected mode, paging off. */
 void vmx_vcpu_reset_protected(struct vcpu *v, u32 entry, u32 eax, u32 ebx);
 /* Guest state after a SIPI: real mode at vector:0000 (SDM Vol. 3A, 9.4.4). */
