@@ -103,6 +103,9 @@ enum exit_action exit_triple_fault(struct vcpu *v);
 enum exit_action exit_xsetbv(struct vcpu *v);
 enum exit_action exit_vmcall(struct vcpu *v);
 enum exit_action exit_vmx_instruction(struct vcpu *v);
+enum exit_action exit_getsec(struct vcpu *v);
+enum exit_action exit_rdpmc(struct vcpu *v);
+enum exit_action exit_invd(struct vcpu *v);
 enum exit_action exit_invalid_guest_state(struct vcpu *v);
 
 #endif

@@ -17,6 +17,7 @@
 #define PIN_VIRTUAL_NMI BIT(5)
 #define PIN_PREEMPT_TIMER BIT(6)
 #define PROC_HLT BIT(7)
+#define PROC_RDPMC BIT(11)
 #define PROC_IO_BITMAPS BIT(25)
 #define PROC_MSR_BITMAPS BIT(28)
 #define PROC_SECONDARY BIT(31)
@@ -111,7 +112,7 @@ static void setup_controls(struct vcpu *v)
 {
 	const struct vmx_caps *c = &vmx_caps;
 	u32 pin = PIN_EXT_INTR | PIN_NMI | PIN_PREEMPT_TIMER;
-	u32 proc = PROC_HLT | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY;
+	u32 proc = PROC_HLT | PROC_RDPMC | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY;
 	u32 proc2 = PROC2_EPT | PROC2_UNRESTRICTED;
 
 	if ((c->pinbased >> 32) & PIN_VIRTUAL_NMI)

@@ -200,6 +200,7 @@ def check_resets(log):
 
 def check_cpuid_exits(log):
     """The guest ran N CPUIDs between two statistics hypercalls: the CPUID row must grow by N."""
+    expect(log, r"^cpuid: TEST invd: PASS$", "the guest going on after INVD")
     m = expect(log, r"^cpuid: cpuid-count (\d+)$", "the guest's CPUID count")
     n = int(m.group(1))
     rows = [int(x) for x in re.findall(r"^  CPUID\s+(\d+)\s", log, re.M)]

@@ -163,9 +163,21 @@ static void test_x2apic_tpr(void)
 	rt_test_end();
 }
 
+/* INVD always exits (SDM Vol. 3C, 26.1.2): a hypervisor must let the guest go on after it. */
+static void test_invd(void)
+{
+	volatile u32 canary = 0x5a5a5a5a;
+
+	rt_test_begin("invd");
+	__asm__ volatile("wbinvd; invd" ::: "memory");
+	rt_check(canary == 0x5a5a5a5a, "memory changed across INVD: %#x", canary);
+	rt_test_end();
+}
+
 void kmain(const struct rt_boot *boot)
 {
 	(void)boot;
+	test_invd();
 	test_vmx_hidden();
 	print_hv_leaves();
 	test_cpuid_count();
