@@ -170,7 +170,9 @@ bool kestrel_vcpu_flush_if_preempted(struct kestrel_vcpu_area *area);
  * The lazy deadline: stores tsc in deadline_pending, fences, and writes IA32_TSC_DEADLINE
  * (an exit) only when deadline_armed is 0 or later than tsc. tsc 0 cancels. With area NULL it
  * is kestrel_deadline_set_plain(). Returns true when it wrote the MSR. The LVT timer must be in
- * TSC-deadline mode already. Call it on the vCPU that owns area, interrupts off or not.
+ * TSC-deadline mode already. Call it on the vCPU that owns area, with interrupts off (as a
+ * clockevent's set_next_event is): an interrupt handler that set its own deadline between the
+ * store and the MSR write would leave deadline_pending and the MSR disagreeing.
  */
 bool kestrel_deadline_set(struct kestrel_vcpu_area *area, uint64_t tsc);
 /* WRMSR IA32_TSC_DEADLINE every time (SDM Vol. 3A, 11.5.4.1). */
