@@ -7,7 +7,8 @@
 
 #define BELOW_4G (4 * GiB)
 #define EBDA_END 0xa0000u /* the EBDA ends where the VGA window starts */
-#define BIOS_START 0xf0000u /* the system BIOS area, up to 1 MiB */
+#define BIOS_START 0xe0000u /* the BIOS area, up to 1 MiB: where the ACPI tables are */
+#define MB2_TAG_ACPI_NEW_TYPE 15 /* the RSDP of ACPI 2.0 and later, Multiboot2 3.6.12 */
 
 struct image {
 	const u8 *p;
@@ -606,6 +607,11 @@ static u64 build_mb2(const struct plan *pl, struct writer *w, u64 base)
 	put32(w, body + 4, 0); /* entry_version */
 	put(w, body + 8, map, nr * sizeof(map[0]));
 	p = ALIGN_UP(body + 8 + nr * sizeof(map[0]), 8);
+	if (a->rsdp && a->rsdp_len) {
+		body = put_tag(w, p, MB2_TAG_ACPI_NEW_TYPE, 8 + a->rsdp_len);
+		put(w, body, a->rsdp, a->rsdp_len);
+		p = ALIGN_UP(body + a->rsdp_len, 8);
+	}
 	p = put_tag(w, p, MB2_TAG_END, 8);
 	put32(w, base, (u32)(p - base));
 	put32(w, base + 4, 0);

@@ -192,6 +192,8 @@ struct loader_args {
 	const struct loader_module *modules;
 	u32 nr_modules;
 	const char *loader_name; /* NUL-terminated, e.g. "Kestrel" */
+	const void *rsdp; /* a copy for the multiboot2 ACPI tag (3.6.12), or NULL */
+	u32 rsdp_len;
 };
 
 struct loader_result {

@@ -4,6 +4,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx.h"
 #include "arch/x86/vmx_vcpu.h"
+#include "hv/acpi_tables.h"
 #include "hv/console.h"
 #include "hv/loader.h"
 #include "hv/sched.h"
@@ -65,8 +66,19 @@ static int load_kernel(struct vm *vm, const struct boot_info *bi, const struct v
 		.loader_name = "Kestrel",
 	};
 	struct loader_result res;
+	s64 acpi;
 	int err;
 
+	/* The tables first: the loader keeps out of their reserved region. */
+	acpi = acpi_tables_build((u8 *)(uintptr_t)gmem_hpa(&vm->mem, ACPI_TABLES_GPA),
+				 ACPI_TABLES_SIZE, vm->nr_vcpus ? vm->nr_vcpus : c->vcpus);
+	if (acpi > 0) {
+		args.rsdp = (const void *)(uintptr_t)gmem_hpa(&vm->mem, ACPI_TABLES_GPA);
+		args.rsdp_len = ACPI_RSDP_LEN;
+	} else if (!vm->resets) {
+		pr_warn("vm %s: no ACPI tables (more than %u vCPUs)", vm->name,
+			ACPI_TABLES_MAX_VCPUS);
+	}
 	for (u32 i = 0; i < c->nr_extra; i++) {
 		const struct mb2_module *m = &bi->modules[c->extra[i]];
 

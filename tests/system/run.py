@@ -409,6 +409,8 @@ TESTS = {
         vm_line("mb1", "vm=mb1 vcpus=1 mem=16M -- hello mb1"),
         vm_line("hello", "vm=mb1")]},
         all_of(vm_passed("mb1"), no_panic_and_end, check_mb1)),
+    "vm-acpi": ("bochs", 1, {"modules": [vm_line("acpi", "vm=acpi vcpus=300 mem=16M")]},
+                all_of(vm_passed("acpi"), no_panic_and_end)),
     "vm-cpuid-msr": ("bochs", 1, {"modules": [vm_line("cpuid-msr", "vm=cpuid vcpus=1 mem=16M")]},
                      all_of(vm_passed("cpuid"), no_panic_and_end, check_cpuid_exits)),
     "vm-apic-timer": ("bochs", 2, {"modules": [vm_line("apic-timer",

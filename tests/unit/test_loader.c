@@ -64,7 +64,7 @@ static bool ram_untouched(void)
 static int load_into(const struct guest_mem *gm, const void *img, u64 len,
 		     const struct loader_module *m, u32 nr, struct loader_result *res)
 {
-	struct loader_args a = { img, len, CMDLINE, strlen(CMDLINE), m, nr, "Kestrel" };
+	struct loader_args a = { img, len, CMDLINE, strlen(CMDLINE), m, nr, "Kestrel", NULL, 0 };
 
 	return loader_load(gm, &a, res);
 }
@@ -144,8 +144,8 @@ static void test_mmap(void **state)
 	assert_int_equal(map[1].base, 0x9fc00);
 	assert_int_equal(map[1].length, 0x400);
 	assert_int_equal(map[1].type, MB2_MEM_RESERVED);
-	assert_int_equal(map[2].base, 0xf0000);
-	assert_int_equal(map[2].length, 0x10000);
+	assert_int_equal(map[2].base, 0xe0000);
+	assert_int_equal(map[2].length, 0x20000);
 	assert_int_equal(map[2].type, MB2_MEM_RESERVED);
 	assert_int_equal(map[3].base, 0x100000);
 	assert_int_equal(map[3].length, 63 * MiB);
@@ -223,6 +223,39 @@ static void test_no_modules(void **state)
 		else
 			assert_mb2_info(&ram, &res, CMDLINE, "Kestrel", NULL, 0);
 		assert_int_equal(res.info, KERNEL_END);
+	}
+}
+
+/* The RSDP copy goes into a multiboot2 ACPI tag (3.6.12); multiboot 1 has no such field. */
+static void test_acpi_tag(void **state)
+{
+	u8 rsdp[36];
+	struct loader_args a;
+	struct loader_result res;
+	static struct boot_info bi;
+	struct kb k;
+	u32 total;
+	u8 *img, *p;
+
+	(void)state;
+	for (u32 i = 0; i < sizeof(rsdp); i++)
+		rsdp[i] = (u8)(i * 7 + 1);
+	for (int mb = 1; mb <= 2; mb++) {
+		build_kernel(&k, false, mb);
+		img = kb_copy(&k);
+		a = (struct loader_args){ img, k.len, CMDLINE, strlen(CMDLINE), NULL, 0, "Kestrel",
+					  rsdp, sizeof(rsdp) };
+		assert_int_equal(loader_load(&ram.gm, &a, &res), 0);
+		free(img);
+		if (mb == 1)
+			continue;
+		assert_int_equal(gmem_read(&ram.gm, res.info, &total, 4), 0);
+		p = ram_copy(&ram, res.info, total);
+		assert_int_equal(mb2_parse(MB2_BOOTLOADER_MAGIC, p, total, &bi), MB2_OK);
+		assert_non_null(bi.rsdp);
+		assert_int_equal(bi.rsdp_len, sizeof(rsdp));
+		assert_memory_equal(bi.rsdp, rsdp, sizeof(rsdp));
+		free(p);
 	}
 }
 
@@ -826,7 +859,7 @@ static void test_string_limits(void **state)
 	(void)state;
 	build_kernel(&k, false, 1);
 	img = kb_copy(&k);
-	a = (struct loader_args){ img, k.len, "x", LOADER_MAX_STRING + 1, NULL, 0, "Kestrel" };
+	a = (struct loader_args){ img, k.len, "x", LOADER_MAX_STRING + 1, NULL, 0, "Kestrel", NULL, 0 };
 	assert_int_equal(loader_load(&ram.gm, &a, &res), -EINVAL);
 	assert_string_equal(res.error, "command line longer than 65536 bytes");
 	a.cmdline_len = 1;
@@ -836,7 +869,7 @@ static void test_string_limits(void **state)
 	assert_string_equal(res.error, "module 1: string longer than 65536 bytes");
 	assert_true(ram_untouched());
 	/* No command line and no loader name: empty strings. */
-	a = (struct loader_args){ img, k.len, NULL, 0, NULL, 0, NULL };
+	a = (struct loader_args){ img, k.len, NULL, 0, NULL, 0, NULL, NULL, 0 };
 	assert_int_equal(loader_load(&ram.gm, &a, &res), 0);
 	free(img);
 }
@@ -909,6 +942,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_elf32_mb2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_elf64_mb2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_modules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_acpi_tag, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mb2_preferred, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_elf_entry_translated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mb2_entry_tag_with_elf, setup, teardown),

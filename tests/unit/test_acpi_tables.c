@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests for hv/acpi_tables.c: the tables a VM gets, read back by Kestrel's own ACPI parser. */
+#include "unit.h"
+#include "arch/x86/acpi.h"
+#include "hv/acpi_tables.h"
+
+static u8 *guest_area; /* the guest's view of [ACPI_TABLES_GPA, + ACPI_TABLES_SIZE) */
+
+static const void *map(u64 phys, size_t len)
+{
+	if (phys < ACPI_TABLES_GPA || phys + len > ACPI_TABLES_GPA + ACPI_TABLES_SIZE)
+		return NULL;
+	return guest_area + (phys - ACPI_TABLES_GPA);
+}
+
+static void build_and_parse(u32 nr_vcpus)
+{
+	static struct acpi_info info;
+	s64 used;
+
+	guest_area = calloc(1, ACPI_TABLES_SIZE);
+	assert_non_null(guest_area);
+	used = acpi_tables_build(guest_area, ACPI_TABLES_SIZE, nr_vcpus);
+	assert_true(used > 0 && used <= ACPI_TABLES_SIZE);
+	/* The RSDP is where a scan of the BIOS area finds it: the first 16-byte boundary. */
+	assert_memory_equal(guest_area, "RSD PTR ", 8);
+	assert_int_equal(acpi_parse(guest_area, ACPI_RSDP_LEN, map, &info), ACPI_OK);
+	assert_int_equal(info.rsdp_revision, 2);
+	assert_true(info.have_madt);
+	assert_int_equal(info.lapic_phys, 0xfee00000);
+	assert_false(info.has_8259);
+	assert_int_equal(info.nr_cpus, MIN(nr_vcpus, ACPI_MAX_CPUS));
+	assert_int_equal(info.nr_cpus_dropped, nr_vcpus - info.nr_cpus);
+	for (u32 i = 0; i < info.nr_cpus; i++) {
+		assert_int_equal(info.cpu[i].apic_id, i);
+		assert_int_equal(info.cpu[i].uid, i);
+		assert_true(info.cpu[i].enabled);
+	}
+	free(guest_area);
+}
+
+static void test_sizes(void **state)
+{
+	static const u32 sizes[] = { 1, 2, 4, 254, 255, 256, 1024, ACPI_TABLES_MAX_VCPUS };
+
+	(void)state;
+	for (u32 i = 0; i < ARRAY_SIZE(sizes); i++)
+		build_and_parse(sizes[i]);
+}
+
+/* x2APIC entries past ID 254: checked directly, as the parser keeps only 256 CPUs. */
+static void test_x2apic_entries(void **state)
+{
+	u8 *buf = calloc(1, ACPI_TABLES_SIZE);
+	static struct acpi_info info;
+	u8 *madt;
+	u32 len;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_true(acpi_tables_build(buf, ACPI_TABLES_SIZE, 300) > 0);
+	madt = buf + 128;
+	memcpy(&len, madt + 4, 4);
+	assert_int_equal(len, 36 + 8 + 255 * 8 + 45 * 16);
+	assert_int_equal(madt[44 + 255 * 8], 9); /* the first x2APIC entry: ID 255 */
+	assert_int_equal(madt[44 + 255 * 8 + 1], 16);
+	assert_int_equal(madt[44 + 255 * 8 + 4], 255);
+	memset(&info, 0, sizeof(info));
+	assert_true(acpi_parse_madt(madt, len, &info));
+	assert_int_equal(info.nr_cpus + info.nr_cpus_dropped, 300);
+	free(buf);
+}
+
+static void test_too_big(void **state)
+{
+	u8 buf[256];
+
+	(void)state;
+	assert_int_equal(acpi_tables_build(buf, sizeof(buf), 1000), -ENOSPC);
+	assert_int_equal(acpi_tables_build(buf, sizeof(buf), 0), -ENOSPC);
+	assert_int_equal(acpi_tables_build(buf, ACPI_TABLES_SIZE, ACPI_TABLES_MAX_VCPUS + 1),
+			 -ENOSPC);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_x2apic_entries),
+		cmocka_unit_test(test_too_big),
+	};
+
+	return unit_run(tests);
+}
