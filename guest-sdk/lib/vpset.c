@@ -33,8 +33,8 @@ static uint32_t used_banks(const struct kestrel_vpset *s)
 int kestrel_vpset_init(struct kestrel_vpset *s, uint64_t *storage, uint32_t nr_banks,
 		       uint32_t nr_vcpus)
 {
-	if (!storage || KESTREL_VPSET_BANKS((uint64_t)nr_vcpus) > nr_banks ||
-	    KESTREL_VPSET_BANKS((uint64_t)nr_vcpus) > KESTREL_VPSET_MAX_BANKS)
+	/* Any VM size: one call takes KESTREL_VPSET_MAX_BANKS non-empty banks (encode checks). */
+	if (!storage || KESTREL_VPSET_BANKS((uint64_t)nr_vcpus) > nr_banks)
 		return -KESTREL_EINVAL;
 	s->bank = storage;
 	s->nr_banks = nr_banks;
@@ -130,7 +130,8 @@ int kestrel_vpset_encode_mem(const struct kestrel_vpset *s, struct kestrel_vp_se
 {
 	uint32_t n = 0;
 
-	if (!buf || kestrel_vpset_nonempty_banks(s) > max_banks)
+	if (!buf || kestrel_vpset_nonempty_banks(s) > max_banks ||
+	    kestrel_vpset_nonempty_banks(s) > KESTREL_VPSET_MAX_BANKS)
 		return -KESTREL_E2BIG;
 	/* Increasing bank order: the walk is the order Kestrel requires. */
 	for (uint32_t b = 0; b < used_banks(s); b++) {

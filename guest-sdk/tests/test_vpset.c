@@ -135,8 +135,35 @@ static void test_encodings(void)
 	CHECK(buf.set.banks[0].bits == ~1ull);
 }
 
+/* A million vCPUs: no cap in the encoding; one call takes KESTREL_VPSET_MAX_BANKS banks. */
+static void test_million(void)
+{
+	enum { MILLION = 1000000, MBANKS = KESTREL_VPSET_BANKS(MILLION) };
+	static uint64_t big[MBANKS];
+	static union {
+		struct kestrel_vp_set set;
+		uint8_t bytes[KESTREL_VP_SET_SIZE(KESTREL_VPSET_MAX_BANKS + 1)];
+	} mbuf;
+	struct kestrel_vpset s;
+	struct kestrel_vpset_regs r;
+
+	CHECK(kestrel_vpset_init(&s, big, MBANKS, MILLION) == 0);
+	CHECK(kestrel_vpset_add(&s, 0) == 0);
+	CHECK(kestrel_vpset_add(&s, MILLION - 1) == 0);
+	CHECK(kestrel_vpset_encode(&s, &mbuf.set, KESTREL_VPSET_MAX_BANKS, 0x1000, &r) == 0);
+	CHECK(r.flags & KESTREL_VPSET_INLINE);
+	CHECK((uint32_t)r.rsi == 0 && (r.rsi >> 32) == (MILLION - 1) / 64);
+	CHECK(r.rdx == 1 && r.r10 == 1ull << ((MILLION - 1) % 64));
+	for (uint32_t b = 0; b < KESTREL_VPSET_MAX_BANKS; b++)
+		CHECK(kestrel_vpset_add(&s, b * 200) == 0); /* 4096 more banks, one bit each */
+	CHECK(kestrel_vpset_nonempty_banks(&s) > KESTREL_VPSET_MAX_BANKS);
+	CHECK(kestrel_vpset_encode(&s, &mbuf.set, KESTREL_VPSET_MAX_BANKS + 1, 0x1000, &r) ==
+	      -KESTREL_E2BIG);
+}
+
 int main(void)
 {
+	test_million();
 	test_builder();
 	test_partial_bank();
 	test_encodings();
