@@ -383,6 +383,12 @@ void vcpu_save_state(struct vcpu *v)
 	v->cstar = rdmsr(0xc0000083);
 	v->sfmask = rdmsr(0xc0000084);
 	asm volatile("fxsave64 %0" : "=m"(v->fxsave));
+	/* DR7 is in the VMCS; DR0-DR3 and DR6 are not, and the guest writes them directly. */
+	asm volatile("mov %%db0, %0" : "=r"(v->dr[0]));
+	asm volatile("mov %%db1, %0" : "=r"(v->dr[1]));
+	asm volatile("mov %%db2, %0" : "=r"(v->dr[2]));
+	asm volatile("mov %%db3, %0" : "=r"(v->dr[3]));
+	asm volatile("mov %%db6, %0" : "=r"(v->dr6));
 	v->fpu_saved = true;
 }
 
@@ -403,4 +409,9 @@ void vcpu_switch_state(struct vcpu *prev, struct vcpu *next)
 		asm volatile("fxrstor64 %0" ::"m"(next->fxsave));
 	else
 		asm volatile("fninit");
+	asm volatile("mov %0, %%db0" ::"r"(next->dr[0]));
+	asm volatile("mov %0, %%db1" ::"r"(next->dr[1]));
+	asm volatile("mov %0, %%db2" ::"r"(next->dr[2]));
+	asm volatile("mov %0, %%db3" ::"r"(next->dr[3]));
+	asm volatile("mov %0, %%db6" ::"r"(next->dr6 ? next->dr6 : 0xffff0ff0ULL));
 }

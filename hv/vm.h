@@ -70,6 +70,7 @@ struct vcpu {
 	struct vlapic lapic;
 	/* MSRs VMX does not switch, kept per vCPU and swapped when another vCPU runs. */
 	u64 kernel_gs_base, star, lstar, cstar, sfmask, tsc_aux;
+	u64 dr[4], dr6; /* the debug registers VMX does not switch */
 	bool nmi_pending;
 	bool exception_pending;
 	u32 exception_info; /* ENTRY_INTR_INFO for the queued exception */

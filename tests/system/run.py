@@ -430,6 +430,10 @@ TESTS = {
                                     "modules": [vm_line("spin", "vm=spin vcpus=3 mem=16M -- cpus=3 "
                                                         "rounds=200000")]},
                        all_of(vm_passed("spin"), no_panic_and_end, check_moves(False))),
+    "vm-debug-registers": ("bochs", 1, {"modules": [
+        vm_line("debugreg", "vm=dra vcpus=1 mem=16M -- seed=0xaaaa"),
+        vm_line("debugreg", "vm=drb vcpus=1 mem=16M -- seed=0xbbbb")]},
+        all_of(vm_passed("dra"), vm_passed("drb"), no_panic_and_end)),
     "vm-private-memory": ("bochs", 2, {"modules": [
         vm_line("mem-pattern", "vm=left vcpus=1 mem=16M -- seed=0x1111"),
         vm_line("mem-pattern", "vm=right vcpus=1 mem=16M -- seed=0x2222")]},
