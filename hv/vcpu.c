@@ -54,8 +54,12 @@ bool vcpu_has_pending_event(struct vcpu *v)
 
 void vcpu_handle_requests(struct vcpu *v)
 {
-	u32 req = __atomic_exchange_n(&v->requests, 0, __ATOMIC_SEQ_CST);
+	u32 req;
 
+	/* A plain load first: the locked exchange only when something was posted. */
+	if (!READ_ONCE(v->requests))
+		return;
+	req = __atomic_exchange_n(&v->requests, 0, __ATOMIC_SEQ_CST);
 	if (!req)
 		return;
 	/* These change what runs here, or a vLAPIC timer (INIT and resets clear it). */
@@ -152,27 +156,28 @@ static bool reinject_vectoring(void)
 	return true;
 }
 
-static void set_proc_bit(u32 bit, bool on)
+/* The processor-based controls are cached in the vCPU: no VMREAD on the entry path. */
+static void set_proc_bit(struct vcpu *v, u32 bit, bool on)
 {
-	u32 proc = vmcs_read32(PROC_BASED_CTLS);
-	u32 want = on ? proc | bit : proc & ~bit;
+	u32 want = on ? v->proc_ctls | bit : v->proc_ctls & ~bit;
 
-	if (want != proc)
+	if (want != v->proc_ctls) {
 		vmcs_write32(PROC_BASED_CTLS, want);
+		v->proc_ctls = want;
+	}
 }
 
 /* Chooses what to inject at this entry, or asks for a window exit when the guest can't take it. */
 static void inject_events(struct vcpu *v)
 {
-	u32 block = vmcs_read32(GUEST_INTERRUPTIBILITY);
+	u32 block;
 	int vector;
 
 	/* Still queued from a pass that did not enter (VM exits clear the valid bit, 28.2.2). */
 	if (vmcs_read32(ENTRY_INTR_INFO) & INTR_INFO_VALID)
 		return;
-	set_proc_bit(PROC_INTR_WINDOW, false);
-	if (vmx_caps.nmi_window)
-		set_proc_bit(PROC_NMI_WINDOW, false);
+	set_proc_bit(v, PROC_INTR_WINDOW, false);
+	set_proc_bit(v, PROC_NMI_WINDOW, false);
 	/* Once per exit, even if the vCPU was descheduled since: the VMCS keeps the info. */
 	if (v->check_vectoring) {
 		v->check_vectoring = false;
@@ -186,6 +191,10 @@ static void inject_events(struct vcpu *v)
 			vmcs_write32(ENTRY_EXCEPTION_ERROR, v->exception_error);
 		return;
 	}
+	vector = vlapic_pending(&v->lapic);
+	if (!v->nmi_pending && vector < 0)
+		return; /* the common case: nothing to deliver, no more VMCS reads */
+	block = vmcs_read32(GUEST_INTERRUPTIBILITY);
 	if (v->nmi_pending) {
 		if (!(block & (INTR_BLOCK_NMI | INTR_BLOCK_MOV_SS | INTR_BLOCK_STI))) {
 			v->nmi_pending = false;
@@ -194,9 +203,8 @@ static void inject_events(struct vcpu *v)
 			return;
 		}
 		if (vmx_caps.nmi_window)
-			set_proc_bit(PROC_NMI_WINDOW, true);
+			set_proc_bit(v, PROC_NMI_WINDOW, true);
 	}
-	vector = vlapic_pending(&v->lapic);
 	if (vector < 0)
 		return;
 	if ((vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF) &&
@@ -205,7 +213,7 @@ static void inject_events(struct vcpu *v)
 		vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXTERNAL | (u32)vector);
 		v->stats.injected++;
 	} else {
-		set_proc_bit(PROC_INTR_WINDOW, true);
+		set_proc_bit(v, PROC_INTR_WINDOW, true);
 	}
 }
 

@@ -77,6 +77,7 @@ struct vcpu {
 	u32 exception_error;
 	bool needs_sipi_reset; /* set the real-mode SIPI state at the next load */
 	bool needs_boot_reset; /* set the multiboot entry state at the next load (vCPU 0) */
+	u32 proc_ctls; /* the VMCS's processor-based controls, as last written */
 	bool check_vectoring; /* an exit happened: re-deliver what it interrupted, 28.2.4 */
 	bool fpu_saved; /* fxsave holds its FPU state */
 	bool needs_host_state; /* moved pCPU: the VMCS's host state is the old pCPU's */

@@ -123,7 +123,8 @@ static void setup_controls(struct vcpu *v)
 	proc2 |= (u32)(c->procbased2 >> 32) & (PROC2_RDTSCP | PROC2_INVPCID);
 
 	vmcs_write32(PIN_BASED_CTLS, adjust(c->pinbased, pin));
-	vmcs_write32(PROC_BASED_CTLS, adjust(c->procbased, proc));
+	v->proc_ctls = adjust(c->procbased, proc);
+	vmcs_write32(PROC_BASED_CTLS, v->proc_ctls);
 	vmcs_write32(PROC_BASED_CTLS2, adjust(c->procbased2 & 0xffffffff00000000ULL, proc2));
 	vmcs_write32(EXIT_CTLS, adjust(c->exit_ctls, EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
 						     EXIT_SAVE_PAT | EXIT_LOAD_PAT));
