@@ -30,10 +30,12 @@ all: $(ISO)
 help:
 	@echo "make            build $(ELF) and $(ISO)"
 	@echo "make run        boot the ISO in Bochs (2 CPUs, headless) and show the console"
-	@echo "make run-qemu   boot it in QEMU (KVM with nested VMX where /dev/kvm exists, else TCG)"
-	@echo "make test       host unit tests (cmocka) and system tests (Bochs, QEMU BIOS and UEFI)"
-	@echo "make unit       host unit tests only"
-	@echo "make system     system tests only (TESTS='name ...' picks some)"
+	@echo "make run-qemu   boot it in QEMU: KVM on an Intel host with nested VMX on, else TCG"
+	@echo "                (it says which and why)"
+	@echo "make test       host unit tests (cmocka), the harness's tests and system tests"
+	@echo "make unit       host unit tests only (UNIT_TESTS='frame vlapic' picks some)"
+	@echo "make system     system tests only (SYSTEM_TESTS='vm-ipi ...' picks some;"
+	@echo "                tests/system/run.py --list names them)"
 	@echo "make bench      measured pairs, plain against PV (SCENARIOS='ept ...' picks some)"
 	@echo "make deps       install the Debian packages the above need (as root)"
 	@echo "make clean      remove $(BUILD)/"
@@ -88,12 +90,19 @@ test: deps
 	$(MAKE) unit
 	$(MAKE) system
 
+# Unit and system tests are picked by names of their own: a command-line variable reaches every
+# sub-make, so one shared name would hand system test names to the unit-test Makefile.
+ifeq ($(origin TESTS),command line)
+$(error TESTS= is ambiguous: use SYSTEM_TESTS='vm-ipi ...' or UNIT_TESTS='frame ...')
+endif
+
 unit:
 	$(MAKE) -s --no-print-directory -C guest-sdk check
-	$(MAKE) -C tests/unit
+	$(MAKE) -C tests/unit $(if $(UNIT_TESTS),UNIT_TESTS='$(UNIT_TESTS)')
+	$(PYTHON) tests/harness/test_boot.py
 
 system: $(ISO) guests
-	$(PYTHON) tests/system/run.py $(if $(TESTS),--only $(TESTS))
+	$(PYTHON) tests/system/run.py $(if $(SYSTEM_TESTS),--only $(SYSTEM_TESTS))
 
 guests:
 	@$(MAKE) -s --no-print-directory -C tests/guests

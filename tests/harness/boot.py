@@ -90,8 +90,47 @@ def make_iso(elf, out, cmdline, modules=()):
     return out
 
 
-def kvm_usable():
-    return os.access("/dev/kvm", os.R_OK | os.W_OK)
+KVM_DEV = "/dev/kvm"
+CPUINFO = "/proc/cpuinfo"
+KVM_INTEL_NESTED = "/sys/module/kvm_intel/parameters/nested"
+
+
+def _read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def qemu_accel(kvm_dev=KVM_DEV, cpuinfo=CPUINFO, nested=KVM_INTEL_NESTED):
+    """Which QEMU accelerator can run Kestrel here, and why: ("kvm" or "tcg", reason).
+
+    Kestrel needs VMX. KVM gives a guest VMX only when the host CPU is Intel with VMX and
+    kvm_intel's nested parameter is on; /dev/kvm alone says nothing about it (on an AMD host
+    `-cpu host,+vmx` makes QEMU abort). Everything else runs under TCG, which has no VMX:
+    Kestrel then says so and halts.
+    """
+    if not os.path.exists(kvm_dev):
+        return "tcg", f"{kvm_dev} does not exist"
+    if not os.access(kvm_dev, os.R_OK | os.W_OK):
+        return "tcg", f"{kvm_dev} is not usable by this user"
+    info = _read(cpuinfo)
+    if info is None:
+        return "tcg", f"{cpuinfo} cannot be read"
+    vendor = re.search(r"^vendor_id\s*:\s*(\S+)", info, re.M)
+    vendor = vendor.group(1) if vendor else "unknown"
+    if vendor != "GenuineIntel":
+        return "tcg", f"the host CPU is {vendor}, not Intel: KVM cannot give a guest VMX"
+    flags = re.search(r"^flags\s*:(.*)$", info, re.M)
+    if not flags or "vmx" not in flags.group(1).split():
+        return "tcg", "the host CPU does not report the vmx flag"
+    value = _read(nested)
+    if value is None:
+        return "tcg", f"{nested} does not exist (kvm_intel not loaded)"
+    if value.strip() not in ("Y", "y", "1"):
+        return "tcg", f"nested VMX is off ({nested} is {value.strip()!r})"
+    return "kvm", "Intel host with VMX and nested VMX on"
 
 
 def command(emu, workdir, iso, cpus, mem, model, uefi):
@@ -108,7 +147,7 @@ def command(emu, workdir, iso, cpus, mem, model, uefi):
     cmd = ["qemu-system-x86_64", "-smp", str(cpus), "-m", str(mem), "-cdrom", os.path.abspath(iso),
            "-serial", "file:" + serial, "-display", "none", "-no-reboot", "-monitor", "none",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-    if kvm_usable():
+    if qemu_accel()[0] == "kvm":
         cmd += ["-enable-kvm", "-cpu", "host,+vmx"]
     else:
         cmd += ["-accel", "tcg", "-cpu", "max"]
@@ -178,7 +217,11 @@ def main():
     if not os.path.exists(a.iso):
         raise SystemExit(f"boot.py: {a.iso} does not exist (run make)")
     if a.echo:
-        where = "KVM" if a.emu == "qemu" and kvm_usable() else "TCG" if a.emu == "qemu" else a.model
+        if a.emu == "qemu":
+            accel, why = qemu_accel()
+            where = f"{accel.upper()}: {why}"
+        else:
+            where = a.model
         print(f"== booting {a.iso} in {a.emu} ({where}), {a.cpus} CPUs, {a.mem} MiB ==", flush=True)
     r = boot(a.iso, a.emu, a.cpus, a.mem, a.model, a.uefi, a.timeout, a.echo, a.keep)
     if a.echo:
