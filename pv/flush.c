@@ -69,17 +69,35 @@ static void invalidate(struct vcpu *v, u32 kind, const struct flush_ranges *fr)
 	vmx_flush_vpid(v->vpid);
 }
 
+/*
+ * tlb_gen never goes down: a value is stored only when it is larger than what the area holds
+ * (unsigned). Callers on several vCPUs can reach Kestrel out of the order in which they took
+ * their numbers from one VM-wide sequence; any flush that carries the larger number was asked
+ * after the smaller one was taken, so it covers what the smaller one promised. Only the pCPU
+ * that owns v runs this, so no other writer races with the read and the store.
+ */
+static void store_tlb_gen(struct vcpu *v, u64 gen)
+{
+	struct kestrel_vcpu_area *a = v->pv.area;
+
+	if (a && gen > __atomic_load_n(&a->tlb_gen, __ATOMIC_RELAXED))
+		__atomic_store_n(&a->tlb_gen, gen, __ATOMIC_RELEASE);
+}
+
 /* On v's own pCPU, before v next runs: everything posted to it so far. */
 void pv_do_flush(struct vcpu *v)
 {
 	struct pv_flush_request *f = &v->pv.flush;
 	struct flush_ranges fr;
+	bool set_gen;
 	u32 kind;
-	u64 seq;
+	u64 seq, gen;
 
 	spin_lock(&f->lock);
 	kind = f->kind;
 	seq = f->requested;
+	set_gen = f->set_gen;
+	gen = f->gen;
 	if (kind & KESTREL_FLUSH_RANGES)
 		fr = f->ranges;
 	f->kind = 0;
@@ -88,6 +106,12 @@ void pv_do_flush(struct vcpu *v)
 	spin_unlock(&f->lock);
 	if (kind)
 		invalidate(v, kind, &fr);
+	/*
+	 * tlb_gen only after the flush: a vCPU that reads the new value (a guest's context switch
+	 * does, to skip a flush) must find its TLB already clean.
+	 */
+	if (set_gen)
+		store_tlb_gen(v, gen);
 	/* Only now may a waiting caller go on. */
 	__atomic_store_n(&f->done, seq, __ATOMIC_RELEASE);
 }
@@ -106,15 +130,10 @@ static u64 post(struct vcpu *t, const struct flush_call *c)
 	} else {
 		f->kind |= c->kind;
 	}
+	/* Merged requests keep the largest generation; it is stored when the flush is done. */
 	if (c->set_gen && (!f->set_gen || c->gen > f->gen)) {
 		f->set_gen = true;
 		f->gen = c->gen;
-		/*
-		 * Stored now, for every target: one that is not running flushes before its next
-		 * instruction, so when the call returns each target's tlb_gen already holds.
-		 */
-		if (t->pv.area)
-			__atomic_store_n(&t->pv.area->tlb_gen, c->gen, __ATOMIC_RELEASE);
 	}
 	seq = ++f->requested;
 	spin_unlock(&f->lock);

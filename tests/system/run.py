@@ -469,6 +469,9 @@ TESTS = {
     "vm-pv-flush-detector": ("bochs", 2, {"modules": [vm_line(
         "pv-flush", "vm=fl vcpus=2 mem=32M -- cpus=2 rounds=20 mode=none expect=stale")]},
         all_of(vm_passed("fl"), no_panic_and_end, check_stale_seen)),
+    "vm-pv-flush-gen": ("bochs", 2, {"modules": [vm_line(
+        "pv-flush", "vm=fl vcpus=2 mem=32M -- cpus=2 rounds=20 mode=genwatch")]},
+        all_of(vm_passed("fl"), no_panic_and_end, check_pv_flush(("genwatch",)))),
     "vm-pv-flush-skip-flush": ("bochs", 2, {"cmdline": DEFAULT + " inject=skip-flush",
                                             "modules": [vm_line(
         "pv-flush", "vm=fl vcpus=2 mem=32M -- cpus=2 rounds=20 mode=pv")]},

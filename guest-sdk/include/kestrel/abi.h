@@ -92,8 +92,9 @@ struct kestrel_vp_set {
  * KESTREL_HC_FLUSH_TLB: RDI = KESTREL_FLUSH_* flags in bits 31:0 and the number of ranges in
  * bits 63:32; RSI, RDX, R10 = the VP set; R8 = the address of the ranges (an array of struct
  * kestrel_flush_range) when KESTREL_FLUSH_RANGES; R9 = the TLB generation to store in each
- * flushed vCPU's shared area when KESTREL_FLUSH_SET_GEN (Kestrel keeps the largest value
- * asked for, so the values must come from one VM-wide increasing sequence).
+ * flushed vCPU's shared area when KESTREL_FLUSH_SET_GEN. Kestrel stores it only after that
+ * vCPU's flush is done, and never lowers tlb_gen (a smaller value leaves it as it is), so the
+ * values must come from one VM-wide increasing sequence.
  * Exactly one of ALL, NONGLOBAL and RANGES; the range count is 0 without RANGES and 1 to
  * KESTREL_FLUSH_MAX_RANGES with it; a range is page-aligned, canonical, at least one page, and
  * stays in one canonical half. RANGES covers global translations in the ranges too.
@@ -148,7 +149,7 @@ struct kestrel_vcpu_area {
 	 */
 	uint64_t deadline_armed;
 	uint64_t deadline_pending;
-	uint64_t tlb_gen; /* the generation of the last KESTREL_FLUSH_SET_GEN flush that hit it */
+	uint64_t tlb_gen; /* the largest generation of the SET_GEN flushes done on this vCPU */
 	uint64_t reserved[3];
 };
 

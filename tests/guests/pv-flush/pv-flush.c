@@ -16,6 +16,12 @@
  * injects with inject=skip-flush is a flush that forgets its targets (no kick, no INVVPID): a
  * target alone on its pCPU stays in guest mode, keeps X's old translation, and this detector
  * reports the stale reads as a failure (the vm-pv-flush-skip-flush system test).
+ *
+ * mode=genwatch is the pv mode with targets that watch their shared area's tlb_gen instead of
+ * waiting to be told: the moment tlb_gen changes they read X, as a guest's context switch does
+ * when it trusts tlb_gen to say its TLB is clean. Kestrel must store tlb_gen only after that
+ * target's flush is done; stored when the flush is posted, a target still in guest mode, not
+ * yet kicked, sees the new generation and reads X through the old translation.
  */
 #include <kestrel-rt/rt.h>
 #include <kestrel/kestrel.h>
@@ -39,6 +45,8 @@ static volatile u32 go_round, check_round, stop;
 static volatile u32 primed[RT_MAX_CPUS], checked[RT_MAX_CPUS];
 static volatile u32 stale[RT_MAX_CPUS], wrong[RT_MAX_CPUS], prime_stale[RT_MAX_CPUS];
 static bool exit_between;		/* mode=exit: a CPUID between the reads */
+static bool gen_watch;			/* mode=genwatch: targets read X when tlb_gen changes */
+static volatile u32 gen_timeout[RT_MAX_CPUS];
 
 static struct kestrel_vcpu_area areas[RT_MAX_CPUS] RT_ALIGNED(64);
 static struct kestrel_shootdown sd;
@@ -138,9 +146,24 @@ static void target_loop(u32 cpu, void *arg)
 		v = read_x();		/* caches X -> old page */
 		if (v != old)
 			rt_atomic_inc(v == new ? &prime_stale[cpu] : &wrong[cpu]);
-		rt_atomic_store(&primed[cpu], r);
-		while (rt_atomic_load(&check_round) < r)
-			rt_pause();
+		if (gen_watch) {
+			u64 g0 = rt_atomic_load64(&areas[cpu].tlb_gen), start = rt_rdtsc();
+			u64 limit = rt_tsc_from_us(WAIT_MS * 1000ull);
+
+			rt_atomic_store(&primed[cpu], r);
+			/* No exit here: X's old translation stays cached until Kestrel flushes. */
+			while (rt_atomic_load64(&areas[cpu].tlb_gen) == g0) {
+				if (rt_rdtsc() - start > limit) {
+					rt_atomic_inc(&gen_timeout[cpu]);
+					break;
+				}
+				rt_pause();
+			}
+		} else {
+			rt_atomic_store(&primed[cpu], r);
+			while (rt_atomic_load(&check_round) < r)
+				rt_pause();
+		}
 		if (exit_between)
 			rt_cpuid(0, 0);	/* a VM exit, no flush */
 		v = read_x();
@@ -166,9 +189,9 @@ static bool wait_all(volatile u32 *what, u32 r, const char *name)
 	return true;
 }
 
-enum mode { MODE_PV, MODE_IPI, MODE_FLUSHBIT, MODE_NONE, MODE_EXIT };
+enum mode { MODE_PV, MODE_IPI, MODE_FLUSHBIT, MODE_NONE, MODE_EXIT, MODE_GENWATCH };
 
-static const char *const mode_names[] = { "pv", "ipi", "flushbit", "none", "exit" };
+static const char *const mode_names[] = { "pv", "ipi", "flushbit", "none", "exit", "genwatch" };
 
 static const u32 pv_kinds[] = { KESTREL_FLUSH_RANGES, KESTREL_FLUSH_NONGLOBAL, KESTREL_FLUSH_ALL };
 
@@ -186,11 +209,12 @@ static u64 flush_others(enum mode m, u32 r, struct stats *st)
 	kestrel_vpset_init(&s, set_bits, RT_ARRAY_SIZE(set_bits), n_cpus);
 	kestrel_vpset_fill(&s);
 	/* pv: every other round includes the caller (Kestrel flushes it too). */
-	if (m != MODE_PV || r % 2)
+	if ((m != MODE_PV && m != MODE_GENWATCH) || r % 2)
 		kestrel_vpset_remove(&s, 0);
 	t0 = rt_rdtsc_ordered();
 	switch (m) {
 	case MODE_PV:
+	case MODE_GENWATCH:
 		err = kestrel_flush_tlb(&os, &s, pv_kinds[r % 3] | KESTREL_FLUSH_SET_GEN,
 					pv_kinds[r % 3] == KESTREL_FLUSH_RANGES ? &x_range : NULL,
 					pv_kinds[r % 3] == KESTREL_FLUSH_RANGES, ++tlb_gen,
@@ -216,10 +240,10 @@ static u64 flush_others(enum mode m, u32 r, struct stats *st)
 static void run_mode(enum mode m, bool expect_stale)
 {
 	struct stats st = { 0 };
-	u64 n_stale = 0, n_prime = 0, n_wrong = 0;
+	u64 n_stale = 0, n_prime = 0, n_wrong = 0, n_gen_timeout = 0;
 
 	rt_test_begin("pv-flush-%s", mode_names[m]);
-	if (m == MODE_PV &&
+	if ((m == MODE_PV || m == MODE_GENWATCH) &&
 	    !kestrel_has(&info, KESTREL_FEATURE_FLUSH | KESTREL_FEATURE_SHARED_AREA)) {
 		rt_skip("no KESTREL_FEATURE_FLUSH");
 		rt_test_end();
@@ -231,9 +255,11 @@ static void run_mode(enum mode m, bool expect_stale)
 		return;
 	}
 	exit_between = m == MODE_EXIT;
+	gen_watch = m == MODE_GENWATCH;
 	go_round = check_round = stop = 0;
 	for (u32 c = 0; c < n_cpus; c++) {
 		primed[c] = checked[c] = stale[c] = wrong[c] = prime_stale[c] = 0;
+		gen_timeout[c] = 0;
 	}
 	*pte = page_phys[0] | PTE_P | PTE_RW;
 	kestrel_flush_local(KESTREL_FLUSH_RANGES, &x_range, 1);
@@ -251,7 +277,7 @@ static void run_mode(enum mode m, bool expect_stale)
 			rt_atomic_inc(&stale[0]);
 		if (!wait_all(checked, r, "checked"))
 			break;
-		for (u32 c = 1; m == MODE_PV && c < n_cpus; c++)
+		for (u32 c = 1; (m == MODE_PV || m == MODE_GENWATCH) && c < n_cpus; c++)
 			st.gen_wrong += rt_atomic_load64(&areas[c].tlb_gen) != tlb_gen;
 	}
 	rt_atomic_store(&stop, 1);
@@ -262,17 +288,46 @@ static void run_mode(enum mode m, bool expect_stale)
 		n_stale += stale[c];
 		n_prime += prime_stale[c];
 		n_wrong += wrong[c];
+		n_gen_timeout += gen_timeout[c];
 	}
 	rt_printf("pv-flush: mode %-8s %u rounds, %u targets: %lu TSC/shootdown, stale reads %lu "
 		  "(before the remap %lu), IPIs %lu, FLUSH bits %lu\n", mode_names[m], rounds,
 		  n_cpus - 1, st.tsc / rounds, n_stale, n_prime, st.sent, st.flagged);
 	rt_check(!n_wrong, "%lu reads of X saw neither pattern", n_wrong);
 	rt_check(!st.gen_wrong, "%lu times a target's tlb_gen was not the round's", st.gen_wrong);
+	rt_check(!n_gen_timeout, "%lu times a target's tlb_gen never changed", n_gen_timeout);
 	if (expect_stale)
 		rt_check(n_stale + n_prime, "expect=stale, but no read was stale");
 	else
 		rt_check(!n_stale && !n_prime, "%lu stale reads (%lu before the remap)",
 			 n_stale + n_prime, n_prime);
+	rt_test_end();
+}
+
+/* tlb_gen never goes down: a flush that carries a smaller generation leaves the larger one. */
+static void check_gen_order(void)
+{
+	struct kestrel_vpset s;
+	u64 g = tlb_gen + 100, seen[3];
+	const u64 asked[3] = { g, g - 50, g + 1 }, want[3] = { g, g, g + 1 };
+
+	rt_test_begin("pv-flush-gen-never-lowers");
+	if (!kestrel_has(&info, KESTREL_FEATURE_FLUSH | KESTREL_FEATURE_SHARED_AREA)) {
+		rt_skip("no KESTREL_FEATURE_FLUSH");
+		rt_test_end();
+		return;
+	}
+	kestrel_vpset_init(&s, set_bits, RT_ARRAY_SIZE(set_bits), n_cpus);
+	kestrel_vpset_add(&s, 0); /* the caller alone: flushed before the call returns */
+	for (u32 i = 0; i < 3; i++) {
+		int err = kestrel_flush_tlb(&os, &s, KESTREL_FLUSH_ALL | KESTREL_FLUSH_SET_GEN, NULL,
+					    0, asked[i], &set_buf.set, RT_ARRAY_SIZE(set_bits));
+
+		rt_check(err == 0, "flush %u returned %d", i, err);
+		seen[i] = rt_atomic_load64(&areas[0].tlb_gen);
+		rt_check(seen[i] == want[i], "after a flush with generation %lu, tlb_gen is %lu, "
+			 "expected %lu", asked[i], seen[i], want[i]);
+	}
 	rt_test_end();
 }
 
@@ -302,7 +357,7 @@ static void run_modes(const char *list, bool expect_stale)
 				break;
 		if (m == RT_ARRAY_SIZE(mode_names)) {
 			rt_test_begin("pv-flush-%s", name);
-			rt_check(false, "mode=%s: not pv, ipi, flushbit, none or exit", name);
+			rt_check(false, "mode=%s: not pv, ipi, flushbit, none, exit or genwatch", name);
 			rt_test_end();
 			continue;
 		}
@@ -332,4 +387,5 @@ void kmain(const struct rt_boot *boot)
 	if (rt_tests_failed())
 		return;
 	run_modes(modes, !strcmp(expect, "stale"));
+	check_gen_order();
 }
