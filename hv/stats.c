@@ -1,11 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Prints a VM's exit statistics as a table: one row per exit reason, one per vCPU. */
+#include <stdarg.h>
 #include "hv/stats.h"
 #include "hv/console.h"
 #include "hv/vm.h"
+#include "lib/format.h"
+#include "lib/spinlock.h"
 
 /* A 1024-vCPU VM gets its first rows and a total, not a thousand lines. */
 #define STATS_MAX_ROWS 16
+
+/*
+ * The table is built here and written with one console_write, so VMs that stop at the same
+ * time print whole tables, one after the other. Rows: at most every exit reason, the vCPU
+ * rows and a few more, each under 128 characters.
+ */
+static char table_buf[(NR_EXIT_REASONS + STATS_MAX_ROWS + 8) * 128];
+static size_t table_len;
+static struct spinlock table_lock = SPINLOCK_INIT;
+
+static void __printf(1, 2) row(const char *fmt, ...)
+{
+	size_t room = sizeof(table_buf) - table_len;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = fmt_vsnprintf(table_buf + table_len, room, fmt, ap);
+	va_end(ap);
+	table_len += MIN((size_t)n, room - 1);
+}
 
 static void print_pv(struct vm *vm)
 {
@@ -24,19 +48,19 @@ static void print_pv(struct vm *vm)
 		t.deadline_writes += s->deadline_writes;
 		t.deadline_rearms += s->deadline_rearms;
 	}
-	console_printf("  pv: flush calls %lu (targets %lu: waited for %lu, deferred %lu), "
+	row("  pv: flush calls %lu (targets %lu: waited for %lu, deferred %lu), "
 		       "FLUSH-bit flushes %lu\n", t.flush_calls, t.flush_targets, t.flush_waited,
 		       t.flush_deferred, t.flush_area_bit);
-	console_printf("  pv: IPI calls %lu (targets %lu), TSC-deadline writes %lu, lazy re-arms %lu\n",
+	row("  pv: IPI calls %lu (targets %lu), TSC-deadline writes %lu, lazy re-arms %lu\n",
 		       t.ipi_calls, t.ipi_targets, t.deadline_writes, t.deadline_rearms);
 }
 
-void stats_print_vm(struct vm *vm)
+static void format_vm(struct vm *vm)
 {
 	u64 total = 0, total_tsc = 0;
 
-	console_printf("kestrel: vm %s: exit statistics\n", vm->name);
-	console_printf("  %-22s %10s %14s %10s\n", "exit reason", "count", "TSC ticks", "ticks/exit");
+	row("kestrel: vm %s: exit statistics\n", vm->name);
+	row("  %-22s %10s %14s %10s\n", "exit reason", "count", "TSC ticks", "ticks/exit");
 	for (u32 r = 0; r < NR_EXIT_REASONS; r++) {
 		u64 n = 0, t = 0;
 
@@ -48,11 +72,11 @@ void stats_print_vm(struct vm *vm)
 			continue;
 		total += n;
 		total_tsc += t;
-		console_printf("  %-22s %10lu %14lu %10lu\n", exit_reason_name(r), n, t, t / n);
+		row("  %-22s %10lu %14lu %10lu\n", exit_reason_name(r), n, t, t / n);
 	}
-	console_printf("  %-22s %10lu %14lu %10lu\n", "total", total, total_tsc,
+	row("  %-22s %10lu %14lu %10lu\n", "total", total, total_tsc,
 		       total ? total_tsc / total : 0);
-	console_printf("  %-6s %5s %5s %10s %10s %14s %14s %9s %8s\n", "vcpu", "pcpu", "moves",
+	row("  %-6s %5s %5s %10s %10s %14s %14s %9s %8s\n", "vcpu", "pcpu", "moves",
 		       "entries", "exits", "guest TSC", "steal TSC", "injected", "IPIs");
 	for (u32 i = 0; i < vm->nr_vcpus && i < STATS_MAX_ROWS; i++) {
 		const struct vcpu *v = vm->vcpus[i];
@@ -60,15 +84,25 @@ void stats_print_vm(struct vm *vm)
 
 		for (u32 r = 0; r < NR_EXIT_REASONS; r++)
 			exits += v->stats.exits[r];
-		console_printf("  %-6u %5u %5u %10lu %10lu %14lu %14lu %9lu %8lu\n", v->id, v->pcpu,
+		row("  %-6u %5u %5u %10lu %10lu %14lu %14lu %9lu %8lu\n", v->id, v->pcpu,
 			       v->migrations, v->stats.entries, exits, v->stats.guest_tsc, v->stats.steal_tsc,
 			       v->stats.injected, v->stats.ipis_sent);
 	}
 	if (vm->nr_vcpus > STATS_MAX_ROWS)
-		console_printf("  (%u more vCPUs not shown)\n", vm->nr_vcpus - STATS_MAX_ROWS);
+		row("  (%u more vCPUs not shown)\n", vm->nr_vcpus - STATS_MAX_ROWS);
 	print_pv(vm);
-	console_printf("  ept: generation %lu, invalidations by generation %lu and by walking %lu, "
+	row("  ept: generation %lu, invalidations by generation %lu and by walking %lu, "
 		       "re-faults %lu, tables freed %lu, obsolete trees %u\n", vm->ept.generation,
 		       vm->ept.invalidations, vm->ept.walks, vm->ept.faults, vm->ept.tables_freed,
 		       vm->ept.nr_obsolete);
+}
+
+/* No interrupt handler prints a table, so the lock needs no interrupts off. */
+void stats_print_vm(struct vm *vm)
+{
+	spin_lock(&table_lock);
+	table_len = 0;
+	format_vm(vm);
+	console_write(table_buf, table_len);
+	spin_unlock(&table_lock);
 }

@@ -178,7 +178,26 @@ def all_of(*checks):
     return check
 
 
+def check_tables_whole(log):
+    """Each VM's exit-statistics table comes out in one piece: from its heading to its 'ept:'
+    line every line is one of its own (indented), never another VM's or a log line."""
+    lines = log.splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(r"^kestrel: vm (\S+): exit statistics$", line)
+        if not m:
+            continue
+        for j in range(i + 1, len(lines)):
+            if lines[j].startswith("  ept: generation"):
+                break
+            if not lines[j].startswith("  "):
+                raise CheckFailed(f"vm {m.group(1)}'s statistics table is broken by "
+                                  f"{lines[j]!r}")
+        else:
+            raise CheckFailed(f"vm {m.group(1)}'s statistics table has no end")
+
+
 def no_panic_and_end(log):
+    check_tables_whole(log)
     refuse(log, r"PANIC", "a panic")
     expect(log, r"^kestrel: all VMs stopped$", "every VM stopped")
     expect(log, r"^kestrel: halting$", "the final 'halting' line")
@@ -448,6 +467,10 @@ TESTS = {
         vm_line("mem-pattern", "vm=left vcpus=1 mem=16M -- seed=0x1111"),
         vm_line("mem-pattern", "vm=right vcpus=1 mem=16M -- seed=0x2222")]},
         all_of(vm_passed("left"), vm_passed("right"), no_panic_and_end)),
+    "vm-demo": ("bochs", 2, {"modules": [
+        (f"/guests/demo.elf", guest("demo"), "vm=demo vcpus=4 mem=16M -- rounds=8"),
+        (f"/guests/demo.elf", guest("demo"), "vm=second vcpus=4 mem=16M pv=off -- rounds=8")]},
+        all_of(vm_passed("demo"), vm_passed("second"), no_panic_and_end)),
     "vm-misbehaving": ("bochs", 2, {"modules": [
         vm_line("spin", "vm=good vcpus=2 mem=16M -- cpus=2 rounds=20000"),
         vm_line("triple-fault", "vm=crash vcpus=2 mem=16M -- cpus=2"),
