@@ -23,14 +23,14 @@ static void kick_irq(struct trap_frame *f)
 	lapic_eoi();
 }
 
-bool sched_place(struct vcpu *v, u64 mask)
+bool sched_place(struct vcpu *v, const struct cpuset *allowed)
 {
 	struct percpu *best = NULL;
 
-	for (u32 i = 0; i < nr_cpus && i < 64; i++) {
+	for (u32 i = 0; i < nr_cpus; i++) {
 		struct percpu *c = cpus[i];
 
-		if (!(mask & BIT(i)) || c->state != CPU_READY || !c->vmx.root)
+		if (!cpuset_has(allowed, i) || c->state != CPU_READY || !c->vmx.root)
 			continue;
 		if (c->sched.nr == SCHED_MAX_VCPUS_PER_CPU)
 			continue;
@@ -183,8 +183,8 @@ static struct vcpu *give(struct sched_cpu *s, struct vcpu *last)
 		return NULL;
 	for (i = 0; i < s->nr; i++) {
 		v = s->vcpus[i];
-		if (v->state == VCPU_RUNNABLE && v != s->prefer && to < 64 &&
-		    (v->vm->cpu_mask & BIT(to)))
+		if (v->state == VCPU_RUNNABLE && v != s->prefer &&
+		    cpuset_has(&v->vm->cpus, to))
 			break;
 	}
 	if (i == s->nr)

@@ -3,6 +3,7 @@
 #ifndef KESTREL_HV_SCHED_H
 #define KESTREL_HV_SCHED_H
 
+#include "lib/cpuset.h"
 #include "lib/spinlock.h"
 #include "lib/types.h"
 
@@ -37,8 +38,8 @@ struct sched_cpu {
 extern u64 sched_slice_tsc;
 extern bool sched_balance; /* idle pCPUs take waiting vCPUs from busy ones (balance=off: never) */
 
-/* Places v on a pCPU allowed by mask (the least loaded). Returns false when none is online. */
-bool sched_place(struct vcpu *v, u64 mask);
+/* Places v on a pCPU in allowed (the least loaded). Returns false when none is online. */
+bool sched_place(struct vcpu *v, const struct cpuset *allowed);
 /* Every pCPU's loop: pick, run, repeat. Never returns. */
 __noreturn void sched_loop(void);
 /* Makes the pCPU that runs v look at it soon (an IPI unless it is this CPU). */

@@ -124,8 +124,8 @@ static int create_vcpus(struct vm *vm, const struct vm_config *c, char *why, siz
 			v->needs_boot_reset = true;
 			v->runnable_since = rdtsc();
 		}
-		if (!sched_place(v, c->cpus)) {
-			fmt_snprintf(why, len, "no online pCPU in VMX root among cpus=%#lx", c->cpus);
+		if (!sched_place(v, &c->cpus)) {
+			fmt_snprintf(why, len, "no online pCPU in VMX root among its cpus= list");
 			return -ENODEV;
 		}
 	}
@@ -155,7 +155,7 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 	vm->id = nr_vms;
 	vm->config = c;
 	vm->pv = c->pv;
-	vm->cpu_mask = c->cpus;
+	vm->cpus = c->cpus;
 	vuart_init(&vm->uart, vm->name);
 	if (c->mem / PAGE_SIZE > mm_frames.nr_free || alloc_memory(vm, c->mem)) {
 		pr_err("vm %s: not started: no room for %lu MiB of RAM (%lu MiB free)", c->name,

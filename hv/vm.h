@@ -10,6 +10,7 @@
 struct vm_config;
 #include "hv/vlapic.h"
 #include "hv/vuart.h"
+#include "lib/cpuset.h"
 #include "lib/spinlock.h"
 #include "mm/ept_gen.h"
 #include "mm/guest_mem.h"
@@ -103,7 +104,7 @@ struct vm {
 	u32 resets;
 	const struct vm_config *config; /* to load the kernel again on reset */
 	bool pv;
-	u64 cpu_mask; /* pCPUs it may run on */
+	struct cpuset cpus; /* pCPUs it may run on */
 	struct guest_mem mem;
 	struct vm_ept ept;
 	struct vuart uart;

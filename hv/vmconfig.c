@@ -11,7 +11,7 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-_Static_assert(VMCONFIG_MAX_PCPUS == 64, "cpus= is one u64 and its message says 0 to 63");
+_Static_assert(CPUSET_MAX == 1024, "the cpus= message says 0 to 1023");
 _Static_assert(VMCONFIG_MEM_UNIT == 2 * MiB && VMCONFIG_MEM_MAX == 1024 * GiB,
 	       "the mem= messages name these sizes");
 
@@ -99,7 +99,7 @@ static struct vm_config *new_entry(struct vm_config *out, u32 *n, u32 max, u32 m
 	c->vcpus = VMCONFIG_DEFAULT_VCPUS;
 	c->mem = VMCONFIG_DEFAULT_MEM;
 	c->pv = true;
-	c->cpus = ~(u64)0;
+	cpuset_fill(&c->cpus);
 	c->kernel = module;
 	c->cmdline = "";
 	c->ok = true;
@@ -114,11 +114,13 @@ static struct vm_config *find(struct vm_config *out, u32 n, const char *name, si
 	return NULL;
 }
 
-/* "0-3,6": numbers or ranges, each below VMCONFIG_MAX_PCPUS, separated by commas. */
-static bool parse_cpus(const char *s, size_t len, u64 *mask)
+/* "0-3,6": numbers or ranges, each below CPUSET_MAX, separated by commas. */
+static bool parse_cpus(const char *s, size_t len, struct cpuset *set)
 {
-	u64 m = 0;
+	struct cpuset m;
 	size_t i = 0;
+
+	cpuset_clear(&m);
 
 	while (i <= len) {
 		size_t end = i, dash;
@@ -133,13 +135,13 @@ static bool parse_cpus(const char *s, size_t len, u64 *mask)
 		hi = lo;
 		if (dash < end && !str_to_u64(s + dash + 1, end - dash - 1, &hi))
 			return false;
-		if (lo > hi || hi >= VMCONFIG_MAX_PCPUS)
+		if (lo > hi || hi >= CPUSET_MAX)
 			return false;
 		for (u64 b = lo; b <= hi; b++)
-			m |= BIT(b);
+			cpuset_add(&m, (u32)b);
 		i = end + 1;
 	}
-	*mask = m;
+	*set = m;
 	return true;
 }
 
@@ -190,10 +192,8 @@ static bool apply_word(struct vm_config *c, const struct cmdline_word *w, u32 *s
 			why = "must be on or off";
 		break;
 	default:
-		if (parse_cpus(v, vlen, &x))
-			c->cpus = x;
-		else
-			why = "must list pCPUs 0 to 63, as in cpus=0-3,6";
+		if (!parse_cpus(v, vlen, &c->cpus))
+			why = "must list pCPUs 0 to " STR(CPUSET_MAX_LAST) ", as in cpus=0-3,6";
 		break;
 	}
 	if (why)

@@ -5,6 +5,7 @@
 
 #include "boot/multiboot2.h"
 #include "mm/guest_mem.h"
+#include "lib/cpuset.h"
 #include "lib/types.h"
 
 /*
@@ -21,7 +22,7 @@
  *   vcpus=N    1 to KESTREL_MAX_VCPUS (default 1)
  *   mem=SIZE   K, M or G suffix; a multiple of 2 MiB, 2 MiB to 1 TiB (default 32M)
  *   pv=on|off  the paravirtual interface (default on)
- *   cpus=LIST  the pCPUs it may run on, as 0-3,6; 0 to 63 for now (default all)
+ *   cpus=LIST  the pCPUs it may run on, as 0-3,6; 0 to CPUSET_MAX - 1 (default all)
  *
  * The rest of the line after "--" is the guest's command line, verbatim.
  * A line with a VM word (vcpus, mem, pv, cpus), an unknown word or a "--"
@@ -32,7 +33,6 @@
  */
 #define KESTREL_MAX_VCPUS 16384
 #define VMCONFIG_NAME_MAX 15
-#define VMCONFIG_MAX_PCPUS 64 /* cpus= is one u64 bitmap for now */
 #define VMCONFIG_MAX_EXTRA MB2_MAX_MODULES
 #define VMCONFIG_MAX MB2_MAX_MODULES /* at most one entry per module line */
 #define VMCONFIG_ERROR_LEN 128
@@ -46,7 +46,7 @@ struct vm_config {
 	u32 vcpus;
 	u64 mem; /* bytes of RAM, a multiple of VMCONFIG_MEM_UNIT */
 	bool pv;
-	u64 cpus; /* bit n: may run on pCPU n */
+	struct cpuset cpus; /* the pCPUs it may run on */
 	u32 kernel; /* index in bi->modules of the line that defines the VM (or is bad) */
 	const char *cmdline; /* the guest's: NUL-terminated, never NULL; points into bi */
 	size_t cmdline_len;

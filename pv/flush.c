@@ -19,7 +19,12 @@
 
 bool pv_inject_skip_flush;
 
-/* Running targets the caller waits for: at most one per pCPU, since each runs one vCPU. */
+/*
+ * Running targets the caller waits for, kicked in batches of at most this many: the list lives
+ * on the hypervisor stack, and a pCPU can run only one target at a time anyway.
+ */
+#define FLUSH_WAIT_BATCH 64
+
 struct flush_wait {
 	struct vcpu *v;
 	u64 seq;
@@ -32,7 +37,7 @@ struct flush_call {
 	u64 gen;
 	const struct flush_ranges *ranges;
 	u32 nr_wait;
-	struct flush_wait wait[MAX_CPUS];
+	struct flush_wait wait[FLUSH_WAIT_BATCH];
 };
 
 static void invvpid(u64 type, u16 vpid, u64 addr)
@@ -168,8 +173,8 @@ static int flush_one(void *ctx, u32 idx)
 	__atomic_or_fetch(&t->requests, VCPU_REQ_FLUSH, __ATOMIC_SEQ_CST);
 	/* Read after the request is visible: pairs with the entry path's check (hv/vcpu.c). */
 	if (__atomic_load_n(&t->pv.in_guest, __ATOMIC_SEQ_CST)) {
-		/* pCPUs switch vCPUs during a long walk, so the list can outgrow them: drain it. */
-		if (c->nr_wait == MAX_CPUS)
+		/* A full batch is drained before the next kick. */
+		if (c->nr_wait == FLUSH_WAIT_BATCH)
 			drain(c);
 		c->wait[c->nr_wait++] = (struct flush_wait){ t, seq };
 		sched_kick(t);
@@ -186,8 +191,8 @@ s64 hc_flush_tlb(struct vcpu *v)
 {
 	u64 rdi = v->regs.gpr[GPR_RDI];
 	u32 flags = (u32)rdi, nr = (u32)(rdi >> 32), kinds = flags & FLUSH_KINDS;
-	static struct flush_ranges ranges_per_cpu[MAX_CPUS];
-	struct flush_ranges *fr = &ranges_per_cpu[this_cpu()->index];
+	struct flush_ranges ranges; /* about 1 KiB of the 16 KiB stack */
+	struct flush_ranges *fr = &ranges;
 	struct flush_call c = { .caller = v };
 	int err;
 

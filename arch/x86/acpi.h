@@ -3,9 +3,10 @@
 #ifndef KESTREL_ARCH_X86_ACPI_H
 #define KESTREL_ARCH_X86_ACPI_H
 
+#include "lib/cpuset.h"
 #include "lib/types.h"
 
-#define ACPI_MAX_CPUS 256
+#define ACPI_MAX_CPUS CPUSET_MAX /* every CPU Kestrel can start */
 
 struct acpi_cpu {
 	u32 apic_id;

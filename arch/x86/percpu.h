@@ -5,9 +5,10 @@
 
 #include "arch/x86/desc.h"
 #include "hv/sched.h"
+#include "lib/cpuset.h"
 #include "lib/types.h"
 
-#define MAX_CPUS 256
+#define MAX_CPUS CPUSET_MAX /* at least 1024: lab machines with 2-8 sockets have 200-900 */
 #define CPU_STACK_SIZE (16 * 1024)
 
 enum cpu_state {

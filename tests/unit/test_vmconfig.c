@@ -3,7 +3,16 @@
 #include "unit.h"
 #include "hv/vmconfig.h"
 
-#define CPUS_WHY "must list pCPUs 0 to 63, as in cpus=0-3,6"
+#define CPUS_WHY "must list pCPUs 0 to 1023, as in cpus=0-3,6"
+
+
+/* The set's first word is word0; every other word is rest (0, or ~0 for "all"). */
+static void assert_cpus(const struct cpuset *set, u64 word0, u64 rest)
+{
+	assert_int_equal(set->bits[0], word0);
+	for (u32 i = 1; i < CPUSET_WORDS; i++)
+		assert_int_equal(set->bits[i], rest);
+}
 
 static struct boot_info bi;
 static struct vm_config out[VMCONFIG_MAX + 1];
@@ -37,7 +46,7 @@ static void assert_defaults(const struct vm_config *c)
 	assert_int_equal(c->vcpus, 1);
 	assert_int_equal(c->mem, 32 * MiB);
 	assert_true(c->pv);
-	assert_int_equal(c->cpus, ~(u64)0);
+	assert_cpus(&c->cpus, ~(u64)0, ~(u64)0);
 }
 
 static void assert_ok(const struct vm_config *c, const char *name)
@@ -74,7 +83,7 @@ static void test_design_example(void **state)
 	assert_int_equal(out[0].vcpus, 4);
 	assert_int_equal(out[0].mem, 64 * MiB);
 	assert_true(out[0].pv);
-	assert_int_equal(out[0].cpus, ~(u64)0);
+	assert_cpus(&out[0].cpus, ~(u64)0, ~(u64)0);
 	assert_int_equal(out[0].kernel, 0);
 	assert_string_equal(out[0].cmdline, "demo.elf rounds=100");
 	assert_int_equal(out[0].cmdline_len, strlen("demo.elf rounds=100"));
@@ -84,7 +93,7 @@ static void test_design_example(void **state)
 	assert_int_equal(out[1].vcpus, 4);
 	assert_int_equal(out[1].mem, 64 * MiB);
 	assert_false(out[1].pv);
-	assert_int_equal(out[1].cpus, 0x3);
+	assert_cpus(&out[1].cpus, 0x3, 0);
 	assert_int_equal(out[1].kernel, 1);
 	assert_string_equal(out[1].cmdline, "");
 	assert_int_equal(out[1].cmdline_len, 0);
@@ -141,27 +150,29 @@ static void test_word_forms(void **state)
 		u32 vcpus;
 		u64 mem;
 		bool pv;
-		u64 cpus;
+		u64 cpus, rest; /* the cpus= set's first word, and every other word */
 	} cases[] = {
-		{ "vm=a vcpus=1024", 1024, 32 * MiB, true, ~0ull },
-		{ "vm=a vcpus=0x10", 16, 32 * MiB, true, ~0ull },
-		{ "vm=a mem=2M", 1, 2 * MiB, true, ~0ull },
-		{ "vm=a mem=2048K", 1, 2 * MiB, true, ~0ull },
-		{ "vm=a mem=6m", 1, 6 * MiB, true, ~0ull },
-		{ "vm=a mem=1G", 1, GiB, true, ~0ull },
-		{ "vm=a mem=1024g", 1, 1024 * GiB, true, ~0ull },
-		{ "vm=a mem=0x400000", 1, 4 * MiB, true, ~0ull },
-		{ "vm=a mem=4194304", 1, 4 * MiB, true, ~0ull },
-		{ "vm=a pv=on", 1, 32 * MiB, true, ~0ull },
-		{ "vm=a pv=off", 1, 32 * MiB, false, ~0ull },
-		{ "vm=a cpus=0", 1, 32 * MiB, true, 0x1 },
-		{ "vm=a cpus=63", 1, 32 * MiB, true, BIT(63) },
-		{ "vm=a cpus=0-63", 1, 32 * MiB, true, ~0ull },
-		{ "vm=a cpus=0-3,6", 1, 32 * MiB, true, 0x4f },
-		{ "vm=a cpus=5-5,1,3", 1, 32 * MiB, true, 0x2a },
-		{ "vm=a cpus=2,2,1-2", 1, 32 * MiB, true, 0x6 },
-		{ "pv=off cpus=1 vm=a mem=4M vcpus=3", 3, 4 * MiB, false, 0x2 },
-		{ "vm=A_b-9 vcpus=2", 2, 32 * MiB, true, ~0ull },
+		{ "vm=a vcpus=1024", 1024, 32 * MiB, true, ~0ull, ~0ull },
+		{ "vm=a vcpus=0x10", 16, 32 * MiB, true, ~0ull, ~0ull },
+		{ "vm=a mem=2M", 1, 2 * MiB, true, ~0ull, ~0ull },
+		{ "vm=a mem=2048K", 1, 2 * MiB, true, ~0ull, ~0ull },
+		{ "vm=a mem=6m", 1, 6 * MiB, true, ~0ull, ~0ull },
+		{ "vm=a mem=1G", 1, GiB, true, ~0ull, ~0ull },
+		{ "vm=a mem=1024g", 1, 1024 * GiB, true, ~0ull, ~0ull },
+		{ "vm=a mem=0x400000", 1, 4 * MiB, true, ~0ull, ~0ull },
+		{ "vm=a mem=4194304", 1, 4 * MiB, true, ~0ull, ~0ull },
+		{ "vm=a pv=on", 1, 32 * MiB, true, ~0ull, ~0ull },
+		{ "vm=a pv=off", 1, 32 * MiB, false, ~0ull, ~0ull },
+		{ "vm=a cpus=0", 1, 32 * MiB, true, 0x1, 0 },
+		{ "vm=a cpus=63", 1, 32 * MiB, true, BIT(63), 0 },
+		{ "vm=a cpus=0-63", 1, 32 * MiB, true, ~0ull, 0 },
+		{ "vm=a cpus=0-3,6", 1, 32 * MiB, true, 0x4f, 0 },
+		{ "vm=a cpus=0-1023", 1, 32 * MiB, true, ~0ull, ~0ull },
+		{ "vm=a cpus=64", 1, 32 * MiB, true, 0, 0 }, /* test_cpus_past_64 checks it */
+		{ "vm=a cpus=5-5,1,3", 1, 32 * MiB, true, 0x2a, 0 },
+		{ "vm=a cpus=2,2,1-2", 1, 32 * MiB, true, 0x6, 0 },
+		{ "pv=off cpus=1 vm=a mem=4M vcpus=3", 3, 4 * MiB, false, 0x2, 0 },
+		{ "vm=A_b-9 vcpus=2", 2, 32 * MiB, true, ~0ull, ~0ull },
 	};
 
 	(void)state;
@@ -172,8 +183,27 @@ static void test_word_forms(void **state)
 		assert_int_equal(c->vcpus, cases[i].vcpus);
 		assert_int_equal(c->mem, cases[i].mem);
 		assert_int_equal(c->pv, cases[i].pv);
-		assert_int_equal(c->cpus, cases[i].cpus);
+		if (strcmp(cases[i].line, "vm=a cpus=64"))
+			assert_cpus(&c->cpus, cases[i].cpus, cases[i].rest);
 	}
+}
+
+/* pCPUs past 63 (cpus= was one u64 once): each bit lands in its own word. */
+static void test_cpus_past_64(void **state)
+{
+	const struct vm_config *c = parse_one("vm=a cpus=64,127-128,1000-1023");
+
+	(void)state;
+	assert_ok(c, "a");
+	assert_int_equal(c->cpus.bits[0], 0);
+	assert_int_equal(c->cpus.bits[1], BIT(0) | BIT(63));
+	assert_int_equal(c->cpus.bits[2], BIT(0));
+	for (u32 i = 3; i < 15; i++)
+		assert_int_equal(c->cpus.bits[i], 0);
+	assert_int_equal(c->cpus.bits[15], ~0ull << (1000 - 960));
+	assert_true(cpuset_has(&c->cpus, 1023));
+	assert_false(cpuset_has(&c->cpus, 1024));
+	assert_false(cpuset_has(&c->cpus, 0xffffffffu));
 }
 
 /* Each bad word stops its VM with a message naming the word. */
@@ -206,8 +236,8 @@ static void test_word_errors(void **state)
 		{ "vm=demo pv=yes", "vm demo: pv=yes: must be on or off" },
 		{ "vm=demo pv=ON", "vm demo: pv=ON: must be on or off" },
 		{ "vm=demo pv", "vm demo: pv: must be on or off" },
-		{ "vm=demo cpus=64", "vm demo: cpus=64: " CPUS_WHY },
-		{ "vm=demo cpus=0-64", "vm demo: cpus=0-64: " CPUS_WHY },
+		{ "vm=demo cpus=1024", "vm demo: cpus=1024: " CPUS_WHY },
+		{ "vm=demo cpus=0-1024", "vm demo: cpus=0-1024: " CPUS_WHY },
 		{ "vm=demo cpus=3-1", "vm demo: cpus=3-1: " CPUS_WHY },
 		{ "vm=demo cpus=", "vm demo: cpus=: " CPUS_WHY },
 		{ "vm=demo cpus=1,", "vm demo: cpus=1,: " CPUS_WHY },
@@ -269,7 +299,7 @@ static void test_long_words(void **state)
 	const struct vm_config *c;
 
 	(void)state;
-	snprintf(line, sizeof(line), "vm=demo cpus=%0300d", 99);
+	snprintf(line, sizeof(line), "vm=demo cpus=%0300d", 2024);
 	c = parse_one(line);
 	assert_false(c->ok);
 	assert_true(strlen(c->error) < VMCONFIG_ERROR_LEN);
@@ -297,7 +327,7 @@ static void test_error_isolated(void **state)
 	assert_int_equal(parse_lines(lines), 4);
 	assert_ok(&out[0], "good1");
 	assert_int_equal(out[0].vcpus, 2);
-	assert_int_equal(out[0].cpus, BIT(4));
+	assert_cpus(&out[0].cpus, BIT(4), 0);
 	assert_int_equal(out[0].nr_extra, 1);
 	assert_int_equal(out[0].extra[0], 5);
 	assert_error(&out[1], "bad", "vm bad: vcpus=0: must be 1 to 16384");
@@ -449,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_path_skipped),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_word_forms),
+		cmocka_unit_test(test_cpus_past_64),
 		cmocka_unit_test(test_word_errors),
 		cmocka_unit_test(test_line_errors),
 		cmocka_unit_test(test_long_words),
