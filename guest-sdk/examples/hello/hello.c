@@ -2,7 +2,8 @@
 /*
  * An example guest, built from the installed SDK alone (Makefile: pkg-config kestrel-rt). Every
  * CPU sets its TSC-deadline timer's mode once and waits for one deadline, armed the lazy way
- * through its shared area when Kestrel offers it, plainly otherwise (on a PC, QEMU or Bochs).
+ * through its shared area when Kestrel offers it, plainly otherwise (on a PC, QEMU or Bochs, or
+ * with `deadline=plain` on its command line).
  */
 #include <kestrel-rt/rt.h>
 #include <kestrel/kestrel.h>
@@ -16,6 +17,7 @@ static struct kestrel_vcpu_area areas[MAX_CPUS];	/* 64-byte aligned: the type sa
 static volatile u32 fired[MAX_CPUS];
 static volatile bool ok[MAX_CPUS];
 static struct kestrel_info info;
+static bool lazy;
 
 static void timer_irq(struct rt_frame *frame)
 {
@@ -29,8 +31,7 @@ static void one_deadline(u32 cpu)
 	struct kestrel_vcpu_area *area = NULL;
 	u64 deadline, flags, give_up;
 
-	if (kestrel_has(&info, KESTREL_FEATURE_LAZY_DEADLINE) &&
-	    !kestrel_area_register(NULL, &areas[cpu]))
+	if (lazy && !kestrel_area_register(NULL, &areas[cpu]))
 		area = &areas[cpu];
 	if (!rt_timer_deadline_mode(VEC_TIMER))
 		return;
@@ -55,14 +56,18 @@ void ap_main(u32 cpu)
 
 void kmain(const struct rt_boot *boot)
 {
+	char how[8] = "lazy";
 	u32 up;
 
 	rt_printf("hello: command line '%s'\n", boot->cmdline);
-	if (kestrel_detect(&info))
+	rt_cmdline_str("deadline", how, sizeof(how));
+	if (kestrel_detect(&info)) {
+		lazy = kestrel_has(&info, KESTREL_FEATURE_LAZY_DEADLINE) && !strcmp(how, "lazy");
 		rt_printf("hello: on Kestrel, ABI %u, %u vCPUs, lazy deadline %s\n", info.abi_version,
-			  info.nr_vcpus, kestrel_has(&info, KESTREL_FEATURE_LAZY_DEADLINE) ? "yes" : "no");
-	else
+			  info.nr_vcpus, lazy ? "yes" : "no");
+	} else {
 		rt_printf("hello: not on Kestrel (or pv=off): plain deadlines\n");
+	}
 	rt_irq_install(VEC_TIMER, timer_irq);
 
 	rt_test_begin("hello-deadline");
