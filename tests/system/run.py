@@ -431,7 +431,9 @@ def sdk_outside_build(tmp, path):
                        (["--vm", "name=x mem=3M", "hello.elf"], "must be a multiple of 2 MiB"),
                        (["--vm", "name=x cpu=1", "hello.elf"], "unknown word 'cpu=1'"),
                        (["--vm", "name=x", "nothere.elf"], "'nothere.elf' does not exist"),
-                       (["--vm", "name=x", "hello.c"], "is not a multiboot kernel")):
+                       (["--vm", "name=x", "hello.c"], "is not a multiboot kernel"),
+                       (["--kestrel", "hello.elf", "--vm", "name=x", "hello.elf"],
+                        "is not Kestrel's kestrel.elf")):
         r = subprocess.run(["kestrel-mkiso"] + args + ["-o", "x.iso"], cwd=src, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if r.returncode != 1 or says not in r.stdout:
