@@ -24,7 +24,9 @@ DEMO_ISO  := $(BUILD)/kestrel-demo.iso
 DEMO_ELF  := tests/guests/build/demo.elf
 ISO_CMDLINE ?= console=com1 loglevel=info
 
-.PHONY: all iso run run-qemu test unit system guests bench deps clean help
+PREFIX    ?= /usr/local
+
+.PHONY: all iso run run-qemu test unit system guests bench deps clean help install
 all: $(ISO)
 
 help:
@@ -38,6 +40,7 @@ help:
 	@echo "                tests/system/run.py --list names them)"
 	@echo "make bench      measured pairs, plain against PV (SCENARIOS='ept ...' picks some)"
 	@echo "make deps       install the Debian packages the above need (as root)"
+	@echo "make install    PREFIX/share/kestrel/kestrel.elf and the guest SDK (PREFIX=$(PREFIX))"
 	@echo "make clean      remove $(BUILD)/"
 
 $(BUILD)/obj/%.o: %.c
@@ -77,6 +80,13 @@ $(DEMO_ISO): $(ELF) guests boot/grub-demo.cfg
 
 deps:
 	@tools/ensure-deps
+
+# What an OS author needs outside this tree: Kestrel itself where kestrel-mkiso looks for it,
+# and the guest SDK (headers, libraries, pkg-config files, kestrel-mkiso).
+install: $(ELF)
+	@install -d $(DESTDIR)$(PREFIX)/share/kestrel
+	@install -m 644 $(ELF) $(DESTDIR)$(PREFIX)/share/kestrel/kestrel.elf
+	@$(MAKE) -s --no-print-directory -C guest-sdk install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 run: deps
 	@$(MAKE) -s --no-print-directory $(DEMO_ISO)

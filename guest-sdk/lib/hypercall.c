@@ -67,6 +67,8 @@ int kestrel_flush_tlb(const struct kestrel_os *os, const struct kestrel_vpset *s
 
 	if (nr_ranges > KESTREL_FLUSH_MAX_RANGES)
 		return -KESTREL_E2BIG;
+	if (nr_ranges && !ranges)
+		return -KESTREL_EINVAL;	/* else Kestrel would read ranges at guest-physical 0 */
 	err = kestrel_vpset_encode(s, buf, max_banks, buf ? kestrel_os_phys(os, buf) : 0, &regs);
 	if (err)
 		return err;

@@ -209,3 +209,6 @@ boot_pd:	resb 4096 * 4
 align 16
 bsp_stack:	resb BSP_STACK_SIZE
 bsp_stack_top:
+
+; No executable stack: the linker otherwise assumes one for this object.
+section .note.GNU-stack noalloc noexec nowrite progbits

@@ -68,3 +68,6 @@ isr_common:
 	pop rax
 	add rsp, 16			; vector and error code
 	iretq
+
+; No executable stack: the linker otherwise assumes one for this object.
+section .note.GNU-stack noalloc noexec nowrite progbits

@@ -24,17 +24,29 @@ bool rt_timer_deadline_supported(void)
 	return rt_cpu_features()->tsc_deadline;
 }
 
-bool rt_timer_deadline(u64 tsc, u8 vector)
+bool rt_timer_deadline_mode(u8 vector)
 {
 	if (!rt_timer_deadline_supported())
 		return false;
 	rt_apic_write(RT_APIC_LVT_TIMER, LVT_TSC_DEADLINE | vector);
 	/*
-	 * The LVT write must land before the deadline write; an x2APIC WRMSR is not
+	 * The LVT write must land before the first deadline write; an x2APIC WRMSR is not
 	 * serializing, hence MFENCE (SDM Vol. 3A, 11.5.4.1).
 	 */
 	rt_mfence();
+	return true;
+}
+
+void rt_timer_deadline_set(u64 tsc)
+{
 	rt_wrmsr(RT_MSR_IA32_TSC_DEADLINE, tsc);
+}
+
+bool rt_timer_deadline(u64 tsc, u8 vector)
+{
+	if (!rt_timer_deadline_mode(vector))
+		return false;
+	rt_timer_deadline_set(tsc);
 	return true;
 }
 

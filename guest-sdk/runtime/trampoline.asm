@@ -125,3 +125,6 @@ rt_ap_long_entry:
 	cli
 	hlt
 	jmp .dead
+
+; No executable stack: the linker otherwise assumes one for this object.
+section .note.GNU-stack noalloc noexec nowrite progbits

@@ -11,7 +11,9 @@ import concurrent.futures
 import os
 import re
 import shutil
+import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
@@ -405,6 +407,78 @@ def check_pv_hostile(log):
         expect(log, rf"^nopv: TEST pv-hostile-{t}: PASS$", f"pv=off: pv-hostile-{t} passing")
 
 
+def run(cmd, cwd=None, env=None, what=None):
+    """Runs cmd; a failure is a CheckFailed that quotes what the command said."""
+    r = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    if r.returncode:
+        out = "\n    ".join(r.stdout.strip().splitlines()[-12:])
+        raise CheckFailed(f"{what or ' '.join(cmd)} failed (status {r.returncode}):\n    {out}")
+    return r.stdout
+
+
+def sdk_outside_iso(path):
+    tmp = tempfile.mkdtemp(prefix="kestrel-sdk-outside-")
+    try:
+        sdk_outside_build(tmp, path)
+    except CheckFailed as e:
+        raise CheckFailed(f"{e}\n  (files kept in {tmp})")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return path
+
+
+def sdk_outside_build(tmp, path):
+    """What an OS author does outside this tree, with the installed SDK alone: install Kestrel
+    and the SDK, build the example guest with pkg-config's flags (-Werror, fatal link warnings,
+    and a stack protector on by default as some toolchains have it), check its stack is not
+    executable, make the ISO with the installed kestrel-mkiso."""
+    prefix = os.path.join(tmp, "prefix")
+    run(["make", "-s", "-C", ROOT, "install", f"PREFIX={prefix}"], what="make install")
+    # Nothing of the tree from here on: a clean environment and the installed files only.
+    env = {"PATH": os.path.join(prefix, "bin") + ":/usr/bin:/bin", "HOME": tmp,
+           "PKG_CONFIG_PATH": os.path.join(prefix, "lib", "pkgconfig")}
+    src = os.path.join(tmp, "hello")
+    shutil.copytree(os.path.join(prefix, "share", "kestrel", "examples", "hello"), src)
+    cflags = run(["pkg-config", "--cflags", "kestrel-rt"], env=env).split()
+    libs = run(["pkg-config", "--libs", "kestrel-rt"], env=env).split()
+    run(["gcc", "-fstack-protector-strong", "-O2", "-g", "-Wall", "-Wextra", "-Werror"] + cflags +
+        ["-c", "hello.c", "-o", "hello.o"], cwd=src, env=env, what="compiling hello.c")
+    run(["gcc", "-Wl,--fatal-warnings", "-o", "hello.elf", "hello.o"] + libs, cwd=src, env=env,
+        what="linking hello.elf")
+    stack = [line.split() for line in run(["readelf", "-lW", "hello.elf"], cwd=src,
+                                          env=env).splitlines() if "GNU_STACK" in line]
+    if not stack:
+        raise CheckFailed("hello.elf has no GNU_STACK program header")
+    flags = "".join(stack[0][6:-1])  # type, offset, addresses, sizes, flags, alignment
+    if "E" in flags:
+        raise CheckFailed(f"hello.elf's stack is executable (GNU_STACK {flags})")
+    # The example's own Makefile, as shipped, builds it the same way.
+    shutil.copytree(os.path.join(prefix, "share", "kestrel", "examples", "hello"), src + "-make")
+    run(["make", "-s", "-C", src + "-make"], env=env, what="the example's Makefile")
+    # kestrel-mkiso refuses bad input with a message that names it.
+    for args, says in ((["--vm", "name=x vcpus=0", "hello.elf"], "vcpus=0: must be 1 to 16384"),
+                       (["--vm", "name=x mem=3M", "hello.elf"], "must be a multiple of 2 MiB"),
+                       (["--vm", "name=x cpu=1", "hello.elf"], "unknown word 'cpu=1'"),
+                       (["--vm", "name=x", "nothere.elf"], "'nothere.elf' does not exist"),
+                       (["--vm", "name=x", "hello.c"], "is not a multiboot kernel"),
+                       (["--kestrel", "hello.elf", "--vm", "name=x", "hello.elf"],
+                        "is not Kestrel's kestrel.elf")):
+        r = subprocess.run(["kestrel-mkiso"] + args + ["-o", "x.iso"], cwd=src, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 1 or says not in r.stdout:
+            raise CheckFailed(f"kestrel-mkiso {' '.join(args)}: status {r.returncode}, "
+                              f"expected 1 and {says!r}; it said {r.stdout.strip()!r}")
+    run(["kestrel-mkiso", "--vm", "name=hello vcpus=2 mem=16M -- cpus=2", "hello.elf",
+         "-o", path], cwd=src, env=env, what="kestrel-mkiso")
+
+
+def check_sdk_outside(log):
+    expect(log, r"^hello: hello: on Kestrel, ABI 1, 2 vCPUs, lazy deadline yes$",
+           "the example finding Kestrel and its lazy deadline")
+    expect(log, r"^hello: TEST hello-deadline: PASS$", "hello-deadline passing")
+    expect(log, r"^hello: hello: 2 cpus each took one deadline interrupt$", "both vCPUs' timers")
+
+
 DEFAULT = "console=com1 loglevel=info"
 
 # name: (emulator, cpus, options, check)
@@ -512,6 +586,8 @@ TESTS = {
         vm_line("pv-hostile", "vm=hostile vcpus=70 mem=16M -- cpus=70"),
         vm_line("pv-hostile", "vm=nopv vcpus=2 mem=16M pv=off -- cpus=2 pv=off")]},
         all_of(vm_passed("hostile"), vm_passed("nopv"), no_panic_and_end, check_pv_hostile)),
+    "sdk-outside": ("bochs", 2, {"iso": sdk_outside_iso},
+                    all_of(vm_passed("hello"), no_panic_and_end, check_sdk_outside)),
     "qemu-bios": ("qemu", 2, {}, check_qemu(2)),
     "qemu-uefi": ("qemu", 2, {"uefi": True}, check_qemu(2)),
 }
@@ -520,12 +596,18 @@ TESTS = {
 def run_one(name):
     emu, cpus, opts, check = TESTS[name]
     iso = ISO
-    if "cmdline" in opts or "modules" in opts:
-        os.makedirs(os.path.join(BUILD, "test-isos"), exist_ok=True)
-        iso = boot.make_iso(ELF, os.path.join(BUILD, "test-isos", name + ".iso"),
-                            opts.get("cmdline", DEFAULT), opts.get("modules", ()))
     logdir = os.path.join(BUILD, "test-logs", name)
     shutil.rmtree(logdir, ignore_errors=True)
+    if "cmdline" in opts or "modules" in opts or "iso" in opts:
+        os.makedirs(os.path.join(BUILD, "test-isos"), exist_ok=True)
+        iso = os.path.join(BUILD, "test-isos", name + ".iso")
+    try:
+        if "iso" in opts:
+            opts["iso"](iso)
+        elif iso != ISO:
+            boot.make_iso(ELF, iso, opts.get("cmdline", DEFAULT), opts.get("modules", ()))
+    except CheckFailed as e:
+        return name, False, str(e), 0.0
     r = boot.boot(iso, emu=emu, cpus=cpus, mem=opts.get("mem", 256),
                   model=opts.get("model", "corei7_icelake_u"),
                   uefi=opts.get("uefi", False), timeout=opts.get("timeout", 300), keep=logdir)

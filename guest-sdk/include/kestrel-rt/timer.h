@@ -13,6 +13,16 @@ void rt_timer_periodic(u32 count, u8 vector);
 bool rt_timer_deadline_supported(void);
 bool rt_timer_deadline(u64 tsc, u8 vector);
 
+/*
+ * Puts this CPU's timer in TSC-deadline mode with vector, unmasked, without arming it; false
+ * when there is no TSC-deadline timer. Call it once per CPU, then arm with
+ * rt_timer_deadline_set() or libkestrel's kestrel_deadline_set(): rt_timer_deadline() writes
+ * the LVT on every call, and under a hypervisor each LVT write is an exit.
+ */
+bool rt_timer_deadline_mode(u8 vector);
+/* IA32_TSC_DEADLINE alone: tsc arms (or re-arms), 0 disarms. The mode must be set already. */
+void rt_timer_deadline_set(u64 tsc);
+
 /* Masks the timer and zeroes the initial count and the deadline. */
 void rt_timer_stop(void);
 u32 rt_timer_current(void);

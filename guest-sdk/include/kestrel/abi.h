@@ -1,14 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Kestrel's paravirtual guest ABI: detection leaves, hypercall numbers and arguments, status
- * codes, the per-vCPU shared area and the VP-set encoding. Data only, no code; it compiles
- * alone with -ffreestanding -std=c11 and an OS may copy it as it is. docs/abi.md explains it.
+ * codes, the per-vCPU shared area and the VP-set encoding. Data only, no code, and no header of
+ * its own: it compiles alone, without a C library (-ffreestanding -nostdinc), as C11 and as
+ * C++11, so an OS kernel may include or copy it as it is. docs/abi.md explains it.
  */
 #ifndef KESTREL_ABI_H
 #define KESTREL_ABI_H
 
-#include <stddef.h>
-#include <stdint.h>
+/*
+ * Fixed-width types from the compiler itself (GCC and Clang predefine these macros): the same
+ * types as <stdint.h>'s uint32_t and uint64_t, so either may be used with the structs below.
+ */
+typedef __UINT32_TYPE__ kestrel_u32;
+typedef __UINT64_TYPE__ kestrel_u64;
+
+#ifdef __cplusplus
+#define KESTREL_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define KESTREL_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+#define KESTREL_OFFSETOF(type, field) __builtin_offsetof(type, field)
 
 /*
  * Detection. CPUID leaf 0x40000000: EAX = the largest Kestrel leaf; EBX, ECX, EDX = the
@@ -77,16 +89,24 @@
 #define KESTREL_VPSET_MAX_BANKS 4096u /* 262144 vCPUs in one call; the encoding allows 2^38 */
 
 struct kestrel_vp_bank {
-	uint32_t index; /* bank number: vCPUs 64 * index to 64 * index + 63 */
-	uint32_t reserved; /* 0 */
-	uint64_t bits;
+	kestrel_u32 index; /* bank number: vCPUs 64 * index to 64 * index + 63 */
+	kestrel_u32 reserved; /* 0 */
+	kestrel_u64 bits;
 };
 
+/* C++ has flexible array members only as a GCC and Clang extension: quiet -pedantic about it. */
+#ifdef __cplusplus
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+#endif
 struct kestrel_vp_set {
-	uint32_t nr_banks;
-	uint32_t reserved; /* 0 */
+	kestrel_u32 nr_banks;
+	kestrel_u32 reserved; /* 0 */
 	struct kestrel_vp_bank banks[]; /* nr_banks of them, following */
 };
+#ifdef __cplusplus
+#pragma GCC diagnostic pop
+#endif
 
 /*
  * KESTREL_HC_FLUSH_TLB: RDI = KESTREL_FLUSH_* flags in bits 31:0 and the number of ranges in
@@ -109,8 +129,8 @@ struct kestrel_vp_set {
 #define KESTREL_FLUSH_MAX_RANGES 64u
 
 struct kestrel_flush_range {
-	uint64_t addr; /* guest-virtual, page-aligned */
-	uint64_t pages; /* 4 KiB pages from addr; at least 1 */
+	kestrel_u64 addr; /* guest-virtual, page-aligned */
+	kestrel_u64 pages; /* 4 KiB pages from addr; at least 1 */
 };
 
 /*
@@ -121,24 +141,26 @@ struct kestrel_flush_range {
 
 /*
  * The per-vCPU shared area, registered by each vCPU for itself with KESTREL_HC_SET_SHARED_AREA
- * (RDI = its address, 64-byte aligned; 0 unregisters). Kestrel writes version, steal_tsc,
- * deadline_armed and tlb_gen; the guest writes deadline_pending; both update flags, with
- * atomic operations only. The area stays registered across INIT; a VM reset drops it.
+ * (RDI = its address, 64-byte aligned; 0 unregisters). The type carries that alignment, so a
+ * variable or an array of it is aligned; memory from an allocator must be aligned by its caller.
+ * Kestrel writes version, steal_tsc, deadline_armed and tlb_gen; the guest writes
+ * deadline_pending; both update flags, with atomic operations only. The area stays registered
+ * across INIT; a VM reset drops it.
  */
 #define KESTREL_VCPU_PREEMPTED (1u << 0) /* set by Kestrel: descheduled while runnable */
 #define KESTREL_VCPU_FLUSH (1u << 1) /* set by a guest CPU: flush before this vCPU runs */
 
 struct kestrel_vcpu_area {
 	/* Odd while Kestrel updates steal_tsc: read it, the field, then it again. */
-	uint32_t version;
+	kestrel_u32 version;
 	/*
 	 * KESTREL_VCPU_*. Kestrel sets PREEMPTED only at an instruction boundary (a time-slice
 	 * end), and exchanges the whole word with 0 before the vCPU next runs, flushing its TLB
 	 * if FLUSH was set. A guest CPU that finds PREEMPTED may compare-and-swap FLUSH in
 	 * instead of sending a flush IPI: the request cannot be lost.
 	 */
-	uint32_t flags;
-	uint64_t steal_tsc; /* TSC ticks this vCPU was runnable but not running */
+	kestrel_u32 flags;
+	kestrel_u64 steal_tsc; /* TSC ticks this vCPU was runnable but not running */
 	/*
 	 * Lazy TSC deadline. The guest writes its next deadline to deadline_pending, then (after
 	 * a full fence) reads deadline_armed: only when that is 0 or later than the new deadline
@@ -147,21 +169,24 @@ struct kestrel_vcpu_area {
 	 * instead of interrupting; deadline_armed is 0 whenever no timer is armed (fired, masked,
 	 * mode changed, disabled, or a deadline already past), so the next write exits.
 	 */
-	uint64_t deadline_armed;
-	uint64_t deadline_pending;
-	uint64_t tlb_gen; /* the largest generation of the SET_GEN flushes done on this vCPU */
-	uint64_t reserved[3];
-};
+	kestrel_u64 deadline_armed;
+	kestrel_u64 deadline_pending;
+	kestrel_u64 tlb_gen; /* the largest generation of the SET_GEN flushes done on this vCPU */
+	kestrel_u64 reserved[3];
+} __attribute__((aligned(64)));
 
-_Static_assert(sizeof(struct kestrel_vp_bank) == 16, "kestrel_vp_bank is 16 bytes");
-_Static_assert(sizeof(struct kestrel_vp_set) == 8, "kestrel_vp_set header is 8 bytes");
-_Static_assert(sizeof(struct kestrel_flush_range) == 16, "kestrel_flush_range is 16 bytes");
-_Static_assert(sizeof(struct kestrel_vcpu_area) == 64, "the shared area is one cache line");
-_Static_assert(offsetof(struct kestrel_vcpu_area, flags) == 4, "flags at 4");
-_Static_assert(offsetof(struct kestrel_vcpu_area, steal_tsc) == 8, "steal at 8");
-_Static_assert(offsetof(struct kestrel_vcpu_area, deadline_armed) == 16, "armed at 16");
-_Static_assert(offsetof(struct kestrel_vcpu_area, deadline_pending) == 24,
-	       "pending at 24");
-_Static_assert(offsetof(struct kestrel_vcpu_area, tlb_gen) == 32, "tlb_gen at 32");
+KESTREL_STATIC_ASSERT(sizeof(struct kestrel_vp_bank) == 16, "kestrel_vp_bank is 16 bytes");
+KESTREL_STATIC_ASSERT(sizeof(struct kestrel_vp_set) == 8, "kestrel_vp_set header is 8 bytes");
+KESTREL_STATIC_ASSERT(sizeof(struct kestrel_flush_range) == 16, "kestrel_flush_range is 16 bytes");
+KESTREL_STATIC_ASSERT(sizeof(struct kestrel_vcpu_area) == 64, "the shared area is one cache line");
+KESTREL_STATIC_ASSERT(__alignof__(struct kestrel_vcpu_area) == 64, "and aligned to one");
+KESTREL_STATIC_ASSERT(KESTREL_OFFSETOF(struct kestrel_vcpu_area, flags) == 4, "flags at 4");
+KESTREL_STATIC_ASSERT(KESTREL_OFFSETOF(struct kestrel_vcpu_area, steal_tsc) == 8, "steal at 8");
+KESTREL_STATIC_ASSERT(KESTREL_OFFSETOF(struct kestrel_vcpu_area, deadline_armed) == 16,
+		      "armed at 16");
+KESTREL_STATIC_ASSERT(KESTREL_OFFSETOF(struct kestrel_vcpu_area, deadline_pending) == 24,
+		      "pending at 24");
+KESTREL_STATIC_ASSERT(KESTREL_OFFSETOF(struct kestrel_vcpu_area, tlb_gen) == 32,
+		      "tlb_gen at 32");
 
 #endif

@@ -100,7 +100,10 @@ int kestrel_vpset_encode_inline(const struct kestrel_vpset *s, struct kestrel_vp
  */
 int kestrel_vpset_encode_mem(const struct kestrel_vpset *s, struct kestrel_vp_set *buf,
 			     uint32_t max_banks, uint64_t buf_gpa, struct kestrel_vpset_regs *out);
-/* Inline when it fits, else memory (buf may be NULL when the set is known to fit inline). */
+/*
+ * Inline when it fits, else memory. buf may be NULL: then a set of more than two non-empty banks
+ * is -KESTREL_E2BIG.
+ */
 int kestrel_vpset_encode(const struct kestrel_vpset *s, struct kestrel_vp_set *buf,
 			 uint32_t max_banks, uint64_t buf_gpa, struct kestrel_vpset_regs *out);
 /* Bytes of a struct kestrel_vp_set with n banks. */
@@ -135,8 +138,14 @@ int64_t kestrel_hc_debug_ept_invalidate(bool walk);
 /*
  * The same from a builder set, encoded inline when it fits and otherwise into buf (max_banks
  * banks, physically contiguous; its address goes through os->virt_to_phys). ranges is a
- * kernel-virtual array of nr_ranges (physically contiguous too). -KESTREL_E2BIG when the set
- * needs more than max_banks banks or nr_ranges > KESTREL_FLUSH_MAX_RANGES.
+ * kernel-virtual array of nr_ranges (physically contiguous too). os may be NULL (identity
+ * mapped). Nothing is sent, and the call returns:
+ *  - -KESTREL_E2BIG when the set has more than two non-empty banks and buf is NULL or smaller
+ *    than max_banks says it needs (buf may be NULL, with max_banks 0, only where every set the
+ *    caller builds has at most two non-empty banks: a VM of up to 128 vCPUs, or sets known to
+ *    be that small), or when nr_ranges > KESTREL_FLUSH_MAX_RANGES;
+ *  - -KESTREL_EINVAL when nr_ranges is not 0 and ranges is NULL (ranges may be NULL only with
+ *    nr_ranges 0, that is without KESTREL_FLUSH_RANGES).
  */
 int kestrel_send_ipi(const struct kestrel_os *os, const struct kestrel_vpset *s,
 		     uint32_t vector_flags, struct kestrel_vp_set *buf, uint32_t max_banks);

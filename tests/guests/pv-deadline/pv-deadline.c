@@ -145,8 +145,7 @@ static void run_cpu(u32 cpu, void *arg)
 		st[cpu].lost = ~0u;	/* reported as a refused area below */
 		return;
 	}
-	rt_apic_write(RT_APIC_LVT_TIMER, LVT_TSC_DEADLINE | VEC_TIMER);
-	rt_mfence();	/* the LVT before the first deadline write (SDM Vol. 3A, 11.5.4.1) */
+	rt_timer_deadline_mode(VEC_TIMER);	/* once: then only deadlines */
 	storm(cpu);
 	masked(cpu);
 	arm(cpu, 0);
