@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Splits command lines into words and parses the hypervisor's options; pure logic, unit-tested. */
 #include "hv/cmdline.h"
+#include "lib/cpuset.h"
 #include "lib/format.h"
 #include "lib/string.h"
+
+_Static_assert(CPUSET_MAX == 1024, "the maxcpus= message says 1 to 1024");
 
 static bool is_space(char c)
 {
@@ -125,10 +128,10 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 			if (!parse_loglevel(&w, cfg))
 				error(errs, &w, "loglevel must be err, warn, info, debug or 0-3");
 		} else if (cmdline_key_is(&w, "maxcpus")) {
-			if (w.value && str_to_u64(w.value, w.value_len, &v) && v >= 1 && v <= 4096)
+			if (w.value && str_to_u64(w.value, w.value_len, &v) && v >= 1 && v <= CPUSET_MAX)
 				cfg->maxcpus = (u32)v;
 			else
-				error(errs, &w, "maxcpus must be a number from 1 to 4096");
+				error(errs, &w, "maxcpus must be a number from 1 to 1024");
 		} else if (cmdline_key_is(&w, "slice_us")) {
 			if (w.value && str_to_u64(w.value, w.value_len, &v) && v >= 50 &&
 			    v <= 1000000)

@@ -121,7 +121,7 @@ static void test_valid_values(void **state)
 		{ "console=none", CONSOLE_NONE, LOG_INFO, 0 },
 		{ "console=com2 loglevel=err", CONSOLE_COM2, LOG_ERR, 0 },
 		{ "console=com3 loglevel=warn maxcpus=1", CONSOLE_COM3, LOG_WARN, 1 },
-		{ "console=com4 loglevel=debug maxcpus=4096", CONSOLE_COM4, LOG_DEBUG, 4096 },
+		{ "console=com4 loglevel=debug maxcpus=1024", CONSOLE_COM4, LOG_DEBUG, 1024 },
 		{ "loglevel=0 maxcpus=0x10", CONSOLE_COM1, LOG_ERR, 16 },
 		{ "loglevel=3", CONSOLE_COM1, LOG_DEBUG, 0 },
 		{ "/boot/kestrel.elf\tloglevel=1  console=com1", CONSOLE_COM1, LOG_WARN, 0 },
@@ -143,7 +143,7 @@ static void test_bad_values(void **state)
 {
 	static const char *const bad[] = {
 		"console=com5", "console", "console=", "console=COM1", "loglevel=4",
-		"loglevel=", "loglevel", "loglevel=info2", "maxcpus=0", "maxcpus=4097",
+		"loglevel=", "loglevel", "loglevel=info2", "maxcpus=0", "maxcpus=1025",
 		"maxcpus=12x", "maxcpus=-1", "maxcpus=18446744073709551617", "maxcpus",
 		"foo", "foo=bar", "Console=com2", "=",
 	};
