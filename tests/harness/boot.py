@@ -159,8 +159,25 @@ def command(emu, workdir, iso, cpus, mem, model, uefi):
     return cmd, serial
 
 
+# Bochs's headless display listens on the first free TCP port of 5900-5949; when many runs
+# share a machine they can all be taken, and Bochs then stops before it starts.
+RFB_BUSY = "RFB could not bind any port"
+
+
 def boot(iso, emu="bochs", cpus=2, mem=256, model="corei7_icelake_u", uefi=False, timeout=120,
          echo=False, keep=None):
+    for attempt in range(5):
+        r = boot_once(iso, emu, cpus, mem, model, uefi, timeout, echo, keep)
+        err = _read(os.path.join(r.workdir, "emulator.err")) or ""
+        if not (emu == "bochs" and r.reason == "exit" and RFB_BUSY in err):
+            return r
+        if echo:
+            print("== every display port is taken; trying again ==", flush=True)
+        time.sleep(2 + 3 * attempt)
+    return r
+
+
+def boot_once(iso, emu, cpus, mem, model, uefi, timeout, echo, keep):
     workdir = keep or tempfile.mkdtemp(prefix=f"kestrel-{emu}-")
     os.makedirs(workdir, exist_ok=True)
     cmd, serial = command(emu, workdir, iso, cpus, mem, model, uefi)

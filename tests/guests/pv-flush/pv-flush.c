@@ -58,9 +58,33 @@ static union {
 static struct kestrel_flush_range x_range RT_ALIGNED(16) = { X_VA, 1 };
 static struct kestrel_info info;
 
+/*
+ * The IPIs of one shootdown, with each target's steal time when it was sent: a target whose
+ * steal time grew before the shootdown ended was descheduled between the IPI and its ack.
+ */
+static u32 ipi_to[RT_MAX_CPUS], nr_ipi_to;
+static u64 ipi_steal[RT_MAX_CPUS];
+
 static void send_ipi(u32 apic_id, u32 icr_lo)
 {
+	for (u32 c = 0; c < n_cpus && nr_ipi_to < RT_MAX_CPUS; c++) {
+		if (rt_smp_apic_id(c) != apic_id)
+			continue;
+		ipi_to[nr_ipi_to] = c;
+		ipi_steal[nr_ipi_to++] = rt_atomic_load64(&areas[c].steal_tsc);
+		break;
+	}
 	rt_apic_send_ipi(apic_id, icr_lo);
+}
+
+/* How many targets of the last shootdown were descheduled after their IPI was sent. */
+static u32 ipi_targets_descheduled(void)
+{
+	u32 n = 0;
+
+	for (u32 i = 0; i < nr_ipi_to; i++)
+		n += rt_atomic_load64(&areas[ipi_to[i]].steal_tsc) != ipi_steal[i];
+	return n;
 }
 
 static struct kestrel_vcpu_area *area_of(u32 vcpu)
@@ -196,7 +220,8 @@ static const char *const mode_names[] = { "pv", "ipi", "flushbit", "none", "exit
 static const u32 pv_kinds[] = { KESTREL_FLUSH_RANGES, KESTREL_FLUSH_NONGLOBAL, KESTREL_FLUSH_ALL };
 
 struct stats {
-	u64 tsc, sent, flagged, gen_wrong;
+	u64 tsc, max_tsc, sent, flagged, gen_wrong;
+	u64 late_rounds, late_tsc; /* rounds in which an IPI'd target was descheduled */
 };
 
 /* Has the other CPUs flushed X as mode says; returns the TSC ticks it took CPU 0. */
@@ -222,6 +247,7 @@ static u64 flush_others(enum mode m, u32 r, struct stats *st)
 		break;
 	case MODE_IPI:
 	case MODE_FLUSHBIT:
+		nr_ipi_to = 0;
 		sd.flags = KESTREL_FLUSH_RANGES;
 		sd.ranges = &x_range;
 		sd.nr_ranges = 1;
@@ -234,6 +260,10 @@ static u64 flush_others(enum mode m, u32 r, struct stats *st)
 	}
 	t1 = rt_rdtsc_ordered();
 	rt_check(err == 0, "round %u: KESTREL_HC_FLUSH_TLB returned %d", r, err);
+	if ((m == MODE_IPI || m == MODE_FLUSHBIT) && ipi_targets_descheduled()) {
+		st->late_rounds++;
+		st->late_tsc += t1 - t0;
+	}
 	return t1 - t0;
 }
 
@@ -271,7 +301,12 @@ static void run_mode(enum mode m, bool expect_stale)
 			break;
 		*pte = page_phys[r % 2] | PTE_P | PTE_RW;
 		kestrel_flush_local(KESTREL_FLUSH_RANGES, &x_range, 1);
-		st.tsc += flush_others(m, r, &st);
+		{
+			u64 t = flush_others(m, r, &st);
+
+			st.tsc += t;
+			st.max_tsc = t > st.max_tsc ? t : st.max_tsc;
+		}
 		rt_atomic_store(&check_round, r);
 		if (read_x() != patterns[r % 2])
 			rt_atomic_inc(&stale[0]);
@@ -290,9 +325,14 @@ static void run_mode(enum mode m, bool expect_stale)
 		n_wrong += wrong[c];
 		n_gen_timeout += gen_timeout[c];
 	}
-	rt_printf("pv-flush: mode %-8s %u rounds, %u targets: %lu TSC/shootdown, stale reads %lu "
-		  "(before the remap %lu), IPIs %lu, FLUSH bits %lu\n", mode_names[m], rounds,
-		  n_cpus - 1, st.tsc / rounds, n_stale, n_prime, st.sent, st.flagged);
+	rt_printf("pv-flush: mode %-8s %u rounds, %u targets: %lu TSC/shootdown (slowest %lu), "
+		  "stale reads %lu (before the remap %lu), IPIs %lu, FLUSH bits %lu\n", mode_names[m],
+		  rounds, n_cpus - 1, st.tsc / rounds, st.max_tsc, n_stale, n_prime, st.sent,
+		  st.flagged);
+	if (m == MODE_IPI || m == MODE_FLUSHBIT)
+		rt_printf("pv-flush: mode %-8s %lu rounds had an IPI'd target descheduled before it "
+			  "acked; they took %lu of the %lu TSC ticks\n", mode_names[m],
+			  st.late_rounds, st.late_tsc, st.tsc);
 	rt_check(!n_wrong, "%lu reads of X saw neither pattern", n_wrong);
 	rt_check(!st.gen_wrong, "%lu times a target's tlb_gen was not the round's", st.gen_wrong);
 	rt_check(!n_gen_timeout, "%lu times a target's tlb_gen never changed", n_gen_timeout);
