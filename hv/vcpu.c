@@ -308,7 +308,7 @@ void vcpu_run(struct vcpu *v)
 		 * A vCPU here woke (its timer, an IPI) while this one ran: let it run now rather
 		 * than at the end of the slice, once this one has had a quarter slice (so a stream
 		 * of wake-ups cannot starve it). Only after a timer or interrupt exit, so this vCPU
-		 * is at an instruction boundary and may be marked preempted (DESIGN.md).
+		 * is at an instruction boundary and may be marked preempted (docs/abi.md, 5.3).
 		 */
 		if (cpu->sched.woken && (last_reason == EXIT_PREEMPTION_TIMER ||
 					 last_reason == EXIT_EXTERNAL_INTERRUPT) &&

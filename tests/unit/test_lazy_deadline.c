@@ -285,7 +285,7 @@ static int setup(void **state)
 	return 0;
 }
 
-/* The seed's storm: re-armed STORM times, each later, never due while the guest moves it. */
+/* The lazy tscdeadline RFC's storm: re-armed STORM times, each later, never due meanwhile. */
 static void test_storm(void **state)
 {
 	u64 d = 0;
