@@ -139,7 +139,7 @@ void vcpu_handle_requests(struct vcpu *v)
 		sched_interrupt_pending(v);
 }
 
-/* Re-delivers an event whose delivery a VM exit interrupted, SDM Vol. 3C, 28.2.4. */
+/* Re-delivers an event whose delivery a VM exit interrupted (SDM Vol. 3C, 29.2, IDT-vectoring). */
 static bool reinject_vectoring(void)
 {
 	u32 info = vmcs_read32(IDT_VECTORING_INFO);

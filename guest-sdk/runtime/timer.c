@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The local APIC timer in its three modes, and its rate against the TSC (SDM Vol. 3A, 11.5.4). */
+/* The local APIC timer in its three modes, and its rate against the TSC (SDM Vol. 3A, 12.5.4). */
 #include "internal.h"
 
 #define LVT_MASKED		(1u << 16)
@@ -31,7 +31,7 @@ bool rt_timer_deadline(u64 tsc, u8 vector)
 	rt_apic_write(RT_APIC_LVT_TIMER, LVT_TSC_DEADLINE | vector);
 	/*
 	 * The LVT write must land before the deadline write; an x2APIC WRMSR is not
-	 * serializing, hence MFENCE (SDM Vol. 3A, 11.5.4.1).
+	 * serializing, hence MFENCE (SDM Vol. 3A, 12.5.4.1).
 	 */
 	rt_mfence();
 	rt_wrmsr(RT_MSR_IA32_TSC_DEADLINE, tsc);

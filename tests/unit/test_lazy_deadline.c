@@ -149,7 +149,7 @@ static void tick(void)
 				lazy = true;
 			}
 		} else {
-			/* Not lazy: the vLAPIC's own expiry, silent when masked (SDM 11.5.1). */
+			/* Not lazy: the vLAPIC's own expiry, silent when masked (SDM Vol. 3A, 12.5.1). */
 			s.vdl = 0;
 			lazy = lvt_ok();
 		}
