@@ -367,7 +367,7 @@ u32 rt_smp_start(u32 how)
 	if (found) {
 		n_ids = known_ap_ids(ids);
 	} else if (!(how & RT_SMP_SHORTHAND)) {
-		/* No MADT in a Kestrel VM: by destination the first time means IDs 0..N-1. */
+		/* The runtime reads no MADT: by destination the first time means IDs 0..N-1. */
 		for (u32 id = 0; id < wanted && n_ids < RT_MAX_CPUS - 1; id++) {
 			if (id != rt_apic_id())
 				ids[n_ids++] = id;
