@@ -13,7 +13,7 @@ CFLAGS    := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdlib -f
 LDFLAGS   := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack -T linker.ld
 NASMFLAGS := -f elf64 -g
 
-# Every hypervisor source, by folder (DESIGN.md's layout).
+# Every hypervisor source, by folder (the layout of README.md).
 SRCS_C    := $(wildcard boot/*.c arch/x86/*.c arch/x86/exits/*.c mm/*.c hv/*.c pv/*.c lib/*.c)
 SRCS_ASM  := $(wildcard boot/*.asm arch/x86/*.asm)
 OBJS      := $(SRCS_C:%.c=$(BUILD)/obj/%.o) $(SRCS_ASM:%.asm=$(BUILD)/obj/%.asm.o)

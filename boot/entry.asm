@@ -3,7 +3,7 @@
 ;
 ; GRUB leaves us in 32-bit protected mode, paging off, EAX = magic, EBX = the
 ; boot information (Multiboot2 spec 1.0, 3.3). Build an identity map of the
-; first 4 GiB with 2 MiB pages, enter IA-32e mode (SDM Vol. 3A, 10.8.5) and
+; first 4 GiB with 2 MiB pages, enter IA-32e mode (SDM Vol. 3A, 11.8.5) and
 ; call boot_main(magic, mbi). The C side builds the real page tables.
 
 %define KSTACK_SIZE 16384

@@ -3,12 +3,12 @@
 ;
 ; arch/x86/smp.c copies this code to a free page below 1 MiB (the memory map
 ; says which) and sends INIT-SIPI-SIPI with that page's number as the vector
-; (SDM Vol. 3A, 9.4.4). The code runs at whatever page it lands in: it finds
+; (SDM Vol. 3A, 10.4.4). The code runs at whatever page it lands in: it finds
 ; its own base from CS and patches its GDT pointer and far jumps at run time.
 ; The BSP fills tramp_cr3/stack/entry/arg before each start; the AP reads
 ; them in long mode and calls entry(arg) on its own stack.
 ;
-; The route goes through 32-bit protected mode, as SDM Vol. 3A, 10.8.5 says
+; The route goes through 32-bit protected mode, as SDM Vol. 3A, 11.8.5 says
 ; IA-32e mode is entered.
 
 section .trampoline progbits alloc exec nowrite align=4096

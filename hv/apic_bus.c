@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Routes fixed, NMI, INIT and SIPI IPIs between a VM's vCPUs (SDM Vol. 3A, 11.6). */
+/* Routes fixed, NMI, INIT and SIPI IPIs between a VM's vCPUs (SDM Vol. 3A, 12.6). */
 #include "hv/apic_bus.h"
 #include "arch/x86/cpu.h"
 #include "hv/vcpu.h"

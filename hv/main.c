@@ -71,7 +71,7 @@ static void cpu_boot_checks(struct percpu *cpu)
 	WRITE_ONCE(cpu->state, CPU_READY);
 }
 
-/* What the FPU save/restore of vCPU switches needs: FXSAVE with the XMM registers (SDM 13.1). */
+/* What vCPU switches need to save the FPU: FXSAVE with the XMM registers (SDM Vol. 2A, FXSAVE). */
 static void cpu_init_fpu(void)
 {
 	write_cr0((read_cr0() & ~(u64)BIT(2) /* EM */) | CR0_MP);

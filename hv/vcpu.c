@@ -139,7 +139,7 @@ void vcpu_handle_requests(struct vcpu *v)
 		sched_interrupt_pending(v);
 }
 
-/* Re-delivers an event whose delivery a VM exit interrupted, SDM Vol. 3C, 28.2.4. */
+/* Re-delivers an event whose delivery a VM exit interrupted (SDM Vol. 3C, 29.2, IDT-vectoring). */
 static bool reinject_vectoring(void)
 {
 	u32 info = vmcs_read32(IDT_VECTORING_INFO);
@@ -308,7 +308,7 @@ void vcpu_run(struct vcpu *v)
 		 * A vCPU here woke (its timer, an IPI) while this one ran: let it run now rather
 		 * than at the end of the slice, once this one has had a quarter slice (so a stream
 		 * of wake-ups cannot starve it). Only after a timer or interrupt exit, so this vCPU
-		 * is at an instruction boundary and may be marked preempted (DESIGN.md).
+		 * is at an instruction boundary and may be marked preempted (docs/abi.md, 5.3).
 		 */
 		if (cpu->sched.woken && (last_reason == EXIT_PREEMPTION_TIMER ||
 					 last_reason == EXIT_EXTERNAL_INTERRUPT) &&

@@ -7,7 +7,7 @@
 
 /*
  * Pure logic: no VMX, no hardware. The caller serialises the calls for one vCPU, passes the TSC
- * time `now` where time matters, and routes IPIs between vCPUs. All references: SDM Vol. 3A ch. 11.
+ * time `now` where time matters, and routes IPIs between vCPUs. All references: SDM Vol. 3A ch. 12.
  */
 
 /* MSRs: IA32_APIC_BASE (11.4.4), IA32_TSC_DEADLINE (11.5.4.1), the x2APIC range (11.12.1.2). */

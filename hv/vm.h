@@ -60,7 +60,7 @@ struct vcpu {
 	u8 sipi_vector;
 	bool launched;
 	bool vmcs_initialised;
-	bool preempted; /* descheduled at an instruction boundary (DESIGN.md) */
+	bool preempted; /* descheduled at an instruction boundary (abi.md 5.3) */
 	u16 vpid;
 	u64 vmcs_phys;
 	u64 eptp; /* the EPT root this vCPU uses */

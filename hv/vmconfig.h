@@ -9,7 +9,7 @@
 #include "lib/types.h"
 
 /*
- * The module2 lines (DESIGN.md, "Boot and configuration"):
+ * The module2 lines (README.md, "Running VMs"):
  *
  *   module2 /guests/demo.elf  vm=demo vcpus=4 mem=64M -- demo.elf rounds=100
  *   module2 /guests/demo.elf  vm=second vcpus=4 mem=64M pv=off cpus=0-1

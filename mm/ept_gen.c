@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Generation-number invalidation of a VM's EPT, with lazy batched teardown (seed 004). */
+/* Generation-number invalidation of a VM's EPT, with lazy batched teardown (KVM 2013). */
 #include "mm/ept_gen.h"
 
 int ept_gen_init(struct vm_ept *e, const struct guest_mem *gm)

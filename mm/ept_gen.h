@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A VM's second-level page tables with generation-number invalidation (seed 004): invalidating
- * every mapping is a new empty root and a generation bump, O(1) whatever the VM's size; vCPUs
- * load the new root before their next entry, RAM faults back in on demand, and the obsolete
- * trees are freed afterwards in small batches.
+ * A VM's second-level page tables with generation-number invalidation (KVM's "fast invalidate
+ * all pages", 2013, docs/design.md "Sources"): invalidating every mapping is a new empty root
+ * and a generation bump, O(1) whatever the VM's size; vCPUs load the new root before their
+ * next entry, RAM faults back in on demand, and the obsolete trees are freed afterwards in
+ * small batches.
  */
 #ifndef KESTREL_MM_EPT_GEN_H
 #define KESTREL_MM_EPT_GEN_H

@@ -10,7 +10,7 @@
 #define PTE_PCD BIT(4)
 #define PTE_PS BIT(7)
 
-/* The xAPIC page: mapped uncached whatever the MTRRs say (SDM Vol. 3A, 11.4.1). */
+/* The xAPIC page: mapped uncached whatever the MTRRs say (SDM Vol. 3A, 12.4.1). */
 #define XAPIC_DEFAULT_BASE 0xfee00000ULL
 
 static u64 root, mapped_top;

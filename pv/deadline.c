@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The lazy TSC deadline (seed 003), host side: keeps deadline_armed in the shared area equal to
- * the deadline the vLAPIC is set for, and at expiry re-arms for a later deadline_pending
- * instead of interrupting. Decisions come from pv/lazy_deadline.c; this file applies them.
- * Kestrel keeps its own copy of "armed": the guest can write the shared one, never this one.
+ * The lazy TSC deadline (KVM's lazy tscdeadline RFC, 2023), host side: keeps deadline_armed in
+ * the shared area equal to the deadline the vLAPIC is set for, and at expiry re-arms for a
+ * later deadline_pending instead of interrupting. Decisions come from pv/lazy_deadline.c; this
+ * file applies them. Kestrel keeps its own copy of "armed": the guest can write the shared
+ * one, never this one.
  */
 #include "arch/x86/cpu.h"
 #include "hv/sched.h"

@@ -53,7 +53,7 @@ static void invvpid(u64 type, u16 vpid, u64 addr)
 }
 
 /*
- * INVVPID with the narrowest type this CPU has for what was asked (SDM Vol. 3C, 31.3): one
+ * INVVPID with the narrowest type this CPU has for what was asked (SDM Vol. 3C, 32.3): one
  * address at a time for a few ranges (globals included, as the ranges may hold global pages),
  * single-context keeping globals for NONGLOBAL alone, single-context for anything else.
  */

@@ -32,7 +32,7 @@ s64 hc_send_ipi(struct vcpu *v)
 	if (rdi & ~(u64)(0xff | KESTREL_IPI_NMI | KESTREL_VPSET_INLINE))
 		return -EINVAL;
 	if (!c.nmi && c.vector < 16)
-		return -EINVAL; /* vectors 0-15 are illegal for fixed delivery, SDM Vol. 3A, 11.5.2 */
+		return -EINVAL; /* vectors 0-15 are illegal for fixed delivery, SDM Vol. 3A, 12.5.2 */
 	v->pv_stats.ipi_calls++;
 	return vpset_for_each(&v->vm->mem, v->vm->nr_vcpus, (u32)rdi, v->regs.gpr[GPR_RSI],
 			      v->regs.gpr[GPR_RDX], v->regs.gpr[GPR_R10], ipi_one, &c);

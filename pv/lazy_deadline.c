@@ -4,7 +4,7 @@
 
 u64 lazy_deadline_on_write(u64 value, u64 now, bool lvt_ok)
 {
-	/* 0 disarms; a past deadline fires at once (SDM Vol. 3A, 11.5.4.1): nothing is armed. */
+	/* 0 disarms; a past deadline fires at once (SDM Vol. 3A, 12.5.4.1): nothing is armed. */
 	if (!lvt_ok || !value || now >= value)
 		return 0;
 	return value;

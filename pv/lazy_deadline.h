@@ -27,7 +27,7 @@
  *  - the armed deadline fired (lazy_deadline_on_expiry -> LAZY_INJECT), or the guest wrote a
  *    deadline already past or 0 (lazy_deadline_on_write returns 0);
  *  - LVT timer masked, APIC software-disabled (SVR, which masks the LVT): the vLAPIC timer
- *    keeps running silently (SDM Vol. 3A, 11.5.1), so first write the deferred deadline into
+ *    keeps running silently (SDM Vol. 3A, 12.5.1), so first write the deferred deadline into
  *    the vLAPIC (the guest "wrote" it), then CLEAR; after an unmask it fires when the guest
  *    asked, neither at the older armed deadline (early) nor never (lost);
  *  - timer mode changed (the vLAPIC disarms, 11.5.4.1), APIC globally disabled through

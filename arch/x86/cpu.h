@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* x86 instructions as C inlines: CPUID, control registers, MSRs, port I/O, TSC. */
+/*
+ * Every "SDM" citation in the tree is to one edition of the Intel 64 and IA-32 Architectures
+ * Software Developer's Manual: combined volumes, order number 325462-080US, June 2023
+ * (docs/design.md, "Sources"). Older editions number chapters differently.
+ */
 #ifndef KESTREL_ARCH_X86_CPU_H
 #define KESTREL_ARCH_X86_CPU_H
 
@@ -15,7 +20,7 @@
 #define CR4_PGE BIT(7)
 #define CR4_VMXE BIT(13)
 
-/* CPUID feature bits, SDM Vol. 2A, CPUID, tables 3-10 and 3-11. */
+/* CPUID feature bits, SDM Vol. 2A, CPUID, the feature-information tables of leaf 01H. */
 #define CPUID1_ECX_VMX BIT(5)
 #define CPUID1_ECX_X2APIC BIT(21)
 #define CPUID1_ECX_TSC_DEADLINE BIT(24)

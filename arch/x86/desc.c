@@ -13,7 +13,7 @@ struct __packed desc_ptr {
 	u64 base;
 };
 
-/* A 64-bit TSS descriptor spans two GDT slots, SDM Vol. 3A, 8.2.3, figure 8-4. */
+/* A 64-bit TSS descriptor spans two GDT slots, SDM Vol. 3A, 9.2.3, figure 9-4. */
 static void set_tss_desc(u64 *gdt, const struct tss64 *tss)
 {
 	u64 base = (u64)(uintptr_t)tss, limit = sizeof(*tss) - 1;

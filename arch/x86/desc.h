@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Descriptor tables: each CPU's GDT, 64-bit TSS and IDT (SDM Vol. 3A, chapters 3, 7 and 6). */
+/* Descriptor tables: each CPU's GDT, 64-bit TSS and IDT (SDM Vol. 3A, chapters 3, 9 and 7). */
 #ifndef KESTREL_ARCH_X86_DESC_H
 #define KESTREL_ARCH_X86_DESC_H
 
@@ -18,7 +18,7 @@
 #define IST_COUNT 3
 #define IST_STACK_SIZE 8192
 
-/* 64-bit TSS, SDM Vol. 3A, 8.7, figure 8-11. */
+/* 64-bit TSS, SDM Vol. 3A, 9.7, figure 9-11. */
 struct tss64 {
 	u32 reserved0;
 	u64 rsp[3];
@@ -28,7 +28,7 @@ struct tss64 {
 	u16 reserved3;
 	u16 iomap_base;
 } __packed;
-_Static_assert(sizeof(struct tss64) == 104, "TSS layout (SDM Vol. 3A, figure 8-11)");
+_Static_assert(sizeof(struct tss64) == 104, "TSS layout (SDM Vol. 3A, figure 9-11)");
 
 struct idt_gate {
 	u16 offset_lo;

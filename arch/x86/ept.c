@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* EPT paging structures: build, map, zap and free them; INVEPT (SDM Vol. 3C, 29.3). */
+/* EPT paging structures: build, map, zap and free them; INVEPT (SDM Vol. 3C, 30.3 and 32.3). */
 #include "arch/x86/ept.h"
 #include "arch/x86/vmx.h"
 #include "hv/console.h"
 #include "mm/mm.h"
 
-/* EPT entry bits, SDM Vol. 3C, tables 29-1 to 29-6. */
+/* EPT entry bits, SDM Vol. 3C, tables 30-1 to 30-6. */
 #define EPT_R BIT(0)
 #define EPT_W BIT(1)
 #define EPT_X BIT(2)

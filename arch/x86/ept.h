@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Extended page tables: a VM's guest-physical to host-physical map (SDM Vol. 3C, 29.3). */
+/* Extended page tables: a VM's guest-physical to host-physical map (SDM Vol. 3C, 30.3). */
 #ifndef KESTREL_ARCH_X86_EPT_H
 #define KESTREL_ARCH_X86_EPT_H
 

@@ -111,7 +111,7 @@ void exit_skip_instruction(struct vcpu *v)
 
 	(void)v;
 	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + vmcs_read32(EXIT_INSTR_LEN));
-	/* Stepping over the instruction ends any STI/MOV SS blocking, SDM Vol. 3C, 25.4.2. */
+	/* Stepping over the instruction ends any STI/MOV SS blocking, SDM Vol. 3C, 26.4.2. */
 	block = vmcs_read32(GUEST_INTERRUPTIBILITY);
 	if (block & 3)
 		vmcs_write32(GUEST_INTERRUPTIBILITY, block & ~3u);

@@ -27,7 +27,7 @@ struct guest_walk_cpu {
 	u64 efer; /* IA32_EFER: LMA selects 4/5-level paging, NXE enables the XD bit */
 	/*
 	 * PAE paging only: the 4 PDPTEs the CPU loaded (VMCS GUEST_PDPTE0-3, SDM Vol. 3C,
-	 * 25.4.2), or NULL to read them from guest memory at CR3[31:5] as MOV to CR3 would.
+	 * 26.4.2), or NULL to read them from guest memory at CR3[31:5] as MOV to CR3 would.
 	 */
 	const u64 *pdptes;
 	u8 maxphyaddr; /* the guest's CPUID.80000008H:EAX[7:0]; 0 means 52 */

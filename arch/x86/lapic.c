@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Local APIC access in either mode, and sending IPIs (SDM Vol. 3A, 11.6 and 11.12). */
+/* Local APIC access in either mode, and sending IPIs (SDM Vol. 3A, 12.6 and 12.12). */
 #include "arch/x86/lapic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
@@ -53,7 +53,7 @@ void lapic_init_cpu(void)
 {
 	u64 base = rdmsr(MSR_IA32_APIC_BASE) | APIC_BASE_ENABLE;
 
-	/* xAPIC -> x2APIC goes through enabled xAPIC, SDM Vol. 3A, 11.12.5, figure 11-27. */
+	/* xAPIC -> x2APIC goes through enabled xAPIC, SDM Vol. 3A, 12.12.5, figure 12-27. */
 	wrmsr(MSR_IA32_APIC_BASE, base);
 	if (x2apic)
 		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_X2APIC);

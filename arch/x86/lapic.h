@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The local APIC, in x2APIC mode when the CPU has it and xAPIC otherwise (SDM Vol. 3A, ch. 11). */
+/* The local APIC, in x2APIC mode when the CPU has it and xAPIC otherwise (SDM Vol. 3A, ch. 12). */
 #ifndef KESTREL_ARCH_X86_LAPIC_H
 #define KESTREL_ARCH_X86_LAPIC_H
 

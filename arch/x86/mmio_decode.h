@@ -15,7 +15,7 @@ enum mmio_mode {
 	MMIO_MODE_64,
 };
 
-/* CS.L selects 64-bit code in IA-32e mode, else CS.D 32-bit, SDM Vol. 3A, 3.4.5 and 5.5.1. */
+/* CS.L selects 64-bit code in IA-32e mode, else CS.D 32-bit, SDM Vol. 3A, 3.4.5. */
 static inline enum mmio_mode mmio_mode_of(bool efer_lma, bool cs_l, bool cs_d)
 {
 	if (efer_lma && cs_l)

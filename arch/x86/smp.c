@@ -86,7 +86,7 @@ static bool start_one(struct percpu *cpu, u64 page, void (*ap_main)(struct percp
 	WRITE_ONCE(cpu->state, CPU_STARTING);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
-	/* SDM Vol. 3A, 9.4.4.1: INIT, 10 ms, SIPI, 200 us, SIPI. */
+	/* SDM Vol. 3A, 10.4.4.1: INIT, 10 ms, SIPI, 200 us, SIPI. */
 	lapic_send_ipi(cpu->apic_id, ICR_INIT | ICR_LEVEL_ASSERT | ICR_TRIGGER_LEVEL);
 	if (!lapic_is_x2apic()) /* the de-assert older xAPICs want; ignored by newer ones */
 		lapic_send_ipi(cpu->apic_id, ICR_INIT | ICR_TRIGGER_LEVEL);

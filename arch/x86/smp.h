@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Starting the application processors (SDM Vol. 3A, 9.4: the MP initialization protocol). */
+/* Starting the application processors (SDM Vol. 3A, 10.4: the MP initialization protocol). */
 #ifndef KESTREL_ARCH_X86_SMP_H
 #define KESTREL_ARCH_X86_SMP_H
 

@@ -54,7 +54,7 @@ static bool measure(const struct acpi_info *acpi, u64 *tsc, u32 *apic_ticks)
 	u64 t0;
 	u32 a0;
 
-	lapic_write(LAPIC_TIMER_DIVIDE, 0xb); /* divide by 1, SDM Vol. 3A, figure 11-10 */
+	lapic_write(LAPIC_TIMER_DIVIDE, 0xb); /* divide by 1, SDM Vol. 3A, figure 12-10 */
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_LAPIC_TIMER);
 	lapic_write(LAPIC_TIMER_INITIAL, 0xffffffffu);
 	a0 = lapic_read(LAPIC_TIMER_CURRENT);
@@ -116,7 +116,7 @@ void timer_arm(u64 deadline)
 	cpu->timer.armed_for = deadline;
 	if (timer_info.tsc_deadline) {
 		lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_TSC_DEADLINE | VEC_LAPIC_TIMER);
-		/* Order the LVT write before the deadline write, SDM Vol. 3A, 11.5.4.1. */
+		/* Order the LVT write before the deadline write, SDM Vol. 3A, 12.5.4.1. */
 		asm volatile("mfence" ::: "memory");
 		wrmsr(MSR_IA32_TSC_DEADLINE, deadline ? deadline : 1);
 	} else {

@@ -56,7 +56,7 @@ void trap_dispatch(struct trap_frame *f)
 		panic_frame(f, "%s in the hypervisor", name);
 	}
 	if (v == VEC_SPURIOUS)
-		return; /* no EOI for a spurious interrupt, SDM Vol. 3A, 11.9 */
+		return; /* no EOI for a spurious interrupt, SDM Vol. 3A, 12.9 */
 	if (handlers[v]) {
 		handlers[v](f);
 	} else {

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* VMCLEAR, VMPTRLD, failure reports and the VMCS dump for unknown exits (SDM Vol. 3C, 31.4). */
+/* VMCLEAR, VMPTRLD, failure reports and the VMCS dump for unknown exits (SDM Vol. 3C, 32.4). */
 #include "arch/x86/vmcs.h"
 #include "arch/x86/percpu.h"
 #include "hv/console.h"
 
-/* VM-instruction error numbers, SDM Vol. 3C, table 31-1 (the ones worth a name). */
+/* VM-instruction error numbers, SDM Vol. 3C, table 32-1 (the ones worth a name). */
 static const char *insn_error(u32 e)
 {
 	switch (e) {
@@ -18,7 +18,7 @@ static const char *insn_error(u32 e)
 	case 12: return "VMREAD/VMWRITE from/to unsupported VMCS component";
 	case 13: return "VMWRITE to read-only VMCS component";
 	case 26: return "VM entry with events blocked by MOV SS";
-	default: return "see SDM Vol. 3C, table 31-1";
+	default: return "see SDM Vol. 3C, table 32-1";
 	}
 }
 

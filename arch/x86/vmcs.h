@@ -5,7 +5,7 @@
 
 #include "lib/types.h"
 
-/* Bits 14:13 of an encoding give the field's width, SDM Vol. 3C, 25.11.2. */
+/* Bits 14:13 of an encoding give the field's width, SDM Vol. 3C, 26.11.2. */
 #define VMCS_W16 0
 #define VMCS_W64 1
 #define VMCS_W32 2

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Probes VMX and enters VMX root operation on each CPU (SDM Vol. 3C, 24.7 and 24.8; appendix A). */
+/* Probes VMX and enters VMX root operation on each CPU (SDM Vol. 3C, 25.7 and 25.8; appendix A). */
 #include "arch/x86/vmx.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
@@ -7,7 +7,7 @@
 #include "hv/console.h"
 #include "mm/mm.h"
 
-/* Control bits Kestrel checks for, SDM Vol. 3C, 25.6.1, 25.6.2 and table 25-7. */
+/* Control bits Kestrel checks for, SDM Vol. 3C, 26.6.1, 26.6.2 and table 26-7. */
 #define PIN_PREEMPTION_TIMER BIT(6)
 #define PIN_POSTED_INTR BIT(7)
 #define PROC_USE_IO_BITMAPS BIT(25)
@@ -184,7 +184,7 @@ void vmx_print_caps(void)
 
 void vmx_flush_vpid(u16 vpid)
 {
-	/* INVVPID descriptor and types, SDM Vol. 3C, 31.3: 1 single-context, 2 all-context. */
+	/* INVVPID descriptor and types, SDM Vol. 3C, 32.3: 1 single-context, 2 all-context. */
 	struct {
 		u64 vpid, addr;
 	} desc = { vpid, 0 };

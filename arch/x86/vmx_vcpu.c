@@ -11,7 +11,7 @@
 #include "lib/string.h"
 #include "mm/mm.h"
 
-/* Control bits, SDM Vol. 3C, 25.6 and 25.7. */
+/* Control bits, SDM Vol. 3C, 26.6 and 26.7. */
 #define PIN_EXT_INTR BIT(0)
 #define PIN_NMI BIT(3)
 #define PIN_VIRTUAL_NMI BIT(5)

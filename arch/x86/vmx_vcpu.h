@@ -19,10 +19,10 @@ bool vmx_vcpu_load(struct vcpu *v);
 void vmx_vcpu_release(struct vcpu *v);
 /* Guest state as a multiboot loader leaves it: 32-bit protected mode, paging off. */
 void vmx_vcpu_reset_protected(struct vcpu *v, u32 entry, u32 eax, u32 ebx);
-/* Guest state after a SIPI: real mode at vector:0000 (SDM Vol. 3A, 9.4.4). */
+/* Guest state after a SIPI: real mode at vector:0000 (SDM Vol. 3A, 10.4.4). */
 void vmx_vcpu_reset_real(struct vcpu *v, u8 vector);
 
-/* Interruptibility-state bits, SDM Vol. 3C, 25.4.2, table 25-3. */
+/* Interruptibility-state bits, SDM Vol. 3C, 26.4.2, table 26-3. */
 #define INTR_BLOCK_STI BIT(0)
 #define INTR_BLOCK_MOV_SS BIT(1)
 #define INTR_BLOCK_NMI BIT(3)

@@ -8,7 +8,7 @@
 #define KESTREL_MSR_TSC_DEADLINE 0x6e0u /* IA32_TSC_DEADLINE, SDM Vol. 4, table 2-2 */
 #define KESTREL_CR4_PGE (1ull << 7) /* SDM Vol. 3A, 2.5 */
 #define KESTREL_PAGE_SIZE 4096ull
-#define KESTREL_ICR_NMI (4u << 8) /* ICR delivery mode NMI, SDM Vol. 3A, 11.6.1 */
+#define KESTREL_ICR_NMI (4u << 8) /* ICR delivery mode NMI, SDM Vol. 3A, 12.6.1 */
 
 struct kestrel_cpuid {
 	uint32_t eax, ebx, ecx, edx;

@@ -4,7 +4,7 @@
 
 void kestrel_deadline_set_plain(uint64_t tsc)
 {
-	kestrel_arch_wrmsr(KESTREL_MSR_TSC_DEADLINE, tsc); /* 0 disarms, SDM Vol. 3A, 11.5.4.1 */
+	kestrel_arch_wrmsr(KESTREL_MSR_TSC_DEADLINE, tsc); /* 0 disarms, SDM Vol. 3A, 12.5.4.1 */
 }
 
 bool kestrel_deadline_set(struct kestrel_vcpu_area *area, uint64_t tsc)

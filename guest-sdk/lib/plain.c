@@ -39,7 +39,7 @@ void kestrel_flush_local(uint32_t flags, const struct kestrel_flush_range *range
 	uint64_t f, cr4;
 
 	if (flags & KESTREL_FLUSH_ALL) {
-		/* Toggling CR4.PGE drops global entries too (SDM Vol. 3A, 4.10.4.1). */
+		/* Toggling CR4.PGE drops global entries too (SDM Vol. 3A, 5.10.4.1). */
 		f = kestrel_arch_save_flags_cli();
 		cr4 = kestrel_arch_read_cr4();
 
@@ -59,7 +59,7 @@ void kestrel_flush_local(uint32_t flags, const struct kestrel_flush_range *range
 				kestrel_arch_invlpg(ranges[i].addr + p * KESTREL_PAGE_SIZE);
 		return;
 	}
-	/* A CR3 write drops the non-global entries (SDM Vol. 3A, 4.10.4.1). */
+	/* A CR3 write drops the non-global entries (SDM Vol. 3A, 5.10.4.1). */
 	kestrel_arch_write_cr3(kestrel_arch_read_cr3());
 }
 

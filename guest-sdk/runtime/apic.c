@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* Local APIC access in x2APIC (MSRs) or xAPIC (MMIO) mode, per CPU, and IPIs (SDM Vol. 3A, 11). */
+/* Local APIC access in x2APIC (MSRs) or xAPIC (MMIO) mode, per CPU; IPIs (SDM Vol. 3A, ch. 12). */
 #include "internal.h"
 
-#define X2APIC_MSR(reg)		(0x800 + (reg) / 16)	/* SDM Vol. 3A, 11.12.1.2 */
+#define X2APIC_MSR(reg)		(0x800 + (reg) / 16)	/* SDM Vol. 3A, 12.12.1.2 */
 #define SVR_ENABLE		(1u << 8)
 #define LVT_MASKED		(1u << 16)
-#define DIVIDE_BY_1		0xb		/* SDM Vol. 3A, 11.5.4, figure 11-10 */
-#define DFR_FLAT		0xffffffffu	/* SDM Vol. 3A, 11.6.2.2 */
+#define DIVIDE_BY_1		0xb		/* SDM Vol. 3A, 12.5.4, figure 12-10 */
+#define DFR_FLAT		0xffffffffu	/* SDM Vol. 3A, 12.6.2.2 */
 #define XAPIC_FLAT_CPUS		8
 
 static enum rt_apic_mode boot_mode;
@@ -101,7 +101,7 @@ bool rt_apic_send_ipi(u32 dest, u32 icr_lo)
 	bool ok;
 
 	if (rt_this_cpu()->x2apic) {
-		/* One 64-bit write; x2APIC has no delivery status (SDM Vol. 3A, 11.12.9). */
+		/* One 64-bit write; x2APIC has no delivery status (SDM Vol. 3A, 12.12.9). */
 		rt_wrmsr(X2APIC_MSR(RT_APIC_ICR_LO), ((u64)dest << 32) | icr_lo);
 		return true;
 	}
@@ -125,7 +125,7 @@ static void apic_error(struct rt_frame *frame)
 	u32 esr;
 
 	(void)frame;
-	/* Latch the errors, then read (SDM Vol. 3A, 11.5.3). */
+	/* Latch the errors, then read (SDM Vol. 3A, 12.5.3). */
 	rt_apic_write(RT_APIC_ESR, 0);
 	esr = rt_apic_read(RT_APIC_ESR);
 	rt_check(false, "APIC error interrupt on cpu %u: ESR 0x%x", rt_cpu_index(), esr);
@@ -162,7 +162,7 @@ bool rt_apic_set_mode(enum rt_apic_mode mode)
 	if (mode == RT_APIC_X2APIC && !rt_apic_x2apic_supported())
 		return false;
 	flags = rt_save_flags_cli();
-	/* x2APIC -> xAPIC only through disabled (SDM Vol. 3A, 11.12.5, figure 11-27). */
+	/* x2APIC -> xAPIC only through disabled (SDM Vol. 3A, 12.12.5, figure 12-27). */
 	if (mode == RT_APIC_XAPIC && (base & RT_APIC_BASE_X2APIC)) {
 		base &= ~(u64)(RT_APIC_BASE_X2APIC | RT_APIC_BASE_ENABLE);
 		rt_wrmsr(RT_MSR_IA32_APIC_BASE, base);

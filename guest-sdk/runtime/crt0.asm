@@ -13,7 +13,7 @@ PAGE_P			equ 1 << 0
 PAGE_RW			equ 1 << 1
 PAGE_PWT		equ 1 << 3
 PAGE_PCD		equ 1 << 4
-PAGE_PS			equ 1 << 7	; 2 MiB page in a PD (SDM Vol. 3A, 4.5.4)
+PAGE_PS			equ 1 << 7	; 2 MiB page in a PD (SDM Vol. 3A, 5.5.4)
 LAPIC_PD_INDEX		equ 0xfee00000 >> 21	; the 2 MiB page of the xAPIC registers
 
 CR0_PE			equ 1 << 0
@@ -95,7 +95,7 @@ _start:
 	or eax, PAGE_P | PAGE_RW | PAGE_PS
 	cmp ecx, LAPIC_PD_INDEX
 	jne .cached
-	or eax, PAGE_PCD | PAGE_PWT	; APIC registers uncached (SDM Vol. 3A, 11.4.1)
+	or eax, PAGE_PCD | PAGE_PWT	; APIC registers uncached (SDM Vol. 3A, 12.4.1)
 .cached:
 	mov [boot_pd + ecx * 8], eax
 	mov eax, ecx
@@ -105,7 +105,7 @@ _start:
 	cmp ecx, 2048
 	jb .pd_loop
 
-	; IA-32e mode: PAE, CR3, EFER.LME, then paging (SDM Vol. 3A, 10.8.5).
+	; IA-32e mode: PAE, CR3, EFER.LME, then paging (SDM Vol. 3A, 11.8.5).
 	mov eax, cr4
 	or eax, CR4_PAE
 	mov cr4, eax

@@ -97,7 +97,7 @@ void rt_irq_dispatch(struct rt_frame *f)
 	if (v < 32)
 		exception(f);
 	if (v == RT_VEC_SPURIOUS)
-		return;		/* no EOI for a spurious interrupt (SDM Vol. 3A, 11.9) */
+		return;		/* no EOI for a spurious interrupt (SDM Vol. 3A, 12.9) */
 	rt_check(false, "unexpected interrupt on vector %u (cpu %u)", v, rt_this_cpu()->index);
 	rt_apic_eoi();
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Starting APs with INIT-SIPI(-SIPI) through a trampoline below 1 MiB (SDM Vol. 3A, 9.4.4). */
+/* Starting APs with INIT-SIPI(-SIPI) through a trampoline below 1 MiB (SDM Vol. 3A, 10.4.4). */
 #include "internal.h"
 
 #define CPU_STACK_SIZE		16384
@@ -8,7 +8,7 @@
 #define DEFAULT_WAIT_MS		2000
 #define QUIET_MS		100	/* without cpus=: all in when none came for this long */
 #define SPARE_SLOTS		64	/* boot stacks beyond cpus= (all of them without it) */
-/* SDM Vol. 3A, 9.4.4.1: INIT, 10 ms, SIPI, 200 us, SIPI, 200 us. */
+/* SDM Vol. 3A, 10.4.4.1: INIT, 10 ms, SIPI, 200 us, SIPI, 200 us. */
 #define INIT_DELAY_US		10000
 #define SIPI_DELAY_US		200
 
@@ -76,7 +76,7 @@ u32 rt_smp_starts(u32 cpu)
 
 /*
  * The initial APIC ID: from CPUID leaf 0Bh when the CPU has x2APIC (an AP wakes up in xAPIC mode,
- * whose ID register holds 8 bits only, SDM Vol. 3A, 11.4.6 and 11.12.8), else as the mode the AP
+ * whose ID register holds 8 bits only, SDM Vol. 3A, 12.4.6 and 12.12.8), else as the mode the AP
  * woke up in reports it.
  */
 static u32 raw_apic_id(void)
@@ -214,7 +214,7 @@ static void send_all(u32 how, const u32 *ids, u32 n_ids, u32 icr)
 
 static void send_init(u32 how, const u32 *ids, u32 n_ids)
 {
-	/* INIT is sent level-triggered, asserted (SDM Vol. 3A, 11.6.1); de-assert is level 0. */
+	/* INIT is sent level-triggered, asserted (SDM Vol. 3A, 12.6.1); de-assert is level 0. */
 	send_all(how, ids, n_ids, RT_IPI_INIT | RT_IPI_LEVEL | RT_IPI_ASSERT);
 	if (how & RT_SMP_DEASSERT)
 		send_all(how, ids, n_ids, RT_IPI_INIT | RT_IPI_LEVEL);
@@ -367,7 +367,7 @@ u32 rt_smp_start(u32 how)
 	if (found) {
 		n_ids = known_ap_ids(ids);
 	} else if (!(how & RT_SMP_SHORTHAND)) {
-		/* No MADT in a Kestrel VM: by destination the first time means IDs 0..N-1. */
+		/* The runtime reads no MADT: by destination the first time means IDs 0..N-1. */
 		for (u32 id = 0; id < wanted && n_ids < RT_MAX_CPUS - 1; id++) {
 			if (id != rt_apic_id())
 				ids[n_ids++] = id;

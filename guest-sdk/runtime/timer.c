@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The local APIC timer in its three modes, and its rate against the TSC (SDM Vol. 3A, 11.5.4). */
+/* The local APIC timer in its three modes, and its rate against the TSC (SDM Vol. 3A, 12.5.4). */
 #include "internal.h"
 
 #define LVT_MASKED		(1u << 16)
@@ -30,8 +30,8 @@ bool rt_timer_deadline_mode(u8 vector)
 		return false;
 	rt_apic_write(RT_APIC_LVT_TIMER, LVT_TSC_DEADLINE | vector);
 	/*
-	 * The LVT write must land before the first deadline write; an x2APIC WRMSR is not
-	 * serializing, hence MFENCE (SDM Vol. 3A, 11.5.4.1).
+	 * The LVT write must land before the deadline write; an x2APIC WRMSR is not
+	 * serializing, hence MFENCE (SDM Vol. 3A, 12.5.4.1).
 	 */
 	rt_mfence();
 	return true;

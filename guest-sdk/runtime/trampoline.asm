@@ -4,8 +4,8 @@
 ; smp.c copies rt_trampoline_start..rt_trampoline_end to a free page below 1 MiB, fills in
 ; the fields marked "patched" (absolute addresses in that copy, CR3, the 64-bit entry), and
 ; sends the SIPI with the page number as vector: the AP starts at CS = page << 8, IP = 0
-; (SDM Vol. 3A, 9.4.4.1 and 11.6.1). The route to IA-32e mode is the architectural one
-; through protected mode (SDM Vol. 3A, 10.8.5).
+; (SDM Vol. 3A, 10.4.4.1 and 12.6.1). The route to IA-32e mode is the architectural one
+; through protected mode (SDM Vol. 3A, 11.8.5).
 ;
 ; In long mode the AP takes the next boot-stack slot with LOCK XADD (several APs may be
 ; started at once by a shorthand) and calls rt_smp_ap_entry(slot) in the image; an AP that

@@ -55,7 +55,7 @@ def ept_invalidate():
             raise RuntimeError(f"ept-{mib}: no figures in the log")
         rows.append((f"invalidate all EPT mappings, {mib} MiB VM (4K pages)", "TSC ticks",
                      median(walk), median(gen),
-                     "KVM zapped every page under mmu_lock; seed 004 makes it O(1)"))
+                     "KVM zapped every page under mmu_lock; fast invalidate (2013): O(1)"))
     return rows
 
 
@@ -72,12 +72,12 @@ def tlb_shootdown():
         if "ipi" not in fig or "pv" not in fig:
             raise RuntimeError(f"flush-{vcpus}: no figures in the log")
         rows.append((f"TLB shootdown, {vcpus} vCPUs on 2 pCPUs", "initiator TSC", fig["ipi"],
-                     fig["pv"], "seed 000: ebizzy +78% (2 VMs), +132% (3 VMs)"))
+                     fig["pv"], "PV TLB shootdown v8: ebizzy +78% (2 VMs), +132% (3 VMs)"))
         if "flushbit" in fig:
             late = re.search(r"^fl: pv-flush: mode flushbit (\d+) rounds had an IPI'd target "
                              r"descheduled before it acked; they took (\d+) of the (\d+) TSC",
                              log, re.M)
-            why = "seed 000's own design"
+            why = "PV TLB shootdown v8's own design"
             if late and int(late.group(1)):
                 why += (f"; {late.group(1)} of 20 rounds waited for an IPI'd target that was "
                         f"descheduled before it acked: {100 * int(late.group(2)) // "
@@ -101,7 +101,7 @@ def multi_ipi():
         if len(got) < 2:
             raise RuntimeError(f"ipi-1024: no figures for {shape}")
         rows.append((f"IPI to '{shape}' of 1024 vCPUs", "exits", got["plain"][0], got["pv"][0],
-                     "seed 002: KVM takes 128 APIC IDs per call"))
+                     "KVM PV IPI v3: 128 APIC IDs per call"))
         rows.append((f"IPI to '{shape}' of 1024 vCPUs", "sender TSC", got["plain"][1],
                      got["pv"][1], ""))
     return rows
@@ -116,7 +116,7 @@ def deadline_storm():
     if "lazy" not in got or "plain" not in got:
         raise RuntimeError("deadline: no figures in the log")
     return [(f"timer re-arm storm ({got['lazy'][0]} re-arms)", "exits", got["plain"][1],
-             got["lazy"][1], "seed 003: 6,208,273 -> 171,364 MSR writes (netperf TCP_RR)")]
+             got["lazy"][1], "lazy tscdeadline: 6,208,273 -> 171,364 writes (TCP_RR)")]
 
 
 SCENARIOS = {

@@ -7,7 +7,7 @@
 # Environment: CPUS (4), MEM in MiB (64), TIMEOUT in seconds (300), MODEL (corei7_icelake_u).
 # Files stay in tests/guests/build/run/bochs-NAME/. Bochs has no isa-debug-exit: the runtime
 # ends the run through Bochs's port 0x8900 instead, and Bochs's exit status means nothing
-# (PLATFORM.md). Exits 0 when the guest printed "RESULT: PASS", 1 otherwise.
+# (docs/platform.md). Exits 0 when the guest printed "RESULT: PASS", 1 otherwise.
 set -eu
 
 if [ $# -lt 1 ]; then

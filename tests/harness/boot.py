@@ -3,7 +3,7 @@
 """Boot a Kestrel ISO in Bochs or QEMU, follow its serial console, and stop when it is done.
 
 Used by `make run`, `make run-qemu` and the system tests. The serial log decides
-everything: Bochs always exits with status 1 (PLATFORM.md), so its exit status
+everything: Bochs always exits with status 1 (docs/platform.md), so its exit status
 means nothing. A run ends when Kestrel prints its last line ("kestrel: halting"
 or "kestrel: halted"), when the emulator exits, or at the time-out.
 """

@@ -149,7 +149,7 @@ static void tick(void)
 				lazy = true;
 			}
 		} else {
-			/* Not lazy: the vLAPIC's own expiry, silent when masked (SDM 11.5.1). */
+			/* Not lazy: the vLAPIC's own expiry, silent when masked (SDM Vol. 3A, 12.5.1). */
 			s.vdl = 0;
 			lazy = lvt_ok();
 		}
@@ -285,7 +285,7 @@ static int setup(void **state)
 	return 0;
 }
 
-/* The seed's storm: re-armed STORM times, each later, never due while the guest moves it. */
+/* The lazy tscdeadline RFC's storm: re-armed STORM times, each later, never due meanwhile. */
 static void test_storm(void **state)
 {
 	u64 d = 0;

@@ -67,7 +67,7 @@ static void assert_error(const struct vm_config *c, const char *name, const char
 	assert_string_equal(c->error, error);
 }
 
-/* DESIGN.md's example, as GRUB hands it over (the words after the file name). */
+/* The example of hv/vmconfig.h, as GRUB hands it over (the words after the file name). */
 static void test_design_example(void **state)
 {
 	static const char *const lines[] = {

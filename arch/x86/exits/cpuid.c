@@ -8,7 +8,7 @@
 #include "guest-sdk/include/kestrel/abi.h"
 #include "hv/vm.h"
 
-/* Leaf 1 ECX features a guest must not see (SDM Vol. 2A, CPUID, table 3-10). */
+/* Leaf 1 ECX features a guest must not see (SDM Vol. 2A, CPUID, ECX feature table). */
 #define L1_ECX_HIDE (BIT(2) /* DTES64 */ | BIT(3) /* MONITOR */ | BIT(4) /* DS-CPL */ | \
 		     BIT(5) /* VMX */ | BIT(6) /* SMX */ | BIT(7) /* EST */ | BIT(8) /* TM2 */ | \
 		     BIT(12) /* FMA */ | BIT(15) /* PDCM */ | BIT(18) /* DCA */ | \

@@ -7,7 +7,7 @@
 #include "arch/x86/vmx.h"
 #include "hv/vcpu.h"
 
-/* Exit qualification for CR access, SDM Vol. 3C, 28.2.1, table 28-3. */
+/* Exit qualification for CR access, SDM Vol. 3C, 29.2.1, table 29-3. */
 #define CR_NUM(q) ((q) & 0xf)
 #define CR_TYPE(q) (((q) >> 4) & 3)
 #define CR_GPR(q) (((q) >> 8) & 0xf)

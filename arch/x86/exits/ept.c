@@ -13,7 +13,7 @@
 #include "hv/sched.h"
 #include "hv/vcpu.h"
 
-/* EPT-violation exit qualification, SDM Vol. 3C, 28.2.1, table 28-7. */
+/* EPT-violation exit qualification, SDM Vol. 3C, 29.2.1, table 29-7. */
 #define EPT_Q_READ BIT(0)
 #define EPT_Q_WRITE BIT(1)
 #define EPT_Q_FETCH BIT(2)

@@ -5,7 +5,7 @@
 #include "hv/console.h"
 #include "hv/vcpu.h"
 
-/* Exit qualification for I/O, SDM Vol. 3C, 28.2.1, table 28-5. */
+/* Exit qualification for I/O, SDM Vol. 3C, 29.2.1, table 29-5. */
 #define IO_SIZE(q) (((q) & 7) + 1)
 #define IO_IN(q) ((q) & BIT(3))
 #define IO_STRING(q) ((q) & BIT(4))

@@ -5,7 +5,7 @@
 #include "hv/vm.h"
 #include "pv/hypercall.h"
 
-/* SS.DPL is the CPL, SDM Vol. 3C, 26.3.1.2; in real mode it is 0. */
+/* SS.DPL is the CPL, SDM Vol. 3C, 26.4.1 (guest register state); in real mode it is 0. */
 static u32 guest_cpl(void)
 {
 	return (vmcs_read32(GUEST_SS_AR) >> 5) & 3;

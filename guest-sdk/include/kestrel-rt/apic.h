@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* The local APIC in x2APIC (MSR) or xAPIC (MMIO) mode: IDs, EOI, TPR, IPIs (SDM Vol. 3A, 11). */
+/* The local APIC in x2APIC (MSR) or xAPIC (MMIO) mode: IDs, EOI, TPR, IPIs (SDM Vol. 3A, 12). */
 #ifndef KESTREL_RT_APIC_H
 #define KESTREL_RT_APIC_H
 
 #include <kestrel-rt/types.h>
 
 /* Register offsets in the xAPIC page; in x2APIC mode MSR 0x800 + offset / 16 (SDM Vol. 3A,
- * 11.4.1 table 11-1 and 11.12.1.2 table 11-6). */
+ * 12.4.1 table 12-1 and 12.12.1.2 table 12-6). */
 #define RT_APIC_ID		0x020
 #define RT_APIC_VERSION		0x030
 #define RT_APIC_TPR		0x080
@@ -27,14 +27,14 @@
 #define RT_APIC_TIMER_INIT	0x380
 #define RT_APIC_TIMER_CUR	0x390
 #define RT_APIC_TIMER_DIV	0x3e0
-#define RT_APIC_SELF_IPI	0x3f0	/* x2APIC only (SDM Vol. 3A, 11.12.11) */
+#define RT_APIC_SELF_IPI	0x3f0	/* x2APIC only (SDM Vol. 3A, 12.12.11) */
 
 #define RT_APIC_MMIO_BASE	0xfee00000u
-#define RT_APIC_BASE_BSP	(1u << 8)	/* IA32_APIC_BASE (SDM Vol. 3A, 11.4.4) */
+#define RT_APIC_BASE_BSP	(1u << 8)	/* IA32_APIC_BASE (SDM Vol. 3A, 12.4.4) */
 #define RT_APIC_BASE_X2APIC	(1u << 10)
 #define RT_APIC_BASE_ENABLE	(1u << 11)
 
-/* ICR low word (SDM Vol. 3A, 11.6.1, figure 11-12). */
+/* ICR low word (SDM Vol. 3A, 12.6.1, figure 12-12). */
 #define RT_IPI_FIXED		(0u << 8)
 #define RT_IPI_NMI		(4u << 8)
 #define RT_IPI_INIT		(5u << 8)
@@ -59,7 +59,7 @@ bool rt_apic_x2apic_supported(void);
  * The mode of this CPU's local APIC. At boot the runtime picks x2APIC when the CPU has it,
  * unless the command line says `apic=xapic`; APs started later follow rt_apic_boot_mode().
  * rt_apic_set_mode() changes this CPU only (x2APIC to xAPIC goes through disabled, SDM Vol. 3A,
- * 11.12.5) and sets it up again; it returns false when x2APIC is asked for but absent, or
+ * 12.12.5) and sets it up again; it returns false when x2APIC is asked for but absent, or
  * when IA32_APIC_BASE does not read back the mode (a CPU that keeps the APIC disabled until
  * reset, as P6 and Bochs 2.7 do: then this CPU's APIC is off for good). A test
  * switching modes does it on every CPU (rt_smp_call_all) while no IPI is in flight, then
@@ -80,7 +80,7 @@ u32 rt_apic_id(void);
 
 /*
  * The logical destination that reaches this CPU alone: in x2APIC mode the read-only LDR
- * (cluster << 16 | 1 << (id & 15), SDM Vol. 3A, 11.12.10.2); in xAPIC mode the flat-model
+ * (cluster << 16 | 1 << (id & 15), SDM Vol. 3A, 12.12.10.2); in xAPIC mode the flat-model
  * bit 1 << cpu index the runtime programs (only CPUs 0-7 have one; 0 otherwise).
  */
 u32 rt_apic_logical_id(void);
@@ -95,7 +95,7 @@ u32 rt_apic_tpr(void);
  */
 bool rt_apic_send_ipi(u32 dest, u32 icr_lo);
 
-/* x2APIC only: the SELF IPI register (SDM Vol. 3A, 11.12.11). */
+/* x2APIC only: the SELF IPI register (SDM Vol. 3A, 12.12.11). */
 void rt_apic_self_ipi_msr(u8 vector);
 
 #endif

@@ -154,7 +154,7 @@ static inline u64 rt_read_cr2(void)
 	return v;
 }
 
-/* Feature bits the runtime reads once at boot (SDM Vol. 2A, CPUID, tables 3-10 and 3-11). */
+/* Feature bits the runtime reads once at boot (SDM Vol. 2A, CPUID, feature tables). */
 #define RT_CPUID1_ECX_VMX		(1u << 5)
 #define RT_CPUID1_ECX_X2APIC		(1u << 21)
 #define RT_CPUID1_ECX_TSC_DEADLINE	(1u << 24)

@@ -9,7 +9,7 @@
 #define RT_VEC_NMI		2
 #define RT_VEC_WAKE		0xf0	/* rt_smp_call() wakes an idle CPU with it */
 #define RT_VEC_APIC_ERROR	0xfe
-#define RT_VEC_SPURIOUS		0xff	/* never acknowledged (SDM Vol. 3A, 11.9) */
+#define RT_VEC_SPURIOUS		0xff	/* never acknowledged (SDM Vol. 3A, 12.9) */
 
 /* The registers an interrupt stub saves, then what the CPU pushed (SDM Vol. 3A, 7.14.1). */
 struct rt_frame {

@@ -9,7 +9,7 @@
 #define RT_MAX_CPUS 2048
 
 /*
- * How rt_smp_start() starts the APs (SDM Vol. 3A, 9.4.4.1 gives INIT, 10 ms, SIPI, 200 us,
+ * How rt_smp_start() starts the APs (SDM Vol. 3A, 10.4.4.1 gives INIT, 10 ms, SIPI, 200 us,
  * SIPI, 200 us). RT_SMP_SHORTHAND sends every IPI to all-but-self; without it one IPI goes
  * to each AP's APIC ID. RT_SMP_DEASSERT adds the INIT level de-assert after the INIT (old
  * MP-spec sequence; modern CPUs ignore it). RT_SMP_TWO_SIPIS sends the second SIPI.
@@ -37,7 +37,7 @@ u32 rt_smp_start(u32 how);
 /*
  * Sends INIT (and the de-assert with RT_SMP_DEASSERT) to the APs found by rt_smp_start(), by
  * shorthand or by destination as `how` says, and waits 10 ms: they go back to
- * wait-for-SIPI (SDM Vol. 3A, 9.4.4) and count as off; work given to them is dropped.
+ * wait-for-SIPI (SDM Vol. 3A, 10.4.4) and count as off; work given to them is dropped.
  * The caller makes sure none holds a lock (spinning in a loop of its own is fine).
  */
 void rt_smp_reset(u32 how);

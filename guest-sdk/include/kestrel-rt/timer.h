@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The local APIC timer: one-shot, periodic and TSC-deadline modes (SDM Vol. 3A, 11.5.4). */
+/* The local APIC timer: one-shot, periodic and TSC-deadline modes (SDM Vol. 3A, 12.5.4). */
 #ifndef KESTREL_RT_TIMER_H
 #define KESTREL_RT_TIMER_H
 

@@ -8,7 +8,7 @@
 /*
  * The TSC frequency, found once at boot, first of:
  *   1. `tsc_khz=N` on the command line (a hypervisor or a user knows it best);
- *   2. CPUID leaf 0x15 when it gives the crystal frequency (SDM Vol. 3B, 20.7.3);
+ *   2. CPUID leaf 0x15 when it gives the crystal frequency (SDM Vol. 2A, CPUID leaf 15H);
  *   3. PIT channel 2 gated through port 0x61, timed for 10 ms three times (median), when
  *      the port behaves like a PIT (a VM may have none);
  *   4. CPUID leaf 0x16 base frequency (nominal, SDM Vol. 2A, CPUID);

@@ -20,7 +20,7 @@ struct kestrel_os {
 	/* Guest-physical address of a kernel virtual address. NULL: identity mapped. */
 	uint64_t (*virt_to_phys)(const void *virt);
 	/*
-	 * Sends one IPI: writes the local APIC ICR once (SDM Vol. 3A, 11.6.1) with icr_lo (a
+	 * Sends one IPI: writes the local APIC ICR once (SDM Vol. 3A, 12.6.1) with icr_lo (a
 	 * vector or'ed with a delivery mode: fixed 0, NMI 4 << 8) and apic_id as the physical
 	 * destination. Needed by the plain fallbacks only.
 	 */
@@ -184,7 +184,7 @@ bool kestrel_vcpu_flush_if_preempted(struct kestrel_vcpu_area *area);
  * store and the MSR write would leave deadline_pending and the MSR disagreeing.
  */
 bool kestrel_deadline_set(struct kestrel_vcpu_area *area, uint64_t tsc);
-/* WRMSR IA32_TSC_DEADLINE every time (SDM Vol. 3A, 11.5.4.1). */
+/* WRMSR IA32_TSC_DEADLINE every time (SDM Vol. 3A, 12.5.4.1). */
 void kestrel_deadline_set_plain(uint64_t tsc);
 
 /* ---- Plain fallbacks: IPIs one by one, and the IPI TLB shootdown ---- */
@@ -194,7 +194,7 @@ void kestrel_ipi_plain(const struct kestrel_os *os, const struct kestrel_vpset *
 		       uint32_t vector_flags);
 
 /*
- * This CPU's own TLB: KESTREL_FLUSH_ALL (CR4.PGE toggled, SDM Vol. 3A, 4.10.4.1), _NONGLOBAL
+ * This CPU's own TLB: KESTREL_FLUSH_ALL (CR4.PGE toggled, SDM Vol. 3A, 5.10.4.1), _NONGLOBAL
  * (CR3 reloaded) or _RANGES (INVLPG per page; more than 64 pages: as _NONGLOBAL).
  */
 void kestrel_flush_local(uint32_t flags, const struct kestrel_flush_range *ranges,

@@ -204,7 +204,7 @@ static void test_deadline(void)
 	rt_test_end();
 }
 
-/* A deadline already past fires at once (SDM Vol. 3A, 11.5.4.1). */
+/* A deadline already past fires at once (SDM Vol. 3A, 12.5.4.1). */
 static void test_deadline_past(void)
 {
 	struct fired *fd = &fired[rt_cpu_index()];

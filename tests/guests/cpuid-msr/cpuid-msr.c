@@ -6,7 +6,7 @@
 #define CPUID_LOOP	1000	/* compared later with the hypervisor's CPUID exit count */
 #define HV_LEAF		0x40000000
 #define HV_LEAVES_MAX	16	/* print at most this many hypervisor leaves */
-#define X2APIC_TPR_MSR	0x808	/* SDM Vol. 3A, 11.12.1.2, table 11-6 */
+#define X2APIC_TPR_MSR	0x808	/* SDM Vol. 3A, 12.12.1.2, table 12-6 */
 #define TSC_AUX_BASE	0x4b00	/* written as TSC_AUX_BASE + cpu */
 
 static void print_leaf(u32 leaf, struct rt_cpuid r)
@@ -163,7 +163,7 @@ static void test_x2apic_tpr(void)
 	rt_test_end();
 }
 
-/* INVD always exits (SDM Vol. 3C, 26.1.2): a hypervisor must let the guest go on after it. */
+/* INVD always exits (SDM Vol. 3C, 27.1.2): a hypervisor must let the guest go on after it. */
 static void test_invd(void)
 {
 	volatile u32 canary = 0x5a5a5a5a;

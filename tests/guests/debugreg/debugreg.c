@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Two of these on one pCPU show that the debug registers VMX does not switch (DR0-DR3, SDM
- * Vol. 3B, 18.2) are each vCPU's own: each writes values made from `seed=` and checks, across
+ * Vol. 3B, "Debug Registers") are each vCPU's own: each writes values made from `seed=` and checks, across
  * many time slices, that they stay what it wrote.
  */
 #include <kestrel-rt/rt.h>

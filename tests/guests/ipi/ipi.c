@@ -327,7 +327,7 @@ static bool switch_mode(enum rt_apic_mode mode)
 		}
 		ok = rt_check(id == rt_smp_apic_id(i), "cpu %u: APIC ID %u, was %u", i, id,
 			      rt_smp_apic_id(i)) && ok;
-		/* x2APIC LDR: cluster id[19:4] in 31:16, bit id[3:0] (SDM Vol. 3A, 11.12.10.2). */
+		/* x2APIC LDR: cluster id[19:4] in 31:16, bit id[3:0] (SDM Vol. 3A, 12.12.10.2). */
 		if (mode == RT_APIC_X2APIC)
 			ok = rt_check(logical_ids[i] == (((id >> 4) << 16) | (1u << (id & 15))),
 				      "cpu %u: x2APIC LDR 0x%x for ID %u", i, logical_ids[i], id) &&

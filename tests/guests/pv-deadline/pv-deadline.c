@@ -11,7 +11,7 @@
 #include <kestrel/kestrel.h>
 
 #define VEC_TIMER	0x60
-#define LVT_MASKED	(1u << 16)		/* SDM Vol. 3A, 11.5.1, figure 11-8 */
+#define LVT_MASKED	(1u << 16)		/* SDM Vol. 3A, 12.5.1, figure 12-8 */
 #define LVT_TSC_DEADLINE (2u << 17)
 #define AHEAD_US	2000			/* how far out the storm pushes its deadline */
 #define WORK_US		20			/* between two re-arms */
@@ -122,7 +122,7 @@ static void storm(u32 cpu)
 
 /*
  * Armed at d1 (an exit), pushed lazily to d2, LVT masked and unmasked before d1: the deadline in
- * force is d2 (masking does not change IA32_TSC_DEADLINE, SDM Vol. 3A, 11.5.4.1), so one
+ * force is d2 (masking does not change IA32_TSC_DEADLINE, SDM Vol. 3A, 12.5.4.1), so one
  * interrupt at d2, none at d1.
  */
 static void masked(u32 cpu)

@@ -27,7 +27,7 @@
 #include <kestrel/kestrel.h>
 
 #define X_VA		0x0000008000005000ull	/* PML4 slot 1, PDPT 0, PD 0, PT 5 */
-#define PTE_P		(1ull << 0)	/* SDM Vol. 3A, 4.5, table 4-19 */
+#define PTE_P		(1ull << 0)	/* SDM Vol. 3A, 5.5, table 5-19 */
 #define PTE_RW		(1ull << 1)
 #define PAGE		4096ull
 #define VEC_SHOOT	0x50

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * CPL 3 for one instruction: IRETQ to a user code segment (SDM Vol. 3A, 7.12.1 and 5.8.5), run
+ * CPL 3 for one instruction: IRETQ to a user code segment (SDM Vol. 3A, 7.12.1 and 6.8.5), run
  * VMCALL there, and come back through an interrupt gate of DPL 3 (int 0x81), whose handler edits
  * the saved frame so that its IRETQ lands in ring3_vmcall() again at CPL 0.
  */
@@ -14,7 +14,7 @@
 #define TSS_SEL		0x28
 #define VEC_BACK	0x81
 #define GATE_USER	0xee	/* present, DPL 3, 64-bit interrupt gate (SDM Vol. 3A, 7.14.1) */
-#define PAGE_US		(1ull << 2)	/* SDM Vol. 3A, 4.5, tables 4-14 to 4-18 */
+#define PAGE_US		(1ull << 2)	/* SDM Vol. 3A, 5.5, tables 5-14 to 5-18 */
 #define USER_LIMIT	(4ull << 20)	/* PD entries 0 and 1 get the U/S bit */
 
 struct tss64 {
