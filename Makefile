@@ -16,7 +16,8 @@ NASMFLAGS := -f elf64 -g
 # Every hypervisor source, by folder (DESIGN.md's layout).
 SRCS_C    := $(wildcard boot/*.c arch/x86/*.c arch/x86/exits/*.c mm/*.c hv/*.c pv/*.c lib/*.c)
 SRCS_ASM  := $(wildcard boot/*.asm arch/x86/*.asm)
-OBJS      := $(SRCS_C:%.c=$(BUILD)/obj/%.o) $(SRCS_ASM:%.asm=$(BUILD)/obj/%.asm.o)
+OBJS      := $(SRCS_C:%.c=$(BUILD)/obj/%.o) $(SRCS_ASM:%.asm=$(BUILD)/obj/%.asm.o) \
+             $(BUILD)/obj/gen/font.o
 
 ELF       := $(BUILD)/kestrel.elf
 ISO       := $(BUILD)/kestrel.iso
@@ -47,6 +48,17 @@ $(BUILD)/obj/%.asm.o: %.asm
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
 	@$(NASM) $(NASMFLAGS) $< -o $@
+
+# The screen console's glyphs, from a PSF font of a Debian package (tools/psffont.py).
+$(BUILD)/gen/font.c: tools/psffont.py
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@$(PYTHON) tools/psffont.py $@
+
+$(BUILD)/obj/gen/font.o: $(BUILD)/gen/font.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(ELF): $(OBJS) linker.ld
 	@echo "  LD      $@"
