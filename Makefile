@@ -23,7 +23,7 @@ ELF       := $(BUILD)/kestrel.elf
 ISO       := $(BUILD)/kestrel.iso
 DEMO_ISO  := $(BUILD)/kestrel-demo.iso
 DEMO_ELF  := tests/guests/build/demo.elf
-ISO_CMDLINE ?= console=com1 loglevel=info
+ISO_CMDLINE ?= console=com1,vga loglevel=info
 
 .PHONY: all iso run run-qemu test unit system guests bench deps clean help
 all: $(ISO)
@@ -71,7 +71,7 @@ $(ISO): $(ELF) boot/grub.cfg.in
 	@cp $(ELF) $(BUILD)/iso/boot/kestrel.elf
 	@sed 's|@CMDLINE@|$(ISO_CMDLINE)|' boot/grub.cfg.in > $(BUILD)/iso/boot/grub/grub.cfg
 	@grub-mkrescue -o $@ $(BUILD)/iso --fonts= --locales= --themes= \
-		--install-modules="multiboot2 normal iso9660 part_msdos part_gpt fat" \
+		--install-modules="multiboot2 normal iso9660 part_msdos part_gpt fat all_video test" \
 		2> $(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
 
 # The demo ISO: Kestrel and two VMs running the demo guest (boot/grub-demo.cfg).
@@ -82,7 +82,7 @@ $(DEMO_ISO): $(ELF) guests boot/grub-demo.cfg
 	@cp $(DEMO_ELF) $(BUILD)/demo-iso/guests/demo.elf
 	@cp boot/grub-demo.cfg $(BUILD)/demo-iso/boot/grub/grub.cfg
 	@grub-mkrescue -o $@ $(BUILD)/demo-iso --fonts= --locales= --themes= \
-		--install-modules="multiboot2 normal iso9660 part_msdos part_gpt fat" \
+		--install-modules="multiboot2 normal iso9660 part_msdos part_gpt fat all_video test" \
 		2> $(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
 
 deps:

@@ -72,6 +72,8 @@ u32 screen_pixel(const struct mb2_framebuffer *fb, u32 rgb)
 
 static void clear_rows(struct screen *s, u32 first, u32 count)
 {
+	u32 end = MIN((first + count) * FONT_HEIGHT, s->height);
+
 	if (!s->bytes) {
 		for (u32 y = first; y < first + count; y++)
 			for (u32 x = 0; x < s->cols; x++)
@@ -79,7 +81,7 @@ static void clear_rows(struct screen *s, u32 first, u32 count)
 		return;
 	}
 	/* Whole pixel rows, the margin right of the last column included. */
-	for (u32 py = first * FONT_HEIGHT; py < MIN((first + count) * FONT_HEIGHT, s->height); py++) {
+	for (u32 py = first * FONT_HEIGHT; py < end; py++) {
 		u8 *p = s->base + (u64)py * s->pitch;
 
 		for (u32 px = 0; px < s->width; px++, p += s->bytes)

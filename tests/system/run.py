@@ -376,7 +376,7 @@ def check_pv_hostile(log):
         expect(log, rf"^nopv: TEST pv-hostile-{t}: PASS$", f"pv=off: pv-hostile-{t} passing")
 
 
-DEFAULT = "console=com1 loglevel=info"
+DEFAULT = "console=com1,vga loglevel=info"
 
 # name: (emulator, cpus, options, check)
 TESTS = {

@@ -195,7 +195,8 @@ static void expect_pixels(const struct fbuf *f, const struct screen *s, const ch
 
 			for (u32 r = 0; r < FONT_HEIGHT; r++)
 				for (u32 b = 0; b < FONT_WIDTH; b++)
-					assert_int_equal(pixel_at(f, x * 8 + b, y * 16 + r, s->bytes),
+					assert_int_equal(pixel_at(f, x * 8 + b, y * 16 + r,
+								  s->bytes),
 							 g[r] & (0x80 >> b) ? s->fg : s->bg);
 		}
 	}
@@ -206,8 +207,9 @@ static void test_render_formats(void **state)
 	static const struct {
 		u8 bpp, bytes, rp, rs, gp, gs, bp, bs;
 	} fmts[] = {
-		{ 32, 4, 16, 8, 8, 8, 0, 8 }, { 32, 4, 0, 8, 8, 8, 16, 8 }, { 24, 3, 16, 8, 8, 8, 0, 8 },
-		{ 16, 2, 11, 5, 5, 6, 0, 5 }, { 15, 2, 10, 5, 5, 5, 0, 5 },
+		{ 32, 4, 16, 8, 8, 8, 0, 8 }, { 32, 4, 0, 8, 8, 8, 16, 8 },
+		{ 24, 3, 16, 8, 8, 8, 0, 8 }, { 16, 2, 11, 5, 5, 6, 0, 5 },
+		{ 15, 2, 10, 5, 5, 5, 0, 5 },
 	};
 	static const char *const rows[] = { "Kx?", "", "{}~" };
 
