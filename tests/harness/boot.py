@@ -88,7 +88,8 @@ def make_iso(elf, out, cmdline, modules=()):
     with open(os.path.join(root, "boot", "grub", "grub.cfg"), "w") as f:
         f.write(GRUB_CFG.format(cmdline=cmdline, modules=lines))
     subprocess.run(["grub-mkrescue", "-o", out, root, "--fonts=", "--locales=", "--themes=",
-                    "--install-modules=multiboot2 normal iso9660 part_msdos part_gpt fat all_video test"],
+                    "--install-modules=multiboot2 normal iso9660 part_msdos part_gpt fat "
+                    "all_video test"],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     shutil.rmtree(root, ignore_errors=True)
     return out
