@@ -16,13 +16,14 @@ NASMFLAGS := -f elf64 -g
 # Every hypervisor source, by folder (the layout of README.md).
 SRCS_C    := $(wildcard boot/*.c arch/x86/*.c arch/x86/exits/*.c mm/*.c hv/*.c pv/*.c lib/*.c)
 SRCS_ASM  := $(wildcard boot/*.asm arch/x86/*.asm)
-OBJS      := $(SRCS_C:%.c=$(BUILD)/obj/%.o) $(SRCS_ASM:%.asm=$(BUILD)/obj/%.asm.o)
+OBJS      := $(SRCS_C:%.c=$(BUILD)/obj/%.o) $(SRCS_ASM:%.asm=$(BUILD)/obj/%.asm.o) \
+             $(BUILD)/obj/gen/font.o
 
 ELF       := $(BUILD)/kestrel.elf
 ISO       := $(BUILD)/kestrel.iso
 DEMO_ISO  := $(BUILD)/kestrel-demo.iso
 DEMO_ELF  := tests/guests/build/demo.elf
-ISO_CMDLINE ?= console=com1 loglevel=info
+ISO_CMDLINE ?= console=com1,vga loglevel=info
 
 PREFIX    ?= /usr/local
 
@@ -53,6 +54,17 @@ $(BUILD)/obj/%.asm.o: %.asm
 	@echo "  NASM    $<"
 	@$(NASM) $(NASMFLAGS) $< -o $@
 
+# The screen console's glyphs, from a PSF font of a Debian package (tools/psffont.py).
+$(BUILD)/gen/font.c: tools/psffont.py
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@$(PYTHON) tools/psffont.py $@
+
+$(BUILD)/obj/gen/font.o: $(BUILD)/gen/font.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
 $(ELF): $(OBJS) linker.ld
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) -o $@ $(OBJS)
@@ -64,7 +76,7 @@ $(ISO): $(ELF) boot/grub.cfg.in
 	@cp $(ELF) $(BUILD)/iso/boot/kestrel.elf
 	@sed 's|@CMDLINE@|$(ISO_CMDLINE)|' boot/grub.cfg.in > $(BUILD)/iso/boot/grub/grub.cfg
 	@grub-mkrescue -o $@ $(BUILD)/iso --fonts= --locales= --themes= \
-		--install-modules="multiboot2 normal iso9660 part_msdos part_gpt fat" \
+		--install-modules="multiboot2 normal iso9660 part_msdos part_gpt fat all_video test" \
 		2> $(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
 
 # The demo ISO: Kestrel and two VMs running the demo guest (boot/grub-demo.cfg).
@@ -75,7 +87,7 @@ $(DEMO_ISO): $(ELF) guests boot/grub-demo.cfg
 	@cp $(DEMO_ELF) $(BUILD)/demo-iso/guests/demo.elf
 	@cp boot/grub-demo.cfg $(BUILD)/demo-iso/boot/grub/grub.cfg
 	@grub-mkrescue -o $@ $(BUILD)/demo-iso --fonts= --locales= --themes= \
-		--install-modules="multiboot2 normal iso9660 part_msdos part_gpt fat" \
+		--install-modules="multiboot2 normal iso9660 part_msdos part_gpt fat all_video test" \
 		2> $(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
 
 deps:

@@ -3,6 +3,7 @@
 
 MB2_HEADER_MAGIC	equ 0xe85250d6
 MB2_ARCH_I386		equ 0
+MB2_TAG_OPTIONAL	equ 1
 
 section .multiboot2 progbits alloc noexec nowrite align=8
 mb2_header:
@@ -17,6 +18,14 @@ mb2_header:
 	dd .info_req_end - .info_req
 	dd 1, 3, 6, 14, 15
 .info_req_end:
+	; framebuffer (3.1.10): any mode, no preference; optional, so GRUB boots where none is set.
+	; Under BIOS, grub.cfg's gfxpayload=text keeps VGA text (an EGA-text framebuffer tag).
+	align 8
+.framebuffer:
+	dw 5, MB2_TAG_OPTIONAL
+	dd .framebuffer_end - .framebuffer
+	dd 0, 0, 0
+.framebuffer_end:
 	; end tag
 	align 8
 	dw 0, 0

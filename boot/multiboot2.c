@@ -40,6 +40,39 @@ static enum mb2_error parse_mmap(const u8 *p, u32 size, struct boot_info *bi)
 	return MB2_OK;
 }
 
+/*
+ * The framebuffer tag: a 32-byte common part (GRUB's struct multiboot_tag_framebuffer_common:
+ * the spec's "u8 reserved" is a u16 there), then colour information whose size depends on the
+ * type. Only the RGB field positions are kept; whether the values make sense is the screen's
+ * business (hv/screen.c), not the parser's.
+ */
+static enum mb2_error parse_framebuffer(const u8 *p, u32 size, struct boot_info *bi)
+{
+	struct mb2_framebuffer *fb = &bi->fb;
+
+	if (size < 32)
+		return MB2_E_TAG_SIZE;
+	memset(fb, 0, sizeof(*fb));
+	memcpy(&fb->addr, p + 8, 8);
+	memcpy(&fb->pitch, p + 16, 4);
+	memcpy(&fb->width, p + 20, 4);
+	memcpy(&fb->height, p + 24, 4);
+	fb->bpp = p[28];
+	fb->type = p[29];
+	if (fb->type == MB2_FB_RGB) {
+		if (size < 38)
+			return MB2_E_TAG_SIZE;
+		fb->red_pos = p[32];
+		fb->red_size = p[33];
+		fb->green_pos = p[34];
+		fb->green_size = p[35];
+		fb->blue_pos = p[36];
+		fb->blue_size = p[37];
+	}
+	bi->have_fb = true;
+	return MB2_OK;
+}
+
 static enum mb2_error parse_tag(const u8 *p, u32 type, u32 size, struct boot_info *bi)
 {
 	u32 a, b;
@@ -76,6 +109,12 @@ static enum mb2_error parse_tag(const u8 *p, u32 type, u32 size, struct boot_inf
 		return MB2_OK;
 	case MB2_TAG_MMAP:
 		return parse_mmap(p, size, bi);
+	case MB2_TAG_FRAMEBUFFER:
+		return parse_framebuffer(p, size, bi);
+	case MB2_TAG_EFI32:
+	case MB2_TAG_EFI64:
+		bi->efi = true;
+		return MB2_OK;
 	case MB2_TAG_ACPI_OLD:
 	case MB2_TAG_ACPI_NEW:
 		if (size < 8 + 20)

@@ -13,6 +13,9 @@
 #define MB2_TAG_MODULE 3
 #define MB2_TAG_BASIC_MEMINFO 4
 #define MB2_TAG_MMAP 6
+#define MB2_TAG_FRAMEBUFFER 8
+#define MB2_TAG_EFI32 11
+#define MB2_TAG_EFI64 12
 #define MB2_TAG_ACPI_OLD 14
 #define MB2_TAG_ACPI_NEW 15
 
@@ -20,6 +23,11 @@
 #define MB2_MEM_ACPI_RECLAIMABLE 3
 #define MB2_MEM_NVS 4
 #define MB2_MEM_BADRAM 5
+
+/* Framebuffer types (3.6.12). */
+#define MB2_FB_INDEXED 0
+#define MB2_FB_RGB 1
+#define MB2_FB_EGA_TEXT 2
 
 #define MB2_MAX_MODULES 32
 #define MB2_MAX_MMAP 256
@@ -39,6 +47,16 @@ struct mb2_module {
 	const char *cmdline;
 };
 
+/* The framebuffer info tag (3.6.12); the field sizes are only meaningful for MB2_FB_RGB. */
+struct mb2_framebuffer {
+	u64 addr;
+	u32 pitch; /* bytes from one line to the next */
+	u32 width, height; /* pixels, or characters for EGA text */
+	u8 bpp;
+	u8 type;
+	u8 red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
+};
+
 struct boot_info {
 	u64 mbi_phys;
 	u32 mbi_size;
@@ -51,6 +69,9 @@ struct boot_info {
 	u32 mem_lower_kib, mem_upper_kib; /* 0 when GRUB gave no basic meminfo */
 	const void *rsdp; /* the RSDP copy in a tag (new preferred), or NULL */
 	u32 rsdp_len;
+	bool have_fb; /* GRUB handed over a framebuffer tag: fb is filled in */
+	struct mb2_framebuffer fb;
+	bool efi; /* an EFI system table tag: booted from UEFI, so no legacy VGA assumed */
 };
 
 /* Why a parse failed: named so the boot log can say it. */

@@ -75,17 +75,42 @@ static void error(struct hv_config_errors *errs, const struct cmdline_word *w, c
 	errs->nr++;
 }
 
+/* A comma list of sinks; "none" adds none. All of it is good or none of it applies. */
 static bool parse_console(const struct cmdline_word *w, struct hv_config *cfg)
 {
-	static const char *const ports[] = { "none", "com1", "com2", "com3", "com4" };
+	static const struct {
+		const char *name;
+		u32 sink;
+	} sinks[] = {
+		{ "none", CONSOLE_NONE },	{ "com1", CONSOLE_COM1 }, { "com2", CONSOLE_COM2 },
+		{ "com3", CONSOLE_COM3 },	{ "com4", CONSOLE_COM4 }, { "vga", CONSOLE_SCREEN },
+	};
+	const char *p = w->value, *end = w->value + w->value_len;
+	u32 set = 0;
 
-	for (u32 i = 0; i < ARRAY_SIZE(ports); i++) {
-		if (cmdline_value_is(w, ports[i])) {
-			cfg->console = (enum console_port)i;
-			return true;
-		}
+	if (!p)
+		return false;
+	for (;;) {
+		const char *comma = p;
+		size_t len;
+		u32 i;
+
+		while (comma < end && *comma != ',')
+			comma++;
+		len = (size_t)(comma - p);
+
+		for (i = 0; i < ARRAY_SIZE(sinks); i++)
+			if (strlen(sinks[i].name) == len && !memcmp(p, sinks[i].name, len))
+				break;
+		if (i == ARRAY_SIZE(sinks))
+			return false; /* unknown or empty */
+		set |= sinks[i].sink;
+		if (comma == end)
+			break;
+		p = comma + 1;
 	}
-	return false;
+	cfg->console = set;
+	return true;
 }
 
 static bool parse_loglevel(const struct cmdline_word *w, struct hv_config *cfg)
@@ -111,7 +136,7 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 	const char *cur = cmdline;
 	u64 v;
 
-	cfg->console = CONSOLE_COM1;
+	cfg->console = CONSOLE_DEFAULT;
 	cfg->loglevel = LOG_INFO;
 	cfg->maxcpus = 0;
 	cfg->slice_us = 2000;
@@ -123,7 +148,8 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 	while (cmdline_next(&cur, &w, NULL)) {
 		if (cmdline_key_is(&w, "console")) {
 			if (!parse_console(&w, cfg))
-				error(errs, &w, "console must be com1, com2, com3, com4 or none");
+				error(errs, &w, "console must be a comma list of com1, com2, com3, "
+				      "com4, vga or none");
 		} else if (cmdline_key_is(&w, "loglevel")) {
 			if (!parse_loglevel(&w, cfg))
 				error(errs, &w, "loglevel must be err, warn, info, debug or 0-3");

@@ -24,10 +24,19 @@ bool cmdline_value_is(const struct cmdline_word *w, const char *value);
 
 enum log_level { LOG_ERR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
-enum console_port { CONSOLE_NONE = 0, CONSOLE_COM1, CONSOLE_COM2, CONSOLE_COM3, CONSOLE_COM4 };
+/* Where the console goes: a set of these bits (console=com1,vga). */
+enum console_sink {
+	CONSOLE_COM1 = 1 << 0,
+	CONSOLE_COM2 = 1 << 1,
+	CONSOLE_COM3 = 1 << 2,
+	CONSOLE_COM4 = 1 << 3,
+	CONSOLE_SCREEN = 1 << 4, /* VGA text or the framebuffer GRUB set up */
+};
+#define CONSOLE_NONE 0u
+#define CONSOLE_DEFAULT (CONSOLE_COM1 | CONSOLE_SCREEN) /* the screen only where there is one */
 
 struct hv_config {
-	enum console_port console;
+	u32 console; /* enum console_sink bits */
 	enum log_level loglevel;
 	u32 maxcpus; /* 0: all */
 	u32 slice_us; /* scheduler time slice */

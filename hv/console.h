@@ -1,12 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The hypervisor console: leveled log lines on the serial port, whole lines at a time. */
+/* The hypervisor console: leveled log lines on serial ports and the screen, a line at a time. */
 #ifndef KESTREL_HV_CONSOLE_H
 #define KESTREL_HV_CONSOLE_H
 
 #include <stdarg.h>
+#include "boot/multiboot2.h"
 #include "hv/cmdline.h"
+#include "hv/screen.h"
 
-void console_init(enum console_port port);
+/* Sends the console to sinks (enum console_sink bits); the screen only once it is set up. */
+void console_init(u32 sinks);
+/*
+ * Sets the screen up on fb (mapped below limit) and clears it; it shows the console from the
+ * next console_init that names it. Returns why fb cannot be used, or SCREEN_OK.
+ */
+enum screen_error console_screen_init(const struct mb2_framebuffer *fb, u64 limit);
+/* Describes the screen in a line: "VGA text at 0xb8000, 80x25 characters". */
+void console_screen_describe(char *buf, size_t size);
 void console_set_level(enum log_level level);
 enum log_level console_level(void);
 

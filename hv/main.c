@@ -33,6 +33,51 @@ static const void *acpi_map(u64 phys, size_t len)
 	return phys_to_virt(phys);
 }
 
+/*
+ * The screen: the framebuffer GRUB describes (EGA text or RGB pixels). Without that tag, the
+ * VGA text buffer every PC-compatible with a VGA has at 0xb8000 (80x25), but only after a
+ * legacy BIOS boot: under UEFI there may be no VGA, and nothing decodes that address.
+ */
+static const struct mb2_framebuffer *screen_fb(const struct boot_info *bi)
+{
+	static const struct mb2_framebuffer vga_text = {
+		.addr = 0xb8000, .pitch = 160, .width = 80, .height = 25, .bpp = 16,
+		.type = MB2_FB_EGA_TEXT,
+	};
+
+	if (bi->have_fb)
+		return &bi->fb;
+	return bi->efi ? NULL : &vga_text;
+}
+
+/* The bits of the physical addresses this CPU can reach (CPUID 80000008H:EAX[7:0]). */
+static u64 phys_limit(void)
+{
+	u32 bits = 36;
+
+	if (cpuid(0x80000000, 0).eax >= 0x80000008)
+		bits = cpuid(0x80000008, 0).eax & 0xff;
+	return 1ULL << MIN(bits, 52u);
+}
+
+static void print_screen(const struct mb2_framebuffer *fb, enum screen_error err)
+{
+	char line[120];
+
+	if (!fb) {
+		pr_info("screen: %s", config.console & CONSOLE_SCREEN ? "none (no framebuffer from "
+			"the UEFI boot)" : "off (not in console=)");
+	} else if (err) {
+		pr_warn("screen: framebuffer type %u %ux%u %u bpp pitch %u at %#lx not used: %s",
+			fb->type, fb->width, fb->height, fb->bpp, fb->pitch, fb->addr,
+			err == SCREEN_E_UNMAPPED ? "beyond this CPU's physical addresses" :
+			screen_strerror(err));
+	} else {
+		console_screen_describe(line, sizeof(line));
+		pr_info("screen: %s", line);
+	}
+}
+
 static void print_boot_info(const struct boot_info *bi)
 {
 	pr_info("loader: %s", bi->loader_name ? bi->loader_name : "(unnamed)");
@@ -164,6 +209,9 @@ static u32 cpus_found(void)
 
 __noreturn void boot_main(u32 magic, u64 mbi_phys)
 {
+	const struct mb2_framebuffer *fb;
+	enum screen_error screen_err = SCREEN_OK;
+	struct mem_range fb_range = { 0, 0 };
 	struct hv_config_errors errs;
 	struct percpu *bsp;
 	enum mb2_error mb_err;
@@ -173,21 +221,32 @@ __noreturn void boot_main(u32 magic, u64 mbi_phys)
 	bsp = smp_init_bsp();
 	cpu_init_fpu();
 	console_init(CONSOLE_COM1); /* before the command line is known: errors must be seen */
-	console_printf("\nKestrel %s hypervisor\n", KESTREL_VERSION);
 	mb_err = mb2_parse(magic, phys_to_virt(mbi_phys), MB2_MAX_TOTAL_SIZE, &boot_info);
 	if (mb_err)
 		panic("boot information: %s", mb2_strerror(mb_err));
 	hv_config_parse(boot_info.cmdline, &config, &errs);
-	if (config.console != CONSOLE_COM1)
-		console_init(config.console);
+	fb = (config.console & CONSOLE_SCREEN) ? screen_fb(&boot_info) : NULL;
+	if (fb) {
+		/* The boot page tables map the first 4 GiB; a framebuffer above waits for mm. */
+		screen_err = console_screen_init(fb, 4 * GiB);
+		if (screen_check(fb, phys_limit()) == SCREEN_OK)
+			fb_range = (struct mem_range){ fb->addr, fb->addr + screen_fb_bytes(fb) };
+	}
+	console_init(config.console);
 	console_set_level(config.loglevel);
+	console_printf("\nKestrel %s hypervisor\n", KESTREL_VERSION);
 	for (u32 i = 0; i < MIN(errs.nr, HV_CONFIG_MAX_ERRORS); i++)
 		pr_warn("command line: %s (ignored)", errs.msg[i]);
 	print_boot_info(&boot_info);
 
-	err = mm_init(&boot_info);
+	err = mm_init(&boot_info, fb_range.end ? &fb_range : NULL);
 	if (err)
 		panic("memory setup failed (%d)", err);
+	if (screen_err == SCREEN_E_UNMAPPED && fb_range.end) {
+		screen_err = console_screen_init(fb, fb_range.end);
+		console_init(config.console);
+	}
+	print_screen(fb, screen_err);
 	if (!lapic_setup_bsp())
 		panic("this CPU has no local APIC");
 	lapic_init_cpu();

@@ -24,7 +24,7 @@ void frames_free(u64 phys, u64 count)
 		pr_err("freeing frames %#lx+%lu that are not allocated", phys, count);
 }
 
-int mm_init(const struct boot_info *bi)
+int mm_init(const struct boot_info *bi, const struct mem_range *uncached)
 {
 	struct mem_range rsv[3 + MB2_MAX_MODULES];
 	u32 nr = 0;
@@ -54,5 +54,5 @@ int mm_init(const struct boot_info *bi)
 	/* Map everything the firmware map describes, not just RAM: ACPI tables live there too. */
 	for (u32 i = 0; i < bi->nr_mmap; i++)
 		top = MAX(top, bi->mmap[i].base + bi->mmap[i].length);
-	return paging_init(top);
+	return paging_init(top, uncached);
 }

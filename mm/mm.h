@@ -5,6 +5,7 @@
 
 #include "boot/multiboot2.h"
 #include "mm/frame.h"
+#include "mm/memmap.h"
 
 /* Kestrel runs identity-mapped: a physical address is its own virtual address. */
 static inline void *phys_to_virt(u64 phys)
@@ -17,8 +18,11 @@ static inline u64 virt_to_phys(const void *v)
 	return (u64)(uintptr_t)v;
 }
 
-/* Sets up frames, page tables and heap from the boot information. Returns 0 or -errno. */
-int mm_init(const struct boot_info *bi);
+/*
+ * Sets up frames, page tables and heap from the boot information; uncached (NULL for none) is
+ * mapped too, uncached, wherever it lies (the screen's framebuffer). Returns 0 or -errno.
+ */
+int mm_init(const struct boot_info *bi, const struct mem_range *uncached);
 
 /* Zeroed, page-aligned frames; limit 0 means anywhere. Returns 0 when memory is exhausted. */
 u64 frames_alloc(u64 count, u64 limit);
@@ -30,7 +34,7 @@ void *heap_zalloc(size_t size);
 void heap_free(void *p);
 
 /* Page tables (mm/paging.c). */
-int paging_init(u64 top);
+int paging_init(u64 top, const struct mem_range *uncached);
 u64 paging_root(void);
 u64 paging_top(void);
 

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -43,11 +44,12 @@ OVMF_CANDIDATES = ["/usr/share/ovmf/OVMF.fd", "/usr/share/qemu/OVMF.fd"]
 
 
 class Result:
-    def __init__(self, serial, reason, seconds, workdir):
+    def __init__(self, serial, reason, seconds, workdir, screen=None):
         self.serial = serial  # the whole console text
         self.reason = reason  # "end", "exit", "timeout"
         self.seconds = seconds
         self.workdir = workdir  # kept: bochs.log and serial.txt are there
+        self.screen = screen  # grab_screen's files, when asked for (QEMU only)
 
     def __repr__(self):
         return f"Result(reason={self.reason}, seconds={self.seconds:.1f})"
@@ -59,8 +61,10 @@ set default=0
 serial --unit=0 --speed=115200
 terminal_input serial console
 terminal_output serial console
+insmod all_video
 menuentry "Kestrel" {{
 	multiboot2 /boot/kestrel.elf {cmdline}
+	if [ "${{grub_platform}}" = "pc" ]; then set gfxpayload=text; fi
 {modules}	boot
 }}
 """
@@ -84,7 +88,8 @@ def make_iso(elf, out, cmdline, modules=()):
     with open(os.path.join(root, "boot", "grub", "grub.cfg"), "w") as f:
         f.write(GRUB_CFG.format(cmdline=cmdline, modules=lines))
     subprocess.run(["grub-mkrescue", "-o", out, root, "--fonts=", "--locales=", "--themes=",
-                    "--install-modules=multiboot2 normal iso9660 part_msdos part_gpt fat"],
+                    "--install-modules=multiboot2 normal iso9660 part_msdos part_gpt fat "
+                    "all_video test"],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     shutil.rmtree(root, ignore_errors=True)
     return out
@@ -133,7 +138,42 @@ def qemu_accel(kvm_dev=KVM_DEV, cpuinfo=CPUINFO, nested=KVM_INTEL_NESTED):
     return "kvm", "Intel host with VMX and nested VMX on"
 
 
-def command(emu, workdir, iso, cpus, mem, model, uefi):
+VGA_TEXT = (0xb8000, 80 * 25 * 2)  # the VGA text buffer (80x25 cells of character, attribute)
+
+
+def monitor_command(sock, line):
+    """Sends one human-monitor command (None: nothing) and waits for QEMU's next prompt."""
+    if line is not None:
+        sock.sendall(line.encode() + b"\n")
+    out = b""
+    while not out.endswith(b"(qemu) "):
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        out += chunk
+    return out.decode("utf-8", "replace")
+
+
+def grab_screen(path, workdir):
+    """Over QEMU's monitor socket: the VGA text memory and a screendump (PPM) into workdir.
+
+    Returns {"vga_text": path, "ppm": path}; a file QEMU could not write is missing."""
+    files = {"vga_text": os.path.join(workdir, "vga-text.bin"),
+             "ppm": os.path.join(workdir, "screen.ppm")}
+    for f in files.values():
+        if os.path.exists(f):
+            os.remove(f)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(10)
+        s.connect(path)
+        monitor_command(s, None)  # the greeting and first prompt
+        # Names relative to QEMU's working folder: "4000 /tmp/x" would parse as a division.
+        monitor_command(s, f"pmemsave {VGA_TEXT[0]:#x} {VGA_TEXT[1]} vga-text.bin")
+        monitor_command(s, "screendump screen.ppm")
+    return {k: v for k, v in files.items() if os.path.exists(v)}
+
+
+def command(emu, workdir, iso, cpus, mem, model, uefi, monitor=None):
     serial = os.path.join(workdir, "serial.txt")
     if emu == "bochs":
         rc = os.path.join(workdir, "bochsrc")
@@ -145,7 +185,8 @@ def command(emu, workdir, iso, cpus, mem, model, uefi):
             f.write("c\n")
         return ["bochs", "-q", "-f", rc, "-rc", dbg], serial
     cmd = ["qemu-system-x86_64", "-smp", str(cpus), "-m", str(mem), "-cdrom", os.path.abspath(iso),
-           "-serial", "file:" + serial, "-display", "none", "-no-reboot", "-monitor", "none",
+           "-serial", "file:" + serial, "-display", "none", "-no-reboot",
+           "-monitor", f"unix:{monitor},server,nowait" if monitor else "none",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if qemu_accel()[0] == "kvm":
         cmd += ["-enable-kvm", "-cpu", "host,+vmx"]
@@ -165,9 +206,10 @@ RFB_BUSY = "RFB could not bind any port"
 
 
 def boot(iso, emu="bochs", cpus=2, mem=256, model="corei7_icelake_u", uefi=False, timeout=120,
-         echo=False, keep=None):
+         echo=False, keep=None, screen=False):
+    """screen: (QEMU) keep a monitor socket and grab the screen before QEMU is stopped."""
     for attempt in range(5):
-        r = boot_once(iso, emu, cpus, mem, model, uefi, timeout, echo, keep)
+        r = boot_once(iso, emu, cpus, mem, model, uefi, timeout, echo, keep, screen)
         err = _read(os.path.join(r.workdir, "emulator.err")) or ""
         if not (emu == "bochs" and r.reason == "exit" and RFB_BUSY in err):
             return r
@@ -177,10 +219,13 @@ def boot(iso, emu="bochs", cpus=2, mem=256, model="corei7_icelake_u", uefi=False
     return r
 
 
-def boot_once(iso, emu, cpus, mem, model, uefi, timeout, echo, keep):
+def boot_once(iso, emu, cpus, mem, model, uefi, timeout, echo, keep, screen):
     workdir = keep or tempfile.mkdtemp(prefix=f"kestrel-{emu}-")
     os.makedirs(workdir, exist_ok=True)
-    cmd, serial = command(emu, workdir, iso, cpus, mem, model, uefi)
+    # A short path: a UNIX socket's name has at most 107 bytes.
+    monitor = tempfile.mktemp(prefix="kestrel-mon-", dir="/tmp") if screen and emu == "qemu" \
+        else None
+    cmd, serial = command(emu, workdir, iso, cpus, mem, model, uefi, monitor)
     open(serial, "w").close()
     start = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -209,6 +254,15 @@ def boot_once(iso, emu, cpus, mem, model, uefi, timeout, echo, keep):
             if time.monotonic() - start > timeout:
                 break
             time.sleep(0.05)
+    grabbed = None
+    if monitor and proc.poll() is None:
+        time.sleep(0.2)  # the last line went to the screen first; let the CPU halt
+        try:
+            grabbed = grab_screen(monitor, workdir)
+        except OSError as e:
+            print(f"boot.py: no screen grab: {e}", file=sys.stderr)
+    if monitor and os.path.exists(monitor):
+        os.remove(monitor)
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -216,7 +270,7 @@ def boot_once(iso, emu, cpus, mem, model, uefi, timeout, echo, keep):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-    return Result(text, reason, time.monotonic() - start, workdir)
+    return Result(text, reason, time.monotonic() - start, workdir, grabbed)
 
 
 def main():

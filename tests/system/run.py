@@ -18,6 +18,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
 import boot  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import screen  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.join(ROOT, "build")
@@ -480,7 +482,53 @@ def check_sdk_outside(log):
     expect(log, r"^hello: hello: 2 cpus each took one deadline interrupt$", "both vCPUs' timers")
 
 
-DEFAULT = "console=com1 loglevel=info"
+
+
+NO_VMX = "kestrel: error: no VMX: the CPU does not report VMX"
+
+
+def no_vmx_on(rows, log):
+    """The no-VMX message among the screen's rows (a wrapped line reads on across rows)."""
+    if boot.qemu_accel()[0] == "kvm" and NO_VMX not in log:
+        return  # nested VMX under KVM: nothing to complain about
+    if NO_VMX not in "".join(rows):
+        raise CheckFailed("the no-VMX message is not on the screen")
+
+
+def screen_vga_text(r, name):
+    """BIOS: the VGA text buffer holds the serial log's last lines, light grey on black."""
+    expect(r.serial, r"^kestrel: screen: VGA text at 0xb8000, 80x25 characters$",
+           "the screen line naming VGA text")
+    rows = screen.grid(r.serial, 80, 25)
+    with open(r.screen["vga_text"], "rb") as f:
+        screen.check_vga_text(f.read(), rows)
+    no_vmx_on(rows, r.serial)
+
+
+def screen_pixels(r, name):
+    """UEFI: the screendump is, pixel for pixel, the serial log's last lines in the built-in
+    font (a PNG of it is left in build/screens/ to look at)."""
+    m = expect(r.serial, r"^kestrel: screen: (\d+)x(\d+) framebuffer at 0x[0-9a-f]+, \d bytes per "
+               r"pixel, \d+x\d+ characters$", "the screen line naming a framebuffer")
+    w, h, _ = screen.read_ppm(r.screen["ppm"])
+    if (w, h) != (int(m.group(1)), int(m.group(2))):
+        raise CheckFailed(f"the screendump is {w}x{h}, the framebuffer {m.group(1)}x{m.group(2)}")
+    os.makedirs(os.path.join(BUILD, "screens"), exist_ok=True)
+    rows = screen.check_pixels(r.screen["ppm"], r.serial,
+                               png=os.path.join(BUILD, "screens", name + ".png"))
+    no_vmx_on(rows, r.serial)
+
+
+def screen_untouched(r, name):
+    """console=com1: not one Kestrel line on the screen (GRUB's "Booting `Kestrel'" may stay)."""
+    expect(r.serial, r"^kestrel: screen: off \(not in console=\)$", "the screen reported off")
+    with open(r.screen["vga_text"], "rb") as f:
+        text = f.read()[0::2].decode("latin-1")
+    if "kestrel:" in text or "hypervisor" in text:
+        raise CheckFailed("Kestrel wrote to the screen with console=com1")
+
+
+DEFAULT = "console=com1,vga loglevel=info"
 
 # name: (emulator, cpus, options, check)
 TESTS = {
@@ -589,8 +637,10 @@ TESTS = {
         all_of(vm_passed("hostile"), vm_passed("nopv"), no_panic_and_end, check_pv_hostile)),
     "sdk-outside": ("bochs", 2, {"iso": sdk_outside_iso},
                     all_of(vm_passed("hello"), no_panic_and_end, check_sdk_outside)),
-    "qemu-bios": ("qemu", 2, {}, check_qemu(2)),
-    "qemu-uefi": ("qemu", 2, {"uefi": True}, check_qemu(2)),
+    "qemu-bios": ("qemu", 2, {"screen": screen_vga_text}, check_qemu(2)),
+    "qemu-uefi": ("qemu", 2, {"uefi": True, "screen": screen_pixels}, check_qemu(2)),
+    "qemu-bios-serial-only": ("qemu", 2, {"cmdline": "console=com1 loglevel=info",
+                                          "screen": screen_untouched}, check_qemu(2)),
 }
 
 
@@ -611,11 +661,19 @@ def run_one(name):
         return name, False, str(e), 0.0
     r = boot.boot(iso, emu=emu, cpus=cpus, mem=opts.get("mem", 256),
                   model=opts.get("model", "corei7_icelake_u"),
-                  uefi=opts.get("uefi", False), timeout=opts.get("timeout", 300), keep=logdir)
+                  uefi=opts.get("uefi", False), timeout=opts.get("timeout", 300), keep=logdir,
+                  screen="screen" in opts)
     try:
         if r.reason == "timeout":
             raise CheckFailed(f"no final line within {r.seconds:.0f} s")
         check(r.serial)
+        if "screen" in opts:
+            if not r.screen:
+                raise CheckFailed("no screen grabbed over QEMU's monitor")
+            try:
+                opts["screen"](r, name)
+            except screen.Mismatch as e:
+                raise CheckFailed(str(e))
     except CheckFailed as e:
         return name, False, str(e), r.seconds
     shutil.rmtree(logdir, ignore_errors=True)

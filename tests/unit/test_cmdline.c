@@ -104,7 +104,7 @@ static void test_defaults(void **state)
 	for (u32 i = 0; i < ARRAY_SIZE(lines); i++) {
 		memset(&cfg, 0xa5, sizeof(cfg));
 		parse_ok(lines[i]);
-		assert_int_equal(cfg.console, CONSOLE_COM1);
+		assert_int_equal(cfg.console, CONSOLE_COM1 | CONSOLE_SCREEN);
 		assert_int_equal(cfg.loglevel, LOG_INFO);
 		assert_int_equal(cfg.maxcpus, 0);
 	}
@@ -114,7 +114,7 @@ static void test_valid_values(void **state)
 {
 	static const struct {
 		const char *line;
-		enum console_port console;
+		u32 console;
 		enum log_level loglevel;
 		u32 maxcpus;
 	} cases[] = {
@@ -122,11 +122,19 @@ static void test_valid_values(void **state)
 		{ "console=com2 loglevel=err", CONSOLE_COM2, LOG_ERR, 0 },
 		{ "console=com3 loglevel=warn maxcpus=1", CONSOLE_COM3, LOG_WARN, 1 },
 		{ "console=com4 loglevel=debug maxcpus=1024", CONSOLE_COM4, LOG_DEBUG, 1024 },
-		{ "loglevel=0 maxcpus=0x10", CONSOLE_COM1, LOG_ERR, 16 },
-		{ "loglevel=3", CONSOLE_COM1, LOG_DEBUG, 0 },
+		{ "loglevel=0 maxcpus=0x10", CONSOLE_DEFAULT, LOG_ERR, 16 },
+		{ "loglevel=3", CONSOLE_DEFAULT, LOG_DEBUG, 0 },
 		{ "/boot/kestrel.elf\tloglevel=1  console=com1", CONSOLE_COM1, LOG_WARN, 0 },
 		{ "loglevel=err loglevel=2 console=none console=com2", CONSOLE_COM2, LOG_INFO, 0 },
 		{ "console=none -- console=bogus loglevel=9", CONSOLE_NONE, LOG_INFO, 0 },
+		{ "console=vga", CONSOLE_SCREEN, LOG_INFO, 0 },
+		{ "console=com1,vga", CONSOLE_COM1 | CONSOLE_SCREEN, LOG_INFO, 0 },
+		{ "console=vga,com2,com4", CONSOLE_SCREEN | CONSOLE_COM2 | CONSOLE_COM4, LOG_INFO,
+		  0 },
+		{ "console=com1,com2,com3,com4,vga", 0x1f, LOG_INFO, 0 },
+		{ "console=com3,com3", CONSOLE_COM3, LOG_INFO, 0 },
+		{ "console=none,vga", CONSOLE_SCREEN, LOG_INFO, 0 },
+		{ "console=vga console=com2", CONSOLE_COM2, LOG_INFO, 0 }, /* the last word wins */
 	};
 
 	(void)state;
@@ -145,7 +153,9 @@ static void test_bad_values(void **state)
 		"console=com5", "console", "console=", "console=COM1", "loglevel=4",
 		"loglevel=", "loglevel", "loglevel=info2", "maxcpus=0", "maxcpus=1025",
 		"maxcpus=12x", "maxcpus=-1", "maxcpus=18446744073709551617", "maxcpus",
-		"foo", "foo=bar", "Console=com2", "=",
+		"foo", "foo=bar", "Console=com2", "=", "console=com1,", "console=,vga",
+		"console=com1,,vga", "console=com1,VGA", "console=vga,com5", "console=com1;vga",
+		"console=screen", "console=,",
 	};
 	char line[128], want[64];
 
@@ -156,7 +166,7 @@ static void test_bad_values(void **state)
 		assert_int_equal(errs.nr, 1);
 		snprintf(want, sizeof(want), "'%s': ", bad[i]);
 		assert_memory_equal(errs.msg[0], want, strlen(want));
-		assert_int_equal(cfg.console, CONSOLE_COM1);
+		assert_int_equal(cfg.console, CONSOLE_DEFAULT); /* a bad list applies in no part */
 		assert_int_equal(cfg.loglevel, LOG_DEBUG);
 		assert_int_equal(cfg.maxcpus, 2);
 	}

@@ -187,6 +187,90 @@ static void test_tag_errors(void **state)
 	assert_int_equal(parse_built(&b, true), MB2_E_TAG_SIZE);
 }
 
+/* A framebuffer tag body (after type and size): the common part, then RGB fields when given. */
+static u32 fb_body(u8 *body, u64 addr, u32 pitch, u32 w, u32 h, u8 bpp, u8 type)
+{
+	memset(body, 0, 64);
+	memcpy(body, &addr, 8);
+	mb2_put32(body + 8, pitch);
+	mb2_put32(body + 12, w);
+	mb2_put32(body + 16, h);
+	body[20] = bpp;
+	body[21] = type;
+	return 24;
+}
+
+static void test_framebuffer_tag(void **state)
+{
+	static const u8 rgb[6] = { 16, 8, 8, 8, 0, 8 };
+	struct mb2_builder b;
+	u8 body[64];
+	size_t off;
+	u32 n;
+
+	(void)state;
+	/* Direct RGB: every field kept, the colour positions too. */
+	begin_with_mmap(&b);
+	n = fb_body(body, 0xfd000000ull, 4096, 1024, 768, 32, MB2_FB_RGB);
+	memcpy(body + n, rgb, sizeof(rgb));
+	mb2_tag(&b, MB2_TAG_FRAMEBUFFER, 8 + n + 6, body);
+	assert_int_equal(parse_built(&b, true), MB2_OK);
+	assert_true(bi.have_fb);
+	assert_false(bi.efi);
+	assert_int_equal(bi.fb.addr, 0xfd000000ull);
+	assert_int_equal(bi.fb.pitch, 4096);
+	assert_int_equal(bi.fb.width, 1024);
+	assert_int_equal(bi.fb.height, 768);
+	assert_int_equal(bi.fb.bpp, 32);
+	assert_int_equal(bi.fb.type, MB2_FB_RGB);
+	assert_int_equal(bi.fb.red_pos, 16);
+	assert_int_equal(bi.fb.green_size, 8);
+	assert_int_equal(bi.fb.blue_pos, 0);
+	assert_int_equal(bi.fb.blue_size, 8);
+
+	/* EGA text has no colour information: the common part is enough. */
+	begin_with_mmap(&b);
+	n = fb_body(body, 0xb8000, 160, 80, 25, 16, MB2_FB_EGA_TEXT);
+	mb2_tag(&b, MB2_TAG_FRAMEBUFFER, 8 + n, body);
+	mb2_tag(&b, MB2_TAG_EFI64, 16, NULL);
+	assert_int_equal(parse_built(&b, true), MB2_OK);
+	assert_true(bi.have_fb);
+	assert_true(bi.efi);
+	assert_int_equal(bi.fb.addr, 0xb8000);
+	assert_int_equal(bi.fb.type, MB2_FB_EGA_TEXT);
+	assert_int_equal(bi.fb.red_size, 0);
+
+	/* Hostile values are the screen's to judge; the parser only checks the lengths. */
+	begin_with_mmap(&b);
+	n = fb_body(body, ~0ull, 0, 0xffffffff, 0xffffffff, 255, 7);
+	mb2_tag(&b, MB2_TAG_FRAMEBUFFER, 8 + n, body);
+	assert_int_equal(parse_built(&b, true), MB2_OK);
+	assert_int_equal(bi.fb.type, 7);
+	assert_int_equal(bi.fb.addr, ~0ull);
+
+	/* Too short for the common part, or for the RGB fields its type promises. */
+	for (u32 size = 8; size < 8 + 24; size++) {
+		begin_with_mmap(&b);
+		fb_body(body, 0xb8000, 160, 80, 25, 16, MB2_FB_EGA_TEXT);
+		mb2_tag(&b, MB2_TAG_FRAMEBUFFER, size, body);
+		assert_int_equal(parse_built(&b, true), MB2_E_TAG_SIZE);
+		assert_false(bi.have_fb);
+	}
+	for (u32 size = 8 + 24; size < 8 + 24 + 6; size++) {
+		begin_with_mmap(&b);
+		n = fb_body(body, 0x80000000ull, 3200, 800, 600, 32, MB2_FB_RGB);
+		memcpy(body + n, rgb, sizeof(rgb));
+		mb2_tag(&b, MB2_TAG_FRAMEBUFFER, size, body);
+		assert_int_equal(parse_built(&b, true), MB2_E_TAG_SIZE);
+	}
+	/* A tag that claims more than the structure holds is an overrun, as for any tag. */
+	begin_with_mmap(&b);
+	n = fb_body(body, 0xb8000, 160, 80, 25, 16, MB2_FB_EGA_TEXT);
+	off = mb2_tag(&b, MB2_TAG_FRAMEBUFFER, 8 + n, body);
+	mb2_put32(mb2_bytes(&b) + off + 4, 0x1000);
+	assert_int_equal(parse_built(&b, true), MB2_E_TAG_OVERRUN);
+}
+
 static void test_unterminated_strings(void **state)
 {
 	static const u32 types[] = { MB2_TAG_CMDLINE, MB2_TAG_LOADER_NAME };
@@ -371,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_acpi_tags),
 		cmocka_unit_test(test_header_errors),
 		cmocka_unit_test(test_tag_errors),
+		cmocka_unit_test(test_framebuffer_tag),
 		cmocka_unit_test(test_unterminated_strings),
 		cmocka_unit_test(test_mmap_entries),
 		cmocka_unit_test(test_limits),
