@@ -79,9 +79,9 @@ def tlb_shootdown():
                              log, re.M)
             why = "PV TLB shootdown v8's own design"
             if late and int(late.group(1)):
+                share = 100 * int(late.group(2)) // max(1, int(late.group(3)))
                 why += (f"; {late.group(1)} of 20 rounds waited for an IPI'd target that was "
-                        f"descheduled before it acked: {100 * int(late.group(2)) // "
-                        f"max(1, int(late.group(3)))}% of the time")
+                        f"descheduled before it acked: {share}% of the time")
             rows.append((f"  same, guest sets FLUSH on preempted vCPUs", "initiator TSC",
                          fig["ipi"], fig["flushbit"], why))
     return rows
