@@ -10,10 +10,10 @@
 #include "arch/x86/timer.h"
 #include "arch/x86/vmx.h"
 #include "arch/x86/vmx_vcpu.h"
-#include "boot/multiboot2.h"
+#include "lib/multiboot2.h"
 #include "hv/cmdline.h"
-#include "hv/console.h"
-#include "hv/panic.h"
+#include "hv/console_sinks.h"
+#include "lib/panic.h"
 #include "hv/sched.h"
 #include "hv/vm.h"
 #include "pv/pv.h"
@@ -73,7 +73,7 @@ static void print_screen(const struct mb2_framebuffer *fb, enum screen_error err
 			err == SCREEN_E_UNMAPPED ? "beyond this CPU's physical addresses" :
 			screen_strerror(err));
 	} else {
-		console_screen_describe(line, sizeof(line));
+		console_sinks_describe_screen(line, sizeof(line));
 		pr_info("screen: %s", line);
 	}
 }
@@ -220,7 +220,7 @@ __noreturn void boot_main(u32 magic, u64 mbi_phys)
 
 	bsp = smp_init_bsp();
 	cpu_init_fpu();
-	console_init(CONSOLE_COM1); /* before the command line is known: errors must be seen */
+	console_sinks_set(CONSOLE_COM1); /* before the command line is known: errors must be seen */
 	mb_err = mb2_parse(magic, phys_to_virt(mbi_phys), MB2_MAX_TOTAL_SIZE, &boot_info);
 	if (mb_err)
 		panic("boot information: %s", mb2_strerror(mb_err));
@@ -228,11 +228,11 @@ __noreturn void boot_main(u32 magic, u64 mbi_phys)
 	fb = (config.console & CONSOLE_SCREEN) ? screen_fb(&boot_info) : NULL;
 	if (fb) {
 		/* The boot page tables map the first 4 GiB; a framebuffer above waits for mm. */
-		screen_err = console_screen_init(fb, 4 * GiB);
+		screen_err = console_sinks_screen_init(fb, 4 * GiB);
 		if (screen_check(fb, phys_limit()) == SCREEN_OK)
 			fb_range = (struct mem_range){ fb->addr, fb->addr + screen_fb_bytes(fb) };
 	}
-	console_init(config.console);
+	console_sinks_set(config.console);
 	console_set_level(config.loglevel);
 	console_printf("\nKestrel %s hypervisor\n", KESTREL_VERSION);
 	for (u32 i = 0; i < MIN(errs.nr, HV_CONFIG_MAX_ERRORS); i++)
@@ -243,8 +243,8 @@ __noreturn void boot_main(u32 magic, u64 mbi_phys)
 	if (err)
 		panic("memory setup failed (%d)", err);
 	if (screen_err == SCREEN_E_UNMAPPED && fb_range.end) {
-		screen_err = console_screen_init(fb, fb_range.end);
-		console_init(config.console);
+		screen_err = console_sinks_screen_init(fb, fb_range.end);
+		console_sinks_set(config.console);
 	}
 	print_screen(fb, screen_err);
 	if (!lapic_setup_bsp())

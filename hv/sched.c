@@ -7,7 +7,7 @@
 #include "arch/x86/timer.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/vectors.h"
-#include "hv/console.h"
+#include "lib/console.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
 #include "arch/x86/vmx_vcpu.h"

@@ -2,7 +2,7 @@
 /* Prints a VM's exit statistics as a table: one row per exit reason, one per vCPU. */
 #include <stdarg.h>
 #include "hv/stats.h"
-#include "hv/console.h"
+#include "lib/console.h"
 #include "hv/vm.h"
 #include "lib/format.h"
 #include "lib/spinlock.h"

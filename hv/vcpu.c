@@ -8,7 +8,7 @@
 #include "arch/x86/vmcs.h"
 #include "arch/x86/vmx.h"
 #include "arch/x86/vmx_vcpu.h"
-#include "hv/console.h"
+#include "lib/console.h"
 #include "hv/sched.h"
 #include "hv/vm.h"
 

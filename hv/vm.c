@@ -5,7 +5,7 @@
 #include "arch/x86/vmx.h"
 #include "arch/x86/vmx_vcpu.h"
 #include "hv/acpi_tables.h"
-#include "hv/console.h"
+#include "lib/console.h"
 #include "hv/loader.h"
 #include "hv/sched.h"
 #include "hv/stats.h"

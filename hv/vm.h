@@ -5,7 +5,7 @@
 
 #include "arch/x86/exit.h"
 #include "arch/x86/vmx_regs.h"
-#include "boot/multiboot2.h"
+#include "lib/multiboot2.h"
 
 struct vm_config;
 #include "hv/vlapic.h"

@@ -2,7 +2,7 @@
 /* The hypervisor's own page tables: an identity map of physical memory (SDM Vol. 3A, 5.5). */
 #include "mm/mm.h"
 #include "arch/x86/cpu.h"
-#include "hv/console.h"
+#include "lib/console.h"
 
 #define PTE_P BIT(0)
 #define PTE_W BIT(1)

@@ -2,7 +2,7 @@
 /* The one exit-dispatch table; an exit without a handler dumps the VMCS and stops that VM. */
 #include "arch/x86/exit.h"
 #include "arch/x86/vmcs.h"
-#include "hv/console.h"
+#include "lib/console.h"
 #include "hv/vm.h"
 
 static const exit_handler_t exit_handlers[NR_EXIT_REASONS] = {

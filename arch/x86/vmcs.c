@@ -2,7 +2,7 @@
 /* VMCLEAR, VMPTRLD, failure reports and the VMCS dump for unknown exits (SDM Vol. 3C, 32.4). */
 #include "arch/x86/vmcs.h"
 #include "arch/x86/percpu.h"
-#include "hv/console.h"
+#include "lib/console.h"
 
 /* VM-instruction error numbers, SDM Vol. 3C, table 32-1 (the ones worth a name). */
 static const char *insn_error(u32 e)

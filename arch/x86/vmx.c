@@ -4,7 +4,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
-#include "hv/console.h"
+#include "lib/console.h"
 #include "mm/mm.h"
 
 /* Control bits Kestrel checks for, SDM Vol. 3C, 26.6.1, 26.6.2 and table 26-7. */

@@ -9,7 +9,7 @@
 #include "arch/x86/mmio_decode.h"
 #include "arch/x86/vmcs.h"
 #include "hv/apic_bus.h"
-#include "hv/console.h"
+#include "lib/console.h"
 #include "hv/sched.h"
 #include "hv/vcpu.h"
 

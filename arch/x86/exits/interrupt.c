@@ -4,8 +4,8 @@
 #include "arch/x86/exit.h"
 #include "arch/x86/vmcs.h"
 #include "arch/x86/vmx_vcpu.h"
-#include "hv/console.h"
-#include "hv/panic.h"
+#include "lib/console.h"
+#include "lib/panic.h"
 #include "hv/vcpu.h"
 
 enum exit_action exit_external_interrupt(struct vcpu *v)

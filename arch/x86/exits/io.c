@@ -2,7 +2,7 @@
 /* I/O instruction exits: the UART, the debug-exit port, reset; other ports read as absent. */
 #include "arch/x86/exit.h"
 #include "arch/x86/vmcs.h"
-#include "hv/console.h"
+#include "lib/console.h"
 #include "hv/vcpu.h"
 
 /* Exit qualification for I/O, SDM Vol. 3C, 29.2.1, table 29-5. */

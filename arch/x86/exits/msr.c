@@ -5,7 +5,7 @@
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx.h"
 #include "hv/apic_bus.h"
-#include "hv/console.h"
+#include "lib/console.h"
 #include "hv/sched.h"
 #include "hv/vcpu.h"
 

@@ -1,22 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The hypervisor console: leveled log lines on serial ports and the screen, a line at a time. */
-#ifndef KESTREL_HV_CONSOLE_H
-#define KESTREL_HV_CONSOLE_H
+/* The hypervisor console: leveled log lines, whole messages at a time, to whatever sinks are set. */
+#ifndef KESTREL_LIB_CONSOLE_H
+#define KESTREL_LIB_CONSOLE_H
 
 #include <stdarg.h>
-#include "boot/multiboot2.h"
-#include "hv/cmdline.h"
-#include "hv/screen.h"
+#include "lib/types.h"
 
-/* Sends the console to sinks (enum console_sink bits); the screen only once it is set up. */
-void console_init(u32 sinks);
-/*
- * Sets the screen up on fb (mapped below limit) and clears it; it shows the console from the
- * next console_init that names it. Returns why fb cannot be used, or SCREEN_OK.
- */
-enum screen_error console_screen_init(const struct mb2_framebuffer *fb, u64 limit);
-/* Describes the screen in a line: "VGA text at 0xb8000, 80x25 characters". */
-void console_screen_describe(char *buf, size_t size);
+enum log_level { LOG_ERR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+/* Where the text goes: a serial port, the screen. write is called with the console locked. */
+struct console_sink {
+	void (*write)(void *ctx, const char *s, size_t n);
+	void *ctx;
+};
+
+#define CONSOLE_MAX_SINKS 8
+
+/* Replaces the sinks (at most CONSOLE_MAX_SINKS; the list is copied). */
+void console_set_sinks(const struct console_sink *sinks, u32 n);
 void console_set_level(enum log_level level);
 enum log_level console_level(void);
 

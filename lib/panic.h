@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Stopping the hypervisor when it cannot go on: the reason, the CPU, and every other CPU halted. */
-#ifndef KESTREL_HV_PANIC_H
-#define KESTREL_HV_PANIC_H
+#ifndef KESTREL_LIB_PANIC_H
+#define KESTREL_LIB_PANIC_H
 
 #include "lib/types.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The multiboot2 boot information, as GRUB hands it over, and Kestrel's parsed view of it. */
-#ifndef KESTREL_BOOT_MULTIBOOT2_H
-#define KESTREL_BOOT_MULTIBOOT2_H
+#ifndef KESTREL_LIB_MULTIBOOT2_H
+#define KESTREL_LIB_MULTIBOOT2_H
 
 #include "lib/types.h"
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* panic(): print the reason, the CPU and the registers, stop the other CPUs, halt. */
-#include "hv/panic.h"
+#include "lib/panic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/trap.h"
-#include "hv/console.h"
+#include "lib/console.h"
 #include "lib/format.h"
 
 static volatile u32 panicking;

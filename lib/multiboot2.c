@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Parses and validates the multiboot2 boot information (Multiboot2 spec 1.0, 3.6). */
-#include "boot/multiboot2.h"
+#include "lib/multiboot2.h"
 #include "lib/string.h"
 
 struct mb2_tag {
