@@ -10,7 +10,7 @@
 #include "lib/console.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
-#include "arch/x86/vmx_vcpu.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
 
 u64 sched_slice_tsc;
 bool sched_balance = true;

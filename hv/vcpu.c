@@ -5,9 +5,9 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
-#include "arch/x86/vmcs.h"
-#include "arch/x86/vmx.h"
-#include "arch/x86/vmx_vcpu.h"
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
 #include "lib/console.h"
 #include "hv/sched.h"
 #include "hv/vm.h"
@@ -386,10 +386,10 @@ void vcpu_run(struct vcpu *v)
 void vcpu_save_state(struct vcpu *v)
 {
 	v->kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
-	v->star = rdmsr(0xc0000081);
-	v->lstar = rdmsr(0xc0000082);
-	v->cstar = rdmsr(0xc0000083);
-	v->sfmask = rdmsr(0xc0000084);
+	v->star = rdmsr(MSR_IA32_STAR);
+	v->lstar = rdmsr(MSR_IA32_LSTAR);
+	v->cstar = rdmsr(MSR_IA32_CSTAR);
+	v->sfmask = rdmsr(MSR_IA32_FMASK);
 	asm volatile("fxsave64 %0" : "=m"(v->fxsave));
 	/* DR7 is in the VMCS; DR0-DR3 and DR6 are not, and the guest writes them directly. */
 	asm volatile("mov %%db0, %0" : "=r"(v->dr[0]));
@@ -407,10 +407,10 @@ void vcpu_switch_state(struct vcpu *prev, struct vcpu *next)
 	if (prev)
 		vcpu_save_state(prev);
 	wrmsr(MSR_IA32_KERNEL_GS_BASE, next->kernel_gs_base);
-	wrmsr(0xc0000081, next->star);
-	wrmsr(0xc0000082, next->lstar);
-	wrmsr(0xc0000083, next->cstar);
-	wrmsr(0xc0000084, next->sfmask);
+	wrmsr(MSR_IA32_STAR, next->star);
+	wrmsr(MSR_IA32_LSTAR, next->lstar);
+	wrmsr(MSR_IA32_CSTAR, next->cstar);
+	wrmsr(MSR_IA32_FMASK, next->sfmask);
 	if (vmx_caps.rdtscp)
 		wrmsr(MSR_IA32_TSC_AUX, next->tsc_aux); /* what RDTSCP and RDPID read, unexiting */
 	if (next->fpu_saved)

@@ -2,8 +2,8 @@
 /* Creating VMs from their module lines, and stopping them: one VM's end never stops another. */
 #include "hv/vm.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/vmx.h"
-#include "arch/x86/vmx_vcpu.h"
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/acpi_tables.h"
 #include "lib/console.h"
 #include "hv/loader.h"

@@ -3,7 +3,7 @@
 #ifndef KESTREL_HV_VM_H
 #define KESTREL_HV_VM_H
 
-#include "arch/x86/exit.h"
+#include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx_regs.h"
 #include "lib/multiboot2.h"
 

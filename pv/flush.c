@@ -6,7 +6,7 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
-#include "arch/x86/vmx.h"
+#include "arch/x86/vmx/vmx.h"
 #include "lib/console.h"
 #include "hv/sched.h"
 #include "hv/vcpu.h"

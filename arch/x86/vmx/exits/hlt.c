@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* HLT exits: the vCPU blocks until an interrupt is pending for it, freeing its pCPU. */
-#include "arch/x86/exit.h"
+#include "arch/x86/vmx/exit.h"
 #include "hv/vcpu.h"
 
 enum exit_action exit_hlt(struct vcpu *v)

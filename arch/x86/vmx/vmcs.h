@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* VMCS field encodings (SDM Vol. 3C, appendix B) and width-checked VMREAD/VMWRITE accessors. */
-#ifndef KESTREL_ARCH_X86_VMCS_H
-#define KESTREL_ARCH_X86_VMCS_H
+#ifndef KESTREL_ARCH_X86_VMX_VMCS_H
+#define KESTREL_ARCH_X86_VMX_VMCS_H
 
 #include "lib/types.h"
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* RDMSR/WRMSR exits: the local APIC's MSRs, a few harmless platform MSRs, #GP for the rest. */
 #include "arch/x86/cpu.h"
-#include "arch/x86/exit.h"
+#include "arch/x86/vmx/exit.h"
 #include "arch/x86/msr.h"
-#include "arch/x86/vmx.h"
+#include "arch/x86/vmx/vmx.h"
 #include "hv/apic_bus.h"
 #include "lib/console.h"
 #include "hv/sched.h"

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Control-register exits: guest writes to the CR0/CR4 bits VMX pins, kept in the read shadows. */
+#include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/exit.h"
+#include "arch/x86/vmx/exit.h"
 #include "arch/x86/msr.h"
-#include "arch/x86/vmcs.h"
-#include "arch/x86/vmx.h"
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx.h"
 #include "hv/vcpu.h"
 
 /* Exit qualification for CR access, SDM Vol. 3C, 29.2.1, table 29-3. */
@@ -14,8 +15,6 @@
 #define CR_MOV_TO 0
 
 #define CR4_OSXSAVE BIT(18)
-#define EFER_LMA BIT(10)
-#define ENTRY_IA32E_GUEST BIT(9)
 
 static bool guest_write_cr0(struct vcpu *v, u64 val)
 {

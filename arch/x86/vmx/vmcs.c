@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* VMCLEAR, VMPTRLD, failure reports and the VMCS dump for unknown exits (SDM Vol. 3C, 32.4). */
-#include "arch/x86/vmcs.h"
+#include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/percpu.h"
 #include "lib/console.h"
 

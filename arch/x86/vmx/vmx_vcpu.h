@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* A vCPU's VMCS: controls, host state, and the guest state at power-on and at SIPI. */
-#ifndef KESTREL_ARCH_X86_VMX_VCPU_H
-#define KESTREL_ARCH_X86_VMX_VCPU_H
+#ifndef KESTREL_ARCH_X86_VMX_VMX_VCPU_H
+#define KESTREL_ARCH_X86_VMX_VMX_VCPU_H
 
+#include "arch/x86/vmx/vmx_bits.h"
 #include "lib/types.h"
 
 struct vcpu;
@@ -21,24 +22,5 @@ void vmx_vcpu_release(struct vcpu *v);
 void vmx_vcpu_reset_protected(struct vcpu *v, u32 entry, u32 eax, u32 ebx);
 /* Guest state after a SIPI: real mode at vector:0000 (SDM Vol. 3A, 10.4.4). */
 void vmx_vcpu_reset_real(struct vcpu *v, u8 vector);
-
-/* Interruptibility-state bits, SDM Vol. 3C, 26.4.2, table 26-3. */
-#define INTR_BLOCK_STI BIT(0)
-#define INTR_BLOCK_MOV_SS BIT(1)
-#define INTR_BLOCK_NMI BIT(3)
-
-/* Interruption-information format, 25.8.3, table 25-17. */
-#define INTR_INFO_VALID BIT(31)
-#define INTR_INFO_ERROR BIT(11)
-#define INTR_TYPE_EXTERNAL (0u << 8)
-#define INTR_TYPE_NMI (2u << 8)
-#define INTR_TYPE_HW_EXCEPTION (3u << 8)
-#define INTR_TYPE_SW_INTERRUPT (4u << 8)
-#define INTR_TYPE_PRIV_SW_EXCEPTION (5u << 8)
-#define INTR_TYPE_SW_EXCEPTION (6u << 8)
-
-/* Processor-based control bits set and cleared at run time. */
-#define PROC_INTR_WINDOW BIT(2)
-#define PROC_NMI_WINDOW BIT(22)
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* VMX capabilities and VMX root operation (SDM Vol. 3C, chapters 25 and 26, appendix A). */
-#ifndef KESTREL_ARCH_X86_VMX_H
-#define KESTREL_ARCH_X86_VMX_H
+#ifndef KESTREL_ARCH_X86_VMX_VMX_H
+#define KESTREL_ARCH_X86_VMX_VMX_H
 
 #include "lib/types.h"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Exits that end or restart a vCPU: triple fault, INIT and SIPI signals, invalid guest state. */
-#include "arch/x86/exit.h"
-#include "arch/x86/vmcs.h"
+#include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/vmcs.h"
 #include "hv/vm.h"
 
 enum exit_action exit_triple_fault(struct vcpu *v)

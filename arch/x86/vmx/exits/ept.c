@@ -3,11 +3,13 @@
  * EPT violation and misconfiguration exits: the guest's xAPIC page is emulated; any other
  * access outside the VM's RAM stops that VM with a message.
  */
+#include "arch/x86/msr.h"
+#include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/exit.h"
+#include "arch/x86/vmx/exit.h"
 #include "arch/x86/guest_walk.h"
 #include "arch/x86/mmio_decode.h"
-#include "arch/x86/vmcs.h"
+#include "arch/x86/vmx/vmcs.h"
 #include "hv/apic_bus.h"
 #include "lib/console.h"
 #include "hv/sched.h"
@@ -19,9 +21,6 @@
 #define EPT_Q_FETCH BIT(2)
 
 #define XAPIC_PAGE 0xfee00000ULL
-#define CS_AR_L BIT(13)
-#define CS_AR_D BIT(14)
-#define EFER_LMA BIT(10)
 
 static const char *access_name(u64 q)
 {
@@ -62,7 +61,7 @@ static enum exit_action xapic_access(struct vcpu *v, u64 gpa)
 
 	v->regs.gpr[GPR_RSP] = vmcs_readl(GUEST_RSP);
 	if (fetch(v, bytes, &n) ||
-	    mmio_decode(bytes, n, mmio_mode_of(lma, cs_ar & CS_AR_L, cs_ar & CS_AR_D),
+	    mmio_decode(bytes, n, mmio_mode_of(lma, cs_ar & SEG_AR_L, cs_ar & SEG_AR_D),
 			v->regs.gpr, &insn)) {
 		vm_stop(v->vm, -1, "vcpu %u: cannot emulate the instruction at rip %#lx that "
 			"touched the local APIC page (%02x %02x %02x %02x)", v->id,

@@ -1,40 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Sets up a vCPU's VMCS: controls from the capability MSRs, host state, guest reset state. */
-#include "arch/x86/vmx_vcpu.h"
+#include "arch/x86/vmx/vmx_bits.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
-#include "arch/x86/vmcs.h"
-#include "arch/x86/vmx.h"
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx.h"
 #include "hv/vm.h"
 #include "lib/string.h"
 #include "mm/mm.h"
 
 /* Control bits, SDM Vol. 3C, 26.6 and 26.7. */
-#define PIN_EXT_INTR BIT(0)
-#define PIN_NMI BIT(3)
-#define PIN_VIRTUAL_NMI BIT(5)
-#define PIN_PREEMPT_TIMER BIT(6)
-#define PROC_HLT BIT(7)
-#define PROC_RDPMC BIT(11)
-#define PROC_IO_BITMAPS BIT(25)
-#define PROC_MSR_BITMAPS BIT(28)
-#define PROC_SECONDARY BIT(31)
-#define PROC2_EPT BIT(1)
-#define PROC2_RDTSCP BIT(3)
-#define PROC2_VPID BIT(5)
-#define PROC2_UNRESTRICTED BIT(7)
-#define PROC2_INVPCID BIT(12)
-#define EXIT_HOST_64 BIT(9)
-#define EXIT_SAVE_PAT BIT(18)
-#define EXIT_LOAD_PAT BIT(19)
-#define EXIT_SAVE_EFER BIT(20)
-#define EXIT_LOAD_EFER BIT(21)
-#define ENTRY_LOAD_PAT BIT(14)
-#define ENTRY_LOAD_EFER BIT(15)
 
-#define MSR_IA32_PAT 0x277
 #define PAT_POWER_ON 0x0007040600070406ULL /* SDM Vol. 3A, 13.12.4 */
 
 static u64 msr_bitmap, io_bitmap_a, io_bitmap_b;
@@ -42,8 +21,8 @@ static u64 msr_bitmap, io_bitmap_a, io_bitmap_b;
 /* Bits an MSR bitmap lets through: VMX does not switch these, the run loop does. */
 static const u32 passthrough_msrs[] = {
 	MSR_IA32_FS_BASE, MSR_IA32_GS_BASE, MSR_IA32_KERNEL_GS_BASE,
-	0xc0000081 /* STAR */, 0xc0000082 /* LSTAR */, 0xc0000083 /* CSTAR */,
-	0xc0000084 /* SFMASK */, 0x174 /* SYSENTER_CS */, 0x175, 0x176,
+	MSR_IA32_STAR, MSR_IA32_LSTAR, MSR_IA32_CSTAR,
+	MSR_IA32_FMASK, 0x174 /* SYSENTER_CS */, 0x175, 0x176,
 	MSR_IA32_EFER, MSR_IA32_PAT,
 };
 
@@ -111,7 +90,7 @@ int vmx_vcpu_alloc(struct vcpu *v)
 static void setup_controls(struct vcpu *v)
 {
 	const struct vmx_caps *c = &vmx_caps;
-	u32 pin = PIN_EXT_INTR | PIN_NMI | PIN_PREEMPT_TIMER;
+	u32 pin = PIN_EXT_INTR | PIN_NMI | PIN_PREEMPTION_TIMER;
 	u32 proc = PROC_HLT | PROC_RDPMC | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY;
 	u32 proc2 = PROC2_EPT | PROC2_UNRESTRICTED;
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Probes VMX and enters VMX root operation on each CPU (SDM Vol. 3C, 25.7 and 25.8; appendix A). */
-#include "arch/x86/vmx.h"
+#include "arch/x86/vmx/vmx_bits.h"
+#include "arch/x86/vmx/vmx.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
@@ -8,17 +9,6 @@
 #include "mm/mm.h"
 
 /* Control bits Kestrel checks for, SDM Vol. 3C, 26.6.1, 26.6.2 and table 26-7. */
-#define PIN_PREEMPTION_TIMER BIT(6)
-#define PIN_POSTED_INTR BIT(7)
-#define PROC_USE_IO_BITMAPS BIT(25)
-#define PROC_USE_MSR_BITMAPS BIT(28)
-#define PROC_SECONDARY BIT(31)
-#define PROC2_VIRT_APIC_ACCESS BIT(0)
-#define PROC2_EPT BIT(1)
-#define PROC2_VPID BIT(5)
-#define PROC2_UNRESTRICTED BIT(7)
-#define PROC2_APIC_REG_VIRT BIT(8)
-#define PROC2_VIRT_INTR_DELIVERY BIT(9)
 
 struct vmx_caps vmx_caps;
 
@@ -73,8 +63,8 @@ void vmx_probe(void)
 	c->rdtscp = allowed1(c->procbased2, BIT(3)) &&
 		    (cpuid(0x80000001, 0).edx & BIT(27)); /* "enable RDTSCP", 25.6.2 */
 	c->nmi_window = c->virtual_nmi && allowed1(c->procbased, BIT(22)); /* 25.6.2 */
-	c->io_bitmaps = allowed1(c->procbased, PROC_USE_IO_BITMAPS);
-	c->msr_bitmaps = allowed1(c->procbased, PROC_USE_MSR_BITMAPS);
+	c->io_bitmaps = allowed1(c->procbased, PROC_IO_BITMAPS);
+	c->msr_bitmaps = allowed1(c->procbased, PROC_MSR_BITMAPS);
 	c->ept = allowed1(c->procbased2, PROC2_EPT);
 	c->vpid = allowed1(c->procbased2, PROC2_VPID);
 	c->unrestricted = allowed1(c->procbased2, PROC2_UNRESTRICTED);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* I/O instruction exits: the UART, the debug-exit port, reset; other ports read as absent. */
-#include "arch/x86/exit.h"
-#include "arch/x86/vmcs.h"
+#include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/vmcs.h"
 #include "lib/console.h"
 #include "hv/vcpu.h"
 

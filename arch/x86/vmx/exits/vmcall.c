@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* VMCALL exits: the hypercall entry; checks the caller's privilege, then the hypercall table. */
-#include "arch/x86/exit.h"
-#include "arch/x86/vmcs.h"
+#include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/vmcs.h"
 #include "hv/vm.h"
 #include "pv/hypercall.h"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The one exit-dispatch table; an exit without a handler dumps the VMCS and stops that VM. */
-#include "arch/x86/exit.h"
-#include "arch/x86/vmcs.h"
+#include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/vmcs.h"
 #include "lib/console.h"
 #include "hv/vm.h"
 

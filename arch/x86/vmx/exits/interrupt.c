@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Exits that are about interrupts: host interrupts, NMIs, the interrupt and NMI windows. */
 #include "arch/x86/cpu.h"
-#include "arch/x86/exit.h"
-#include "arch/x86/vmcs.h"
-#include "arch/x86/vmx_vcpu.h"
+#include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
 #include "lib/console.h"
 #include "lib/panic.h"
 #include "hv/vcpu.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Instructions a guest may not use (VMX, XSETBV, GETSEC, RDPMC), and INVD, done as WBINVD. */
-#include "arch/x86/exit.h"
+#include "arch/x86/vmx/exit.h"
 #include "hv/vcpu.h"
 
 enum exit_action exit_vmx_instruction(struct vcpu *v)

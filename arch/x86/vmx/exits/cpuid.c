@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* CPUID exits: the host's answers, filtered to what Kestrel virtualizes, plus Kestrel's leaves. */
+#include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/exit.h"
+#include "arch/x86/vmx/exit.h"
 #include "arch/x86/timer.h"
-#include "arch/x86/vmcs.h"
-#include "arch/x86/vmx.h"
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx.h"
 #include "guest-sdk/include/kestrel/abi.h"
 #include "hv/vm.h"
 
@@ -26,8 +27,6 @@
 #define L7_ECX_HIDE (BIT(1) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(11) | BIT(12) | \
 		     BIT(14) | BIT(16) | BIT(30))
 #define EXT1_EDX_RDTSCP BIT(27)
-#define PROC2_RDTSCP BIT(3)
-#define PROC2_INVPCID BIT(12)
 
 static void kestrel_leaf(struct vcpu *v, u32 leaf, struct cpuid_regs *r)
 {

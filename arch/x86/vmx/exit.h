@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* VM exits: the basic reasons (SDM Vol. 3C, appendix C) and the one dispatch table's handlers. */
-#ifndef KESTREL_ARCH_X86_EXIT_H
-#define KESTREL_ARCH_X86_EXIT_H
+#ifndef KESTREL_ARCH_X86_VMX_EXIT_H
+#define KESTREL_ARCH_X86_VMX_EXIT_H
 
 #include "lib/types.h"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* VMX-preemption timer exits: a vLAPIC timer is due, or the vCPU's time slice is over. */
 #include "arch/x86/cpu.h"
-#include "arch/x86/exit.h"
+#include "arch/x86/vmx/exit.h"
 #include "arch/x86/percpu.h"
 #include "hv/sched.h"
 #include "hv/vm.h"
