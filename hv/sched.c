@@ -8,9 +8,9 @@
 #include "arch/x86/trap.h"
 #include "arch/x86/vectors.h"
 #include "lib/console.h"
+#include "hv/arch.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
-#include "arch/x86/vmx/vmx_vcpu.h"
 
 u64 sched_slice_tsc;
 bool sched_balance = true;
@@ -154,7 +154,7 @@ static void adopt(struct sched_cpu *s)
 	for (u32 i = 0; i < s->nr_inbox && s->nr < SCHED_MAX_VCPUS_PER_CPU; i++) {
 		struct vcpu *v = s->inbox[i];
 
-		v->needs_tlb_flush = true;
+		arch_vcpu_arrive(v);
 		s->vcpus[s->nr++] = v;
 		prefer(v);
 	}
@@ -194,9 +194,7 @@ static struct vcpu *give(struct sched_cpu *s, struct vcpu *last)
 		spin_unlock(&dst->inbox_lock);
 		return NULL;
 	}
-	if (v == last)
-		vcpu_save_state(v); /* its FPU and MSRs are still live on this pCPU */
-	vmx_vcpu_release(v);
+	arch_vcpu_leave(v, v == last); /* if it ran last, its FPU and MSRs are live here */
 	s->vcpus[i] = s->vcpus[--s->nr];
 	if (s->next >= s->nr)
 		s->next = 0;
@@ -299,13 +297,13 @@ __noreturn void sched_loop(void)
 			s->idle_tsc += rdtsc() - t0;
 			continue;
 		}
-		vcpu_switch_state(last, v);
+		arch_vcpu_switch(last, v);
 		last = v;
 		s->slice_end = rdtsc() + sched_slice_tsc;
 		s->min_run_end = rdtsc() + sched_slice_tsc / 4;
 		s->current = v;
 		s->woken = false;
-		vcpu_run(v);
+		arch_vcpu_run(v);
 		s->current = NULL;
 	}
 }
@@ -325,4 +323,66 @@ __noreturn void sched_ap_wait(void)
 	while (!READ_ONCE(sched_started))
 		cpu_wait_for_interrupt();
 	sched_loop();
+}
+
+struct vcpu *sched_current(void)
+{
+	return this_cpu()->sched.current;
+}
+
+bool sched_requests_pending(void)
+{
+	return READ_ONCE(this_cpu()->sched.requests_pending);
+}
+
+/*
+ * The earliest timer among this pCPU's vCPUs (the preemption timer must cover all of them),
+ * and the end of the slice when another vCPU here is waiting to run.
+ */
+u64 sched_next_deadline(struct vcpu *running)
+{
+	struct sched_cpu *s = &this_cpu()->sched;
+	u64 d = s->deadline_cache;
+
+	/* Recomputed only when a timer or a vCPU's state here changed: most exits change neither. */
+	if (s->deadline_dirty) {
+		s->deadline_dirty = false;
+		d = UINT64_MAX;
+		for (u32 i = 0; i < s->nr; i++) {
+			struct vcpu *o = s->vcpus[i];
+			u64 t = vlapic_timer_next(&o->lapic);
+
+			if (t && o->state != VCPU_STOPPED && t < d)
+				d = t;
+			if (o != running && o->state == VCPU_RUNNABLE && s->slice_end < d)
+				d = s->slice_end;
+		}
+		s->deadline_cache = d;
+	}
+	/* Someone woke: the running vCPU makes way once it has had its minimum run. */
+	if (s->woken && s->min_run_end < d)
+		d = s->min_run_end;
+	return d;
+}
+
+/*
+ * A vCPU here woke (its timer, an IPI) while v ran: v makes way now rather than at the end of
+ * its slice, once it has had a quarter slice (so a stream of wake-ups cannot starve it).
+ */
+bool sched_should_yield(struct vcpu *v)
+{
+	struct sched_cpu *s = &this_cpu()->sched;
+
+	(void)v;
+	if (!s->woken || (s64)(rdtsc() - s->min_run_end) < 0)
+		return false;
+	s->woken = false;
+	return true;
+}
+
+void sched_preempted(struct vcpu *v)
+{
+	v->preempted = true;
+	v->runnable_since = rdtsc();
+	pv_preempted(v);
 }

@@ -61,4 +61,16 @@ void sched_handle_requests(void);
 /* Fires this pCPU's due vLAPIC timers (after a preemption-timer exit). */
 void sched_tick(void);
 
+/* For the architecture's run loop (arch_vcpu_run), on the running vCPU's pCPU: */
+/* The vCPU this pCPU is running, or NULL. */
+struct vcpu *sched_current(void);
+/* Some vCPU here has requests: look at them before entering. */
+bool sched_requests_pending(void);
+/* When the running vCPU must exit next: its pCPU's earliest timer, or its slice's end. */
+u64 sched_next_deadline(struct vcpu *running);
+/* At an instruction boundary: should v make way for a vCPU that woke? (Consumes the wake-up.) */
+bool sched_should_yield(struct vcpu *v);
+/* v leaves the pCPU at an instruction boundary with work left: it is "preempted". */
+void sched_preempted(struct vcpu *v);
+
 #endif

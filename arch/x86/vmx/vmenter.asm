@@ -7,7 +7,7 @@
 ; VMLAUNCH/VMRESUME itself failed (VM-instruction error in the VMCS, or
 ; VMfailInvalid). The guest's RSP, RIP and RFLAGS live in the VMCS.
 ; Register offsets are those of struct guest_regs: hardware encoding order,
-; 8 bytes each (arch/x86/vmx_regs.h checks them with _Static_assert).
+; 8 bytes each (arch/x86/regs.h checks them with _Static_assert).
 
 %define R_RAX 0
 %define R_RCX 8

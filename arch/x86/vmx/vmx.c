@@ -171,15 +171,3 @@ void vmx_print_caps(void)
 		c->apic_reg_virt ? "yes" : "no", c->virt_intr_delivery ? "yes" : "no",
 		c->posted_intr ? "yes" : "no");
 }
-
-void vmx_flush_vpid(u16 vpid)
-{
-	/* INVVPID descriptor and types, SDM Vol. 3C, 32.3: 1 single-context, 2 all-context. */
-	struct {
-		u64 vpid, addr;
-	} desc = { vpid, 0 };
-	u64 type = vmx_caps.invvpid_single ? 1 : 2;
-
-	if (vmx_caps.vpid && vmx_caps.invvpid)
-		asm volatile("invvpid %0, %1" ::"m"(desc), "r"(type) : "cc", "memory");
-}

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Sets up a vCPU's VMCS: controls from the capability MSRs, host state, guest reset state. */
+/*
+ * A vCPU's VMCS: controls from the capability MSRs, host state, guest reset state; and the
+ * hooks of hv/arch.h that create a vCPU and move it between pCPUs.
+ */
 #include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "arch/x86/cpu.h"
@@ -8,11 +11,9 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
-#include "hv/vm.h"
+#include "hv/arch.h"
 #include "lib/string.h"
 #include "mm/mm.h"
-
-/* Control bits, SDM Vol. 3C, 26.6 and 26.7. */
 
 #define PAT_POWER_ON 0x0007040600070406ULL /* SDM Vol. 3A, 13.12.4 */
 
@@ -57,7 +58,7 @@ static u32 adjust(u64 cap, u32 want)
 	return (want | (u32)cap) & (u32)(cap >> 32);
 }
 
-const char *vmx_vcpu_unsupported(void)
+const char *arch_vm_unsupported(void)
 {
 	const struct vmx_caps *c = &vmx_caps;
 
@@ -78,16 +79,24 @@ const char *vmx_vcpu_unsupported(void)
 	return NULL;
 }
 
-int vmx_vcpu_alloc(struct vcpu *v)
+/* VPIDs are handed out once; 0 is the host's, 26.6.2. */
+static u16 next_vpid = 1;
+
+struct vcpu *arch_vcpu_create(void)
 {
-	v->vmcs_phys = frames_alloc(1, 0);
-	if (!v->vmcs_phys)
-		return -ENOMEM;
-	*(u32 *)phys_to_virt(v->vmcs_phys) = vmx_caps.revision; /* 25.2 */
-	return 0;
+	struct vmx_vcpu *x = heap_zalloc(sizeof(*x));
+
+	if (!x)
+		return NULL;
+	x->vmcs_phys = frames_alloc(1, 0);
+	if (!x->vmcs_phys)
+		return NULL;
+	*(u32 *)phys_to_virt(x->vmcs_phys) = vmx_caps.revision; /* 26.2 */
+	x->vpid = __atomic_fetch_add(&next_vpid, 1, __ATOMIC_RELAXED);
+	return &x->vcpu;
 }
 
-static void setup_controls(struct vcpu *v)
+static void setup_controls(struct vmx_vcpu *x)
 {
 	const struct vmx_caps *c = &vmx_caps;
 	u32 pin = PIN_EXT_INTR | PIN_NMI | PIN_PREEMPTION_TIMER;
@@ -102,8 +111,8 @@ static void setup_controls(struct vcpu *v)
 	proc2 |= (u32)(c->procbased2 >> 32) & (PROC2_RDTSCP | PROC2_INVPCID);
 
 	vmcs_write32(PIN_BASED_CTLS, adjust(c->pinbased, pin));
-	v->proc_ctls = adjust(c->procbased, proc);
-	vmcs_write32(PROC_BASED_CTLS, v->proc_ctls);
+	x->proc_ctls = adjust(c->procbased, proc);
+	vmcs_write32(PROC_BASED_CTLS, x->proc_ctls);
 	vmcs_write32(PROC_BASED_CTLS2, adjust(c->procbased2 & 0xffffffff00000000ULL, proc2));
 	vmcs_write32(EXIT_CTLS, adjust(c->exit_ctls, EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
 						     EXIT_SAVE_PAT | EXIT_LOAD_PAT));
@@ -117,12 +126,12 @@ static void setup_controls(struct vcpu *v)
 	vmcs_write64(MSR_BITMAP, msr_bitmap);
 	vmcs_write64(IO_BITMAP_A, io_bitmap_a);
 	vmcs_write64(IO_BITMAP_B, io_bitmap_b);
-	vmcs_write64(EPT_POINTER, v->eptp);
-	v->needs_eptp_write = false;
+	vmcs_write64(EPT_POINTER, x->vcpu.eptp);
+	x->vcpu.eptp_changed = false;
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 	vmcs_write64(TSC_OFFSET, 0);
 	if (c->vpid)
-		vmcs_write16(VPID, v->vpid);
+		vmcs_write16(VPID, x->vpid);
 	/* The guest owns CR0/CR4 but for the bits VMX pins: it sees its own values in the shadows. */
 	vmcs_writel(CR0_GUEST_HOST_MASK, CR0_NE);
 	vmcs_writel(CR4_GUEST_HOST_MASK, CR4_VMXE | BIT(18) /* OSXSAVE: XSAVE is hidden */);
@@ -160,45 +169,53 @@ static void setup_host_state(void)
 	vmcs_writel(HOST_RIP, (u64)(uintptr_t)vmx_exit_entry);
 }
 
-bool vmx_vcpu_load(struct vcpu *v)
+bool vmx_vcpu_load(struct vmx_vcpu *x)
 {
 	struct percpu *cpu = this_cpu();
 
-	if (cpu->vmx.current_vmcs == v->vmcs_phys)
+	if (cpu->vmx.current_vmcs == x->vmcs_phys)
 		return true;
-	if (!v->launched && !v->vmcs_initialised) {
-		/* First use: VMCLEAR puts it in the clear state, 25.11.3. */
-		if (!vmcs_clear(v->vmcs_phys) || !vmcs_load(v->vmcs_phys))
+	if (!x->launched && !x->vmcs_initialised) {
+		/* First use: VMCLEAR puts it in the clear state, 26.11.3. */
+		if (!vmcs_clear(x->vmcs_phys) || !vmcs_load(x->vmcs_phys))
 			return false;
-		cpu->vmx.current_vmcs = v->vmcs_phys;
-		setup_controls(v);
+		cpu->vmx.current_vmcs = x->vmcs_phys;
+		setup_controls(x);
 		setup_host_state();
-		v->vmcs_initialised = true;
+		x->vmcs_initialised = true;
 		return !cpu->vmx.failed;
 	}
-	if (!vmcs_load(v->vmcs_phys))
+	if (!vmcs_load(x->vmcs_phys))
 		return false;
-	cpu->vmx.current_vmcs = v->vmcs_phys;
-	if (v->needs_host_state) {
+	cpu->vmx.current_vmcs = x->vmcs_phys;
+	if (x->needs_host_state) {
 		/* Moved here: GS, TR, GDT and IDT bases are this pCPU's now. */
 		setup_host_state();
-		v->needs_host_state = false;
+		x->needs_host_state = false;
 	}
 	return !cpu->vmx.failed;
 }
 
-void vmx_vcpu_release(struct vcpu *v)
+void arch_vcpu_leave(struct vcpu *v, bool live_here)
 {
+	struct vmx_vcpu *x = to_vmx(v);
 	struct percpu *cpu = this_cpu();
 
-	if (!v->vmcs_initialised)
+	if (live_here)
+		vmx_vcpu_save_state(x); /* its FPU and MSRs are still in this pCPU's registers */
+	if (!x->vmcs_initialised)
 		return;
-	/* A VMCS is active on one CPU at a time: VMCLEAR writes it back for the next, 25.11.3. */
-	vmcs_clear(v->vmcs_phys);
-	if (cpu->vmx.current_vmcs == v->vmcs_phys)
+	/* A VMCS is active on one CPU at a time: VMCLEAR writes it back for the next, 26.11.3. */
+	vmcs_clear(x->vmcs_phys);
+	if (cpu->vmx.current_vmcs == x->vmcs_phys)
 		cpu->vmx.current_vmcs = 0;
-	v->launched = false; /* VMCLEAR leaves it clear: the next entry is a VMLAUNCH */
-	v->needs_host_state = true;
+	x->launched = false; /* VMCLEAR leaves it clear: the next entry is a VMLAUNCH */
+	x->needs_host_state = true;
+}
+
+void arch_vcpu_arrive(struct vcpu *v)
+{
+	to_vmx(v)->needs_tlb_flush = true;
 }
 
 struct seg {
@@ -239,9 +256,9 @@ static void write_segments(const struct seg *cs, const struct seg *data)
 	vmcs_write32(GUEST_IDTR_LIMIT, 0xffff);
 }
 
-static void reset_common(struct vcpu *v, u64 cr0)
+static void reset_common(struct vmx_vcpu *x, u64 cr0)
 {
-	memset(&v->regs, 0, sizeof(v->regs));
+	memset(&x->vcpu.regs, 0, sizeof(x->vcpu.regs));
 	/* The guest reads cr0 from the shadow; VMX needs NE set underneath, 24.8 and A.7. */
 	vmcs_writel(CR0_READ_SHADOW, cr0);
 	vmcs_writel(GUEST_CR0, cr0 | CR0_NE);
@@ -261,28 +278,28 @@ static void reset_common(struct vcpu *v, u64 cr0)
 	vmcs_write64(GUEST_IA32_PAT, PAT_POWER_ON);
 	vmcs_write32(ENTRY_INTR_INFO, 0);
 	/* Entering with EFER.LMA = 0: not an IA-32e mode guest, 26.2.1.3. */
-	vmcs_write32(ENTRY_CTLS, vmcs_read32(ENTRY_CTLS) & ~(u32)BIT(9));
-	v->kernel_gs_base = v->star = v->lstar = v->cstar = v->sfmask = 0;
+	vmcs_write32(ENTRY_CTLS, vmcs_read32(ENTRY_CTLS) & ~ENTRY_IA32E_GUEST);
+	x->kernel_gs_base = x->star = x->lstar = x->cstar = x->sfmask = 0;
 }
 
-void vmx_vcpu_reset_protected(struct vcpu *v, u32 entry, u32 eax, u32 ebx)
+void vmx_vcpu_reset_protected(struct vmx_vcpu *x, u32 entry, u32 eax, u32 ebx)
 {
 	struct seg cs = { 0x08, 0, 0xffffffff, 0xc09b }, data = { 0x10, 0, 0xffffffff, 0xc093 };
 
-	reset_common(v, CR0_PE | BIT(4) /* ET */);
+	reset_common(x, CR0_PE | BIT(4) /* ET */);
 	write_segments(&cs, &data);
 	vmcs_writel(GUEST_RIP, entry);
-	v->regs.gpr[GPR_RAX] = eax;
-	v->regs.gpr[GPR_RBX] = ebx;
+	x->vcpu.regs.gpr[GPR_RAX] = eax;
+	x->vcpu.regs.gpr[GPR_RBX] = ebx;
 }
 
-void vmx_vcpu_reset_real(struct vcpu *v, u8 vector)
+void vmx_vcpu_reset_real(struct vmx_vcpu *x, u8 vector)
 {
 	struct seg cs = { (u16)(vector << 8), (u64)vector << 12, 0xffff, 0x9b };
 	struct seg data = { 0, 0, 0xffff, 0x93 };
 
-	reset_common(v, BIT(4) /* ET */);
+	reset_common(x, BIT(4) /* ET */);
 	write_segments(&cs, &data);
 	vmcs_writel(GUEST_RIP, 0);
-	v->regs.gpr[GPR_RDX] = 0x600; /* a family 6 CPU's reset EDX, 9.1.4 */
+	x->vcpu.regs.gpr[GPR_RDX] = 0x600; /* a family 6 CPU's reset EDX, 9.1.4 */
 }

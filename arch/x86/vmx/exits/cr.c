@@ -6,6 +6,7 @@
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/vcpu.h"
 
 /* Exit qualification for CR access, SDM Vol. 3C, 29.2.1, table 29-3. */
@@ -34,7 +35,7 @@ static bool guest_write_cr0(struct vcpu *v, u64 val)
 	}
 	vmcs_writel(CR0_READ_SHADOW, val);
 	vmcs_writel(GUEST_CR0, val | CR0_NE);
-	vmx_flush_vpid(v->vpid); /* what MOV to CR0/CR4 would flush */
+	vmx_flush_vpid(to_vmx(v)->vpid); /* what MOV to CR0/CR4 would flush */
 	return true;
 }
 
@@ -48,7 +49,7 @@ static bool guest_write_cr4(struct vcpu *v, u64 val)
 		return false; /* no nested VMX: CPUID says so */
 	vmcs_writel(CR4_READ_SHADOW, val);
 	vmcs_writel(GUEST_CR4, val | CR4_VMXE);
-	vmx_flush_vpid(v->vpid); /* what MOV to CR0/CR4 would flush */
+	vmx_flush_vpid(to_vmx(v)->vpid); /* what MOV to CR0/CR4 would flush */
 	return true;
 }
 

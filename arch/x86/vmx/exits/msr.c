@@ -4,6 +4,7 @@
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/apic_bus.h"
 #include "lib/console.h"
 #include "hv/sched.h"
@@ -20,7 +21,7 @@ static bool read_platform(struct vcpu *v, u32 msr, u64 *val)
 {
 	switch (msr) {
 	case MSR_IA32_TSC_AUX:
-		*val = v->tsc_aux;
+		*val = to_vmx(v)->tsc_aux;
 		return vmx_caps.rdtscp; /* it exists when RDTSCP does (CPUID says which) */
 	case MSR_IA32_TSC:
 		*val = rdtsc(); /* TSC offset 0: the guest sees the host's TSC */
@@ -88,7 +89,7 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 			vcpu_inject_gp(v); /* bits 63:32 are reserved, SDM Vol. 4, table 2-2 */
 			return EXIT_RESUME;
 		}
-		v->tsc_aux = val;
+		to_vmx(v)->tsc_aux = val;
 		wrmsr(MSR_IA32_TSC_AUX, val); /* this vCPU is the one running here */
 	} else if (msr == MSR_IA32_MTRR_DEF_TYPE || msr == MSR_IA32_MISC_ENABLE ||
 		   msr == MSR_IA32_TSC) {

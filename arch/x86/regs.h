@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* A guest's general-purpose registers, in hardware encoding order (SDM Vol. 2A, table 2-2). */
-#ifndef KESTREL_ARCH_X86_VMX_REGS_H
-#define KESTREL_ARCH_X86_VMX_REGS_H
+#ifndef KESTREL_ARCH_X86_REGS_H
+#define KESTREL_ARCH_X86_REGS_H
 
 #include "lib/types.h"
 
