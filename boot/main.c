@@ -179,6 +179,9 @@ static __noreturn void run_vms(void)
 	}
 	if (vmx_bitmaps_init())
 		panic("out of memory for the VMX bitmaps");
+	for (u32 i = 0; i < nr_cpus; i++)
+		if (sched_cpu_init(i))
+			panic("out of memory for cpu %u's scheduler", i);
 	sched_slice_tsc = timer_us_to_tsc(config.slice_us);
 	pv_inject_skip_flush = config.inject_skip_flush;
 	ept_large_pages = !config.ept_4k;

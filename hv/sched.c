@@ -11,15 +11,47 @@
 #include "hv/arch.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
+#include "lib/string.h"
+#include "mm/mm.h"
 
 u64 sched_slice_tsc;
 bool sched_balance = true;
 static volatile u32 sched_started;
 
+/* Each pCPU's scheduler state, by pCPU index; other pCPUs touch only the fields that say so. */
+static struct sched_cpu *sched_cpus[MAX_CPUS];
+
+static inline struct sched_cpu *sched_here(void)
+{
+	return sched_cpus[this_cpu()->index];
+}
+
+int sched_cpu_init(u32 cpu)
+{
+	u64 pages = ALIGN_UP(sizeof(struct sched_cpu), PAGE_SIZE) >> PAGE_SHIFT;
+	u64 p;
+
+	if (cpu >= MAX_CPUS)
+		return -EINVAL;
+	if (sched_cpus[cpu])
+		return 0;
+	p = frames_alloc(pages, 0);
+	if (!p)
+		return -ENOMEM;
+	sched_cpus[cpu] = phys_to_virt(p);
+	memset(sched_cpus[cpu], 0, sizeof(struct sched_cpu));
+	return 0;
+}
+
+bool sched_slice_over(void)
+{
+	return (s64)(rdtsc() - sched_here()->slice_end) >= 0;
+}
+
 static void kick_irq(struct trap_frame *f)
 {
 	(void)f;
-	WRITE_ONCE(this_cpu()->sched.kick_pending, 0);
+	WRITE_ONCE(sched_here()->kick_pending, 0);
 	lapic_eoi();
 }
 
@@ -32,15 +64,15 @@ bool sched_place(struct vcpu *v, const struct cpuset *allowed)
 
 		if (!cpuset_has(allowed, i) || c->state != CPU_READY || !c->vmx.root)
 			continue;
-		if (c->sched.nr == SCHED_MAX_VCPUS_PER_CPU)
+		if (sched_cpus[c->index]->nr == SCHED_MAX_VCPUS_PER_CPU)
 			continue;
-		if (!best || c->sched.nr < best->sched.nr)
+		if (!best || sched_cpus[c->index]->nr < sched_cpus[best->index]->nr)
 			best = c;
 	}
 	if (!best)
 		return false;
 	v->pcpu = best->index;
-	best->sched.vcpus[best->sched.nr++] = v;
+	sched_cpus[best->index]->vcpus[sched_cpus[best->index]->nr++] = v;
 	return true;
 }
 
@@ -50,9 +82,9 @@ void sched_kick(struct vcpu *v)
 
 	if (c == this_cpu())
 		return;
-	WRITE_ONCE(c->sched.requests_pending, 1);
+	WRITE_ONCE(sched_cpus[c->index]->requests_pending, 1);
 	/* One kick in flight is enough: the target looks at every vCPU's requests. */
-	if (__atomic_exchange_n(&c->sched.kick_pending, 1, __ATOMIC_SEQ_CST))
+	if (__atomic_exchange_n(&sched_cpus[c->index]->kick_pending, 1, __ATOMIC_SEQ_CST))
 		return;
 	lapic_send_ipi(c->apic_id, ICR_FIXED | VEC_KICK);
 }
@@ -60,7 +92,7 @@ void sched_kick(struct vcpu *v)
 /* v has something to do now: it runs next, and the running vCPU makes way at its next exit. */
 static void prefer(struct vcpu *v)
 {
-	struct sched_cpu *s = &this_cpu()->sched;
+	struct sched_cpu *s = sched_here();
 
 	s->prefer = v;
 	if (s->current && s->current != v)
@@ -69,12 +101,12 @@ static void prefer(struct vcpu *v)
 
 void sched_timers_changed(void)
 {
-	this_cpu()->sched.deadline_dirty = true;
+	sched_here()->deadline_dirty = true;
 }
 
 void sched_make_runnable(struct vcpu *v)
 {
-	this_cpu()->sched.deadline_dirty = true; /* one more vCPU waits: slices end again */
+	sched_here()->deadline_dirty = true; /* one more vCPU waits: slices end again */
 	v->state = VCPU_RUNNABLE;
 	v->runnable_since = rdtsc();
 	prefer(v);
@@ -177,7 +209,7 @@ static struct vcpu *give(struct sched_cpu *s, struct vcpu *last)
 	if (!req)
 		return NULL;
 	to = req - 1;
-	dst = &cpus[to]->sched;
+	dst = sched_cpus[to];
 	/* Keep one runnable vCPU here: move only what would otherwise wait. */
 	if (count_runnable(s) < 2)
 		return NULL;
@@ -221,13 +253,13 @@ static bool ask_for_work(struct percpu *me)
 
 		if (c == me || c->state != CPU_READY || !c->vmx.root)
 			continue;
-		w = READ_ONCE(c->sched.nr_waiting);
+		w = READ_ONCE(sched_cpus[c->index]->nr_waiting);
 		if (w > most) {
 			most = w;
 			busiest = c;
 		}
 	}
-	if (busiest && __atomic_compare_exchange_n(&busiest->sched.steal_request, &(u32){ 0 },
+	if (busiest && __atomic_compare_exchange_n(&sched_cpus[busiest->index]->steal_request, &(u32){ 0 },
 						   me->index + 1, false, __ATOMIC_SEQ_CST,
 						   __ATOMIC_SEQ_CST))
 		lapic_send_ipi(busiest->apic_id, ICR_FIXED | VEC_KICK);
@@ -249,7 +281,7 @@ static u64 earliest_timer(struct sched_cpu *s)
 
 void sched_handle_requests(void)
 {
-	struct sched_cpu *s = &this_cpu()->sched;
+	struct sched_cpu *s = sched_here();
 
 	if (!READ_ONCE(s->requests_pending))
 		return;
@@ -260,13 +292,13 @@ void sched_handle_requests(void)
 
 void sched_tick(void)
 {
-	tick_timers(&this_cpu()->sched, rdtsc());
+	tick_timers(sched_here(), rdtsc());
 }
 
 __noreturn void sched_loop(void)
 {
 	struct percpu *cpu = this_cpu();
-	struct sched_cpu *s = &cpu->sched;
+	struct sched_cpu *s = sched_cpus[cpu->index];
 	struct vcpu *last = NULL;
 
 	for (;;) {
@@ -327,12 +359,12 @@ __noreturn void sched_ap_wait(void)
 
 struct vcpu *sched_current(void)
 {
-	return this_cpu()->sched.current;
+	return sched_here()->current;
 }
 
 bool sched_requests_pending(void)
 {
-	return READ_ONCE(this_cpu()->sched.requests_pending);
+	return READ_ONCE(sched_here()->requests_pending);
 }
 
 /*
@@ -341,7 +373,7 @@ bool sched_requests_pending(void)
  */
 u64 sched_next_deadline(struct vcpu *running)
 {
-	struct sched_cpu *s = &this_cpu()->sched;
+	struct sched_cpu *s = sched_here();
 	u64 d = s->deadline_cache;
 
 	/* Recomputed only when a timer or a vCPU's state here changed: most exits change neither. */
@@ -371,7 +403,7 @@ u64 sched_next_deadline(struct vcpu *running)
  */
 bool sched_should_yield(struct vcpu *v)
 {
-	struct sched_cpu *s = &this_cpu()->sched;
+	struct sched_cpu *s = sched_here();
 
 	(void)v;
 	if (!s->woken || (s64)(rdtsc() - s->min_run_end) < 0)

@@ -38,6 +38,8 @@ struct sched_cpu {
 extern u64 sched_slice_tsc;
 extern bool sched_balance; /* idle pCPUs take waiting vCPUs from busy ones (balance=off: never) */
 
+/* Allocates pCPU cpu's scheduler state; before any VM is placed. 0, -ENOMEM or -EINVAL. */
+int sched_cpu_init(u32 cpu);
 /* Places v on a pCPU in allowed (the least loaded). Returns false when none is online. */
 bool sched_place(struct vcpu *v, const struct cpuset *allowed);
 /* Every pCPU's loop: pick, run, repeat. Never returns. */
@@ -62,6 +64,8 @@ void sched_handle_requests(void);
 void sched_tick(void);
 
 /* For the architecture's run loop (arch_vcpu_run), on the running vCPU's pCPU: */
+/* Whether the running vCPU's time slice has ended. */
+bool sched_slice_over(void);
 /* The vCPU this pCPU is running, or NULL. */
 struct vcpu *sched_current(void);
 /* Some vCPU here has requests: look at them before entering. */

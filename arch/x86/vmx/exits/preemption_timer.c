@@ -10,7 +10,7 @@ enum exit_action exit_preemption_timer(struct vcpu *v)
 {
 	(void)v;
 	sched_tick();
-	if ((s64)(rdtsc() - this_cpu()->sched.slice_end) >= 0)
+	if (sched_slice_over())
 		return EXIT_YIELD;
 	return EXIT_RESUME;
 }
