@@ -3,6 +3,7 @@
 #ifndef KESTREL_HV_CMDLINE_H
 #define KESTREL_HV_CMDLINE_H
 
+#include "lib/console.h"
 #include "lib/types.h"
 
 /* One word: "key=value" or a bare "key" (value NULL, value_len 0). Not NUL-terminated. */
@@ -22,10 +23,8 @@ bool cmdline_next(const char **cursor, struct cmdline_word *w, bool *saw_separat
 bool cmdline_key_is(const struct cmdline_word *w, const char *key);
 bool cmdline_value_is(const struct cmdline_word *w, const char *value);
 
-enum log_level { LOG_ERR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
-
 /* Where the console goes: a set of these bits (console=com1,vga). */
-enum console_sink {
+enum console_target {
 	CONSOLE_COM1 = 1 << 0,
 	CONSOLE_COM2 = 1 << 1,
 	CONSOLE_COM3 = 1 << 2,
@@ -36,7 +35,7 @@ enum console_sink {
 #define CONSOLE_DEFAULT (CONSOLE_COM1 | CONSOLE_SCREEN) /* the screen only where there is one */
 
 struct hv_config {
-	u32 console; /* enum console_sink bits */
+	u32 console; /* enum console_target bits */
 	enum log_level loglevel;
 	u32 maxcpus; /* 0: all */
 	u32 slice_us; /* scheduler time slice */

@@ -3,7 +3,7 @@
 #ifndef KESTREL_HV_LOADER_H
 #define KESTREL_HV_LOADER_H
 
-#include "boot/multiboot2.h"
+#include "lib/multiboot2.h"
 #include "mm/guest_mem.h"
 #include "lib/types.h"
 

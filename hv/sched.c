@@ -7,19 +7,51 @@
 #include "arch/x86/timer.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/vectors.h"
-#include "hv/console.h"
+#include "lib/console.h"
+#include "hv/arch.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
-#include "arch/x86/vmx_vcpu.h"
+#include "lib/string.h"
+#include "mm/mm.h"
 
 u64 sched_slice_tsc;
 bool sched_balance = true;
 static volatile u32 sched_started;
 
+/* Each pCPU's scheduler state, by pCPU index; other pCPUs touch only the fields that say so. */
+static struct sched_cpu *sched_cpus[MAX_CPUS];
+
+static inline struct sched_cpu *sched_here(void)
+{
+	return sched_cpus[this_cpu()->index];
+}
+
+int sched_cpu_init(u32 cpu)
+{
+	u64 pages = ALIGN_UP(sizeof(struct sched_cpu), PAGE_SIZE) >> PAGE_SHIFT;
+	u64 p;
+
+	if (cpu >= MAX_CPUS)
+		return -EINVAL;
+	if (sched_cpus[cpu])
+		return 0;
+	p = frames_alloc(pages, 0);
+	if (!p)
+		return -ENOMEM;
+	sched_cpus[cpu] = phys_to_virt(p);
+	memset(sched_cpus[cpu], 0, sizeof(struct sched_cpu));
+	return 0;
+}
+
+bool sched_slice_over(void)
+{
+	return (s64)(rdtsc() - sched_here()->slice_end) >= 0;
+}
+
 static void kick_irq(struct trap_frame *f)
 {
 	(void)f;
-	WRITE_ONCE(this_cpu()->sched.kick_pending, 0);
+	WRITE_ONCE(sched_here()->kick_pending, 0);
 	lapic_eoi();
 }
 
@@ -32,15 +64,15 @@ bool sched_place(struct vcpu *v, const struct cpuset *allowed)
 
 		if (!cpuset_has(allowed, i) || c->state != CPU_READY || !c->vmx.root)
 			continue;
-		if (c->sched.nr == SCHED_MAX_VCPUS_PER_CPU)
+		if (sched_cpus[c->index]->nr == SCHED_MAX_VCPUS_PER_CPU)
 			continue;
-		if (!best || c->sched.nr < best->sched.nr)
+		if (!best || sched_cpus[c->index]->nr < sched_cpus[best->index]->nr)
 			best = c;
 	}
 	if (!best)
 		return false;
 	v->pcpu = best->index;
-	best->sched.vcpus[best->sched.nr++] = v;
+	sched_cpus[best->index]->vcpus[sched_cpus[best->index]->nr++] = v;
 	return true;
 }
 
@@ -50,9 +82,9 @@ void sched_kick(struct vcpu *v)
 
 	if (c == this_cpu())
 		return;
-	WRITE_ONCE(c->sched.requests_pending, 1);
+	WRITE_ONCE(sched_cpus[c->index]->requests_pending, 1);
 	/* One kick in flight is enough: the target looks at every vCPU's requests. */
-	if (__atomic_exchange_n(&c->sched.kick_pending, 1, __ATOMIC_SEQ_CST))
+	if (__atomic_exchange_n(&sched_cpus[c->index]->kick_pending, 1, __ATOMIC_SEQ_CST))
 		return;
 	lapic_send_ipi(c->apic_id, ICR_FIXED | VEC_KICK);
 }
@@ -60,7 +92,7 @@ void sched_kick(struct vcpu *v)
 /* v has something to do now: it runs next, and the running vCPU makes way at its next exit. */
 static void prefer(struct vcpu *v)
 {
-	struct sched_cpu *s = &this_cpu()->sched;
+	struct sched_cpu *s = sched_here();
 
 	s->prefer = v;
 	if (s->current && s->current != v)
@@ -69,12 +101,12 @@ static void prefer(struct vcpu *v)
 
 void sched_timers_changed(void)
 {
-	this_cpu()->sched.deadline_dirty = true;
+	sched_here()->deadline_dirty = true;
 }
 
 void sched_make_runnable(struct vcpu *v)
 {
-	this_cpu()->sched.deadline_dirty = true; /* one more vCPU waits: slices end again */
+	sched_here()->deadline_dirty = true; /* one more vCPU waits: slices end again */
 	v->state = VCPU_RUNNABLE;
 	v->runnable_since = rdtsc();
 	prefer(v);
@@ -154,7 +186,7 @@ static void adopt(struct sched_cpu *s)
 	for (u32 i = 0; i < s->nr_inbox && s->nr < SCHED_MAX_VCPUS_PER_CPU; i++) {
 		struct vcpu *v = s->inbox[i];
 
-		v->needs_tlb_flush = true;
+		arch_vcpu_arrive(v);
 		s->vcpus[s->nr++] = v;
 		prefer(v);
 	}
@@ -177,7 +209,7 @@ static struct vcpu *give(struct sched_cpu *s, struct vcpu *last)
 	if (!req)
 		return NULL;
 	to = req - 1;
-	dst = &cpus[to]->sched;
+	dst = sched_cpus[to];
 	/* Keep one runnable vCPU here: move only what would otherwise wait. */
 	if (count_runnable(s) < 2)
 		return NULL;
@@ -194,9 +226,7 @@ static struct vcpu *give(struct sched_cpu *s, struct vcpu *last)
 		spin_unlock(&dst->inbox_lock);
 		return NULL;
 	}
-	if (v == last)
-		vcpu_save_state(v); /* its FPU and MSRs are still live on this pCPU */
-	vmx_vcpu_release(v);
+	arch_vcpu_leave(v, v == last); /* if it ran last, its FPU and MSRs are live here */
 	s->vcpus[i] = s->vcpus[--s->nr];
 	if (s->next >= s->nr)
 		s->next = 0;
@@ -223,13 +253,13 @@ static bool ask_for_work(struct percpu *me)
 
 		if (c == me || c->state != CPU_READY || !c->vmx.root)
 			continue;
-		w = READ_ONCE(c->sched.nr_waiting);
+		w = READ_ONCE(sched_cpus[c->index]->nr_waiting);
 		if (w > most) {
 			most = w;
 			busiest = c;
 		}
 	}
-	if (busiest && __atomic_compare_exchange_n(&busiest->sched.steal_request, &(u32){ 0 },
+	if (busiest && __atomic_compare_exchange_n(&sched_cpus[busiest->index]->steal_request, &(u32){ 0 },
 						   me->index + 1, false, __ATOMIC_SEQ_CST,
 						   __ATOMIC_SEQ_CST))
 		lapic_send_ipi(busiest->apic_id, ICR_FIXED | VEC_KICK);
@@ -251,7 +281,7 @@ static u64 earliest_timer(struct sched_cpu *s)
 
 void sched_handle_requests(void)
 {
-	struct sched_cpu *s = &this_cpu()->sched;
+	struct sched_cpu *s = sched_here();
 
 	if (!READ_ONCE(s->requests_pending))
 		return;
@@ -262,13 +292,13 @@ void sched_handle_requests(void)
 
 void sched_tick(void)
 {
-	tick_timers(&this_cpu()->sched, rdtsc());
+	tick_timers(sched_here(), rdtsc());
 }
 
 __noreturn void sched_loop(void)
 {
 	struct percpu *cpu = this_cpu();
-	struct sched_cpu *s = &cpu->sched;
+	struct sched_cpu *s = sched_cpus[cpu->index];
 	struct vcpu *last = NULL;
 
 	for (;;) {
@@ -299,13 +329,13 @@ __noreturn void sched_loop(void)
 			s->idle_tsc += rdtsc() - t0;
 			continue;
 		}
-		vcpu_switch_state(last, v);
+		arch_vcpu_switch(last, v);
 		last = v;
 		s->slice_end = rdtsc() + sched_slice_tsc;
 		s->min_run_end = rdtsc() + sched_slice_tsc / 4;
 		s->current = v;
 		s->woken = false;
-		vcpu_run(v);
+		arch_vcpu_run(v);
 		s->current = NULL;
 	}
 }
@@ -325,4 +355,66 @@ __noreturn void sched_ap_wait(void)
 	while (!READ_ONCE(sched_started))
 		cpu_wait_for_interrupt();
 	sched_loop();
+}
+
+struct vcpu *sched_current(void)
+{
+	return sched_here()->current;
+}
+
+bool sched_requests_pending(void)
+{
+	return READ_ONCE(sched_here()->requests_pending);
+}
+
+/*
+ * The earliest timer among this pCPU's vCPUs (the preemption timer must cover all of them),
+ * and the end of the slice when another vCPU here is waiting to run.
+ */
+u64 sched_next_deadline(struct vcpu *running)
+{
+	struct sched_cpu *s = sched_here();
+	u64 d = s->deadline_cache;
+
+	/* Recomputed only when a timer or a vCPU's state here changed: most exits change neither. */
+	if (s->deadline_dirty) {
+		s->deadline_dirty = false;
+		d = UINT64_MAX;
+		for (u32 i = 0; i < s->nr; i++) {
+			struct vcpu *o = s->vcpus[i];
+			u64 t = vlapic_timer_next(&o->lapic);
+
+			if (t && o->state != VCPU_STOPPED && t < d)
+				d = t;
+			if (o != running && o->state == VCPU_RUNNABLE && s->slice_end < d)
+				d = s->slice_end;
+		}
+		s->deadline_cache = d;
+	}
+	/* Someone woke: the running vCPU makes way once it has had its minimum run. */
+	if (s->woken && s->min_run_end < d)
+		d = s->min_run_end;
+	return d;
+}
+
+/*
+ * A vCPU here woke (its timer, an IPI) while v ran: v makes way now rather than at the end of
+ * its slice, once it has had a quarter slice (so a stream of wake-ups cannot starve it).
+ */
+bool sched_should_yield(struct vcpu *v)
+{
+	struct sched_cpu *s = sched_here();
+
+	(void)v;
+	if (!s->woken || (s64)(rdtsc() - s->min_run_end) < 0)
+		return false;
+	s->woken = false;
+	return true;
+}
+
+void sched_preempted(struct vcpu *v)
+{
+	v->preempted = true;
+	v->runnable_since = rdtsc();
+	pv_preempted(v);
 }

@@ -38,6 +38,8 @@ struct sched_cpu {
 extern u64 sched_slice_tsc;
 extern bool sched_balance; /* idle pCPUs take waiting vCPUs from busy ones (balance=off: never) */
 
+/* Allocates pCPU cpu's scheduler state; before any VM is placed. 0, -ENOMEM or -EINVAL. */
+int sched_cpu_init(u32 cpu);
 /* Places v on a pCPU in allowed (the least loaded). Returns false when none is online. */
 bool sched_place(struct vcpu *v, const struct cpuset *allowed);
 /* Every pCPU's loop: pick, run, repeat. Never returns. */
@@ -60,5 +62,19 @@ __noreturn void sched_ap_wait(void);
 void sched_handle_requests(void);
 /* Fires this pCPU's due vLAPIC timers (after a preemption-timer exit). */
 void sched_tick(void);
+
+/* For the architecture's run loop (arch_vcpu_run), on the running vCPU's pCPU: */
+/* Whether the running vCPU's time slice has ended. */
+bool sched_slice_over(void);
+/* The vCPU this pCPU is running, or NULL. */
+struct vcpu *sched_current(void);
+/* Some vCPU here has requests: look at them before entering. */
+bool sched_requests_pending(void);
+/* When the running vCPU must exit next: its pCPU's earliest timer, or its slice's end. */
+u64 sched_next_deadline(struct vcpu *running);
+/* At an instruction boundary: should v make way for a vCPU that woke? (Consumes the wake-up.) */
+bool sched_should_yield(struct vcpu *v);
+/* v leaves the pCPU at an instruction boundary with work left: it is "preempted". */
+void sched_preempted(struct vcpu *v);
 
 #endif

@@ -3,7 +3,7 @@
 #ifndef KESTREL_HV_SCREEN_H
 #define KESTREL_HV_SCREEN_H
 
-#include "boot/multiboot2.h"
+#include "lib/multiboot2.h"
 
 /* Light grey on black, VGA text attribute 0x07 and the same colours in pixels. */
 #define SCREEN_TEXT_ATTR 0x07

@@ -2,7 +2,8 @@
 /* Prints a VM's exit statistics as a table: one row per exit reason, one per vCPU. */
 #include <stdarg.h>
 #include "hv/stats.h"
-#include "hv/console.h"
+#include "hv/arch.h"
+#include "lib/console.h"
 #include "hv/vm.h"
 #include "lib/format.h"
 #include "lib/spinlock.h"
@@ -15,7 +16,8 @@
  * time print whole tables, one after the other. Rows: at most every exit reason, the vCPU
  * rows and a few more, each under 128 characters.
  */
-static char table_buf[(NR_EXIT_REASONS + STATS_MAX_ROWS + 8) * 128];
+#define STATS_MAX_REASONS 96 /* rows for exit reasons; arch_exit_reasons() is below it */
+static char table_buf[(STATS_MAX_REASONS + STATS_MAX_ROWS + 8) * 128];
 static size_t table_len;
 static struct spinlock table_lock = SPINLOCK_INIT;
 
@@ -61,32 +63,39 @@ static void format_vm(struct vm *vm)
 
 	row("kestrel: vm %s: exit statistics\n", vm->name);
 	row("  %-22s %10s %14s %10s\n", "exit reason", "count", "TSC ticks", "ticks/exit");
-	for (u32 r = 0; r < NR_EXIT_REASONS; r++) {
+	for (u32 r = 0; r < MIN(arch_exit_reasons(), (u32)STATS_MAX_REASONS); r++) {
 		u64 n = 0, t = 0;
 
 		for (u32 i = 0; i < vm->nr_vcpus; i++) {
-			n += vm->vcpus[i]->stats.exits[r];
-			t += vm->vcpus[i]->stats.exit_tsc[r];
+			u64 vn, vt;
+
+			arch_vcpu_exit_stats(vm->vcpus[i], r, &vn, &vt);
+			n += vn;
+			t += vt;
 		}
 		if (!n)
 			continue;
 		total += n;
 		total_tsc += t;
-		row("  %-22s %10lu %14lu %10lu\n", exit_reason_name(r), n, t, t / n);
+		row("  %-22s %10lu %14lu %10lu\n", arch_exit_name(r), n, t, t / n);
 	}
 	row("  %-22s %10lu %14lu %10lu\n", "total", total, total_tsc,
-		       total ? total_tsc / total : 0);
+	    total ? total_tsc / total : 0);
 	row("  %-6s %5s %5s %10s %10s %14s %14s %9s %8s\n", "vcpu", "pcpu", "moves",
-		       "entries", "exits", "guest TSC", "steal TSC", "injected", "IPIs");
+	    "entries", "exits", "guest TSC", "steal TSC", "injected", "IPIs");
 	for (u32 i = 0; i < vm->nr_vcpus && i < STATS_MAX_ROWS; i++) {
 		const struct vcpu *v = vm->vcpus[i];
 		u64 exits = 0;
 
-		for (u32 r = 0; r < NR_EXIT_REASONS; r++)
-			exits += v->stats.exits[r];
+		for (u32 r = 0; r < arch_exit_reasons(); r++) {
+			u64 n, t;
+
+			arch_vcpu_exit_stats(v, r, &n, &t);
+			exits += n;
+		}
 		row("  %-6u %5u %5u %10lu %10lu %14lu %14lu %9lu %8lu\n", v->id, v->pcpu,
-			       v->migrations, v->stats.entries, exits, v->stats.guest_tsc, v->stats.steal_tsc,
-			       v->stats.injected, v->stats.ipis_sent);
+		    v->migrations, v->stats.entries, exits, v->stats.guest_tsc, v->stats.steal_tsc,
+		    v->stats.injected, v->stats.ipis_sent);
 	}
 	if (vm->nr_vcpus > STATS_MAX_ROWS)
 		row("  (%u more vCPUs not shown)\n", vm->nr_vcpus - STATS_MAX_ROWS);

@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Running a vCPU: the entry loop, event injection, and cross-CPU requests. */
+/* A vCPU's requests from other pCPUs, interrupt delivery and queued exceptions (the core side). */
 #ifndef KESTREL_HV_VCPU_H
 #define KESTREL_HV_VCPU_H
 
 #include "hv/vm.h"
 
-/* Enters v (current on this pCPU) until it halts, stops or its slice ends. */
-void vcpu_run(struct vcpu *v);
 /* Acts on the requests other CPUs posted (on v's own pCPU). */
 void vcpu_handle_requests(struct vcpu *v);
 /* Posts a request and kicks v's pCPU. */
@@ -19,9 +17,5 @@ void vcpu_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
 #define vcpu_inject_ud(v) vcpu_inject_exception(v, 6, false, 0)
 /* True when v has an interrupt or NMI it could take now (for HLT). */
 bool vcpu_has_pending_event(struct vcpu *v);
-/* Saves v's MSRs and FPU state that VMX leaves alone (it stops running here). */
-void vcpu_save_state(struct vcpu *v);
-/* Swaps the MSRs and FPU state VMX leaves alone when this pCPU switches from prev to next. */
-void vcpu_switch_state(struct vcpu *prev, struct vcpu *next);
 
 #endif

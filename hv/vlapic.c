@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The virtual local APIC: registers by MSR and MMIO, priorities, IPIs, the timer in TSC time. */
 #include "hv/vlapic.h"
+#include "arch/x86/lapic.h"
 #include "lib/string.h"
 
 /* Indices into lvt[], in register order from 0x320 (table 11-1). */
@@ -25,8 +26,6 @@ static const u32 lvt_status[VLAPIC_NR_LVT] = {
 
 /* ICR low bits that exist: vector, delivery and destination mode, level, trigger, shorthand. */
 #define ICR_VALID 0x000ccfffu
-#define ICR_LEVEL_ASSERT BIT(14)
-#define ICR_TRIGGER_LEVEL BIT(15)
 #define ICR_LOGICAL BIT(11)
 
 #define DFR_CLUSTER 0x0u /* DFR bits 31:28 (11.6.2.2); the flat model is 0xf */

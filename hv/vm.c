@@ -2,10 +2,9 @@
 /* Creating VMs from their module lines, and stopping them: one VM's end never stops another. */
 #include "hv/vm.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/vmx.h"
-#include "arch/x86/vmx_vcpu.h"
 #include "hv/acpi_tables.h"
-#include "hv/console.h"
+#include "hv/arch.h"
+#include "lib/console.h"
 #include "hv/loader.h"
 #include "hv/sched.h"
 #include "hv/stats.h"
@@ -19,7 +18,6 @@ struct vm *vms[MAX_VMS];
 u32 nr_vms;
 static volatile u32 vms_running;
 static const struct boot_info *boot_info;
-static u16 next_vpid = 1;
 static struct vm_config configs[VMCONFIG_MAX];
 
 static int alloc_memory(struct vm *vm, u64 size)
@@ -104,9 +102,9 @@ static int create_vcpus(struct vm *vm, const struct vm_config *c, char *why, siz
 	if (!vm->vcpus)
 		return -ENOMEM;
 	for (u32 i = 0; i < c->vcpus; i++) {
-		struct vcpu *v = heap_zalloc(sizeof(*v));
+		struct vcpu *v = arch_vcpu_create();
 
-		if (!v || vmx_vcpu_alloc(v)) {
+		if (!v) {
 			fmt_snprintf(why, len, "out of memory for vcpu %u", i);
 			return -ENOMEM;
 		}
@@ -114,7 +112,6 @@ static int create_vcpus(struct vm *vm, const struct vm_config *c, char *why, siz
 		vm->nr_vcpus = i + 1;
 		v->vm = vm;
 		v->id = i;
-		v->vpid = next_vpid++;
 		v->eptp = vm->ept.cur.eptp;
 		v->ept_gen = vm->ept.generation;
 		/* The vLAPIC timer counts in TSC ticks (CPUID leaf 0x40000010 says so). */
@@ -136,7 +133,7 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 {
 	struct vm *vm;
 	char why[128] = "";
-	const char *missing = vmx_vcpu_unsupported();
+	const char *missing = arch_vm_unsupported();
 
 	if (missing) {
 		pr_err("vm %s: not started: this CPU lacks %s", c->name, missing);

@@ -3,9 +3,8 @@
 #ifndef KESTREL_HV_VM_H
 #define KESTREL_HV_VM_H
 
-#include "arch/x86/exit.h"
-#include "arch/x86/vmx_regs.h"
-#include "boot/multiboot2.h"
+#include "arch/x86/regs.h"
+#include "lib/multiboot2.h"
 
 struct vm_config;
 #include "hv/vlapic.h"
@@ -38,9 +37,8 @@ enum vcpu_state {
 #define VCPU_REQ_FLUSH BIT(7) /* a PV TLB flush is posted in pv.flush */
 #define VCPU_REQ_EPT_RELOAD BIT(8) /* the VM's EPT was invalidated: load the current root */
 
+/* Exits by reason are the architecture's to count (hv/arch.h). */
 struct vcpu_stats {
-	u64 exits[NR_EXIT_REASONS];
-	u64 exit_tsc[NR_EXIT_REASONS]; /* TSC ticks spent handling each reason */
 	u64 entries;
 	u64 guest_tsc; /* ticks between entry and exit */
 	u64 steal_tsc; /* runnable but not running */
@@ -50,41 +48,35 @@ struct vcpu_stats {
 
 struct vm;
 
+/*
+ * A vCPU as the core sees it. The architecture's state (the VMCS, what VMX does not switch)
+ * is in a struct that embeds this one (arch/x86/vmx/vmx_vcpu.h); the core reaches it only
+ * through hv/arch.h. Fields other pCPUs touch say so; the rest belong to the pCPU that runs
+ * the vCPU.
+ */
 struct vcpu {
 	struct vm *vm;
 	u32 id;
-	u32 pcpu; /* index of the pCPU that runs it */
+	u32 pcpu; /* index of the pCPU that runs it: any pCPU reads it to kick */
 	volatile u32 state; /* enum vcpu_state */
-	volatile u32 requests; /* VCPU_REQ_* */
-	u64 posted_irr[4]; /* vectors sent from other pCPUs, merged into the vLAPIC */
+	volatile u32 requests; /* VCPU_REQ_*: any pCPU sets bits */
+	u64 posted_irr[4]; /* any pCPU: vectors sent from other pCPUs, merged into the vLAPIC */
 	u8 sipi_vector;
-	bool launched;
-	bool vmcs_initialised;
-	bool preempted; /* descheduled at an instruction boundary (abi.md 5.3) */
-	u16 vpid;
-	u64 vmcs_phys;
-	u64 eptp; /* the EPT root this vCPU uses */
+	bool preempted; /* descheduled at an instruction boundary (docs/abi.md, 5.3) */
+	u64 eptp; /* the second-level root this vCPU uses */
+	bool eptp_changed; /* eptp is new: the architecture loads it before the next entry */
 	volatile u64 ept_gen; /* its generation: older trees are freed once every vCPU is past */
-	bool needs_eptp_write;
 	u64 runnable_since; /* TSC when it last became runnable and waited */
 	struct guest_regs regs;
 	struct vlapic lapic;
-	/* MSRs VMX does not switch, kept per vCPU and swapped when another vCPU runs. */
-	u64 kernel_gs_base, star, lstar, cstar, sfmask, tsc_aux;
-	u64 dr[4], dr6; /* the debug registers VMX does not switch */
 	bool nmi_pending;
-	bool exception_pending;
-	u32 exception_info; /* ENTRY_INTR_INFO for the queued exception */
+	bool exception_pending; /* exception_vector (with exception_error if it has one) */
+	bool exception_has_error;
+	u8 exception_vector;
 	u32 exception_error;
 	bool needs_sipi_reset; /* set the real-mode SIPI state at the next load */
 	bool needs_boot_reset; /* set the multiboot entry state at the next load (vCPU 0) */
-	u32 proc_ctls; /* the VMCS's processor-based controls, as last written */
-	bool check_vectoring; /* an exit happened: re-deliver what it interrupted, 28.2.4 */
-	bool fpu_saved; /* fxsave holds its FPU state */
-	bool needs_host_state; /* moved pCPU: the VMCS's host state is the old pCPU's */
-	bool needs_tlb_flush; /* moved pCPU: drop what this one cached from an earlier visit */
 	u32 migrations;
-	u8 fxsave[512] __aligned(16);
 	struct vcpu_pv pv;
 	struct vcpu_stats stats;
 	struct pv_stats pv_stats;

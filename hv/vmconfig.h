@@ -3,7 +3,7 @@
 #ifndef KESTREL_HV_VMCONFIG_H
 #define KESTREL_HV_VMCONFIG_H
 
-#include "boot/multiboot2.h"
+#include "lib/multiboot2.h"
 #include "mm/guest_mem.h"
 #include "lib/cpuset.h"
 #include "lib/types.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Emulates the transmit side of a 16550 (PC16550D data sheet): enough for polled output. */
 #include "hv/vuart.h"
-#include "hv/console.h"
+#include "lib/console.h"
 #include "lib/string.h"
 
 enum { RBR_THR = 0, IER = 1, IIR_FCR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };

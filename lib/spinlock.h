@@ -25,6 +25,25 @@ static inline void spin_unlock(struct spinlock *l)
 	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
 }
 
+/*
+ * With interrupts off on this CPU while held: for locks an interrupt handler may also take.
+ * Returns the RFLAGS to hand back to spin_unlock_irqrestore.
+ */
+static inline u64 spin_lock_irqsave(struct spinlock *l)
+{
+	u64 flags;
+
+	asm volatile("pushfq; popq %0; cli" : "=r"(flags)::"memory");
+	spin_lock(l);
+	return flags;
+}
+
+static inline void spin_unlock_irqrestore(struct spinlock *l, u64 flags)
+{
+	spin_unlock(l);
+	asm volatile("pushq %0; popfq" ::"r"(flags) : "memory", "cc");
+}
+
 static inline bool spin_is_locked(struct spinlock *l)
 {
 	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) !=

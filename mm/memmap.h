@@ -3,7 +3,7 @@
 #ifndef KESTREL_MM_MEMMAP_H
 #define KESTREL_MM_MEMMAP_H
 
-#include "boot/multiboot2.h"
+#include "lib/multiboot2.h"
 #include "lib/types.h"
 
 #define MEMMAP_MAX 512

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Brings up the hypervisor's memory: usable ranges, the frame pool, page tables, heap. */
 #include "mm/mm.h"
-#include "hv/console.h"
+#include "lib/console.h"
 #include "lib/string.h"
 
 extern char _image_start[], _image_end[];

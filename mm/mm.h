@@ -3,7 +3,7 @@
 #ifndef KESTREL_MM_MM_H
 #define KESTREL_MM_MM_H
 
-#include "boot/multiboot2.h"
+#include "lib/multiboot2.h"
 #include "mm/frame.h"
 #include "mm/memmap.h"
 

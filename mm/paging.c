@@ -1,14 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The hypervisor's own page tables: an identity map of physical memory (SDM Vol. 3A, 5.5). */
 #include "mm/mm.h"
+#include "arch/x86/pte.h"
 #include "arch/x86/cpu.h"
-#include "hv/console.h"
-
-#define PTE_P BIT(0)
-#define PTE_W BIT(1)
-#define PTE_PWT BIT(3)
-#define PTE_PCD BIT(4)
-#define PTE_PS BIT(7)
+#include "lib/console.h"
 
 /* The xAPIC page: mapped uncached whatever the MTRRs say (SDM Vol. 3A, 12.4.1). */
 #define XAPIC_DEFAULT_BASE 0xfee00000ULL
@@ -35,7 +30,7 @@ static u64 *table(u64 *parent, u32 index)
 	t = frames_alloc(1, 4 * GiB);
 	if (!t)
 		return NULL;
-	parent[index] = t | PTE_P | PTE_W;
+	parent[index] = t | PTE_P | PTE_RW;
 	return phys_to_virt(t);
 }
 
@@ -64,7 +59,7 @@ static int map_2m(u64 *pml4, u64 addr, u64 attr)
  */
 static u64 attr_2m(u64 addr, const struct mem_range *uncached)
 {
-	u64 attr = PTE_P | PTE_W | PTE_PS;
+	u64 attr = PTE_P | PTE_RW | PTE_PS;
 
 	if (addr == ALIGN_DOWN(XAPIC_DEFAULT_BASE, 2 * MiB))
 		attr |= PTE_PCD | PTE_PWT;
@@ -91,7 +86,7 @@ int paging_init(u64 top, const struct mem_range *uncached)
 
 			if (!pdpt)
 				return -ENOMEM;
-			pdpt[(addr >> 30) & 511] = addr | PTE_P | PTE_W | PTE_PS;
+			pdpt[(addr >> 30) & 511] = addr | PTE_P | PTE_RW | PTE_PS;
 			addr += GiB;
 			continue;
 		}

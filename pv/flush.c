@@ -6,8 +6,8 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
-#include "arch/x86/vmx.h"
-#include "hv/console.h"
+#include "lib/console.h"
+#include "hv/arch.h"
 #include "hv/sched.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
@@ -39,40 +39,6 @@ struct flush_call {
 	u32 nr_wait;
 	struct flush_wait wait[FLUSH_WAIT_BATCH];
 };
-
-static void invvpid(u64 type, u16 vpid, u64 addr)
-{
-	struct {
-		u64 vpid, addr;
-	} desc = { vpid, addr };
-	u8 fail;
-
-	asm volatile("invvpid %1, %2; setna %0" : "=q"(fail) : "m"(desc), "r"(type) : "cc", "memory");
-	if (fail)
-		pr_err("INVVPID type %lu failed (VPID %u, address %#lx)", type, vpid, addr);
-}
-
-/*
- * INVVPID with the narrowest type this CPU has for what was asked (SDM Vol. 3C, 32.3): one
- * address at a time for a few ranges (globals included, as the ranges may hold global pages),
- * single-context keeping globals for NONGLOBAL alone, single-context for anything else.
- */
-static void invalidate(struct vcpu *v, u32 kind, const struct flush_ranges *fr)
-{
-	if (!vmx_caps.vpid || !vmx_caps.invvpid)
-		return;
-	if (kind == KESTREL_FLUSH_RANGES && vmx_caps.invvpid_addr && !flush_ranges_prefer_full(fr)) {
-		for (u32 i = 0; i < fr->nr; i++)
-			for (u64 p = 0; p < fr->r[i].pages; p++)
-				invvpid(0, v->vpid, fr->r[i].addr + (p << PAGE_SHIFT));
-		return;
-	}
-	if (kind == KESTREL_FLUSH_NONGLOBAL && vmx_caps.invvpid_single_keep_global) {
-		invvpid(3, v->vpid, 0);
-		return;
-	}
-	vmx_flush_vpid(v->vpid);
-}
 
 /*
  * tlb_gen never goes down: a value is stored only when it is larger than what the area holds
@@ -110,7 +76,7 @@ void pv_do_flush(struct vcpu *v)
 	f->ranges.nr = 0;
 	spin_unlock(&f->lock);
 	if (kind)
-		invalidate(v, kind, &fr);
+		arch_vcpu_flush_tlb(v, kind, &fr);
 	/*
 	 * tlb_gen only after the flush: a vCPU that reads the new value (a guest's context switch
 	 * does, to skip a flush) must find its TLB already clean.

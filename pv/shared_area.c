@@ -4,7 +4,6 @@
  * which Kestrel exchanges with 0 before each run so a flush asked through it is never lost
  * (the lesson of CVE-2019-3016).
  */
-#include "arch/x86/vmcs.h"
 #include "hv/vm.h"
 #include "mm/guest_mem.h"
 #include "pv/pv.h"

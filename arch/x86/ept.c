@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* EPT paging structures: build, map, zap and free them; INVEPT (SDM Vol. 3C, 30.3 and 32.3). */
 #include "arch/x86/ept.h"
-#include "arch/x86/vmx.h"
-#include "hv/console.h"
+#include "arch/x86/vmx/vmx.h"
+#include "lib/console.h"
 #include "mm/mm.h"
 
 /* EPT entry bits, SDM Vol. 3C, tables 30-1 to 30-6. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Guest page-table walker (32-bit, PAE, 4- and 5-level paging); pure logic, unit-tested. */
 #include "arch/x86/guest_walk.h"
+#include "arch/x86/pte.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
 
@@ -8,14 +9,8 @@
 #define CR4_PSE BIT(4)
 #define CR4_LA57 BIT(12)
 #define CR4_SMEP BIT(20)
-#define EFER_LMA BIT(10)
 
 /* Paging-structure entry bits, SDM Vol. 3A, 5.3 and 5.5, tables 5-4 to 5-20. */
-#define PTE_P BIT(0)
-#define PTE_RW BIT(1)
-#define PTE_US BIT(2)
-#define PTE_PS BIT(7)
-#define PTE_XD BIT(63)
 
 /* PAE PDPTE reserved bits besides 63:M: 2:1 and 8:5, SDM Vol. 3A, 5.4.1, table 5-8. */
 #define PDPTE_PAE_RSVD (BIT(1) | BIT(2) | BIT(5) | BIT(6) | BIT(7) | BIT(8))

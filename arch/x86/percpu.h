@@ -4,7 +4,6 @@
 #define KESTREL_ARCH_X86_PERCPU_H
 
 #include "arch/x86/desc.h"
-#include "hv/sched.h"
 #include "lib/cpuset.h"
 #include "lib/types.h"
 
@@ -41,7 +40,6 @@ struct percpu {
 	u64 ist_top[IST_COUNT];
 	struct timer_cpu timer;
 	struct vmx_cpu vmx;
-	struct sched_cpu sched;
 	struct desc_cpu desc;
 } __aligned(4096);
 

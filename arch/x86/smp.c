@@ -6,7 +6,7 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/timer.h"
-#include "hv/console.h"
+#include "lib/console.h"
 #include "lib/string.h"
 #include "mm/mm.h"
 

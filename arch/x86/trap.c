@@ -5,8 +5,8 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/vectors.h"
-#include "hv/console.h"
-#include "hv/panic.h"
+#include "lib/console.h"
+#include "lib/panic.h"
 
 static irq_handler_t handlers[256];
 

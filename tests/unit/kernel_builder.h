@@ -4,7 +4,7 @@
 #define KESTREL_TESTS_KERNEL_BUILDER_H
 
 #include "unit.h"
-#include "boot/multiboot2.h"
+#include "lib/multiboot2.h"
 #include "hv/loader.h"
 
 #define KB_MAX (64 * 1024)

@@ -4,7 +4,7 @@
 #define KESTREL_TESTS_MB2_BUILDER_H
 
 #include "unit.h"
-#include "boot/multiboot2.h"
+#include "lib/multiboot2.h"
 
 struct mb2_builder {
 	size_t len;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests for hv/loader.c: multiboot 1 and 2 kernels loaded into guest RAM; hostile images. */
 #include "kernel_builder.h"
-#include "boot/multiboot2.h"
+#include "lib/multiboot2.h"
 
 /* The standard kernel: two PT_LOAD segments, the second with bss, a header at HDR_OFF. */
 #define PHOFF 0x40

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests for boot/multiboot2.c: valid boot information, and every way it can be malformed. */
+/* Unit tests for lib/multiboot2.c: valid boot information, and every way it can be malformed. */
 #include "mb2_builder.h"
 
 static const struct mb2_mmap_entry two_ranges[] = {

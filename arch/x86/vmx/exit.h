@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* VM exits: the basic reasons (SDM Vol. 3C, appendix C) and the one dispatch table's handlers. */
+#ifndef KESTREL_ARCH_X86_VMX_EXIT_H
+#define KESTREL_ARCH_X86_VMX_EXIT_H
+
+#include "lib/types.h"
+
+enum exit_reason {
+	EXIT_EXCEPTION_NMI = 0,
+	EXIT_EXTERNAL_INTERRUPT = 1,
+	EXIT_TRIPLE_FAULT = 2,
+	EXIT_INIT = 3,
+	EXIT_SIPI = 4,
+	EXIT_INTERRUPT_WINDOW = 7,
+	EXIT_NMI_WINDOW = 8,
+	EXIT_TASK_SWITCH = 9,
+	EXIT_CPUID = 10,
+	EXIT_GETSEC = 11,
+	EXIT_HLT = 12,
+	EXIT_INVD = 13,
+	EXIT_INVLPG = 14,
+	EXIT_RDPMC = 15,
+	EXIT_RDTSC = 16,
+	EXIT_VMCALL = 18,
+	EXIT_VMCLEAR = 19,
+	EXIT_VMLAUNCH = 20,
+	EXIT_VMPTRLD = 21,
+	EXIT_VMPTRST = 22,
+	EXIT_VMREAD = 23,
+	EXIT_VMRESUME = 24,
+	EXIT_VMWRITE = 25,
+	EXIT_VMXOFF = 26,
+	EXIT_VMXON = 27,
+	EXIT_CR_ACCESS = 28,
+	EXIT_DR_ACCESS = 29,
+	EXIT_IO = 30,
+	EXIT_RDMSR = 31,
+	EXIT_WRMSR = 32,
+	EXIT_INVALID_GUEST_STATE = 33,
+	EXIT_MSR_LOADING = 34,
+	EXIT_MWAIT = 36,
+	EXIT_MTF = 37,
+	EXIT_MONITOR = 39,
+	EXIT_PAUSE = 40,
+	EXIT_MACHINE_CHECK = 41,
+	EXIT_TPR_BELOW_THRESHOLD = 43,
+	EXIT_APIC_ACCESS = 44,
+	EXIT_GDTR_IDTR = 46,
+	EXIT_LDTR_TR = 47,
+	EXIT_EPT_VIOLATION = 48,
+	EXIT_EPT_MISCONFIG = 49,
+	EXIT_INVEPT = 50,
+	EXIT_RDTSCP = 51,
+	EXIT_PREEMPTION_TIMER = 52,
+	EXIT_INVVPID = 53,
+	EXIT_WBINVD = 54,
+	EXIT_XSETBV = 55,
+	EXIT_RDRAND = 57,
+	EXIT_INVPCID = 58,
+	EXIT_VMFUNC = 59,
+	EXIT_RDSEED = 61,
+	EXIT_XSAVES = 63,
+	EXIT_XRSTORS = 64,
+	NR_EXIT_REASONS = 80,
+};
+
+#define EXIT_REASON_ENTRY_FAILED BIT(31)
+
+struct vcpu;
+
+/* What the run loop does after a handler. */
+enum exit_action {
+	EXIT_RESUME = 0, /* enter the guest again */
+	EXIT_YIELD, /* back to the scheduler: halted, slice over, or waiting */
+	EXIT_STOP_VM, /* the VM is stopping (vm_stop() was called with the reason) */
+};
+
+typedef enum exit_action (*exit_handler_t)(struct vcpu *v);
+
+enum exit_action exit_dispatch(struct vcpu *v, u32 reason);
+const char *exit_reason_name(u32 reason);
+
+/* Moves RIP past the instruction that exited (its length is in the VMCS). */
+void exit_skip_instruction(struct vcpu *v);
+
+/* Handlers, one file each under arch/x86/exits/. */
+enum exit_action exit_cpuid(struct vcpu *v);
+enum exit_action exit_rdmsr(struct vcpu *v);
+enum exit_action exit_wrmsr(struct vcpu *v);
+enum exit_action exit_io(struct vcpu *v);
+enum exit_action exit_cr_access(struct vcpu *v);
+enum exit_action exit_hlt(struct vcpu *v);
+enum exit_action exit_external_interrupt(struct vcpu *v);
+enum exit_action exit_exception_nmi(struct vcpu *v);
+enum exit_action exit_interrupt_window(struct vcpu *v);
+enum exit_action exit_nmi_window(struct vcpu *v);
+enum exit_action exit_preemption_timer(struct vcpu *v);
+enum exit_action exit_ept_violation(struct vcpu *v);
+enum exit_action exit_ept_misconfig(struct vcpu *v);
+enum exit_action exit_init_signal(struct vcpu *v);
+enum exit_action exit_sipi(struct vcpu *v);
+enum exit_action exit_triple_fault(struct vcpu *v);
+enum exit_action exit_xsetbv(struct vcpu *v);
+enum exit_action exit_vmcall(struct vcpu *v);
+enum exit_action exit_vmx_instruction(struct vcpu *v);
+enum exit_action exit_getsec(struct vcpu *v);
+enum exit_action exit_rdpmc(struct vcpu *v);
+enum exit_action exit_invd(struct vcpu *v);
+enum exit_action exit_invalid_guest_state(struct vcpu *v);
+
+#endif

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Control-register exits: guest writes to the CR0/CR4 bits VMX pins, kept in the read shadows. */
+#include "arch/x86/vmx/vmx_bits.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/vmx/exit.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
+#include "hv/vcpu.h"
+
+/* Exit qualification for CR access, SDM Vol. 3C, 29.2.1, table 29-3. */
+#define CR_NUM(q) ((q) & 0xf)
+#define CR_TYPE(q) (((q) >> 4) & 3)
+#define CR_GPR(q) (((q) >> 8) & 0xf)
+#define CR_MOV_TO 0
+
+#define CR4_OSXSAVE BIT(18)
+
+static bool guest_write_cr0(struct vcpu *v, u64 val)
+{
+	u64 old = vmcs_readl(CR0_READ_SHADOW);
+	u64 efer = vmcs_read64(GUEST_IA32_EFER);
+	u32 entry = vmcs_read32(ENTRY_CTLS);
+
+	if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)))
+		return false; /* #GP, SDM Vol. 2A, MOV CR */
+	/* Paging turned on or off with EFER.LME set starts or ends IA-32e mode, 10.8.5. */
+	if ((val & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME)) {
+		vmcs_write64(GUEST_IA32_EFER, efer | EFER_LMA);
+		vmcs_write32(ENTRY_CTLS, entry | ENTRY_IA32E_GUEST);
+	} else if (!(val & CR0_PG) && (old & CR0_PG) && (efer & EFER_LMA)) {
+		vmcs_write64(GUEST_IA32_EFER, efer & ~EFER_LMA);
+		vmcs_write32(ENTRY_CTLS, entry & ~ENTRY_IA32E_GUEST);
+	}
+	vmcs_writel(CR0_READ_SHADOW, val);
+	vmcs_writel(GUEST_CR0, val | CR0_NE);
+	vmx_flush_vpid(to_vmx(v)->vpid); /* what MOV to CR0/CR4 would flush */
+	return true;
+}
+
+static bool guest_write_cr4(struct vcpu *v, u64 val)
+{
+	u64 allowed = rdmsr(MSR_IA32_VMX_CR4_FIXED1) & ~(u64)CR4_OSXSAVE;
+
+	if (val & ~allowed & ~(u64)CR4_VMXE)
+		return false; /* a bit this CPU or Kestrel does not offer (XSAVE is hidden) */
+	if (val & CR4_VMXE)
+		return false; /* no nested VMX: CPUID says so */
+	vmcs_writel(CR4_READ_SHADOW, val);
+	vmcs_writel(GUEST_CR4, val | CR4_VMXE);
+	vmx_flush_vpid(to_vmx(v)->vpid); /* what MOV to CR0/CR4 would flush */
+	return true;
+}
+
+enum exit_action exit_cr_access(struct vcpu *v)
+{
+	u64 q = vmcs_readl(EXIT_QUALIFICATION);
+	u32 reg = CR_GPR(q);
+	u64 val = reg == GPR_RSP ? vmcs_readl(GUEST_RSP) : v->regs.gpr[reg];
+	bool ok;
+
+	if (CR_TYPE(q) != CR_MOV_TO || (CR_NUM(q) != 0 && CR_NUM(q) != 4)) {
+		vm_stop(v->vm, -1, "vcpu %u: unexpected control-register exit (qualification %#lx)",
+			v->id, q);
+		return EXIT_STOP_VM;
+	}
+	ok = CR_NUM(q) == 0 ? guest_write_cr0(v, val) : guest_write_cr4(v, val);
+	if (!ok) {
+		vcpu_inject_gp(v);
+		return EXIT_RESUME;
+	}
+	exit_skip_instruction(v);
+	return EXIT_RESUME;
+}

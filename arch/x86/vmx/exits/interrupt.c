@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Exits that are about interrupts: host interrupts, NMIs, the interrupt and NMI windows. */
+#include "arch/x86/cpu.h"
+#include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
+#include "lib/console.h"
+#include "lib/panic.h"
+#include "hv/vcpu.h"
+
+enum exit_action exit_external_interrupt(struct vcpu *v)
+{
+	(void)v;
+	/*
+	 * The interrupt is still pending at the local APIC ("acknowledge interrupt on exit"
+	 * is off): open the window and let the host IDT take it.
+	 */
+	asm volatile("sti; nop; cli" ::: "memory");
+	return EXIT_RESUME;
+}
+
+enum exit_action exit_exception_nmi(struct vcpu *v)
+{
+	u32 info = vmcs_read32(EXIT_INTR_INFO);
+
+	if ((info & (7u << 8)) == INTR_TYPE_NMI) {
+		/* An NMI for the host: the panic path stops every CPU with one. */
+		if (panic_in_progress())
+			cpu_halt_forever();
+		pr_warn("cpu %u: NMI while running vm %s vcpu %u (ignored)", v->pcpu, v->vm->name,
+			v->id);
+		return EXIT_RESUME;
+	}
+	vm_stop(v->vm, -1, "vcpu %u: unexpected exception exit (interruption info %#x)", v->id,
+		info);
+	return EXIT_STOP_VM;
+}
+
+enum exit_action exit_interrupt_window(struct vcpu *v)
+{
+	(void)v;
+	return EXIT_RESUME; /* the entry path injects what is pending now that it can */
+}
+
+enum exit_action exit_nmi_window(struct vcpu *v)
+{
+	(void)v;
+	return EXIT_RESUME;
+}

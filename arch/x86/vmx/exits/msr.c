@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/* RDMSR/WRMSR exits: the local APIC's MSRs, a few harmless platform MSRs, #GP for the rest. */
+#include "arch/x86/cpu.h"
+#include "arch/x86/vmx/exit.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
+#include "hv/apic_bus.h"
+#include "lib/console.h"
+#include "hv/sched.h"
+#include "hv/vcpu.h"
+
+#define MSR_IA32_TSC 0x10
+#define MSR_IA32_MTRRCAP 0xfe
+#define MSR_IA32_MISC_ENABLE 0x1a0
+#define MSR_IA32_MTRR_DEF_TYPE 0x2ff
+#define MTRR_DEF_ENABLED_WB 0xc06 /* E, FE, type WB: SDM Vol. 3A, 13.11.2.1 */
+#define MISC_ENABLE_FAST_STRINGS 1
+
+static bool read_platform(struct vcpu *v, u32 msr, u64 *val)
+{
+	switch (msr) {
+	case MSR_IA32_TSC_AUX:
+		*val = to_vmx(v)->tsc_aux;
+		return vmx_caps.rdtscp; /* it exists when RDTSCP does (CPUID says which) */
+	case MSR_IA32_TSC:
+		*val = rdtsc(); /* TSC offset 0: the guest sees the host's TSC */
+		return true;
+	case MSR_IA32_FEATURE_CONTROL:
+		*val = FEATURE_CONTROL_LOCKED; /* locked with VMX off: no nested VMX */
+		return true;
+	case MSR_IA32_MTRRCAP:
+		*val = 0; /* no variable or fixed ranges */
+		return true;
+	case MSR_IA32_MTRR_DEF_TYPE:
+		*val = MTRR_DEF_ENABLED_WB;
+		return true;
+	case MSR_IA32_MISC_ENABLE:
+		*val = MISC_ENABLE_FAST_STRINGS;
+		return true;
+	default:
+		return false;
+	}
+}
+
+enum exit_action exit_rdmsr(struct vcpu *v)
+{
+	u32 msr = (u32)v->regs.gpr[GPR_RCX];
+	u64 val = 0;
+
+	if (vlapic_msr_owned(msr)) {
+		struct vlapic_ipi none;
+		u32 r = vlapic_msr_read(&v->lapic, msr, rdtsc(), &val);
+
+		if (!apic_bus_result(v, r, &none))
+			return EXIT_RESUME;
+	} else if (!read_platform(v, msr, &val)) {
+		pr_debug("vm %s vcpu %u: RDMSR %#x: #GP", v->vm->name, v->id, msr);
+		vcpu_inject_gp(v);
+		return EXIT_RESUME;
+	}
+	v->regs.gpr[GPR_RAX] = (u32)val;
+	v->regs.gpr[GPR_RDX] = val >> 32;
+	exit_skip_instruction(v);
+	return EXIT_RESUME;
+}
+
+enum exit_action exit_wrmsr(struct vcpu *v)
+{
+	u32 msr = (u32)v->regs.gpr[GPR_RCX];
+	u64 val = (v->regs.gpr[GPR_RDX] << 32) | (u32)v->regs.gpr[GPR_RAX];
+
+	if (vlapic_msr_owned(msr)) {
+		struct vlapic_ipi ipi;
+		u64 now = rdtsc();
+		u32 r = vlapic_msr_write(&v->lapic, msr, val, now, &ipi);
+
+		if (!apic_bus_result(v, r, &ipi))
+			return EXIT_RESUME;
+		if (msr == VLAPIC_MSR_TSC_DEADLINE)
+			pv_deadline_written(v, val, now);
+		else
+			pv_deadline_sync(v);
+		/* Only a timer change moves the preemption timer; an EOI or an ICR write does not. */
+		if (r & VLAPIC_R_TIMER)
+			sched_timers_changed();
+	} else if (msr == MSR_IA32_TSC_AUX && vmx_caps.rdtscp) {
+		if (val >> 32) {
+			vcpu_inject_gp(v); /* bits 63:32 are reserved, SDM Vol. 4, table 2-2 */
+			return EXIT_RESUME;
+		}
+		to_vmx(v)->tsc_aux = val;
+		wrmsr(MSR_IA32_TSC_AUX, val); /* this vCPU is the one running here */
+	} else if (msr == MSR_IA32_MTRR_DEF_TYPE || msr == MSR_IA32_MISC_ENABLE ||
+		   msr == MSR_IA32_TSC) {
+		/* Accepted and ignored: memory types come from EPT, the TSC is the host's. */
+	} else {
+		pr_debug("vm %s vcpu %u: WRMSR %#x <- %#lx: #GP", v->vm->name, v->id, msr, val);
+		vcpu_inject_gp(v);
+		return EXIT_RESUME;
+	}
+	exit_skip_instruction(v);
+	return EXIT_RESUME;
+}

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Running a vCPU under VMX: the entry loop, event injection and re-injection, the
+ * preemption timer, exit accounting, and the state VMX does not switch (hv/arch.h's run hooks).
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/ept.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
+#include "hv/arch.h"
+#include "hv/sched.h"
+#include "hv/vcpu.h"
+#include "lib/console.h"
+
+#define RFLAGS_IF BIT(9)
+
+bool arch_vcpu_interrupts_enabled(struct vcpu *v)
+{
+	(void)v; /* the current VMCS is v's */
+	return vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF;
+}
+
+/* Re-delivers an event whose delivery a VM exit interrupted, SDM Vol. 3C, 29.2 (IDT vectoring). */
+static bool reinject_vectoring(void)
+{
+	u32 info = vmcs_read32(IDT_VECTORING_INFO);
+	u32 type = info & (7u << 8);
+
+	if (!(info & INTR_INFO_VALID))
+		return false;
+	vmcs_write32(ENTRY_INTR_INFO, info & ~(u32)BIT(12));
+	if (info & INTR_INFO_ERROR)
+		vmcs_write32(ENTRY_EXCEPTION_ERROR, vmcs_read32(IDT_VECTORING_ERROR));
+	if (type == INTR_TYPE_SW_INTERRUPT || type == INTR_TYPE_SW_EXCEPTION ||
+	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
+		vmcs_write32(ENTRY_INSTR_LEN, vmcs_read32(EXIT_INSTR_LEN));
+	return true;
+}
+
+/* The processor-based controls are cached in the vCPU: no VMREAD on the entry path. */
+static void set_proc_bit(struct vmx_vcpu *x, u32 bit, bool on)
+{
+	u32 want = on ? x->proc_ctls | bit : x->proc_ctls & ~bit;
+
+	if (want != x->proc_ctls) {
+		vmcs_write32(PROC_BASED_CTLS, want);
+		x->proc_ctls = want;
+	}
+}
+
+/* Chooses what to inject at this entry, or asks for a window exit when the guest can't take it. */
+static void inject_events(struct vmx_vcpu *x)
+{
+	struct vcpu *v = &x->vcpu;
+	u32 block;
+	int vector;
+
+	/* Still queued from a pass that did not enter (VM exits clear the valid bit, 29.2.2). */
+	if (vmcs_read32(ENTRY_INTR_INFO) & INTR_INFO_VALID)
+		return;
+	set_proc_bit(x, PROC_INTR_WINDOW, false);
+	set_proc_bit(x, PROC_NMI_WINDOW, false);
+	/* Once per exit, even if the vCPU was descheduled since: the VMCS keeps the info. */
+	if (x->check_vectoring) {
+		x->check_vectoring = false;
+		if (reinject_vectoring())
+			return;
+	}
+	if (v->exception_pending) {
+		v->exception_pending = false;
+		vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION |
+					      v->exception_vector |
+					      (v->exception_has_error ? INTR_INFO_ERROR : 0));
+		if (v->exception_has_error)
+			vmcs_write32(ENTRY_EXCEPTION_ERROR, v->exception_error);
+		return;
+	}
+	vector = vlapic_pending(&v->lapic);
+	if (!v->nmi_pending && vector < 0)
+		return; /* the common case: nothing to deliver, no more VMCS reads */
+	block = vmcs_read32(GUEST_INTERRUPTIBILITY);
+	if (v->nmi_pending) {
+		if (!(block & (INTR_BLOCK_NMI | INTR_BLOCK_MOV_SS | INTR_BLOCK_STI))) {
+			v->nmi_pending = false;
+			vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
+			v->stats.injected++;
+			return;
+		}
+		if (vmx_caps.nmi_window)
+			set_proc_bit(x, PROC_NMI_WINDOW, true);
+	}
+	if (vector < 0)
+		return;
+	if ((vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF) &&
+	    !(block & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))) {
+		vlapic_accept(&v->lapic, (u8)vector);
+		vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXTERNAL | (u32)vector);
+		v->stats.injected++;
+	} else {
+		set_proc_bit(x, PROC_INTR_WINDOW, true);
+	}
+}
+
+/* The VMX-preemption timer counts down at the TSC's rate >> the shift IA32_VMX_MISC gives. */
+static void arm_preemption_timer(struct vcpu *v)
+{
+	u64 now = rdtsc(), d = sched_next_deadline(v);
+	u64 ticks = d > now ? (d - now) >> vmx_caps.preemption_timer_shift : 0;
+
+	vmcs_write32(PREEMPTION_TIMER_VALUE, (u32)MIN(ticks, 0xffffffffULL));
+}
+
+static void entry_failed(struct vcpu *v, u32 reason)
+{
+	console_printf("kestrel: vm %s vcpu %u: VM entry failed (exit reason %#x)\n", v->vm->name,
+		       v->id, reason);
+	vmcs_dump();
+	vm_stop(v->vm, -1, "vcpu %u: VM entry failed (reason %u, %s)", v->id, reason & 0xffff,
+		exit_reason_name(reason & 0xffff));
+}
+
+/* What happens before the first entry of a run: load, arrive, reset state, steal time. */
+static bool run_begin(struct vmx_vcpu *x)
+{
+	struct vcpu *v = &x->vcpu;
+	u64 steal;
+
+	if (!vmx_vcpu_load(x)) {
+		vm_stop(v->vm, -1, "vcpu %u: its VMCS could not be loaded", v->id);
+		return false;
+	}
+	if (x->needs_tlb_flush) {
+		/* Just arrived from another pCPU: nothing cached here from its last visit may stay. */
+		x->needs_tlb_flush = false;
+		vmx_flush_vpid(x->vpid);
+		ept_invalidate(v->eptp);
+	}
+	if (v->needs_boot_reset) {
+		v->needs_boot_reset = false;
+		vmx_vcpu_reset_protected(x, v->vm->boot_entry, v->vm->boot_eax, v->vm->boot_ebx);
+	}
+	if (v->needs_sipi_reset) {
+		v->needs_sipi_reset = false;
+		vmx_vcpu_reset_real(x, v->sipi_vector);
+	}
+	sched_timers_changed(); /* a new slice, another running vCPU */
+	steal = rdtsc() - v->runnable_since;
+	v->stats.steal_tsc += steal;
+	v->preempted = false;
+	pv_schedule_in(v, steal);
+	return true;
+}
+
+void arch_vcpu_run(struct vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	struct percpu *cpu = this_cpu();
+	u32 last_reason = NR_EXIT_REASONS;
+
+	cpu->vmx.failed = false;
+	if (!run_begin(x))
+		return;
+	for (;;) {
+		enum exit_action act;
+		u64 t0, t1, t2;
+		u32 reason;
+
+		sched_handle_requests();
+		vcpu_handle_requests(v);
+		if (v->state != VCPU_RUNNABLE)
+			return;
+		/*
+		 * Only after a timer or interrupt exit is this vCPU at an instruction boundary,
+		 * where it may be marked preempted (docs/abi.md, 5.3): the scheduler decides.
+		 */
+		if ((last_reason == EXIT_PREEMPTION_TIMER ||
+		     last_reason == EXIT_EXTERNAL_INTERRUPT) && sched_should_yield(v)) {
+			sched_preempted(v);
+			return;
+		}
+		if (v->eptp_changed) {
+			vmcs_write64(EPT_POINTER, v->eptp);
+			v->eptp_changed = false;
+		}
+		inject_events(x);
+		arm_preemption_timer(v);
+		if (cpu->vmx.failed) {
+			vm_stop(v->vm, -1, "vcpu %u: a VMX instruction failed while preparing entry",
+				v->id);
+			return;
+		}
+		/*
+		 * In guest from here: a flush caller that posts after this store sees it and waits
+		 * for the exit; one that posted before is seen by the check below (Dekker).
+		 */
+		__atomic_store_n(&v->pv.in_guest, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&v->requests, __ATOMIC_SEQ_CST) || sched_requests_pending()) {
+			v->pv.in_guest = 0;
+			continue;
+		}
+		t0 = rdtsc();
+		if (vmx_enter(&v->regs, x->launched)) {
+			v->pv.in_guest = 0;
+			entry_failed(v, 0);
+			return;
+		}
+		t1 = rdtsc();
+		__atomic_store_n(&v->pv.in_guest, 0, __ATOMIC_RELEASE);
+		x->launched = true;
+		v->stats.entries++;
+		v->stats.guest_tsc += t1 - t0;
+		reason = vmcs_read32(EXIT_REASON);
+		if (reason & EXIT_REASON_ENTRY_FAILED) {
+			entry_failed(v, reason);
+			return;
+		}
+		reason &= 0xffff;
+		last_reason = reason;
+		act = exit_dispatch(v, reason);
+		t2 = rdtsc();
+		if (reason < NR_EXIT_REASONS) {
+			x->exits[reason]++;
+			x->exit_tsc[reason] += t2 - t1;
+		}
+		x->check_vectoring = true;
+		if (cpu->vmx.failed && act != EXIT_STOP_VM) {
+			vm_stop(v->vm, -1, "vcpu %u: a VMX instruction failed handling exit %s",
+				v->id, exit_reason_name(reason));
+			act = EXIT_STOP_VM;
+		}
+		if (act == EXIT_RESUME)
+			continue;
+		if (act == EXIT_YIELD && v->state == VCPU_RUNNABLE &&
+		    reason == EXIT_PREEMPTION_TIMER)
+			sched_preempted(v); /* slice over at an instruction boundary */
+		return;
+	}
+}
+
+void vmx_vcpu_save_state(struct vmx_vcpu *x)
+{
+	x->kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
+	x->star = rdmsr(MSR_IA32_STAR);
+	x->lstar = rdmsr(MSR_IA32_LSTAR);
+	x->cstar = rdmsr(MSR_IA32_CSTAR);
+	x->sfmask = rdmsr(MSR_IA32_FMASK);
+	asm volatile("fxsave64 %0" : "=m"(x->fxsave));
+	/* DR7 is in the VMCS; DR0-DR3 and DR6 are not, and the guest writes them directly. */
+	asm volatile("mov %%db0, %0" : "=r"(x->dr[0]));
+	asm volatile("mov %%db1, %0" : "=r"(x->dr[1]));
+	asm volatile("mov %%db2, %0" : "=r"(x->dr[2]));
+	asm volatile("mov %%db3, %0" : "=r"(x->dr[3]));
+	asm volatile("mov %%db6, %0" : "=r"(x->dr6));
+	x->fpu_saved = true;
+}
+
+void arch_vcpu_switch(struct vcpu *prev, struct vcpu *next)
+{
+	struct vmx_vcpu *n = to_vmx(next);
+
+	if (prev == next)
+		return;
+	if (prev)
+		vmx_vcpu_save_state(to_vmx(prev));
+	wrmsr(MSR_IA32_KERNEL_GS_BASE, n->kernel_gs_base);
+	wrmsr(MSR_IA32_STAR, n->star);
+	wrmsr(MSR_IA32_LSTAR, n->lstar);
+	wrmsr(MSR_IA32_CSTAR, n->cstar);
+	wrmsr(MSR_IA32_FMASK, n->sfmask);
+	if (vmx_caps.rdtscp)
+		wrmsr(MSR_IA32_TSC_AUX, n->tsc_aux); /* what RDTSCP and RDPID read, unexiting */
+	if (n->fpu_saved)
+		asm volatile("fxrstor64 %0" ::"m"(n->fxsave));
+	else
+		asm volatile("fninit");
+	asm volatile("mov %0, %%db0" ::"r"(n->dr[0]));
+	asm volatile("mov %0, %%db1" ::"r"(n->dr[1]));
+	asm volatile("mov %0, %%db2" ::"r"(n->dr[2]));
+	asm volatile("mov %0, %%db3" ::"r"(n->dr[3]));
+	asm volatile("mov %0, %%db6" ::"r"(n->dr6 ? n->dr6 : 0xffff0ff0ULL));
+}
+
+u32 arch_exit_reasons(void)
+{
+	return NR_EXIT_REASONS;
+}
+
+const char *arch_exit_name(u32 reason)
+{
+	return exit_reason_name(reason);
+}
+
+void arch_vcpu_exit_stats(const struct vcpu *v, u32 reason, u64 *count, u64 *tsc)
+{
+	const struct vmx_vcpu *x = to_vmx((struct vcpu *)v);
+
+	*count = reason < NR_EXIT_REASONS ? x->exits[reason] : 0;
+	*tsc = reason < NR_EXIT_REASONS ? x->exit_tsc[reason] : 0;
+}

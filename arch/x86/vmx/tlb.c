@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Flushing a vCPU's guest TLB: INVVPID, with the narrowest type the CPU has for the request. */
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
+#include "hv/arch.h"
+#include "lib/console.h"
+#include "pv/flush_ranges.h"
+
+/* INVVPID types, SDM Vol. 3C, 32.3 (INVVPID). */
+#define INVVPID_ADDRESS 0
+#define INVVPID_SINGLE 1
+#define INVVPID_ALL 2
+#define INVVPID_SINGLE_KEEP_GLOBAL 3
+
+static void invvpid(u64 type, u16 vpid, u64 addr)
+{
+	struct {
+		u64 vpid, addr;
+	} desc = { vpid, addr };
+	u8 fail;
+
+	asm volatile("invvpid %1, %2; setna %0" : "=q"(fail) : "m"(desc), "r"(type) : "cc", "memory");
+	if (fail)
+		pr_err("INVVPID type %lu failed (VPID %u, address %#lx)", type, vpid, addr);
+}
+
+/* Every translation tagged with vpid: single-context where the CPU has it, else all-context. */
+void vmx_flush_vpid(u16 vpid)
+{
+	if (vmx_caps.vpid && vmx_caps.invvpid)
+		invvpid(vmx_caps.invvpid_single ? INVVPID_SINGLE : INVVPID_ALL, vpid, 0);
+}
+
+/*
+ * One address at a time for a few ranges (globals included, as the ranges may hold global
+ * pages), single-context keeping globals for NONGLOBAL alone, single-context for anything else.
+ */
+void arch_vcpu_flush_tlb(struct vcpu *v, u32 kind, const struct flush_ranges *fr)
+{
+	u16 vpid = to_vmx(v)->vpid;
+
+	if (!vmx_caps.vpid || !vmx_caps.invvpid)
+		return;
+	if (kind == KESTREL_FLUSH_RANGES && fr && vmx_caps.invvpid_addr &&
+	    !flush_ranges_prefer_full(fr)) {
+		for (u32 i = 0; i < fr->nr; i++)
+			for (u64 p = 0; p < fr->r[i].pages; p++)
+				invvpid(INVVPID_ADDRESS, vpid, fr->r[i].addr + (p << PAGE_SHIFT));
+		return;
+	}
+	if (kind == KESTREL_FLUSH_NONGLOBAL && vmx_caps.invvpid_single_keep_global) {
+		invvpid(INVVPID_SINGLE_KEEP_GLOBAL, vpid, 0);
+		return;
+	}
+	vmx_flush_vpid(vpid);
+}

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+/* VMCLEAR, VMPTRLD, failure reports and the VMCS dump for unknown exits (SDM Vol. 3C, 32.4). */
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/percpu.h"
+#include "lib/console.h"
+
+/* VM-instruction error numbers, SDM Vol. 3C, table 32-1 (the ones worth a name). */
+static const char *insn_error(u32 e)
+{
+	switch (e) {
+	case 2: return "VMCLEAR with invalid physical address";
+	case 4: return "VMLAUNCH with non-clear VMCS";
+	case 5: return "VMRESUME with non-launched VMCS";
+	case 7: return "VM entry with invalid control field(s)";
+	case 8: return "VM entry with invalid host-state field(s)";
+	case 9: return "VMPTRLD with invalid physical address";
+	case 11: return "VMPTRLD with incorrect VMCS revision identifier";
+	case 12: return "VMREAD/VMWRITE from/to unsupported VMCS component";
+	case 13: return "VMWRITE to read-only VMCS component";
+	case 26: return "VM entry with events blocked by MOV SS";
+	default: return "see SDM Vol. 3C, table 32-1";
+	}
+}
+
+void vmcs_failed(const char *insn, u32 field, const char *caller)
+{
+	u64 err = 0;
+	u8 fail;
+
+	/* The error number is valid only when a current VMCS exists (VMfailValid). */
+	asm volatile("vmread %2, %1; setna %0"
+		     : "=q"(fail), "=r"(err)
+		     : "r"((u64)VM_INSTRUCTION_ERROR)
+		     : "cc");
+	if (fail)
+		pr_err("%s of field %#x failed in %s: no current VMCS (VMfailInvalid)", insn, field,
+		       caller);
+	else
+		pr_err("%s of field %#x failed in %s: VM-instruction error %lu (%s)", insn, field,
+		       caller, err, insn_error((u32)err));
+	this_cpu()->vmx.failed = true;
+}
+
+bool vmcs_clear(u64 phys)
+{
+	u8 fail;
+
+	asm volatile("vmclear %1; setna %0" : "=q"(fail) : "m"(phys) : "cc", "memory");
+	if (fail)
+		vmcs_failed("VMCLEAR", 0, __func__);
+	return !fail;
+}
+
+bool vmcs_load(u64 phys)
+{
+	u8 fail;
+
+	asm volatile("vmptrld %1; setna %0" : "=q"(fail) : "m"(phys) : "cc", "memory");
+	if (fail)
+		vmcs_failed("VMPTRLD", 0, __func__);
+	return !fail;
+}
+
+void vmcs_dump(void)
+{
+	console_printf("  exit reason %#x qual %#lx  intr info %#x  idt vectoring %#x  instr len %u\n",
+		       vmcs_read32(EXIT_REASON), vmcs_readl(EXIT_QUALIFICATION),
+		       vmcs_read32(EXIT_INTR_INFO), vmcs_read32(IDT_VECTORING_INFO),
+		       vmcs_read32(EXIT_INSTR_LEN));
+	console_printf("  rip %#lx rsp %#lx rflags %#lx  cr0 %#lx cr3 %#lx cr4 %#lx efer %#lx\n",
+		       vmcs_readl(GUEST_RIP), vmcs_readl(GUEST_RSP), vmcs_readl(GUEST_RFLAGS),
+		       vmcs_readl(GUEST_CR0), vmcs_readl(GUEST_CR3), vmcs_readl(GUEST_CR4),
+		       vmcs_read64(GUEST_IA32_EFER));
+	console_printf("  cs %#x base %#lx limit %#x ar %#x  ss %#x ar %#x  tr %#x ar %#x\n",
+		       vmcs_read16(GUEST_CS_SEL), vmcs_readl(GUEST_CS_BASE),
+		       vmcs_read32(GUEST_CS_LIMIT), vmcs_read32(GUEST_CS_AR),
+		       vmcs_read16(GUEST_SS_SEL), vmcs_read32(GUEST_SS_AR),
+		       vmcs_read16(GUEST_TR_SEL), vmcs_read32(GUEST_TR_AR));
+	console_printf("  guest-physical %#lx  linear %#lx  activity %u  interruptibility %#x\n",
+		       vmcs_read64(GUEST_PHYS_ADDR), vmcs_readl(GUEST_LINEAR_ADDR),
+		       vmcs_read32(GUEST_ACTIVITY_STATE), vmcs_read32(GUEST_INTERRUPTIBILITY));
+	console_printf("  controls pin %#x proc %#x proc2 %#x exit %#x entry %#x\n",
+		       vmcs_read32(PIN_BASED_CTLS), vmcs_read32(PROC_BASED_CTLS),
+		       vmcs_read32(PROC_BASED_CTLS2), vmcs_read32(EXIT_CTLS),
+		       vmcs_read32(ENTRY_CTLS));
+}

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A vCPU's VMCS: controls from the capability MSRs, host state, guest reset state; and the
+ * hooks of hv/arch.h that create a vCPU and move it between pCPUs.
+ */
+#include "arch/x86/vmx/vmx_bits.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/desc.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx.h"
+#include "hv/arch.h"
+#include "lib/string.h"
+#include "mm/mm.h"
+
+#define PAT_POWER_ON 0x0007040600070406ULL /* SDM Vol. 3A, 13.12.4 */
+
+static u64 msr_bitmap, io_bitmap_a, io_bitmap_b;
+
+/* Bits an MSR bitmap lets through: VMX does not switch these, the run loop does. */
+static const u32 passthrough_msrs[] = {
+	MSR_IA32_FS_BASE, MSR_IA32_GS_BASE, MSR_IA32_KERNEL_GS_BASE,
+	MSR_IA32_STAR, MSR_IA32_LSTAR, MSR_IA32_CSTAR,
+	MSR_IA32_FMASK, 0x174 /* SYSENTER_CS */, 0x175, 0x176,
+	MSR_IA32_EFER, MSR_IA32_PAT,
+};
+
+static void bitmap_allow(u8 *bm, u32 msr)
+{
+	/* 25.6.9: read-low at 0, read-high at 1024, write-low at 2048, write-high at 3072. */
+	u32 base = msr >= 0xc0000000 ? 1024 : 0, bit = msr & 0x1fff;
+
+	bm[base + bit / 8] &= (u8) ~(1u << (bit % 8));
+	bm[2048 + base + bit / 8] &= (u8) ~(1u << (bit % 8));
+}
+
+int vmx_bitmaps_init(void)
+{
+	msr_bitmap = frames_alloc(1, 0);
+	io_bitmap_a = frames_alloc(1, 0);
+	io_bitmap_b = frames_alloc(1, 0);
+	if (!msr_bitmap || !io_bitmap_a || !io_bitmap_b)
+		return -ENOMEM;
+	/* Every MSR and port exits unless listed: a guest sees only what Kestrel emulates. */
+	memset(phys_to_virt(msr_bitmap), 0xff, PAGE_SIZE);
+	memset(phys_to_virt(io_bitmap_a), 0xff, PAGE_SIZE);
+	memset(phys_to_virt(io_bitmap_b), 0xff, PAGE_SIZE);
+	for (u32 i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
+		bitmap_allow(phys_to_virt(msr_bitmap), passthrough_msrs[i]);
+	return 0;
+}
+
+/* A control value: what we want, plus what the CPU insists on (allowed-0), within allowed-1. */
+static u32 adjust(u64 cap, u32 want)
+{
+	return (want | (u32)cap) & (u32)(cap >> 32);
+}
+
+const char *arch_vm_unsupported(void)
+{
+	const struct vmx_caps *c = &vmx_caps;
+
+	if (!c->ept)
+		return "EPT (shadow paging is not written yet)";
+	if (!c->unrestricted)
+		return "unrestricted guest";
+	if (!c->preemption_timer)
+		return "the VMX-preemption timer";
+	if (!c->msr_bitmaps || !c->io_bitmaps)
+		return "MSR and I/O bitmaps";
+	if (!c->intr_window)
+		return "interrupt-window exiting";
+	if (!c->ept_4level || !c->ept_wb)
+		return "4-level write-back EPT";
+	if (!((c->exit_ctls >> 32) & EXIT_LOAD_EFER) || !((c->entry_ctls >> 32) & ENTRY_LOAD_EFER))
+		return "loading IA32_EFER on VM entry and exit";
+	return NULL;
+}
+
+/* VPIDs are handed out once; 0 is the host's, 26.6.2. */
+static u16 next_vpid = 1;
+
+struct vcpu *arch_vcpu_create(void)
+{
+	struct vmx_vcpu *x = heap_zalloc(sizeof(*x));
+
+	if (!x)
+		return NULL;
+	x->vmcs_phys = frames_alloc(1, 0);
+	if (!x->vmcs_phys)
+		return NULL;
+	*(u32 *)phys_to_virt(x->vmcs_phys) = vmx_caps.revision; /* 26.2 */
+	x->vpid = __atomic_fetch_add(&next_vpid, 1, __ATOMIC_RELAXED);
+	return &x->vcpu;
+}
+
+static void setup_controls(struct vmx_vcpu *x)
+{
+	const struct vmx_caps *c = &vmx_caps;
+	u32 pin = PIN_EXT_INTR | PIN_NMI | PIN_PREEMPTION_TIMER;
+	u32 proc = PROC_HLT | PROC_RDPMC | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY;
+	u32 proc2 = PROC2_EPT | PROC2_UNRESTRICTED;
+
+	if ((c->pinbased >> 32) & PIN_VIRTUAL_NMI)
+		pin |= PIN_VIRTUAL_NMI;
+	if (c->vpid)
+		proc2 |= PROC2_VPID;
+	/* Without these two, RDTSCP and INVPCID raise #UD in the guest; CPUID hides them then. */
+	proc2 |= (u32)(c->procbased2 >> 32) & (PROC2_RDTSCP | PROC2_INVPCID);
+
+	vmcs_write32(PIN_BASED_CTLS, adjust(c->pinbased, pin));
+	x->proc_ctls = adjust(c->procbased, proc);
+	vmcs_write32(PROC_BASED_CTLS, x->proc_ctls);
+	vmcs_write32(PROC_BASED_CTLS2, adjust(c->procbased2 & 0xffffffff00000000ULL, proc2));
+	vmcs_write32(EXIT_CTLS, adjust(c->exit_ctls, EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
+						     EXIT_SAVE_PAT | EXIT_LOAD_PAT));
+	vmcs_write32(ENTRY_CTLS, adjust(c->entry_ctls, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT));
+	vmcs_write32(EXCEPTION_BITMAP, 0);
+	vmcs_write32(CR3_TARGET_COUNT, 0);
+	vmcs_write32(EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write32(EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write32(ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write32(ENTRY_INTR_INFO, 0);
+	vmcs_write64(MSR_BITMAP, msr_bitmap);
+	vmcs_write64(IO_BITMAP_A, io_bitmap_a);
+	vmcs_write64(IO_BITMAP_B, io_bitmap_b);
+	vmcs_write64(EPT_POINTER, x->vcpu.eptp);
+	x->vcpu.eptp_changed = false;
+	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
+	vmcs_write64(TSC_OFFSET, 0);
+	if (c->vpid)
+		vmcs_write16(VPID, x->vpid);
+	/* The guest owns CR0/CR4 but for the bits VMX pins: it sees its own values in the shadows. */
+	vmcs_writel(CR0_GUEST_HOST_MASK, CR0_NE);
+	vmcs_writel(CR4_GUEST_HOST_MASK, CR4_VMXE | BIT(18) /* OSXSAVE: XSAVE is hidden */);
+}
+
+static void setup_host_state(void)
+{
+	struct percpu *cpu = this_cpu();
+	struct {
+		u16 limit;
+		u64 base;
+	} __packed gdtr, idtr;
+
+	asm volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
+	vmcs_writel(HOST_CR0, read_cr0());
+	vmcs_writel(HOST_CR3, read_cr3());
+	vmcs_writel(HOST_CR4, read_cr4());
+	vmcs_write16(HOST_CS_SEL, SEL_CODE);
+	vmcs_write16(HOST_SS_SEL, SEL_DATA);
+	vmcs_write16(HOST_DS_SEL, SEL_DATA);
+	vmcs_write16(HOST_ES_SEL, SEL_DATA);
+	vmcs_write16(HOST_FS_SEL, 0);
+	vmcs_write16(HOST_GS_SEL, 0);
+	vmcs_write16(HOST_TR_SEL, SEL_TSS);
+	vmcs_writel(HOST_FS_BASE, 0);
+	vmcs_writel(HOST_GS_BASE, (u64)(uintptr_t)cpu);
+	vmcs_writel(HOST_TR_BASE, (u64)(uintptr_t)&cpu->desc.tss);
+	vmcs_writel(HOST_GDTR_BASE, gdtr.base);
+	vmcs_writel(HOST_IDTR_BASE, idtr.base);
+	vmcs_write32(HOST_SYSENTER_CS, 0);
+	vmcs_writel(HOST_SYSENTER_ESP, 0);
+	vmcs_writel(HOST_SYSENTER_EIP, 0);
+	vmcs_write64(HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
+	vmcs_write64(HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+	vmcs_writel(HOST_RIP, (u64)(uintptr_t)vmx_exit_entry);
+}
+
+bool vmx_vcpu_load(struct vmx_vcpu *x)
+{
+	struct percpu *cpu = this_cpu();
+
+	if (cpu->vmx.current_vmcs == x->vmcs_phys)
+		return true;
+	if (!x->launched && !x->vmcs_initialised) {
+		/* First use: VMCLEAR puts it in the clear state, 26.11.3. */
+		if (!vmcs_clear(x->vmcs_phys) || !vmcs_load(x->vmcs_phys))
+			return false;
+		cpu->vmx.current_vmcs = x->vmcs_phys;
+		setup_controls(x);
+		setup_host_state();
+		x->vmcs_initialised = true;
+		return !cpu->vmx.failed;
+	}
+	if (!vmcs_load(x->vmcs_phys))
+		return false;
+	cpu->vmx.current_vmcs = x->vmcs_phys;
+	if (x->needs_host_state) {
+		/* Moved here: GS, TR, GDT and IDT bases are this pCPU's now. */
+		setup_host_state();
+		x->needs_host_state = false;
+	}
+	return !cpu->vmx.failed;
+}
+
+void arch_vcpu_leave(struct vcpu *v, bool live_here)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	struct percpu *cpu = this_cpu();
+
+	if (live_here)
+		vmx_vcpu_save_state(x); /* its FPU and MSRs are still in this pCPU's registers */
+	if (!x->vmcs_initialised)
+		return;
+	/* A VMCS is active on one CPU at a time: VMCLEAR writes it back for the next, 26.11.3. */
+	vmcs_clear(x->vmcs_phys);
+	if (cpu->vmx.current_vmcs == x->vmcs_phys)
+		cpu->vmx.current_vmcs = 0;
+	x->launched = false; /* VMCLEAR leaves it clear: the next entry is a VMLAUNCH */
+	x->needs_host_state = true;
+}
+
+void arch_vcpu_arrive(struct vcpu *v)
+{
+	to_vmx(v)->needs_tlb_flush = true;
+}
+
+struct seg {
+	u16 sel;
+	u64 base;
+	u32 limit, ar;
+};
+
+static void write_segments(const struct seg *cs, const struct seg *data)
+{
+	vmcs_write16(GUEST_CS_SEL, cs->sel);
+	vmcs_writel(GUEST_CS_BASE, cs->base);
+	vmcs_write32(GUEST_CS_LIMIT, cs->limit);
+	vmcs_write32(GUEST_CS_AR, cs->ar);
+#define DATA_SEG(S)                                            \
+	vmcs_write16(GUEST_##S##_SEL, data->sel);              \
+	vmcs_writel(GUEST_##S##_BASE, data->base);             \
+	vmcs_write32(GUEST_##S##_LIMIT, data->limit);          \
+	vmcs_write32(GUEST_##S##_AR, data->ar)
+	DATA_SEG(DS);
+	DATA_SEG(ES);
+	DATA_SEG(FS);
+	DATA_SEG(GS);
+	DATA_SEG(SS);
+#undef DATA_SEG
+	/* LDTR unusable; TR a busy TSS, as 26.3.1.2 requires even when the guest has none. */
+	vmcs_write16(GUEST_LDTR_SEL, 0);
+	vmcs_writel(GUEST_LDTR_BASE, 0);
+	vmcs_write32(GUEST_LDTR_LIMIT, 0);
+	vmcs_write32(GUEST_LDTR_AR, 0x10000);
+	vmcs_write16(GUEST_TR_SEL, 0);
+	vmcs_writel(GUEST_TR_BASE, 0);
+	vmcs_write32(GUEST_TR_LIMIT, 0xffff);
+	vmcs_write32(GUEST_TR_AR, 0x8b);
+	vmcs_writel(GUEST_GDTR_BASE, 0);
+	vmcs_write32(GUEST_GDTR_LIMIT, 0xffff);
+	vmcs_writel(GUEST_IDTR_BASE, 0);
+	vmcs_write32(GUEST_IDTR_LIMIT, 0xffff);
+}
+
+static void reset_common(struct vmx_vcpu *x, u64 cr0)
+{
+	memset(&x->vcpu.regs, 0, sizeof(x->vcpu.regs));
+	/* The guest reads cr0 from the shadow; VMX needs NE set underneath, 24.8 and A.7. */
+	vmcs_writel(CR0_READ_SHADOW, cr0);
+	vmcs_writel(GUEST_CR0, cr0 | CR0_NE);
+	vmcs_writel(CR4_READ_SHADOW, 0);
+	vmcs_writel(GUEST_CR4, CR4_VMXE);
+	vmcs_writel(GUEST_CR3, 0);
+	vmcs_writel(GUEST_DR7, 0x400);
+	vmcs_writel(GUEST_RSP, 0);
+	vmcs_writel(GUEST_RFLAGS, 0x2);
+	vmcs_writel(GUEST_PENDING_DBG, 0);
+	vmcs_write32(GUEST_INTERRUPTIBILITY, 0);
+	vmcs_write32(GUEST_ACTIVITY_STATE, 0);
+	vmcs_write32(GUEST_SYSENTER_CS, 0);
+	vmcs_writel(GUEST_SYSENTER_ESP, 0);
+	vmcs_writel(GUEST_SYSENTER_EIP, 0);
+	vmcs_write64(GUEST_IA32_EFER, 0);
+	vmcs_write64(GUEST_IA32_PAT, PAT_POWER_ON);
+	vmcs_write32(ENTRY_INTR_INFO, 0);
+	/* Entering with EFER.LMA = 0: not an IA-32e mode guest, 26.2.1.3. */
+	vmcs_write32(ENTRY_CTLS, vmcs_read32(ENTRY_CTLS) & ~ENTRY_IA32E_GUEST);
+	x->kernel_gs_base = x->star = x->lstar = x->cstar = x->sfmask = 0;
+}
+
+void vmx_vcpu_reset_protected(struct vmx_vcpu *x, u32 entry, u32 eax, u32 ebx)
+{
+	struct seg cs = { 0x08, 0, 0xffffffff, 0xc09b }, data = { 0x10, 0, 0xffffffff, 0xc093 };
+
+	reset_common(x, CR0_PE | BIT(4) /* ET */);
+	write_segments(&cs, &data);
+	vmcs_writel(GUEST_RIP, entry);
+	x->vcpu.regs.gpr[GPR_RAX] = eax;
+	x->vcpu.regs.gpr[GPR_RBX] = ebx;
+}
+
+void vmx_vcpu_reset_real(struct vmx_vcpu *x, u8 vector)
+{
+	struct seg cs = { (u16)(vector << 8), (u64)vector << 12, 0xffff, 0x9b };
+	struct seg data = { 0, 0, 0xffff, 0x93 };
+
+	reset_common(x, BIT(4) /* ET */);
+	write_segments(&cs, &data);
+	vmcs_writel(GUEST_RIP, 0);
+	x->vcpu.regs.gpr[GPR_RDX] = 0x600; /* a family 6 CPU's reset EDX, 9.1.4 */
+}

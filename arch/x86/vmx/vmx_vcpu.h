@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A vCPU's VMX state: its VMCS, controls, host state, and the guest state at power-on and SIPI. */
+#ifndef KESTREL_ARCH_X86_VMX_VMX_VCPU_H
+#define KESTREL_ARCH_X86_VMX_VMX_VCPU_H
+
+#include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/vmx_bits.h"
+#include "hv/vm.h"
+#include "lib/types.h"
+
+/*
+ * The architecture's vCPU: the core's struct vcpu first, then what only VMX code touches
+ * (KVM's struct vcpu_vmx). Only the pCPU that runs the vCPU uses these fields.
+ */
+struct vmx_vcpu {
+	struct vcpu vcpu;
+	u64 vmcs_phys;
+	u16 vpid;
+	bool launched;
+	bool vmcs_initialised;
+	bool check_vectoring; /* an exit happened: re-deliver what it interrupted, 29.2 */
+	bool needs_host_state; /* moved pCPU: the VMCS's host state is the old pCPU's */
+	bool needs_tlb_flush; /* moved pCPU: drop what this one cached from an earlier visit */
+	bool fpu_saved; /* fxsave holds its FPU state */
+	u32 proc_ctls; /* the VMCS's processor-based controls, as last written */
+	/* MSRs VMX does not switch, kept per vCPU and swapped when another vCPU runs. */
+	u64 kernel_gs_base, star, lstar, cstar, sfmask, tsc_aux;
+	u64 dr[4], dr6; /* the debug registers VMX does not switch */
+	u64 exits[NR_EXIT_REASONS];
+	u64 exit_tsc[NR_EXIT_REASONS]; /* TSC ticks spent handling each reason */
+	u8 fxsave[512] __aligned(16);
+};
+
+static inline struct vmx_vcpu *to_vmx(struct vcpu *v)
+{
+	return (struct vmx_vcpu *)((char *)v - __builtin_offsetof(struct vmx_vcpu, vcpu));
+}
+
+/* MSR and I/O bitmaps shared by every VM; returns 0 or -ENOMEM. Call once on the BSP. */
+int vmx_bitmaps_init(void);
+/* Makes v's VMCS current on this CPU, initialising it the first time. False on failure. */
+bool vmx_vcpu_load(struct vmx_vcpu *x);
+/* Guest state as a multiboot loader leaves it: 32-bit protected mode, paging off. */
+void vmx_vcpu_reset_protected(struct vmx_vcpu *x, u32 entry, u32 eax, u32 ebx);
+/* Guest state after a SIPI: real mode at vector:0000 (SDM Vol. 3A, 10.4.4). */
+void vmx_vcpu_reset_real(struct vmx_vcpu *x, u8 vector);
+/* Saves the MSRs, FPU and debug registers VMX leaves alone (x stops running here). */
+void vmx_vcpu_save_state(struct vmx_vcpu *x);
+
+#endif

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the core asks of the architecture: the only way from hv/ and pv/ to the code that
+ * enters guests (arch/x86/vmx/ implements every function here). The core never looks inside
+ * a VMCS; the architecture keeps its per-vCPU state in a struct that embeds struct vcpu.
+ */
+#ifndef KESTREL_HV_ARCH_H
+#define KESTREL_HV_ARCH_H
+
+#include "lib/types.h"
+
+struct vcpu;
+struct vm;
+struct flush_ranges;
+
+/* Why no VM can run on this CPU (a missing capability), or NULL. */
+const char *arch_vm_unsupported(void);
+/* A zeroed vCPU with the architecture's state allocated, or NULL when out of memory. */
+struct vcpu *arch_vcpu_create(void);
+/* Enters v (current on this pCPU) until it halts, stops, yields or its slice ends. */
+void arch_vcpu_run(struct vcpu *v);
+/* This pCPU switches from running prev (may be NULL) to next: swap what VMX does not. */
+void arch_vcpu_switch(struct vcpu *prev, struct vcpu *next);
+/* v leaves this pCPU for another: its state is saved (if live here) and its VMCS let go. */
+void arch_vcpu_leave(struct vcpu *v, bool live_here);
+/* v arrived from another pCPU: nothing it cached there may be used here. */
+void arch_vcpu_arrive(struct vcpu *v);
+/* Whether v's guest accepts maskable interrupts now (RFLAGS.IF). */
+bool arch_vcpu_interrupts_enabled(struct vcpu *v);
+/* Flushes v's guest TLB on this pCPU: a KESTREL_FLUSH_* kind and, for ranges, the ranges. */
+void arch_vcpu_flush_tlb(struct vcpu *v, u32 kind, const struct flush_ranges *fr);
+
+/* Exit statistics: how many reasons there are, their names, v's count and TSC for one. */
+u32 arch_exit_reasons(void);
+const char *arch_exit_name(u32 reason);
+void arch_vcpu_exit_stats(const struct vcpu *v, u32 reason, u64 *count, u64 *tsc);
+
+#endif

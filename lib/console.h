@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The hypervisor console: leveled log lines, whole messages at a time, to whatever sinks are set. */
+#ifndef KESTREL_LIB_CONSOLE_H
+#define KESTREL_LIB_CONSOLE_H
+
+#include <stdarg.h>
+#include "lib/types.h"
+
+enum log_level { LOG_ERR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+/* Where the text goes: a serial port, the screen. write is called with the console locked. */
+struct console_sink {
+	void (*write)(void *ctx, const char *s, size_t n);
+	void *ctx;
+};
+
+#define CONSOLE_MAX_SINKS 8
+
+/* Replaces the sinks (at most CONSOLE_MAX_SINKS; the list is copied). */
+void console_set_sinks(const struct console_sink *sinks, u32 n);
+void console_set_level(enum log_level level);
+enum log_level console_level(void);
+
+/* Prints one message at level; a message may hold several lines. */
+void log_printf(enum log_level level, const char *fmt, ...) __printf(2, 3);
+void log_vprintf(enum log_level level, const char *fmt, va_list ap);
+/* Raw text, no prefix, no level (for panic dumps and tables). */
+void console_write(const char *s, size_t n);
+void console_printf(const char *fmt, ...) __printf(1, 2);
+
+#define pr_err(...) log_printf(LOG_ERR, __VA_ARGS__)
+#define pr_warn(...) log_printf(LOG_WARN, __VA_ARGS__)
+#define pr_info(...) log_printf(LOG_INFO, __VA_ARGS__)
+#define pr_debug(...) log_printf(LOG_DEBUG, __VA_ARGS__)
+
+/* For the panic path: take the console even if its holder died. */
+void console_force_unlock(void);
+
+#endif
