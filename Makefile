@@ -28,7 +28,7 @@ ISO_CMDLINE ?= console=com1,vga loglevel=info
 
 PREFIX    ?= /usr/local
 
-.PHONY: all iso run run-qemu test unit system guests bench deps clean help install
+.PHONY: all iso run run-qemu test unit system guests bench deps clean help check-layers install
 all: $(ISO)
 
 help:
@@ -37,6 +37,7 @@ help:
 	@echo "make run-qemu   boot it in QEMU: KVM on an Intel host with nested VMX on, else TCG"
 	@echo "                (it says which and why)"
 	@echo "make test       host unit tests (cmocka), the harness's tests and system tests"
+	@echo "make check-layers  fail when an #include points up the layers (docs/design.md)"
 	@echo "make unit       host unit tests only (UNIT_TESTS='frame vlapic' picks some)"
 	@echo "make system     system tests only (SYSTEM_TESTS='vm-ipi ...' picks some;"
 	@echo "                tests/system/run.py --list names them)"
@@ -110,8 +111,14 @@ run-qemu: deps
 	$(PYTHON) tests/harness/boot.py --emu qemu --cpus 2 --iso $(DEMO_ISO) --echo
 
 test: deps
+	$(MAKE) check-layers
 	$(MAKE) unit
 	$(MAKE) system
+
+# Every #include points down the layers (docs/design.md); the checker is checked too.
+check-layers:
+	$(PYTHON) tools/check-layers
+	$(PYTHON) tools/check-layers --self-test
 
 # Unit and system tests are picked by names of their own: a command-line variable reaches every
 # sub-make, so one shared name would hand system test names to the unit-test Makefile.

@@ -2,11 +2,11 @@
 /* Kestrel's boot sequence: from GRUB's hand-off to every CPU in VMX root mode. */
 #include "arch/x86/acpi.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/ept.h"
+#include "mm/ept.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/pic.h"
-#include "arch/x86/smp.h"
+#include "boot/smp.h"
 #include "arch/x86/timer.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
@@ -184,7 +184,7 @@ static __noreturn void run_vms(void)
 			panic("out of memory for cpu %u's scheduler", i);
 	sched_slice_tsc = timer_us_to_tsc(config.slice_us);
 	pv_inject_skip_flush = config.inject_skip_flush;
-	ept_large_pages = !config.ept_4k;
+	ept_large_pages = !config.ept_4k && vmx_caps.ept_2m;
 	sched_balance = !config.no_balance;
 	if (pv_inject_skip_flush)
 		pr_warn("fault injection: PV TLB flushes skip every target but the caller");

@@ -30,6 +30,9 @@ bool arch_vcpu_interrupts_enabled(struct vcpu *v);
 /* Flushes v's guest TLB on this pCPU: a KESTREL_FLUSH_* kind and, for ranges, the ranges. */
 void arch_vcpu_flush_tlb(struct vcpu *v, u32 kind, const struct flush_ranges *fr);
 
+/* Drops what this pCPU cached from second-level root eptp (before the root is freed). */
+void arch_flush_ept(u64 eptp);
+
 /* Exit statistics: how many reasons there are, their names, v's count and TSC for one. */
 u32 arch_exit_reasons(void);
 const char *arch_exit_name(u32 reason);

@@ -2,7 +2,7 @@
 /* A vCPU's requests from other pCPUs, interrupt delivery, and queued exceptions. */
 #include "hv/vcpu.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/ept.h"
+#include "mm/ept.h"
 #include "arch/x86/percpu.h"
 #include "hv/arch.h"
 #include "hv/sched.h"
@@ -67,7 +67,7 @@ void vcpu_handle_requests(struct vcpu *v)
 
 		/* Drop what this pCPU cached from the old root before it can be freed. */
 		ept_gen_current(&v->vm->ept, &gen, &eptp);
-		ept_invalidate(v->eptp);
+		arch_flush_ept(v->eptp);
 		v->eptp = eptp;
 		v->eptp_changed = true;
 		WRITE_ONCE(v->ept_gen, gen);

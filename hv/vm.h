@@ -13,7 +13,7 @@ struct vm_config;
 #include "lib/spinlock.h"
 #include "mm/ept_gen.h"
 #include "mm/guest_mem.h"
-#include "pv/pv.h"
+#include "hv/pv_state.h"
 
 #define VM_NAME_LEN 16
 #define MAX_VMS 16

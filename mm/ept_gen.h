@@ -9,7 +9,7 @@
 #ifndef KESTREL_MM_EPT_GEN_H
 #define KESTREL_MM_EPT_GEN_H
 
-#include "arch/x86/ept.h"
+#include "mm/ept.h"
 #include "lib/spinlock.h"
 #include "mm/guest_mem.h"
 

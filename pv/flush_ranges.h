@@ -6,20 +6,9 @@
 #include "lib/types.h"
 #include "mm/guest_mem.h"
 #include "guest-sdk/include/kestrel/abi.h"
+#include "hv/pv_state.h" /* struct flush_ranges */
 
 #define FLUSH_RANGES_FULL_THRESHOLD 64 /* more pages than this: flush the whole address space */
-
-/*
- * A checked copy of guest ranges (Kestrel never looks at the guest's array again). Every range
- * is page-aligned, at least one page, and lies inside one canonical half of the 48-bit address
- * space (Kestrel hides LA57), so each page address in it is canonical and a per-page INVVPID
- * (which fails on a non-canonical address, SDM Vol. 3C, 30.3) or INVLPG is safe. 1040 bytes.
- */
-struct flush_ranges {
-	u32 nr;
-	u64 total_pages; /* saturating */
-	struct kestrel_flush_range r[KESTREL_FLUSH_MAX_RANGES];
-};
 
 /*
  * Reads and validates nr ranges at guest-physical gpa. Checked in this order: -E2BIG (nr >

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests for arch/x86/guest_walk.c: hand-built guest page tables in a fake guest RAM. */
 #include "unit.h"
-#include "arch/x86/guest_walk.h"
+#include "mm/guest_walk.h"
 
 /* Entry bits and control-register bits as the tests spell them, SDM Vol. 3A, 2.5 and 5. */
 #define P BIT(0)

@@ -4,7 +4,7 @@
  * preemption timer, exit accounting, and the state VMX does not switch (hv/arch.h's run hooks).
  */
 #include "arch/x86/cpu.h"
-#include "arch/x86/ept.h"
+#include "mm/ept.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx/vmcs.h"
@@ -136,7 +136,7 @@ static bool run_begin(struct vmx_vcpu *x)
 		/* Just arrived from another pCPU: nothing cached here from its last visit may stay. */
 		x->needs_tlb_flush = false;
 		vmx_flush_vpid(x->vpid);
-		ept_invalidate(v->eptp);
+		vmx_invept(v->eptp);
 	}
 	if (v->needs_boot_reset) {
 		v->needs_boot_reset = false;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Flushing a vCPU's guest TLB: INVVPID, with the narrowest type the CPU has for the request. */
+/* Flushing guest translations: INVVPID with the narrowest type the CPU has, and INVEPT. */
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/arch.h"
 #include "lib/console.h"
+#include "hv/pv_state.h"
 #include "pv/flush_ranges.h"
 
 /* INVVPID types, SDM Vol. 3C, 32.3 (INVVPID). */
@@ -53,4 +54,25 @@ void arch_vcpu_flush_tlb(struct vcpu *v, u32 kind, const struct flush_ranges *fr
 		return;
 	}
 	vmx_flush_vpid(vpid);
+}
+
+void vmx_invept(u64 eptp)
+{
+	/* INVEPT descriptor: EPTP, then 64 reserved bits, 32.3 (INVEPT). Type 1 single, 2 all. */
+	struct {
+		u64 eptp, zero;
+	} desc = { eptp, 0 };
+	u64 type = vmx_caps.invept_single ? 1 : 2;
+	u8 fail;
+
+	if (!vmx_caps.invept)
+		return;
+	asm volatile("invept %1, %2; setna %0" : "=q"(fail) : "m"(desc), "r"(type) : "cc", "memory");
+	if (fail)
+		pr_err("INVEPT type %lu failed for EPTP %#lx", type, eptp);
+}
+
+void arch_flush_ept(u64 eptp)
+{
+	vmx_invept(eptp);
 }

@@ -34,5 +34,7 @@ int vmx_enable_cpu(struct percpu *cpu);
 void vmx_print_caps(void);
 /* Drops this pCPU's translations tagged with vpid (all VPIDs where single-context is missing). */
 void vmx_flush_vpid(u16 vpid);
+/* INVEPT single-context for eptp (all-context where single is missing), on this pCPU. */
+void vmx_invept(u64 eptp);
 
 #endif

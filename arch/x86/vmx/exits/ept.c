@@ -7,11 +7,12 @@
 #include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/exit.h"
-#include "arch/x86/guest_walk.h"
+#include "mm/guest_walk.h"
 #include "arch/x86/mmio_decode.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "hv/apic_bus.h"
 #include "lib/console.h"
+#include "pv/pv.h"
 #include "hv/sched.h"
 #include "hv/vcpu.h"
 

@@ -9,6 +9,7 @@
 #include "lib/console.h"
 #include "hv/sched.h"
 #include "hv/vcpu.h"
+#include "pv/pv.h"
 
 #define MSR_IA32_TSC 0x10
 #define MSR_IA32_MTRRCAP 0xfe

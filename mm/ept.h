@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Extended page tables: a VM's guest-physical to host-physical map (SDM Vol. 3C, 30.3). */
-#ifndef KESTREL_ARCH_X86_EPT_H
-#define KESTREL_ARCH_X86_EPT_H
+#ifndef KESTREL_MM_EPT_H
+#define KESTREL_MM_EPT_H
 
 #include "lib/types.h"
 
@@ -20,7 +20,7 @@ struct ept_tree {
 	struct ept_pages *pages; /* every table page but the root */
 };
 
-/* Map guest RAM with 2 MiB pages where the CPU has them (ept=4k on the command line: never). */
+/* Map guest RAM with 2 MiB pages: set at boot where the CPU has them and ept=4k is not given. */
 extern bool ept_large_pages;
 
 /* An empty tree (just a root). Returns 0 or -ENOMEM. */
@@ -33,7 +33,5 @@ bool ept_tree_mapped(const struct ept_tree *t, u64 gpa);
 u64 ept_tree_zap_walk(struct ept_tree *t);
 /* Frees up to *budget of t's table pages (root last); true when nothing is left. */
 bool ept_tree_free_some(struct ept_tree *t, u32 *budget);
-/* INVEPT single-context for eptp (all-context where single is missing), on this pCPU. */
-void ept_invalidate(u64 eptp);
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Walks a guest's own page tables: guest-virtual (linear) to guest-physical, or the #PF. */
-#ifndef KESTREL_ARCH_X86_GUEST_WALK_H
-#define KESTREL_ARCH_X86_GUEST_WALK_H
+#ifndef KESTREL_MM_GUEST_WALK_H
+#define KESTREL_MM_GUEST_WALK_H
 
 #include "lib/types.h"
 #include "mm/guest_mem.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Starting the application processors (SDM Vol. 3A, 10.4: the MP initialization protocol). */
-#ifndef KESTREL_ARCH_X86_SMP_H
-#define KESTREL_ARCH_X86_SMP_H
+#ifndef KESTREL_BOOT_SMP_H
+#define KESTREL_BOOT_SMP_H
 
 #include "lib/types.h"
 

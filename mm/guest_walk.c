@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Guest page-table walker (32-bit, PAE, 4- and 5-level paging); pure logic, unit-tested. */
-#include "arch/x86/guest_walk.h"
+#include "mm/guest_walk.h"
 #include "arch/x86/pte.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Brings up the APs with INIT-SIPI-SIPI through the trampoline, one at a time. */
-#include "arch/x86/smp.h"
+#include "boot/smp.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* EPT paging structures: build, map, zap and free them; INVEPT (SDM Vol. 3C, 30.3 and 32.3). */
-#include "arch/x86/ept.h"
-#include "arch/x86/vmx/vmx.h"
+#include "mm/ept.h"
 #include "lib/console.h"
 #include "mm/mm.h"
 
@@ -72,7 +71,7 @@ int ept_tree_map_2m(struct ept_tree *t, u64 gpa, u64 hpa)
 
 	if (!pd)
 		return -ENOMEM;
-	if (vmx_caps.ept_2m && ept_large_pages) {
+	if (ept_large_pages) {
 		WRITE_ONCE(pd[(gpa >> 21) & 511], hpa | EPT_RWX | EPT_MT_WB | EPT_LARGE);
 		return 0;
 	}
@@ -145,20 +144,4 @@ bool ept_tree_free_some(struct ept_tree *t, u32 *budget)
 		(*budget)--;
 	}
 	return !t->root;
-}
-
-void ept_invalidate(u64 eptp)
-{
-	/* INVEPT descriptor: EPTP, then 64 reserved bits, 31.3. Type 1 single, 2 all. */
-	struct {
-		u64 eptp, zero;
-	} desc = { eptp, 0 };
-	u64 type = vmx_caps.invept_single ? 1 : 2;
-	u8 fail;
-
-	if (!vmx_caps.invept)
-		return;
-	asm volatile("invept %1, %2; setna %0" : "=q"(fail) : "m"(desc), "r"(type) : "cc", "memory");
-	if (fail)
-		pr_err("INVEPT type %lu failed for EPTP %#lx", type, eptp);
 }
