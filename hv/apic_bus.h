@@ -3,7 +3,7 @@
 #ifndef KESTREL_HV_APIC_BUS_H
 #define KESTREL_HV_APIC_BUS_H
 
-#include "hv/vlapic.h"
+#include "hv/dev/vlapic.h"
 
 struct vcpu;
 

@@ -2,7 +2,7 @@
 /* Creating VMs from their module lines, and stopping them: one VM's end never stops another. */
 #include "hv/vm.h"
 #include "arch/x86/cpu.h"
-#include "hv/acpi_tables.h"
+#include "hv/dev/acpi_tables.h"
 #include "hv/arch.h"
 #include "lib/console.h"
 #include "hv/loader.h"

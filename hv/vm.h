@@ -7,8 +7,8 @@
 #include "lib/multiboot2.h"
 
 struct vm_config;
-#include "hv/vlapic.h"
-#include "hv/vuart.h"
+#include "hv/dev/vlapic.h"
+#include "hv/dev/vuart.h"
 #include "lib/cpuset.h"
 #include "lib/spinlock.h"
 #include "mm/ept_gen.h"

@@ -2,7 +2,7 @@
 /* Unit tests for hv/acpi_tables.c: the tables a VM gets, read back by Kestrel's own ACPI parser. */
 #include "unit.h"
 #include "arch/x86/acpi.h"
-#include "hv/acpi_tables.h"
+#include "hv/dev/acpi_tables.h"
 
 static u8 *guest_area; /* the guest's view of [ACPI_TABLES_GPA, + ACPI_TABLES_SIZE) */
 

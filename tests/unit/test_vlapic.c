@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests for hv/vlapic.c: registers, modes, IPI decoding and routing, priorities, the timer. */
 #include "unit.h"
-#include "hv/vlapic.h"
+#include "hv/dev/vlapic.h"
 
 #define TPT 7 /* TSC ticks per timer count at divide-by-1 */
 #define MSR(off) (VLAPIC_MSR_X2APIC_FIRST + (off) / 16)

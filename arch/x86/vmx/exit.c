@@ -107,10 +107,15 @@ const char *exit_reason_name(u32 reason)
 
 void exit_skip_instruction(struct vcpu *v)
 {
+	exit_advance_rip(v, vmcs_read32(EXIT_INSTR_LEN));
+}
+
+void exit_advance_rip(struct vcpu *v, u32 len)
+{
 	u32 block;
 
 	(void)v;
-	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + vmcs_read32(EXIT_INSTR_LEN));
+	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + len);
 	/* Stepping over the instruction ends any STI/MOV SS blocking, SDM Vol. 3C, 26.4.2. */
 	block = vmcs_read32(GUEST_INTERRUPTIBILITY);
 	if (block & 3)

@@ -80,8 +80,14 @@ typedef enum exit_action (*exit_handler_t)(struct vcpu *v);
 enum exit_action exit_dispatch(struct vcpu *v, u32 reason);
 const char *exit_reason_name(u32 reason);
 
+/* The xAPIC page at XAPIC_PAGE, emulated (exits/xapic.c); gpa is the address touched. */
+#define XAPIC_PAGE 0xfee00000ULL
+enum exit_action exit_xapic_access(struct vcpu *v, u64 gpa);
+
 /* Moves RIP past the instruction that exited (its length is in the VMCS). */
 void exit_skip_instruction(struct vcpu *v);
+/* The same for an instruction Kestrel decoded itself (an EPT violation gives no length). */
+void exit_advance_rip(struct vcpu *v, u32 len);
 
 /* Handlers, one file each under arch/x86/exits/. */
 enum exit_action exit_cpuid(struct vcpu *v);

@@ -61,6 +61,11 @@
 #define INTR_TYPE_PRIV_SW_EXCEPTION (5u << 8)
 #define INTR_TYPE_SW_EXCEPTION (6u << 8)
 
+/* EPT-violation exit qualification, 29.2.1, table 29-7. */
+#define EPT_Q_READ BIT(0)
+#define EPT_Q_WRITE BIT(1)
+#define EPT_Q_FETCH BIT(2)
+
 /* The access-rights format of a segment, 26.4.1, table 26-2. */
 #define SEG_AR_L BIT(13)
 #define SEG_AR_D BIT(14)

@@ -1,103 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * EPT violation and misconfiguration exits: the guest's xAPIC page is emulated; any other
- * access outside the VM's RAM stops that VM with a message.
+ * EPT violation and misconfiguration exits: an access to the xAPIC page goes to its emulation
+ * (xapic.c); RAM whose mapping an invalidation removed is mapped again; any other access
+ * outside the VM's RAM stops that VM with a message.
  */
-#include "arch/x86/msr.h"
-#include "arch/x86/vmx/vmx_bits.h"
-#include "arch/x86/cpu.h"
 #include "arch/x86/vmx/exit.h"
-#include "mm/guest_walk.h"
-#include "arch/x86/mmio_decode.h"
 #include "arch/x86/vmx/vmcs.h"
-#include "hv/apic_bus.h"
+#include "arch/x86/vmx/vmx_bits.h"
+#include "hv/vm.h"
 #include "lib/console.h"
-#include "pv/pv.h"
-#include "hv/sched.h"
-#include "hv/vcpu.h"
-
-/* EPT-violation exit qualification, SDM Vol. 3C, 29.2.1, table 29-7. */
-#define EPT_Q_READ BIT(0)
-#define EPT_Q_WRITE BIT(1)
-#define EPT_Q_FETCH BIT(2)
-
-#define XAPIC_PAGE 0xfee00000ULL
 
 static const char *access_name(u64 q)
 {
 	return q & EPT_Q_FETCH ? "instruction fetch" : q & EPT_Q_WRITE ? "write" : "read";
-}
-
-/* Reads the instruction at the guest's RIP through its own page tables. */
-static int fetch(struct vcpu *v, u8 *bytes, u32 *n)
-{
-	u64 pdptes[4] = { vmcs_read64(GUEST_PDPTE0), vmcs_read64(GUEST_PDPTE1),
-			  vmcs_read64(GUEST_PDPTE2), vmcs_read64(GUEST_PDPTE3) };
-	struct guest_walk_cpu cpu = {
-		.cr0 = vmcs_readl(GUEST_CR0), .cr3 = vmcs_readl(GUEST_CR3),
-		.cr4 = vmcs_readl(GUEST_CR4), .efer = vmcs_read64(GUEST_IA32_EFER),
-		.pdptes = pdptes,
-	};
-	struct guest_walk_fault pf;
-	u64 la = vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP);
-
-	/* The exit does not give the length for EPT violations: read what fits in the page. */
-	u32 len = MMIO_INSN_MAX;
-	if (!(cpu.efer & EFER_LMA))
-		la = (u32)la;
-	while (len && guest_walk_read(&v->vm->mem, &cpu, la, GUEST_WALK_FETCH, bytes, len, &pf))
-		len--;
-	*n = len;
-	return len ? 0 : -EFAULT;
-}
-
-static enum exit_action xapic_access(struct vcpu *v, u64 gpa)
-{
-	u32 off = (u32)(gpa & 0xfff), cs_ar = vmcs_read32(GUEST_CS_AR), n, r, val32 = 0;
-	bool lma = vmcs_read64(GUEST_IA32_EFER) & EFER_LMA;
-	struct mmio_insn insn;
-	struct vlapic_ipi ipi;
-	u64 old = 0, now = rdtsc();
-	u8 bytes[MMIO_INSN_MAX];
-
-	v->regs.gpr[GPR_RSP] = vmcs_readl(GUEST_RSP);
-	if (fetch(v, bytes, &n) ||
-	    mmio_decode(bytes, n, mmio_mode_of(lma, cs_ar & SEG_AR_L, cs_ar & SEG_AR_D),
-			v->regs.gpr, &insn)) {
-		vm_stop(v->vm, -1, "vcpu %u: cannot emulate the instruction at rip %#lx that "
-			"touched the local APIC page (%02x %02x %02x %02x)", v->id,
-			vmcs_readl(GUEST_RIP), bytes[0], bytes[1], bytes[2], bytes[3]);
-		return EXIT_STOP_VM;
-	}
-	/* The APIC answers aligned 32-bit accesses; others read 0 and write nothing (11.4.1). */
-	if (insn.dir != MMIO_WRITE) {
-		r = insn.size == 4 && !(off & 0xf) ?
-			    vlapic_mmio_read(&v->lapic, off, now, &val32) : 0;
-		old = r & VLAPIC_R_NOT_APIC ? 0xffffffffu : val32;
-		if (!apic_bus_result(v, r & ~VLAPIC_R_NOT_APIC, &ipi))
-			return EXIT_RESUME;
-	}
-	if (insn.dir == MMIO_READ) {
-		mmio_complete_read(&insn, v->regs.gpr, old);
-	} else {
-		u64 rflags = vmcs_readl(GUEST_RFLAGS);
-		u64 val = insn.dir == MMIO_RMW ? mmio_complete_rmw(&insn, v->regs.gpr, old, &rflags) :
-						  insn.value;
-
-		if (insn.dir == MMIO_RMW)
-			vmcs_writel(GUEST_RFLAGS, rflags);
-		if (insn.size == 4 && !(off & 0xf)) {
-			r = vlapic_mmio_write(&v->lapic, off, (u32)val, now, &ipi);
-			if (!apic_bus_result(v, r & ~VLAPIC_R_NOT_APIC, &ipi))
-				return EXIT_RESUME;
-			pv_deadline_sync(v);
-			if (r & VLAPIC_R_TIMER)
-				sched_timers_changed();
-		}
-	}
-	vmcs_writel(GUEST_RSP, v->regs.gpr[GPR_RSP]);
-	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + insn.len);
-	return EXIT_RESUME;
 }
 
 enum exit_action exit_ept_violation(struct vcpu *v)
@@ -105,7 +20,7 @@ enum exit_action exit_ept_violation(struct vcpu *v)
 	u64 gpa = vmcs_read64(GUEST_PHYS_ADDR), q = vmcs_readl(EXIT_QUALIFICATION);
 
 	if ((gpa & ~0xfffULL) == XAPIC_PAGE && !(q & EPT_Q_FETCH))
-		return xapic_access(v, gpa);
+		return exit_xapic_access(v, gpa);
 	/* RAM whose mapping an invalidation removed: map it again and retry the access. */
 	if (ept_gen_fault(&v->vm->ept, &v->vm->mem, gpa))
 		return EXIT_RESUME;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The ACPI tables a VM sees: an RSDP, an XSDT and a MADT listing its vCPUs (ACPI 6.5, ch. 5). */
-#ifndef KESTREL_HV_ACPI_TABLES_H
-#define KESTREL_HV_ACPI_TABLES_H
+#ifndef KESTREL_HV_DEV_ACPI_TABLES_H
+#define KESTREL_HV_DEV_ACPI_TABLES_H
 
 #include "lib/types.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The virtual local APIC of one vCPU: registers, priorities, IPI requests, the TSC-time timer. */
-#ifndef KESTREL_HV_VLAPIC_H
-#define KESTREL_HV_VLAPIC_H
+#ifndef KESTREL_HV_DEV_VLAPIC_H
+#define KESTREL_HV_DEV_VLAPIC_H
 
 #include "lib/types.h"
 

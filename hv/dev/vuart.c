@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Emulates the transmit side of a 16550 (PC16550D data sheet): enough for polled output. */
-#include "hv/vuart.h"
+#include "hv/dev/vuart.h"
 #include "lib/console.h"
 #include "lib/string.h"
 

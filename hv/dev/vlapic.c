@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The virtual local APIC: registers by MSR and MMIO, priorities, IPIs, the timer in TSC time. */
-#include "hv/vlapic.h"
+#include "hv/dev/vlapic.h"
 #include "arch/x86/lapic.h"
 #include "lib/string.h"
 

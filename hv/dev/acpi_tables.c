@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Builds a VM's RSDP, XSDT and MADT (ACPI 6.5, 5.2.5, 5.2.8, 5.2.12); pure, unit-tested. */
-#include "hv/acpi_tables.h"
+#include "hv/dev/acpi_tables.h"
 #include "lib/string.h"
 
 #define XSDT_OFF 64

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* A VM's 16550 UART at 0x3f8: output goes to the console a line at a time, prefixed with the VM. */
-#ifndef KESTREL_HV_VUART_H
-#define KESTREL_HV_VUART_H
+#ifndef KESTREL_HV_DEV_VUART_H
+#define KESTREL_HV_DEV_VUART_H
 
 #include "lib/spinlock.h"
 #include "lib/types.h"
