@@ -15,7 +15,7 @@ NASMFLAGS := -f elf64 -g
 
 # Every hypervisor source, by folder (the layout of README.md).
 SRCS_C    := $(wildcard boot/*.c arch/x86/*.c arch/x86/vmx/*.c arch/x86/vmx/exits/*.c mm/*.c \
-             hv/*.c hv/dev/*.c pv/*.c lib/*.c)
+             hv/*.c hv/dev/*.c hv/sched/*.c pv/*.c lib/*.c)
 SRCS_ASM  := $(wildcard boot/*.asm arch/x86/*.asm arch/x86/vmx/*.asm)
 OBJS      := $(SRCS_C:%.c=$(BUILD)/obj/%.o) $(SRCS_ASM:%.asm=$(BUILD)/obj/%.asm.o) \
              $(BUILD)/obj/gen/font.o

@@ -14,7 +14,7 @@
 #include "hv/cmdline.h"
 #include "hv/console_sinks.h"
 #include "lib/panic.h"
-#include "hv/sched.h"
+#include "hv/sched/sched.h"
 #include "hv/vm.h"
 #include "pv/pv.h"
 #include "mm/mm.h"

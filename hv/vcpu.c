@@ -5,7 +5,7 @@
 #include "mm/ept.h"
 #include "arch/x86/percpu.h"
 #include "hv/arch.h"
-#include "hv/sched.h"
+#include "hv/sched/sched.h"
 #include "hv/vm.h"
 
 void vcpu_request(struct vcpu *v, u32 req)

@@ -6,7 +6,7 @@
 #include "hv/arch.h"
 #include "lib/console.h"
 #include "hv/loader.h"
-#include "hv/sched.h"
+#include "hv/sched/sched.h"
 #include "hv/stats.h"
 #include "hv/vcpu.h"
 #include "hv/vmconfig.h"

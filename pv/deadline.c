@@ -7,7 +7,7 @@
  * one, never this one.
  */
 #include "arch/x86/cpu.h"
-#include "hv/sched.h"
+#include "hv/sched/sched.h"
 #include "hv/vm.h"
 #include "pv/lazy_deadline.h"
 #include "pv/pv.h"

@@ -8,7 +8,7 @@
 #include "arch/x86/percpu.h"
 #include "lib/console.h"
 #include "hv/arch.h"
-#include "hv/sched.h"
+#include "hv/sched/sched.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
 #include "pv/pv.h"

@@ -11,7 +11,7 @@
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/arch.h"
-#include "hv/sched.h"
+#include "hv/sched/sched.h"
 #include "hv/vcpu.h"
 #include "lib/console.h"
 

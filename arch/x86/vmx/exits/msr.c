@@ -7,7 +7,7 @@
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/apic_bus.h"
 #include "lib/console.h"
-#include "hv/sched.h"
+#include "hv/sched/sched.h"
 #include "hv/vcpu.h"
 #include "pv/pv.h"
 

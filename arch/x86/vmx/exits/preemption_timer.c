@@ -3,7 +3,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/percpu.h"
-#include "hv/sched.h"
+#include "hv/sched/sched.h"
 #include "hv/vm.h"
 
 enum exit_action exit_preemption_timer(struct vcpu *v)

@@ -11,7 +11,7 @@
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_bits.h"
 #include "hv/apic_bus.h"
-#include "hv/sched.h"
+#include "hv/sched/sched.h"
 #include "hv/vcpu.h"
 #include "lib/console.h"
 #include "mm/guest_walk.h"

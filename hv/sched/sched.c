@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Per-pCPU round-robin scheduling of vCPUs, idling in HLT, and kicks between pCPUs. */
-#include "hv/sched.h"
+#include "hv/sched/sched.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
@@ -89,14 +89,9 @@ void sched_kick(struct vcpu *v)
 	lapic_send_ipi(c->apic_id, ICR_FIXED | VEC_KICK);
 }
 
-/* v has something to do now: it runs next, and the running vCPU makes way at its next exit. */
 static void prefer(struct vcpu *v)
 {
-	struct sched_cpu *s = sched_here();
-
-	s->prefer = v;
-	if (s->current && s->current != v)
-		s->woken = true;
+	sched_policy_prefer(sched_here(), v);
 }
 
 void sched_timers_changed(void)
@@ -147,36 +142,6 @@ static void tick_timers(struct sched_cpu *s, u64 now)
 	}
 }
 
-static u32 count_runnable(struct sched_cpu *s)
-{
-	u32 n = 0;
-
-	for (u32 i = 0; i < s->nr; i++)
-		n += s->vcpus[i]->state == VCPU_RUNNABLE;
-	return n;
-}
-
-static struct vcpu *pick(struct sched_cpu *s)
-{
-	struct vcpu *p = s->prefer;
-	u32 runnable = count_runnable(s);
-
-	/* Published for idle pCPUs looking for work: those that wait while this one runs. */
-	WRITE_ONCE(s->nr_waiting, runnable ? runnable - 1 : 0);
-	s->prefer = NULL;
-	if (p && p->state == VCPU_RUNNABLE)
-		return p;
-	for (u32 k = 0; k < s->nr; k++) {
-		struct vcpu *v = s->vcpus[(s->next + k) % s->nr];
-
-		if (v->state == VCPU_RUNNABLE) {
-			s->next = (s->next + k + 1) % s->nr;
-			return v;
-		}
-	}
-	return NULL;
-}
-
 /* Takes in the vCPUs other pCPUs handed to this one. */
 static void adopt(struct sched_cpu *s)
 {
@@ -202,25 +167,19 @@ static void adopt(struct sched_cpu *s)
  */
 static struct vcpu *give(struct sched_cpu *s, struct vcpu *last)
 {
-	u32 req = __atomic_exchange_n(&s->steal_request, 0, __ATOMIC_SEQ_CST), to, i;
+	u32 req = __atomic_exchange_n(&s->steal_request, 0, __ATOMIC_SEQ_CST), to;
 	struct sched_cpu *dst;
-	struct vcpu *v = NULL;
+	struct vcpu *v;
+	int i;
 
 	if (!req)
 		return NULL;
 	to = req - 1;
 	dst = sched_cpus[to];
-	/* Keep one runnable vCPU here: move only what would otherwise wait. */
-	if (count_runnable(s) < 2)
+	i = sched_policy_to_give(s, to);
+	if (i < 0)
 		return NULL;
-	for (i = 0; i < s->nr; i++) {
-		v = s->vcpus[i];
-		if (v->state == VCPU_RUNNABLE && v != s->prefer &&
-		    cpuset_has(&v->vm->cpus, to))
-			break;
-	}
-	if (i == s->nr)
-		return NULL;
+	v = s->vcpus[i];
 	spin_lock(&dst->inbox_lock);
 	if (dst->nr_inbox == SCHED_INBOX) {
 		spin_unlock(&dst->inbox_lock);
@@ -315,7 +274,7 @@ __noreturn void sched_loop(void)
 		tick_timers(s, now);
 		for (u32 i = 0; i < nr_vms; i++)
 			vm_ept_housekeeping(vms[i]);
-		v = pick(s);
+		v = sched_policy_pick(s);
 		if (!v) {
 			u64 d = earliest_timer(s), t0 = rdtsc();
 
@@ -367,49 +326,15 @@ bool sched_requests_pending(void)
 	return READ_ONCE(sched_here()->requests_pending);
 }
 
-/*
- * The earliest timer among this pCPU's vCPUs (the preemption timer must cover all of them),
- * and the end of the slice when another vCPU here is waiting to run.
- */
 u64 sched_next_deadline(struct vcpu *running)
 {
-	struct sched_cpu *s = sched_here();
-	u64 d = s->deadline_cache;
-
-	/* Recomputed only when a timer or a vCPU's state here changed: most exits change neither. */
-	if (s->deadline_dirty) {
-		s->deadline_dirty = false;
-		d = UINT64_MAX;
-		for (u32 i = 0; i < s->nr; i++) {
-			struct vcpu *o = s->vcpus[i];
-			u64 t = vlapic_timer_next(&o->lapic);
-
-			if (t && o->state != VCPU_STOPPED && t < d)
-				d = t;
-			if (o != running && o->state == VCPU_RUNNABLE && s->slice_end < d)
-				d = s->slice_end;
-		}
-		s->deadline_cache = d;
-	}
-	/* Someone woke: the running vCPU makes way once it has had its minimum run. */
-	if (s->woken && s->min_run_end < d)
-		d = s->min_run_end;
-	return d;
+	return sched_policy_next_deadline(sched_here(), running);
 }
 
-/*
- * A vCPU here woke (its timer, an IPI) while v ran: v makes way now rather than at the end of
- * its slice, once it has had a quarter slice (so a stream of wake-ups cannot starve it).
- */
 bool sched_should_yield(struct vcpu *v)
 {
-	struct sched_cpu *s = sched_here();
-
 	(void)v;
-	if (!s->woken || (s64)(rdtsc() - s->min_run_end) < 0)
-		return false;
-	s->woken = false;
-	return true;
+	return sched_policy_should_yield(sched_here(), rdtsc());
 }
 
 void sched_preempted(struct vcpu *v)

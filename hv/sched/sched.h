@@ -1,39 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The scheduler: each pCPU runs the vCPUs placed on it, round robin, in time slices. */
-#ifndef KESTREL_HV_SCHED_H
-#define KESTREL_HV_SCHED_H
+#ifndef KESTREL_HV_SCHED_SCHED_H
+#define KESTREL_HV_SCHED_SCHED_H
 
+#include "hv/sched/policy.h"
 #include "lib/cpuset.h"
 #include "lib/spinlock.h"
 #include "lib/types.h"
-
-#define SCHED_MAX_VCPUS_PER_CPU 16384
-#define SCHED_INBOX 8 /* vCPUs on their way to this pCPU */
-
-struct vcpu;
-
-/* Each pCPU's slice of struct percpu. */
-struct sched_cpu {
-	u32 nr;
-	u32 next; /* round-robin position */
-	struct vcpu *vcpus[SCHED_MAX_VCPUS_PER_CPU];
-	struct vcpu *current; /* the vCPU in vcpu_run(), or NULL */
-	bool woken; /* another vCPU here became runnable while current ran */
-	struct vcpu *prefer; /* the vCPU that got something to do last: it runs next */
-	volatile u32 kick_pending;
-	/* Migration: an idle pCPU asks a busy one for a waiting vCPU, which arrives in inbox. */
-	volatile u32 steal_request; /* 1 + the index of the pCPU asking, or 0 */
-	volatile u32 nr_waiting; /* runnable vCPUs here not running, as of the last pick */
-	struct spinlock inbox_lock;
-	u32 nr_inbox;
-	struct vcpu *inbox[SCHED_INBOX];
-	volatile u32 requests_pending; /* some vCPU here has requests: look before entering */
-	u64 slice_end; /* TSC at which the running vCPU's slice ends */
-	u64 min_run_end; /* before this, a wake-up does not preempt the running vCPU */
-	u64 deadline_cache; /* the earliest timer or slice end of this pCPU's vCPUs */
-	bool deadline_dirty; /* a vLAPIC timer or a vCPU state changed: recompute the cache */
-	u64 idle_tsc;
-};
 
 extern u64 sched_slice_tsc;
 extern bool sched_balance; /* idle pCPUs take waiting vCPUs from busy ones (balance=off: never) */

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The scheduler's policy (hv/sched/policy.h): pure logic on a pCPU's vCPU list, host-tested. */
+#include "hv/sched/policy.h"
+#include "hv/vm.h"
+
+void sched_policy_prefer(struct sched_cpu *s, struct vcpu *v)
+{
+	s->prefer = v;
+	if (s->current && s->current != v)
+		s->woken = true;
+}
+
+u32 sched_policy_runnable(const struct sched_cpu *s)
+{
+	u32 n = 0;
+
+	for (u32 i = 0; i < s->nr; i++)
+		n += s->vcpus[i]->state == VCPU_RUNNABLE;
+	return n;
+}
+
+struct vcpu *sched_policy_pick(struct sched_cpu *s)
+{
+	struct vcpu *p = s->prefer;
+	u32 runnable = sched_policy_runnable(s);
+
+	/* Published for idle pCPUs looking for work: those that wait while this one runs. */
+	WRITE_ONCE(s->nr_waiting, runnable ? runnable - 1 : 0);
+	s->prefer = NULL;
+	if (p && p->state == VCPU_RUNNABLE)
+		return p;
+	for (u32 k = 0; k < s->nr; k++) {
+		struct vcpu *v = s->vcpus[(s->next + k) % s->nr];
+
+		if (v->state == VCPU_RUNNABLE) {
+			s->next = (s->next + k + 1) % s->nr;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+u64 sched_policy_next_deadline(struct sched_cpu *s, const struct vcpu *running)
+{
+	u64 d = s->deadline_cache;
+
+	/* Recomputed only when a timer or a vCPU's state here changed: most exits change neither. */
+	if (s->deadline_dirty) {
+		s->deadline_dirty = false;
+		d = UINT64_MAX;
+		for (u32 i = 0; i < s->nr; i++) {
+			struct vcpu *o = s->vcpus[i];
+			u64 t = vlapic_timer_next(&o->lapic);
+
+			if (t && o->state != VCPU_STOPPED && t < d)
+				d = t;
+			if (o != running && o->state == VCPU_RUNNABLE && s->slice_end < d)
+				d = s->slice_end;
+		}
+		s->deadline_cache = d;
+	}
+	/* Someone woke: the running vCPU makes way once it has had its minimum run. */
+	if (s->woken && s->min_run_end < d)
+		d = s->min_run_end;
+	return d;
+}
+
+bool sched_policy_should_yield(struct sched_cpu *s, u64 now)
+{
+	if (!s->woken || (s64)(now - s->min_run_end) < 0)
+		return false;
+	s->woken = false;
+	return true;
+}
+
+int sched_policy_to_give(const struct sched_cpu *s, u32 to)
+{
+	/* Keep one runnable vCPU here: move only what would otherwise wait. */
+	if (sched_policy_runnable(s) < 2)
+		return -1;
+	for (u32 i = 0; i < s->nr; i++) {
+		const struct vcpu *v = s->vcpus[i];
+
+		if (v->state == VCPU_RUNNABLE && v != s->prefer && cpuset_has(&v->vm->cpus, to))
+			return (int)i;
+	}
+	return -1;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The scheduler's policy, pure logic with host tests: which vCPU of a pCPU runs next, when the
+ * running one must exit, when it makes way for one that woke, which one an idle pCPU may take.
+ * Mechanism (kicks, idling, the run loop, moving vCPUs) is in hv/sched/sched.c.
+ */
+#ifndef KESTREL_HV_SCHED_POLICY_H
+#define KESTREL_HV_SCHED_POLICY_H
+
+#include "lib/cpuset.h"
+#include "lib/spinlock.h"
+#include "lib/types.h"
+
+#define SCHED_MAX_VCPUS_PER_CPU 16384
+#define SCHED_INBOX 8 /* vCPUs on their way to this pCPU */
+
+struct vcpu;
+
+/* Each pCPU's scheduler state. Fields other pCPUs touch say so; the rest are the owner's. */
+struct sched_cpu {
+	u32 nr;
+	u32 next; /* round-robin position */
+	struct vcpu *vcpus[SCHED_MAX_VCPUS_PER_CPU];
+	struct vcpu *current; /* the vCPU in arch_vcpu_run(), or NULL */
+	bool woken; /* another vCPU here became runnable while current ran */
+	struct vcpu *prefer; /* the vCPU that got something to do last: it runs next */
+	volatile u32 kick_pending; /* any pCPU: a kick IPI is on its way */
+	/* Migration: an idle pCPU asks a busy one for a waiting vCPU, which arrives in inbox. */
+	volatile u32 steal_request; /* any pCPU: 1 + the index of the pCPU asking, or 0 */
+	volatile u32 nr_waiting; /* any pCPU reads: runnable vCPUs here not running, last pick */
+	struct spinlock inbox_lock; /* any pCPU: the inbox below */
+	u32 nr_inbox;
+	struct vcpu *inbox[SCHED_INBOX];
+	volatile u32 requests_pending; /* any pCPU: some vCPU here has requests */
+	u64 slice_end; /* TSC at which the running vCPU's slice ends */
+	u64 min_run_end; /* before this, a wake-up does not preempt the running vCPU */
+	u64 deadline_cache; /* the earliest timer or slice end of this pCPU's vCPUs */
+	bool deadline_dirty; /* a vLAPIC timer or a vCPU state changed: recompute the cache */
+	u64 idle_tsc;
+};
+
+/* v got something to do: it runs next, and the running vCPU makes way at its next exit. */
+void sched_policy_prefer(struct sched_cpu *s, struct vcpu *v);
+/* How many of s's vCPUs are runnable. */
+u32 sched_policy_runnable(const struct sched_cpu *s);
+/* The vCPU to run next: the preferred one if runnable, else round robin; NULL if none. */
+struct vcpu *sched_policy_pick(struct sched_cpu *s);
+/*
+ * When the running vCPU must exit: the earliest timer of s's vCPUs, the slice's end when
+ * another vCPU waits, and the end of the minimum run when one woke. UINT64_MAX: never.
+ */
+u64 sched_policy_next_deadline(struct sched_cpu *s, const struct vcpu *running);
+/* At now, should the running vCPU make way for one that woke? Consumes the wake-up if so. */
+bool sched_policy_should_yield(struct sched_cpu *s, u64 now);
+/*
+ * Which vCPU s can hand to idle pCPU to: a runnable one that is not the preferred one and may
+ * run there, and only while s keeps another runnable one. Its index in s->vcpus, or -1.
+ */
+int sched_policy_to_give(const struct sched_cpu *s, u32 to);
+
+#endif
