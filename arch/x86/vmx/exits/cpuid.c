@@ -1,137 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
-/* CPUID exits: the host's answers, filtered to what Kestrel virtualizes, plus Kestrel's leaves. */
-#include "arch/x86/vmx/vmx_bits.h"
+/* CPUID exits: the host's answer and the vCPU's controls in, hv/cpuid_policy.c's answer out. */
 #include "arch/x86/cpu.h"
-#include "arch/x86/vmx/exit.h"
 #include "arch/x86/timer.h"
+#include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx/vmcs.h"
-#include "arch/x86/vmx/vmx.h"
-#include "guest-sdk/include/kestrel/abi.h"
+#include "arch/x86/vmx/vmx_bits.h"
+#include "hv/cpuid_policy.h"
 #include "hv/vm.h"
-
-/* Leaf 1 ECX features a guest must not see (SDM Vol. 2A, CPUID, ECX feature table). */
-#define L1_ECX_HIDE (BIT(2) /* DTES64 */ | BIT(3) /* MONITOR */ | BIT(4) /* DS-CPL */ | \
-		     BIT(5) /* VMX */ | BIT(6) /* SMX */ | BIT(7) /* EST */ | BIT(8) /* TM2 */ | \
-		     BIT(12) /* FMA */ | BIT(15) /* PDCM */ | BIT(18) /* DCA */ | \
-		     BIT(26) /* XSAVE */ | BIT(27) /* OSXSAVE */ | BIT(28) /* AVX */ | \
-		     BIT(29) /* F16C */)
-#define L1_ECX_SHOW (BIT(21) /* x2APIC */ | BIT(24) /* TSC-deadline */ | BIT(31) /* hypervisor */)
-/* Leaf 1 EDX (table 3-11): debug store, ACPI thermal, TM, PBE, HTT. */
-#define L1_EDX_HIDE (BIT(21) | BIT(22) | BIT(28) | BIT(29) | BIT(31))
-/* Leaf 7 EBX: SGX, HLE, AVX2, INVPCID (unless enabled), RTM, PQM, MPX, PQE, AVX-512, PT. */
-#define L7_EBX_HIDE (BIT(2) | BIT(4) | BIT(5) | BIT(11) | BIT(12) | BIT(14) | BIT(15) | \
-		     BIT(16) | BIT(17) | BIT(21) | BIT(25) | BIT(26) | BIT(27) | BIT(28) | \
-		     BIT(30) | BIT(31))
-#define L7_EBX_INVPCID BIT(10)
-/* Leaf 7 ECX: AVX-512 VBMI, PKU, OSPKE, WAITPKG, AVX-512 extensions, LA57, SGX-LC. */
-#define L7_ECX_HIDE (BIT(1) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(11) | BIT(12) | \
-		     BIT(14) | BIT(16) | BIT(30))
-#define EXT1_EDX_RDTSCP BIT(27)
-
-static void kestrel_leaf(struct vcpu *v, u32 leaf, struct cpuid_regs *r)
-{
-	*r = (struct cpuid_regs){ 0, 0, 0, 0 };
-	if (!v->vm->pv)
-		return; /* pv=off: no Kestrel leaves at all */
-	switch (leaf) {
-	case KESTREL_CPUID_BASE:
-		r->eax = KESTREL_CPUID_MAX;
-		r->ebx = KESTREL_SIGNATURE_EBX;
-		r->ecx = KESTREL_SIGNATURE_ECX;
-		r->edx = KESTREL_SIGNATURE_EDX;
-		break;
-	case KESTREL_CPUID_FEATURES:
-		r->eax = KESTREL_ABI_VERSION;
-		r->ebx = KESTREL_FEATURE_SHARED_AREA | KESTREL_FEATURE_STEAL_TIME |
-			 KESTREL_FEATURE_PREEMPTED | KESTREL_FEATURE_FLUSH | KESTREL_FEATURE_IPI |
-			 KESTREL_FEATURE_LAZY_DEADLINE;
-		r->ecx = v->vm->nr_vcpus;
-		r->edx = v->vm->resets;
-		break;
-	case KESTREL_CPUID_TIMING:
-		r->eax = (u32)(timer_info.tsc_hz / 1000);
-		r->ebx = (u32)(timer_info.tsc_hz / 1000); /* the vLAPIC timer runs at the TSC rate */
-		break;
-	default:
-		break;
-	}
-}
-
-static void topology_leaf(struct vcpu *v, u32 sub, struct cpuid_regs *r)
-{
-	u32 n = v->vm->nr_vcpus, shift = 0;
-
-	while ((1u << shift) < n)
-		shift++;
-	/* One thread per core, every vCPU a core of one package (table 3-8, leaf 0BH). */
-	if (sub == 0)
-		*r = (struct cpuid_regs){ 0, 1, 0x100, v->id };
-	else if (sub == 1)
-		*r = (struct cpuid_regs){ shift, n, 0x201, v->id };
-	else
-		*r = (struct cpuid_regs){ 0, 0, sub, v->id };
-}
 
 enum exit_action exit_cpuid(struct vcpu *v)
 {
 	u32 leaf = (u32)v->regs.gpr[GPR_RAX], sub = (u32)v->regs.gpr[GPR_RCX];
 	u32 proc2 = vmcs_read32(PROC_BASED_CTLS2);
-	struct cpuid_regs r;
+	struct cpuid_policy_env env = {
+		.pv = v->vm->pv,
+		.vcpu_id = v->id,
+		.nr_vcpus = v->vm->nr_vcpus,
+		.resets = v->vm->resets,
+		.tsc_hz = timer_info.tsc_hz,
+		/* Without these controls RDTSCP and INVPCID raise #UD: CPUID hides them then. */
+		.rdtscp = proc2 & PROC2_RDTSCP,
+		.invpcid = proc2 & PROC2_INVPCID,
+	};
+	struct cpuid_regs r = { 0, 0, 0, 0 };
 
-	if (leaf >= 0x40000000 && leaf <= 0x4fffffff) {
-		kestrel_leaf(v, leaf, &r);
-	} else {
+	if (!cpuid_policy_is_hypervisor_leaf(leaf))
 		r = cpuid(leaf, sub);
-		switch (leaf) {
-		case 1:
-			r.ecx = (r.ecx & ~(u32)L1_ECX_HIDE) | (u32)L1_ECX_SHOW;
-			r.edx &= ~(u32)L1_EDX_HIDE;
-			r.ebx = (r.ebx & 0x0000ffff) | (v->id << 24); /* initial APIC ID */
-			break;
-		case 4:
-			r.eax &= 0x3fff; /* no claims about cores sharing caches */
-			break;
-		case 5:
-		case 6:
-		case 0xa:
-		case 0xd:
-		case 0x12:
-		case 0x14:
-			r = (struct cpuid_regs){ 0, 0, 0, 0 }; /* MWAIT, power, PMU, XSAVE, SGX, PT */
-			break;
-		case 7:
-			if (sub == 0) {
-				r.ebx &= ~(u32)L7_EBX_HIDE;
-				if (!(proc2 & PROC2_INVPCID))
-					r.ebx &= ~(u32)L7_EBX_INVPCID;
-				r.ecx &= ~(u32)L7_ECX_HIDE;
-				r.edx = 0; /* no speculation-control MSRs are emulated */
-			} else {
-				r = (struct cpuid_regs){ 0, 0, 0, 0 };
-			}
-			break;
-		case 0xb:
-		case 0x1f:
-			topology_leaf(v, sub, &r);
-			break;
-		case 0x15:
-			/* TSC = crystal * EBX / EAX: say the calibrated rate, not the part's. */
-			r = (struct cpuid_regs){ 1, 1, (u32)timer_info.tsc_hz, 0 };
-			if (timer_info.tsc_hz > 0xffffffffULL)
-				r = (struct cpuid_regs){ 1, 1000, (u32)(timer_info.tsc_hz / 1000), 0 };
-			break;
-		case 0x16:
-			r.eax = r.ebx = r.ecx = (u32)(timer_info.tsc_hz / 1000000);
-			r.edx = 0;
-			break;
-		case 0x80000001:
-			if (!(proc2 & PROC2_RDTSCP))
-				r.edx &= ~(u32)EXT1_EDX_RDTSCP;
-			break;
-		default:
-			break;
-		}
-	}
+	cpuid_policy_apply(&env, leaf, sub, &r);
 	v->regs.gpr[GPR_RAX] = r.eax;
 	v->regs.gpr[GPR_RBX] = r.ebx;
 	v->regs.gpr[GPR_RCX] = r.ecx;

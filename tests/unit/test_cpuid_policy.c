@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests for hv/cpuid_policy.c: what a guest's CPUID shows, hides and makes up. */
+#include "unit.h"
+#include "hv/cpuid_policy.h"
+#include "guest-sdk/include/kestrel/abi.h"
+
+static const struct cpuid_policy_env env = {
+	.pv = true, .vcpu_id = 5, .nr_vcpus = 6, .resets = 2, .tsc_hz = 2100000000ull,
+	.rdtscp = true, .invpcid = true,
+};
+
+static struct cpuid_regs ask(const struct cpuid_policy_env *e, u32 leaf, u32 sub,
+			     struct cpuid_regs host)
+{
+	cpuid_policy_apply(e, leaf, sub, &host);
+	return host;
+}
+
+static const struct cpuid_regs ones = { ~0u, ~0u, ~0u, ~0u };
+
+/* Leaf 1: no VMX, MONITOR, XSAVE/AVX; x2APIC, TSC-deadline and "hypervisor" shown; APIC ID. */
+static void test_leaf1(void **state)
+{
+	struct cpuid_regs r = ask(&env, 1, 0, ones), z = ask(&env, 1, 0, (struct cpuid_regs){ 0 });
+
+	(void)state;
+	assert_false(r.ecx & BIT(5)); /* VMX: no nested virtualization */
+	assert_false(r.ecx & BIT(3)); /* MONITOR/MWAIT */
+	assert_false(r.ecx & (BIT(26) | BIT(27) | BIT(28))); /* XSAVE, OSXSAVE, AVX */
+	assert_true(z.ecx & BIT(21)); /* x2APIC even where the host has none */
+	assert_true(z.ecx & BIT(24)); /* TSC-deadline */
+	assert_true(z.ecx & BIT(31)); /* running under a hypervisor */
+	assert_int_equal(r.ebx >> 24, 5); /* initial APIC ID = vCPU index */
+	assert_int_equal(r.ebx & 0xffff, 0xffff); /* the rest of EBX is the host's */
+	assert_false(r.edx & BIT(28)); /* HTT */
+}
+
+/* Kestrel's leaves with pv=on; nothing at all with pv=off. */
+static void test_kestrel_leaves(void **state)
+{
+	struct cpuid_policy_env off = env;
+	struct cpuid_regs r = ask(&env, KESTREL_CPUID_BASE, 0, ones);
+
+	(void)state;
+	assert_int_equal(r.eax, KESTREL_CPUID_MAX);
+	assert_int_equal(r.ebx, KESTREL_SIGNATURE_EBX);
+	assert_int_equal(r.ecx, KESTREL_SIGNATURE_ECX);
+	assert_int_equal(r.edx, KESTREL_SIGNATURE_EDX);
+	r = ask(&env, KESTREL_CPUID_FEATURES, 0, ones);
+	assert_int_equal(r.eax, KESTREL_ABI_VERSION);
+	assert_true(r.ebx & KESTREL_FEATURE_FLUSH);
+	assert_int_equal(r.ecx, 6);
+	assert_int_equal(r.edx, 2);
+	r = ask(&env, KESTREL_CPUID_TIMING, 0, ones);
+	assert_int_equal(r.eax, 2100000);
+	r = ask(&env, 0x4fffffff, 0, ones); /* an unknown hypervisor leaf */
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+	off.pv = false;
+	r = ask(&off, KESTREL_CPUID_BASE, 0, ones);
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+}
+
+/* RDTSCP and INVPCID are shown only when the guest can run them without #UD. */
+static void test_gated_features(void **state)
+{
+	struct cpuid_policy_env no = env;
+
+	(void)state;
+	assert_true(ask(&env, 0x80000001, 0, ones).edx & BIT(27));
+	assert_true(ask(&env, 7, 0, ones).ebx & BIT(10));
+	no.rdtscp = no.invpcid = false;
+	assert_false(ask(&no, 0x80000001, 0, ones).edx & BIT(27));
+	assert_false(ask(&no, 7, 0, ones).ebx & BIT(10));
+	/* Leaf 7: no speculation-control bits, no LA57, nothing in other subleaves. */
+	assert_int_equal(ask(&env, 7, 0, ones).edx, 0);
+	assert_false(ask(&env, 7, 0, ones).ecx & BIT(16));
+	assert_int_equal(ask(&env, 7, 1, ones).eax, 0);
+}
+
+/* Leaves Kestrel does not offer come back empty: MWAIT, power, PMU, XSAVE, SGX, PT. */
+static void test_empty_leaves(void **state)
+{
+	static const u32 leaves[] = { 5, 6, 0xa, 0xd, 0x12, 0x14 };
+
+	(void)state;
+	for (u32 i = 0; i < ARRAY_SIZE(leaves); i++) {
+		struct cpuid_regs r = ask(&env, leaves[i], 0, ones);
+
+		assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+	}
+}
+
+/* Topology: one thread per core; the core level's shift covers every vCPU. */
+static void test_topology(void **state)
+{
+	struct cpuid_policy_env one = env;
+	struct cpuid_regs r = ask(&env, 0xb, 1, ones);
+
+	(void)state;
+	assert_int_equal(r.eax, 3); /* 6 vCPUs need 3 bits */
+	assert_int_equal(r.ebx, 6);
+	assert_int_equal(r.edx, 5);
+	r = ask(&env, 0xb, 0, ones);
+	assert_int_equal(r.ebx, 1);
+	one.nr_vcpus = 1;
+	assert_int_equal(ask(&one, 0x1f, 1, ones).eax, 0);
+	assert_int_equal(ask(&env, 0xb, 2, ones).ecx, 2); /* an invalid level echoes its number */
+}
+
+/* The TSC leaves give the calibrated rate; a rate past 4 GHz still fits. */
+static void test_tsc_leaves(void **state)
+{
+	struct cpuid_policy_env fast = env;
+	struct cpuid_regs r = ask(&env, 0x15, 0, ones);
+
+	(void)state;
+	assert_int_equal((u64)r.ecx * r.ebx / r.eax, 2100000000ull);
+	fast.tsc_hz = 5000000000ull;
+	r = ask(&fast, 0x15, 0, ones);
+	assert_int_equal((u64)r.ecx * r.ebx / r.eax, 5000000000ull);
+	assert_int_equal(ask(&env, 0x16, 0, ones).eax, 2100);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_leaf1),
+		cmocka_unit_test(test_kestrel_leaves),
+		cmocka_unit_test(test_gated_features),
+		cmocka_unit_test(test_empty_leaves),
+		cmocka_unit_test(test_topology),
+		cmocka_unit_test(test_tsc_leaves),
+	};
+
+	return unit_run(tests);
+}
