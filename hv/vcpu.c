@@ -1,19 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A vCPU's requests from other pCPUs, interrupt delivery, and queued exceptions. */
+/*
+ * A vCPU's requests from other pCPUs (the state machine of VCPU_REQ_*), interrupt delivery,
+ * and queued exceptions. Host-tested (tests/unit/test_vcpu_requests.c).
+ */
 #include "hv/vcpu.h"
 #include "arch/x86/cpu.h"
-#include "mm/ept.h"
-#include "arch/x86/percpu.h"
 #include "hv/arch.h"
 #include "hv/sched/sched.h"
 #include "hv/vm.h"
 
 void vcpu_request(struct vcpu *v, u32 req)
 {
-	struct percpu *cpu = this_cpu();
-
 	__atomic_or_fetch(&v->requests, req, __ATOMIC_SEQ_CST);
-	if (v->pcpu != cpu->index)
+	if (v->pcpu != sched_this_cpu())
 		sched_kick(v);
 	else if (v != sched_current())
 		vcpu_handle_requests(v); /* ours and not running: act now, so it can be picked */
@@ -21,7 +20,7 @@ void vcpu_request(struct vcpu *v, u32 req)
 
 void vcpu_deliver_irq(struct vcpu *v, u8 vector)
 {
-	if (v->pcpu == this_cpu()->index) {
+	if (v->pcpu == sched_this_cpu()) {
 		/* Ours: the vLAPIC is touched by this pCPU only. */
 		vlapic_set_irr(&v->lapic, vector);
 		sched_interrupt_pending(v);

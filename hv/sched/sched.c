@@ -343,3 +343,8 @@ void sched_preempted(struct vcpu *v)
 	v->runnable_since = rdtsc();
 	pv_preempted(v);
 }
+
+u32 sched_this_cpu(void)
+{
+	return this_cpu()->index;
+}

@@ -39,6 +39,8 @@ void sched_tick(void);
 /* For the architecture's run loop (arch_vcpu_run), on the running vCPU's pCPU: */
 /* Whether the running vCPU's time slice has ended. */
 bool sched_slice_over(void);
+/* The index of the pCPU this runs on. */
+u32 sched_this_cpu(void);
 /* The vCPU this pCPU is running, or NULL. */
 struct vcpu *sched_current(void);
 /* Some vCPU here has requests: look at them before entering. */

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for hv/vcpu.c: the request state machine (VCPU_REQ_*) a vCPU's own pCPU runs
+ * before each entry. What it calls in the scheduler, the PV layer, the architecture and the
+ * VM is stubbed here and recorded, so each test checks what happened and in which order.
+ */
+#include "unit.h"
+#include "hv/arch.h"
+#include "hv/sched/sched.h"
+#include "hv/vcpu.h"
+
+/* The calls the state machine made, in order, as letters. */
+static char calls[64];
+static u32 nr_calls;
+static u32 this_cpu_index;
+static struct vcpu *running;
+
+static void called(char c)
+{
+	if (nr_calls < sizeof(calls) - 1)
+		calls[nr_calls++] = c;
+	calls[nr_calls] = '\0';
+}
+
+/* Stubs: F flush, P parked, S stopped, R pv reset, T timers changed, I interrupt pending,
+ * M made runnable, K kick, E EPT flush, V VPID flush. */
+void pv_do_flush(struct vcpu *v) { (void)v; called('F'); }
+void pv_reset(struct vcpu *v) { (void)v; called('R'); }
+void vm_vcpu_parked(struct vcpu *v) { (void)v; called('P'); }
+void vm_vcpu_stopped(struct vcpu *v) { (void)v; called('S'); }
+void sched_timers_changed(void) { called('T'); }
+void sched_interrupt_pending(struct vcpu *v) { (void)v; called('I'); }
+void sched_kick(struct vcpu *v) { (void)v; called('K'); }
+u32 sched_this_cpu(void) { return this_cpu_index; }
+struct vcpu *sched_current(void) { return running; }
+void arch_flush_ept(u64 eptp) { (void)eptp; called('E'); }
+void arch_vcpu_flush_tlb(struct vcpu *v, u32 kind, const struct flush_ranges *fr)
+{
+	(void)v, (void)kind, (void)fr;
+	called('V');
+}
+bool arch_vcpu_interrupts_enabled(struct vcpu *v) { (void)v; return true; }
+
+void sched_make_runnable(struct vcpu *v)
+{
+	v->state = VCPU_RUNNABLE;
+	called('M');
+}
+
+void ept_gen_current(struct vm_ept *e, u64 *generation, u64 *eptp)
+{
+	(void)e;
+	*generation = 7;
+	*eptp = 0x5000;
+}
+
+static struct vm vm;
+static struct vcpu vcpu;
+
+static struct vcpu *setup(u32 id, enum vcpu_state st)
+{
+	memset(&vm, 0, sizeof(vm));
+	memset(&vcpu, 0, sizeof(vcpu));
+	vcpu.vm = &vm;
+	vcpu.id = id;
+	vcpu.state = st;
+	assert_int_equal(vlapic_init(&vcpu.lapic, id, 1), 0);
+	assert_int_equal(vlapic_mmio_write(&vcpu.lapic, VLAPIC_REG_SVR, 0x1ff, 0, NULL), 0);
+	nr_calls = 0;
+	calls[0] = '\0';
+	this_cpu_index = 0;
+	running = NULL;
+	return &vcpu;
+}
+
+static void post(struct vcpu *v, u32 req)
+{
+	v->requests |= req;
+}
+
+/* Nothing posted: nothing happens. */
+static void test_nothing(void **state)
+{
+	struct vcpu *v = setup(1, VCPU_RUNNABLE);
+
+	(void)state;
+	vcpu_handle_requests(v);
+	assert_string_equal(calls, "");
+	assert_int_equal(v->state, VCPU_RUNNABLE);
+}
+
+/* A flush is done first, whatever else came with it: a caller may be waiting for it. */
+static void test_flush_first(void **state)
+{
+	struct vcpu *v = setup(1, VCPU_RUNNABLE);
+
+	(void)state;
+	post(v, VCPU_REQ_FLUSH | VCPU_REQ_STOP);
+	vcpu_handle_requests(v);
+	assert_string_equal(calls, "TFS");
+	assert_int_equal(v->state, VCPU_STOPPED);
+	assert_int_equal(v->requests, 0);
+}
+
+/* STOP is final: a second one reports nothing, and nothing else is acted on after it. */
+static void test_stop_is_final(void **state)
+{
+	struct vcpu *v = setup(1, VCPU_RUNNABLE);
+
+	(void)state;
+	post(v, VCPU_REQ_STOP);
+	vcpu_handle_requests(v);
+	post(v, VCPU_REQ_STOP | VCPU_REQ_SIPI | VCPU_REQ_NMI | VCPU_REQ_POWER_ON);
+	vcpu_handle_requests(v);
+	assert_string_equal(calls, "TST");
+	assert_int_equal(v->state, VCPU_STOPPED);
+	assert_false(v->nmi_pending);
+}
+
+/* INIT then SIPI in one batch: the vCPU waits for SIPI, then starts in real mode at the vector. */
+static void test_init_sipi(void **state)
+{
+	struct vcpu *v = setup(1, VCPU_RUNNABLE);
+
+	(void)state;
+	v->nmi_pending = v->exception_pending = true;
+	v->pv.deadline_armed = 123;
+	post(v, VCPU_REQ_INIT | VCPU_REQ_SIPI);
+	vcpu_handle_requests(v);
+	assert_string_equal(calls, "TM");
+	assert_int_equal(v->state, VCPU_RUNNABLE);
+	assert_true(v->needs_sipi_reset);
+	assert_false(v->nmi_pending);
+	assert_false(v->exception_pending);
+	assert_int_equal(v->pv.deadline_armed, 0);
+}
+
+/* A SIPI to a vCPU that is not waiting for one is dropped (SDM Vol. 3A, 11.4.4 on SIPI). */
+static void test_sipi_ignored_when_running(void **state)
+{
+	struct vcpu *v = setup(1, VCPU_RUNNABLE);
+
+	(void)state;
+	post(v, VCPU_REQ_SIPI);
+	vcpu_handle_requests(v);
+	assert_false(v->needs_sipi_reset);
+	assert_string_equal(calls, "T");
+}
+
+/* RESET parks the vCPU; a parked vCPU ignores INIT, SIPI and NMI until POWER_ON. */
+static void test_reset_parks(void **state)
+{
+	struct vcpu *v = setup(2, VCPU_RUNNABLE);
+
+	(void)state;
+	post(v, VCPU_REQ_RESET | VCPU_REQ_NMI);
+	vcpu_handle_requests(v);
+	assert_int_equal(v->state, VCPU_PARKED);
+	assert_string_equal(calls, "TP");
+	post(v, VCPU_REQ_INIT | VCPU_REQ_SIPI | VCPU_REQ_NMI);
+	vcpu_handle_requests(v);
+	assert_int_equal(v->state, VCPU_PARKED);
+	assert_false(v->nmi_pending);
+}
+
+/* POWER_ON: vCPU 0 runs the kernel's entry again, the others wait for SIPI; nothing survives. */
+static void test_power_on(void **state)
+{
+	for (u32 id = 0; id < 2; id++) {
+		struct vcpu *v = setup(id, VCPU_PARKED);
+
+		(void)state;
+		v->posted_irr[1] = ~0ull;
+		v->nmi_pending = v->exception_pending = v->needs_sipi_reset = true;
+		vlapic_set_irr(&v->lapic, 0x40);
+		post(v, VCPU_REQ_POWER_ON);
+		vcpu_handle_requests(v);
+		assert_string_equal(calls, "TRV");
+		assert_int_equal(v->state, id == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI);
+		assert_int_equal(v->needs_boot_reset, id == 0);
+		assert_false(v->needs_sipi_reset || v->nmi_pending || v->exception_pending);
+		assert_int_equal(v->posted_irr[1], 0);
+		assert_int_equal(vlapic_pending(&v->lapic), -1);
+	}
+}
+
+/* Vectors posted from other pCPUs reach the vLAPIC, and the vCPU is told it has an interrupt. */
+static void test_posted_vectors(void **state)
+{
+	struct vcpu *v = setup(1, VCPU_HALTED);
+
+	(void)state;
+	this_cpu_index = 1;
+	v->pcpu = 0;
+	vcpu_deliver_irq(v, 0x41); /* from another pCPU: posted, and its pCPU kicked */
+	assert_string_equal(calls, "K");
+	assert_true(v->requests & VCPU_REQ_IRR);
+	this_cpu_index = 0;
+	vcpu_handle_requests(v);
+	assert_string_equal(calls, "KI");
+	assert_int_equal(vlapic_pending(&v->lapic), 0x41);
+	assert_int_equal(v->posted_irr[1], 0);
+}
+
+/* An EPT reload drops the old root's cached translations and takes the current root. */
+static void test_ept_reload(void **state)
+{
+	struct vcpu *v = setup(1, VCPU_RUNNABLE);
+
+	(void)state;
+	v->eptp = 0x1000;
+	post(v, VCPU_REQ_EPT_RELOAD);
+	vcpu_handle_requests(v);
+	assert_string_equal(calls, "E");
+	assert_int_equal(v->eptp, 0x5000);
+	assert_true(v->eptp_changed);
+	assert_int_equal(v->ept_gen, 7);
+}
+
+/* A request for a vCPU of this pCPU that is not running is acted on at once; else kicked. */
+static void test_request_routing(void **state)
+{
+	struct vcpu *v = setup(1, VCPU_RUNNABLE);
+
+	(void)state;
+	vcpu_request(v, VCPU_REQ_NMI);
+	assert_true(v->nmi_pending);
+	assert_int_equal(v->requests, 0);
+	running = v;
+	v->nmi_pending = false;
+	vcpu_request(v, VCPU_REQ_NMI); /* running here: its run loop looks before entering */
+	assert_false(v->nmi_pending);
+	assert_int_equal(v->requests, VCPU_REQ_NMI);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nothing),
+		cmocka_unit_test(test_flush_first),
+		cmocka_unit_test(test_stop_is_final),
+		cmocka_unit_test(test_init_sipi),
+		cmocka_unit_test(test_sipi_ignored_when_running),
+		cmocka_unit_test(test_reset_parks),
+		cmocka_unit_test(test_power_on),
+		cmocka_unit_test(test_posted_vectors),
+		cmocka_unit_test(test_ept_reload),
+		cmocka_unit_test(test_request_routing),
+	};
+
+	return unit_run(tests);
+}
