@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Brings up the APs with INIT-SIPI-SIPI through the trampoline, one at a time. */
 #include "boot/smp.h"
+#include "lib/atomic.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
@@ -84,7 +85,7 @@ static bool start_one(struct percpu *cpu, u64 page, void (*ap_main)(struct percp
 	*tramp_field(page, tramp_entry) = (u64)(uintptr_t)ap_main;
 	*tramp_field(page, tramp_arg) = (u64)(uintptr_t)cpu;
 	WRITE_ONCE(cpu->state, CPU_STARTING);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	smp_mb();
 
 	/* SDM Vol. 3A, 10.4.4.1: INIT, 10 ms, SIPI, 200 us, SIPI. */
 	lapic_send_ipi(cpu->apic_id, ICR_INIT | ICR_LEVEL_ASSERT | ICR_TRIGGER_LEVEL);

@@ -4,6 +4,7 @@
  * and queued exceptions. Host-tested (tests/unit/test_vcpu_requests.c).
  */
 #include "hv/vcpu.h"
+#include "lib/atomic.h"
 #include "arch/x86/cpu.h"
 #include "hv/arch.h"
 #include "hv/sched/sched.h"
@@ -11,7 +12,7 @@
 
 void vcpu_request(struct vcpu *v, u32 req)
 {
-	__atomic_or_fetch(&v->requests, req, __ATOMIC_SEQ_CST);
+	atomic_or(&v->requests, req);
 	if (v->pcpu != sched_this_cpu())
 		sched_kick(v);
 	else if (v != sched_current())
@@ -26,7 +27,7 @@ void vcpu_deliver_irq(struct vcpu *v, u8 vector)
 		sched_interrupt_pending(v);
 		return;
 	}
-	__atomic_or_fetch(&v->posted_irr[vector / 64], BIT(vector % 64), __ATOMIC_SEQ_CST);
+	atomic_or(&v->posted_irr[vector / 64], BIT(vector % 64));
 	vcpu_request(v, VCPU_REQ_IRR);
 }
 
@@ -51,7 +52,7 @@ void vcpu_handle_requests(struct vcpu *v)
 	/* A plain load first: the locked exchange only when something was posted. */
 	if (!READ_ONCE(v->requests))
 		return;
-	req = __atomic_exchange_n(&v->requests, 0, __ATOMIC_SEQ_CST);
+	req = atomic_xchg(&v->requests, 0);
 	if (!req)
 		return;
 	/* These change what runs here, or a vLAPIC timer (INIT and resets clear it). */
@@ -118,7 +119,7 @@ void vcpu_handle_requests(struct vcpu *v)
 		v->nmi_pending = true;
 	if (req & VCPU_REQ_IRR) {
 		for (u32 w = 0; w < 4; w++) {
-			u64 bits = __atomic_exchange_n(&v->posted_irr[w], 0, __ATOMIC_SEQ_CST);
+			u64 bits = atomic_xchg(&v->posted_irr[w], 0);
 
 			while (bits) {
 				u32 b = (u32)__builtin_ctzll(bits);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Creating VMs from their module lines, and stopping them: one VM's end never stops another. */
 #include "hv/vm.h"
+#include "lib/atomic.h"
 #include "arch/x86/cpu.h"
 #include "hv/dev/acpi_tables.h"
 #include "hv/arch.h"
@@ -173,7 +174,7 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 	}
 	vm->state = VM_RUNNING;
 	vms[nr_vms++] = vm;
-	__atomic_add_fetch(&vms_running, 1, __ATOMIC_SEQ_CST);
+	atomic_add(&vms_running, 1);
 	pr_info("vm %s: %u vCPUs, %lu MiB, EPT %lu tables, pv %s", vm->name, vm->nr_vcpus,
 		vm->mem.size / MiB, vm->ept.cur.nr_tables, vm->pv ? "on" : "off");
 	return vm;
@@ -230,7 +231,7 @@ void vm_reset(struct vm *vm, const char *fmt, ...)
 	char why[120];
 	va_list ap;
 
-	if (__atomic_exchange_n(&vm->resetting, 1, __ATOMIC_SEQ_CST))
+	if (atomic_xchg(&vm->resetting, 1))
 		return; /* already under way */
 	va_start(ap, fmt);
 	fmt_vsnprintf(why, sizeof(why), fmt, ap);
@@ -288,7 +289,7 @@ void vm_ept_housekeeping(struct vm *vm)
 
 void vm_vcpu_parked(struct vcpu *v)
 {
-	if (__atomic_add_fetch(&v->vm->vcpus_parked, 1, __ATOMIC_SEQ_CST) == v->vm->nr_vcpus)
+	if (atomic_add(&v->vm->vcpus_parked, 1) == v->vm->nr_vcpus)
 		reload(v->vm);
 }
 
@@ -296,11 +297,11 @@ void vm_vcpu_stopped(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 
-	if (__atomic_add_fetch(&vm->vcpus_stopped, 1, __ATOMIC_SEQ_CST) != vm->nr_vcpus)
+	if (atomic_add(&vm->vcpus_stopped, 1) != vm->nr_vcpus)
 		return;
 	vm->state = VM_STOPPED;
 	stats_print_vm(vm);
-	if (__atomic_sub_fetch(&vms_running, 1, __ATOMIC_SEQ_CST) == 0) {
+	if (atomic_sub(&vms_running, 1) == 0) {
 		pr_info("all VMs stopped");
 		pr_info("halting");
 	}

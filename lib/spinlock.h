@@ -4,6 +4,7 @@
 #define KESTREL_LIB_SPINLOCK_H
 
 #include "lib/types.h"
+#include "lib/atomic.h"
 
 struct spinlock {
 	u32 next;
@@ -14,15 +15,15 @@ struct spinlock {
 
 static inline void spin_lock(struct spinlock *l)
 {
-	u32 me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+	u32 me = atomic_fetch_add_relaxed(&l->next, 1);
 
-	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
+	while (atomic_read(&l->owner) != me)
 		__builtin_ia32_pause();
 }
 
 static inline void spin_unlock(struct spinlock *l)
 {
-	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+	atomic_set(&l->owner, l->owner + 1);
 }
 
 /*
@@ -46,8 +47,8 @@ static inline void spin_unlock_irqrestore(struct spinlock *l, u64 flags)
 
 static inline bool spin_is_locked(struct spinlock *l)
 {
-	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) !=
-	       __atomic_load_n(&l->next, __ATOMIC_RELAXED);
+	return atomic_read_relaxed(&l->owner) !=
+	       atomic_read_relaxed(&l->next);
 }
 
 #endif

@@ -5,6 +5,7 @@
  * running gets the flush posted and done before it next runs, and nobody waits for it.
  */
 #include "arch/x86/cpu.h"
+#include "lib/atomic.h"
 #include "arch/x86/percpu.h"
 #include "lib/console.h"
 #include "hv/arch.h"
@@ -51,8 +52,8 @@ static void store_tlb_gen(struct vcpu *v, u64 gen)
 {
 	struct kestrel_vcpu_area *a = v->pv.area;
 
-	if (a && gen > __atomic_load_n(&a->tlb_gen, __ATOMIC_RELAXED))
-		__atomic_store_n(&a->tlb_gen, gen, __ATOMIC_RELEASE);
+	if (a && gen > atomic_read_relaxed(&a->tlb_gen))
+		atomic_set(&a->tlb_gen, gen);
 }
 
 /* On v's own pCPU, before v next runs: everything posted to it so far. */
@@ -84,7 +85,7 @@ void pv_do_flush(struct vcpu *v)
 	if (set_gen)
 		store_tlb_gen(v, gen);
 	/* Only now may a waiting caller go on. */
-	__atomic_store_n(&f->done, seq, __ATOMIC_RELEASE);
+	atomic_set(&f->done, seq);
 }
 
 /* Posts the flush to t; returns the sequence number that says it is done. */
@@ -115,7 +116,7 @@ static u64 post(struct vcpu *t, const struct flush_call *c)
 static void drain(struct flush_call *c)
 {
 	for (u32 i = 0; i < c->nr_wait; i++)
-		while (__atomic_load_n(&c->wait[i].v->pv.flush.done, __ATOMIC_ACQUIRE) <
+		while (atomic_read(&c->wait[i].v->pv.flush.done) <
 		       c->wait[i].seq)
 			cpu_relax();
 	c->nr_wait = 0;
@@ -136,9 +137,9 @@ static int flush_one(void *ctx, u32 idx)
 		pv_do_flush(t); /* the caller's own TLB, here and now */
 		return 0;
 	}
-	__atomic_or_fetch(&t->requests, VCPU_REQ_FLUSH, __ATOMIC_SEQ_CST);
+	atomic_or(&t->requests, VCPU_REQ_FLUSH);
 	/* Read after the request is visible: pairs with the entry path's check (hv/vcpu.c). */
-	if (__atomic_load_n(&t->pv.in_guest, __ATOMIC_SEQ_CST)) {
+	if (atomic_read_seq(&t->pv.in_guest)) {
 		/* A full batch is drained before the next kick. */
 		if (c->nr_wait == FLUSH_WAIT_BATCH)
 			drain(c);

@@ -5,6 +5,7 @@
  * (the lesson of CVE-2019-3016).
  */
 #include "hv/vm.h"
+#include "lib/atomic.h"
 #include "mm/guest_mem.h"
 #include "pv/pv.h"
 
@@ -29,7 +30,7 @@ s64 hc_set_shared_area(struct vcpu *v)
 	v->pv.area->deadline_armed = 0;
 	/* Even, whatever the guest left there: odd means "being updated" to readers. */
 	v->pv.area->version = (v->pv.area->version + 1) & ~1u;
-	__atomic_store_n(&v->pv.area->flags, 0, __ATOMIC_SEQ_CST);
+	atomic_set_seq(&v->pv.area->flags, 0);
 	return 0;
 }
 
@@ -41,11 +42,11 @@ void pv_schedule_in(struct vcpu *v, u64 steal)
 	if (!a)
 		return;
 	/* Only this pCPU writes steal_tsc, and the vCPU is not running: version guards readers. */
-	__atomic_store_n(&a->version, a->version + 1, __ATOMIC_RELEASE);
+	atomic_set(&a->version, a->version + 1);
 	asm volatile("" ::: "memory"); /* the odd version is stored before steal_tsc changes */
 	a->steal_tsc += steal;
-	__atomic_store_n(&a->version, a->version + 1, __ATOMIC_RELEASE);
-	flags = __atomic_exchange_n(&a->flags, 0, __ATOMIC_SEQ_CST);
+	atomic_set(&a->version, a->version + 1);
+	flags = atomic_xchg(&a->flags, 0);
 	if (flags & KESTREL_VCPU_FLUSH) {
 		v->pv_stats.flush_area_bit++;
 		spin_lock(&v->pv.flush.lock);
@@ -58,7 +59,7 @@ void pv_schedule_in(struct vcpu *v, u64 steal)
 void pv_preempted(struct vcpu *v)
 {
 	if (v->pv.area)
-		__atomic_or_fetch(&v->pv.area->flags, KESTREL_VCPU_PREEMPTED, __ATOMIC_SEQ_CST);
+		atomic_or(&v->pv.area->flags, KESTREL_VCPU_PREEMPTED);
 }
 
 void pv_reset(struct vcpu *v)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* panic(): print the reason, the CPU and the registers, stop the other CPUs, halt. */
 #include "lib/panic.h"
+#include "lib/atomic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/msr.h"
@@ -22,7 +23,7 @@ static __noreturn void vpanic(const struct trap_frame *f, const char *fmt, va_li
 	u32 cpu = 0;
 
 	irq_disable();
-	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST))
+	if (atomic_xchg(&panicking, 1))
 		cpu_halt_forever(); /* another CPU is already reporting */
 	if (rdmsr(MSR_IA32_GS_BASE))
 		cpu = this_cpu()->index;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Per-pCPU round-robin scheduling of vCPUs, idling in HLT, and kicks between pCPUs. */
 #include "hv/sched/sched.h"
+#include "lib/atomic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
@@ -84,7 +85,7 @@ void sched_kick(struct vcpu *v)
 		return;
 	WRITE_ONCE(sched_cpus[c->index]->requests_pending, 1);
 	/* One kick in flight is enough: the target looks at every vCPU's requests. */
-	if (__atomic_exchange_n(&sched_cpus[c->index]->kick_pending, 1, __ATOMIC_SEQ_CST))
+	if (atomic_xchg(&sched_cpus[c->index]->kick_pending, 1))
 		return;
 	lapic_send_ipi(c->apic_id, ICR_FIXED | VEC_KICK);
 }
@@ -167,7 +168,7 @@ static void adopt(struct sched_cpu *s)
  */
 static struct vcpu *give(struct sched_cpu *s, struct vcpu *last)
 {
-	u32 req = __atomic_exchange_n(&s->steal_request, 0, __ATOMIC_SEQ_CST), to;
+	u32 req = atomic_xchg(&s->steal_request, 0), to;
 	struct sched_cpu *dst;
 	struct vcpu *v;
 	int i;
@@ -191,7 +192,7 @@ static struct vcpu *give(struct sched_cpu *s, struct vcpu *last)
 		s->next = 0;
 	v->migrations++;
 	/* Senders read pcpu after posting a request (hv/vcpu.c): they now kick the new owner. */
-	__atomic_store_n(&v->pcpu, to, __ATOMIC_SEQ_CST);
+	atomic_set_seq(&v->pcpu, to);
 	dst->inbox[dst->nr_inbox++] = v;
 	spin_unlock(&dst->inbox_lock);
 	s->deadline_dirty = true;
@@ -218,9 +219,7 @@ static bool ask_for_work(struct percpu *me)
 			busiest = c;
 		}
 	}
-	if (busiest && __atomic_compare_exchange_n(&sched_cpus[busiest->index]->steal_request, &(u32){ 0 },
-						   me->index + 1, false, __ATOMIC_SEQ_CST,
-						   __ATOMIC_SEQ_CST))
+	if (busiest && atomic_cmpxchg(&sched_cpus[busiest->index]->steal_request, 0u, me->index + 1))
 		lapic_send_ipi(busiest->apic_id, ICR_FIXED | VEC_KICK);
 	return busiest != NULL;
 }

@@ -4,6 +4,7 @@
  * preemption timer, exit accounting, and the state VMX does not switch (hv/arch.h's run hooks).
  */
 #include "arch/x86/cpu.h"
+#include "lib/atomic.h"
 #include "mm/ept.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
@@ -196,8 +197,8 @@ void arch_vcpu_run(struct vcpu *v)
 		 * In guest from here: a flush caller that posts after this store sees it and waits
 		 * for the exit; one that posted before is seen by the check below (Dekker).
 		 */
-		__atomic_store_n(&v->pv.in_guest, 1, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&v->requests, __ATOMIC_SEQ_CST) || sched_requests_pending()) {
+		atomic_set_seq(&v->pv.in_guest, 1);
+		if (atomic_read_seq(&v->requests) || sched_requests_pending()) {
 			v->pv.in_guest = 0;
 			continue;
 		}
@@ -208,7 +209,7 @@ void arch_vcpu_run(struct vcpu *v)
 			return;
 		}
 		t1 = rdtsc();
-		__atomic_store_n(&v->pv.in_guest, 0, __ATOMIC_RELEASE);
+		atomic_set(&v->pv.in_guest, 0);
 		x->launched = true;
 		v->stats.entries++;
 		v->stats.guest_tsc += t1 - t0;

@@ -4,6 +4,7 @@
  * hooks of hv/arch.h that create a vCPU and move it between pCPUs.
  */
 #include "arch/x86/vmx/vmx_bits.h"
+#include "lib/atomic.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
@@ -92,7 +93,7 @@ struct vcpu *arch_vcpu_create(void)
 	if (!x->vmcs_phys)
 		return NULL;
 	*(u32 *)phys_to_virt(x->vmcs_phys) = vmx_caps.revision; /* 26.2 */
-	x->vpid = __atomic_fetch_add(&next_vpid, 1, __ATOMIC_RELAXED);
+	x->vpid = atomic_fetch_add_relaxed(&next_vpid, 1);
 	return &x->vcpu;
 }
 
