@@ -23,12 +23,15 @@ OBJS      := $(SRCS_C:%.c=$(BUILD)/obj/%.o) $(SRCS_ASM:%.asm=$(BUILD)/obj/%.asm.
 ELF       := $(BUILD)/kestrel.elf
 ISO       := $(BUILD)/kestrel.iso
 DEMO_ISO  := $(BUILD)/kestrel-demo.iso
-DEMO_ELF  := tests/guests/build/demo.elf
+DEMO_ELF  := $(BUILD)/demo/demo.elf
 ISO_CMDLINE ?= console=com1,vga loglevel=info
 
 PREFIX    ?= /usr/local
 
-.PHONY: all iso run run-qemu test unit system guests bench deps clean help check-layers install
+.PHONY: all iso run run-qemu test unit system guests bench deps clean help check-layers install \
+        demo FORCE
+FORCE:
+demo: $(DEMO_ELF)
 all: $(ISO)
 
 help:
@@ -81,8 +84,18 @@ $(ISO): $(ELF) boot/grub.cfg.in
 		--install-modules="multiboot2 normal iso9660 part_msdos part_gpt fat all_video test" \
 		2> $(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
 
+# The demo guest (guest-sdk/examples/demo), built here with the SDK's in-tree flags (rt.mk).
+include guest-sdk/rt.mk
+$(DEMO_ELF): guest-sdk/examples/demo/demo.c FORCE
+	@$(MAKE) -s --no-print-directory -C guest-sdk
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(RT_CFLAGS) -c $< -o $(BUILD)/demo/demo.o
+	@echo "  LD      $@"
+	@$(LD) $(RT_LDFLAGS) -o $@ $(BUILD)/demo/demo.o $(KESTREL_LIB) $(RT_LIB)
+
 # The demo ISO: Kestrel and two VMs running the demo guest (boot/grub-demo.cfg).
-$(DEMO_ISO): $(ELF) guests boot/grub-demo.cfg
+$(DEMO_ISO): $(ELF) $(DEMO_ELF) boot/grub-demo.cfg
 	@echo "  ISO     $@"
 	@rm -rf $(BUILD)/demo-iso && mkdir -p $(BUILD)/demo-iso/boot/grub $(BUILD)/demo-iso/guests
 	@cp $(ELF) $(BUILD)/demo-iso/boot/kestrel.elf
@@ -131,7 +144,7 @@ unit:
 	$(MAKE) -C tests/unit $(if $(UNIT_TESTS),UNIT_TESTS='$(UNIT_TESTS)')
 	$(PYTHON) tests/harness/test_boot.py
 
-system: $(ISO) guests
+system: $(ISO) guests $(DEMO_ELF)
 	$(PYTHON) tests/system/run.py $(if $(SYSTEM_TESTS),--only $(SYSTEM_TESTS))
 
 guests:

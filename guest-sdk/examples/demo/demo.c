@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * The `make run` demo: every vCPU works in rounds and, each round, sends an IPI to the next
  * vCPU; each one prints its progress. At the end the BSP checks every IPI arrived.

@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The hello guest's system tests: its VM lines and what its log must say."""
+from checks import *  # noqa: F401,F403
+
+
+TESTS = {
+    "vm-hello": ("bochs", 2, {"modules": [vm_line("hello", "vm=hello vcpus=2 mem=16M -- cpus=2")]},
+                 all_of(vm_passed("hello"), no_panic_and_end)),
+}

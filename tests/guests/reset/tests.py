@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The reset guest's system tests: its VM lines and what its log must say."""
+from checks import *  # noqa: F401,F403
+
+
+def check_resets(log):
+    expect(log, r"^kestrel: vm reset: reset: vcpu 0 wrote 0x6 to port 0xcf9$", "the 0xcf9 reset")
+    expect(log, r"^kestrel: vm reset: reset: vcpu 0 wrote 0xfe to port 0x64$", "the 0x64 reset")
+    for boot in range(3):
+        expect(log, rf"^reset: TEST reset-smp-{boot}: PASS$", f"both vCPUs up in boot {boot + 1}")
+        expect(log, rf"^reset: TEST reset-ram-cleared-{boot}: PASS$",
+               f"zeroed RAM, boot {boot + 1}")
+
+
+TESTS = {
+    "vm-reset": ("bochs", 2, {"modules": [vm_line("reset", "vm=reset vcpus=2 mem=16M -- cpus=2")]},
+                 all_of(vm_passed("reset"), no_panic_and_end, check_resets)),
+}
