@@ -30,9 +30,9 @@ PREFIX    ?= /usr/local
 
 .PHONY: all iso run run-qemu test unit system guests bench deps clean help check-layers install \
         demo FORCE
-FORCE:
-demo: $(DEMO_ELF)
 all: $(ISO)
+demo: $(DEMO_ELF)
+FORCE:
 
 help:
 	@echo "make            build $(ELF) and $(ISO)"

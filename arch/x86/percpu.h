@@ -30,6 +30,8 @@ struct vmx_cpu {
 	const char *error; /* why VMXON did not happen, or NULL */
 };
 
+struct sched_cpu; /* the scheduler's, hv/sched/policy.h: this layer only keeps the pointer */
+
 struct percpu {
 	struct percpu *self; /* at gs:0, so this_cpu() is one load */
 	u32 index; /* 0 = the bootstrap CPU */
@@ -41,6 +43,7 @@ struct percpu {
 	struct timer_cpu timer;
 	struct vmx_cpu vmx;
 	struct desc_cpu desc;
+	struct sched_cpu *sched; /* set by sched_cpu_init(); only hv/sched/ looks inside */
 } __aligned(4096);
 
 _Static_assert(__builtin_offsetof(struct percpu, self) == 0, "this_cpu() reads gs:0");

@@ -3,13 +3,6 @@
 #include "hv/sched/policy.h"
 #include "hv/vm.h"
 
-void sched_policy_prefer(struct sched_cpu *s, struct vcpu *v)
-{
-	s->prefer = v;
-	if (s->current && s->current != v)
-		s->woken = true;
-}
-
 u32 sched_policy_runnable(const struct sched_cpu *s)
 {
 	u32 n = 0;

@@ -40,7 +40,12 @@ struct sched_cpu {
 };
 
 /* v got something to do: it runs next, and the running vCPU makes way at its next exit. */
-void sched_policy_prefer(struct sched_cpu *s, struct vcpu *v);
+static inline void sched_policy_prefer(struct sched_cpu *s, struct vcpu *v)
+{
+	s->prefer = v;
+	if (s->current && s->current != v)
+		s->woken = true;
+}
 /* How many of s's vCPUs are runnable. */
 u32 sched_policy_runnable(const struct sched_cpu *s);
 /* The vCPU to run next: the preferred one if runnable, else round robin; NULL if none. */

@@ -22,11 +22,6 @@ static volatile u32 sched_started;
 /* Each pCPU's scheduler state, by pCPU index; other pCPUs touch only the fields that say so. */
 static struct sched_cpu *sched_cpus[MAX_CPUS];
 
-static inline struct sched_cpu *sched_here(void)
-{
-	return sched_cpus[this_cpu()->index];
-}
-
 int sched_cpu_init(u32 cpu)
 {
 	u64 pages = ALIGN_UP(sizeof(struct sched_cpu), PAGE_SIZE) >> PAGE_SHIFT;
@@ -41,13 +36,10 @@ int sched_cpu_init(u32 cpu)
 		return -ENOMEM;
 	sched_cpus[cpu] = phys_to_virt(p);
 	memset(sched_cpus[cpu], 0, sizeof(struct sched_cpu));
+	cpus[cpu]->sched = sched_cpus[cpu];
 	return 0;
 }
 
-bool sched_slice_over(void)
-{
-	return (s64)(rdtsc() - sched_here()->slice_end) >= 0;
-}
 
 static void kick_irq(struct trap_frame *f)
 {
@@ -315,35 +307,9 @@ __noreturn void sched_ap_wait(void)
 	sched_loop();
 }
 
-struct vcpu *sched_current(void)
-{
-	return sched_here()->current;
-}
-
-bool sched_requests_pending(void)
-{
-	return READ_ONCE(sched_here()->requests_pending);
-}
-
-u64 sched_next_deadline(struct vcpu *running)
-{
-	return sched_policy_next_deadline(sched_here(), running);
-}
-
-bool sched_should_yield(struct vcpu *v)
-{
-	(void)v;
-	return sched_policy_should_yield(sched_here(), rdtsc());
-}
-
 void sched_preempted(struct vcpu *v)
 {
 	v->preempted = true;
 	v->runnable_since = rdtsc();
 	pv_preempted(v);
-}
-
-u32 sched_this_cpu(void)
-{
-	return this_cpu()->index;
 }

@@ -3,6 +3,8 @@
 #ifndef KESTREL_HV_SCHED_SCHED_H
 #define KESTREL_HV_SCHED_SCHED_H
 
+#include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 #include "hv/sched/policy.h"
 #include "lib/cpuset.h"
 #include "lib/spinlock.h"
@@ -36,19 +38,56 @@ void sched_handle_requests(void);
 /* Fires this pCPU's due vLAPIC timers (after a preemption-timer exit). */
 void sched_tick(void);
 
-/* For the architecture's run loop (arch_vcpu_run), on the running vCPU's pCPU: */
-/* Whether the running vCPU's time slice has ended. */
-bool sched_slice_over(void);
+/* For the run loop and the request code, on the running vCPU's pCPU; inline, as they run at
+ * every entry. */
+static inline struct sched_cpu *sched_here(void)
+{
+	return this_cpu()->sched;
+}
+
 /* The index of the pCPU this runs on. */
-u32 sched_this_cpu(void);
+static inline u32 sched_this_cpu(void)
+{
+	return this_cpu()->index;
+}
+
 /* The vCPU this pCPU is running, or NULL. */
-struct vcpu *sched_current(void);
+static inline struct vcpu *sched_current(void)
+{
+	return sched_here()->current;
+}
+
 /* Some vCPU here has requests: look at them before entering. */
-bool sched_requests_pending(void);
+static inline bool sched_requests_pending(void)
+{
+	return READ_ONCE(sched_here()->requests_pending);
+}
+
+/* Whether the running vCPU's time slice has ended. */
+static inline bool sched_slice_over(void)
+{
+	return (s64)(rdtsc() - sched_here()->slice_end) >= 0;
+}
+
 /* When the running vCPU must exit next: its pCPU's earliest timer, or its slice's end. */
-u64 sched_next_deadline(struct vcpu *running);
+static inline u64 sched_next_deadline(struct vcpu *running)
+{
+	struct sched_cpu *s = sched_here();
+
+	/* Most exits change no timer and wake nobody: the cached answer stands. */
+	if (!s->deadline_dirty && !s->woken)
+		return s->deadline_cache;
+	return sched_policy_next_deadline(s, running);
+}
+
 /* At an instruction boundary: should v make way for a vCPU that woke? (Consumes the wake-up.) */
-bool sched_should_yield(struct vcpu *v);
+static inline bool sched_should_yield(struct vcpu *v)
+{
+	struct sched_cpu *s = sched_here();
+
+	(void)v;
+	return s->woken && sched_policy_should_yield(s, rdtsc());
+}
 /* v leaves the pCPU at an instruction boundary with work left: it is "preempted". */
 void sched_preempted(struct vcpu *v);
 

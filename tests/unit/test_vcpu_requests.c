@@ -4,6 +4,9 @@
  * before each entry. What it calls in the scheduler, the PV layer, the architecture and the
  * VM is stubbed here and recorded, so each test checks what happened and in which order.
  */
+#include <asm/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "unit.h"
 #include "hv/arch.h"
 #include "hv/sched/sched.h"
@@ -12,8 +15,12 @@
 /* The calls the state machine made, in order, as letters. */
 static char calls[64];
 static u32 nr_calls;
-static u32 this_cpu_index;
-static struct vcpu *running;
+
+/* This pCPU as the code under test sees it: GS points at a per-CPU area of the test's own. */
+static struct percpu fake_cpu;
+static struct sched_cpu fake_sched;
+#define this_cpu_index fake_cpu.index
+#define running fake_sched.current
 
 static void called(char c)
 {
@@ -31,8 +38,6 @@ void vm_vcpu_stopped(struct vcpu *v) { (void)v; called('S'); }
 void sched_timers_changed(void) { called('T'); }
 void sched_interrupt_pending(struct vcpu *v) { (void)v; called('I'); }
 void sched_kick(struct vcpu *v) { (void)v; called('K'); }
-u32 sched_this_cpu(void) { return this_cpu_index; }
-struct vcpu *sched_current(void) { return running; }
 void arch_flush_ept(u64 eptp) { (void)eptp; called('E'); }
 void arch_vcpu_flush_tlb(struct vcpu *v, u32 kind, const struct flush_ranges *fr)
 {
@@ -59,6 +64,9 @@ static struct vcpu vcpu;
 
 static struct vcpu *setup(u32 id, enum vcpu_state st)
 {
+	fake_cpu.self = &fake_cpu;
+	fake_cpu.sched = &fake_sched;
+	assert_int_equal(syscall(SYS_arch_prctl, ARCH_SET_GS, &fake_cpu), 0);
 	memset(&vm, 0, sizeof(vm));
 	memset(&vcpu, 0, sizeof(vcpu));
 	vcpu.vm = &vm;
