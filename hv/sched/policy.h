@@ -39,11 +39,20 @@ struct sched_cpu {
 	u64 idle_tsc;
 };
 
-/* v got something to do: it runs next, and the running vCPU makes way at its next exit. */
-static inline void sched_policy_prefer(struct sched_cpu *s, struct vcpu *v)
+/*
+ * v got something to do. A vCPU that was blocked (halted, or waiting for SIPI) and woke runs
+ * next, and the running vCPU makes way once it has had its minimum run: interrupt latency for
+ * vCPUs that sleep between interrupts. A vCPU that was already waiting to run (computing) runs
+ * next but preempts nobody: it takes its turn when the running slice ends, so a vCPU with an
+ * interrupt every slice (a guest's tick) gets its share of the pCPU and no more. The running
+ * vCPU itself is never preferred: it takes the interrupt at its next entry anyway.
+ */
+static inline void sched_policy_prefer(struct sched_cpu *s, struct vcpu *v, bool woke)
 {
+	if (v == s->current)
+		return;
 	s->prefer = v;
-	if (s->current && s->current != v)
+	if (s->current && woke)
 		s->woken = true;
 }
 /* How many of s's vCPUs are runnable. */

@@ -82,9 +82,9 @@ void sched_kick(struct vcpu *v)
 	lapic_send_ipi(c->apic_id, ICR_FIXED | VEC_KICK);
 }
 
-static void prefer(struct vcpu *v)
+static void prefer(struct vcpu *v, bool woke)
 {
-	sched_policy_prefer(sched_here(), v);
+	sched_policy_prefer(sched_here(), v, woke);
 }
 
 void sched_timers_changed(void)
@@ -97,7 +97,7 @@ void sched_make_runnable(struct vcpu *v)
 	sched_here()->deadline_dirty = true; /* one more vCPU waits: slices end again */
 	v->state = VCPU_RUNNABLE;
 	v->runnable_since = rdtsc();
-	prefer(v);
+	prefer(v, true); /* it was blocked: it may cut the running vCPU short */
 }
 
 void sched_interrupt_pending(struct vcpu *v)
@@ -105,7 +105,7 @@ void sched_interrupt_pending(struct vcpu *v)
 	if (v->state == VCPU_HALTED)
 		sched_make_runnable(v);
 	else if (v->state == VCPU_RUNNABLE)
-		prefer(v); /* waiting for its turn: make it sooner */
+		prefer(v, false); /* waiting for its turn: next, but no sooner */
 }
 
 void sched_wake(struct vcpu *v)
@@ -146,7 +146,7 @@ static void adopt(struct sched_cpu *s)
 
 		arch_vcpu_arrive(v);
 		s->vcpus[s->nr++] = v;
-		prefer(v);
+		prefer(v, true); /* this pCPU asked for work: the newcomer runs now */
 	}
 	s->nr_inbox = 0;
 	spin_unlock(&s->inbox_lock);

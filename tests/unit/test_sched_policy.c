@@ -55,29 +55,41 @@ static void test_prefer(void **state)
 	struct sched_cpu *s = setup();
 
 	(void)state;
-	sched_policy_prefer(s, &vcpus[4]);
+	sched_policy_prefer(s, &vcpus[4], true);
 	assert_ptr_equal(sched_policy_pick(s), &vcpus[4]);
 	assert_ptr_equal(sched_policy_pick(s), &vcpus[0]); /* the round robin goes on */
-	sched_policy_prefer(s, &vcpus[3]);
+	sched_policy_prefer(s, &vcpus[3], true);
 	vcpus[3].state = VCPU_HALTED;
 	assert_ptr_equal(sched_policy_pick(s), &vcpus[1]);
 	assert_null(s->prefer);
 }
 
-/* Preferring another vCPU while one runs marks a wake-up; preferring the runner itself does not. */
+/*
+ * Preferring a vCPU that woke marks a wake-up for the runner; one that was already waiting
+ * only goes next; preferring the runner itself does nothing: a vCPU that takes an interrupt
+ * every slice (a guest's tick) must still take turns.
+ */
 static void test_prefer_marks_woken(void **state)
 {
 	struct sched_cpu *s = setup();
 
 	(void)state;
 	s->current = &vcpus[0];
-	sched_policy_prefer(s, &vcpus[0]);
+	sched_policy_prefer(s, &vcpus[0], true);
 	assert_false(s->woken);
-	sched_policy_prefer(s, &vcpus[1]);
+	/* Nor does the runner become "the next to run": it would keep its pCPU for ever. */
+	assert_null(s->prefer);
+	/* A vCPU that was waiting its turn goes next, but preempts nobody... */
+	sched_policy_prefer(s, &vcpus[1], false);
+	assert_ptr_equal(s->prefer, &vcpus[1]);
+	assert_false(s->woken);
+	/* ...one that was blocked and woke cuts the running vCPU short. */
+	sched_policy_prefer(s, &vcpus[2], true);
+	assert_ptr_equal(s->prefer, &vcpus[2]);
 	assert_true(s->woken);
 	s->woken = false;
 	s->current = NULL; /* idle: nobody to preempt */
-	sched_policy_prefer(s, &vcpus[1]);
+	sched_policy_prefer(s, &vcpus[1], true);
 	assert_false(s->woken);
 }
 

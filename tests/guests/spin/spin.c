@@ -3,12 +3,15 @@
  * For overcommit tests: every CPU counts to `rounds=` on its own counter, pausing every few
  * rounds and printing its progress `reports=` times; all must finish. With `locked=K` every
  * K-th round also takes one lock shared by all CPUs (where a preempted lock holder hurts).
+ * With `tick=N` every CPU runs a periodic local APIC timer of initial count N while it counts,
+ * as a guest kernel's tick does (the fairness test: such a VM must not keep its pCPU).
  */
 #include <kestrel-rt/rt.h>
 
 #define DEFAULT_ROUNDS	1000000
 #define DEFAULT_REPORTS	4
 #define PAUSE_EVERY	64
+#define VEC_TICK	0x60
 
 struct counter {
 	volatile u64 value;
@@ -18,7 +21,14 @@ struct counter {
 static struct counter counters[RT_MAX_CPUS];
 static struct rt_spinlock shared_lock = RT_SPINLOCK_INIT;
 static volatile u64 shared;
-static u64 rounds, report_every, locked_every;
+static u64 rounds, report_every, locked_every, tick;
+static volatile u32 ticks[RT_MAX_CPUS];
+
+static void tick_irq(struct rt_frame *f)
+{
+	(void)f;
+	rt_atomic_inc(&ticks[rt_cpu_index()]);
+}
 
 static void spin(u32 cpu, void *arg)
 {
@@ -26,6 +36,10 @@ static void spin(u32 cpu, void *arg)
 	u64 t0 = rt_rdtsc();
 
 	(void)arg;
+	if (tick) {
+		rt_timer_periodic((u32)tick, VEC_TICK);
+		rt_sti();
+	}
 	for (u64 r = 1; r <= rounds; r++) {
 		c->value++;
 		if (locked_every && r % locked_every == 0) {
@@ -39,6 +53,8 @@ static void spin(u32 cpu, void *arg)
 			rt_printf("spin: cpu %u at %lu of %lu\n", cpu, r, rounds);
 	}
 	c->tsc = rt_rdtsc() - t0;
+	if (tick)
+		rt_timer_stop();
 }
 
 void kmain(const struct rt_boot *boot)
@@ -51,6 +67,9 @@ void kmain(const struct rt_boot *boot)
 	reports = rt_cmdline_u64("reports", DEFAULT_REPORTS);
 	report_every = reports && rounds / reports ? rounds / reports : rounds + 1;
 	locked_every = rt_cmdline_u64("locked", 0);
+	tick = rt_cmdline_u64("tick", 0);
+	if (tick)
+		rt_irq_install(VEC_TICK, tick_irq);
 
 	rt_test_begin("spin-smp");
 	n = rt_smp_start(RT_SMP_DEFAULT);
@@ -64,8 +83,10 @@ void kmain(const struct rt_boot *boot)
 
 	rt_test_begin("spin");
 	for (u32 i = 0; i < n; i++) {
-		rt_printf("spin: cpu %u total %lu in %lu TSC ticks\n", i, counters[i].value,
-			  counters[i].tsc);
+		rt_printf("spin: cpu %u total %lu in %lu TSC ticks, %u timer interrupts\n", i,
+			  counters[i].value, counters[i].tsc, ticks[i]);
+		if (tick)
+			rt_check(ticks[i] > 0, "cpu %u: tick=%lu but no timer interrupt", i, tick);
 		rt_check(counters[i].value == rounds, "cpu %u counted %lu of %lu", i,
 			 counters[i].value, rounds);
 	}

@@ -19,7 +19,35 @@ def check_moves(expected):
     return check
 
 
+# A VM whose vCPU takes a timer interrupt every few thousand TSC ticks (as a guest kernel's
+# tick does) and a VM that only computes share one pCPU, the same work each. Neither may keep
+# the pCPU: when the first of them finishes, the other must have made at least this many of
+# its 10 progress reports, so neither got more than about 60% of the pCPU. An even share gives
+# it 9; a ticking vCPU that kept its pCPU left the other 0 (and 3 when any interrupt, even for a
+# vCPU that was only waiting its turn, let it cut the running one short).
+FAIR_MIN_REPORTS = 6
+
+
+def check_fair_share(log):
+    lines = log.splitlines()
+    done = next((i for i, line in enumerate(lines)
+                 if re.match(r"^(tick|plain): spin: cpu 0 total", line)), None)
+    if done is None:
+        raise CheckFailed("neither VM finished")
+    first = lines[done].split(":")[0]
+    other = "plain" if first == "tick" else "tick"
+    seen = sum(1 for line in lines[:done] if re.match(rf"^{other}: spin: cpu 0 at \d+ of", line))
+    if seen < FAIR_MIN_REPORTS:
+        raise CheckFailed(f"vm {first} finished while vm {other} had made {seen} of its 10 "
+                          f"progress reports (at least {FAIR_MIN_REPORTS} expected): "
+                          "it did not get its share of the pCPU")
+
+
 TESTS = {
+    "vm-fair-share": ("bochs", 1, {"modules": [
+        vm_line("spin", "vm=tick vcpus=1 mem=16M -- tick=2500 rounds=1000000 reports=10"),
+        vm_line("spin", "vm=plain vcpus=1 mem=16M -- rounds=1000000 reports=10")]},
+        all_of(vm_passed("tick"), vm_passed("plain"), no_panic_and_end, check_fair_share)),
     "vm-overcommit": ("bochs", 2, {"modules": [vm_line("spin", "vm=spin vcpus=8 mem=16M -- "
                                                        "cpus=8 rounds=20000 locked=16")]},
                       all_of(vm_passed("spin"), no_panic_and_end)),
