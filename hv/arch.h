@@ -25,6 +25,8 @@ void arch_vcpu_switch(struct vcpu *prev, struct vcpu *next);
 void arch_vcpu_leave(struct vcpu *v, bool live_here);
 /* v arrived from another pCPU: nothing it cached there may be used here. */
 void arch_vcpu_arrive(struct vcpu *v);
+/* v starts again as at power-on (a VM reset): its FPU/SSE state too, at its next run. */
+void arch_vcpu_power_on(struct vcpu *v);
 /* Whether v's guest accepts maskable interrupts now (RFLAGS.IF). */
 bool arch_vcpu_interrupts_enabled(struct vcpu *v);
 /* Flushes v's guest TLB on this pCPU: a KESTREL_FLUSH_* kind and, for ranges, the ranges. */

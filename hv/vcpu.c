@@ -95,6 +95,7 @@ void vcpu_handle_requests(struct vcpu *v)
 		v->nmi_pending = v->exception_pending = v->needs_sipi_reset = false;
 		/* The old run's translations are this pCPU's to drop. */
 		arch_vcpu_flush_tlb(v, KESTREL_FLUSH_ALL, NULL);
+		arch_vcpu_power_on(v);
 		v->state = v->id == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
 		v->needs_boot_reset = v->id == 0;
 		v->runnable_since = rdtsc();

@@ -30,7 +30,7 @@ static void called(char c)
 }
 
 /* Stubs: F flush, P parked, S stopped, R pv reset, T timers changed, I interrupt pending,
- * M made runnable, K kick, E EPT flush, V VPID flush. */
+ * M made runnable, K kick, E EPT flush, V VPID flush, O FPU to its power-on state. */
 void pv_do_flush(struct vcpu *v) { (void)v; called('F'); }
 void pv_reset(struct vcpu *v) { (void)v; called('R'); }
 void vm_vcpu_parked(struct vcpu *v) { (void)v; called('P'); }
@@ -45,6 +45,7 @@ void arch_vcpu_flush_tlb(struct vcpu *v, u32 kind, const struct flush_ranges *fr
 	called('V');
 }
 bool arch_vcpu_interrupts_enabled(struct vcpu *v) { (void)v; return true; }
+void arch_vcpu_power_on(struct vcpu *v) { (void)v; called('O'); }
 
 void sched_make_runnable(struct vcpu *v)
 {
@@ -183,7 +184,7 @@ static void test_power_on(void **state)
 		vlapic_set_irr(&v->lapic, 0x40);
 		post(v, VCPU_REQ_POWER_ON);
 		vcpu_handle_requests(v);
-		assert_string_equal(calls, "TRV");
+		assert_string_equal(calls, "TRVO");
 		assert_int_equal(v->state, id == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI);
 		assert_int_equal(v->needs_boot_reset, id == 0);
 		assert_false(v->needs_sipi_reset || v->nmi_pending || v->exception_pending);

@@ -18,6 +18,22 @@
 
 #define RFLAGS_IF BIT(9)
 
+/*
+ * The x87/SSE state at power-on, as an FXSAVE image (SDM Vol. 3A, "Processor Management and
+ * Initialization", register states after power-up; Vol. 1, FXSAVE layout): FCW 0x0040, every
+ * other x87 field 0 (abridged tag 0: all empty), MXCSR 0x1F80 at byte 24, ST0-7 and XMM0-15
+ * zero. A vCPU's first run and a VM reset load it: FNINIT alone leaves XMM0-15 and MXCSR as the
+ * last vCPU on the pCPU had them, another VM's included.
+ */
+static const u8 fpu_power_on[512] __aligned(16) = {
+	[0] = 0x40, [24] = 0x80, [25] = 0x1f,
+};
+
+void arch_vcpu_power_on(struct vcpu *v)
+{
+	to_vmx(v)->fpu_reset = true;
+}
+
 bool arch_vcpu_interrupts_enabled(struct vcpu *v)
 {
 	(void)v; /* the current VMCS is v's */
@@ -138,6 +154,11 @@ static bool run_begin(struct vmx_vcpu *x)
 		x->needs_tlb_flush = false;
 		vmx_flush_vpid(x->vpid);
 		vmx_invept(v->eptp);
+	}
+	if (x->fpu_reset) {
+		/* Its own state is live now (arch_vcpu_switch ran): replace it with power-on's. */
+		x->fpu_reset = false;
+		asm volatile("fxrstor64 %0" ::"m"(fpu_power_on));
 	}
 	if (v->needs_boot_reset) {
 		v->needs_boot_reset = false;
@@ -273,10 +294,9 @@ void arch_vcpu_switch(struct vcpu *prev, struct vcpu *next)
 	wrmsr(MSR_IA32_FMASK, n->sfmask);
 	if (vmx_caps.rdtscp)
 		wrmsr(MSR_IA32_TSC_AUX, n->tsc_aux); /* what RDTSCP and RDPID read, unexiting */
+	/* A vCPU that never ran has fpu_reset set: run_begin loads the power-on state. */
 	if (n->fpu_saved)
 		asm volatile("fxrstor64 %0" ::"m"(n->fxsave));
-	else
-		asm volatile("fninit");
 	asm volatile("mov %0, %%db0" ::"r"(n->dr[0]));
 	asm volatile("mov %0, %%db1" ::"r"(n->dr[1]));
 	asm volatile("mov %0, %%db2" ::"r"(n->dr[2]));

@@ -93,6 +93,7 @@ struct vcpu *arch_vcpu_create(void)
 	if (!x->vmcs_phys)
 		return NULL;
 	*(u32 *)phys_to_virt(x->vmcs_phys) = vmx_caps.revision; /* 26.2 */
+	x->fpu_reset = true; /* never the FPU state another vCPU left on the pCPU */
 	x->vpid = atomic_fetch_add_relaxed(&next_vpid, 1);
 	return &x->vcpu;
 }

@@ -22,6 +22,7 @@ struct vmx_vcpu {
 	bool needs_host_state; /* moved pCPU: the VMCS's host state is the old pCPU's */
 	bool needs_tlb_flush; /* moved pCPU: drop what this one cached from an earlier visit */
 	bool fpu_saved; /* fxsave holds its FPU state */
+	bool fpu_reset; /* at its next run: FPU/SSE as at power-on, not what the pCPU holds */
 	u32 proc_ctls; /* the VMCS's processor-based controls, as last written */
 	/* MSRs VMX does not switch, kept per vCPU and swapped when another vCPU runs. */
 	u64 kernel_gs_base, star, lstar, cstar, sfmask, tsc_aux;
