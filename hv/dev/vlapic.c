@@ -180,6 +180,17 @@ static u32 timer_current(const struct vlapic *v, u64 now)
 	return (u32)((left + v->timer_unit - 1) / v->timer_unit);
 }
 
+u64 vlapic_cr8_read(const struct vlapic *v)
+{
+	return v->tpr >> 4;
+}
+
+u32 vlapic_cr8_write(struct vlapic *v, u64 cr8)
+{
+	v->tpr = (u32)(cr8 & 0xf) << 4; /* TPR[3:0] become 0 (12.8.6.1) */
+	return VLAPIC_R_IRQ;
+}
+
 u64 vlapic_timer_next(const struct vlapic *v)
 {
 	return v->timer_expiry;

@@ -154,6 +154,13 @@ int vlapic_pending(const struct vlapic *v);
 void vlapic_accept(struct vlapic *v, u8 vector);
 /* Retires the highest in-service vector, as a write to EOI does (11.8.5). */
 u32 vlapic_eoi(struct vlapic *v);
+/*
+ * CR8 is TPR[7:4] in 64-bit mode (SDM Vol. 3A, 12.8.6.1, "Interaction of Task Priorities
+ * between CR8 and APIC"): the value MOV from CR8 gives, and what MOV to CR8 stores (0-15).
+ * Writing returns VLAPIC_R_IRQ: a lower priority may let a pending interrupt through.
+ */
+u64 vlapic_cr8_read(const struct vlapic *v);
+u32 vlapic_cr8_write(struct vlapic *v, u64 cr8);
 
 /* Whether target is one of the destinations of dest as sent in that mode (11.6.2, 11.12.10). */
 bool vlapic_match_dest(const struct vlapic *target, u32 dest, bool logical, bool from_x2apic);

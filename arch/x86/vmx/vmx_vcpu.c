@@ -73,6 +73,9 @@ const char *arch_vm_unsupported(void)
 		return "MSR and I/O bitmaps";
 	if (!c->intr_window)
 		return "interrupt-window exiting";
+	if ((c->procbased >> 32 & (PROC_CR8_LOAD | PROC_CR8_STORE)) !=
+	    (PROC_CR8_LOAD | PROC_CR8_STORE))
+		return "CR8-load and CR8-store exiting";
 	if (!c->ept_4level || !c->ept_wb)
 		return "4-level write-back EPT";
 	if (!((c->exit_ctls >> 32) & EXIT_LOAD_EFER) || !((c->entry_ctls >> 32) & ENTRY_LOAD_EFER))
@@ -102,7 +105,12 @@ static void setup_controls(struct vmx_vcpu *x)
 {
 	const struct vmx_caps *c = &vmx_caps;
 	u32 pin = PIN_EXT_INTR | PIN_NMI | PIN_PREEMPTION_TIMER;
-	u32 proc = PROC_HLT | PROC_RDPMC | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY;
+	/*
+	 * CR8 exits: a guest's MOV to CR8 would otherwise set the physical TPR, and 15 there
+	 * masks every host vector (kicks, the timer) on this pCPU (26.6.2).
+	 */
+	u32 proc = PROC_HLT | PROC_RDPMC | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY |
+		   PROC_CR8_LOAD | PROC_CR8_STORE;
 	u32 proc2 = PROC2_EPT | PROC2_UNRESTRICTED;
 
 	if ((c->pinbased >> 32) & PIN_VIRTUAL_NMI)

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Control-register exits: guest writes to the CR0/CR4 bits VMX pins, kept in the read shadows. */
+/*
+ * Control-register exits: guest writes to the CR0/CR4 bits VMX pins, kept in the read shadows;
+ * and every MOV to or from CR8, which is the virtual APIC's task priority, never the pCPU's.
+ */
 #include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/exit.h"
@@ -7,6 +10,7 @@
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
+#include "hv/sched/sched.h"
 #include "hv/vcpu.h"
 
 /* Exit qualification for CR access, SDM Vol. 3C, 29.2.1, table 29-3. */
@@ -14,6 +18,7 @@
 #define CR_TYPE(q) (((q) >> 4) & 3)
 #define CR_GPR(q) (((q) >> 8) & 0xf)
 #define CR_MOV_TO 0
+#define CR_MOV_FROM 1
 
 #define CR4_OSXSAVE BIT(18)
 
@@ -53,6 +58,29 @@ static bool guest_write_cr4(struct vcpu *v, u64 val)
 	return true;
 }
 
+/* CR8 (64-bit mode only): TPR[7:4] of the vCPU's virtual local APIC (SDM Vol. 3A, 12.8.6.1). */
+static enum exit_action cr8_access(struct vcpu *v, u64 q, u32 reg, u64 val)
+{
+	if (CR_TYPE(q) == CR_MOV_FROM) {
+		if (reg == GPR_RSP)
+			vmcs_writel(GUEST_RSP, vlapic_cr8_read(&v->lapic));
+		else
+			v->regs.gpr[reg] = vlapic_cr8_read(&v->lapic);
+		exit_skip_instruction(v);
+		return EXIT_RESUME;
+	}
+	if (val >> 4) {
+		vcpu_inject_gp(v); /* bits 63:4 are reserved (Vol. 2B, MOV to CR8) */
+		return EXIT_RESUME;
+	}
+	vlapic_cr8_write(&v->lapic, val);
+	/* A lower priority may let a pending interrupt in at the next entry. */
+	if (vlapic_pending(&v->lapic) >= 0)
+		sched_interrupt_pending(v);
+	exit_skip_instruction(v);
+	return EXIT_RESUME;
+}
+
 enum exit_action exit_cr_access(struct vcpu *v)
 {
 	u64 q = vmcs_readl(EXIT_QUALIFICATION);
@@ -60,6 +88,8 @@ enum exit_action exit_cr_access(struct vcpu *v)
 	u64 val = reg == GPR_RSP ? vmcs_readl(GUEST_RSP) : v->regs.gpr[reg];
 	bool ok;
 
+	if (CR_NUM(q) == 8 && (CR_TYPE(q) == CR_MOV_TO || CR_TYPE(q) == CR_MOV_FROM))
+		return cr8_access(v, q, reg, val);
 	if (CR_TYPE(q) != CR_MOV_TO || (CR_NUM(q) != 0 && CR_NUM(q) != 4)) {
 		vm_stop(v->vm, -1, "vcpu %u: unexpected control-register exit (qualification %#lx)",
 			v->id, q);
