@@ -712,6 +712,30 @@ static void test_timer_masked(void **state)
 	assert_int_equal(vlapic_timer_next(&v), 20 * TPT);
 }
 
+/* CR8 is TPR[7:4]: written and read as 0-15, it masks pending vectors of its class and below. */
+static void test_cr8(void **state)
+{
+	struct vlapic v;
+
+	(void)state;
+	mk(&v, 0, false);
+	for (u64 p = 0; p < 16; p++) {
+		assert_int_equal(vlapic_cr8_write(&v, p), VLAPIC_R_IRQ);
+		assert_int_equal(vlapic_cr8_read(&v), p);
+		assert_int_equal(mmio_r(&v, VLAPIC_REG_TPR, 0), p << 4);
+	}
+	/* TPR written with low bits: CR8 reads its high four. */
+	assert_int_equal(mmio_w(&v, VLAPIC_REG_TPR, 0x5f, 0), VLAPIC_R_IRQ);
+	assert_int_equal(vlapic_cr8_read(&v), 5);
+	vlapic_cr8_write(&v, 6);
+	assert_true(vlapic_set_irr(&v, 0x50));
+	assert_int_equal(vlapic_pending(&v), -1); /* class 5 under priority 6 */
+	vlapic_cr8_write(&v, 5);
+	assert_int_equal(vlapic_pending(&v), -1); /* the class must be above the priority */
+	vlapic_cr8_write(&v, 0);
+	assert_int_equal(vlapic_pending(&v), 0x50);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -735,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_timer_deadline),
 		cmocka_unit_test(test_timer_mode_switch),
 		cmocka_unit_test(test_timer_masked),
+		cmocka_unit_test(test_cr8),
 	};
 
 	return unit_run(tests);
