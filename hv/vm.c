@@ -3,6 +3,7 @@
 #include "hv/vm.h"
 #include "lib/atomic.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/timer.h"
 #include "hv/dev/acpi_tables.h"
 #include "hv/arch.h"
 #include "lib/console.h"
@@ -117,6 +118,7 @@ static int create_vcpus(struct vm *vm, const struct vm_config *c, char *why, siz
 		v->ept_gen = vm->ept.generation;
 		/* The vLAPIC timer counts in TSC ticks (CPUID leaf 0x40000010 says so). */
 		vlapic_init(&v->lapic, i, 1);
+		vlapic_set_min_period(&v->lapic, timer_us_to_tsc(VLAPIC_MIN_PERIOD_US));
 		if (i == 0) {
 			v->state = VCPU_RUNNABLE;
 			v->needs_boot_reset = true;

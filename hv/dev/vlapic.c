@@ -148,6 +148,16 @@ static u64 timer_unit(const struct vlapic *v)
 	return (u64)v->tsc_per_tick << (code == 7 ? 0 : code + 1);
 }
 
+/* The time a countdown of the initial count takes; a periodic one no less than min_period. */
+static u64 timer_period(const struct vlapic *v)
+{
+	u64 p = v->timer_initial * v->timer_unit;
+
+	if (TIMER_MODE(v->lvt[LVT_TIMER]) == TIMER_MODE_PERIODIC && p < v->min_period)
+		p = v->min_period;
+	return p;
+}
+
 /* Writing the initial count (re)starts the countdown; 0 stops it (11.5.4). */
 static void timer_start(struct vlapic *v, u64 now)
 {
@@ -157,7 +167,7 @@ static void timer_start(struct vlapic *v, u64 now)
 	v->timer_expiry = 0;
 	/* Mode 3 is reserved: such a timer never runs. */
 	if (v->timer_initial && mode != 3)
-		v->timer_expiry = sat_add(now, v->timer_initial * v->timer_unit);
+		v->timer_expiry = sat_add(now, timer_period(v));
 }
 
 static u32 timer_current(const struct vlapic *v, u64 now)
@@ -172,7 +182,7 @@ static u32 timer_current(const struct vlapic *v, u64 now)
 		left = v->timer_expiry - now;
 	} else if (mode == TIMER_MODE_PERIODIC) {
 		/* Expired, not yet ticked: the periodic count reloaded meanwhile. */
-		period = v->timer_initial * v->timer_unit;
+		period = timer_period(v);
 		left = period - (now - v->timer_expiry) % period;
 	} else {
 		return 0;
@@ -193,7 +203,32 @@ u32 vlapic_cr8_write(struct vlapic *v, u64 cr8)
 
 u64 vlapic_timer_next(const struct vlapic *v)
 {
+	if (v->lvt[LVT_TIMER] & VLAPIC_LVT_MASKED)
+		return 0;
 	return v->timer_expiry;
+}
+
+void vlapic_set_min_period(struct vlapic *v, u64 tsc)
+{
+	v->min_period = tsc;
+}
+
+/*
+ * A timer that expired while masked delivered nothing (11.5.1); unmasked, it must not fire for
+ * that expiry now: a one-shot is over, a periodic one moves on to its next period.
+ */
+static void timer_catch_up(struct vlapic *v, u64 now)
+{
+	u64 period;
+
+	if (!v->timer_expiry || now < v->timer_expiry)
+		return;
+	if (TIMER_MODE(v->lvt[LVT_TIMER]) != TIMER_MODE_PERIODIC) {
+		v->timer_expiry = 0;
+		return;
+	}
+	period = timer_period(v);
+	v->timer_expiry = sat_add(v->timer_expiry, ((now - v->timer_expiry) / period + 1) * period);
 }
 
 u32 vlapic_timer_tick(struct vlapic *v, u64 now)
@@ -206,7 +241,7 @@ u32 vlapic_timer_tick(struct vlapic *v, u64 now)
 	if (TIMER_MODE(lvt) == TIMER_MODE_PERIODIC) {
 		/* From the last expiry, not from now: no drift; missed periods merge. */
 		v->timer_unit = timer_unit(v);
-		period = v->timer_initial * v->timer_unit;
+		period = timer_period(v);
 		next = sat_add(v->timer_expiry, period);
 		if (next <= now)
 			next = sat_add(next, ((now - next) / period + 1) * period);
@@ -408,7 +443,7 @@ static u32 svr_write(struct vlapic *v, u32 val)
 	return 0;
 }
 
-static u32 lvt_write(struct vlapic *v, u32 i, u64 val, bool x2)
+static u32 lvt_write(struct vlapic *v, u32 i, u64 val, u64 now, bool x2)
 {
 	u32 old = v->lvt[i];
 
@@ -425,6 +460,12 @@ static u32 lvt_write(struct vlapic *v, u32 i, u64 val, bool x2)
 		v->timer_expiry = 0;
 		return VLAPIC_R_TIMER;
 	}
+	/* Masking or unmasking the timer changes when its vCPU must next be woken. */
+	if (i == LVT_TIMER && ((old ^ (u32)val) & VLAPIC_LVT_MASKED)) {
+		if (!(val & VLAPIC_LVT_MASKED))
+			timer_catch_up(v, now);
+		return VLAPIC_R_TIMER;
+	}
 	return 0;
 }
 
@@ -437,7 +478,7 @@ static u32 reg_write(struct vlapic *v, u32 off, u64 val, u64 now, bool x2, struc
 	if (x2 && off != VLAPIC_REG_ICR_LO && (val >> 32))
 		return VLAPIC_R_GP;
 	if (off >= VLAPIC_REG_LVT_TIMER && off <= VLAPIC_REG_LVT_ERROR)
-		return lvt_write(v, (off - VLAPIC_REG_LVT_TIMER) >> 4, val, x2);
+		return lvt_write(v, (off - VLAPIC_REG_LVT_TIMER) >> 4, val, now, x2);
 	switch (off) {
 	case VLAPIC_REG_TPR:
 		if (x2 && (val & ~0xffull))

@@ -122,11 +122,21 @@ struct vlapic {
 	u32 lvt[VLAPIC_NR_LVT]; /* in register order, timer first */
 	u32 timer_initial, timer_divide;
 	u64 timer_unit; /* TSC ticks per count of the countdown under way */
+	u64 min_period; /* a periodic timer's shortest period in TSC ticks (vlapic_set_min_period) */
 	u64 timer_expiry; /* TSC time of the next expiry, or the armed deadline; 0: not armed */
 };
 
+/*
+ * A periodic timer repeats no faster than this: a guest asking for a shorter period (an
+ * initial count of 1 is a 1-tick period) would otherwise make its pCPU exit for the timer
+ * without end. KVM clamps to 200 us by default; Kestrel does the same.
+ */
+#define VLAPIC_MIN_PERIOD_US 200
+
 /* Power-on: ID = vcpu_index, xAPIC mode, BSP for vCPU 0. -EINVAL: tsc_per_tick out of range. */
 int vlapic_init(struct vlapic *v, u32 vcpu_index, u32 tsc_per_tick);
+/* The shortest period of a periodic timer, in TSC ticks (0: none); kept across resets. */
+void vlapic_set_min_period(struct vlapic *v, u64 tsc);
 /* RESET: as power-on (11.4.7.1). */
 void vlapic_reset(struct vlapic *v);
 /* INIT: registers as at power-on but the ID; the mode is kept (11.4.7.3, 11.12.5.1). */
@@ -168,7 +178,10 @@ bool vlapic_match_dest(const struct vlapic *target, u32 dest, bool logical, bool
 bool vlapic_ipi_hits(const struct vlapic *target, const struct vlapic *sender,
 		     const struct vlapic_ipi *ipi);
 
-/* TSC time of the next expiry, 0 when none. */
+/*
+ * TSC time of the next expiry that delivers an interrupt, 0 when none: a masked timer counts
+ * (its current count reads right) but wakes nothing and needs no expiry.
+ */
 u64 vlapic_timer_next(const struct vlapic *v);
 /* Fires the timer if now has reached the expiry; returns VLAPIC_R_TIMER | VLAPIC_R_IRQ or 0. */
 u32 vlapic_timer_tick(struct vlapic *v, u64 now);

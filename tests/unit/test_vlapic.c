@@ -529,8 +529,8 @@ static void mk_timer(struct vlapic *v, u32 mode)
 {
 	mk(v, 0, false);
 	mmio_w(v, VLAPIC_REG_TIMER_DIVIDE, 0xb, 0);
-	assert_int_equal(mmio_w(v, VLAPIC_REG_LVT_TIMER, mode | 0x30, 0),
-			 mode ? VLAPIC_R_TIMER : 0);
+	/* Unmasking (the LVT starts masked), and any change of mode, concern the scheduler. */
+	assert_int_equal(mmio_w(v, VLAPIC_REG_LVT_TIMER, mode | 0x30, 0), VLAPIC_R_TIMER);
 }
 
 static void test_timer_oneshot(void **state)
@@ -582,7 +582,8 @@ static void test_timer_divide(void **state)
 	assert_int_equal(vlapic_init(&v, 0, VLAPIC_MAX_TSC_PER_TICK), 0);
 	mmio_w(&v, VLAPIC_REG_TIMER_DIVIDE, 0xa, 0);
 	mmio_w(&v, VLAPIC_REG_TIMER_INITIAL, 0xffffffff, 1);
-	assert_int_equal(vlapic_timer_next(&v), 1 + 0xffffffffull * VLAPIC_MAX_TSC_PER_TICK * 128);
+	/* (Its LVT is masked after init: it wakes nothing, but it counts.) */
+	assert_int_equal(v.timer_expiry, 1 + 0xffffffffull * VLAPIC_MAX_TSC_PER_TICK * 128);
 	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, 1), 0xffffffff);
 }
 
@@ -705,11 +706,47 @@ static void test_timer_masked(void **state)
 	mmio_w(&v, VLAPIC_REG_LVT_TIMER, 0x30, 0);
 	assert_int_equal(vlapic_timer_tick(&v, 20 * TPT), 0);
 	assert_int_equal(vlapic_pending(&v), -1);
-	/* A masked periodic timer keeps its grid. */
+	/* A masked periodic timer keeps its grid, and wakes nothing: it needs no expiry. */
 	mmio_w(&v, VLAPIC_REG_LVT_TIMER, VLAPIC_LVT_MASKED | VLAPIC_TIMER_PERIODIC | 0x30, 0);
 	mmio_w(&v, VLAPIC_REG_TIMER_INITIAL, 10, 0);
-	assert_int_equal(vlapic_timer_tick(&v, 10 * TPT), VLAPIC_R_TIMER);
-	assert_int_equal(vlapic_timer_next(&v), 20 * TPT);
+	assert_int_equal(vlapic_timer_next(&v), 0);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, 25 * TPT), 5);
+	/* Unmasked at 25 periods' worth: nothing for the expiries it missed, next on the grid. */
+	assert_int_equal(mmio_w(&v, VLAPIC_REG_LVT_TIMER, VLAPIC_TIMER_PERIODIC | 0x30, 25 * TPT),
+			 VLAPIC_R_TIMER);
+	assert_int_equal(vlapic_timer_next(&v), 30 * TPT);
+	assert_int_equal(vlapic_pending(&v), -1);
+	/* Masking it again: no expiry to wake for. */
+	assert_int_equal(mmio_w(&v, VLAPIC_REG_LVT_TIMER, VLAPIC_LVT_MASKED | VLAPIC_TIMER_PERIODIC |
+				0x30, 26 * TPT), VLAPIC_R_TIMER);
+	assert_int_equal(vlapic_timer_next(&v), 0);
+}
+
+/* A periodic timer repeats no faster than its floor, however small the count. */
+static void test_timer_period_floor(void **state)
+{
+	struct vlapic v;
+
+	(void)state;
+	mk_timer(&v, VLAPIC_TIMER_PERIODIC);
+	vlapic_set_min_period(&v, 1000);
+	mmio_w(&v, VLAPIC_REG_TIMER_INITIAL, 1, 0); /* a 1-count period: TPT ticks */
+	assert_int_equal(vlapic_timer_next(&v), 1000);
+	assert_int_equal(vlapic_timer_tick(&v, 1000), VLAPIC_R_TIMER | VLAPIC_R_IRQ);
+	assert_int_equal(vlapic_timer_next(&v), 2000);
+	/* Missed periods merge on the floor's grid. */
+	assert_int_equal(vlapic_timer_tick(&v, 4500), VLAPIC_R_TIMER | VLAPIC_R_IRQ);
+	assert_int_equal(vlapic_timer_next(&v), 5000);
+	/* A period above the floor is the guest's own; one-shot timers have no floor. */
+	mmio_w(&v, VLAPIC_REG_TIMER_INITIAL, 200, 6000);
+	assert_int_equal(vlapic_timer_next(&v), 6000 + 200 * TPT);
+	mmio_w(&v, VLAPIC_REG_LVT_TIMER, VLAPIC_TIMER_ONESHOT | 0x30, 7000);
+	mmio_w(&v, VLAPIC_REG_TIMER_INITIAL, 1, 7000);
+	assert_int_equal(vlapic_timer_next(&v), 7000 + TPT);
+	/* The floor survives INIT and reset. */
+	vlapic_reset_init(&v);
+	vlapic_reset(&v);
+	assert_int_equal(v.min_period, 1000);
 }
 
 /* CR8 is TPR[7:4]: written and read as 0-15, it masks pending vectors of its class and below. */
@@ -759,6 +796,7 @@ int main(void)
 		cmocka_unit_test(test_timer_deadline),
 		cmocka_unit_test(test_timer_mode_switch),
 		cmocka_unit_test(test_timer_masked),
+		cmocka_unit_test(test_timer_period_floor),
 		cmocka_unit_test(test_cr8),
 	};
 
