@@ -155,6 +155,7 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 	vm->id = nr_vms;
 	vm->config = c;
 	vm->pv = c->pv;
+	vm->debug = c->debug;
 	vm->cpus = c->cpus;
 	vuart_init(&vm->uart, vm->name);
 	if (c->mem / PAGE_SIZE > mm_frames.nr_free || alloc_memory(vm, c->mem)) {

@@ -96,6 +96,7 @@ struct vm {
 	u32 resets;
 	const struct vm_config *config; /* to load the kernel again on reset */
 	bool pv;
+	bool debug; /* debug=on: the debug hypercalls answer (KESTREL_HC_DEBUG_*) */
 	struct cpuset cpus; /* pCPUs it may run on */
 	struct guest_mem mem;
 	struct vm_ept ept;

@@ -148,7 +148,7 @@ static bool parse_cpus(const char *s, size_t len, struct cpuset *set)
 /* Applies one VM word; false (with c failed) when it is unknown, repeated or its value is bad. */
 static bool apply_word(struct vm_config *c, const struct cmdline_word *w, u32 *seen)
 {
-	static const char *const keys[] = { "vcpus", "mem", "pv", "cpus" };
+	static const char *const keys[] = { "vcpus", "mem", "pv", "cpus", "debug" };
 	const char *v = w->value ? w->value : "", *why = NULL, *text;
 	size_t vlen = w->value_len;
 	int len;
@@ -191,9 +191,15 @@ static bool apply_word(struct vm_config *c, const struct cmdline_word *w, u32 *s
 		else
 			why = "must be on or off";
 		break;
-	default:
+	case 3:
 		if (!parse_cpus(v, vlen, &c->cpus))
 			why = "must list pCPUs 0 to " STR(CPUSET_MAX_LAST) ", as in cpus=0-3,6";
+		break;
+	default:
+		if (cmdline_value_is(w, "on") || cmdline_value_is(w, "off"))
+			c->debug = cmdline_value_is(w, "on");
+		else
+			why = "must be on or off";
 		break;
 	}
 	if (why)

@@ -23,6 +23,7 @@
  *   mem=SIZE   K, M or G suffix; a multiple of 2 MiB, 2 MiB to 1 TiB (default 32M)
  *   pv=on|off  the paravirtual interface (default on)
  *   cpus=LIST  the pCPUs it may run on, as 0-3,6; 0 to CPUSET_MAX - 1 (default all)
+ *   debug=on|off  the debug hypercalls: tables printed, EPT invalidated on demand (off)
  *
  * The rest of the line after "--" is the guest's command line, verbatim.
  * A line with a VM word (vcpus, mem, pv, cpus), an unknown word or a "--"
@@ -46,6 +47,7 @@ struct vm_config {
 	u32 vcpus;
 	u64 mem; /* bytes of RAM, a multiple of VMCONFIG_MEM_UNIT */
 	bool pv;
+	bool debug; /* debug hypercalls (statistics on demand, EPT invalidation) answer */
 	struct cpuset cpus; /* the pCPUs it may run on */
 	u32 kernel; /* index in bi->modules of the line that defines the VM (or is bad) */
 	const char *cmdline; /* the guest's: NUL-terminated, never NULL; points into bi */

@@ -83,22 +83,29 @@ int ept_tree_map_2m(struct ept_tree *t, u64 gpa, u64 hpa)
 	return 0;
 }
 
+/* Down to the entry that maps gpa: a 2 MiB page, or the 4 KiB page of the PT below. */
 bool ept_tree_mapped(const struct ept_tree *t, u64 gpa)
 {
 	const u64 *e = phys_to_virt(t->root);
 
-	for (int shift = 39; shift >= 21; shift -= 9) {
+	for (int shift = 39; shift >= 12; shift -= 9) {
 		u64 v = READ_ONCE(e[(gpa >> shift) & 511]);
 
 		if (!(v & EPT_RWX))
 			return false;
-		if (shift == 21 || (v & EPT_LARGE))
+		if (shift == 12 || (v & EPT_LARGE))
 			return true;
 		e = phys_to_virt(v & EPT_ADDR_MASK);
 	}
 	return true;
 }
 
+/*
+ * Clears every entry that maps memory; the links to lower tables stay, so the faults that map
+ * the memory again reuse those tables. Clearing the links too would leave their pages in the
+ * tree's list (a CPU may still be walking them until the caller's INVEPT) while new ones were
+ * allocated: every invalidate-and-touch cycle would cost a tree's worth of host memory.
+ */
 static u64 zap(u64 table, int level)
 {
 	u64 *e = phys_to_virt(table), n = 0;
@@ -106,8 +113,10 @@ static u64 zap(u64 table, int level)
 	for (u32 i = 0; i < 512; i++) {
 		if (!(e[i] & EPT_RWX))
 			continue;
-		if (level > 1 && !(e[i] & EPT_LARGE))
+		if (level > 1 && !(e[i] & EPT_LARGE)) {
 			n += zap(e[i] & EPT_ADDR_MASK, level - 1);
+			continue;
+		}
 		WRITE_ONCE(e[i], 0);
 		n++;
 	}

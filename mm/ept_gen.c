@@ -9,6 +9,7 @@ int ept_gen_init(struct vm_ept *e, const struct guest_mem *gm)
 	e->generation = 1;
 	for (u64 gpa = 0; !err && gpa < gm->size; gpa += GMEM_CHUNK_SIZE)
 		err = ept_tree_map_2m(&e->cur, gpa, gm->chunks[gpa >> GMEM_CHUNK_SHIFT]);
+	e->start_tables = e->cur.nr_tables;
 	return err;
 }
 

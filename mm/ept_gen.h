@@ -29,6 +29,7 @@ struct vm_ept {
 	struct ept_obsolete obsolete[EPT_GEN_MAX_OBSOLETE];
 	/* Statistics. */
 	u64 invalidations, walks, faults, tables_freed;
+	u64 start_tables; /* the current tree's table pages when the VM started */
 };
 
 /* The first tree, with all of gm mapped up front (no faults while the guest boots). */

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The hypercall table: an unknown number gets -ENOSYS, a VM with pv=off gets -ENOSYS for all. */
+/*
+ * The hypercall table: an unknown number gets -ENOSYS, a VM with pv=off gets -ENOSYS for all,
+ * and the debug calls exist only in a VM configured with debug=on (elsewhere they are unknown:
+ * printing tables on demand and invalidating EPT trees are work a guest should not command).
+ */
 #include "pv/hypercall.h"
 #include "guest-sdk/include/kestrel/abi.h"
 #include "hv/stats.h"
@@ -9,14 +13,15 @@
 struct hypercall {
 	u64 nr;
 	s64 (*fn)(struct vcpu *v);
+	bool debug; /* only with debug=on */
 };
 
 static const struct hypercall hypercalls[] = {
-	{ KESTREL_HC_SET_SHARED_AREA, hc_set_shared_area },
-	{ KESTREL_HC_FLUSH_TLB, hc_flush_tlb },
-	{ KESTREL_HC_SEND_IPI, hc_send_ipi },
-	{ KESTREL_HC_DEBUG_STATS, hc_debug_stats },
-	{ KESTREL_HC_DEBUG_EPT_INVALIDATE, hc_debug_ept_invalidate },
+	{ KESTREL_HC_SET_SHARED_AREA, hc_set_shared_area, false },
+	{ KESTREL_HC_FLUSH_TLB, hc_flush_tlb, false },
+	{ KESTREL_HC_SEND_IPI, hc_send_ipi, false },
+	{ KESTREL_HC_DEBUG_STATS, hc_debug_stats, true },
+	{ KESTREL_HC_DEBUG_EPT_INVALIDATE, hc_debug_ept_invalidate, true },
 };
 
 s64 hypercall_dispatch(struct vcpu *v, u64 nr)
@@ -25,7 +30,7 @@ s64 hypercall_dispatch(struct vcpu *v, u64 nr)
 		return -ENOSYS;
 	for (u32 i = 0; i < ARRAY_SIZE(hypercalls); i++)
 		if (hypercalls[i].nr == nr)
-			return hypercalls[i].fn(v);
+			return hypercalls[i].debug && !v->vm->debug ? -ENOSYS : hypercalls[i].fn(v);
 	return -ENOSYS;
 }
 

@@ -47,7 +47,7 @@ def ept_invalidate():
     for mib in (16, 512):
         # 4 KiB EPT pages, as a host that tracks dirty pages maps them: one table per 2 MiB.
         log = run(f"ept-{mib}", [("/g.elf", guest("ept-inval"),
-                                  f"vm=ept vcpus=2 mem={mib}M -- cpus=2 rounds=3")],
+                                  f"vm=ept vcpus=2 mem={mib}M debug=on -- cpus=2 rounds=3")],
                   mem=mib + 256, cmdline="console=com1 loglevel=info ept=4k")
         walk = [int(x) for x in re.findall(r"^ept: ept-inval: walk: (\d+) TSC", log, re.M)]
         gen = [int(x) for x in re.findall(r"^ept: ept-inval: generation: (\d+) TSC", log, re.M)]
@@ -90,7 +90,7 @@ def tlb_shootdown():
 def multi_ipi():
     """One IPI to many vCPUs of a 1024-vCPU VM: one ICR write (exit) per target vs one call."""
     log = run("ipi-1024", [("/g.elf", guest("pv-ipi"),
-                            "vm=pv vcpus=1024 mem=64M -- cpus=1024 smp_wait_ms=60000")])
+                            "vm=pv vcpus=1024 mem=64M debug=on -- cpus=1024 smp_wait_ms=60000")])
     rows = []
     for shape in ("all", "sparse-37", "one"):
         got = {}
@@ -109,7 +109,7 @@ def multi_ipi():
 
 def deadline_storm():
     """Re-arming a TSC-deadline timer ever later: every write exits vs the lazy deadline."""
-    log = run("deadline", [("/g.elf", guest("pv-deadline"), "vm=dl vcpus=3 mem=32M -- cpus=3")])
+    log = run("deadline", [("/g.elf", guest("pv-deadline"), "vm=dl vcpus=3 mem=32M debug=on -- cpus=3")])
     got = {m: (int(n), int(w)) for m, n, w in re.findall(
         r"^dl: pv-deadline: mode (\S+)\s+\d+ cpus: (\d+) re-arms, (\d+) TSC-deadline writes",
         log, re.M)}

@@ -188,6 +188,17 @@ static void test_word_forms(void **state)
 	}
 }
 
+/* debug= is off unless asked for; on/off only, once. */
+static void test_debug_word(void **state)
+{
+	(void)state;
+	assert_false(parse_one("vm=a")->debug);
+	assert_true(parse_one("vm=a debug=on")->debug);
+	assert_false(parse_one("vm=a debug=off")->debug);
+	assert_error(parse_one("vm=a debug=yes"), "a", "vm a: debug=yes: must be on or off");
+	assert_error(parse_one("vm=a debug=on debug=on"), "a", "vm a: debug= given twice");
+}
+
 /* pCPUs past 63 (cpus= was one u64 once): each bit lands in its own word. */
 static void test_cpus_past_64(void **state)
 {
@@ -480,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_word_forms),
 		cmocka_unit_test(test_cpus_past_64),
+		cmocka_unit_test(test_debug_word),
 		cmocka_unit_test(test_word_errors),
 		cmocka_unit_test(test_line_errors),
 		cmocka_unit_test(test_long_words),

@@ -17,6 +17,6 @@ def check_cpuid_exits(log):
 
 
 TESTS = {
-    "vm-cpuid-msr": ("bochs", 1, {"modules": [vm_line("cpuid-msr", "vm=cpuid vcpus=1 mem=16M")]},
+    "vm-cpuid-msr": ("bochs", 1, {"modules": [vm_line("cpuid-msr", "vm=cpuid vcpus=1 mem=16M debug=on")]},
                      all_of(vm_passed("cpuid"), no_panic_and_end, check_cpuid_exits)),
 }

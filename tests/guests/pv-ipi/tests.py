@@ -29,7 +29,7 @@ def check_pv_ipi(log):
 
 
 TESTS = {
-    "vm-pv-ipi": ("bochs", 2, {"modules": [vm_line("pv-ipi", "vm=pv vcpus=1024 mem=64M -- "
+    "vm-pv-ipi": ("bochs", 2, {"modules": [vm_line("pv-ipi", "vm=pv vcpus=1024 mem=64M debug=on -- "
                                                    "cpus=1024 smp_wait_ms=60000")]},
                   all_of(vm_passed("pv"), no_panic_and_end, check_pv_ipi)),
 }
