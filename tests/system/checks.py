@@ -125,3 +125,20 @@ def stats_vcpu0_exits(log):
 
 
 DEFAULT = "console=com1,vga loglevel=info"
+
+
+def exit_tables_before(log, marker):
+    """The exit-statistics tables printed before the first line matching marker, oldest first,
+    each a dict of exit reason -> count (a reason absent from a table counts 0)."""
+    tables, current = [], None
+    for line in log.splitlines():
+        if re.match(marker, line):
+            break
+        if re.match(r"^kestrel: vm \S+: exit statistics$", line):
+            current = {}
+            tables.append(current)
+            continue
+        m = re.match(r"^  (\S.*?)\s+(\d+)\s+\d+\s+\d+$", line)
+        if current is not None and m and m.group(1) not in ("exit reason", "total"):
+            current[m.group(1)] = int(m.group(2))
+    return tables

@@ -18,12 +18,14 @@
 /* Primary processor-based VM-execution controls, 26.6.2, table 26-6. */
 #define PROC_INTR_WINDOW BIT(2)
 #define PROC_HLT BIT(7)
+#define PROC_MWAIT BIT(10)
 #define PROC_RDPMC BIT(11)
 #define PROC_CR8_LOAD BIT(19)
 #define PROC_CR8_STORE BIT(20)
 #define PROC_NMI_WINDOW BIT(22)
 #define PROC_IO_BITMAPS BIT(25)
 #define PROC_MSR_BITMAPS BIT(28)
+#define PROC_MONITOR BIT(29)
 #define PROC_SECONDARY BIT(31)
 
 /* Secondary processor-based VM-execution controls, 26.6.2, table 26-7. */
@@ -31,6 +33,7 @@
 #define PROC2_EPT BIT(1)
 #define PROC2_RDTSCP BIT(3)
 #define PROC2_VPID BIT(5)
+#define PROC2_WBINVD BIT(6)
 #define PROC2_UNRESTRICTED BIT(7)
 #define PROC2_APIC_REG_VIRT BIT(8)
 #define PROC2_VIRT_INTR_DELIVERY BIT(9)
@@ -62,6 +65,16 @@
 #define INTR_TYPE_SW_INTERRUPT (4u << 8)
 #define INTR_TYPE_PRIV_SW_EXCEPTION (5u << 8)
 #define INTR_TYPE_SW_EXCEPTION (6u << 8)
+
+/*
+ * CR4 bits a guest may not set, as CPUID hides their features (SDM Vol. 3A, 2.5): OSXSAVE
+ * (XSAVE), LA57 (5-level paging), PKE (protection keys, whose PKRU Kestrel does not switch).
+ * They are in the CR4 guest/host mask, so setting one exits, and the exit refuses it (#GP).
+ */
+#define CR4_LA57 BIT(12)
+#define CR4_OSXSAVE BIT(18)
+#define CR4_PKE BIT(22)
+#define CR4_GUEST_HIDDEN (CR4_LA57 | CR4_OSXSAVE | CR4_PKE)
 
 /* EPT-violation exit qualification, 29.2.1, table 29-7. */
 #define EPT_Q_READ BIT(0)

@@ -76,6 +76,10 @@ const char *arch_vm_unsupported(void)
 	if ((c->procbased >> 32 & (PROC_CR8_LOAD | PROC_CR8_STORE)) !=
 	    (PROC_CR8_LOAD | PROC_CR8_STORE))
 		return "CR8-load and CR8-store exiting";
+	if ((c->procbased >> 32 & (PROC_MWAIT | PROC_MONITOR)) != (PROC_MWAIT | PROC_MONITOR))
+		return "MWAIT and MONITOR exiting";
+	if (!(c->procbased2 >> 32 & PROC2_WBINVD))
+		return "WBINVD exiting";
 	if (!c->ept_4level || !c->ept_wb)
 		return "4-level write-back EPT";
 	if (!((c->exit_ctls >> 32) & EXIT_LOAD_EFER) || !((c->entry_ctls >> 32) & ENTRY_LOAD_EFER))
@@ -110,8 +114,9 @@ static void setup_controls(struct vmx_vcpu *x)
 	 * masks every host vector (kicks, the timer) on this pCPU (26.6.2).
 	 */
 	u32 proc = PROC_HLT | PROC_RDPMC | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY |
-		   PROC_CR8_LOAD | PROC_CR8_STORE;
-	u32 proc2 = PROC2_EPT | PROC2_UNRESTRICTED;
+		   PROC_CR8_LOAD | PROC_CR8_STORE | PROC_MWAIT | PROC_MONITOR;
+	/* WBINVD would write back and empty caches every VM shares: it exits (26.6.2). */
+	u32 proc2 = PROC2_EPT | PROC2_UNRESTRICTED | PROC2_WBINVD;
 
 	if ((c->pinbased >> 32) & PIN_VIRTUAL_NMI)
 		pin |= PIN_VIRTUAL_NMI;
@@ -144,7 +149,7 @@ static void setup_controls(struct vmx_vcpu *x)
 		vmcs_write16(VPID, x->vpid);
 	/* The guest owns CR0/CR4 but for the bits VMX pins: it sees its own values in the shadows. */
 	vmcs_writel(CR0_GUEST_HOST_MASK, CR0_NE);
-	vmcs_writel(CR4_GUEST_HOST_MASK, CR4_VMXE | BIT(18) /* OSXSAVE: XSAVE is hidden */);
+	vmcs_writel(CR4_GUEST_HOST_MASK, CR4_VMXE | CR4_GUEST_HIDDEN);
 }
 
 static void setup_host_state(void)

@@ -163,6 +163,36 @@ static void test_x2apic_tpr(void)
 	rt_test_end();
 }
 
+/*
+ * Instructions that reach past the VM on bare hardware: WBINVD writes back and empties caches
+ * every VM shares, MWAIT with a deep C-state hint may stop the VMX-preemption timer (the
+ * hypervisor's only hold on the pCPU). Each must exit, once per execution, and the guest goes
+ * on: between two statistics tables, each row grows by what the guest ran.
+ */
+#define HW_LOOP 10
+
+static void test_cache_power(bool on_kestrel)
+{
+	static volatile u64 line;
+
+	rt_test_begin("cache-power-exits");
+	if (!on_kestrel) {
+		rt_skip("not on Kestrel: no statistics to read");
+		rt_test_end();
+		return;
+	}
+	kestrel_print_stats(on_kestrel);
+	for (u32 i = 0; i < HW_LOOP; i++) {
+		__asm__ volatile("wbinvd" ::: "memory");
+		__asm__ volatile("monitor" ::"a"(&line), "c"(0), "d"(0));
+		/* Hint 0x60: C7, deep enough that real parts stop their timers. */
+		__asm__ volatile("mwait" ::"a"(0x60), "c"(0));
+	}
+	kestrel_print_stats(on_kestrel);
+	rt_printf("cache-power-count %u\n", HW_LOOP);
+	rt_test_end();
+}
+
 /* INVD always exits (SDM Vol. 3C, 27.1.2): a hypervisor must let the guest go on after it. */
 static void test_invd(void)
 {
@@ -178,6 +208,11 @@ void kmain(const struct rt_boot *boot)
 {
 	(void)boot;
 	test_invd();
+	{
+		struct rt_cpuid sig = rt_cpuid(KESTREL_CPUID_BASE, 0);
+
+		test_cache_power(sig.ebx == KESTREL_SIGNATURE_EBX && sig.ecx == KESTREL_SIGNATURE_ECX);
+	}
 	test_vmx_hidden();
 	print_hv_leaves();
 	test_cpuid_count();

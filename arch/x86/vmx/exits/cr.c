@@ -20,7 +20,6 @@
 #define CR_MOV_TO 0
 #define CR_MOV_FROM 1
 
-#define CR4_OSXSAVE BIT(18)
 
 static bool guest_write_cr0(struct vcpu *v, u64 val)
 {
@@ -46,10 +45,10 @@ static bool guest_write_cr0(struct vcpu *v, u64 val)
 
 static bool guest_write_cr4(struct vcpu *v, u64 val)
 {
-	u64 allowed = rdmsr(MSR_IA32_VMX_CR4_FIXED1) & ~(u64)CR4_OSXSAVE;
+	u64 allowed = rdmsr(MSR_IA32_VMX_CR4_FIXED1) & ~(u64)CR4_GUEST_HIDDEN;
 
 	if (val & ~allowed & ~(u64)CR4_VMXE)
-		return false; /* a bit this CPU or Kestrel does not offer (XSAVE is hidden) */
+		return false; /* a bit this CPU or Kestrel does not offer (CR4_GUEST_HIDDEN) */
 	if (val & CR4_VMXE)
 		return false; /* no nested VMX: CPUID says so */
 	vmcs_writel(CR4_READ_SHADOW, val);

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Instructions a guest may not use (VMX, XSETBV, GETSEC, RDPMC), and INVD, done as WBINVD. */
+/*
+ * Instructions a guest may not use (VMX, XSETBV, GETSEC, RDPMC), and those that would reach
+ * past the VM on the hardware (INVD, WBINVD, MONITOR, MWAIT), done as no-ops.
+ */
 #include "arch/x86/vmx/exit.h"
 #include "hv/vcpu.h"
 
@@ -27,10 +30,36 @@ enum exit_action exit_rdpmc(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
+/*
+ * INVD and WBINVD: a VM's memory is write-back and coherent, and it has no device that reads
+ * memory behind the caches, so neither has anything to do. Done on the hardware, INVD would
+ * drop other VMs' unwritten data and WBINVD would empty the caches every VM shares.
+ */
 enum exit_action exit_invd(struct vcpu *v)
 {
-	/* Dropping the caches unwritten would lose other VMs' data: write them back instead. */
-	asm volatile("wbinvd" ::: "memory");
+	exit_skip_instruction(v);
+	return EXIT_RESUME;
+}
+
+enum exit_action exit_wbinvd(struct vcpu *v)
+{
+	exit_skip_instruction(v);
+	return EXIT_RESUME;
+}
+
+/*
+ * MONITOR and MWAIT: CPUID offers neither. One that runs anyway is a no-op: MWAIT may return
+ * at any time (SDM Vol. 2B, MWAIT), and a C-state hint on the hardware could stop the
+ * VMX-preemption timer, Kestrel's hold on the pCPU.
+ */
+enum exit_action exit_monitor(struct vcpu *v)
+{
+	exit_skip_instruction(v);
+	return EXIT_RESUME;
+}
+
+enum exit_action exit_mwait(struct vcpu *v)
+{
 	exit_skip_instruction(v);
 	return EXIT_RESUME;
 }
