@@ -29,7 +29,7 @@ ISO_CMDLINE ?= console=com1,vga loglevel=info
 PREFIX    ?= /usr/local
 
 .PHONY: all iso run run-qemu test unit system guests bench deps clean help check-layers install \
-        demo FORCE
+        demo FORCE fuzz-smoke fuzz-host
 all: $(ISO)
 demo: $(DEMO_ELF)
 FORCE:
@@ -41,6 +41,7 @@ help:
 	@echo "                (it says which and why)"
 	@echo "make test       host unit tests (cmocka), the harness's tests and system tests"
 	@echo "make check-layers  fail when an #include points up the layers (docs/design.md)"
+	@echo "make fuzz-host  libFuzzer on every decoder, FUZZ_SECONDS (60) each"
 	@echo "make unit       host unit tests only (UNIT_TESTS='frame vlapic' picks some)"
 	@echo "make system     system tests only (SYSTEM_TESTS='vm-ipi ...' picks some;"
 	@echo "                tests/system/run.py --list names them)"
@@ -126,7 +127,16 @@ run-qemu: deps
 test: deps
 	$(MAKE) check-layers
 	$(MAKE) unit
+	$(MAKE) fuzz-smoke
 	$(MAKE) system
+
+# libFuzzer on every decoder of guest and boot input (tests/fuzz/): a short run of each in
+# make test, as long as FUZZ_SECONDS (per target) with make fuzz-host.
+fuzz-smoke:
+	@$(MAKE) -s --no-print-directory -C tests/fuzz smoke
+
+fuzz-host: deps
+	@$(MAKE) -s --no-print-directory -C tests/fuzz run $(if $(FUZZ_SECONDS),FUZZ_SECONDS=$(FUZZ_SECONDS))
 
 # Every #include points down the layers (docs/design.md); the checker is checked too.
 check-layers:
@@ -157,6 +167,7 @@ bench: deps $(ELF) guests
 clean:
 	rm -rf $(BUILD)
 	$(MAKE) -C tests/unit clean
+	$(MAKE) -C tests/fuzz clean
 	$(MAKE) -C tests/guests clean
 	$(MAKE) -C guest-sdk clean
 

@@ -85,11 +85,12 @@ static bool parse_console(const struct cmdline_word *w, struct hv_config *cfg)
 		{ "none", CONSOLE_NONE },	{ "com1", CONSOLE_COM1 }, { "com2", CONSOLE_COM2 },
 		{ "com3", CONSOLE_COM3 },	{ "com4", CONSOLE_COM4 }, { "vga", CONSOLE_SCREEN },
 	};
-	const char *p = w->value, *end = w->value + w->value_len;
+	const char *p = w->value, *end;
 	u32 set = 0;
 
 	if (!p)
-		return false;
+		return false; /* "console" with no value */
+	end = p + w->value_len;
 	for (;;) {
 		const char *comma = p;
 		size_t len;

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Shared by the libFuzzer targets: a small guest RAM of host memory, and taking bytes in turn. */
+#ifndef KESTREL_TESTS_FUZZ_H
+#define KESTREL_TESTS_FUZZ_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/types.h"
+#include "mm/guest_mem.h"
+
+#define FUZZ_RAM_CHUNKS 2
+
+/* Guest RAM: FUZZ_RAM_CHUNKS chunks of 2 MiB at guest-physical 0, in reverse host order. */
+static inline struct guest_mem *fuzz_ram(void)
+{
+	static u64 chunks[FUZZ_RAM_CHUNKS];
+	static struct guest_mem gm;
+	static u8 *mem;
+
+	if (!mem) {
+		mem = aligned_alloc(GMEM_CHUNK_SIZE, FUZZ_RAM_CHUNKS * GMEM_CHUNK_SIZE);
+		if (!mem)
+			abort();
+		for (u32 i = 0; i < FUZZ_RAM_CHUNKS; i++)
+			chunks[i] = (u64)(uintptr_t)(mem + (FUZZ_RAM_CHUNKS - 1 - i) * GMEM_CHUNK_SIZE);
+		gm = (struct guest_mem){ FUZZ_RAM_CHUNKS * GMEM_CHUNK_SIZE, FUZZ_RAM_CHUNKS, chunks };
+	}
+	return &gm;
+}
+
+/* The fuzzer's bytes, taken in turn; past the end, zeros. */
+struct fuzz_input {
+	const u8 *p;
+	size_t n;
+};
+
+static inline u64 fuzz_u64(struct fuzz_input *in, u32 bytes)
+{
+	u64 v = 0;
+
+	for (u32 i = 0; i < bytes; i++, in->p++, in->n--) {
+		if (!in->n)
+			return v;
+		v |= (u64)*in->p << (8 * i);
+	}
+	return v;
+}
+
+/* The rest of the input, copied to guest-physical gpa (as much as fits in RAM). */
+static inline void fuzz_fill(struct fuzz_input *in, u64 gpa)
+{
+	struct guest_mem *gm = fuzz_ram();
+	u64 len = in->n < gm->size - gpa ? in->n : gm->size - gpa;
+
+	gmem_zero(gm, 0, gm->size);
+	gmem_write(gm, gpa, in->p, len);
+}
+
+#endif
