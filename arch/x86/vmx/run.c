@@ -87,11 +87,13 @@ static void inject_events(struct vmx_vcpu *x)
 			return;
 	}
 	if (v->exception_pending) {
+		/* Real mode pushes no error code; VM entry refuses one there (28.2.1.3). */
+		bool error = v->exception_has_error && (vmcs_readl(GUEST_CR0) & CR0_PE);
+
 		v->exception_pending = false;
 		vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION |
-					      v->exception_vector |
-					      (v->exception_has_error ? INTR_INFO_ERROR : 0));
-		if (v->exception_has_error)
+					      v->exception_vector | (error ? INTR_INFO_ERROR : 0));
+		if (error)
 			vmcs_write32(ENTRY_EXCEPTION_ERROR, v->exception_error);
 		return;
 	}
