@@ -111,10 +111,7 @@ enum exit_action exit_vmcall(struct vcpu *v);
 enum exit_action exit_vmx_instruction(struct vcpu *v);
 enum exit_action exit_getsec(struct vcpu *v);
 enum exit_action exit_rdpmc(struct vcpu *v);
-enum exit_action exit_invd(struct vcpu *v);
-enum exit_action exit_wbinvd(struct vcpu *v);
-enum exit_action exit_monitor(struct vcpu *v);
-enum exit_action exit_mwait(struct vcpu *v);
+enum exit_action exit_nop_instruction(struct vcpu *v); /* INVD, WBINVD, MONITOR, MWAIT */
 enum exit_action exit_invalid_guest_state(struct vcpu *v);
 
 #endif

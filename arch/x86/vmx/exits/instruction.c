@@ -31,34 +31,13 @@ enum exit_action exit_rdpmc(struct vcpu *v)
 }
 
 /*
- * INVD and WBINVD: a VM's memory is write-back and coherent, and it has no device that reads
- * memory behind the caches, so neither has anything to do. Done on the hardware, INVD would
- * drop other VMs' unwritten data and WBINVD would empty the caches every VM shares.
+ * INVD, WBINVD, MONITOR and MWAIT do nothing here. A VM's memory is write-back and coherent,
+ * and it has no device that reads memory behind the caches: on the hardware, INVD would drop
+ * other VMs' unwritten data and WBINVD would empty the caches every VM shares. CPUID offers no
+ * MONITOR/MWAIT; one that runs anyway returns at once, as MWAIT may (SDM Vol. 2B, MWAIT), and
+ * no C-state hint reaches the hardware, where it could stop the VMX-preemption timer.
  */
-enum exit_action exit_invd(struct vcpu *v)
-{
-	exit_skip_instruction(v);
-	return EXIT_RESUME;
-}
-
-enum exit_action exit_wbinvd(struct vcpu *v)
-{
-	exit_skip_instruction(v);
-	return EXIT_RESUME;
-}
-
-/*
- * MONITOR and MWAIT: CPUID offers neither. One that runs anyway is a no-op: MWAIT may return
- * at any time (SDM Vol. 2B, MWAIT), and a C-state hint on the hardware could stop the
- * VMX-preemption timer, Kestrel's hold on the pCPU.
- */
-enum exit_action exit_monitor(struct vcpu *v)
-{
-	exit_skip_instruction(v);
-	return EXIT_RESUME;
-}
-
-enum exit_action exit_mwait(struct vcpu *v)
+enum exit_action exit_nop_instruction(struct vcpu *v)
 {
 	exit_skip_instruction(v);
 	return EXIT_RESUME;
