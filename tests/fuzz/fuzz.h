@@ -51,11 +51,14 @@ static inline u64 fuzz_u64(struct fuzz_input *in, u32 bytes)
 /* The rest of the input, copied to guest-physical gpa (as much as fits in RAM). */
 static inline void fuzz_fill(struct fuzz_input *in, u64 gpa)
 {
+	static u64 dirty_start, dirty_len; /* what the last input wrote: zeroed again, no more */
 	struct guest_mem *gm = fuzz_ram();
 	u64 len = in->n < gm->size - gpa ? in->n : gm->size - gpa;
 
-	gmem_zero(gm, 0, gm->size);
+	gmem_zero(gm, dirty_start, dirty_len);
 	gmem_write(gm, gpa, in->p, len);
+	dirty_start = gpa;
+	dirty_len = len;
 }
 
 #endif
