@@ -136,7 +136,8 @@ fuzz-smoke:
 	@$(MAKE) -s --no-print-directory -C tests/fuzz smoke
 
 fuzz-host: deps
-	@$(MAKE) -s --no-print-directory -C tests/fuzz run $(if $(FUZZ_SECONDS),FUZZ_SECONDS=$(FUZZ_SECONDS))
+	@$(MAKE) -s --no-print-directory -C tests/fuzz run \
+		$(if $(FUZZ_SECONDS),FUZZ_SECONDS=$(FUZZ_SECONDS))
 
 # Every #include points down the layers (docs/design.md); the checker is checked too.
 check-layers:

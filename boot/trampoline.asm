@@ -1,7 +1,7 @@
 ; SPDX-License-Identifier: GPL-2.0
 ; The application processors' start: real mode -> protected mode -> long mode -> C.
 ;
-; arch/x86/smp.c copies this code to a free page below 1 MiB (the memory map
+; boot/smp.c copies this code to a free page below 1 MiB (the memory map
 ; says which) and sends INIT-SIPI-SIPI with that page's number as the vector
 ; (SDM Vol. 3A, 10.4.4). The code runs at whatever page it lands in: it finds
 ; its own base from CS and patches its GDT pointer and far jumps at run time.

@@ -138,7 +138,7 @@ static int flush_one(void *ctx, u32 idx)
 		return 0;
 	}
 	atomic_or(&t->requests, VCPU_REQ_FLUSH);
-	/* Read after the request is visible: pairs with the entry path's check (hv/vcpu.c). */
+	/* Read after the request is visible: pairs with the entry path's check (vmx/run.c). */
 	if (atomic_read_seq(&t->pv.in_guest)) {
 		/* A full batch is drained before the next kick. */
 		if (c->nr_wait == FLUSH_WAIT_BATCH)

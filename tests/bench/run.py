@@ -109,7 +109,8 @@ def multi_ipi():
 
 def deadline_storm():
     """Re-arming a TSC-deadline timer ever later: every write exits vs the lazy deadline."""
-    log = run("deadline", [("/g.elf", guest("pv-deadline"), "vm=dl vcpus=3 mem=32M debug=on -- cpus=3")])
+    log = run("deadline", [("/g.elf", guest("pv-deadline"),
+                            "vm=dl vcpus=3 mem=32M debug=on -- cpus=3")])
     got = {m: (int(n), int(w)) for m, n, w in re.findall(
         r"^dl: pv-deadline: mode (\S+)\s+\d+ cpus: (\d+) re-arms, (\d+) TSC-deadline writes",
         log, re.M)}

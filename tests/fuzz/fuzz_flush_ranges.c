@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* libFuzzer: pv/flush_ranges.c reads any range list, keeps only safe ranges, merges within bounds. */
+/* libFuzzer: pv/flush_ranges.c reads any range list, keeps only safe ranges, merges in bounds. */
 #include "fuzz.h"
 #include "pv/flush_ranges.h"
 

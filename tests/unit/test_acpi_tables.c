@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests for hv/acpi_tables.c: the tables a VM gets, read back by Kestrel's own ACPI parser. */
+/* Unit tests for hv/dev/acpi_tables.c: a VM's tables, read back by Kestrel's own ACPI parser. */
 #include "unit.h"
 #include "arch/x86/acpi.h"
 #include "hv/dev/acpi_tables.h"

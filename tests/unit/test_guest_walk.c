@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests for arch/x86/guest_walk.c: hand-built guest page tables in a fake guest RAM. */
+/* Unit tests for mm/guest_walk.c: hand-built guest page tables in a fake guest RAM. */
 #include "unit.h"
 #include "mm/guest_walk.h"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests for hv/vlapic.c: registers, modes, IPI decoding and routing, priorities, the timer. */
+/* Unit tests for hv/dev/vlapic.c: registers, modes, IPI routing, priorities, the timer, CR8. */
 #include "unit.h"
 #include "hv/dev/vlapic.h"
 

@@ -89,7 +89,7 @@ void exit_skip_instruction(struct vcpu *v);
 /* The same for an instruction Kestrel decoded itself (an EPT violation gives no length). */
 void exit_advance_rip(struct vcpu *v, u32 len);
 
-/* Handlers, one file each under arch/x86/exits/. */
+/* Handlers, one file each under arch/x86/vmx/exits/. */
 enum exit_action exit_cpuid(struct vcpu *v);
 enum exit_action exit_rdmsr(struct vcpu *v);
 enum exit_action exit_wrmsr(struct vcpu *v);

@@ -121,7 +121,8 @@ int kestrel_hc_set_shared_area(uint64_t gpa);
 /*
  * KESTREL_HC_FLUSH_TLB: flags is one KESTREL_FLUSH_ALL / _NONGLOBAL / _RANGES, maybe with
  * KESTREL_FLUSH_SET_GEN (then gen is stored in each target's tlb_gen once that target has
- * flushed, unless tlb_gen already holds a larger value); the set's INLINE flag is added here. ranges_gpa and nr_ranges are for KESTREL_FLUSH_RANGES only.
+ * flushed, unless tlb_gen already holds a larger value); the set's INLINE flag is added here.
+ * ranges_gpa and nr_ranges are for KESTREL_FLUSH_RANGES only.
  */
 int kestrel_hc_flush_tlb(uint32_t flags, const struct kestrel_vpset_regs *set,
 			 uint64_t ranges_gpa, uint32_t nr_ranges, uint64_t gen);

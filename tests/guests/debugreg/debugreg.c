@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Two of these on one pCPU show that the debug registers VMX does not switch (DR0-DR3, SDM
- * Vol. 3B, "Debug Registers") are each vCPU's own: each writes values made from `seed=` and checks, across
- * many time slices, that they stay what it wrote.
+ * Vol. 3B, "Debug Registers") are each vCPU's own: each writes values made from `seed=` and
+ * checks, across many time slices, that they stay what it wrote.
  */
 #include <kestrel-rt/rt.h>
 

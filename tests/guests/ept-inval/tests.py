@@ -24,8 +24,8 @@ def check_ept_stats(log):
 
 
 TESTS = {
-    "vm-ept-invalidate": ("bochs", 2, {"modules": [vm_line("ept-inval",
-                                                           "vm=ept vcpus=3 mem=32M debug=on -- cpus=3")]},
+    "vm-ept-invalidate": ("bochs", 2, {"modules": [vm_line(
+        "ept-inval", "vm=ept vcpus=3 mem=32M debug=on -- cpus=3")]},
                           all_of(vm_passed("ept"), no_panic_and_end, check_ept_stats)),
     # 4 KiB EPT pages: a page table for every 2 MiB of RAM, as a host tracking dirty pages has.
     "vm-ept-invalidate-4k": ("bochs", 2, {"cmdline": DEFAULT + " ept=4k", "modules": [vm_line(

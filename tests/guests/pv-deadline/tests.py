@@ -27,7 +27,7 @@ def check_pv_deadline(log):
 
 
 TESTS = {
-    "vm-pv-deadline": ("bochs", 2, {"modules": [vm_line("pv-deadline",
-                                                        "vm=dl vcpus=3 mem=32M debug=on -- cpus=3")]},
-                       all_of(vm_passed("dl"), no_panic_and_end, check_pv_deadline)),
+    "vm-pv-deadline": ("bochs", 2, {"modules": [vm_line(
+        "pv-deadline", "vm=dl vcpus=3 mem=32M debug=on -- cpus=3")]},
+        all_of(vm_passed("dl"), no_panic_and_end, check_pv_deadline)),
 }

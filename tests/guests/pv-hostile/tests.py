@@ -16,5 +16,6 @@ TESTS = {
         vm_line("pv-hostile", "vm=hostile vcpus=70 mem=16M debug=on -- cpus=70"),
         vm_line("pv-hostile", "vm=nodebug vcpus=1 mem=16M -- cpus=1 debug=off"),
         vm_line("pv-hostile", "vm=nopv vcpus=2 mem=16M pv=off -- cpus=2 pv=off")]},
-        all_of(vm_passed("hostile"), vm_passed("nopv"), vm_passed("nodebug"), no_panic_and_end, check_pv_hostile)),
+        all_of(vm_passed("hostile"), vm_passed("nopv"), vm_passed("nodebug"), no_panic_and_end,
+               check_pv_hostile)),
 }
