@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The guest's CPUID (hv/cpuid_policy.h): host answers filtered, topology, Kestrel's leaves. */
+/* The guest's CPUID (hv/cpuid_policy.h): host answers filtered, topology, Kestrel's and KVM's. */
 #include "hv/cpuid_policy.h"
 #include "guest-sdk/include/kestrel/abi.h"
+#include "hv/kvm_abi.h"
 
 /* Leaf 1 ECX features a guest must not see (SDM Vol. 2A, CPUID, ECX feature table). */
 #define L1_ECX_HIDE (BIT(2) /* DTES64 */ | BIT(3) /* MONITOR */ | BIT(4) /* DS-CPL */ | \
@@ -22,9 +23,20 @@
 		     BIT(14) | BIT(16) | BIT(30))
 #define EXT1_EDX_RDTSCP BIT(27)
 
-static void kestrel_leaf(const struct cpuid_policy_env *env, u32 leaf, struct cpuid_regs *r)
+static void hypervisor_leaf(const struct cpuid_policy_env *env, u32 leaf, struct cpuid_regs *r)
 {
 	*r = (struct cpuid_regs){ 0, 0, 0, 0 };
+	if (env->kvm && leaf == KVM_CPUID_BASE) {
+		*r = (struct cpuid_regs){ KVM_CPUID_FEATURES, KVM_SIGNATURE_EBX, KVM_SIGNATURE_ECX,
+					  KVM_SIGNATURE_EDX };
+		return;
+	}
+	if (env->kvm && leaf == KVM_CPUID_FEATURES) {
+		r->eax = KVM_FEATURE_STEAL_TIME | KVM_FEATURE_PV_UNHALT | KVM_FEATURE_PV_TLB_FLUSH |
+			 KVM_FEATURE_PV_SEND_IPI | KVM_FEATURE_PV_SCHED_YIELD |
+			 KVM_FEATURE_MSI_EXT_DEST_ID;
+		return;
+	}
 	if (!env->pv)
 		return; /* pv=off: no Kestrel leaves at all */
 	switch (leaf) {
@@ -70,7 +82,7 @@ void cpuid_policy_apply(const struct cpuid_policy_env *env, u32 leaf, u32 sub,
 			struct cpuid_regs *r)
 {
 	if (cpuid_policy_is_hypervisor_leaf(leaf)) {
-		kestrel_leaf(env, leaf, r);
+		hypervisor_leaf(env, leaf, r);
 	} else {
 		switch (leaf) {
 		case 1:

@@ -12,7 +12,8 @@
 
 /* What the answer depends on besides the host's own. */
 struct cpuid_policy_env {
-	bool pv; /* the VM sees Kestrel's leaves (pv=on) */
+	bool pv; /* the VM sees Kestrel's leaves (pv=on or pv=kestrel) */
+	bool kvm; /* and KVM's, from KVM_CPUID_BASE (pv=on) */
 	u32 vcpu_id; /* also its APIC ID */
 	u32 nr_vcpus;
 	u32 resets; /* times the VM was reset: Kestrel's features leaf reports it */

@@ -12,6 +12,7 @@
 #include "lib/types.h"
 
 struct vcpu;
+struct kvm_steal_time;
 
 /*
  * A checked copy of guest ranges (Kestrel never looks at the guest's array again). Every range
@@ -42,6 +43,8 @@ struct vcpu_pv {
 	struct kestrel_vcpu_area *area; /* the same, through the identity map */
 	volatile u32 in_guest; /* between the last check of requests and the VM exit: any pCPU reads */
 	u64 deadline_armed; /* Kestrel's own copy: the shared one is guest-writable */
+	u64 kvm_steal_msr; /* MSR_KVM_STEAL_TIME as written (pv/kvm.c) */
+	struct kvm_steal_time *kvm_steal; /* its area, or NULL: disabled or not RAM */
 	struct pv_flush_request flush;
 };
 

@@ -118,6 +118,13 @@ void vcpu_handle_requests(struct vcpu *v)
 	}
 	if (req & VCPU_REQ_NMI)
 		v->nmi_pending = true;
+	if (req & VCPU_REQ_UNHALT) {
+		/* A PV spin-lock waiter halts even with interrupts off: only the kick wakes it. */
+		if (v->state == VCPU_HALTED)
+			sched_make_runnable(v);
+		else
+			v->pv_unhalted = true;
+	}
 	if (req & VCPU_REQ_IRR) {
 		for (u32 w = 0; w < 4; w++) {
 			u64 bits = atomic_xchg(&v->posted_irr[w], 0);

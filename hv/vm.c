@@ -8,6 +8,7 @@
 #include "hv/arch.h"
 #include "lib/console.h"
 #include "hv/loader.h"
+#include "hv/loader_linux.h"
 #include "hv/sched/sched.h"
 #include "hv/stats.h"
 #include "hv/vcpu.h"
@@ -51,6 +52,49 @@ static void free_memory(struct vm *vm)
 	vm->mem.chunks = NULL;
 }
 
+/* The multiboot modules (or a Linux kernel's initrds): the VM's extra module lines. */
+static void extra_modules(const struct boot_info *bi, const struct vm_config *c,
+			  struct loader_module *mods)
+{
+	for (u32 i = 0; i < c->nr_extra; i++) {
+		const struct mb2_module *m = &bi->modules[c->extra[i]];
+
+		mods[i] = (struct loader_module){ phys_to_virt(m->start), m->end - m->start,
+						  m->cmdline, strlen(m->cmdline) };
+	}
+}
+
+/* The Linux boot protocol's 32-bit entry: ESI the zero page, __BOOT_CS and __BOOT_DS. */
+static int load_linux(struct vm *vm, const struct mb2_module *k, const struct vm_config *c,
+		      const struct loader_module *initrds, u64 rsdp, char *why, size_t len)
+{
+	struct loader_linux_args args = {
+		.image = phys_to_virt(k->start),
+		.image_len = k->end - k->start,
+		.cmdline = c->cmdline,
+		.cmdline_len = c->cmdline_len,
+		.initrds = initrds,
+		.nr_initrds = c->nr_extra,
+		.rsdp_gpa = rsdp,
+	};
+	struct loader_linux_result res;
+	int err = loader_linux_load(&vm->mem, &args, &res);
+
+	if (err) {
+		fmt_snprintf(why, len, "Linux kernel: %s", res.error);
+		return err;
+	}
+	vm->boot = (struct vm_boot){ .entry = res.entry, .esi = res.boot_params,
+				     .cs = LINUX_BOOT_CS, .ds = LINUX_BOOT_DS,
+				     .gdt_base = res.gdt_base, .gdt_limit = res.gdt_limit };
+	if (!vm->resets)
+		pr_info("vm %s: Linux kernel (boot protocol %u.%02u) at %#lx-%#lx, entry %#x, "
+			"initrd %#lx-%#lx", vm->name, res.version >> 8, res.version & 0xff,
+			res.kernel_start, res.kernel_end, res.entry, res.initrd_start,
+			res.initrd_end);
+	return 0;
+}
+
 static int load_kernel(struct vm *vm, const struct boot_info *bi, const struct vm_config *c,
 		       char *why, size_t len)
 {
@@ -79,20 +123,17 @@ static int load_kernel(struct vm *vm, const struct boot_info *bi, const struct v
 		pr_warn("vm %s: no ACPI tables (more than %u vCPUs)", vm->name,
 			ACPI_TABLES_MAX_VCPUS);
 	}
-	for (u32 i = 0; i < c->nr_extra; i++) {
-		const struct mb2_module *m = &bi->modules[c->extra[i]];
-
-		mods[i] = (struct loader_module){ phys_to_virt(m->start), m->end - m->start,
-						  m->cmdline, strlen(m->cmdline) };
-	}
+	extra_modules(bi, c, mods);
+	if (loader_linux_detect(args.image, args.image_len))
+		return load_linux(vm, k, c, mods, acpi > 0 ? ACPI_TABLES_GPA : 0, why, len);
 	err = loader_load(&vm->mem, &args, &res);
 	if (err) {
 		fmt_snprintf(why, len, "%s", res.error);
 		return err;
 	}
-	vm->boot_entry = res.entry;
-	vm->boot_eax = res.magic;
-	vm->boot_ebx = res.info;
+	/* Multiboot 3.2: any flat selectors; the guest loads its own GDT before it needs one. */
+	vm->boot = (struct vm_boot){ .entry = res.entry, .eax = res.magic, .ebx = res.info,
+				     .cs = 0x08, .ds = 0x10, .gdt_limit = 0xffff };
 	pr_info("vm %s: multiboot%u kernel at %#lx-%#lx, entry %#x, %u module(s)", vm->name,
 		res.version, res.kernel_start, res.kernel_end, res.entry, c->nr_extra);
 	return 0;
@@ -155,6 +196,7 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 	vm->id = nr_vms;
 	vm->config = c;
 	vm->pv = c->pv;
+	vm->kvm = c->kvm;
 	vm->debug = c->debug;
 	vm->cpus = c->cpus;
 	vuart_init(&vm->uart, vm->name);

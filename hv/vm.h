@@ -36,6 +36,7 @@ enum vcpu_state {
 #define VCPU_REQ_POWER_ON BIT(6) /* the reset is done: start as at power-on */
 #define VCPU_REQ_FLUSH BIT(7) /* a PV TLB flush is posted in pv.flush */
 #define VCPU_REQ_EPT_RELOAD BIT(8) /* the VM's EPT was invalidated: load the current root */
+#define VCPU_REQ_UNHALT BIT(9) /* a PV kick (KVM_HC_KICK_CPU): leave, or skip the next, HLT */
 
 /* Exits by reason are the architecture's to count (hv/arch.h). */
 struct vcpu_stats {
@@ -63,6 +64,7 @@ struct vcpu {
 	u64 posted_irr[4]; /* any pCPU: vectors sent from other pCPUs, merged into the vLAPIC */
 	u8 sipi_vector;
 	bool preempted; /* descheduled at an instruction boundary (docs/abi.md, 5.3) */
+	bool pv_unhalted; /* kicked while not halted: its next HLT returns at once */
 	u64 eptp; /* the second-level root this vCPU uses */
 	bool eptp_changed; /* eptp is new: the architecture loads it before the next entry */
 	volatile u64 ept_gen; /* its generation: older trees are freed once every vCPU is past */
@@ -84,6 +86,19 @@ struct vcpu {
 
 enum vm_state { VM_CREATED = 0, VM_RUNNING, VM_STOPPING, VM_STOPPED };
 
+/*
+ * vCPU 0's first entry: 32-bit protected mode, paging off, flat 4 GiB code and data segments.
+ * Multiboot (its 3.2) and the Linux boot protocol's 32-bit entry differ only in the registers,
+ * the selectors and whether the guest is given a GDT.
+ */
+struct vm_boot {
+	u32 entry; /* EIP */
+	u32 eax, ebx, esi;
+	u16 cs, ds; /* selectors of the flat code and data segments */
+	u32 gdt_base; /* GDTR: a table the loader wrote, or base 0 limit 0xffff */
+	u16 gdt_limit;
+};
+
 struct vm {
 	char name[VM_NAME_LEN];
 	u32 id;
@@ -96,6 +111,7 @@ struct vm {
 	u32 resets;
 	const struct vm_config *config; /* to load the kernel again on reset */
 	bool pv;
+	bool kvm; /* offers KVM's guest ABI (pv=on) */
 	bool debug; /* debug=on: the debug hypercalls answer (KESTREL_HC_DEBUG_*) */
 	struct cpuset cpus; /* pCPUs it may run on */
 	struct guest_mem mem;
@@ -104,7 +120,7 @@ struct vm {
 	struct spinlock lock; /* stop and statistics */
 	char stop_reason[160];
 	s32 exit_status;
-	u32 boot_entry, boot_eax, boot_ebx; /* the multiboot hand-off for vCPU 0 */
+	struct vm_boot boot; /* how vCPU 0 enters the kernel */
 };
 
 extern struct vm *vms[MAX_VMS];

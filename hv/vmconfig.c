@@ -99,6 +99,7 @@ static struct vm_config *new_entry(struct vm_config *out, u32 *n, u32 max, u32 m
 	c->vcpus = VMCONFIG_DEFAULT_VCPUS;
 	c->mem = VMCONFIG_DEFAULT_MEM;
 	c->pv = true;
+	c->kvm = true;
 	cpuset_fill(&c->cpus);
 	c->kernel = module;
 	c->cmdline = "";
@@ -186,10 +187,13 @@ static bool apply_word(struct vm_config *c, const struct cmdline_word *w, u32 *s
 			c->mem = x;
 		break;
 	case 2:
-		if (cmdline_value_is(w, "on") || cmdline_value_is(w, "off"))
-			c->pv = cmdline_value_is(w, "on");
-		else
-			why = "must be on or off";
+		if (cmdline_value_is(w, "on") || cmdline_value_is(w, "off") ||
+		    cmdline_value_is(w, "kestrel")) {
+			c->pv = !cmdline_value_is(w, "off");
+			c->kvm = cmdline_value_is(w, "on");
+		} else {
+			why = "must be on, kestrel or off";
+		}
 		break;
 	case 3:
 		if (!parse_cpus(v, vlen, &c->cpus))

@@ -21,7 +21,8 @@
  *   vm=NAME    required; 1 to 15 of A-Z a-z 0-9 _ -
  *   vcpus=N    1 to KESTREL_MAX_VCPUS (default 1)
  *   mem=SIZE   K, M or G suffix; a multiple of 2 MiB, 2 MiB to 1 TiB (default 32M)
- *   pv=on|off  the paravirtual interface (default on)
+ *   pv=on|kestrel|off  the paravirtual interfaces: Kestrel's own and the KVM-compatible one
+ *              (on, the default), Kestrel's alone, or none
  *   cpus=LIST  the pCPUs it may run on, as 0-3,6; 0 to CPUSET_MAX - 1 (default all)
  *   debug=on|off  the debug hypercalls: tables printed, EPT invalidated on demand (off)
  *
@@ -46,7 +47,8 @@ struct vm_config {
 	char name[VMCONFIG_NAME_MAX + 1]; /* "" in an entry that only reports a bad line */
 	u32 vcpus;
 	u64 mem; /* bytes of RAM, a multiple of VMCONFIG_MEM_UNIT */
-	bool pv;
+	bool pv; /* Kestrel's own PV interface */
+	bool kvm; /* the KVM-compatible one (hv/kvm_abi.h) */
 	bool debug; /* debug hypercalls (statistics on demand, EPT invalidation) answer */
 	struct cpuset cpus; /* the pCPUs it may run on */
 	u32 kernel; /* index in bi->modules of the line that defines the VM (or is bad) */

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The hypercall table: an unknown number gets -ENOSYS, a VM with pv=off gets -ENOSYS for all,
+ * The hypercall tables: KVM's numbers (pv/kvm.c) in a VM that offers KVM's ABI, Kestrel's own
+ * above them. An unknown number gets -ENOSYS (KVM's -1000 in KVM's range, as KVM answers), a VM
+ * with pv=off gets -ENOSYS for all,
  * and the debug calls exist only in a VM configured with debug=on (elsewhere they are unknown:
  * printing tables on demand and invalidating EPT trees are work a guest should not command).
  */
 #include "pv/hypercall.h"
 #include "guest-sdk/include/kestrel/abi.h"
+#include "hv/kvm_abi.h"
 #include "hv/stats.h"
 #include "hv/vm.h"
 #include "pv/pv.h"
@@ -26,6 +29,9 @@ static const struct hypercall hypercalls[] = {
 
 s64 hypercall_dispatch(struct vcpu *v, u64 nr)
 {
+	/* KVM's numbers are all at or below KVM_HC_MAX, Kestrel's above: no number means both. */
+	if (nr <= KVM_HC_MAX)
+		return v->vm->kvm ? pv_kvm_hypercall(v, nr) : -ENOSYS;
 	if (!v->vm->pv)
 		return -ENOSYS;
 	for (u32 i = 0; i < ARRAY_SIZE(hypercalls); i++)

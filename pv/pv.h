@@ -20,6 +20,14 @@ s64 hc_set_shared_area(struct vcpu *v);
 s64 hc_flush_tlb(struct vcpu *v);
 s64 hc_send_ipi(struct vcpu *v);
 
+/* KVM's guest ABI (pv/kvm.c, hv/kvm_abi.h), for VMs that offer it. */
+bool pv_kvm_msr_read(struct vcpu *v, u32 msr, u64 *val); /* false: not a KVM MSR */
+bool pv_kvm_msr_write(struct vcpu *v, u32 msr, u64 val, bool *fault);
+s64 pv_kvm_hypercall(struct vcpu *v, u64 nr);
+void pv_kvm_schedule_in(struct vcpu *v, u64 steal_tsc);
+void pv_kvm_preempted(struct vcpu *v);
+void pv_kvm_reset(struct vcpu *v);
+
 /* Lazy deadline hooks the exit handlers call (pv/deadline.c). */
 void pv_deadline_written(struct vcpu *v, u64 value, u64 now); /* after a TSC_DEADLINE write */
 void pv_deadline_sync(struct vcpu *v); /* after any other vLAPIC write: the CLEAR cases */

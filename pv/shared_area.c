@@ -39,6 +39,7 @@ void pv_schedule_in(struct vcpu *v, u64 steal)
 	struct kestrel_vcpu_area *a = v->pv.area;
 	u32 flags;
 
+	pv_kvm_schedule_in(v, steal);
 	if (!a)
 		return;
 	/* Only this pCPU writes steal_tsc, and the vCPU is not running: version guards readers. */
@@ -58,6 +59,7 @@ void pv_schedule_in(struct vcpu *v, u64 steal)
 
 void pv_preempted(struct vcpu *v)
 {
+	pv_kvm_preempted(v);
 	if (v->pv.area)
 		atomic_or(&v->pv.area->flags, KESTREL_VCPU_PREEMPTED);
 }
@@ -67,6 +69,7 @@ void pv_reset(struct vcpu *v)
 	v->pv.deadline_armed = 0;
 	v->pv.area = NULL;
 	v->pv.area_gpa = 0;
+	pv_kvm_reset(v);
 	spin_lock(&v->pv.flush.lock);
 	v->pv.flush.kind = 0;
 	v->pv.flush.set_gen = false;

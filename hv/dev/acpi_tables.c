@@ -1,11 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Builds a VM's RSDP, XSDT and MADT (ACPI 6.5, 5.2.5, 5.2.8, 5.2.12); pure, unit-tested. */
+/* Builds a VM's RSDP, XSDT, FADT, DSDT and MADT (ACPI 6.5, chapter 5); pure, unit-tested. */
 #include "hv/dev/acpi_tables.h"
 #include "lib/string.h"
 
 #define XSDT_OFF 64
-#define MADT_OFF 128
+#define FADT_OFF 128
+#define DSDT_OFF 416
+#define MADT_OFF 512
 #define SDT_HEADER_LEN 36
+#define XSDT_ENTRIES 2 /* FADT, MADT */
+#define FADT_LEN 276 /* revision 6, 5.2.9 table 5.9 */
+#define FADT_FLAG_WBINVD BIT(0)
+#define FADT_FLAG_PWR_BUTTON BIT(4) /* set: no fixed-feature power button */
+#define FADT_FLAG_SLP_BUTTON BIT(5)
+#define FADT_FLAG_RESET_REG_SUP BIT(10)
+#define FADT_FLAG_HW_REDUCED_ACPI BIT(20)
+#define FADT_BOOT_VGA_NOT_PRESENT BIT(2) /* IAPC_BOOT_ARCH, 5.2.9.3; 8042 bit 1 clear: none */
+#define FADT_BOOT_CMOS_RTC_NOT_PRESENT BIT(5)
+#define GAS_SYSTEM_IO 1 /* the Generic Address Structure, 5.2.3.2 */
+#define GAS_ACCESS_BYTE 1
 #define MADT_LAPIC_LEN 8 /* type 0, 5.2.12.2: APIC IDs up to 254 */
 #define MADT_X2APIC_LEN 16 /* type 9, 5.2.12.12: the others */
 #define MADT_ENABLED 1
@@ -48,6 +61,55 @@ static void sdt_header(u8 *t, const char *sig, u32 len, u8 revision)
 	put32(t + 32, 1);
 }
 
+/* A Generic Address Structure for a byte-wide I/O port, 5.2.3.2. */
+static void put_gas_io(u8 *p, u16 port)
+{
+	p[0] = GAS_SYSTEM_IO;
+	p[1] = 8; /* bit width */
+	p[2] = 0; /* bit offset */
+	p[3] = GAS_ACCESS_BYTE;
+	put64(p + 4, port);
+}
+
+/* 5.2.9, table 5.9: revision 6.5, hardware-reduced, pointing at the DSDT. */
+static void build_fadt(u8 *fadt)
+{
+	sdt_header(fadt, "FACP", FADT_LEN, 6);
+	put32(fadt + 40, ACPI_TABLES_GPA + DSDT_OFF); /* DSDT */
+	put16(fadt + 109, FADT_BOOT_VGA_NOT_PRESENT | FADT_BOOT_CMOS_RTC_NOT_PRESENT);
+	put32(fadt + 112, FADT_FLAG_WBINVD | FADT_FLAG_PWR_BUTTON | FADT_FLAG_SLP_BUTTON |
+		       FADT_FLAG_RESET_REG_SUP | FADT_FLAG_HW_REDUCED_ACPI);
+	put_gas_io(fadt + 116, ACPI_RESET_PORT); /* RESET_REG */
+	fadt[128] = ACPI_RESET_VALUE;
+	fadt[131] = 5; /* FADT minor version: ACPI 6.5 */
+	put64(fadt + 140, ACPI_TABLES_GPA + DSDT_OFF); /* X_DSDT */
+	put_gas_io(fadt + 244, ACPI_SLEEP_CONTROL_PORT);
+	put_gas_io(fadt + 256, ACPI_SLEEP_STATUS_PORT);
+	memcpy(fadt + 268, "KESTREL ", 8); /* hypervisor vendor identity */
+	fadt[9] = checksum(fadt, FADT_LEN);
+}
+
+/*
+ * The DSDT's AML (ACPI 6.5, 20.2): Name (\_S5, Package (4) { 5, 5, 0, 0 }), the sleep type
+ * the sleep control register takes for S5 (7.4.2). NameOp, root prefix and name, PackageOp,
+ * PkgLength (itself and the rest: 8), NumElements, then two BytePrefix'd 5s and two ZeroOps.
+ */
+static const u8 dsdt_aml[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x08, 0x04,
+			       0x0a, ACPI_S5_TYPE, 0x0a, ACPI_S5_TYPE, 0x00, 0x00 };
+
+_Static_assert(XSDT_OFF + SDT_HEADER_LEN + 8 * XSDT_ENTRIES <= FADT_OFF, "tables overlap");
+_Static_assert(FADT_OFF + FADT_LEN <= DSDT_OFF, "tables overlap");
+_Static_assert(DSDT_OFF + SDT_HEADER_LEN + sizeof(dsdt_aml) <= MADT_OFF, "tables overlap");
+
+static void build_dsdt(u8 *dsdt)
+{
+	u32 len = SDT_HEADER_LEN + sizeof(dsdt_aml);
+
+	sdt_header(dsdt, "DSDT", len, 2); /* revision 2: integers are 64 bits */
+	memcpy(dsdt + SDT_HEADER_LEN, dsdt_aml, sizeof(dsdt_aml));
+	dsdt[9] = checksum(dsdt, len);
+}
+
 static u32 madt_len(u32 nr_vcpus)
 {
 	u32 small = MIN(nr_vcpus, 255u);
@@ -88,9 +150,12 @@ s64 acpi_tables_build(u8 *buf, size_t size, u32 nr_vcpus)
 	}
 	madt[9] = checksum(madt, len);
 
-	sdt_header(xsdt, "XSDT", SDT_HEADER_LEN + 8, 1);
-	put64(xsdt + SDT_HEADER_LEN, ACPI_TABLES_GPA + MADT_OFF);
-	xsdt[9] = checksum(xsdt, SDT_HEADER_LEN + 8);
+	build_fadt(buf + FADT_OFF);
+	build_dsdt(buf + DSDT_OFF);
+	sdt_header(xsdt, "XSDT", SDT_HEADER_LEN + 8 * XSDT_ENTRIES, 1);
+	put64(xsdt + SDT_HEADER_LEN, ACPI_TABLES_GPA + FADT_OFF);
+	put64(xsdt + SDT_HEADER_LEN + 8, ACPI_TABLES_GPA + MADT_OFF);
+	xsdt[9] = checksum(xsdt, SDT_HEADER_LEN + 8 * XSDT_ENTRIES);
 
 	/* RSDP, 5.2.5.3: revision 2, with the XSDT; one checksum over 20 bytes, one over 36. */
 	memcpy(rsdp, "RSD PTR ", 8);

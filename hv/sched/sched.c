@@ -108,6 +108,16 @@ void sched_interrupt_pending(struct vcpu *v)
 		prefer(v, false); /* waiting for its turn: next, but no sooner */
 }
 
+void sched_yield_to(struct vcpu *v, struct vcpu *t)
+{
+	struct sched_cpu *s = sched_here();
+
+	(void)v;
+	prefer(t, false);
+	s->slice_end = rdtsc(); /* the run loop sees the slice over at this exit */
+	s->deadline_dirty = true;
+}
+
 void sched_wake(struct vcpu *v)
 {
 	if (v->pcpu == this_cpu()->index) {

@@ -27,6 +27,8 @@ void sched_timers_changed(void);
 void sched_make_runnable(struct vcpu *v);
 /* On v's own pCPU: v has an interrupt to take; wake it, or let it run sooner. */
 void sched_interrupt_pending(struct vcpu *v);
+/* On v's pCPU, t waiting there: v's slice ends now and t runs next (a directed yield). */
+void sched_yield_to(struct vcpu *v, struct vcpu *t);
 /* Marks v runnable (from halted) and kicks its pCPU. */
 void sched_wake(struct vcpu *v);
 /* Lets the APs (waiting since boot) into sched_loop. */

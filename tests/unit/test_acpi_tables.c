@@ -29,6 +29,8 @@ static void build_and_parse(u32 nr_vcpus)
 	assert_true(info.have_madt);
 	assert_int_equal(info.lapic_phys, 0xfee00000);
 	assert_false(info.has_8259);
+	assert_true(info.have_fadt);
+	assert_int_equal(info.pm_timer_port, 0); /* hardware-reduced: no PM timer */
 	assert_int_equal(info.nr_cpus, MIN(nr_vcpus, ACPI_MAX_CPUS));
 	assert_int_equal(info.nr_cpus_dropped, nr_vcpus - info.nr_cpus);
 	for (u32 i = 0; i < info.nr_cpus; i++) {
@@ -59,7 +61,7 @@ static void test_x2apic_entries(void **state)
 	(void)state;
 	assert_non_null(buf);
 	assert_true(acpi_tables_build(buf, ACPI_TABLES_SIZE, 300) > 0);
-	madt = buf + 128;
+	madt = buf + 512; /* after the FADT and the DSDT */
 	memcpy(&len, madt + 4, 4);
 	assert_int_equal(len, 36 + 8 + 255 * 8 + 45 * 16);
 	assert_int_equal(madt[44 + 255 * 8], 9); /* the first x2APIC entry: ID 255 */
@@ -68,6 +70,64 @@ static void test_x2apic_entries(void **state)
 	memset(&info, 0, sizeof(info));
 	assert_true(acpi_parse_madt(madt, len, &info));
 	assert_int_equal(info.nr_cpus + info.nr_cpus_dropped, 300);
+	free(buf);
+}
+
+static u32 rd32(const u8 *p)
+{
+	u32 v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static u8 sum(const u8 *p, u32 len)
+{
+	u8 s = 0;
+
+	while (len--)
+		s += *p++;
+	return s;
+}
+
+/* What Linux's ACPICA reads to power off: a hardware-reduced FADT, its sleep registers, \_S5. */
+static void test_fadt_and_dsdt(void **state)
+{
+	static const u8 s5[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x08, 0x04,
+				 0x0a, 5, 0x0a, 5, 0x00, 0x00 };
+	u8 *buf = calloc(1, ACPI_TABLES_SIZE), *xsdt, *fadt, *dsdt;
+	u64 fadt_pa, dsdt_pa;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_true(acpi_tables_build(buf, ACPI_TABLES_SIZE, 4) > 0);
+	xsdt = buf + 64;
+	assert_memory_equal(xsdt, "XSDT", 4);
+	memcpy(&fadt_pa, xsdt + 36, 8);
+	fadt = buf + (fadt_pa - ACPI_TABLES_GPA);
+	assert_memory_equal(fadt, "FACP", 4);
+	assert_int_equal(rd32(fadt + 4), 276);
+	assert_int_equal(fadt[8], 6);
+	assert_int_equal(sum(fadt, 276), 0);
+	assert_int_equal(rd32(fadt + 112) & BIT(20), BIT(20)); /* HW_REDUCED_ACPI */
+	assert_int_equal(rd32(fadt + 112) & BIT(10), BIT(10)); /* RESET_REG_SUP */
+	assert_int_equal(rd32(fadt + 56), 0); /* no PM1a event block */
+	assert_int_equal(rd32(fadt + 64), 0); /* no PM1a control block */
+	assert_int_equal(fadt[244], 1); /* SLEEP_CONTROL_REG: system I/O */
+	assert_int_equal(rd32(fadt + 248), ACPI_SLEEP_CONTROL_PORT);
+	assert_int_equal(fadt[256], 1);
+	assert_int_equal(rd32(fadt + 260), ACPI_SLEEP_STATUS_PORT);
+	assert_int_equal(rd32(fadt + 120), ACPI_RESET_PORT);
+	assert_int_equal(fadt[128], ACPI_RESET_VALUE);
+	memcpy(&dsdt_pa, fadt + 140, 8);
+	assert_int_equal(rd32(fadt + 40), dsdt_pa);
+	dsdt = buf + (dsdt_pa - ACPI_TABLES_GPA);
+	assert_memory_equal(dsdt, "DSDT", 4);
+	assert_int_equal(rd32(dsdt + 4), 36 + sizeof(s5));
+	assert_int_equal(sum(dsdt, rd32(dsdt + 4)), 0);
+	assert_memory_equal(dsdt + 36, s5, sizeof(s5));
+	/* SLP_TYP 5 with SLP_EN, as ACPICA writes it, is what the I/O exit takes as power-off. */
+	assert_int_equal(ACPI_SLEEP_TYPE((5 << 2) | ACPI_SLEEP_ENABLE), ACPI_S5_TYPE);
 	free(buf);
 }
 
@@ -87,6 +147,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_x2apic_entries),
+		cmocka_unit_test(test_fadt_and_dsdt),
 		cmocka_unit_test(test_too_big),
 	};
 

@@ -2,10 +2,11 @@
 /* Unit tests for hv/cpuid_policy.c: what a guest's CPUID shows, hides and makes up. */
 #include "unit.h"
 #include "hv/cpuid_policy.h"
+#include "hv/kvm_abi.h"
 #include "guest-sdk/include/kestrel/abi.h"
 
 static const struct cpuid_policy_env env = {
-	.pv = true, .vcpu_id = 5, .nr_vcpus = 6, .resets = 2, .tsc_hz = 2100000000ull,
+	.pv = true, .kvm = true, .vcpu_id = 5, .nr_vcpus = 6, .resets = 2, .tsc_hz = 2100000000ull,
 	.rdtscp = true, .invpcid = true,
 };
 
@@ -57,6 +58,33 @@ static void test_kestrel_leaves(void **state)
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
 	off.pv = false;
 	r = ask(&off, KESTREL_CPUID_BASE, 0, ones);
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+}
+
+/* KVM's leaves one slot above Kestrel's, where Linux's scan for "KVMKVMKVM" finds them. */
+static void test_kvm_leaves(void **state)
+{
+	struct cpuid_policy_env kestrel_only = env, off = env;
+	struct cpuid_regs r = ask(&env, KVM_CPUID_BASE, 0, ones);
+	char sig[13] = { 0 };
+
+	(void)state;
+	memcpy(sig, &r.ebx, 4);
+	memcpy(sig + 4, &r.ecx, 4);
+	memcpy(sig + 8, &r.edx, 4);
+	assert_string_equal(sig, "KVMKVMKVM");
+	assert_memory_equal(sig + 9, "\0\0\0", 3);
+	assert_int_equal(r.eax, KVM_CPUID_FEATURES);
+	r = ask(&env, KVM_CPUID_FEATURES, 0, ones);
+	assert_int_equal(r.eax, BIT(5) | BIT(7) | BIT(9) | BIT(11) | BIT(13) | BIT(15));
+	assert_int_equal(r.ebx | r.ecx | r.edx, 0); /* no hints: not a dedicated pCPU */
+	kestrel_only.kvm = false;
+	r = ask(&kestrel_only, KVM_CPUID_BASE, 0, ones);
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+	r = ask(&kestrel_only, KESTREL_CPUID_BASE, 0, ones);
+	assert_int_equal(r.ebx, KESTREL_SIGNATURE_EBX);
+	off.pv = off.kvm = false;
+	r = ask(&off, KVM_CPUID_FEATURES, 0, ones);
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
 }
 
@@ -126,6 +154,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_leaf1),
 		cmocka_unit_test(test_kestrel_leaves),
+		cmocka_unit_test(test_kvm_leaves),
 		cmocka_unit_test(test_gated_features),
 		cmocka_unit_test(test_empty_leaves),
 		cmocka_unit_test(test_topology),

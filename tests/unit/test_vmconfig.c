@@ -183,6 +183,7 @@ static void test_word_forms(void **state)
 		assert_int_equal(c->vcpus, cases[i].vcpus);
 		assert_int_equal(c->mem, cases[i].mem);
 		assert_int_equal(c->pv, cases[i].pv);
+		assert_int_equal(c->kvm, cases[i].pv); /* on offers both interfaces, off neither */
 		if (strcmp(cases[i].line, "vm=a cpus=64"))
 			assert_cpus(&c->cpus, cases[i].cpus, cases[i].rest);
 	}
@@ -218,6 +219,17 @@ static void test_cpus_past_64(void **state)
 }
 
 /* Each bad word stops its VM with a message naming the word. */
+/* pv=kestrel: Kestrel's own interface without the KVM-compatible one. */
+static void test_pv_kestrel(void **state)
+{
+	const struct vm_config *c = parse_one("vm=a pv=kestrel");
+
+	(void)state;
+	assert_ok(c, "a");
+	assert_true(c->pv);
+	assert_false(c->kvm);
+}
+
 static void test_word_errors(void **state)
 {
 	static const struct {
@@ -244,9 +256,9 @@ static void test_word_errors(void **state)
 		{ "vm=demo mem", "vm demo: mem: not a size (a number with K, M or G)" },
 		{ "vm=demo mem=99999999999G", "vm demo: mem=99999999999G: not a size (a number "
 		  "with K, M or G)" },
-		{ "vm=demo pv=yes", "vm demo: pv=yes: must be on or off" },
-		{ "vm=demo pv=ON", "vm demo: pv=ON: must be on or off" },
-		{ "vm=demo pv", "vm demo: pv: must be on or off" },
+		{ "vm=demo pv=yes", "vm demo: pv=yes: must be on, kestrel or off" },
+		{ "vm=demo pv=ON", "vm demo: pv=ON: must be on, kestrel or off" },
+		{ "vm=demo pv", "vm demo: pv: must be on, kestrel or off" },
 		{ "vm=demo cpus=1024", "vm demo: cpus=1024: " CPUS_WHY },
 		{ "vm=demo cpus=0-1024", "vm demo: cpus=0-1024: " CPUS_WHY },
 		{ "vm=demo cpus=3-1", "vm demo: cpus=3-1: " CPUS_WHY },
@@ -492,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_word_forms),
 		cmocka_unit_test(test_cpus_past_64),
 		cmocka_unit_test(test_debug_word),
+		cmocka_unit_test(test_pv_kestrel),
 		cmocka_unit_test(test_word_errors),
 		cmocka_unit_test(test_line_errors),
 		cmocka_unit_test(test_long_words),

@@ -164,7 +164,7 @@ static bool run_begin(struct vmx_vcpu *x)
 	}
 	if (v->needs_boot_reset) {
 		v->needs_boot_reset = false;
-		vmx_vcpu_reset_protected(x, v->vm->boot_entry, v->vm->boot_eax, v->vm->boot_ebx);
+		vmx_vcpu_reset_protected(x, &v->vm->boot);
 	}
 	if (v->needs_sipi_reset) {
 		v->needs_sipi_reset = false;

@@ -297,15 +297,18 @@ static void reset_common(struct vmx_vcpu *x, u64 cr0)
 	x->kernel_gs_base = x->star = x->lstar = x->cstar = x->sfmask = 0;
 }
 
-void vmx_vcpu_reset_protected(struct vmx_vcpu *x, u32 entry, u32 eax, u32 ebx)
+void vmx_vcpu_reset_protected(struct vmx_vcpu *x, const struct vm_boot *b)
 {
-	struct seg cs = { 0x08, 0, 0xffffffff, 0xc09b }, data = { 0x10, 0, 0xffffffff, 0xc093 };
+	struct seg cs = { b->cs, 0, 0xffffffff, 0xc09b }, data = { b->ds, 0, 0xffffffff, 0xc093 };
 
 	reset_common(x, CR0_PE | BIT(4) /* ET */);
 	write_segments(&cs, &data);
-	vmcs_writel(GUEST_RIP, entry);
-	x->vcpu.regs.gpr[GPR_RAX] = eax;
-	x->vcpu.regs.gpr[GPR_RBX] = ebx;
+	vmcs_writel(GUEST_GDTR_BASE, b->gdt_base);
+	vmcs_write32(GUEST_GDTR_LIMIT, b->gdt_limit);
+	vmcs_writel(GUEST_RIP, b->entry);
+	x->vcpu.regs.gpr[GPR_RAX] = b->eax;
+	x->vcpu.regs.gpr[GPR_RBX] = b->ebx;
+	x->vcpu.regs.gpr[GPR_RSI] = b->esi;
 }
 
 void vmx_vcpu_reset_real(struct vmx_vcpu *x, u8 vector)

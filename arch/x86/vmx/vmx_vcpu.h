@@ -42,7 +42,7 @@ int vmx_bitmaps_init(void);
 /* Makes v's VMCS current on this CPU, initialising it the first time. False on failure. */
 bool vmx_vcpu_load(struct vmx_vcpu *x);
 /* Guest state as a multiboot loader leaves it: 32-bit protected mode, paging off. */
-void vmx_vcpu_reset_protected(struct vmx_vcpu *x, u32 entry, u32 eax, u32 ebx);
+void vmx_vcpu_reset_protected(struct vmx_vcpu *x, const struct vm_boot *b);
 /* Guest state after a SIPI: real mode at vector:0000 (SDM Vol. 3A, 10.4.4). */
 void vmx_vcpu_reset_real(struct vmx_vcpu *x, u8 vector);
 /* Saves the MSRs, FPU and debug registers VMX leaves alone (x stops running here). */

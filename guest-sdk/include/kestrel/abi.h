@@ -36,7 +36,7 @@ typedef __UINT64_TYPE__ kestrel_u64;
  * vCPUs in this VM; EDX = how many times this VM has been reset.
  */
 #define KESTREL_CPUID_FEATURES 0x40000001u
-#define KESTREL_ABI_VERSION 1u
+#define KESTREL_ABI_VERSION 2u /* 2: the hypercall numbers moved above KVM's */
 #define KESTREL_FEATURE_SHARED_AREA (1u << 0) /* KESTREL_HC_SET_SHARED_AREA */
 #define KESTREL_FEATURE_STEAL_TIME (1u << 1) /* steal_tsc in the shared area */
 #define KESTREL_FEATURE_PREEMPTED (1u << 2) /* the flags word: PREEMPTED and FLUSH */
@@ -54,17 +54,21 @@ typedef __UINT64_TYPE__ kestrel_u64;
  * calls say otherwise where they do); no other register changes. Only CPL 0 may call (others
  * get -KESTREL_EPERM). Addresses are guest-physical. Unknown bits in a flags argument are
  * -KESTREL_EINVAL.
+ *
+ * Numbers 0 to 0xffff are KVM's (Linux's Documentation/virt/kvm/x86/hypercalls.rst, its own
+ * register convention: RBX, RCX, RDX, RSI), which a VM configured with pv=on also answers so
+ * that an unmodified Linux takes its PV paths; Kestrel's own numbers start at 0x10000.
  */
-#define KESTREL_HC_SET_SHARED_AREA 0x0001u
-#define KESTREL_HC_FLUSH_TLB 0x0002u
-#define KESTREL_HC_SEND_IPI 0x0003u
-#define KESTREL_HC_DEBUG_STATS 0x0100u /* prints this VM's exit statistics on the console */
+#define KESTREL_HC_SET_SHARED_AREA 0x10001u
+#define KESTREL_HC_FLUSH_TLB 0x10002u
+#define KESTREL_HC_SEND_IPI 0x10003u
+#define KESTREL_HC_DEBUG_STATS 0x10100u /* prints this VM's exit statistics on the console */
 /*
  * Debug and measurement: invalidates every second-level mapping of this VM, by a generation
  * bump (RDI = 0) or by visiting every entry (RDI = 1, the plain way). RAX returns the TSC
  * ticks Kestrel spent, or a negative status.
  */
-#define KESTREL_HC_DEBUG_EPT_INVALIDATE 0x0101u
+#define KESTREL_HC_DEBUG_EPT_INVALIDATE 0x10101u
 
 /* Status codes, returned negated: the Linux numbers. */
 #define KESTREL_OK 0

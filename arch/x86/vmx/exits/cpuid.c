@@ -14,6 +14,7 @@ enum exit_action exit_cpuid(struct vcpu *v)
 	u32 proc2 = vmcs_read32(PROC_BASED_CTLS2);
 	struct cpuid_policy_env env = {
 		.pv = v->vm->pv,
+		.kvm = v->vm->kvm,
 		.vcpu_id = v->id,
 		.nr_vcpus = v->vm->nr_vcpus,
 		.resets = v->vm->resets,

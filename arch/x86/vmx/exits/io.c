@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* I/O instruction exits: the UART, the debug-exit port, reset; other ports read as absent. */
+/* I/O instruction exits: the UART, the debug-exit port, ACPI power-off, reset; the rest absent. */
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "lib/console.h"
+#include "hv/dev/acpi_tables.h"
 #include "hv/vcpu.h"
 
 /* Exit qualification for I/O, SDM Vol. 3C, 29.2.1, table 29-5. */
@@ -25,6 +26,12 @@ static enum exit_action port_out(struct vcpu *v, u16 port, u32 size, u32 val)
 	}
 	if (port == PORT_DEBUG_EXIT) {
 		vm_stop(vm, (s32)val, "vcpu %u wrote %#x to the debug-exit port", v->id, val);
+		return EXIT_STOP_VM;
+	}
+	if (port == ACPI_SLEEP_CONTROL_PORT && size == 1 && (val & ACPI_SLEEP_ENABLE) &&
+	    ACPI_SLEEP_TYPE(val) == ACPI_S5_TYPE) {
+		/* S5, soft off (ACPI 6.5, 7.4.2): the guest asked to power off. */
+		vm_stop(vm, 0, "vcpu %u powered the VM off (ACPI S5)", v->id);
 		return EXIT_STOP_VM;
 	}
 	if ((port == PORT_RESET_CONTROL && size == 1 && (val & 4)) ||

@@ -12,6 +12,7 @@
 #include "pv/pv.h"
 
 #define MSR_IA32_TSC 0x10
+#define MSR_IA32_BIOS_SIGN_ID 0x8b /* the microcode update signature, SDM Vol. 3A, 10.11.7.1 */
 #define MSR_IA32_MTRRCAP 0xfe
 #define MSR_IA32_MISC_ENABLE 0x1a0
 #define MSR_IA32_MTRR_DEF_TYPE 0x2ff
@@ -39,6 +40,9 @@ static bool read_platform(struct vcpu *v, u32 msr, u64 *val)
 	case MSR_IA32_MISC_ENABLE:
 		*val = MISC_ENABLE_FAST_STRINGS;
 		return true;
+	case MSR_IA32_BIOS_SIGN_ID:
+		*val = 0; /* no update loaded: Linux writes 0, runs CPUID 1 and reads this */
+		return true;
 	default:
 		return false;
 	}
@@ -55,7 +59,7 @@ enum exit_action exit_rdmsr(struct vcpu *v)
 
 		if (!apic_bus_result(v, r, &none))
 			return EXIT_RESUME;
-	} else if (!read_platform(v, msr, &val)) {
+	} else if (!read_platform(v, msr, &val) && !pv_kvm_msr_read(v, msr, &val)) {
 		pr_debug("vm %s vcpu %u: RDMSR %#x: #GP", v->vm->name, v->id, msr);
 		vcpu_inject_gp(v);
 		return EXIT_RESUME;
@@ -70,6 +74,7 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 {
 	u32 msr = (u32)v->regs.gpr[GPR_RCX];
 	u64 val = (v->regs.gpr[GPR_RDX] << 32) | (u32)v->regs.gpr[GPR_RAX];
+	bool fault;
 
 	if (vlapic_msr_owned(msr)) {
 		struct vlapic_ipi ipi;
@@ -92,9 +97,17 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 		}
 		to_vmx(v)->tsc_aux = val;
 		wrmsr(MSR_IA32_TSC_AUX, val); /* this vCPU is the one running here */
+	} else if (pv_kvm_msr_write(v, msr, val, &fault)) {
+		if (fault) {
+			vcpu_inject_gp(v);
+			return EXIT_RESUME;
+		}
 	} else if (msr == MSR_IA32_MTRR_DEF_TYPE || msr == MSR_IA32_MISC_ENABLE ||
-		   msr == MSR_IA32_TSC) {
-		/* Accepted and ignored: memory types come from EPT, the TSC is the host's. */
+		   msr == MSR_IA32_TSC || msr == MSR_IA32_BIOS_SIGN_ID) {
+		/*
+		 * Accepted and ignored: memory types come from EPT, the TSC is the host's, and the
+		 * update signature is only ever written with 0 before a CPUID (10.11.7.1).
+		 */
 	} else {
 		pr_debug("vm %s vcpu %u: WRMSR %#x <- %#lx: #GP", v->vm->name, v->id, msr, val);
 		vcpu_inject_gp(v);

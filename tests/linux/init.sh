@@ -1,0 +1,26 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# /init of the Linux guest tests: what the kernel found, then power off. Lines go to /dev/kmsg,
+# which the kernel prints on its console as they come.
+export PATH=/bin
+/bin/busybox mount -t proc proc /proc
+/bin/busybox --install -s /bin
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+say() { echo "kestrel-init: $*" > /dev/kmsg; }
+say "init running"
+say "cpus $(grep -c ^processor /proc/cpuinfo)"
+say "online $(cat /sys/devices/system/cpu/online)"
+say "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+say "clockevent $(cat /sys/devices/system/clockevents/clockevent0/current_device 2>/dev/null)"
+say "hypervisor $(cat /sys/hypervisor/type 2>/dev/null; grep -o 'hypervisor' /proc/cpuinfo | head -1)"
+for w in $(cat /proc/cmdline); do
+	case $w in kestrel.expect_cpus=*) want=${w#*=} ;; esac
+done
+have=$(grep -c ^processor /proc/cpuinfo)
+if [ -n "$want" ] && [ "$have" != "$want" ]; then
+	say "RESULT: FAIL (cpus $have, expected $want)"
+else
+	say "RESULT: PASS"
+fi
+poweroff -f

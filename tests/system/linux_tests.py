@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Debian's unmodified kernel on Kestrel: boots to its /init, which reports and powers off."""
+import os
+import sys
+
+from checks import BUILD, CheckFailed, ELF, ROOT, all_of, boot, expect, no_panic_and_end, refuse
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "linux"))
+import guest  # noqa: E402
+
+CMDLINE = "console=ttyS0 loglevel=6"
+
+
+def linux_iso(vcpus, mem, words="", cmdline=""):
+    """Builds the ISO: the kernel and an initrd of busybox and tests/linux/init.sh."""
+    def build(iso):
+        try:
+            kernel = guest.kernel()
+            with open(os.path.join(ROOT, "tests", "linux", "init.sh")) as f:
+                init = f.read()
+            rd = guest.initrd(os.path.join(BUILD, "linux", "initrd-test.cpio"), init)
+        except guest.FetchFailed as e:
+            raise CheckFailed(str(e))
+        line = (f"vm=linux vcpus={vcpus} mem={mem} {words} -- {CMDLINE} "
+                f"kestrel.expect_cpus={vcpus} {cmdline}")
+        boot.make_iso(ELF, iso, "console=com1 loglevel=info",
+                      [("/guests/vmlinuz", kernel, line), ("/guests/initrd", rd, "vm=linux")])
+    return build
+
+
+KVM_LINES = ("KVM setup pv remote TLB flush", "setup PV IPIs", "setup PV sched yield",
+             "PV spinlocks enabled")
+
+
+def linux_booted(vcpus, kvm=None):
+    """kvm: True, the four kvm-guest lines must be there; False, none of them; None, either."""
+    def check(log):
+        expect(log, r"^kestrel: vm linux: Linux kernel \(boot protocol 2\.\d+\)",
+               "the boot-protocol loader's line")
+        expect(log, r"^linux: .*kestrel-init: init running", "Linux reaching /init")
+        expect(log, rf"^linux: .*kestrel-init: cpus {vcpus}$", f"{vcpus} CPUs in /proc/cpuinfo")
+        expect(log, r"^linux: .*kestrel-init: RESULT: PASS", "/init's verdict")
+        expect(log, r"^kestrel: vm linux: stopped: vcpu \d+ powered the VM off \(ACPI S5\) "
+               r"\(status 0\)$", "poweroff -f ending the VM through ACPI with status 0")
+        refuse(log, r"unchecked MSR access error", "an MSR Linux expects and Kestrel refuses")
+        refuse(log, r"^linux: .*Kernel panic", "a kernel panic")
+        for line in KVM_LINES:
+            if kvm:
+                expect(log, rf"^linux: .*kvm-guest: {line}$", f"Linux taking '{line}'")
+            elif kvm is False:
+                refuse(log, rf"kvm-guest: {line}", f"'{line}' in a VM without KVM's ABI")
+        if kvm is False:
+            expect(log, r"^linux: .*Booting paravirtualized kernel on bare hardware",
+                   "Linux finding no hypervisor interface it knows")
+    return check
+
+
+# Bochs's Skylake-X model: Linux 6.1 also runs on it bare (docs/platform.md, "Linux guests").
+TESTS = {
+    "linux-smp-kvm-pv": ("bochs", 2, {"iso": linux_iso(4, "256M"), "mem": 512,
+                                      "model": "corei7_skylake_x", "timeout": 1200},
+                         all_of(linux_booted(4, kvm=True), no_panic_and_end)),
+    "linux-pv-off": ("bochs", 1, {"iso": linux_iso(2, "256M", "pv=off"), "mem": 512,
+                                  "model": "corei7_skylake_x", "timeout": 1200},
+                     all_of(linux_booted(2, kvm=False), no_panic_and_end)),
+}
