@@ -13,8 +13,11 @@
 #define L1_ECX_SHOW (BIT(21) /* x2APIC */ | BIT(24) /* TSC-deadline */ | BIT(31) /* hypervisor */)
 /* Leaf 1 EDX (table 3-11): debug store, ACPI thermal, TM, PBE, HTT. */
 #define L1_EDX_HIDE (BIT(21) | BIT(22) | BIT(28) | BIT(29) | BIT(31))
-/* Leaf 7 EBX: SGX, HLE, AVX2, INVPCID (unless enabled), RTM, PQM, MPX, PQE, AVX-512, PT. */
-#define L7_EBX_HIDE (BIT(2) | BIT(4) | BIT(5) | BIT(11) | BIT(12) | BIT(14) | BIT(15) | \
+/*
+ * Leaf 7 EBX: TSC_ADJUST (the MSR is not emulated: Linux reads it when this bit is set), SGX,
+ * HLE, AVX2, INVPCID (unless enabled), RTM, PQM, MPX, PQE, AVX-512, PT.
+ */
+#define L7_EBX_HIDE (BIT(1) | BIT(2) | BIT(4) | BIT(5) | BIT(11) | BIT(12) | BIT(14) | BIT(15) | \
 		     BIT(16) | BIT(17) | BIT(21) | BIT(25) | BIT(26) | BIT(27) | BIT(28) | \
 		     BIT(30) | BIT(31))
 #define L7_EBX_INVPCID BIT(10)

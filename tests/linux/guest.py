@@ -10,10 +10,12 @@ import glob
 import os
 import shutil
 import subprocess
+import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CACHE = os.path.join(ROOT, "build", "linux")
 META = "linux-image-cloud-amd64"
+_fetching = threading.Lock()  # tests build their ISOs in parallel threads: one fetch at a time
 
 
 class FetchFailed(Exception):
@@ -55,6 +57,11 @@ def _depends(deb, prefix):
 
 def kernel():
     """Path of Debian's cloud kernel (vmlinuz), fetched once."""
+    with _fetching:
+        return _kernel()
+
+
+def _kernel():
     link = os.path.join(CACHE, "vmlinuz")
     if os.path.exists(link):
         return link
@@ -74,6 +81,11 @@ def kernel():
 
 def busybox():
     """Path of Debian's busybox-static binary, fetched once."""
+    with _fetching:
+        return _busybox()
+
+
+def _busybox():
     path = os.path.join(CACHE, "busybox")
     if os.path.exists(path):
         return path

@@ -8,7 +8,7 @@ from checks import BUILD, CheckFailed, ELF, ROOT, all_of, boot, expect, no_panic
 sys.path.insert(0, os.path.join(ROOT, "tests", "linux"))
 import guest  # noqa: E402
 
-CMDLINE = "console=ttyS0 loglevel=6"
+CMDLINE = "console=ttyS0 loglevel=7"  # 7: KERN_INFO lines (kvm-guest: ...) reach the console
 
 
 def linux_iso(vcpus, mem, words="", cmdline=""):
@@ -18,7 +18,7 @@ def linux_iso(vcpus, mem, words="", cmdline=""):
             kernel = guest.kernel()
             with open(os.path.join(ROOT, "tests", "linux", "init.sh")) as f:
                 init = f.read()
-            rd = guest.initrd(os.path.join(BUILD, "linux", "initrd-test.cpio"), init)
+            rd = guest.initrd(iso + ".initrd", init)  # one per test: built in parallel
         except guest.FetchFailed as e:
             raise CheckFailed(str(e))
         line = (f"vm=linux vcpus={vcpus} mem={mem} {words} -- {CMDLINE} "
