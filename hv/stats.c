@@ -101,10 +101,11 @@ static void format_vm(struct vm *vm)
 		row("  (%u more vCPUs not shown)\n", vm->nr_vcpus - STATS_MAX_ROWS);
 	print_pv(vm);
 	row("  ept: generation %lu, invalidations by generation %lu and by walking %lu, "
-	    "re-faults %lu, tables freed %lu, obsolete trees %u, tables now %lu (%lu at start)\n",
+	    "re-faults %lu, tables freed %lu, obsolete trees %u, tables now %lu (%lu at start), "
+	    "pCPU flushes %lu\n",
 	    vm->ept.generation, vm->ept.invalidations, vm->ept.walks, vm->ept.faults,
 	    vm->ept.tables_freed, vm->ept.nr_obsolete, vm->ept.cur.nr_tables,
-	    vm->ept.start_tables);
+	    vm->ept.start_tables, vm->ept.cpu_flushes);
 }
 
 /* No interrupt handler prints a table, so the lock needs no interrupts off. */

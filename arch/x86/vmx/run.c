@@ -5,7 +5,7 @@
  */
 #include "arch/x86/cpu.h"
 #include "lib/atomic.h"
-#include "mm/ept.h"
+#include "mm/ept_gen.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx/vmcs.h"
@@ -206,6 +206,8 @@ void arch_vcpu_run(struct vcpu *v)
 			return;
 		}
 		if (v->eptp_changed) {
+			/* From this entry on, this pCPU may cache the tree's translations. */
+			ept_gen_loaded(&v->vm->ept, v->eptp, cpu->index);
 			vmcs_write64(EPT_POINTER, v->eptp);
 			v->eptp_changed = false;
 		}
