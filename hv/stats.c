@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include "hv/stats.h"
 #include "hv/arch.h"
+#include "arch/x86/percpu.h"
 #include "lib/console.h"
 #include "hv/vm.h"
 #include "lib/format.h"
@@ -106,6 +107,15 @@ static void format_vm(struct vm *vm)
 	    vm->ept.generation, vm->ept.invalidations, vm->ept.walks, vm->ept.faults,
 	    vm->ept.tables_freed, vm->ept.nr_obsolete, vm->ept.cur.nr_tables,
 	    vm->ept.start_tables, vm->ept.cpu_flushes);
+	/* Every pCPU's, not the VM's: what its switches between VMs and its entries cost. */
+	for (u32 i = 0; i < nr_cpus; i++) {
+		const struct spec_stats *c = &cpus[i]->spec;
+
+		if (cpus[i]->state == CPU_READY && cpus[i]->vmx.root)
+			row("  spec: pcpu %u: switches between VMs %lu, IBPB %lu, L1D flushes %lu, "
+			    "VERW %lu\n", i, READ_ONCE(c->vm_switches), READ_ONCE(c->ibpb),
+			    READ_ONCE(c->l1d_flushes), READ_ONCE(c->verw));
+	}
 }
 
 /* No interrupt handler prints a table, so the lock needs no interrupts off. */

@@ -9,6 +9,7 @@
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/spec.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/arch.h"
@@ -151,6 +152,8 @@ static bool run_begin(struct vmx_vcpu *x)
 		vm_stop(v->vm, -1, "vcpu %u: its VMCS could not be loaded", v->id);
 		return false;
 	}
+	/* Another VM ran here last: its branch predictions must not steer this one (IBPB). */
+	vmx_spec_vm_switch(v->vm->id);
 	if (x->needs_tlb_flush) {
 		/* Just arrived from another pCPU: nothing cached here from its last visit may stay. */
 		x->needs_tlb_flush = false;
@@ -227,6 +230,7 @@ void arch_vcpu_run(struct vcpu *v)
 			v->pv.in_guest = 0;
 			continue;
 		}
+		vmx_spec_before_entry(&cpu->spec);
 		t0 = rdtsc();
 		if (vmx_enter(&v->regs, x->launched)) {
 			v->pv.in_guest = 0;
