@@ -107,11 +107,11 @@ static void format_vm(struct vm *vm)
 	    vm->ept.generation, vm->ept.invalidations, vm->ept.walks, vm->ept.faults,
 	    vm->ept.tables_freed, vm->ept.nr_obsolete, vm->ept.cur.nr_tables,
 	    vm->ept.start_tables, vm->ept.cpu_flushes);
-	/* Every pCPU's, not the VM's: what its switches between VMs and its entries cost. */
+	/* Each pCPU's, not the VM's, for the pCPUs it may use that have run a VM. */
 	for (u32 i = 0; i < nr_cpus; i++) {
 		const struct spec_stats *c = &cpus[i]->spec;
 
-		if (cpus[i]->state == CPU_READY && cpus[i]->vmx.root)
+		if (cpuset_has(&vm->cpus, i) && READ_ONCE(c->vm_switches))
 			row("  spec: pcpu %u: switches between VMs %lu, IBPB %lu, L1D flushes %lu, "
 			    "VERW %lu\n", i, READ_ONCE(c->vm_switches), READ_ONCE(c->ibpb),
 			    READ_ONCE(c->l1d_flushes), READ_ONCE(c->verw));
