@@ -101,12 +101,6 @@ static void format_vm(struct vm *vm)
 	if (vm->nr_vcpus > STATS_MAX_ROWS)
 		row("  (%u more vCPUs not shown)\n", vm->nr_vcpus - STATS_MAX_ROWS);
 	print_pv(vm);
-	row("  ept: generation %lu, invalidations by generation %lu and by walking %lu, "
-	    "re-faults %lu, tables freed %lu, obsolete trees %u, tables now %lu (%lu at start), "
-	    "pCPU flushes %lu\n",
-	    vm->ept.generation, vm->ept.invalidations, vm->ept.walks, vm->ept.faults,
-	    vm->ept.tables_freed, vm->ept.nr_obsolete, vm->ept.cur.nr_tables,
-	    vm->ept.start_tables, vm->ept.cpu_flushes);
 	/* Each pCPU's, not the VM's, for the pCPUs it may use that have run a VM. */
 	for (u32 i = 0; i < nr_cpus; i++) {
 		const struct spec_stats *c = &cpus[i]->spec;
@@ -116,6 +110,13 @@ static void format_vm(struct vm *vm)
 			    "VERW %lu\n", i, READ_ONCE(c->vm_switches), READ_ONCE(c->ibpb),
 			    READ_ONCE(c->l1d_flushes), READ_ONCE(c->verw));
 	}
+	/* Last: the tests take this line for the end of the table. */
+	row("  ept: generation %lu, invalidations by generation %lu and by walking %lu, "
+	    "re-faults %lu, tables freed %lu, obsolete trees %u, tables now %lu (%lu at start), "
+	    "pCPU flushes %lu\n",
+	    vm->ept.generation, vm->ept.invalidations, vm->ept.walks, vm->ept.faults,
+	    vm->ept.tables_freed, vm->ept.nr_obsolete, vm->ept.cur.nr_tables,
+	    vm->ept.start_tables, vm->ept.cpu_flushes);
 }
 
 /* No interrupt handler prints a table, so the lock needs no interrupts off. */
