@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Which speculation mitigations Kestrel applies between VMs on this CPU, and why: pure logic. */
+/*
+ * Which speculation mitigations Kestrel applies between VMs on this CPU, and why: pure logic over
+ * CPUID.(EAX=07H,ECX=0):EDX (SDM Vol. 2A, CPUID) and IA32_ARCH_CAPABILITIES (Vol. 4, table 2-2).
+ */
 #include "arch/x86/spec.h"
 
 /*
@@ -17,7 +20,7 @@
  *
  * VERW (MDS): unless the CPU says MDS_NO, the store, fill and load-port buffers may hold what
  * the host or another VM last moved through them; with MD_CLEAR, VERW with a memory operand
- * overwrites them, so it runs just before every entry. TAA is the same sampling through TSX
+ * overwrites them (Intel's MDS guidance), so it runs just before every entry. TAA is the same sampling through TSX
  * aborts: VERW covers it where MD_CLEAR is reported, and TSX is not offered to guests.
  *
  * Without an ARCH_CAPABILITIES MSR the CPU claims no immunity: every "_NO" bit counts as 0.

@@ -24,14 +24,18 @@ void vmx_spec_vm_switch(u32 vm_id);
  */
 static inline void vmx_spec_before_entry(struct spec_stats *c)
 {
-	static const u16 data_sel = SEL_DATA; /* a writable data segment: what VERW checks */
+	/* A writable data segment, so VERW's own check passes (SDM Vol. 2C, VERR/VERW). */
+	static const u16 data_sel = SEL_DATA;
 
 	if (vmx_spec.l1d_flush_on_entry) {
 		wrmsr(MSR_IA32_FLUSH_CMD, FLUSH_CMD_L1D);
 		c->l1d_flushes++;
 	}
 	if (vmx_spec.verw_on_entry) {
-		/* The memory-operand form overwrites the buffers where MD_CLEAR is reported. */
+		/*
+		 * Only the memory-operand form overwrites the buffers where MD_CLEAR
+		 * (CPUID.7.0:EDX[10]) is reported: Intel's MDS guidance, not the SDM's text.
+		 */
 		asm volatile("verw %0" ::"m"(data_sel) : "cc");
 		c->verw++;
 	}
