@@ -20,8 +20,9 @@
  *
  * VERW (MDS): unless the CPU says MDS_NO, the store, fill and load-port buffers may hold what
  * the host or another VM last moved through them; with MD_CLEAR, VERW with a memory operand
- * overwrites them (Intel's MDS guidance), so it runs just before every entry. TAA is the same sampling through TSX
- * aborts: VERW covers it where MD_CLEAR is reported, and TSX is not offered to guests.
+ * overwrites them (Intel's MDS guidance), so it runs just before every entry. TAA is the same
+ * sampling through TSX aborts: VERW covers it where MD_CLEAR is reported, and TSX is not offered
+ * to guests.
  *
  * Without an ARCH_CAPABILITIES MSR the CPU claims no immunity: every "_NO" bit counts as 0.
  */
