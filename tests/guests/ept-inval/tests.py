@@ -16,8 +16,9 @@ def check_ept_stats(log):
     memory but keeps the tables, which the re-faults use again (it once unlinked them and the
     re-faults allocated new ones: host memory a guest could drain at will)."""
     m = expect(ept_table(log), r"^  ept: generation (\d+), invalidations by generation (\d+) "
-               r"and by walking (\d+), re-faults (\d+), tables freed (\d+), obsolete trees (\d+), tables now "
-               r"(\d+) \((\d+) at start\), pCPU flushes (\d+)$", "the EPT statistics line")
+               r"and by walking (\d+), re-faults (\d+), tables freed (\d+), obsolete trees "
+               r"(\d+), tables now (\d+) \((\d+) at start\), pCPU flushes (\d+)$",
+               "the EPT statistics line")
     gen, by_gen, by_walk, faults, freed, obsolete, now, start, flushes = (
         int(x) for x in m.groups())
     if (by_gen, by_walk, gen) != (4, 4, 5):
