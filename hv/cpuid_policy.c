@@ -25,6 +25,13 @@
 #define L7_ECX_HIDE (BIT(1) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(11) | BIT(12) | \
 		     BIT(14) | BIT(16) | BIT(30))
 #define EXT1_EDX_RDTSCP BIT(27)
+/*
+ * Leaf 0x80000008 EBX: on Intel only bit 9 (WBNOINVD, which exits as WBINVD does) is defined
+ * (SDM Vol. 2A, CPUID); AMD defines speculation-control bits there (IBPB, IBRS, STIBP, SSBD)
+ * that kernels read on any vendor and that a hypervisor below Kestrel may set. They would
+ * promise MSRs Kestrel #GPs, as leaf 7 EDX would: everything else is hidden.
+ */
+#define EXT8_EBX_WBNOINVD BIT(9)
 
 static void hypervisor_leaf(const struct cpuid_policy_env *env, u32 leaf, struct cpuid_regs *r)
 {
@@ -110,7 +117,11 @@ void cpuid_policy_apply(const struct cpuid_policy_env *env, u32 leaf, u32 sub,
 				if (!env->invpcid)
 					r->ebx &= ~(u32)L7_EBX_INVPCID;
 				r->ecx &= ~(u32)L7_ECX_HIDE;
-				r->edx = 0; /* no speculation-control MSRs are emulated */
+				/*
+				 * No speculation-control MSR is emulated (SPEC_CTRL, PRED_CMD,
+				 * FLUSH_CMD, ARCH_CAPABILITIES #GP): no bit may promise one.
+				 */
+				r->edx = 0;
 			} else {
 				*r = (struct cpuid_regs){ 0, 0, 0, 0 };
 			}
@@ -132,6 +143,9 @@ void cpuid_policy_apply(const struct cpuid_policy_env *env, u32 leaf, u32 sub,
 		case 0x80000001:
 			if (!env->rdtscp)
 				r->edx &= ~(u32)EXT1_EDX_RDTSCP;
+			break;
+		case 0x80000008:
+			r->ebx &= EXT8_EBX_WBNOINVD;
 			break;
 		default:
 			break;

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include "hv/stats.h"
 #include "hv/arch.h"
+#include "arch/x86/percpu.h"
 #include "lib/console.h"
 #include "hv/vm.h"
 #include "lib/format.h"
@@ -100,11 +101,22 @@ static void format_vm(struct vm *vm)
 	if (vm->nr_vcpus > STATS_MAX_ROWS)
 		row("  (%u more vCPUs not shown)\n", vm->nr_vcpus - STATS_MAX_ROWS);
 	print_pv(vm);
+	/* Each pCPU's, not the VM's, for the pCPUs it may use that have run a VM. */
+	for (u32 i = 0; i < nr_cpus; i++) {
+		const struct spec_stats *c = &cpus[i]->spec;
+
+		if (cpuset_has(&vm->cpus, i) && READ_ONCE(c->vm_switches))
+			row("  spec: pcpu %u: switches between VMs %lu, IBPB %lu, L1D flushes %lu, "
+			    "VERW %lu\n", i, READ_ONCE(c->vm_switches), READ_ONCE(c->ibpb),
+			    READ_ONCE(c->l1d_flushes), READ_ONCE(c->verw));
+	}
+	/* Last: the tests take this line for the end of the table. */
 	row("  ept: generation %lu, invalidations by generation %lu and by walking %lu, "
-	    "re-faults %lu, tables freed %lu, obsolete trees %u, tables now %lu (%lu at start)\n",
+	    "re-faults %lu, tables freed %lu, obsolete trees %u, tables now %lu (%lu at start), "
+	    "pCPU flushes %lu\n",
 	    vm->ept.generation, vm->ept.invalidations, vm->ept.walks, vm->ept.faults,
 	    vm->ept.tables_freed, vm->ept.nr_obsolete, vm->ept.cur.nr_tables,
-	    vm->ept.start_tables);
+	    vm->ept.start_tables, vm->ept.cpu_flushes);
 }
 
 /* No interrupt handler prints a table, so the lock needs no interrupts off. */

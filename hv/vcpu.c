@@ -65,7 +65,10 @@ void vcpu_handle_requests(struct vcpu *v)
 	if (req & VCPU_REQ_EPT_RELOAD) {
 		u64 gen, eptp;
 
-		/* Drop what this pCPU cached from the old root before it can be freed. */
+		/*
+		 * A walk keeps the root, so what this pCPU cached from it goes now. Other pCPUs
+		 * that ran an old root drop it before it is freed (vm_ept_housekeeping).
+		 */
 		ept_gen_current(&v->vm->ept, &gen, &eptp);
 		arch_flush_ept(v->eptp);
 		v->eptp = eptp;

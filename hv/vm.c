@@ -324,12 +324,27 @@ u64 vm_invalidate_ept(struct vm *vm, bool walk)
 void vm_ept_housekeeping(struct vm *vm)
 {
 	u64 min = UINT64_MAX;
+	struct cpuset ask;
 
 	if (!READ_ONCE(vm->ept.nr_obsolete))
 		return;
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		min = MIN(min, READ_ONCE(vm->vcpus[i]->ept_gen));
-	ept_gen_reclaim(&vm->ept, min);
+	cpuset_clear(&ask);
+	ept_gen_reclaim(&vm->ept, min, &ask);
+	/*
+	 * pCPUs that ran the VM may hold translations of a tree none of its vCPUs uses (they
+	 * moved on, elsewhere): the tree waits until each has flushed it, so that its root frame,
+	 * handed out again, tags nothing cached anywhere.
+	 */
+	if (!cpuset_is_empty(&ask))
+		sched_ask_ept_flush(&ask);
+}
+
+void vm_ept_flush_here(void)
+{
+	for (u32 i = 0; i < nr_vms; i++)
+		ept_gen_flush_cpu(&vms[i]->ept, sched_this_cpu(), arch_flush_ept);
 }
 
 void vm_vcpu_parked(struct vcpu *v)

@@ -66,7 +66,8 @@ struct vcpu {
 	bool preempted; /* descheduled at an instruction boundary (docs/abi.md, 5.3) */
 	bool pv_unhalted; /* kicked while not halted: its next HLT returns at once */
 	u64 eptp; /* the second-level root this vCPU uses */
-	bool eptp_changed; /* eptp is new: the architecture loads it before the next entry */
+	/* eptp is new, or new to this pCPU: loaded, and the pCPU recorded, before the next entry */
+	bool eptp_changed;
 	volatile u64 ept_gen; /* its generation: older trees are freed once every vCPU is past */
 	u64 runnable_since; /* TSC when it last became runnable and waited */
 	struct guest_regs regs;
@@ -138,8 +139,13 @@ void vm_reset(struct vm *vm, const char *fmt, ...) __printf(2, 3);
  * the old one's cached translations before its next entry. Returns the TSC ticks it took.
  */
 u64 vm_invalidate_ept(struct vm *vm, bool walk);
-/* Frees a batch of vm's obsolete EPT tables when no vCPU can use them any more. */
+/*
+ * Frees a batch of vm's obsolete EPT tables when no vCPU can use them any more and no pCPU
+ * may cache them; asks the pCPUs that may still cache them to flush (vm_ept_flush_here).
+ */
 void vm_ept_housekeeping(struct vm *vm);
+/* On this pCPU: INVEPT for every obsolete tree of any VM it may cache that no vCPU uses. */
+void vm_ept_flush_here(void);
 /* Called on a vCPU's pCPU when it parks for a reset; the last one reloads the VM. */
 void vm_vcpu_parked(struct vcpu *v);
 /* Called by a pCPU when one of the VM's vCPUs has stopped running. */

@@ -39,6 +39,27 @@ static inline bool cpuset_has(const struct cpuset *s, u32 cpu)
 	return cpu < CPUSET_MAX && (s->bits[cpu / 64] >> (cpu % 64)) & 1;
 }
 
+/* @pre cpu < CPUSET_MAX */
+static inline void cpuset_del(struct cpuset *s, u32 cpu)
+{
+	s->bits[cpu / 64] &= ~((u64)1 << (cpu % 64));
+}
+
+static inline bool cpuset_is_empty(const struct cpuset *s)
+{
+	for (u32 i = 0; i < CPUSET_WORDS; i++)
+		if (s->bits[i])
+			return false;
+	return true;
+}
+
+/* dst gets every pCPU of src as well. */
+static inline void cpuset_or(struct cpuset *dst, const struct cpuset *src)
+{
+	for (u32 i = 0; i < CPUSET_WORDS; i++)
+		dst->bits[i] |= src->bits[i];
+}
+
 static inline bool cpuset_is_full(const struct cpuset *s)
 {
 	for (u32 i = 0; i < CPUSET_WORDS; i++)

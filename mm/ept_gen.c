@@ -42,8 +42,11 @@ int ept_gen_invalidate(struct vm_ept *e)
 		ept_tree_free_some(&fresh, &(u32){ 1 });
 		return -EBUSY;
 	}
-	e->obsolete[e->nr_obsolete++] = (struct ept_obsolete){ e->cur, e->generation };
+	e->obsolete[e->nr_obsolete] = (struct ept_obsolete){ e->cur, e->generation, e->cur_cached };
+	e->nr_obsolete++;
 	e->cur = fresh;
+	/* No pCPU has entered with the new root: a frame is freed only once none caches it. */
+	cpuset_clear(&e->cur_cached);
 	/* The bump and the new root are one critical section: a reader never sees them apart. */
 	WRITE_ONCE(e->generation, e->generation + 1);
 	e->invalidations++;
@@ -70,14 +73,47 @@ void ept_gen_current(struct vm_ept *e, u64 *generation, u64 *eptp)
 	spin_unlock(&e->lock);
 }
 
-u32 ept_gen_reclaim(struct vm_ept *e, u64 min_loaded)
+void ept_gen_loaded(struct vm_ept *e, u64 eptp, u32 cpu)
+{
+	spin_lock(&e->lock);
+	if (eptp == e->cur.eptp) {
+		cpuset_add(&e->cur_cached, cpu);
+	} else {
+		/* An obsolete tree a vCPU has not left yet: it cannot be freed until it has. */
+		for (u32 i = 0; i < e->nr_obsolete; i++) {
+			if (e->obsolete[i].tree.eptp == eptp) {
+				cpuset_add(&e->obsolete[i].cached, cpu);
+				break;
+			}
+		}
+	}
+	spin_unlock(&e->lock);
+}
+
+/* An obsolete tree no vCPU can enter with again: its set of caching pCPUs only shrinks. */
+static bool unloadable(const struct vm_ept *e, const struct ept_obsolete *o)
+{
+	return o->generation < e->min_loaded;
+}
+
+u32 ept_gen_reclaim(struct vm_ept *e, u64 min_loaded, struct cpuset *ask)
 {
 	u32 budget = EPT_GEN_FREE_BATCH;
+	struct ept_obsolete *o = &e->obsolete[0];
 
 	spin_lock(&e->lock);
-	/* Oldest first; nothing is freed that a vCPU may still walk or have cached. */
-	if (e->nr_obsolete && e->obsolete[0].generation < min_loaded &&
-	    ept_tree_free_some(&e->obsolete[0].tree, &budget)) {
+	/* The caller read the vCPUs' generations unlocked: a stale reading is only lower. */
+	e->min_loaded = MAX(e->min_loaded, min_loaded);
+	for (u32 i = 0; i < e->nr_obsolete && unloadable(e, &e->obsolete[i]); i++)
+		cpuset_or(ask, &e->obsolete[i].cached);
+	/*
+	 * Oldest first, and only a tree that no vCPU can load and no pCPU may hold entries of. So
+	 * the lock can be dropped between batches with no TLB flush: no CPU walks this tree or
+	 * keeps a translation from it, and none can start to, whatever its freed pages (or its
+	 * root, freed last) become in between.
+	 */
+	if (e->nr_obsolete && unloadable(e, o) && cpuset_is_empty(&o->cached) &&
+	    ept_tree_free_some(&o->tree, &budget)) {
 		for (u32 i = 1; i < e->nr_obsolete; i++)
 			e->obsolete[i - 1] = e->obsolete[i];
 		e->nr_obsolete--;
@@ -85,4 +121,24 @@ u32 ept_gen_reclaim(struct vm_ept *e, u64 min_loaded)
 	e->tables_freed += EPT_GEN_FREE_BATCH - budget;
 	spin_unlock(&e->lock);
 	return EPT_GEN_FREE_BATCH - budget;
+}
+
+u32 ept_gen_flush_cpu(struct vm_ept *e, u32 cpu, void (*flush)(u64 eptp))
+{
+	u32 n = 0;
+
+	spin_lock(&e->lock);
+	for (u32 i = 0; i < e->nr_obsolete; i++) {
+		struct ept_obsolete *o = &e->obsolete[i];
+
+		/* A tree still loadable could be cached here again after this flush: not yet. */
+		if (!unloadable(e, o) || !cpuset_has(&o->cached, cpu))
+			continue;
+		flush(o->tree.eptp);
+		cpuset_del(&o->cached, cpu);
+		n++;
+	}
+	e->cpu_flushes += n;
+	spin_unlock(&e->lock);
+	return n;
 }

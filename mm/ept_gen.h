@@ -10,25 +10,40 @@
 #define KESTREL_MM_EPT_GEN_H
 
 #include "mm/ept.h"
+#include "lib/cpuset.h"
 #include "lib/spinlock.h"
 #include "mm/guest_mem.h"
 
 #define EPT_GEN_MAX_OBSOLETE 8
 #define EPT_GEN_FREE_BATCH 16 /* table pages freed per step, the lock dropped between steps */
 
+/*
+ * A pCPU that entered a guest with a tree's EPTP may keep guest-physical and combined mappings
+ * and paging-structure entries tagged with that EPTP's bits 51:12 (the EP4TA) after the VM
+ * exits, after VMCLEAR and after every vCPU of the VM has left it; only INVEPT drops them (SDM
+ * Vol. 3C, 30.4.1 "Information That May Be Cached" and 30.4.3.1 "Operations that Invalidate
+ * Cached Mappings"). So each tree records the pCPUs that may hold such entries (`cached`), and
+ * an obsolete tree is freed only when no vCPU can load it again and each of those pCPUs has
+ * done an INVEPT for it since: its root frame, handed out again as any VM's root, then tags
+ * nothing anywhere.
+ */
 struct ept_obsolete {
 	struct ept_tree tree;
-	u64 generation; /* the generation it served: freeable once every vCPU is past it */
+	u64 generation; /* the generation it served: unloadable once every vCPU is past it */
+	struct cpuset cached; /* pCPUs that entered with it and have not flushed it since */
 };
 
 struct vm_ept {
 	struct spinlock lock;
 	volatile u64 generation;
 	struct ept_tree cur;
+	struct cpuset cur_cached; /* pCPUs that entered with the current tree */
+	u64 min_loaded; /* the oldest generation a vCPU may still load (highest seen) */
 	u32 nr_obsolete;
 	struct ept_obsolete obsolete[EPT_GEN_MAX_OBSOLETE];
 	/* Statistics. */
 	u64 invalidations, walks, faults, tables_freed;
+	u64 cpu_flushes; /* INVEPTs pCPUs did when asked, for trees no vCPU uses any more */
 	u64 start_tables; /* the current tree's table pages when the VM started */
 };
 
@@ -46,9 +61,21 @@ u64 ept_gen_zap_walk(struct vm_ept *e);
 /* The current generation and EPTP, read together. */
 void ept_gen_current(struct vm_ept *e, u64 *generation, u64 *eptp);
 /*
- * Frees up to one batch of obsolete tables whose generation is below min_loaded (the oldest
- * generation any vCPU may still use). Returns the number of pages freed.
+ * Before a guest entry on pCPU cpu with eptp (the current tree's or an obsolete one's that a
+ * vCPU still uses): records that cpu may cache its translations from now on.
  */
-u32 ept_gen_reclaim(struct vm_ept *e, u64 min_loaded);
+void ept_gen_loaded(struct vm_ept *e, u64 eptp, u32 cpu);
+/*
+ * Frees up to one batch of the oldest obsolete tree once no vCPU can load it (its generation
+ * is below min_loaded, the oldest generation any vCPU may still use) and no pCPU may cache
+ * it. Adds to *ask the pCPUs that must still flush a tree no vCPU can load (the caller asks
+ * them to call ept_gen_flush_cpu). Returns the number of pages freed.
+ */
+u32 ept_gen_reclaim(struct vm_ept *e, u64 min_loaded, struct cpuset *ask);
+/*
+ * On pCPU cpu: calls flush(eptp) for every obsolete tree no vCPU can load that cpu may cache,
+ * and records that cpu caches it no more. Returns how many it flushed.
+ */
+u32 ept_gen_flush_cpu(struct vm_ept *e, u32 cpu, void (*flush)(u64 eptp));
 
 #endif

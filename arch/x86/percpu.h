@@ -30,6 +30,12 @@ struct vmx_cpu {
 	const char *error; /* why VMXON did not happen, or NULL */
 };
 
+/* Speculation mitigations done on this CPU (arch/x86/vmx/spec.c), for the statistics. */
+struct spec_stats {
+	u32 last_vm; /* 1 + the id of the VM last run here, 0 before the first */
+	u64 vm_switches, ibpb, l1d_flushes, verw;
+};
+
 struct sched_cpu; /* the scheduler's, hv/sched/policy.h: this layer only keeps the pointer */
 
 struct percpu {
@@ -42,6 +48,7 @@ struct percpu {
 	u64 ist_top[IST_COUNT];
 	struct timer_cpu timer;
 	struct vmx_cpu vmx;
+	struct spec_stats spec;
 	struct desc_cpu desc;
 	struct sched_cpu *sched; /* set by sched_cpu_init(); only hv/sched/ looks inside */
 } __aligned(4096);

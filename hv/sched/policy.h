@@ -32,6 +32,7 @@ struct sched_cpu {
 	u32 nr_inbox;
 	struct vcpu *inbox[SCHED_INBOX];
 	volatile u32 requests_pending; /* any pCPU: some vCPU here has requests */
+	volatile u32 ept_flush_pending; /* any pCPU: flush EPT trees no vCPU uses (hv/vm.c) */
 	u64 slice_end; /* TSC at which the running vCPU's slice ends */
 	u64 min_run_end; /* before this, a wake-up does not preempt the running vCPU */
 	u64 deadline_cache; /* the earliest timer or slice end of this pCPU's vCPUs */

@@ -69,10 +69,8 @@ bool sched_place(struct vcpu *v, const struct cpuset *allowed)
 	return true;
 }
 
-void sched_kick(struct vcpu *v)
+static void kick_cpu(struct percpu *c)
 {
-	struct percpu *c = cpus[v->pcpu];
-
 	if (c == this_cpu())
 		return;
 	WRITE_ONCE(sched_cpus[c->index]->requests_pending, 1);
@@ -80,6 +78,33 @@ void sched_kick(struct vcpu *v)
 	if (atomic_xchg(&sched_cpus[c->index]->kick_pending, 1))
 		return;
 	lapic_send_ipi(c->apic_id, ICR_FIXED | VEC_KICK);
+}
+
+void sched_kick(struct vcpu *v)
+{
+	kick_cpu(cpus[v->pcpu]);
+}
+
+void sched_ask_ept_flush(const struct cpuset *set)
+{
+	for (u32 i = 0; i < nr_cpus; i++) {
+		struct percpu *c = cpus[i];
+
+		if (!cpuset_has(set, c->index) || !sched_cpus[c->index])
+			continue;
+		/* Asked already: the flush to come covers this request too. */
+		if (atomic_xchg(&sched_cpus[c->index]->ept_flush_pending, 1))
+			continue;
+		/* Idle in HLT, it would wait for a timer that may never come: kick it. */
+		kick_cpu(c);
+	}
+}
+
+/* This pCPU was asked to flush obsolete EPT trees (sched_ask_ept_flush). */
+static void ept_flush_if_asked(struct sched_cpu *s)
+{
+	if (READ_ONCE(s->ept_flush_pending) && atomic_xchg(&s->ept_flush_pending, 0))
+		vm_ept_flush_here();
 }
 
 static void prefer(struct vcpu *v, bool woke)
@@ -246,6 +271,7 @@ void sched_handle_requests(void)
 	if (!READ_ONCE(s->requests_pending))
 		return;
 	WRITE_ONCE(s->requests_pending, 0);
+	ept_flush_if_asked(s);
 	for (u32 i = 0; i < s->nr; i++)
 		vcpu_handle_requests(s->vcpus[i]);
 }
@@ -275,6 +301,7 @@ __noreturn void sched_loop(void)
 		tick_timers(s, now);
 		for (u32 i = 0; i < nr_vms; i++)
 			vm_ept_housekeeping(vms[i]);
+		ept_flush_if_asked(s); /* asked by others, or by the housekeeping just done */
 		v = sched_policy_pick(s);
 		if (!v) {
 			u64 d = earliest_timer(s), t0 = rdtsc();

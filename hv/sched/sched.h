@@ -37,6 +37,11 @@ void sched_start_all(void);
 __noreturn void sched_ap_wait(void);
 /* Acts on the requests of every vCPU of this pCPU, if any were posted. */
 void sched_handle_requests(void);
+/*
+ * Asks every pCPU in set to drop what it caches of EPT trees no vCPU uses any more
+ * (vm_ept_flush_here) at its next scheduling pass; an idle one is kicked.
+ */
+void sched_ask_ept_flush(const struct cpuset *set);
 /* Fires this pCPU's due vLAPIC timers (after a preemption-timer exit). */
 void sched_tick(void);
 

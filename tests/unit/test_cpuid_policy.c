@@ -108,6 +108,19 @@ static void test_gated_features(void **state)
 }
 
 /* Leaves Kestrel does not offer come back empty: MWAIT, power, PMU, XSAVE, SGX, PT. */
+/*
+ * No bit promises a speculation-control MSR (Kestrel #GPs them all): leaf 7 EDX (MD_CLEAR,
+ * IBRS/IBPB, STIBP, L1D_FLUSH, ARCH_CAPABILITIES, SSBD) and AMD's bits in 0x80000008 EBX,
+ * which a hypervisor below may set; WBNOINVD (bit 9) stays.
+ */
+static void test_speculation_bits_hidden(void **state)
+{
+	(void)state;
+	assert_int_equal(ask(&env, 7, 0, ones).edx, 0);
+	assert_int_equal(ask(&env, 0x80000008, 0, ones).ebx, BIT(9));
+	assert_int_equal(ask(&env, 0x80000008, 0, ones).eax, ~0u); /* address sizes: the host's */
+}
+
 static void test_empty_leaves(void **state)
 {
 	static const u32 leaves[] = { 5, 6, 0xa, 0xd, 0x12, 0x14 };
@@ -158,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_kestrel_leaves),
 		cmocka_unit_test(test_kvm_leaves),
 		cmocka_unit_test(test_gated_features),
+		cmocka_unit_test(test_speculation_bits_hidden),
 		cmocka_unit_test(test_empty_leaves),
 		cmocka_unit_test(test_topology),
 		cmocka_unit_test(test_tsc_leaves),

@@ -5,10 +5,11 @@
  */
 #include "arch/x86/cpu.h"
 #include "lib/atomic.h"
-#include "mm/ept.h"
+#include "mm/ept_gen.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/spec.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/arch.h"
@@ -151,6 +152,8 @@ static bool run_begin(struct vmx_vcpu *x)
 		vm_stop(v->vm, -1, "vcpu %u: its VMCS could not be loaded", v->id);
 		return false;
 	}
+	/* Another VM ran here last: its branch predictions must not steer this one (IBPB). */
+	vmx_spec_vm_switch(v->vm->id);
 	if (x->needs_tlb_flush) {
 		/* Just arrived from another pCPU: nothing cached here from its last visit may stay. */
 		x->needs_tlb_flush = false;
@@ -206,6 +209,8 @@ void arch_vcpu_run(struct vcpu *v)
 			return;
 		}
 		if (v->eptp_changed) {
+			/* From this entry on, this pCPU may cache the tree's translations. */
+			ept_gen_loaded(&v->vm->ept, v->eptp, cpu->index);
 			vmcs_write64(EPT_POINTER, v->eptp);
 			v->eptp_changed = false;
 		}
@@ -225,6 +230,7 @@ void arch_vcpu_run(struct vcpu *v)
 			v->pv.in_guest = 0;
 			continue;
 		}
+		vmx_spec_before_entry(&cpu->spec);
 		t0 = rdtsc();
 		if (vmx_enter(&v->regs, x->launched)) {
 			v->pv.in_guest = 0;

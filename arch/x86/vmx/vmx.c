@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Probes VMX and enters VMX root operation on each CPU (SDM Vol. 3C, 25.7 and 25.8; appendix A). */
+#include "arch/x86/vmx/spec.h"
 #include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/cpu.h"
@@ -93,6 +94,7 @@ void vmx_probe(void)
 		return;
 	}
 	c->usable = true;
+	vmx_spec_probe();
 }
 
 int vmx_enable_cpu(struct percpu *cpu)
@@ -170,4 +172,5 @@ void vmx_print_caps(void)
 		"interrupts %s",
 		c->apic_reg_virt ? "yes" : "no", c->virt_intr_delivery ? "yes" : "no",
 		c->posted_intr ? "yes" : "no");
+	vmx_spec_print();
 }

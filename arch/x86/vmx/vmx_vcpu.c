@@ -141,8 +141,9 @@ static void setup_controls(struct vmx_vcpu *x)
 	vmcs_write64(MSR_BITMAP, msr_bitmap);
 	vmcs_write64(IO_BITMAP_A, io_bitmap_a);
 	vmcs_write64(IO_BITMAP_B, io_bitmap_b);
+	/* Written again before the first entry, where the pCPU is recorded as caching it. */
 	vmcs_write64(EPT_POINTER, x->vcpu.eptp);
-	x->vcpu.eptp_changed = false;
+	x->vcpu.eptp_changed = true;
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 	vmcs_write64(TSC_OFFSET, 0);
 	if (c->vpid)
@@ -231,6 +232,7 @@ void arch_vcpu_leave(struct vcpu *v, bool live_here)
 void arch_vcpu_arrive(struct vcpu *v)
 {
 	to_vmx(v)->needs_tlb_flush = true;
+	v->eptp_changed = true; /* this pCPU caches its root from the next entry: recorded then */
 }
 
 struct seg {

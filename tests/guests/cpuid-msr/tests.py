@@ -32,9 +32,17 @@ def check_cache_power_exits(log):
             raise CheckFailed(f"{name} exits grew by {g} while the guest ran {n}")
 
 
+def check_spec_msrs(log):
+    """Each speculation-control MSR #GPs exactly when CPUID does not promise it (the guest
+    checks; this makes sure it ran)."""
+    expect(log, r"^cpuid: spec-msrs: CPUID\.7\.0:EDX 0x[0-9a-f]{8}, CPUID\.80000008:EBX "
+           r"0x[0-9a-f]{8}$", "the CPUID words the guest read")
+    expect(log, r"^cpuid: TEST spec-msrs: PASS$", "the speculation MSRs matching CPUID")
+
+
 TESTS = {
     "vm-cpuid-msr": ("bochs", 1, {"modules": [vm_line("cpuid-msr",
                                                       "vm=cpuid vcpus=1 mem=16M debug=on")]},
                      all_of(vm_passed("cpuid"), no_panic_and_end, check_cpuid_exits,
-                            check_cache_power_exits)),
+                            check_cache_power_exits, check_spec_msrs)),
 }

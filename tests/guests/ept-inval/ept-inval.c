@@ -3,17 +3,39 @@
  * Invalidates all of its VM's second-level mappings while every vCPU keeps reading and writing
  * its RAM, both ways (KESTREL_HC_DEBUG_EPT_INVALIDATE: a generation bump, or walking every
  * entry), and checks that no byte changed and every vCPU went on. Prints the TSC ticks each way
- * took (`rounds=`, default 4): the generation bump must not grow with the VM's memory.
+ * took (`rounds=`, default 4): the generation bump must not grow with the VM's memory. With
+ * `nap=T`, each vCPU sleeps in HLT for T TSC ticks (its APIC timer) after each pass (vCPU 0
+ * while it waits for the others), so its pCPU goes idle now and then and takes waiting vCPUs
+ * from the other: vCPUs move between pCPUs while the roots change.
  */
 #include <kestrel-rt/rt.h>
 #include <kestrel/abi.h>
 
 #define REGION_START (8ull << 20) /* above the runtime's image, stack and boot information */
 #define STRIDE 4096ull
+#define VEC_NAP 0x40
 
 static volatile u32 stop;
 static volatile u64 touched[RT_MAX_CPUS];
 static u64 region_end;
+static u64 nap;
+static volatile u32 woke[RT_MAX_CPUS];
+
+static void nap_over(struct rt_frame *f)
+{
+	(void)f;
+	woke[rt_cpu_index()] = 1;
+}
+
+/* HLT until this CPU's one-shot timer fires (the vLAPIC counts TSC ticks at divide-by-1). */
+static void sleep_a_while(u32 cpu)
+{
+	woke[cpu] = 0;
+	rt_timer_oneshot((u32)nap, VEC_NAP);
+	while (!woke[cpu])
+		rt_sti_hlt();
+	rt_cli();
+}
 
 static s64 invalidate(u64 mode)
 {
@@ -43,6 +65,8 @@ static void churn(u32 cpu, void *arg)
 			*p = value(a);
 		}
 		touched[cpu]++;
+		if (nap)
+			sleep_a_while(cpu);
 	}
 	rt_check(bad == 0, "cpu %u read %lu wrong words", cpu, bad);
 }
@@ -53,7 +77,10 @@ void kmain(const struct rt_boot *boot)
 	struct rt_cpuid id = rt_cpuid(KESTREL_CPUID_BASE, 0);
 	u64 before[RT_MAX_CPUS];
 
+	nap = rt_cmdline_u64("nap", 0);
 	rt_test_begin("ept-invalidate");
+	if (nap && !rt_check(rt_irq_install(VEC_NAP, nap_over), "no handler for the nap timer"))
+		return;
 	if (!rt_check(id.ebx == KESTREL_SIGNATURE_EBX, "not on Kestrel with pv=on"))
 		return;
 	region_end = boot->mem_top < (4ull << 30) ? boot->mem_top : 4ull << 30;
@@ -75,7 +102,7 @@ void kmain(const struct rt_boot *boot)
 			/* Every vCPU must get through its slice again after the invalidation. */
 			for (u32 i = 1; i < n; i++)
 				while (touched[i] < before[i] + 2)
-					rt_pause();
+					nap ? sleep_a_while(0) : rt_pause();
 		}
 	}
 	rt_atomic_store(&stop, 1);

@@ -1,6 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
 """The ept-inval guest's system tests: its VM lines and what its log must say."""
 from checks import *  # noqa: F401,F403
+import re
+
+
+def ept_table(log):
+    """The log from vm ept's statistics table on (another VM prints an EPT line too)."""
+    i = log.find("vm ept: exit statistics")
+    return log[i:] if i >= 0 else log
 
 
 def check_ept_stats(log):
@@ -8,10 +15,12 @@ def check_ept_stats(log):
     and no more EPT table pages than at the start: an invalidation by walking clears what maps
     memory but keeps the tables, which the re-faults use again (it once unlinked them and the
     re-faults allocated new ones: host memory a guest could drain at will)."""
-    m = expect(log, r"^  ept: generation (\d+), invalidations by generation (\d+) and by walking "
-               r"(\d+), re-faults (\d+), tables freed (\d+), obsolete trees (\d+), tables now "
-               r"(\d+) \((\d+) at start\)$", "the EPT statistics line")
-    gen, by_gen, by_walk, faults, freed, obsolete, now, start = (int(x) for x in m.groups())
+    m = expect(ept_table(log), r"^  ept: generation (\d+), invalidations by generation (\d+) "
+               r"and by walking (\d+), re-faults (\d+), tables freed (\d+), obsolete trees "
+               r"(\d+), tables now (\d+) \((\d+) at start\), pCPU flushes (\d+)$",
+               "the EPT statistics line")
+    gen, by_gen, by_walk, faults, freed, obsolete, now, start, flushes = (
+        int(x) for x in m.groups())
     if (by_gen, by_walk, gen) != (4, 4, 5):
         raise CheckFailed(f"expected 4 + 4 invalidations and generation 5, got {m.group(0)!r}")
     if obsolete != 0 or freed < 4:
@@ -21,6 +30,20 @@ def check_ept_stats(log):
     if now > start:
         raise CheckFailed(f"the EPT grew from {start} to {now} table pages: invalidations leak "
                           "host memory")
+    # Every tree a vCPU entered with was cached by some pCPU, which must flush it before the
+    # tree is freed (or its root frame could become another root while still cached there).
+    if flushes < by_gen:
+        raise CheckFailed(f"{by_gen} trees freed after only {flushes} pCPU flushes")
+
+
+def check_ept_vcpus_moved(log):
+    """The invalidating VM's vCPUs moved between the pCPUs while its roots changed."""
+    rows = re.findall(r"^  (\d+)\s+(\d+)\s+(\d+)\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+$",
+                      ept_table(log), re.M)[:3]
+    if len(rows) != 3:
+        raise CheckFailed(f"expected 3 vCPU rows for vm ept, found {len(rows)}")
+    if sum(int(r[2]) for r in rows) == 0:
+        raise CheckFailed("no vCPU of vm ept moved between pCPUs")
 
 
 TESTS = {
@@ -31,4 +54,13 @@ TESTS = {
     "vm-ept-invalidate-4k": ("bochs", 2, {"cmdline": DEFAULT + " ept=4k", "modules": [vm_line(
         "ept-inval", "vm=ept vcpus=3 mem=32M debug=on -- cpus=3")]},
         all_of(vm_passed("ept"), no_panic_and_end, check_ept_stats)),
+    # Issue 11: the vCPUs nap, so their pCPUs go idle and take each other's waiting vCPUs,
+    # while another VM spins on one of them. A pCPU the VM left may still cache an old root:
+    # each such pCPU must flush it before it is freed, and reclaim must still finish (an idle
+    # pCPU is kicked to flush). RAM stays right throughout.
+    "vm-ept-invalidate-switch": ("bochs", 2, {"modules": [
+        vm_line("ept-inval", "vm=ept vcpus=3 mem=32M debug=on -- cpus=3 nap=100000"),
+        vm_line("spin", "vm=other vcpus=1 mem=16M -- rounds=3000000 reports=2")]},
+        all_of(vm_passed("ept"), vm_passed("other"), no_panic_and_end, check_ept_stats,
+               check_ept_vcpus_moved)),
 }

@@ -43,6 +43,30 @@ def check_fair_share(log):
                           "it did not get its share of the pCPU")
 
 
+def check_spec_switches(log):
+    """Two VMs share pCPU 0: each switch between them is counted, with an IBPB when the boot
+    line says the CPU offers it (and none when it says it does not); L1D flushes and VERWs
+    happen only when the boot line says they are on."""
+    ibpb = expect(log, r"^kestrel: spec: IBPB between VMs (on|off): (.*)$", "the IBPB boot line")
+    l1d = expect(log, r"^kestrel: spec: L1D flush on VM entry (on|off): ", "the L1D boot line")
+    verw = expect(log, r"^kestrel: spec: VERW on VM entry (on|off): ", "the VERW boot line")
+    rows = re.findall(r"^  spec: pcpu 0: switches between VMs (\d+), IBPB (\d+), L1D flushes "
+                      r"(\d+), VERW (\d+)$", log, re.M)
+    if not rows:
+        raise CheckFailed("no speculation statistics for pCPU 0")
+    switches, ibpbs, flushes, verws = (int(x) for x in rows[-1])
+    if switches < 3:
+        raise CheckFailed(f"only {switches} switches between VMs on pCPU 0")
+    if ibpbs != (switches if ibpb.group(1) == "on" else 0):
+        raise CheckFailed(f"IBPB {ibpb.group(1)} ({ibpb.group(2)}) but {ibpbs} IBPBs for "
+                          f"{switches} switches")
+    if ibpb.group(1) == "off" and "not offered" not in ibpb.group(2):
+        raise CheckFailed(f"IBPB off without saying why: {ibpb.group(2)!r}")
+    for what, m, n in (("L1D flush", l1d, flushes), ("VERW", verw, verws)):
+        if (m.group(1) == "on") != (n > 0):
+            raise CheckFailed(f"{what} {m.group(1)} at boot but {n} done")
+
+
 TESTS = {
     "vm-fair-share": ("bochs", 1, {"modules": [
         vm_line("spin", "vm=tick vcpus=1 mem=16M -- tick=2500 rounds=1000000 reports=10"),
@@ -51,6 +75,11 @@ TESTS = {
     "vm-overcommit": ("bochs", 2, {"modules": [vm_line("spin", "vm=spin vcpus=8 mem=16M -- "
                                                        "cpus=8 rounds=20000 locked=16")]},
                       all_of(vm_passed("spin"), no_panic_and_end)),
+    # Issue 10, finding 9: IBPB when pCPU 0 switches between two VMs (when the CPU offers it).
+    "vm-spec-switch": ("bochs", 2, {"modules": [
+        vm_line("spin", "vm=one vcpus=1 mem=16M cpus=0 -- rounds=300000 reports=2"),
+        vm_line("spin", "vm=two vcpus=1 mem=16M cpus=0 -- rounds=300000 reports=2")]},
+        all_of(vm_passed("one"), vm_passed("two"), no_panic_and_end, check_spec_switches)),
     "vm-balance": ("bochs", 2, {"modules": [vm_line("spin", "vm=spin vcpus=3 mem=16M -- cpus=3 "
                                                     "rounds=200000")]},
                    all_of(vm_passed("spin"), no_panic_and_end, check_moves(True))),

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for mm/ept_gen.c: an obsolete EPT tree is freed only once no vCPU can load it and
+ * every pCPU that entered with it has flushed it; the frame allocator and heap are the host's.
+ */
+#include "unit.h"
+#include "mm/ept_gen.h"
+#include "mm/mm.h"
+
+/* The frames the code under test holds, so a test sees when the old root goes back. */
+static u64 live[64];
+static u32 nr_live;
+
+u64 frames_alloc(u64 count, u64 limit)
+{
+	void *p;
+
+	(void)limit;
+	assert_int_equal(count, 1);
+	p = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	assert_non_null(p);
+	memset(p, 0, PAGE_SIZE);
+	assert_true(nr_live < ARRAY_SIZE(live));
+	live[nr_live++] = (u64)(uintptr_t)p;
+	return (u64)(uintptr_t)p;
+}
+
+void frames_free(u64 phys, u64 count)
+{
+	assert_int_equal(count, 1);
+	for (u32 i = 0; i < nr_live; i++) {
+		if (live[i] == phys) {
+			live[i] = live[--nr_live];
+			free((void *)(uintptr_t)phys);
+			return;
+		}
+	}
+	fail_msg("frame %#lx freed twice or never allocated", phys);
+}
+
+static bool frame_live(u64 phys)
+{
+	for (u32 i = 0; i < nr_live; i++)
+		if (live[i] == phys)
+			return true;
+	return false;
+}
+
+void *heap_alloc(size_t size)
+{
+	return malloc(size);
+}
+
+void heap_free(void *p)
+{
+	free(p);
+}
+
+/* What the pCPU under test flushed. */
+static u64 flushed[16];
+static u32 nr_flushed;
+
+static void flush(u64 eptp)
+{
+	assert_true(nr_flushed < ARRAY_SIZE(flushed));
+	flushed[nr_flushed++] = eptp;
+}
+
+static struct vm_ept e;
+static u64 chunks[2] = { 0x40000000, 0x40200000 }; /* written into entries, never touched */
+static const struct guest_mem gm = { 4 * GMEM_CHUNK_SIZE / 2, 2, chunks };
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	nr_live = nr_flushed = 0;
+	assert_int_equal(ept_gen_init(&e, &gm), 0);
+	return 0;
+}
+
+/* Frees every obsolete tree that may go; returns the pCPUs still asked to flush. */
+static struct cpuset reclaim_all(u64 min_loaded)
+{
+	struct cpuset ask;
+
+	cpuset_clear(&ask);
+	while (ept_gen_reclaim(&e, min_loaded, &ask))
+		;
+	return ask;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	for (u32 c = 0; c < 8; c++)
+		ept_gen_flush_cpu(&e, c, flush);
+	reclaim_all(UINT64_MAX);
+	assert_int_equal(e.nr_obsolete, 0);
+	while (!ept_tree_free_some(&e.cur, &(u32){ 1u << 30 }))
+		;
+	assert_int_equal(nr_live, 0);
+	return 0;
+}
+
+/* The defect: a pCPU that ran the VM before its vCPUs moved on still caches the old root. */
+static void test_not_freed_until_every_loader_flushed(void **state)
+{
+	u64 old = e.cur.eptp, old_root = e.cur.root, tables = e.cur.nr_tables;
+	struct cpuset ask;
+
+	(void)state;
+	ept_gen_loaded(&e, old, 3); /* vCPU 0 ran on pCPU 3, then moved to pCPU 1 */
+	ept_gen_loaded(&e, old, 1);
+	assert_int_equal(ept_gen_invalidate(&e), 0);
+	ept_gen_loaded(&e, e.cur.eptp, 1); /* it reloaded on pCPU 1 */
+
+	ask = reclaim_all(2); /* no vCPU is on generation 1 any more */
+	assert_int_equal(e.nr_obsolete, 1);
+	assert_true(frame_live(old_root));
+	assert_true(cpuset_has(&ask, 3) && cpuset_has(&ask, 1));
+	assert_false(cpuset_has(&ask, 0) || cpuset_has(&ask, 2));
+
+	/* A pCPU that never loaded it flushes nothing and unblocks nothing. */
+	assert_int_equal(ept_gen_flush_cpu(&e, 2, flush), 0);
+	assert_int_equal(ept_gen_flush_cpu(&e, 1, flush), 1);
+	assert_int_equal(flushed[0], old);
+	ask = reclaim_all(2);
+	assert_int_equal(e.nr_obsolete, 1);
+	assert_true(frame_live(old_root));
+	assert_true(cpuset_has(&ask, 3));
+	assert_false(cpuset_has(&ask, 1));
+
+	/* The last one flushes: the whole tree goes, root included. */
+	assert_int_equal(ept_gen_flush_cpu(&e, 3, flush), 1);
+	assert_int_equal(ept_gen_flush_cpu(&e, 3, flush), 0); /* once is enough */
+	ask = reclaim_all(2);
+	assert_true(cpuset_is_empty(&ask));
+	assert_int_equal(e.nr_obsolete, 0);
+	assert_false(frame_live(old_root));
+	assert_int_equal(e.tables_freed, tables);
+	assert_int_equal(e.cpu_flushes, 2);
+}
+
+/* While a vCPU may still load the old tree, a flush may be followed by new cached entries. */
+static void test_flush_counts_only_once_unloadable(void **state)
+{
+	u64 old = e.cur.eptp;
+	struct cpuset ask;
+
+	(void)state;
+	ept_gen_loaded(&e, old, 0);
+	assert_int_equal(ept_gen_invalidate(&e), 0);
+	ask = reclaim_all(1); /* a vCPU is still on generation 1 */
+	assert_true(cpuset_is_empty(&ask));
+	assert_int_equal(ept_gen_flush_cpu(&e, 0, flush), 0);
+	/* That vCPU enters again, on another pCPU, with the old root before it reloads. */
+	ept_gen_loaded(&e, old, 4);
+	assert_int_equal(e.nr_obsolete, 1);
+
+	ask = reclaim_all(2);
+	assert_int_equal(e.nr_obsolete, 1);
+	assert_true(cpuset_has(&ask, 0) && cpuset_has(&ask, 4));
+	assert_int_equal(ept_gen_flush_cpu(&e, 0, flush), 1);
+	assert_int_equal(ept_gen_flush_cpu(&e, 4, flush), 1);
+	/* A stale, lower reading of the vCPUs' generations later does not make it loadable. */
+	ask = reclaim_all(1);
+	assert_int_equal(e.nr_obsolete, 0);
+}
+
+/* A tree no pCPU entered with needs no flush; the new root starts with no pCPU recorded. */
+static void test_never_loaded_needs_nothing(void **state)
+{
+	struct cpuset ask;
+
+	(void)state;
+	ept_gen_loaded(&e, e.cur.eptp, 7);
+	assert_int_equal(ept_gen_invalidate(&e), 0);
+	assert_int_equal(ept_gen_invalidate(&e), 0); /* the second tree never ran anywhere */
+	ask = reclaim_all(3);
+	assert_int_equal(e.nr_obsolete, 2); /* the oldest waits for pCPU 7, and the rest behind */
+	assert_true(cpuset_has(&ask, 7));
+	assert_int_equal(ept_gen_flush_cpu(&e, 7, flush), 1);
+	ask = reclaim_all(3);
+	assert_true(cpuset_is_empty(&ask));
+	assert_int_equal(e.nr_obsolete, 0);
+	assert_int_equal(nr_flushed, 1);
+}
+
+/* Several obsolete trees: only the unloadable ones are flushed, each once, oldest freed first. */
+static void test_only_unloadable_trees_flushed(void **state)
+{
+	u64 t1 = e.cur.eptp, t2;
+
+	(void)state;
+	ept_gen_loaded(&e, t1, 5);
+	assert_int_equal(ept_gen_invalidate(&e), 0);
+	t2 = e.cur.eptp;
+	ept_gen_loaded(&e, t2, 5);
+	assert_int_equal(ept_gen_invalidate(&e), 0);
+	reclaim_all(2); /* generation 1 unloadable, 2 still in use */
+	assert_int_equal(ept_gen_flush_cpu(&e, 5, flush), 1);
+	assert_int_equal(flushed[0], t1);
+	reclaim_all(2);
+	assert_int_equal(e.nr_obsolete, 1);
+	assert_int_equal(e.obsolete[0].tree.eptp, t2);
+	reclaim_all(3);
+	assert_int_equal(ept_gen_flush_cpu(&e, 5, flush), 1);
+	assert_int_equal(flushed[1], t2);
+	reclaim_all(3);
+	assert_int_equal(e.nr_obsolete, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_not_freed_until_every_loader_flushed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_flush_counts_only_once_unloadable, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_never_loaded_needs_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_only_unloadable_trees_flushed, setup,
+						teardown),
+	};
+
+	return unit_run(tests);
+}
