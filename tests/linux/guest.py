@@ -101,6 +101,21 @@ def _busybox():
     return path
 
 
+def workload():
+    """Path of the TLB-shootdown workload (tests/linux/tlbstorm.c), built static."""
+    src = os.path.join(ROOT, "tests", "linux", "tlbstorm.c")
+    out = os.path.join(CACHE, "tlbstorm")
+    with _fetching:
+        if not os.path.exists(out) or os.path.getmtime(out) < os.path.getmtime(src):
+            os.makedirs(CACHE, exist_ok=True)
+            rc, log = _run(["gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread",
+                            "-o", out + ".tmp", src])
+            if rc != 0:
+                raise FetchFailed(f"building tlbstorm failed: {log.strip()}")
+            os.rename(out + ".tmp", out)
+    return out
+
+
 def initrd(out, init_script, extra=()):
     """An uncompressed newc cpio archive at out: busybox, /init (the script), extra files.
 

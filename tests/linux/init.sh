@@ -15,12 +15,20 @@ say "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_cloc
 say "clockevent $(cat /sys/devices/system/clockevents/clockevent0/current_device 2>/dev/null)"
 say "hypervisor $(cat /sys/hypervisor/type 2>/dev/null; grep -o 'hypervisor' /proc/cpuinfo | head -1)"
 for w in $(cat /proc/cmdline); do
-	case $w in kestrel.expect_cpus=*) want=${w#*=} ;; esac
+	case $w in
+	kestrel.expect_cpus=*) want=${w#*=} ;;
+	kestrel.workload=*) ticks=${w#*=} ;;
+	esac
 done
 have=$(grep -c ^processor /proc/cpuinfo)
+verdict=PASS
 if [ -n "$want" ] && [ "$have" != "$want" ]; then
-	say "RESULT: FAIL (cpus $have, expected $want)"
-else
-	say "RESULT: PASS"
+	verdict="FAIL (cpus $have, expected $want)"
 fi
+# The TLB-shootdown workload: one thread per CPU for that many TSC ticks.
+if [ -n "$ticks" ]; then
+	tlbstorm "$have" "$ticks" > /dev/kmsg || verdict="FAIL (tlbstorm)"
+	say "steal $(awk '/^cpu /{print $9}' /proc/stat) (USER_HZ ticks, all CPUs)"
+fi
+say "RESULT: $verdict"
 poweroff -f

@@ -18,7 +18,8 @@ def linux_iso(vcpus, mem, words="", cmdline=""):
             kernel = guest.kernel()
             with open(os.path.join(ROOT, "tests", "linux", "init.sh")) as f:
                 init = f.read()
-            rd = guest.initrd(iso + ".initrd", init)  # one per test: built in parallel
+            rd = guest.initrd(iso + ".initrd", init,  # one per test: built in parallel
+                              [("/bin/tlbstorm", guest.workload())])
         except guest.FetchFailed as e:
             raise CheckFailed(str(e))
         line = (f"vm=linux vcpus={vcpus} mem={mem} {words} -- {CMDLINE} "
