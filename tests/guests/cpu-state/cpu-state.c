@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CPU state a VMM must get right for one vCPU, each `mode=` a program the BSP gives its AP
+ * (INIT-SIPI to a page below 1 MiB, real mode, an IVT entry for #GP that counts and steps over
+ * the 3-byte MOV to CR0):
+ *  - cr0: MOV to CR0 of values the processor refuses with #GP(0) (SDM Vol. 2B, MOV CR; Vol. 3A
+ *    2.5, 4.1.1): PG with EFER.LME set and CR4.PAE clear, NW without CD. Each write also sets
+ *    CR0.NE, so it reaches the hypervisor, which must refuse it too. Then a good one.
+ *  - task-switch: 32-bit protected mode, LTR, then a far JMP to a second TSS (Vol. 3A, 7.3).
+ *    The marker after the JMP is written by the new task's code only if the switch is done.
+ */
+#include <kestrel-rt/rt.h>
+
+#define MARKER		0x600d
+#define GP_VECTOR	13
+
+__asm__(".pushsection .rodata\n"
+	".global cr0_start, cr0_end, cr0_handler, cr0_marker, cr0_faults, cr0_value\n"
+	".code16\n"
+	"cr0_start:\n"
+	"	cli\n"
+	"	mov %cs, %ax\n"
+	"	mov %ax, %ds\n"
+	"	mov %ax, %ss\n"
+	"	mov $0xff0, %sp\n"
+	/* 1: paging with EFER.LME = 1 and CR4.PAE = 0 (IA-32e mode without PAE) */
+	"	mov $0xc0000080, %ecx\n"
+	"	rdmsr\n"
+	"	or $0x100, %eax\n"
+	"	wrmsr\n"
+	"	mov %cr0, %eax\n"
+	"	or $0x80000021, %eax\n"		/* PG | NE | PE */
+	"	mov %eax, %cr0\n"
+	"	mov $0xc0000080, %ecx\n"
+	"	rdmsr\n"
+	"	and $~0x100, %eax\n"
+	"	wrmsr\n"
+	/* 2: NW set, CD clear */
+	"	mov %cr0, %eax\n"
+	"	and $~0x40000000, %eax\n"
+	"	or $0x20000020, %eax\n"		/* NW | NE */
+	"	mov %eax, %cr0\n"
+	/* 3: a good one: NE set */
+	"	mov %cr0, %eax\n"
+	"	or $0x20, %eax\n"
+	"	mov %eax, %cr0\n"
+	"	mov %cr0, %eax\n"
+	"	mov %eax, (cr0_value - cr0_start)\n"
+	"	movw $0x600d, (cr0_marker - cr0_start)\n"
+	"1:	hlt\n"
+	"	jmp 1b\n"
+	"cr0_handler:\n"			/* IP, CS, FLAGS on the stack */
+	"	push %bp\n"
+	"	mov %sp, %bp\n"
+	"	addw $3, 2(%bp)\n"		/* past MOV to CR0 (0f 22 c0) */
+	"	incw %cs:(cr0_faults - cr0_start)\n"
+	"	pop %bp\n"
+	"	iret\n"
+	"cr0_marker: .word 0\n"
+	"cr0_faults: .word 0\n"
+	"cr0_value: .long 0\n"
+	"cr0_end:\n"
+	".code64\n"
+	".popsection\n");
+
+/* The task-switch program: GDT filled in by the BSP (bases are the page's address). */
+__asm__(".pushsection .rodata\n"
+	".global ts_start, ts_end, ts_gdt, ts_gdtr, ts_tss1, ts_tss2, ts_task2, ts_marker\n"
+	".code16\n"
+	"ts_start:\n"
+	"	cli\n"
+	"	mov %cs, %ax\n"
+	"	mov %ax, %ds\n"
+	"	lgdtl (ts_gdtr - ts_start)\n"
+	"	mov %cr0, %eax\n"
+	"	or $1, %eax\n"
+	"	mov %eax, %cr0\n"
+	"	ljmpl $0x08, $(ts_pm - ts_start)\n"
+	".code32\n"
+	"ts_pm:\n"
+	"	mov $0x10, %ax\n"
+	"	mov %ax, %ds\n"
+	"	mov %ax, %ss\n"
+	"	mov $0xff0, %esp\n"
+	"	mov $0x18, %ax\n"
+	"	ltr %ax\n"
+	"	ljmp $0x20, $0\n"		/* to the task of TSS 2 */
+	"2:	hlt\n"
+	"	jmp 2b\n"
+	"ts_task2:\n"				/* the new task: EIP from TSS 2 */
+	"	movw $0x600d, (ts_marker - ts_start)\n"
+	"3:	hlt\n"
+	"	jmp 3b\n"
+	".balign 8\n"
+	"ts_gdt: .fill 5, 8, 0\n"
+	"ts_gdtr: .word 5 * 8 - 1\n"
+	"	.long 0\n"
+	".balign 16\n"
+	"ts_tss1: .fill 104, 1, 0\n"
+	"ts_tss2: .fill 104, 1, 0\n"
+	"ts_marker: .word 0\n"
+	"ts_end:\n"
+	".code64\n"
+	".popsection\n");
+
+extern const u8 cr0_start[], cr0_end[], cr0_handler[], cr0_marker[], cr0_faults[], cr0_value[];
+extern const u8 ts_start[], ts_end[], ts_gdt[], ts_gdtr[], ts_tss1[], ts_tss2[], ts_task2[];
+extern const u8 ts_marker[];
+
+static u64 find_page(void)
+{
+	for (u64 p = 0x8000; p < 0x9f000; p += 0x1000)
+		if (rt_boot_range_available(p, p + 0x1000) && !rt_boot_range_in_use(p, p + 0x1000))
+			return p;
+	return 0;
+}
+
+static void start_ap(u64 page)
+{
+	rt_apic_send_ipi(1, RT_IPI_INIT | RT_IPI_LEVEL | RT_IPI_ASSERT);
+	rt_udelay(10000);
+	rt_apic_send_ipi(1, RT_IPI_SIPI | (u32)(page >> 12));
+}
+
+/* The AP's programs take some thousand instructions: 2^31 TSC ticks is far more than enough. */
+#define WAIT_TSC (1ULL << 31)
+
+static bool wait_marker(volatile u16 *marker)
+{
+	for (u64 t0 = rt_rdtsc(); *marker != MARKER && rt_rdtsc() - t0 < WAIT_TSC;)
+		rt_pause();
+	return *marker == MARKER;
+}
+
+static void test_cr0(u64 page)
+{
+	volatile u32 *ivt;
+	volatile u16 *marker = (volatile u16 *)(uintptr_t)(page + (u64)(cr0_marker - cr0_start));
+	volatile u16 *faults = (volatile u16 *)(uintptr_t)(page + (u64)(cr0_faults - cr0_start));
+	volatile u32 *value = (volatile u32 *)(uintptr_t)(page + (u64)(cr0_value - cr0_start));
+
+	rt_test_begin("cr0-consistency");
+	__asm__("" : "=r"(ivt) : "0"((uintptr_t)0)); /* the IVT at 0, hidden from null checks */
+	memcpy((void *)(uintptr_t)page, cr0_start, (size_t)(cr0_end - cr0_start));
+	ivt[GP_VECTOR] = (u32)((page >> 4) << 16) | (u32)(cr0_handler - cr0_start);
+	start_ap(page);
+	wait_marker(marker);
+	rt_printf("cpu-state: cr0: marker 0x%x, %u #GP taken, cr0 0x%x\n", *marker, *faults,
+		  *value);
+	rt_check(*marker == MARKER, "the AP did not get past its CR0 writes (marker 0x%x)",
+		 *marker);
+	rt_check(*faults == 2, "%u #GP taken, expected 2 (PG without PAE, NW without CD)",
+		 *faults);
+	rt_check((*value & 0x80000021) == 0x20, "CR0 reads 0x%x: PG and PE clear, NE set",
+		 *value);
+	rt_test_end();
+}
+
+/* A GDT entry: base, limit (bytes, or 4 KiB pages with G), type byte, flags nibble. */
+static u64 gdt_entry(u32 base, u32 limit, u8 type, u8 flags)
+{
+	return (limit & 0xffff) | ((u64)(base & 0xffffff) << 16) | ((u64)type << 40) |
+	       ((u64)((limit >> 16) & 0xf) << 48) | ((u64)flags << 52) |
+	       ((u64)(base >> 24) << 56);
+}
+
+static void test_task_switch(u64 page)
+{
+	u8 *p = (u8 *)(uintptr_t)page;
+	u64 *gdt = (u64 *)(p + (ts_gdt - ts_start));
+	u8 *gdtr = p + (ts_gdtr - ts_start);
+	u32 *tss2 = (u32 *)(p + (ts_tss2 - ts_start));
+	u32 base = (u32)page, gdt_base = (u32)page + (u32)(ts_gdt - ts_start);
+	volatile u16 *marker = (volatile u16 *)(p + (ts_marker - ts_start));
+
+	rt_test_begin("task-switch");
+	memcpy(p, ts_start, (size_t)(ts_end - ts_start));
+	gdt[1] = gdt_entry(base, 0xfffff, 0x9b, 0xc); /* 32-bit code, base = the page */
+	gdt[2] = gdt_entry(base, 0xfffff, 0x93, 0xc); /* data */
+	gdt[3] = gdt_entry(base + (u32)(ts_tss1 - ts_start), 103, 0x89, 0); /* available TSS */
+	gdt[4] = gdt_entry(base + (u32)(ts_tss2 - ts_start), 103, 0x89, 0);
+	memcpy(gdtr + 2, &gdt_base, 4);
+	/* TSS 2 (Vol. 3A, 7.2.1): EIP at 0x20, EFLAGS 0x24, ESP 0x38, ES CS SS DS at 0x48-0x54. */
+	tss2[0x20 / 4] = (u32)(ts_task2 - ts_start);
+	tss2[0x24 / 4] = 0x2;
+	tss2[0x38 / 4] = 0xf00;
+	tss2[0x48 / 4] = 0x10;
+	tss2[0x4c / 4] = 0x08;
+	tss2[0x50 / 4] = 0x10;
+	tss2[0x54 / 4] = 0x10;
+	start_ap(page);
+	wait_marker(marker);
+	rt_printf("cpu-state: task-switch: marker 0x%x\n", *marker);
+	rt_check(*marker == MARKER, "the new task did not run (marker 0x%x)", *marker);
+	rt_test_end();
+}
+
+void kmain(const struct rt_boot *boot)
+{
+	char mode[16] = "cr0";
+	u64 page = find_page();
+
+	(void)boot;
+	rt_cmdline_str("mode", mode, sizeof(mode));
+	if (!page) {
+		rt_test_begin("page");
+		rt_check(false, "no free page below 1 MiB");
+		rt_test_end();
+		return;
+	}
+	if (!strcmp(mode, "cr0"))
+		test_cr0(page);
+	else if (!strcmp(mode, "task-switch"))
+		test_task_switch(page);
+}

@@ -1,0 +1,11 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The cpu-state guest's system tests: CPU state a hypervisor must keep as the SDM says."""
+from checks import *  # noqa: F401,F403
+
+TESTS = {
+    # MOV to CR0 with PG, EFER.LME set and CR4.PAE clear (and NE, so it exits): #GP(0) in the
+    # guest; accepted, it failed the next VM entry and stopped the VM ("VM entry failed").
+    "vm-cr0-consistency": ("bochs", 1, {"modules": [
+        vm_line("cpu-state", "vm=cr0 vcpus=2 mem=16M -- mode=cr0")]},
+        all_of(vm_passed("cr0"), no_panic_and_end)),
+}
