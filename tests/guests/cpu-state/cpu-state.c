@@ -8,6 +8,9 @@
  *    CR0.NE, so it reaches the hypervisor, which must refuse it too. Then a good one.
  *  - task-switch: 32-bit protected mode, LTR, then a far JMP to a second TSS (Vol. 3A, 7.3).
  *    The marker after the JMP is written by the new task's code only if the switch is done.
+ *  - init (`cpus=2`, the runtime's own start): the AP sets DR0-DR3 and the MSRs VMX does not
+ *    switch, the BSP sends it INIT and starts it again. After INIT, DR0-DR3 are 0 and DR6 is
+ *    FFFF0FF0H, the MSRs what it wrote (Vol. 3A, 10.1 and table 10-1: INIT leaves MSRs alone).
  */
 #include <kestrel-rt/rt.h>
 
@@ -195,6 +198,68 @@ static void test_task_switch(u64 page)
 	rt_test_end();
 }
 
+static const u32 init_msrs[] = {
+	0xc0000102, 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* KERNEL_GS_BASE ... SFMASK */
+};
+#define NR_INIT_MSRS (sizeof(init_msrs) / sizeof(init_msrs[0]))
+
+static volatile u64 ap_dr[5], ap_msr[NR_INIT_MSRS];
+
+static u64 read_dr(int n)
+{
+	u64 v;
+
+	switch (n) {
+	case 0: __asm__ volatile("mov %%db0, %0" : "=r"(v)); break;
+	case 1: __asm__ volatile("mov %%db1, %0" : "=r"(v)); break;
+	case 2: __asm__ volatile("mov %%db2, %0" : "=r"(v)); break;
+	case 3: __asm__ volatile("mov %%db3, %0" : "=r"(v)); break;
+	default: __asm__ volatile("mov %%db6, %0" : "=r"(v)); break;
+	}
+	return v;
+}
+
+void ap_main(u32 cpu)
+{
+	if (cpu != 1)
+		return;
+	for (int n = 0; n < 5; n++)
+		ap_dr[n] = read_dr(n);
+	for (u32 i = 0; i < NR_INIT_MSRS; i++)
+		ap_msr[i] = rt_rdmsr(init_msrs[i]);
+	if (rt_smp_starts(1) != 1)
+		return;
+	/* The first start: values of its own, for the INIT to reset or to keep. */
+	__asm__ volatile("mov %0, %%db0" : : "r"(0x1000ULL));
+	__asm__ volatile("mov %0, %%db1" : : "r"(0x2000ULL));
+	__asm__ volatile("mov %0, %%db2" : : "r"(0x3000ULL));
+	__asm__ volatile("mov %0, %%db3" : : "r"(0x4000ULL));
+	for (u32 i = 0; i < NR_INIT_MSRS; i++)
+		rt_wrmsr(init_msrs[i], 0x5000 + i * 0x10);
+}
+
+static void test_init(void)
+{
+	rt_test_begin("init-state");
+	if (!rt_check(rt_smp_start(RT_SMP_DEFAULT) == 2, "the AP did not start"))
+		goto out;
+	rt_smp_wait(1);
+	rt_smp_reset(RT_SMP_DEFAULT);
+	if (!rt_check(rt_smp_start(RT_SMP_DEFAULT) == 2, "the AP did not start again"))
+		goto out;
+	rt_smp_wait(1);
+	rt_printf("cpu-state: after INIT: DR0-3 %lx %lx %lx %lx DR6 %lx, LSTAR %lx\n", ap_dr[0],
+		  ap_dr[1], ap_dr[2], ap_dr[3], ap_dr[4], ap_msr[2]);
+	for (int n = 0; n < 4; n++)
+		rt_check(ap_dr[n] == 0, "DR%d reads %#lx after INIT, expected 0", n, ap_dr[n]);
+	rt_check((u32)ap_dr[4] == 0xffff0ff0, "DR6 reads %#lx after INIT", ap_dr[4]);
+	for (u32 i = 0; i < NR_INIT_MSRS; i++)
+		rt_check(ap_msr[i] == 0x5000 + i * 0x10, "MSR %#x reads %#lx after INIT, expected "
+			 "what the AP wrote before it", init_msrs[i], ap_msr[i]);
+out:
+	rt_test_end();
+}
+
 void kmain(const struct rt_boot *boot)
 {
 	char mode[16] = "cr0";
@@ -212,4 +277,6 @@ void kmain(const struct rt_boot *boot)
 		test_cr0(page);
 	else if (!strcmp(mode, "task-switch"))
 		test_task_switch(page);
+	else if (!strcmp(mode, "init"))
+		test_init();
 }

@@ -8,4 +8,9 @@ TESTS = {
     "vm-cr0-consistency": ("bochs", 1, {"modules": [
         vm_line("cpu-state", "vm=cr0 vcpus=2 mem=16M -- mode=cr0")]},
         all_of(vm_passed("cr0"), no_panic_and_end)),
+    # INIT resets DR0-DR3 and DR6 and leaves MSRs alone (SDM Vol. 3A, table 10-1); DR0-DR3
+    # used to keep what the AP wrote before its INIT.
+    "vm-init-state": ("bochs", 2, {"modules": [
+        vm_line("cpu-state", "vm=init vcpus=2 mem=16M -- mode=init cpus=2")]},
+        all_of(vm_passed("init"), no_panic_and_end)),
 }
