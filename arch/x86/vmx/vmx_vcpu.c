@@ -84,6 +84,12 @@ const char *arch_vm_unsupported(void)
 		return "4-level write-back EPT";
 	if (!((c->exit_ctls >> 32) & EXIT_LOAD_EFER) || !((c->entry_ctls >> 32) & ENTRY_LOAD_EFER))
 		return "loading IA32_EFER on VM entry and exit";
+	/*
+	 * DR7 and IA32_DEBUGCTL are switched only by these; with TRUE controls (A.4, A.5) a CPU
+	 * may let them be 0, and then a VM exit sets DR7 to 400H and the guest's is lost.
+	 */
+	if (!((c->exit_ctls >> 32) & EXIT_SAVE_DEBUG) || !((c->entry_ctls >> 32) & ENTRY_LOAD_DEBUG))
+		return "saving and loading the debug controls (DR7, IA32_DEBUGCTL)";
 	return NULL;
 }
 
@@ -130,9 +136,11 @@ static void setup_controls(struct vmx_vcpu *x)
 	x->proc_ctls = adjust(c->procbased, proc);
 	vmcs_write32(PROC_BASED_CTLS, x->proc_ctls);
 	vmcs_write32(PROC_BASED_CTLS2, adjust(c->procbased2 & 0xffffffff00000000ULL, proc2));
+	/* Guest DR7 and IA32_DEBUGCTL live in the VMCS: saved at exit, loaded at entry. */
 	vmcs_write32(EXIT_CTLS, adjust(c->exit_ctls, EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
-						     EXIT_SAVE_PAT | EXIT_LOAD_PAT));
-	vmcs_write32(ENTRY_CTLS, adjust(c->entry_ctls, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT));
+						     EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_DEBUG));
+	vmcs_write32(ENTRY_CTLS, adjust(c->entry_ctls, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT |
+						       ENTRY_LOAD_DEBUG));
 	vmcs_write32(EXCEPTION_BITMAP, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
 	vmcs_write32(EXIT_MSR_STORE_COUNT, 0);
