@@ -64,7 +64,7 @@ const char *arch_vm_unsupported(void)
 	const struct vmx_caps *c = &vmx_caps;
 
 	if (!c->ept)
-		return "EPT (shadow paging is not written yet)";
+		return c->no_ept ? c->no_ept : "EPT (shadow paging is not written yet)";
 	if (!c->unrestricted)
 		return "unrestricted guest";
 	if (!c->preemption_timer)
