@@ -106,6 +106,7 @@ enum exit_action exit_ept_misconfig(struct vcpu *v);
 enum exit_action exit_init_signal(struct vcpu *v);
 enum exit_action exit_sipi(struct vcpu *v);
 enum exit_action exit_triple_fault(struct vcpu *v);
+enum exit_action exit_task_switch(struct vcpu *v);
 enum exit_action exit_xsetbv(struct vcpu *v);
 enum exit_action exit_vmcall(struct vcpu *v);
 enum exit_action exit_vmx_instruction(struct vcpu *v);
