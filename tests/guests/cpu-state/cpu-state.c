@@ -11,6 +11,13 @@
  *  - init (`cpus=2`, the runtime's own start): the AP sets DR0-DR3 and the MSRs VMX does not
  *    switch, the BSP sends it INIT and starts it again. After INIT, DR0-DR3 are 0 and DR6 is
  *    FFFF0FF0H, the MSRs what it wrote (Vol. 3A, 10.1 and table 10-1: INIT leaves MSRs alone).
+ *  - vectoring (`cpus=2 apic=xapic`): the AP makes a VM exit happen in the middle of delivering
+ *    an interrupt and that same exit send it an INIT: its IDT is put at the xAPIC page, so
+ *    reading the gate of vector 0x30 is an access to offset 0x300 (the ICR), and the
+ *    instruction at RIP, which the hypervisor emulates for it, writes an INIT to itself there.
+ *    After the BSP's SIPI, the AP's real-mode program must start clean: the interrupt whose
+ *    delivery the exit cut short belongs to the state before the INIT and must not arrive
+ *    (through the real-mode IVT entry 0x30, which counts).
  */
 #include <kestrel-rt/rt.h>
 
@@ -106,6 +113,26 @@ __asm__(".pushsection .rodata\n"
 	".code64\n"
 	".popsection\n");
 
+/* The AP's program after the INIT: a marker; IVT entry 0x30 counts what arrives there. */
+__asm__(".pushsection .rodata\n"
+	".global vec_start, vec_end, vec_handler, vec_marker, vec_count\n"
+	".code16\n"
+	"vec_start:\n"
+	"	mov %cs, %ax\n"
+	"	mov %ax, %ds\n"
+	"	movw $0x600d, (vec_marker - vec_start)\n"
+	"1:	hlt\n"
+	"	jmp 1b\n"
+	"vec_handler:\n"
+	"	incw %cs:(vec_count - vec_start)\n"
+	"	iret\n"
+	"vec_marker: .word 0\n"
+	"vec_count: .word 0\n"
+	"vec_end:\n"
+	".code64\n"
+	".popsection\n");
+
+extern const u8 vec_start[], vec_end[], vec_handler[], vec_marker[], vec_count[];
 extern const u8 cr0_start[], cr0_end[], cr0_handler[], cr0_marker[], cr0_faults[], cr0_value[];
 extern const u8 ts_start[], ts_end[], ts_gdt[], ts_gdtr[], ts_tss1[], ts_tss2[], ts_task2[];
 extern const u8 ts_marker[];
@@ -219,10 +246,44 @@ static u64 read_dr(int n)
 	return v;
 }
 
+#define VEC 0x30
+#define XAPIC_BASE 0xfee00000UL
+
+static char mode[16] = "cr0";
+static volatile u32 ap_about_to_init;
+
+/* Never returns: the exit this causes sends the AP an INIT. */
+static void ap_init_in_delivery(void)
+{
+	struct __attribute__((packed)) { u16 limit; u64 base; } idtr = { 0xfff, XAPIC_BASE };
+	volatile u32 *apic = (volatile u32 *)XAPIC_BASE;
+	u32 id = rt_apic_id();
+
+	__asm__ volatile("cli");
+	/* Vector VEC pending (IF 0 holds it), then the INIT's destination: itself. */
+	rt_apic_send_ipi(id, RT_IPI_FIXED | VEC);
+	apic[RT_APIC_ICR_HI / 4] = id << 24;
+	ap_about_to_init = 1;
+	/*
+	 * STI's shadow covers the NOP: VEC is delivered at the MOV, and reading its gate at
+	 * XAPIC_BASE + VEC * 16 = the ICR exits; what the hypervisor does for the MOV there is
+	 * an INIT to itself.
+	 */
+	__asm__ volatile("lidt %0\n"
+			 "sti\n"
+			 "nop\n"
+			 "mov %1, (%2)\n"
+			 "1: jmp 1b"
+			 : : "m"(idtr), "a"(RT_IPI_INIT | RT_IPI_LEVEL | RT_IPI_ASSERT),
+			   "d"(XAPIC_BASE + RT_APIC_ICR_LO) : "memory");
+}
+
 void ap_main(u32 cpu)
 {
 	if (cpu != 1)
 		return;
+	if (!strcmp(mode, "vectoring"))
+		ap_init_in_delivery();
 	for (int n = 0; n < 5; n++)
 		ap_dr[n] = read_dr(n);
 	for (u32 i = 0; i < NR_INIT_MSRS; i++)
@@ -260,9 +321,37 @@ out:
 	rt_test_end();
 }
 
+static void test_vectoring(u64 page)
+{
+	volatile u32 *ivt;
+	volatile u16 *marker = (volatile u16 *)(uintptr_t)(page + (u64)(vec_marker - vec_start));
+	volatile u16 *count = (volatile u16 *)(uintptr_t)(page + (u64)(vec_count - vec_start));
+
+	rt_test_begin("vectoring-after-init");
+	__asm__("" : "=r"(ivt) : "0"((uintptr_t)0));
+	if (!rt_check(rt_smp_start(RT_SMP_DEFAULT) == 2, "the AP did not start"))
+		goto out;
+	/* Only now: the runtime's start code may have used the same free page. */
+	memcpy((void *)(uintptr_t)page, vec_start, (size_t)(vec_end - vec_start));
+	ivt[VEC] = (u32)((page >> 4) << 16) | (u32)(vec_handler - vec_start);
+	while (!ap_about_to_init)
+		rt_pause();
+	/* A SIPI before the INIT is ignored: send it until the program runs. */
+	for (u32 i = 0; i < 100 && *marker != MARKER; i++) {
+		rt_apic_send_ipi(rt_smp_apic_id(1), RT_IPI_SIPI | (u32)(page >> 12));
+		for (u64 t0 = rt_rdtsc(); *marker != MARKER && rt_rdtsc() - t0 < (1u << 20);)
+			rt_pause();
+	}
+	rt_printf("cpu-state: vectoring: marker 0x%x, %u interrupts at vector 0x%x\n", *marker,
+		  *count, VEC);
+	rt_check(*marker == MARKER, "the AP's program did not run (marker 0x%x)", *marker);
+	rt_check(*count == 0, "%u interrupts from before the INIT arrived after it", *count);
+out:
+	rt_test_end();
+}
+
 void kmain(const struct rt_boot *boot)
 {
-	char mode[16] = "cr0";
 	u64 page = find_page();
 
 	(void)boot;
@@ -279,4 +368,6 @@ void kmain(const struct rt_boot *boot)
 		test_task_switch(page);
 	else if (!strcmp(mode, "init"))
 		test_init();
+	else if (!strcmp(mode, "vectoring"))
+		test_vectoring(page);
 }

@@ -20,4 +20,9 @@ TESTS = {
         all_of(vm_stopped("ts", r"vcpu 1: task switch \(JMP to TSS selector 0x20 at rip "
                           r"0x[0-9a-f]+\): hardware task switching is not supported"),
                no_panic_and_end)),
+    # An exit during interrupt delivery that also sends the vCPU an INIT: after the SIPI, the
+    # interrupt whose delivery the exit cut short used to be delivered again, in real mode.
+    "vm-vectoring-after-init": ("bochs", 2, {"modules": [
+        vm_line("cpu-state", "vm=vec vcpus=2 mem=16M -- mode=vectoring cpus=2 apic=xapic")]},
+        all_of(vm_passed("vec"), no_panic_and_end)),
 }
