@@ -268,7 +268,8 @@ void arch_vcpu_run(struct vcpu *v)
 			x->exits[reason]++;
 			x->exit_tsc[reason] += t2 - t1;
 		}
-		x->check_vectoring = true;
+		x->check_vectoring = !x->vectoring_done;
+		x->vectoring_done = false;
 		if (cpu->vmx.failed && act != EXIT_STOP_VM) {
 			vm_stop(v->vm, -1, "vcpu %u: a VMX instruction failed handling exit %s",
 				v->id, exit_reason_name(reason));

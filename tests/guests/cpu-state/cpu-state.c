@@ -73,9 +73,15 @@ __asm__(".pushsection .rodata\n"
 	".code64\n"
 	".popsection\n");
 
-/* The task-switch program: GDT filled in by the BSP (bases are the page's address). */
+/*
+ * The task-switch program: GDT filled in by the BSP (bases are the page's address). Task 1
+ * CALLs task 2 (NT set, link = task 1), which IRETs back (EBX survives in task 1's TSS);
+ * task 1 then JMPs to task 2, which goes on after its IRET: INT 0x40 through a task gate to
+ * task 1 (on after its JMP), whose IRET comes back to task 2 for the marker.
+ */
 __asm__(".pushsection .rodata\n"
 	".global ts_start, ts_end, ts_gdt, ts_gdtr, ts_tss1, ts_tss2, ts_task2, ts_marker\n"
+	".global ts_called, ts_returned, ts_nt, ts_ebx, ts_idt, ts_idtr, ts_gated\n"
 	".code16\n"
 	"ts_start:\n"
 	"	cli\n"
@@ -90,14 +96,29 @@ __asm__(".pushsection .rodata\n"
 	"ts_pm:\n"
 	"	mov $0x10, %ax\n"
 	"	mov %ax, %ds\n"
+	"	mov %ax, %es\n"
 	"	mov %ax, %ss\n"
 	"	mov $0xff0, %esp\n"
 	"	mov $0x18, %ax\n"
 	"	ltr %ax\n"
-	"	ljmp $0x20, $0\n"		/* to the task of TSS 2 */
+	"	mov $0x12345678, %ebx\n"
+	"	lcall $0x20, $0\n"		/* to task 2; back here by its IRET */
+	"	mov %ebx, (ts_ebx - ts_start)\n"
+	"	movw $1, (ts_returned - ts_start)\n"
+	"	ljmp $0x20, $0\n"		/* task 2 again: on after its IRET */
+	"	movw $1, (ts_gated - ts_start)\n"	/* through task 2's task gate */
+	"	iret\n"			/* NT: back to task 2 */
 	"2:	hlt\n"
 	"	jmp 2b\n"
-	"ts_task2:\n"				/* the new task: EIP from TSS 2 */
+	"ts_task2:\n"				/* EIP from TSS 2 */
+	"	movw $1, (ts_called - ts_start)\n"
+	"	pushf\n"
+	"	pop %eax\n"
+	"	mov %eax, (ts_nt - ts_start)\n"
+	"	xor %ebx, %ebx\n"
+	"	iret\n"			/* NT: back to task 1 */
+	"	lidt (ts_idtr - ts_start)\n"
+	"	int $0x40\n"			/* a task gate: to task 1 */
 	"	movw $0x600d, (ts_marker - ts_start)\n"
 	"3:	hlt\n"
 	"	jmp 3b\n"
@@ -105,10 +126,19 @@ __asm__(".pushsection .rodata\n"
 	"ts_gdt: .fill 5, 8, 0\n"
 	"ts_gdtr: .word 5 * 8 - 1\n"
 	"	.long 0\n"
+	".balign 8\n"
+	"ts_idt: .fill 0x41, 8, 0\n"
+	"ts_idtr: .word 0x41 * 8 - 1\n"
+	"	.long 0\n"
 	".balign 16\n"
 	"ts_tss1: .fill 104, 1, 0\n"
 	"ts_tss2: .fill 104, 1, 0\n"
 	"ts_marker: .word 0\n"
+	"ts_called: .word 0\n"
+	"ts_returned: .word 0\n"
+	"ts_nt: .long 0\n"
+	"ts_ebx: .long 0\n"
+	"ts_gated: .word 0\n"
 	"ts_end:\n"
 	".code64\n"
 	".popsection\n");
@@ -135,7 +165,8 @@ __asm__(".pushsection .rodata\n"
 extern const u8 vec_start[], vec_end[], vec_handler[], vec_marker[], vec_count[];
 extern const u8 cr0_start[], cr0_end[], cr0_handler[], cr0_marker[], cr0_faults[], cr0_value[];
 extern const u8 ts_start[], ts_end[], ts_gdt[], ts_gdtr[], ts_tss1[], ts_tss2[], ts_task2[];
-extern const u8 ts_marker[];
+extern const u8 ts_marker[], ts_called[], ts_returned[], ts_nt[], ts_ebx[], ts_idt[], ts_idtr[];
+extern const u8 ts_gated[];
 
 static u64 find_page(void)
 {
@@ -202,6 +233,14 @@ static void test_task_switch(u64 page)
 	u32 *tss2 = (u32 *)(p + (ts_tss2 - ts_start));
 	u32 base = (u32)page, gdt_base = (u32)page + (u32)(ts_gdt - ts_start);
 	volatile u16 *marker = (volatile u16 *)(p + (ts_marker - ts_start));
+	volatile u16 *called = (volatile u16 *)(p + (ts_called - ts_start));
+	volatile u16 *returned = (volatile u16 *)(p + (ts_returned - ts_start));
+	volatile u32 *nt = (volatile u32 *)(p + (ts_nt - ts_start));
+	volatile u32 *ebx = (volatile u32 *)(p + (ts_ebx - ts_start));
+	u32 *tss1 = (u32 *)(p + (ts_tss1 - ts_start));
+	volatile u16 *gated = (volatile u16 *)(p + (ts_gated - ts_start));
+	u64 *idt = (u64 *)(p + (ts_idt - ts_start));
+	u32 idt_base = (u32)page + (u32)(ts_idt - ts_start);
 
 	rt_test_begin("task-switch");
 	memcpy(p, ts_start, (size_t)(ts_end - ts_start));
@@ -210,6 +249,8 @@ static void test_task_switch(u64 page)
 	gdt[3] = gdt_entry(base + (u32)(ts_tss1 - ts_start), 103, 0x89, 0); /* available TSS */
 	gdt[4] = gdt_entry(base + (u32)(ts_tss2 - ts_start), 103, 0x89, 0);
 	memcpy(gdtr + 2, &gdt_base, 4);
+	memcpy(p + (ts_idtr - ts_start) + 2, &idt_base, 4);
+	idt[0x40] = (0x18ULL << 16) | (0x85ULL << 40); /* task gate to TSS 1, present, DPL 0 */
 	/* TSS 2 (Vol. 3A, 7.2.1): EIP at 0x20, EFLAGS 0x24, ESP 0x38, ES CS SS DS at 0x48-0x54. */
 	tss2[0x20 / 4] = (u32)(ts_task2 - ts_start);
 	tss2[0x24 / 4] = 0x2;
@@ -220,8 +261,21 @@ static void test_task_switch(u64 page)
 	tss2[0x54 / 4] = 0x10;
 	start_ap(page);
 	wait_marker(marker);
-	rt_printf("cpu-state: task-switch: marker 0x%x\n", *marker);
-	rt_check(*marker == MARKER, "the new task did not run (marker 0x%x)", *marker);
+	rt_printf("cpu-state: task-switch: called %u, NT %u, returned %u, EBX %#x, JMP marker "
+		  "0x%x; TSS 2 link %#x, TSS 1 EIP %#x\n", *called, (*nt >> 14) & 1, *returned,
+		  *ebx, *marker, tss2[0], tss1[0x20 / 4]);
+	rt_printf("cpu-state: task-switch: through the task gate %u, TSS 1 link %#x\n", *gated,
+		  tss1[0]);
+	rt_check(*called == 1, "CALL: task 2 did not run");
+	rt_check(*nt & (1u << 14), "CALL: NT clear in task 2 (EFLAGS %#x)", *nt);
+	rt_check((tss2[0] & 0xffff) == 0x18, "CALL: task 2's link is %#x, not task 1", tss2[0]);
+	rt_check(*returned == 1, "IRET: task 1 did not go on after its CALL");
+	rt_check(*ebx == 0x12345678, "IRET: task 1's EBX is %#x", *ebx);
+	rt_check(*gated == 1, "task gate: task 1 did not go on after its JMP");
+	rt_check((tss1[0] & 0xffff) == 0x20, "task gate: task 1's link is %#x, not task 2",
+		 tss1[0]);
+	rt_check(*marker == MARKER, "IRET from the gate's task: task 2 did not go on after its "
+		 "INT (marker 0x%x)", *marker);
 	rt_test_end();
 }
 

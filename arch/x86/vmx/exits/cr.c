@@ -40,7 +40,7 @@ static void guest_cr_state(struct cr_state *s)
  * with EPT, VM entry loads them from the VMCS (Vol. 3C, 28.3.2.4), so Kestrel reads them.
  * False for a PDPTE with a reserved bit set (or outside RAM): #GP, Vol. 3A 4.4.1.
  */
-static bool load_pdptes(struct vcpu *v, u64 cr3)
+bool exit_load_pdptes(struct vcpu *v, u64 cr3)
 {
 	u32 maxphyaddr = cpuid(0x80000008, 0).eax & 0xff;
 	u64 pdpte[4];
@@ -71,7 +71,7 @@ static bool guest_write_cr0(struct vcpu *v, u64 val)
 	r = cr_rules_cr0(&s, val);
 	if (r & CR_RULES_GP)
 		return false;
-	if ((r & CR_RULES_LOAD_PDPTES) && !load_pdptes(v, s.cr3))
+	if ((r & CR_RULES_LOAD_PDPTES) && !exit_load_pdptes(v, s.cr3))
 		return false;
 	/* Paging turned on or off with EFER.LME set starts or ends IA-32e mode, 10.8.5. */
 	if (r & CR_RULES_IA32E_ON) {
@@ -98,7 +98,7 @@ static bool guest_write_cr4(struct vcpu *v, u64 val)
 	r = cr_rules_cr4(&s, val, ~allowed | CR4_VMXE);
 	if (r & CR_RULES_GP)
 		return false;
-	if ((r & CR_RULES_LOAD_PDPTES) && !load_pdptes(v, s.cr3))
+	if ((r & CR_RULES_LOAD_PDPTES) && !exit_load_pdptes(v, s.cr3))
 		return false;
 	vmcs_writel(CR4_READ_SHADOW, val);
 	vmcs_writel(GUEST_CR4, val | CR4_VMXE);
