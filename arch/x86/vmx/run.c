@@ -298,6 +298,7 @@ void vmx_vcpu_save_state(struct vmx_vcpu *x)
 	asm volatile("mov %%db2, %0" : "=r"(x->dr[2]));
 	asm volatile("mov %%db3, %0" : "=r"(x->dr[3]));
 	asm volatile("mov %%db6, %0" : "=r"(x->dr6));
+	asm volatile("mov %%cr2, %0" : "=r"(x->cr2));
 	x->fpu_saved = true;
 }
 
@@ -324,6 +325,8 @@ void arch_vcpu_switch(struct vcpu *prev, struct vcpu *next)
 	asm volatile("mov %0, %%db2" ::"r"(n->dr[2]));
 	asm volatile("mov %0, %%db3" ::"r"(n->dr[3]));
 	asm volatile("mov %0, %%db6" ::"r"(n->dr6 ? n->dr6 : 0xffff0ff0ULL));
+	/* Never another vCPU's last page-fault address (a fresh vCPU's is 0). */
+	asm volatile("mov %0, %%cr2" ::"r"(n->cr2));
 }
 
 u32 arch_exit_reasons(void)

@@ -293,6 +293,8 @@ static void reset_common(struct vmx_vcpu *x, u64 cr0)
 	x->dr6 = 0xffff0ff0ULL;
 	asm volatile("mov %0, %%db0; mov %0, %%db1; mov %0, %%db2; mov %0, %%db3" ::"r"(0ULL));
 	asm volatile("mov %0, %%db6" ::"r"(x->dr6));
+	x->cr2 = 0; /* CR2 0 too, table 10-1 */
+	asm volatile("mov %0, %%cr2" ::"r"(0ULL));
 	/* The guest reads cr0 from the shadow; VMX needs NE set underneath, 24.8 and A.7. */
 	vmcs_writel(CR0_READ_SHADOW, cr0);
 	vmcs_writel(GUEST_CR0, cr0 | CR0_NE);

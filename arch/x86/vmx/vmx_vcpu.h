@@ -29,6 +29,7 @@ struct vmx_vcpu {
 	/* MSRs VMX does not switch, kept per vCPU and swapped when another vCPU runs. */
 	u64 kernel_gs_base, star, lstar, cstar, sfmask, tsc_aux;
 	u64 dr[4], dr6; /* the debug registers VMX does not switch */
+	u64 cr2; /* nor CR2: MOV to and from CR2 never exit */
 	u64 exits[NR_EXIT_REASONS];
 	u64 exit_tsc[NR_EXIT_REASONS]; /* TSC ticks spent handling each reason */
 	u8 fxsave[512] __aligned(16);
