@@ -9,6 +9,7 @@ static const exit_handler_t exit_handlers[NR_EXIT_REASONS] = {
 	[EXIT_EXCEPTION_NMI] = exit_exception_nmi,
 	[EXIT_EXTERNAL_INTERRUPT] = exit_external_interrupt,
 	[EXIT_TRIPLE_FAULT] = exit_triple_fault,
+	[EXIT_TASK_SWITCH] = exit_task_switch,
 	[EXIT_INIT] = exit_init_signal,
 	[EXIT_SIPI] = exit_sipi,
 	[EXIT_INTERRUPT_WINDOW] = exit_interrupt_window,

@@ -88,6 +88,8 @@ enum exit_action exit_xapic_access(struct vcpu *v, u64 gpa);
 void exit_skip_instruction(struct vcpu *v);
 /* The same for an instruction Kestrel decoded itself (an EPT violation gives no length). */
 void exit_advance_rip(struct vcpu *v, u32 len);
+/* Loads PAE paging's four PDPTEs from guest-physical cr3 into the VMCS; false: #GP. */
+bool exit_load_pdptes(struct vcpu *v, u64 cr3);
 
 /* Handlers, one file each under arch/x86/vmx/exits/. */
 enum exit_action exit_cpuid(struct vcpu *v);
@@ -106,6 +108,7 @@ enum exit_action exit_ept_misconfig(struct vcpu *v);
 enum exit_action exit_init_signal(struct vcpu *v);
 enum exit_action exit_sipi(struct vcpu *v);
 enum exit_action exit_triple_fault(struct vcpu *v);
+enum exit_action exit_task_switch(struct vcpu *v);
 enum exit_action exit_xsetbv(struct vcpu *v);
 enum exit_action exit_vmcall(struct vcpu *v);
 enum exit_action exit_vmx_instruction(struct vcpu *v);

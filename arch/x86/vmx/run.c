@@ -33,6 +33,7 @@ static const u8 fpu_power_on[512] __aligned(16) = {
 void arch_vcpu_power_on(struct vcpu *v)
 {
 	to_vmx(v)->fpu_reset = true;
+	to_vmx(v)->msr_reset = true;
 }
 
 bool arch_vcpu_interrupts_enabled(struct vcpu *v)
@@ -142,6 +143,34 @@ static void entry_failed(struct vcpu *v, u32 reason)
 		exit_reason_name(reason & 0xffff));
 }
 
+/*
+ * Power-on, multiboot entry and SIPI states asked for since the last entry: applied before the
+ * next one, also when the request came in the middle of a run (a vCPU 0 that parks last for a
+ * VM reset is powered on by its own run loop). Its registers are live on this pCPU.
+ */
+static void apply_resets(struct vmx_vcpu *x)
+{
+	struct vcpu *v = &x->vcpu;
+
+	if (x->fpu_reset) {
+		/* Its own state is live now (arch_vcpu_switch ran): replace it with power-on's. */
+		x->fpu_reset = false;
+		asm volatile("fxrstor64 %0" ::"m"(fpu_power_on));
+	}
+	if (x->msr_reset) {
+		x->msr_reset = false;
+		vmx_vcpu_power_on_msrs(x);
+	}
+	if (v->needs_boot_reset) {
+		v->needs_boot_reset = false;
+		vmx_vcpu_reset_protected(x, &v->vm->boot);
+	}
+	if (v->needs_sipi_reset) {
+		v->needs_sipi_reset = false;
+		vmx_vcpu_reset_real(x, v->sipi_vector);
+	}
+}
+
 /* What happens before the first entry of a run: load, arrive, reset state, steal time. */
 static bool run_begin(struct vmx_vcpu *x)
 {
@@ -160,19 +189,7 @@ static bool run_begin(struct vmx_vcpu *x)
 		vmx_flush_vpid(x->vpid);
 		vmx_invept(v->eptp);
 	}
-	if (x->fpu_reset) {
-		/* Its own state is live now (arch_vcpu_switch ran): replace it with power-on's. */
-		x->fpu_reset = false;
-		asm volatile("fxrstor64 %0" ::"m"(fpu_power_on));
-	}
-	if (v->needs_boot_reset) {
-		v->needs_boot_reset = false;
-		vmx_vcpu_reset_protected(x, &v->vm->boot);
-	}
-	if (v->needs_sipi_reset) {
-		v->needs_sipi_reset = false;
-		vmx_vcpu_reset_real(x, v->sipi_vector);
-	}
+	apply_resets(x);
 	sched_timers_changed(); /* a new slice, another running vCPU */
 	steal = rdtsc() - v->runnable_since;
 	v->stats.steal_tsc += steal;
@@ -199,6 +216,8 @@ void arch_vcpu_run(struct vcpu *v)
 		vcpu_handle_requests(v);
 		if (v->state != VCPU_RUNNABLE)
 			return;
+		if (x->fpu_reset || x->msr_reset || v->needs_boot_reset || v->needs_sipi_reset)
+			apply_resets(x); /* powered on or started by a SIPI just now, in this loop */
 		/*
 		 * Only after a timer or interrupt exit is this vCPU at an instruction boundary,
 		 * where it may be marked preempted (docs/abi.md, 5.3): the scheduler decides.
@@ -255,7 +274,8 @@ void arch_vcpu_run(struct vcpu *v)
 			x->exits[reason]++;
 			x->exit_tsc[reason] += t2 - t1;
 		}
-		x->check_vectoring = true;
+		x->check_vectoring = !x->vectoring_done;
+		x->vectoring_done = false;
 		if (cpu->vmx.failed && act != EXIT_STOP_VM) {
 			vm_stop(v->vm, -1, "vcpu %u: a VMX instruction failed handling exit %s",
 				v->id, exit_reason_name(reason));
@@ -284,6 +304,7 @@ void vmx_vcpu_save_state(struct vmx_vcpu *x)
 	asm volatile("mov %%db2, %0" : "=r"(x->dr[2]));
 	asm volatile("mov %%db3, %0" : "=r"(x->dr[3]));
 	asm volatile("mov %%db6, %0" : "=r"(x->dr6));
+	asm volatile("mov %%cr2, %0" : "=r"(x->cr2));
 	x->fpu_saved = true;
 }
 
@@ -310,6 +331,8 @@ void arch_vcpu_switch(struct vcpu *prev, struct vcpu *next)
 	asm volatile("mov %0, %%db2" ::"r"(n->dr[2]));
 	asm volatile("mov %0, %%db3" ::"r"(n->dr[3]));
 	asm volatile("mov %0, %%db6" ::"r"(n->dr6 ? n->dr6 : 0xffff0ff0ULL));
+	/* Never another vCPU's last page-fault address (a fresh vCPU's is 0). */
+	asm volatile("mov %0, %%cr2" ::"r"(n->cr2));
 }
 
 u32 arch_exit_reasons(void)

@@ -25,10 +25,14 @@ static void invvpid(u64 type, u16 vpid, u64 addr)
 		pr_err("INVVPID type %lu failed (VPID %u, address %#lx)", type, vpid, addr);
 }
 
-/* Every translation tagged with vpid: single-context where the CPU has it, else all-context. */
+/*
+ * Every translation tagged with vpid: single-context where the CPU has it, else all-context.
+ * Without VPID there is nothing to do: entries and exits flush VPID 0 (SDM Vol. 3C, 30.4.3.1);
+ * VPID is on only with an INVVPID type of these two (tlb_caps.c).
+ */
 void vmx_flush_vpid(u16 vpid)
 {
-	if (vmx_caps.vpid && vmx_caps.invvpid)
+	if (vmx_caps.vpid)
 		invvpid(vmx_caps.invvpid_single ? INVVPID_SINGLE : INVVPID_ALL, vpid, 0);
 }
 
@@ -40,8 +44,8 @@ void arch_vcpu_flush_tlb(struct vcpu *v, u32 kind, const struct flush_ranges *fr
 {
 	u16 vpid = to_vmx(v)->vpid;
 
-	if (!vmx_caps.vpid || !vmx_caps.invvpid)
-		return;
+	if (!vmx_caps.vpid)
+		return; /* every entry flushes: see vmx_flush_vpid() */
 	if (kind == KESTREL_FLUSH_RANGES && fr && vmx_caps.invvpid_addr &&
 	    !flush_ranges_prefer_full(fr)) {
 		for (u32 i = 0; i < fr->nr; i++)
@@ -62,11 +66,9 @@ void vmx_invept(u64 eptp)
 	struct {
 		u64 eptp, zero;
 	} desc = { eptp, 0 };
-	u64 type = vmx_caps.invept_single ? 1 : 2;
+	u64 type = vmx_caps.invept_single ? 1 : 2; /* EPT is on only with one of them */
 	u8 fail;
 
-	if (!vmx_caps.invept)
-		return;
 	asm volatile("invept %1, %2; setna %0" : "=q"(fail) : "m"(desc), "r"(type) : "cc", "memory");
 	if (fail)
 		pr_err("INVEPT type %lu failed for EPTP %#lx", type, eptp);

@@ -3,6 +3,7 @@
 #include "arch/x86/vmx/spec.h"
 #include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/tlb_caps.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
@@ -74,6 +75,14 @@ void vmx_probe(void)
 	/* IA32_VMX_EPT_VPID_CAP exists only if EPT or VPID can be enabled, A.10. */
 	if (c->ept || c->vpid) {
 		u64 e = c->ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+		struct tlb_caps t;
+
+		/* Each only with the invalidation that keeps it correct (tlb_caps.c). */
+		tlb_caps_decide(&t, c->ept, c->vpid, e);
+		c->ept = t.ept;
+		c->vpid = t.vpid;
+		c->no_ept = t.no_ept;
+		c->no_vpid = t.no_vpid;
 
 		c->ept_4level = e & BIT(6);
 		c->ept_wb = e & BIT(14);
@@ -161,6 +170,10 @@ void vmx_print_caps(void)
 		c->invept ? "yes" : "no", c->invept_single ? "yes" : "no",
 		c->invept_all ? "yes" : "no", c->invvpid ? "yes" : "no",
 		c->invvpid_single ? "yes" : "no", c->invvpid_all ? "yes" : "no");
+	if (c->no_vpid)
+		pr_warn("vmx: VPID off: %s; every VM entry and exit flushes the TLB", c->no_vpid);
+	if (c->no_ept)
+		pr_warn("vmx: EPT refused: %s", c->no_ept);
 	if (c->preemption_timer)
 		pr_info("vmx: preemption timer yes (rate TSC>>%u), MSR bitmaps %s, I/O bitmaps %s",
 			c->preemption_timer_shift, c->msr_bitmaps ? "yes" : "no",

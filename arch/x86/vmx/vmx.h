@@ -11,6 +11,7 @@ struct vmx_caps {
 	bool vmx; /* CPUID.1:ECX.VMX */
 	bool usable; /* and firmware lets us turn it on */
 	const char *missing; /* why not, for the boot log */
+	const char *no_ept, *no_vpid; /* why EPT / VPID stay off although the controls allow them */
 	u32 revision;
 	u32 vmcs_size;
 	bool true_ctls; /* IA32_VMX_BASIC[55]: the TRUE_* control MSRs apply */

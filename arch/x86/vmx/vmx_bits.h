@@ -40,6 +40,7 @@
 #define PROC2_INVPCID BIT(12)
 
 /* Primary VM-exit controls, 26.7.1, table 26-13. */
+#define EXIT_SAVE_DEBUG BIT(2)
 #define EXIT_HOST_64 BIT(9)
 #define EXIT_SAVE_PAT BIT(18)
 #define EXIT_LOAD_PAT BIT(19)
@@ -47,6 +48,7 @@
 #define EXIT_LOAD_EFER BIT(21)
 
 /* VM-entry controls, 26.8.1, table 26-16. */
+#define ENTRY_LOAD_DEBUG BIT(2)
 #define ENTRY_IA32E_GUEST BIT(9)
 #define ENTRY_LOAD_PAT BIT(14)
 #define ENTRY_LOAD_EFER BIT(15)

@@ -64,7 +64,7 @@ const char *arch_vm_unsupported(void)
 	const struct vmx_caps *c = &vmx_caps;
 
 	if (!c->ept)
-		return "EPT (shadow paging is not written yet)";
+		return c->no_ept ? c->no_ept : "EPT (shadow paging is not written yet)";
 	if (!c->unrestricted)
 		return "unrestricted guest";
 	if (!c->preemption_timer)
@@ -84,6 +84,12 @@ const char *arch_vm_unsupported(void)
 		return "4-level write-back EPT";
 	if (!((c->exit_ctls >> 32) & EXIT_LOAD_EFER) || !((c->entry_ctls >> 32) & ENTRY_LOAD_EFER))
 		return "loading IA32_EFER on VM entry and exit";
+	/*
+	 * DR7 and IA32_DEBUGCTL are switched only by these; with TRUE controls (A.4, A.5) a CPU
+	 * may let them be 0, and then a VM exit sets DR7 to 400H and the guest's is lost.
+	 */
+	if (!((c->exit_ctls >> 32) & EXIT_SAVE_DEBUG) || !((c->entry_ctls >> 32) & ENTRY_LOAD_DEBUG))
+		return "saving and loading the debug controls (DR7, IA32_DEBUGCTL)";
 	return NULL;
 }
 
@@ -101,6 +107,7 @@ struct vcpu *arch_vcpu_create(void)
 		return NULL;
 	*(u32 *)phys_to_virt(x->vmcs_phys) = vmx_caps.revision; /* 26.2 */
 	x->fpu_reset = true; /* never the FPU state another vCPU left on the pCPU */
+	x->msr_reset = true; /* nor its MSRs */
 	x->vpid = atomic_fetch_add_relaxed(&next_vpid, 1);
 	return &x->vcpu;
 }
@@ -129,9 +136,11 @@ static void setup_controls(struct vmx_vcpu *x)
 	x->proc_ctls = adjust(c->procbased, proc);
 	vmcs_write32(PROC_BASED_CTLS, x->proc_ctls);
 	vmcs_write32(PROC_BASED_CTLS2, adjust(c->procbased2 & 0xffffffff00000000ULL, proc2));
+	/* Guest DR7 and IA32_DEBUGCTL live in the VMCS: saved at exit, loaded at entry. */
 	vmcs_write32(EXIT_CTLS, adjust(c->exit_ctls, EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
-						     EXIT_SAVE_PAT | EXIT_LOAD_PAT));
-	vmcs_write32(ENTRY_CTLS, adjust(c->entry_ctls, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT));
+						     EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_DEBUG));
+	vmcs_write32(ENTRY_CTLS, adjust(c->entry_ctls, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT |
+						       ENTRY_LOAD_DEBUG));
 	vmcs_write32(EXCEPTION_BITMAP, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
 	vmcs_write32(EXIT_MSR_STORE_COUNT, 0);
@@ -273,9 +282,21 @@ static void write_segments(const struct seg *cs, const struct seg *data)
 	vmcs_write32(GUEST_IDTR_LIMIT, 0xffff);
 }
 
+/*
+ * What power-on and INIT both set (SDM Vol. 3A, table 10-1). MSRs are not in it: INIT leaves
+ * them unchanged (10.1), vmx_vcpu_power_on_msrs() sets them at power-on. x's registers are live
+ * on this pCPU: the run loop calls this just before x's next entry.
+ */
 static void reset_common(struct vmx_vcpu *x, u64 cr0)
 {
 	memset(&x->vcpu.regs, 0, sizeof(x->vcpu.regs));
+	/* DR0-DR3 0, DR6 FFFF0FF0H, DR7 400H after INIT too (table 10-1). */
+	memset(x->dr, 0, sizeof(x->dr));
+	x->dr6 = 0xffff0ff0ULL;
+	asm volatile("mov %0, %%db0; mov %0, %%db1; mov %0, %%db2; mov %0, %%db3" ::"r"(0ULL));
+	asm volatile("mov %0, %%db6" ::"r"(x->dr6));
+	x->cr2 = 0; /* CR2 0 too, table 10-1 */
+	asm volatile("mov %0, %%cr2" ::"r"(0ULL));
 	/* The guest reads cr0 from the shadow; VMX needs NE set underneath, 24.8 and A.7. */
 	vmcs_writel(CR0_READ_SHADOW, cr0);
 	vmcs_writel(GUEST_CR0, cr0 | CR0_NE);
@@ -288,15 +309,34 @@ static void reset_common(struct vmx_vcpu *x, u64 cr0)
 	vmcs_writel(GUEST_PENDING_DBG, 0);
 	vmcs_write32(GUEST_INTERRUPTIBILITY, 0);
 	vmcs_write32(GUEST_ACTIVITY_STATE, 0);
+	/* EFER too: real mode and the multiboot state need LMA 0, and LME with it (KVM does so). */
+	vmcs_write64(GUEST_IA32_EFER, 0);
+	/* No event from before the INIT or reset: nothing queued, nothing to re-deliver (29.2). */
+	vmcs_write32(ENTRY_INTR_INFO, 0);
+	x->check_vectoring = false;
+	/* Entering with EFER.LMA = 0: not an IA-32e mode guest, 26.2.1.3. */
+	vmcs_write32(ENTRY_CTLS, vmcs_read32(ENTRY_CTLS) & ~ENTRY_IA32E_GUEST);
+}
+
+void vmx_vcpu_power_on_msrs(struct vmx_vcpu *x)
+{
+	/*
+	 * Table 10-1 leaves them undefined at power-on; 0 is what a fresh vCPU has, so a reset
+	 * VM never reads what its previous run wrote. The swapped ones are live in this pCPU.
+	 */
+	x->kernel_gs_base = x->star = x->lstar = x->cstar = x->sfmask = x->tsc_aux = 0;
+	wrmsr(MSR_IA32_KERNEL_GS_BASE, 0);
+	wrmsr(MSR_IA32_STAR, 0);
+	wrmsr(MSR_IA32_LSTAR, 0);
+	wrmsr(MSR_IA32_CSTAR, 0);
+	wrmsr(MSR_IA32_FMASK, 0);
+	if (vmx_caps.rdtscp)
+		wrmsr(MSR_IA32_TSC_AUX, 0);
 	vmcs_write32(GUEST_SYSENTER_CS, 0);
 	vmcs_writel(GUEST_SYSENTER_ESP, 0);
 	vmcs_writel(GUEST_SYSENTER_EIP, 0);
-	vmcs_write64(GUEST_IA32_EFER, 0);
 	vmcs_write64(GUEST_IA32_PAT, PAT_POWER_ON);
-	vmcs_write32(ENTRY_INTR_INFO, 0);
-	/* Entering with EFER.LMA = 0: not an IA-32e mode guest, 26.2.1.3. */
-	vmcs_write32(ENTRY_CTLS, vmcs_read32(ENTRY_CTLS) & ~ENTRY_IA32E_GUEST);
-	x->kernel_gs_base = x->star = x->lstar = x->cstar = x->sfmask = 0;
+	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 }
 
 void vmx_vcpu_reset_protected(struct vmx_vcpu *x, const struct vm_boot *b)

@@ -19,14 +19,17 @@ struct vmx_vcpu {
 	bool launched;
 	bool vmcs_initialised;
 	bool check_vectoring; /* an exit happened: re-deliver what it interrupted, 29.2 */
+	bool vectoring_done; /* the exit's handler delivered that event itself (task gates) */
 	bool needs_host_state; /* moved pCPU: the VMCS's host state is the old pCPU's */
 	bool needs_tlb_flush; /* moved pCPU: drop what this one cached from an earlier visit */
 	bool fpu_saved; /* fxsave holds its FPU state */
 	bool fpu_reset; /* at its next run: FPU/SSE as at power-on, not what the pCPU holds */
+	bool msr_reset; /* at its next run: the MSRs INIT leaves alone as at power-on */
 	u32 proc_ctls; /* the VMCS's processor-based controls, as last written */
 	/* MSRs VMX does not switch, kept per vCPU and swapped when another vCPU runs. */
 	u64 kernel_gs_base, star, lstar, cstar, sfmask, tsc_aux;
 	u64 dr[4], dr6; /* the debug registers VMX does not switch */
+	u64 cr2; /* nor CR2: MOV to and from CR2 never exit */
 	u64 exits[NR_EXIT_REASONS];
 	u64 exit_tsc[NR_EXIT_REASONS]; /* TSC ticks spent handling each reason */
 	u8 fxsave[512] __aligned(16);
@@ -45,6 +48,8 @@ bool vmx_vcpu_load(struct vmx_vcpu *x);
 void vmx_vcpu_reset_protected(struct vmx_vcpu *x, const struct vm_boot *b);
 /* Guest state after a SIPI: real mode at vector:0000 (SDM Vol. 3A, 10.4.4). */
 void vmx_vcpu_reset_real(struct vmx_vcpu *x, u8 vector);
+/* The MSRs INIT leaves alone, as at power-on, in x and in this pCPU (x's are live here). */
+void vmx_vcpu_power_on_msrs(struct vmx_vcpu *x);
 /* Saves the MSRs, FPU and debug registers VMX leaves alone (x stops running here). */
 void vmx_vcpu_save_state(struct vmx_vcpu *x);
 

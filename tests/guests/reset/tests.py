@@ -10,9 +10,24 @@ def check_resets(log):
         expect(log, rf"^reset: TEST reset-smp-{boot}: PASS$", f"both vCPUs up in boot {boot + 1}")
         expect(log, rf"^reset: TEST reset-ram-cleared-{boot}: PASS$",
                f"zeroed RAM, boot {boot + 1}")
+    for boot in (1, 2):
+        expect(log, rf"^reset: TEST reset-msrs-cleared-{boot}: PASS$",
+               f"MSRs back to 0 in boot {boot + 1}")
+
+
+def check_ap_resets(log):
+    for boot in range(9):
+        expect(log, rf"^reset: reset: boot number {boot + 1}$",
+               f"vCPU 0 at the entry in boot {boot + 1}")
 
 
 TESTS = {
     "vm-reset": ("bochs", 2, {"modules": [vm_line("reset", "vm=reset vcpus=2 mem=16M -- cpus=2")]},
                  all_of(vm_passed("reset"), no_panic_and_end, check_resets)),
+    # The AP resets the VM while vCPU 0 runs guest code: vCPU 0, powered on inside its own run
+    # loop when it parked last, went on at its old RIP (in the reloaded image) and never again
+    # reached the entry.
+    "vm-reset-from-ap": ("bochs", 2, {"modules": [
+        vm_line("reset", "vm=reset vcpus=2 mem=16M -- cpus=2 from=ap")]},
+        all_of(vm_passed("reset"), no_panic_and_end, check_ap_resets)),
 }
