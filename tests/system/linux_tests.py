@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Debian's unmodified kernel on Kestrel: boots to its /init, which reports and powers off."""
 import os
+import re
 import sys
 
 from checks import BUILD, CheckFailed, ELF, ROOT, all_of, boot, expect, no_panic_and_end, refuse
@@ -8,6 +9,7 @@ from checks import BUILD, CheckFailed, ELF, ROOT, all_of, boot, expect, no_panic
 sys.path.insert(0, os.path.join(ROOT, "tests", "linux"))
 import guest  # noqa: E402
 
+WORKLOAD = "kestrel.workload=20000000"  # tlbstorm for 2 s of guest time (Bochs's 10 MHz TSC)
 CMDLINE = "console=ttyS0 loglevel=7"  # 7: KERN_INFO lines (kvm-guest: ...) reach the console
 
 
@@ -33,8 +35,12 @@ KVM_LINES = ("KVM setup pv remote TLB flush", "setup PV IPIs", "setup PV sched y
              "PV spinlocks enabled")
 
 
-def linux_booted(vcpus, kvm=None):
-    """kvm: True, the four kvm-guest lines must be there; False, none of them; None, either."""
+def linux_booted(vcpus, kvm=None, workload=False):
+    """kvm: True, the four kvm-guest lines must be there; False, none of them; None, either.
+
+    workload: tlbstorm ran; with kvm, Linux must have used the FLUSH_TLB bit of preempted
+    vCPUs' steal-time areas and KVM_HC_SEND_IPI (Kestrel's statistics count both).
+    """
     def check(log):
         expect(log, r"^kestrel: vm linux: Linux kernel \(boot protocol 2\.\d+\)",
                "the boot-protocol loader's line")
@@ -53,15 +59,26 @@ def linux_booted(vcpus, kvm=None):
         if kvm is False:
             expect(log, r"^linux: .*Booting paravirtualized kernel on bare hardware",
                    "Linux finding no hypervisor interface it knows")
+        if workload:
+            expect(log, r"^linux: .*tlbstorm: threads \d+ ticks \d+ records [1-9]\d* ",
+                   "the workload's records")
+            expect(log, r"^linux: .*tlbstorm: RESULT: PASS", "the workload's own check")
+            bits = sum(int(x) for x in re.findall(r"FLUSH-bit flushes (\d+)", log))
+            ipis = sum(int(x) for x in re.findall(r"^  pv: IPI calls (\d+)", log, re.M))
+            if kvm and not (bits and ipis):
+                raise CheckFailed(f"Linux's PV paths unused: {bits} FLUSH_TLB-bit flushes, "
+                                  f"{ipis} KVM_HC_SEND_IPI calls")
+            if kvm is False and (bits or ipis):
+                raise CheckFailed(f"PV paths used with pv=off: {bits} flushes, {ipis} IPI calls")
     return check
 
 
 # Bochs's Skylake-X model: Linux 6.1 also runs on it bare (docs/platform.md, "Linux guests").
 TESTS = {
-    "linux-smp-kvm-pv": ("bochs", 2, {"iso": linux_iso(4, "256M"), "mem": 512,
+    "linux-smp-kvm-pv": ("bochs", 2, {"iso": linux_iso(4, "256M", cmdline=WORKLOAD), "mem": 512,
                                       "model": "corei7_skylake_x", "timeout": 1200},
-                         all_of(linux_booted(4, kvm=True), no_panic_and_end)),
-    "linux-pv-off": ("bochs", 1, {"iso": linux_iso(2, "256M", "pv=off"), "mem": 512,
-                                  "model": "corei7_skylake_x", "timeout": 1200},
-                     all_of(linux_booted(2, kvm=False), no_panic_and_end)),
+                         all_of(linux_booted(4, kvm=True, workload=True), no_panic_and_end)),
+    "linux-pv-off": ("bochs", 2, {"iso": linux_iso(4, "256M", "pv=off", cmdline=WORKLOAD),
+                                  "mem": 512, "model": "corei7_skylake_x", "timeout": 1200},
+                     all_of(linux_booted(4, kvm=False, workload=True), no_panic_and_end)),
 }
