@@ -58,6 +58,8 @@ struct pv_stats {
 	u64 ipi_targets;
 	u64 deadline_writes; /* IA32_TSC_DEADLINE writes (each one exited) */
 	u64 deadline_rearms; /* expiries that re-armed for a later pending deadline instead */
+	u64 kicks; /* KVM_HC_KICK_CPU calls (PV spin-lock unlocks that woke a waiter) */
+	u64 yields; /* KVM_HC_SCHED_YIELD calls that gave the slice away */
 };
 
 /* Hooks the core calls, each on v's own pCPU. */

@@ -50,12 +50,16 @@ static void print_pv(struct vm *vm)
 		t.ipi_targets += s->ipi_targets;
 		t.deadline_writes += s->deadline_writes;
 		t.deadline_rearms += s->deadline_rearms;
+		t.kicks += s->kicks;
+		t.yields += s->yields;
 	}
 	row("  pv: flush calls %lu (targets %lu: waited for %lu, deferred %lu), "
 		       "FLUSH-bit flushes %lu\n", t.flush_calls, t.flush_targets, t.flush_waited,
 		       t.flush_deferred, t.flush_area_bit);
 	row("  pv: IPI calls %lu (targets %lu), TSC-deadline writes %lu, lazy re-arms %lu\n",
 		       t.ipi_calls, t.ipi_targets, t.deadline_writes, t.deadline_rearms);
+	if (vm->kvm)
+		row("  pv: KVM kicks %lu, directed yields %lu\n", t.kicks, t.yields);
 }
 
 static void format_vm(struct vm *vm)

@@ -124,6 +124,7 @@ static s64 kvm_kick_cpu(struct vcpu *v)
 {
 	struct vcpu *t = by_apic_id(v, v->regs.gpr[GPR_RCX]);
 
+	v->pv_stats.kicks++;
 	if (t)
 		vcpu_request(t, VCPU_REQ_UNHALT);
 	return 0;
@@ -134,8 +135,10 @@ static s64 kvm_sched_yield(struct vcpu *v)
 {
 	struct vcpu *t = by_apic_id(v, v->regs.gpr[GPR_RBX]);
 
-	if (t && t != v && READ_ONCE(t->state) == VCPU_RUNNABLE && t->pcpu == v->pcpu)
+	if (t && t != v && READ_ONCE(t->state) == VCPU_RUNNABLE && t->pcpu == v->pcpu) {
+		v->pv_stats.yields++;
 		sched_yield_to(v, t);
+	}
 	return 0;
 }
 
