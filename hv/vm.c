@@ -249,6 +249,7 @@ void vm_reset(struct vm *vm, const char *fmt, ...)
 static void reload(struct vm *vm)
 {
 	char why[128] = "";
+	u64 t0 = rdtsc();
 
 	for (u64 i = 0; i < vm->mem.nr_chunks; i++)
 		memset(phys_to_virt(vm->mem.chunks[i]), 0, GMEM_CHUNK_SIZE);
@@ -261,6 +262,7 @@ static void reload(struct vm *vm)
 	vm->vcpus_parked = 0;
 	/* A reset is a new machine: no mapping of the old run may survive it. */
 	vm_invalidate_ept(vm, false);
+	pr_info("vm %s: reset %u ready in %lu TSC ticks", vm->name, vm->resets, rdtsc() - t0);
 	WRITE_ONCE(vm->resetting, 0);
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_POWER_ON);
