@@ -29,7 +29,8 @@ static int alloc_memory(struct vm *vm, u64 size)
 	gm->size = size;
 	gm->nr_chunks = size / GMEM_CHUNK_SIZE;
 	gm->chunks = heap_zalloc(gm->nr_chunks * sizeof(u64));
-	if (!gm->chunks)
+	gm->state = heap_zalloc(gm->nr_chunks);
+	if (!gm->chunks || !gm->state)
 		return -ENOMEM;
 	for (u64 i = 0; i < gm->nr_chunks; i++) {
 		/* Zeroed: a guest must never see what another VM or Kestrel left there. */
@@ -48,7 +49,9 @@ static void free_memory(struct vm *vm)
 		if (vm->mem.chunks[i])
 			frames_free(vm->mem.chunks[i], GMEM_CHUNK_SIZE / PAGE_SIZE);
 	heap_free(vm->mem.chunks);
+	heap_free((void *)vm->mem.state);
 	vm->mem.chunks = NULL;
+	vm->mem.state = NULL;
 }
 
 static int load_kernel(struct vm *vm, const struct boot_info *bi, const struct vm_config *c,
@@ -70,6 +73,7 @@ static int load_kernel(struct vm *vm, const struct boot_info *bi, const struct v
 	int err;
 
 	/* The tables first: the loader keeps out of their reserved region. */
+	gmem_prepare(&vm->mem, ACPI_TABLES_GPA, ACPI_TABLES_SIZE);
 	acpi = acpi_tables_build((u8 *)(uintptr_t)gmem_hpa(&vm->mem, ACPI_TABLES_GPA),
 				 ACPI_TABLES_SIZE, vm->nr_vcpus ? vm->nr_vcpus : c->vcpus);
 	if (acpi > 0) {
@@ -245,14 +249,18 @@ void vm_reset(struct vm *vm, const char *fmt, ...)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_RESET);
 }
 
-/* Every vCPU is parked: RAM as at power-on (zeroed, kernel and modules loaded again). */
+/*
+ * Every vCPU is parked: RAM as at power-on (zeroed, kernel and modules loaded again). Zeroing
+ * all of RAM here would bill whichever vCPU parked last for O(RAM) work; instead every chunk is
+ * marked stale and zeroed on first use (mm/guest_mem.c): by the loader's writes now, by the
+ * EPT fault of the vCPU that first touches it later, a 2 MiB memset charged to that VM.
+ */
 static void reload(struct vm *vm)
 {
 	char why[128] = "";
-	u64 t0 = rdtsc();
+	u64 t0 = rdtsc(), zeroed = vm->mem.zeroed;
 
-	for (u64 i = 0; i < vm->mem.nr_chunks; i++)
-		memset(phys_to_virt(vm->mem.chunks[i]), 0, GMEM_CHUNK_SIZE);
+	gmem_mark_stale(&vm->mem);
 	if (load_kernel(vm, boot_info, vm->config, why, sizeof(why))) {
 		vm->resetting = 0;
 		vm_stop(vm, -1, "reset: the kernel could not be loaded again: %s", why);
@@ -262,7 +270,9 @@ static void reload(struct vm *vm)
 	vm->vcpus_parked = 0;
 	/* A reset is a new machine: no mapping of the old run may survive it. */
 	vm_invalidate_ept(vm, false);
-	pr_info("vm %s: reset %u ready in %lu TSC ticks", vm->name, vm->resets, rdtsc() - t0);
+	pr_info("vm %s: reset %u ready in %lu TSC ticks (%lu of %lu chunks zeroed, the rest on "
+		"first use)", vm->name, vm->resets, rdtsc() - t0, vm->mem.zeroed - zeroed,
+		vm->mem.nr_chunks);
 	WRITE_ONCE(vm->resetting, 0);
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_POWER_ON);
