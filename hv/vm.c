@@ -227,7 +227,7 @@ void vm_stop(struct vm *vm, s32 status, const char *fmt, ...)
 	fmt_vsnprintf(vm->stop_reason, sizeof(vm->stop_reason), fmt, ap);
 	va_end(ap);
 	spin_unlock(&vm->lock);
-	vuart_flush(&vm->uart);
+	vm_console_flush(vm);
 	pr_info("vm %s: stopped: %s (status %d)", vm->name, vm->stop_reason, status);
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_STOP);
@@ -243,7 +243,7 @@ void vm_reset(struct vm *vm, const char *fmt, ...)
 	va_start(ap, fmt);
 	fmt_vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	vuart_flush(&vm->uart);
+	vm_console_flush(vm);
 	pr_info("vm %s: reset: %s", vm->name, why);
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_RESET);
@@ -276,6 +276,53 @@ static void reload(struct vm *vm)
 	WRITE_ONCE(vm->resetting, 0);
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_POWER_ON);
+}
+
+/* Prints one record of vm's buffered output; false when there was none to take. */
+static bool console_print_one(struct vm *vm)
+{
+	const char *s;
+	u32 n;
+
+	if (!vuart_drain_begin(&vm->uart, &s, &n))
+		return false;
+	console_write(s, n);
+	vuart_drain_done(&vm->uart);
+	return true;
+}
+
+u64 vm_console_drain(struct vm *vm)
+{
+	u64 now = rdtsc(), burst = timer_us_to_tsc(VM_CONSOLE_BURST_US);
+	u64 per_kib = timer_us_to_tsc(1000000) / VM_CONSOLE_KIB_PER_S;
+	u32 records = 0;
+
+	/* A virtual clock: each byte printed moves console_next on; it may lead now by a burst. */
+	if ((s64)(vm->console_next - now) < 0)
+		vm->console_next = now;
+	while ((s64)(vm->console_next - now) <= (s64)burst) {
+		const char *s;
+		u32 n;
+
+		if (!vuart_drain_begin(&vm->uart, &s, &n))
+			return 0;
+		console_write(s, n);
+		vm->console_next += n * per_kib / 1024;
+		vm->console_printed += n;
+		vuart_drain_done(&vm->uart);
+		if (++records == VM_CONSOLE_RECORDS_PER_CALL)
+			break;
+	}
+	return vuart_pending(&vm->uart) ? vm->console_next - burst : 0;
+}
+
+void vm_console_flush(struct vm *vm)
+{
+	vuart_end_line(&vm->uart);
+	/* Another pCPU may be printing a record: wait for it, then print the rest in order. */
+	while (vuart_pending(&vm->uart))
+		if (!console_print_one(vm))
+			cpu_relax();
 }
 
 u64 vm_invalidate_ept(struct vm *vm, bool walk)

@@ -105,7 +105,21 @@ struct vm {
 	char stop_reason[160];
 	s32 exit_status;
 	u32 boot_entry, boot_eax, boot_ebx; /* the multiboot hand-off for vCPU 0 */
+	/* Console output (vm_console_drain): the pCPU that drains, under the uart's printing. */
+	u64 console_next; /* TSC the printed bytes are paid up to (the rate limit's clock) */
+	u64 console_printed; /* bytes */
+	u64 stats_next; /* TSC before which KESTREL_HC_DEBUG_STATS answers -EBUSY */
 };
+
+/*
+ * A VM's console output is printed at most VM_CONSOLE_KIB_PER_S on average, a burst of
+ * VM_CONSOLE_BURST_US worth ahead of that, and at most VM_CONSOLE_RECORDS_PER_CALL records at a
+ * time: 16 KiB/s is more than COM1 at 115200 baud carries, so one VM alone can fill it, but no
+ * VM can hold a pCPU or the console for long at a time.
+ */
+#define VM_CONSOLE_KIB_PER_S 16
+#define VM_CONSOLE_BURST_US 1000000
+#define VM_CONSOLE_RECORDS_PER_CALL 4
 
 extern struct vm *vms[MAX_VMS];
 extern u32 nr_vms;
@@ -124,6 +138,13 @@ void vm_reset(struct vm *vm, const char *fmt, ...) __printf(2, 3);
 u64 vm_invalidate_ept(struct vm *vm, bool walk);
 /* Frees a batch of vm's obsolete EPT tables when no vCPU can use them any more. */
 void vm_ept_housekeeping(struct vm *vm);
+/*
+ * Prints some of vm's buffered console output (whole records, within its rate): called by a
+ * pCPU between runs, never inside an exit. Returns 0, or the TSC when more may be printed.
+ */
+u64 vm_console_drain(struct vm *vm);
+/* Ends the guest's line in progress and prints everything buffered (the VM stops or resets). */
+void vm_console_flush(struct vm *vm);
 /* Called on a vCPU's pCPU when it parks for a reset; the last one reloads the VM. */
 void vm_vcpu_parked(struct vcpu *v);
 /* Called by a pCPU when one of the VM's vCPUs has stopped running. */

@@ -6,6 +6,8 @@
  */
 #include "pv/hypercall.h"
 #include "guest-sdk/include/kestrel/abi.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/timer.h"
 #include "hv/stats.h"
 #include "hv/vm.h"
 #include "pv/pv.h"
@@ -34,10 +36,27 @@ s64 hypercall_dispatch(struct vcpu *v, u64 nr)
 	return -ENOSYS;
 }
 
+/*
+ * At most one table per KESTREL_DEBUG_STATS_INTERVAL_US per VM, formatted here (a snapshot of
+ * now) but printed with the VM's console output, in its own time: never inside this exit.
+ */
 s64 hc_debug_stats(struct vcpu *v)
 {
-	stats_print_vm(v->vm);
-	return 0;
+	struct vm *vm = v->vm;
+	u64 now = rdtsc();
+	int err;
+
+	spin_lock(&vm->lock);
+	if ((s64)(now - vm->stats_next) < 0) {
+		spin_unlock(&vm->lock);
+		return -EBUSY;
+	}
+	vm->stats_next = now + timer_us_to_tsc(KESTREL_DEBUG_STATS_INTERVAL_US);
+	spin_unlock(&vm->lock);
+	err = stats_queue_vm(vm);
+	/* From the end of this call: formatting a big VM's table is itself costly. */
+	vm->stats_next = err ? now : rdtsc() + timer_us_to_tsc(KESTREL_DEBUG_STATS_INTERVAL_US);
+	return err;
 }
 
 s64 hc_debug_ept_invalidate(struct vcpu *v)

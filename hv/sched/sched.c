@@ -269,6 +269,14 @@ __noreturn void sched_loop(void)
 		if (!v) {
 			u64 d = earliest_timer(s), t0 = rdtsc();
 
+			/* Idle time is nobody's: print what VMs wrote, and come back when they may. */
+			for (u32 i = 0; i < nr_vms; i++) {
+				u64 more = vm_console_drain(vms[i]);
+
+				if (more)
+					d = d ? MIN(d, more) : more;
+			}
+
 			/* Ask again a slice later if the answer may have been no. */
 			if (sched_balance && ask_for_work(cpu))
 				d = d ? MIN(d, t0 + sched_slice_tsc) : t0 + sched_slice_tsc;
@@ -285,8 +293,13 @@ __noreturn void sched_loop(void)
 		s->min_run_end = rdtsc() + sched_slice_tsc / 4;
 		s->current = v;
 		s->woken = false;
+		/* Its VM's console output is printed in its own slice, not in the exit that wrote it. */
+		vm_console_drain(v->vm);
 		arch_vcpu_run(v);
 		s->current = NULL;
+		/* Blocked now: it may not run again soon, and what it wrote should not wait. */
+		if (v->state != VCPU_RUNNABLE)
+			vm_console_drain(v->vm);
 	}
 }
 

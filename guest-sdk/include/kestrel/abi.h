@@ -58,7 +58,13 @@ typedef __UINT64_TYPE__ kestrel_u64;
 #define KESTREL_HC_SET_SHARED_AREA 0x0001u
 #define KESTREL_HC_FLUSH_TLB 0x0002u
 #define KESTREL_HC_SEND_IPI 0x0003u
-#define KESTREL_HC_DEBUG_STATS 0x0100u /* prints this VM's exit statistics on the console */
+/*
+ * Debug: prints this VM's exit statistics on the console, as they are at the call, after the
+ * VM's UART output so far. At most one table per KESTREL_DEBUG_STATS_INTERVAL_US per VM:
+ * sooner is -KESTREL_EBUSY; -KESTREL_EAGAIN when the VM's console buffer has no room for it.
+ */
+#define KESTREL_HC_DEBUG_STATS 0x0100u
+#define KESTREL_DEBUG_STATS_INTERVAL_US 10000u
 /*
  * Debug and measurement: invalidates every second-level mapping of this VM, by a generation
  * bump (RDI = 0) or by visiting every entry (RDI = 1, the plain way). RAX returns the TSC
@@ -72,6 +78,8 @@ typedef __UINT64_TYPE__ kestrel_u64;
 #define KESTREL_EFAULT 14 /* an address is not RAM of this VM */
 #define KESTREL_EINVAL 22 /* a malformed argument */
 #define KESTREL_E2BIG 7 /* more ranges than one flush call takes */
+#define KESTREL_EAGAIN 11 /* no room now: try later */
+#define KESTREL_EBUSY 16 /* too soon after the last call (debug calls) */
 #define KESTREL_ENOSYS 38 /* no such hypercall, or pv=off */
 
 /*
