@@ -278,7 +278,7 @@ static void reload(struct vm *vm)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_POWER_ON);
 }
 
-/* Prints one record of vm's buffered output; false when there was none to take. */
+/* Prints one record of vm's buffered output, waiting for the devices; false if none taken. */
 static bool console_print_one(struct vm *vm)
 {
 	const char *s;
@@ -291,13 +291,23 @@ static bool console_print_one(struct vm *vm)
 	return true;
 }
 
+/* The console has all of a record of this VM's: its room in the buffer may be used again. */
+static void console_record_done(void *uart)
+{
+	vuart_drain_done(uart);
+}
+
 u64 vm_console_drain(struct vm *vm)
 {
 	u64 now = rdtsc(), burst = timer_us_to_tsc(VM_CONSOLE_BURST_US);
 	u64 per_kib = timer_us_to_tsc(1000000) / VM_CONSOLE_KIB_PER_S;
+	u64 poll = now + timer_us_to_tsc(VM_CONSOLE_POLL_US);
 	u32 records = 0;
 
-	/* A virtual clock: each byte printed moves console_next on; it may lead now by a burst. */
+	/* Whichever VM's record is in progress, the devices take what they can now. */
+	if (console_pump())
+		return vuart_pending(&vm->uart) ? poll : 0;
+	/* A virtual clock: each byte started moves console_next on; it may lead now by a burst. */
 	if ((s64)(vm->console_next - now) < 0)
 		vm->console_next = now;
 	while ((s64)(vm->console_next - now) <= (s64)burst) {
@@ -306,23 +316,28 @@ u64 vm_console_drain(struct vm *vm)
 
 		if (!vuart_drain_begin(&vm->uart, &s, &n))
 			return 0;
-		console_write(s, n);
+		if (!console_start(s, n, console_record_done, &vm->uart)) {
+			vuart_drain_abort(&vm->uart); /* another pCPU's record: this one waits */
+			return poll;
+		}
 		vm->console_next += n * per_kib / 1024;
 		vm->console_printed += n;
-		vuart_drain_done(&vm->uart);
-		if (++records == VM_CONSOLE_RECORDS_PER_CALL)
-			break;
+		/* Still going out (a slow UART): the pumps go on with it. */
+		if (READ_ONCE(vm->uart.printing) || ++records == VM_CONSOLE_RECORDS_PER_CALL)
+			return poll;
 	}
-	return vuart_pending(&vm->uart) ? vm->console_next - burst : 0;
+	return vuart_pending(&vm->uart) ? MAX(vm->console_next - burst, poll) : 0;
 }
 
 void vm_console_flush(struct vm *vm)
 {
 	vuart_end_line(&vm->uart);
-	/* Another pCPU may be printing a record: wait for it, then print the rest in order. */
-	while (vuart_pending(&vm->uart))
+	/* A record half printed comes out first; then the rest in order, waiting for the devices. */
+	while (vuart_pending(&vm->uart)) {
+		console_finish();
 		if (!console_print_one(vm))
 			cpu_relax();
+	}
 }
 
 u64 vm_invalidate_ept(struct vm *vm, bool walk)

@@ -114,12 +114,14 @@ struct vm {
 /*
  * A VM's console output is printed at most VM_CONSOLE_KIB_PER_S on average, a burst of
  * VM_CONSOLE_BURST_US worth ahead of that, and at most VM_CONSOLE_RECORDS_PER_CALL records at a
- * time: 16 KiB/s is more than COM1 at 115200 baud carries, so one VM alone can fill it, but no
- * VM can hold a pCPU or the console for long at a time.
+ * time: 16 KiB/s is more than COM1 at 115200 baud carries, so one VM alone can fill it. The
+ * serial ports take it through console_pump a FIFO's worth at a time, never waited for.
  */
 #define VM_CONSOLE_KIB_PER_S 16
 #define VM_CONSOLE_BURST_US 1000000
 #define VM_CONSOLE_RECORDS_PER_CALL 4
+/* An idle pCPU with output in progress looks again this often (COM1 sends ~11 bytes a ms). */
+#define VM_CONSOLE_POLL_US 1000
 
 extern struct vm *vms[MAX_VMS];
 extern u32 nr_vms;

@@ -211,6 +211,13 @@ bool vuart_drain_begin(struct vuart *u, const char **s, u32 *n)
 	return ok;
 }
 
+void vuart_drain_abort(struct vuart *u)
+{
+	spin_lock(&u->lock);
+	u->printing = false;
+	spin_unlock(&u->lock);
+}
+
 void vuart_drain_done(struct vuart *u)
 {
 	const u8 *p;

@@ -50,6 +50,8 @@ bool vuart_put_block(struct vuart *u, const char *s, u32 n);
  */
 bool vuart_drain_begin(struct vuart *u, const char **s, u32 *n);
 void vuart_drain_done(struct vuart *u);
+/* Gives the record back unprinted (the console was busy): it stays the oldest. */
+void vuart_drain_abort(struct vuart *u);
 /* Whether records wait to be printed. */
 bool vuart_pending(struct vuart *u);
 

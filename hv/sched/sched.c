@@ -256,6 +256,7 @@ __noreturn void sched_loop(void)
 		u64 now;
 
 		adopt(s);
+		console_pump(); /* output in progress: what the serial ports take now */
 		WRITE_ONCE(s->requests_pending, 0);
 		for (u32 i = 0; i < s->nr; i++)
 			vcpu_handle_requests(s->vcpus[i]);

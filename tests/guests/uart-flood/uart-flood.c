@@ -4,8 +4,8 @@
  * `lines=` lines of 199 characters and '\n', polling LSR.THRE before each byte as a 16550 driver does
  * (PC16550D data sheet); the OUT of each line's '\n' (the exit that ends a line) is timed with
  * the TSC; its worst case must stay under `max_exit=` ticks. role=victim (same pCPU): spins for
- * `spin_us=` and prints the longest gap between two TSC reads (the longest time it was kept
- * off the pCPU), and how many loops it made.
+ * `spin_us=`, counting loops; the longest gap between two TSC reads (the longest time it was
+ * kept off the pCPU) must stay under `max_gap=` ticks.
  */
 #include <kestrel-rt/rt.h>
 
@@ -51,7 +51,7 @@ static void writer(u64 lines, u64 max_exit)
 	rt_test_end();
 }
 
-static void victim(u64 spin_tsc)
+static void victim(u64 spin_tsc, u64 max_gap)
 {
 	u64 t0 = rt_rdtsc(), last = t0, gap = 0, loops = 0;
 
@@ -64,6 +64,9 @@ static void victim(u64 spin_tsc)
 	}
 	rt_printf("uart-flood: victim made %lu loops in %lu TSC ticks, longest gap %lu\n", loops,
 		  spin_tsc, gap);
+	rt_test_begin("uart-flood-victim-runs");
+	rt_check(gap <= max_gap, "kept off its pCPU for %lu TSC ticks (bound %lu)", gap, max_gap);
+	rt_test_end();
 }
 
 void kmain(const struct rt_boot *boot)
@@ -73,7 +76,8 @@ void kmain(const struct rt_boot *boot)
 	(void)boot;
 	rt_cmdline_str("role", role, sizeof(role));
 	if (!strcmp(role, "victim"))
-		victim(rt_tsc_from_us(rt_cmdline_u64("spin_us", 200000)));
+		victim(rt_tsc_from_us(rt_cmdline_u64("spin_us", 200000)),
+		       rt_cmdline_u64("max_gap", ~0ull));
 	else
 		writer(rt_cmdline_u64("lines", 100), rt_cmdline_u64("max_exit", 100000));
 }
