@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The hypervisor console: leveled log lines, whole messages at a time, to whatever sinks are set. */
+/* The hypervisor console: leveled log lines, whole messages at a time, to the sinks set. */
 #ifndef KESTREL_LIB_CONSOLE_H
 #define KESTREL_LIB_CONSOLE_H
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A VM that writes a lot to its UART beside one that measures its own progress. role=writer:
- * `lines=` lines of 199 characters and '\n', polling LSR.THRE before each byte as a 16550 driver does
- * (PC16550D data sheet); the OUT of each line's '\n' (the exit that ends a line) is timed with
+ * `lines=` lines of 199 characters and '\n', polling LSR.THRE before each byte as a 16550
+ * driver does (PC16550D data sheet); the OUT of each line's '\n' (the exit that ends a line) is timed with
  * the TSC; its worst case must stay under `max_exit=` ticks. role=victim (same pCPU): spins for
  * `spin_us=`, counting loops; the longest gap between two TSC reads (the longest time it was
  * kept off the pCPU) must stay under `max_gap=` ticks.
