@@ -304,6 +304,10 @@ u64 vm_console_drain(struct vm *vm)
 	u64 poll = now + timer_us_to_tsc(VM_CONSOLE_POLL_US);
 	u32 records = 0;
 
+	if (!vuart_maybe_pending(&vm->uart)) {
+		console_pump(); /* another VM's record may be going out */
+		return 0;
+	}
 	/* Whichever VM's record is in progress, the devices take what they can now. */
 	if (console_pump())
 		return vuart_pending(&vm->uart) ? poll : 0;
@@ -327,6 +331,12 @@ u64 vm_console_drain(struct vm *vm)
 			return poll;
 	}
 	return vuart_pending(&vm->uart) ? MAX(vm->console_next - burst, poll) : 0;
+}
+
+void vm_console_step(struct vm *vm)
+{
+	if (!console_pump() && READ_ONCE(vm->uart.stalled))
+		vm_console_drain(vm);
 }
 
 void vm_console_flush(struct vm *vm)

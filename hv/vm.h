@@ -141,10 +141,17 @@ u64 vm_invalidate_ept(struct vm *vm, bool walk);
 /* Frees a batch of vm's obsolete EPT tables when no vCPU can use them any more. */
 void vm_ept_housekeeping(struct vm *vm);
 /*
- * Prints some of vm's buffered console output (whole records, within its rate): called by a
- * pCPU between runs, never inside an exit. Returns 0, or the TSC when more may be printed.
+ * Hands some of vm's buffered console output to the console (whole records, within its rate)
+ * and pumps the record in progress: called by a pCPU between runs and between exits of vm's
+ * vCPUs, never inside an exit handler. Returns 0, or the TSC when more may be printed.
  */
 u64 vm_console_drain(struct vm *vm);
+/*
+ * Between two exits of a vCPU of vm: pumps the record in progress; starts one of vm's only
+ * while its driver polls a full UART (LSR.THRE read 0): it drains it in its own time then.
+ * Records otherwise start at turn boundaries, so an exit that ends a line costs little.
+ */
+void vm_console_step(struct vm *vm);
 /* Ends the guest's line in progress and prints everything buffered (the VM stops or resets). */
 void vm_console_flush(struct vm *vm);
 /* Called on a vCPU's pCPU when it parks for a reset; the last one reloads the VM. */

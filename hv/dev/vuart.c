@@ -22,8 +22,8 @@ void vuart_init(struct vuart *u, const char *owner)
 }
 
 #define REC_HDR 2
-/* A line's record: the VM's name (15), ": ", the line, '\n'; a drop marker is shorter. */
-#define REC_LINE_MAX (REC_HDR + 15 + 2 + VUART_LINE_MAX + 1)
+/* A line's record: a drop marker (under 60), the VM's name (15), ": ", the line, '\n'. */
+#define REC_LINE_MAX (REC_HDR + 60 + 15 + 2 + VUART_LINE_MAX + 1)
 
 /* Where a contiguous record of n bytes can go, or -1: the buffer is full for it. */
 static s64 room(struct vuart *u, u32 n)
@@ -51,26 +51,25 @@ static bool put_record(struct vuart *u, const char *a, u32 na, const char *b, u3
 	p[0] = (char)((na + nb) & 0xff);
 	p[1] = (char)((na + nb) >> 8);
 	memcpy(p + REC_HDR, a, na);
-	memcpy(p + REC_HDR + na, b, nb);
+	if (nb)
+		memcpy(p + REC_HDR + na, b, nb);
 	u->head = (u32)at + n;
 	return true;
 }
 
+/* The line ends: one record, after the drop marker if bytes were dropped; or dropped itself. */
 static void emit(struct vuart *u)
 {
-	char pre[VUART_LINE_MAX + 40];
-	int n;
+	char pre[80];
+	int n = 0;
 
-	if (u->dropped) {
-		n = fmt_snprintf(pre, sizeof(pre), "%s: [%lu bytes dropped]\n", u->owner,
-				 u->dropped);
-		if (put_record(u, pre, (u32)n, NULL, 0))
-			u->dropped = 0;
-	}
-	n = fmt_snprintf(pre, sizeof(pre), "%s: ", u->owner);
+	if (u->dropped)
+		n = fmt_snprintf(pre, sizeof(pre), "%s: [%lu bytes dropped]\n", u->owner, u->dropped);
+	n += fmt_snprintf(pre + n, sizeof(pre) - (u32)n, "%s: ", u->owner);
 	u->line[u->len] = '\n';
-	if (!u->dropped && put_record(u, pre, (u32)n, u->line, u->len + 1)) {
+	if (put_record(u, pre, (u32)n, u->line, u->len + 1)) {
 		u->lines++;
+		u->dropped = 0;
 	} else {
 		u->dropped += u->len + 1;
 		u->dropped_total += u->len + 1;
@@ -112,7 +111,8 @@ u8 vuart_read(struct vuart *u, u32 offset)
 
 		/* Ready while a whole line (and a drop marker) fits: else the driver waits. */
 		spin_lock(&u->lock);
-		lsr = room(u, 2 * REC_LINE_MAX) >= 0 ? LSR_THRE | LSR_TEMT : 0;
+		lsr = room(u, REC_LINE_MAX) >= 0 ? LSR_THRE | LSR_TEMT : 0;
+		u->stalled = !lsr;
 		spin_unlock(&u->lock);
 		return lsr;
 	}

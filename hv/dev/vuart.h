@@ -10,8 +10,6 @@
 #include "lib/types.h"
 
 #define VUART_BASE 0x3f8
-#define VUART_LSR 5 /* line status register */
-#define VUART_LSR_THRE 0x20 /* transmit holding register empty */
 #define VUART_LINE_MAX 200
 #define VUART_BUF_SIZE 16384 /* a VM's output not yet printed: its lines and debug tables */
 
@@ -31,6 +29,7 @@ struct vuart {
 	u32 head, tail, wrap_at; /* next write, next record to print, end of the data if wrapped */
 	bool wrapped;
 	bool printing; /* the record at tail is being printed: it stays until vuart_drain_done */
+	bool stalled; /* the last LSR read said "busy": the guest is waiting for room */
 	u64 dropped; /* bytes dropped since the last marker */
 	u64 lines, dropped_total; /* statistics */
 	char buf[VUART_BUF_SIZE];
@@ -54,5 +53,11 @@ void vuart_drain_done(struct vuart *u);
 void vuart_drain_abort(struct vuart *u);
 /* Whether records wait to be printed. */
 bool vuart_pending(struct vuart *u);
+
+/* Without the lock, for the paths that run at every exit: false means nothing was waiting. */
+static inline bool vuart_maybe_pending(const struct vuart *u)
+{
+	return READ_ONCE(u->head) || READ_ONCE(u->wrapped); /* empty is head 0, not wrapped */
+}
 
 #endif

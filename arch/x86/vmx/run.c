@@ -196,8 +196,8 @@ void arch_vcpu_run(struct vcpu *v)
 		vcpu_handle_requests(v);
 		if (v->state != VCPU_RUNNABLE)
 			return;
-		/* Console output in progress goes on between exits too, a FIFO's worth at most. */
-		console_pump();
+		/* Console output goes on between exits too: a FIFO's worth, never waited for. */
+		vm_console_step(v->vm);
 		/*
 		 * Only after a timer or interrupt exit is this vCPU at an instruction boundary,
 		 * where it may be marked preempted (docs/abi.md, 5.3): the scheduler decides.

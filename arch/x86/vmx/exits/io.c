@@ -66,11 +66,7 @@ enum exit_action exit_io(struct vcpu *v)
 			*rax = val;
 		else
 			*rax = (*rax & ~((1ULL << (size * 8)) - 1)) | val;
-		/* Its UART is full: let the pCPU print some of it (in this vCPU's turn) first. */
-		if (port == VUART_BASE + VUART_LSR && !(val & VUART_LSR_THRE)) {
-			exit_skip_instruction(v);
-			return EXIT_YIELD;
-		}
+
 	} else {
 		u32 mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 
