@@ -107,18 +107,6 @@ static void format_vm(struct vm *vm)
 	    vm->ept.start_tables);
 }
 
-int stats_queue_vm(struct vm *vm)
-{
-	bool ok;
-
-	spin_lock(&table_lock);
-	table_len = 0;
-	format_vm(vm);
-	ok = vuart_put_block(&vm->uart, table_buf, (u32)table_len);
-	spin_unlock(&table_lock);
-	return ok ? 0 : -EAGAIN;
-}
-
 /* No interrupt handler prints a table, so the lock needs no interrupts off. */
 void stats_print_vm(struct vm *vm)
 {

@@ -7,10 +7,5 @@ struct vm;
 
 /* Prints vm's table (a consistent snapshot when the VM has stopped, approximate while it runs). */
 void stats_print_vm(struct vm *vm);
-/*
- * Formats vm's table now and appends it to the VM's console buffer, printed whole with its
- * output (vm_console_drain). 0, or -EAGAIN when the buffer has no room for it.
- */
-int stats_queue_vm(struct vm *vm);
 
 #endif

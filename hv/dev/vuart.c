@@ -164,16 +164,6 @@ void vuart_end_line(struct vuart *u)
 	spin_unlock(&u->lock);
 }
 
-bool vuart_put_block(struct vuart *u, const char *s, u32 n)
-{
-	bool ok;
-
-	spin_lock(&u->lock);
-	ok = put_record(u, s, n, NULL, 0);
-	spin_unlock(&u->lock);
-	return ok;
-}
-
 /* With the lock held: the record at tail, after skipping the end of a wrapped buffer. */
 static bool oldest(struct vuart *u)
 {

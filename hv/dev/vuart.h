@@ -11,7 +11,7 @@
 
 #define VUART_BASE 0x3f8
 #define VUART_LINE_MAX 200
-#define VUART_BUF_SIZE 16384 /* a VM's output not yet printed: its lines and debug tables */
+#define VUART_BUF_SIZE 16384 /* a VM's output not yet printed */
 
 /*
  * The buffer holds records (a u16 length, then text ready for the console), each contiguous:
@@ -41,8 +41,6 @@ u8 vuart_read(struct vuart *u, u32 offset);
 void vuart_write(struct vuart *u, u32 offset, u8 v);
 /* Ends the line in progress, if any, as if the guest had written '\n'. */
 void vuart_end_line(struct vuart *u);
-/* Appends a block of text (a whole debug table) as one record; false when there is no room. */
-bool vuart_put_block(struct vuart *u, const char *s, u32 n);
 /*
  * The oldest record, for printing: false when there is none or another pCPU is printing one.
  * The record stays in the buffer (nothing overwrites it) until vuart_drain_done.

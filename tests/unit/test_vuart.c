@@ -152,20 +152,6 @@ static void test_wraps_whole(void **state)
 	assert_int_equal(u.dropped_total, 0);
 }
 
-static void test_block(void **state)
-{
-	static char table[VUART_BUF_SIZE];
-
-	(void)state;
-	vuart_init(&u, "t");
-	memset(table, '-', sizeof(table));
-	assert_false(vuart_put_block(&u, table, sizeof(table))); /* never fits whole */
-	put_line("before");
-	assert_true(vuart_put_block(&u, "a\nb\n", 4));
-	expect_record("t: before\n");
-	expect_record("a\nb\n");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,7 +159,6 @@ int main(void)
 		cmocka_unit_test(test_long_line_split),
 		cmocka_unit_test(test_full_drops_and_marker),
 		cmocka_unit_test(test_wraps_whole),
-		cmocka_unit_test(test_block),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,9 +59,9 @@ typedef __UINT64_TYPE__ kestrel_u64;
 #define KESTREL_HC_FLUSH_TLB 0x0002u
 #define KESTREL_HC_SEND_IPI 0x0003u
 /*
- * Debug: prints this VM's exit statistics on the console, as they are at the call, after the
- * VM's UART output so far. At most one table per KESTREL_DEBUG_STATS_INTERVAL_US per VM:
- * sooner is -KESTREL_EBUSY; -KESTREL_EAGAIN when the VM's console buffer has no room for it.
+ * Debug: prints this VM's exit statistics on the console, after the VM's UART output so far.
+ * At most one table per KESTREL_DEBUG_STATS_INTERVAL_US per VM, counted from the end of the
+ * last call that printed: sooner is -KESTREL_EBUSY.
  */
 #define KESTREL_HC_DEBUG_STATS 0x0100u
 #define KESTREL_DEBUG_STATS_INTERVAL_US 10000u
@@ -78,7 +78,6 @@ typedef __UINT64_TYPE__ kestrel_u64;
 #define KESTREL_EFAULT 14 /* an address is not RAM of this VM */
 #define KESTREL_EINVAL 22 /* a malformed argument */
 #define KESTREL_E2BIG 7 /* more ranges than one flush call takes */
-#define KESTREL_EAGAIN 11 /* no room now: try later */
 #define KESTREL_EBUSY 16 /* too soon after the last call (debug calls) */
 #define KESTREL_ENOSYS 38 /* no such hypercall, or pv=off */
 
