@@ -19,9 +19,9 @@ def lines_whole(lines):
 
 # One pCPU: the writer's lines and the victim's loop share it. Before the fix the '\n' OUT of a
 # 199-character line wrote the line to COM1 inside the exit (Bochs models the baud rate: about
-# 1,000 TSC ticks a character): 252,819 TSC ticks at worst (216,073 on average), and the victim
+# 1,000 TSC ticks a character): 236,027 TSC ticks at worst (215,793 on average), and the victim
 # was kept off the pCPU for up to 216,388. Now the exit appends the line to the VM's buffer
-# (948) and the serial port takes it a FIFO's worth at a time between runs, never waited for:
+# (941) and the serial port takes it a FIFO's worth at a time between runs, never waited for:
 # the victim's longest gap was 36,352 and 64,359 in two runs (two slices are 40,000).
 TESTS = {
     "vm-uart-flood": ("bochs", 1, {"timeout": 200, "modules": [
