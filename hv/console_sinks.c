@@ -7,19 +7,47 @@
 /* COM1-COM4 in the order of enum console_target's bits. */
 static const u16 com_ports[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
 
-static u16 ports[ARRAY_SIZE(com_ports)];
+/* A serial port in use: cr_sent when a '\n' has had its '\r' but not itself yet. */
+struct com {
+	u16 port;
+	u32 fifo;
+	bool cr_sent;
+};
+
+static struct com ports[ARRAY_SIZE(com_ports)];
 static struct screen screen;
 static u32 wanted; /* the sinks last asked for */
 
 static void uart_sink(void *ctx, const char *s, size_t n)
 {
-	u16 port = *(const u16 *)ctx;
+	struct com *c = ctx;
 
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			uart_putc(port, '\r');
-		uart_putc(port, s[i]);
+		if (s[i] == '\n' && !c->cr_sent)
+			uart_putc(c->port, '\r');
+		c->cr_sent = false;
+		uart_putc(c->port, s[i]);
 	}
+}
+
+/* What the transmitter takes now; never waits (console_pump calls it between VM runs). */
+static size_t uart_try_sink(void *ctx, const char *s, size_t n)
+{
+	struct com *c = ctx;
+	u32 room = uart_tx_room(c->port, c->fifo);
+	size_t i = 0;
+
+	while (i < n && room) {
+		if (s[i] == '\n' && !c->cr_sent) {
+			uart_tx(c->port, '\r');
+			c->cr_sent = true;
+		} else {
+			uart_tx(c->port, s[i++]);
+			c->cr_sent = false;
+		}
+		room--;
+	}
+	return i;
 }
 
 static void screen_sink(void *ctx, const char *s, size_t n)
@@ -34,18 +62,22 @@ static void apply(bool screen_ok)
 	u32 n = 0;
 
 	if (screen_ok && (wanted & CONSOLE_SCREEN) && screen.base)
-		sinks[n++] = (struct console_sink){ screen_sink, &screen };
+		sinks[n++] = (struct console_sink){ screen_sink, NULL, &screen };
 	for (u32 i = 0; i < ARRAY_SIZE(com_ports); i++)
-		if (ports[i])
-			sinks[n++] = (struct console_sink){ uart_sink, &ports[i] };
+		if (ports[i].port)
+			sinks[n++] = (struct console_sink){ uart_sink, uart_try_sink, &ports[i] };
 	console_set_sinks(sinks, n);
 }
 
 void console_sinks_set(u32 sinks)
 {
 	wanted = sinks;
-	for (u32 i = 0; i < ARRAY_SIZE(com_ports); i++)
-		ports[i] = (sinks & BIT(i)) && uart_init(com_ports[i]) ? com_ports[i] : 0;
+	for (u32 i = 0; i < ARRAY_SIZE(com_ports); i++) {
+		bool on = (sinks & BIT(i)) && uart_init(com_ports[i]);
+
+		ports[i] = (struct com){ on ? com_ports[i] : 0, on ? uart_fifo_depth(com_ports[i]) : 0,
+					 false };
+	}
 	apply(true);
 }
 

@@ -30,7 +30,8 @@ static int alloc_memory(struct vm *vm, u64 size)
 	gm->size = size;
 	gm->nr_chunks = size / GMEM_CHUNK_SIZE;
 	gm->chunks = heap_zalloc(gm->nr_chunks * sizeof(u64));
-	if (!gm->chunks)
+	gm->state = heap_zalloc(gm->nr_chunks);
+	if (!gm->chunks || !gm->state)
 		return -ENOMEM;
 	for (u64 i = 0; i < gm->nr_chunks; i++) {
 		/* Zeroed: a guest must never see what another VM or Kestrel left there. */
@@ -49,7 +50,9 @@ static void free_memory(struct vm *vm)
 		if (vm->mem.chunks[i])
 			frames_free(vm->mem.chunks[i], GMEM_CHUNK_SIZE / PAGE_SIZE);
 	heap_free(vm->mem.chunks);
+	heap_free((void *)vm->mem.state);
 	vm->mem.chunks = NULL;
+	vm->mem.state = NULL;
 }
 
 /* The multiboot modules (or a Linux kernel's initrds): the VM's extra module lines. */
@@ -114,6 +117,7 @@ static int load_kernel(struct vm *vm, const struct boot_info *bi, const struct v
 	int err;
 
 	/* The tables first: the loader keeps out of their reserved region. */
+	gmem_prepare(&vm->mem, ACPI_TABLES_GPA, ACPI_TABLES_SIZE);
 	acpi = acpi_tables_build((u8 *)(uintptr_t)gmem_hpa(&vm->mem, ACPI_TABLES_GPA),
 				 ACPI_TABLES_SIZE, vm->nr_vcpus ? vm->nr_vcpus : c->vcpus);
 	if (acpi > 0) {
@@ -265,7 +269,7 @@ void vm_stop(struct vm *vm, s32 status, const char *fmt, ...)
 	fmt_vsnprintf(vm->stop_reason, sizeof(vm->stop_reason), fmt, ap);
 	va_end(ap);
 	spin_unlock(&vm->lock);
-	vuart_flush(&vm->uart);
+	vm_console_flush(vm);
 	pr_info("vm %s: stopped: %s (status %d)", vm->name, vm->stop_reason, status);
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_STOP);
@@ -281,19 +285,24 @@ void vm_reset(struct vm *vm, const char *fmt, ...)
 	va_start(ap, fmt);
 	fmt_vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	vuart_flush(&vm->uart);
+	vm_console_flush(vm);
 	pr_info("vm %s: reset: %s", vm->name, why);
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_RESET);
 }
 
-/* Every vCPU is parked: RAM as at power-on (zeroed, kernel and modules loaded again). */
+/*
+ * Every vCPU is parked: RAM as at power-on (zeroed, kernel and modules loaded again). Zeroing
+ * all of RAM here would bill whichever vCPU parked last for O(RAM) work; instead every chunk is
+ * marked stale and zeroed on first use (mm/guest_mem.c): by the loader's writes now, by the
+ * EPT fault of the vCPU that first touches it later, a 2 MiB memset charged to that VM.
+ */
 static void reload(struct vm *vm)
 {
 	char why[128] = "";
+	u64 t0 = rdtsc(), zeroed = vm->mem.zeroed;
 
-	for (u64 i = 0; i < vm->mem.nr_chunks; i++)
-		memset(phys_to_virt(vm->mem.chunks[i]), 0, GMEM_CHUNK_SIZE);
+	gmem_mark_stale(&vm->mem);
 	if (load_kernel(vm, boot_info, vm->config, why, sizeof(why))) {
 		vm->resetting = 0;
 		vm_stop(vm, -1, "reset: the kernel could not be loaded again: %s", why);
@@ -303,9 +312,84 @@ static void reload(struct vm *vm)
 	vm->vcpus_parked = 0;
 	/* A reset is a new machine: no mapping of the old run may survive it. */
 	vm_invalidate_ept(vm, false);
+	pr_info("vm %s: reset %u ready in %lu TSC ticks (%lu of %lu chunks zeroed, the rest on "
+		"first use)", vm->name, vm->resets, rdtsc() - t0, vm->mem.zeroed - zeroed,
+		vm->mem.nr_chunks);
 	WRITE_ONCE(vm->resetting, 0);
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_POWER_ON);
+}
+
+/* Prints one record of vm's buffered output, waiting for the devices; false if none taken. */
+static bool console_print_one(struct vm *vm)
+{
+	const char *s;
+	u32 n;
+
+	if (!vuart_drain_begin(&vm->uart, &s, &n))
+		return false;
+	console_write(s, n);
+	vuart_drain_done(&vm->uart);
+	return true;
+}
+
+/* The console has all of a record of this VM's: its room in the buffer may be used again. */
+static void console_record_done(void *uart)
+{
+	vuart_drain_done(uart);
+}
+
+u64 vm_console_drain(struct vm *vm)
+{
+	u64 now = rdtsc(), burst = timer_us_to_tsc(VM_CONSOLE_BURST_US);
+	u64 per_kib = timer_us_to_tsc(1000000) / VM_CONSOLE_KIB_PER_S;
+	u64 poll = now + timer_us_to_tsc(VM_CONSOLE_POLL_US);
+	u32 records = 0;
+
+	if (!vuart_maybe_pending(&vm->uart)) {
+		console_pump(); /* another VM's record may be going out */
+		return 0;
+	}
+	/* Whichever VM's record is in progress, the devices take what they can now. */
+	if (console_pump())
+		return vuart_pending(&vm->uart) ? poll : 0;
+	/* A virtual clock: each byte started moves console_next on; it may lead now by a burst. */
+	if ((s64)(vm->console_next - now) < 0)
+		vm->console_next = now;
+	while ((s64)(vm->console_next - now) <= (s64)burst) {
+		const char *s;
+		u32 n;
+
+		if (!vuart_drain_begin(&vm->uart, &s, &n))
+			return 0;
+		if (!console_start(s, n, console_record_done, &vm->uart)) {
+			vuart_drain_abort(&vm->uart); /* another pCPU's record: this one waits */
+			return poll;
+		}
+		vm->console_next += n * per_kib / 1024;
+		vm->console_printed += n;
+		/* Still going out (a slow UART): the pumps go on with it. */
+		if (READ_ONCE(vm->uart.printing) || ++records == VM_CONSOLE_RECORDS_PER_CALL)
+			return poll;
+	}
+	return vuart_pending(&vm->uart) ? MAX(vm->console_next - burst, poll) : 0;
+}
+
+void vm_console_step(struct vm *vm)
+{
+	if (!console_pump() && READ_ONCE(vm->uart.stalled))
+		vm_console_drain(vm);
+}
+
+void vm_console_flush(struct vm *vm)
+{
+	vuart_end_line(&vm->uart);
+	/* A record half printed comes out first; then the rest in order, waiting for the devices. */
+	while (vuart_pending(&vm->uart)) {
+		console_finish();
+		if (!console_print_one(vm))
+			cpu_relax();
+	}
 }
 
 u64 vm_invalidate_ept(struct vm *vm, bool walk)

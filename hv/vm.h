@@ -122,7 +122,23 @@ struct vm {
 	char stop_reason[160];
 	s32 exit_status;
 	struct vm_boot boot; /* how vCPU 0 enters the kernel */
+	/* Console output (vm_console_drain): the pCPU that drains, under the uart's printing. */
+	u64 console_next; /* TSC the printed bytes are paid up to (the rate limit's clock) */
+	u64 console_printed; /* bytes */
+	u64 stats_next; /* TSC before which KESTREL_HC_DEBUG_STATS answers -EBUSY */
 };
+
+/*
+ * A VM's console output is printed at most VM_CONSOLE_KIB_PER_S on average, a burst of
+ * VM_CONSOLE_BURST_US worth ahead of that, and at most VM_CONSOLE_RECORDS_PER_CALL records at a
+ * time: 16 KiB/s is more than COM1 at 115200 baud carries, so one VM alone can fill it. The
+ * serial ports take it through console_pump a FIFO's worth at a time, never waited for.
+ */
+#define VM_CONSOLE_KIB_PER_S 16
+#define VM_CONSOLE_BURST_US 1000000
+#define VM_CONSOLE_RECORDS_PER_CALL 4
+/* An idle pCPU with output in progress looks again this often (COM1 sends ~11 bytes a ms). */
+#define VM_CONSOLE_POLL_US 1000
 
 extern struct vm *vms[MAX_VMS];
 extern u32 nr_vms;
@@ -146,6 +162,20 @@ u64 vm_invalidate_ept(struct vm *vm, bool walk);
 void vm_ept_housekeeping(struct vm *vm);
 /* On this pCPU: INVEPT for every obsolete tree of any VM it may cache that no vCPU uses. */
 void vm_ept_flush_here(void);
+/*
+ * Hands some of vm's buffered console output to the console (whole records, within its rate)
+ * and pumps the record in progress: called by a pCPU between runs and between exits of vm's
+ * vCPUs, never inside an exit handler. Returns 0, or the TSC when more may be printed.
+ */
+u64 vm_console_drain(struct vm *vm);
+/*
+ * Between two exits of a vCPU of vm: pumps the record in progress; starts one of vm's only
+ * while its driver polls a full UART (LSR.THRE read 0): it drains it in its own time then.
+ * Records otherwise start at turn boundaries, so an exit that ends a line costs little.
+ */
+void vm_console_step(struct vm *vm);
+/* Ends the guest's line in progress and prints everything buffered (the VM stops or resets). */
+void vm_console_flush(struct vm *vm);
 /* Called on a vCPU's pCPU when it parks for a reset; the last one reloads the VM. */
 void vm_vcpu_parked(struct vcpu *v);
 /* Called by a pCPU when one of the VM's vCPUs has stopped running. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The hypervisor console: leveled log lines, whole messages at a time, to whatever sinks are set. */
+/* The hypervisor console: leveled log lines, whole messages at a time, to the sinks set. */
 #ifndef KESTREL_LIB_CONSOLE_H
 #define KESTREL_LIB_CONSOLE_H
 
@@ -8,9 +8,14 @@
 
 enum log_level { LOG_ERR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
-/* Where the text goes: a serial port, the screen. write is called with the console locked. */
+/*
+ * Where the text goes: a serial port, the screen. Called with the console locked: write takes
+ * all of s (waiting for the device if it must); try_write, where the device can say it is busy,
+ * takes only what it can without waiting and returns how many bytes of s it took.
+ */
 struct console_sink {
 	void (*write)(void *ctx, const char *s, size_t n);
+	size_t (*try_write)(void *ctx, const char *s, size_t n);
 	void *ctx;
 };
 
@@ -32,6 +37,19 @@ void console_printf(const char *fmt, ...) __printf(1, 2);
 #define pr_warn(...) log_printf(LOG_WARN, __VA_ARGS__)
 #define pr_info(...) log_printf(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) log_printf(LOG_DEBUG, __VA_ARGS__)
+
+/*
+ * A background record (a VM's console output): s goes to the sinks without try_write now and to
+ * the others a little at a time, by console_pump, so no one waits for a slow device. s must
+ * stay unchanged until done(ctx) is called (under the console lock) when every sink has it all.
+ * Anything console_write prints meanwhile first finishes the record, so output stays in order
+ * and whole. Returns false (nothing taken) while another record is in progress.
+ */
+bool console_start(const char *s, size_t n, void (*done)(void *ctx), void *ctx);
+/* Moves the record in progress on, without waiting. True while one is still in progress. */
+bool console_pump(void);
+/* Finishes the record in progress, waiting for the devices. */
+void console_finish(void);
 
 /* For the panic path: take the console even if its holder died. */
 void console_force_unlock(void);

@@ -19,6 +19,8 @@ bool ept_gen_fault(struct vm_ept *e, const struct guest_mem *gm, u64 gpa)
 
 	if (gpa >= gm->size)
 		return false;
+	/* Zeroed before the guest can see it, outside the lock: other chunks fault meanwhile. */
+	gmem_prepare(gm, ALIGN_DOWN(gpa, GMEM_CHUNK_SIZE), GMEM_CHUNK_SIZE);
 	spin_lock(&e->lock);
 	/* Another vCPU may have mapped it since this one faulted. */
 	if (!ept_tree_mapped(&e->cur, gpa)) {

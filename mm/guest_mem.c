@@ -1,12 +1,51 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Bounds-checked copies in and out of guest RAM, chunk by chunk; pure logic, unit-tested. */
 #include "mm/guest_mem.h"
+#include "lib/atomic.h"
 #include "lib/string.h"
 
 /* Host chunks are reached through the identity map (in host tests: plain pointers). */
 static u8 *chunk_ptr(const struct guest_mem *gm, u64 gpa)
 {
 	return (u8 *)(uintptr_t)gmem_hpa(gm, gpa);
+}
+
+/*
+ * The first user of a stale chunk zeroes it; a second one waits (at most one 2 MiB memset).
+ * The release store of READY orders the zeroes before any later use of the chunk.
+ */
+static void chunk_ready(const struct guest_mem *gm, u64 i)
+{
+	u8 *p;
+
+	if (!gm->state || atomic_read(&gm->state[i]) == GMEM_CHUNK_READY)
+		return;
+	if (!atomic_cmpxchg(&gm->state[i], GMEM_CHUNK_STALE, GMEM_CHUNK_ZEROING)) {
+		while (atomic_read(&gm->state[i]) != GMEM_CHUNK_READY)
+			__builtin_ia32_pause();
+		return;
+	}
+	p = (u8 *)(uintptr_t)gm->chunks[i];
+	memset(p, 0, GMEM_CHUNK_SIZE);
+	atomic_add((volatile u64 *)&gm->zeroed, 1);
+	atomic_set(&gm->state[i], GMEM_CHUNK_READY);
+}
+
+void gmem_mark_stale(const struct guest_mem *gm)
+{
+	for (u64 i = 0; gm->state && i < gm->nr_chunks; i++)
+		atomic_set(&gm->state[i], GMEM_CHUNK_STALE);
+}
+
+void gmem_prepare(const struct guest_mem *gm, u64 gpa, u64 len)
+{
+	u64 end;
+
+	if (!len || gpa >= gm->size)
+		return;
+	end = MIN(gm->size - gpa, len) + gpa;
+	for (u64 i = gpa >> GMEM_CHUNK_SHIFT; i <= (end - 1) >> GMEM_CHUNK_SHIFT; i++)
+		chunk_ready(gm, i);
 }
 
 bool gmem_range_ok(const struct guest_mem *gm, u64 gpa, u64 len)
@@ -24,6 +63,8 @@ static int copy(const struct guest_mem *gm, u64 gpa, void *buf, u64 len, int op)
 	while (len) {
 		u64 n = MIN(len, GMEM_CHUNK_SIZE - (gpa & (GMEM_CHUNK_SIZE - 1)));
 		u8 *p = chunk_ptr(gm, gpa);
+
+		chunk_ready(gm, gpa >> GMEM_CHUNK_SHIFT);
 
 		if (op == 0)
 			memcpy(p, b, n);

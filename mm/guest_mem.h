@@ -8,10 +8,19 @@
 #define GMEM_CHUNK_SHIFT 21
 #define GMEM_CHUNK_SIZE ((u64)1 << GMEM_CHUNK_SHIFT)
 
+/* A chunk's state (guest_mem.state): what a reset leaves is zeroed on first use. */
+enum { GMEM_CHUNK_READY = 0, GMEM_CHUNK_STALE, GMEM_CHUNK_ZEROING };
+
 struct guest_mem {
 	u64 size; /* bytes of RAM at guest-physical [0, size); a multiple of GMEM_CHUNK_SIZE */
 	u64 nr_chunks;
 	u64 *chunks; /* host-physical base of each 2 MiB chunk (2 MiB aligned) */
+	/*
+	 * GMEM_CHUNK_* per chunk, any pCPU: a stale chunk still holds the last run's data and is
+	 * zeroed by whoever uses it first (an EPT fault, a copy, gmem_prepare). NULL: all ready.
+	 */
+	volatile u8 *state;
+	volatile u64 zeroed; /* chunks zeroed on first use since the VM started */
 };
 
 /* Host-physical address of gpa, or 0 when gpa is not RAM. */
@@ -30,5 +39,12 @@ int gmem_write(const struct guest_mem *gm, u64 gpa, const void *src, u64 len);
 int gmem_read(const struct guest_mem *gm, u64 gpa, void *dst, u64 len);
 int gmem_zero(const struct guest_mem *gm, u64 gpa, u64 len);
 bool gmem_range_ok(const struct guest_mem *gm, u64 gpa, u64 len);
+/*
+ * Marks every chunk stale: O(chunks), no RAM touched. Only while nothing uses the RAM (every
+ * vCPU parked for a reset) and before its EPT is invalidated, so each chunk faults in again.
+ */
+void gmem_mark_stale(const struct guest_mem *gm);
+/* Zeroes the stale chunks of [gpa, gpa+len) (RAM only): before a host pointer into them. */
+void gmem_prepare(const struct guest_mem *gm, u64 gpa, u64 len);
 
 #endif

@@ -4,7 +4,10 @@
 #include "arch/x86/cpu.h"
 
 enum { THR = 0, IER = 1, FCR = 2, LCR = 3, MCR = 4, LSR = 5, SCR = 7 };
+#define IIR FCR /* read: interrupt identification */
+#define IIR_FIFOS_ON 0xc0 /* bits 7:6 set: a 16550A's FIFOs are enabled */
 #define LSR_THRE 0x20
+#define FIFO_DEPTH 16
 
 bool uart_init(u16 port)
 {
@@ -19,6 +22,23 @@ bool uart_init(u16 port)
 	outb(port + FCR, 0x07); /* FIFOs on and cleared */
 	outb(port + MCR, 0x03); /* DTR, RTS */
 	return true;
+}
+
+u32 uart_fifo_depth(u16 port)
+{
+	/* A 16450, or a 16550 with the FIFO bug, leaves them off: one byte at a time. */
+	return (inb(port + IIR) & IIR_FIFOS_ON) == IIR_FIFOS_ON ? FIFO_DEPTH : 1;
+}
+
+u32 uart_tx_room(u16 port, u32 depth)
+{
+	/* In FIFO mode THRE says the whole transmit FIFO is empty (PC16550D, LSR bit 5). */
+	return inb(port + LSR) & LSR_THRE ? depth : 0;
+}
+
+void uart_tx(u16 port, char c)
+{
+	outb(port + THR, (u8)c);
 }
 
 void uart_putc(u16 port, char c)

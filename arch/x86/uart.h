@@ -7,6 +7,13 @@
 
 /* Returns false when no UART answers at port (the scratch register test fails). */
 bool uart_init(u16 port);
+/* Waits (boundedly) until the UART takes c. */
 void uart_putc(u16 port, char c);
+/* How many bytes the transmitter holds once empty: 16 with working FIFOs, else 1. */
+u32 uart_fifo_depth(u16 port);
+/* How many bytes may be written now without waiting (depth from uart_fifo_depth). */
+u32 uart_tx_room(u16 port, u32 depth);
+/* Writes c, unchecked: only after uart_tx_room said there is room. */
+void uart_tx(u16 port, char c);
 
 #endif

@@ -292,6 +292,7 @@ __noreturn void sched_loop(void)
 		u64 now;
 
 		adopt(s);
+		console_pump(); /* output in progress: what the serial ports take now */
 		WRITE_ONCE(s->requests_pending, 0);
 		for (u32 i = 0; i < s->nr; i++)
 			vcpu_handle_requests(s->vcpus[i]);
@@ -305,6 +306,14 @@ __noreturn void sched_loop(void)
 		v = sched_policy_pick(s);
 		if (!v) {
 			u64 d = earliest_timer(s), t0 = rdtsc();
+
+			/* Idle time is nobody's: print what VMs wrote, and come back when they may. */
+			for (u32 i = 0; i < nr_vms; i++) {
+				u64 more = vm_console_drain(vms[i]);
+
+				if (more)
+					d = d ? MIN(d, more) : more;
+			}
 
 			/* Ask again a slice later if the answer may have been no. */
 			if (sched_balance && ask_for_work(cpu))
@@ -322,8 +331,13 @@ __noreturn void sched_loop(void)
 		s->min_run_end = rdtsc() + sched_slice_tsc / 4;
 		s->current = v;
 		s->woken = false;
+		/* Its VM's console output is printed in its own slice, not in the exit that wrote it. */
+		vm_console_drain(v->vm);
 		arch_vcpu_run(v);
 		s->current = NULL;
+		/* Blocked now: it may not run again soon, and what it wrote should not wait. */
+		if (v->state != VCPU_RUNNABLE)
+			vm_console_drain(v->vm);
 	}
 }
 

@@ -25,7 +25,8 @@ static inline struct guest_mem *fuzz_ram(void)
 			abort();
 		for (u32 i = 0; i < FUZZ_RAM_CHUNKS; i++)
 			chunks[i] = (u64)(uintptr_t)(mem + (FUZZ_RAM_CHUNKS - 1 - i) * GMEM_CHUNK_SIZE);
-		gm = (struct guest_mem){ FUZZ_RAM_CHUNKS * GMEM_CHUNK_SIZE, FUZZ_RAM_CHUNKS, chunks };
+		gm = (struct guest_mem){ .size = FUZZ_RAM_CHUNKS * GMEM_CHUNK_SIZE,
+					 .nr_chunks = FUZZ_RAM_CHUNKS, .chunks = chunks };
 	}
 	return &gm;
 }

@@ -68,7 +68,8 @@ static void flush(u64 eptp)
 
 static struct vm_ept e;
 static u64 chunks[2] = { 0x40000000, 0x40200000 }; /* written into entries, never touched */
-static const struct guest_mem gm = { 4 * GMEM_CHUNK_SIZE / 2, 2, chunks };
+static const struct guest_mem gm = { .size = 4 * GMEM_CHUNK_SIZE / 2, .nr_chunks = 2,
+				      .chunks = chunks }; /* state NULL: every chunk ready */
 
 static int setup(void **state)
 {

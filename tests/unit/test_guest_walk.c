@@ -24,7 +24,7 @@
 
 static u8 ram[NR_CHUNKS][GMEM_CHUNK_SIZE] __aligned(GMEM_CHUNK_SIZE);
 static u64 chunks[NR_CHUNKS];
-static struct guest_mem gm = { RAM_SIZE, NR_CHUNKS, chunks };
+static struct guest_mem gm = { .size = RAM_SIZE, .nr_chunks = NR_CHUNKS, .chunks = chunks };
 static u64 next_table;
 static struct guest_walk_cpu cpu;
 static struct guest_walk_fault pf;

@@ -182,6 +182,54 @@ static void load_standard(bool elf64, int mb)
 		assert_mb2_info(&ram, &res, CMDLINE, "Kestrel", two_modules, 2);
 }
 
+/*
+ * After a reset every chunk is stale (the last run's bytes): the loader's writes land in zeroed
+ * chunks, a chunk nothing touched keeps its old bytes until its first use zeroes it.
+ */
+static void test_stale_chunks(void **state)
+{
+	static volatile u8 st[RAM_CHUNKS];
+	const u64 last = (RAM_CHUNKS - 1) * GMEM_CHUNK_SIZE;
+	u8 *last_host = (u8 *)(uintptr_t)ram.chunks[RAM_CHUNKS - 1];
+	u8 buf[16], zero[16] = { 0 };
+	struct loader_result res;
+	struct kb k;
+
+	(void)state;
+	ram.gm.state = st;
+	gmem_mark_stale(&ram.gm);
+	build_kernel(&k, true, 2);
+	assert_int_equal(load_kb(&k, &res), 0);
+	/* Loaded, and the bytes around the kernel are the zeroes of a new run, not the old ones. */
+	assert_ram_equal(&ram, TEXT_PA, kb_bytes(&k) + TEXT_OFF, TEXT_LEN);
+	assert_ram_equal(&ram, DATA_PA, kb_bytes(&k) + DATA_OFF, DATA_LEN);
+	assert_true(ram_all(&ram, 0, TEXT_PA, 0));
+	assert_mb2_info(&ram, &res, CMDLINE, "Kestrel", two_modules, 2);
+	assert_int_equal(st[0], GMEM_CHUNK_READY);
+	assert_int_equal(ram.gm.zeroed, 1);
+	/* Nothing loaded in the last chunk: still stale, its old bytes untouched (no O(RAM) work). */
+	assert_int_equal(st[RAM_CHUNKS - 1], GMEM_CHUNK_STALE);
+	assert_int_equal(last_host[GMEM_CHUNK_SIZE - 1], FILL);
+	/* Its first use, a read, sees zeroes: the whole chunk is zeroed then, once. */
+	assert_int_equal(gmem_read(&ram.gm, last + 100, buf, sizeof(buf)), 0);
+	assert_memory_equal(buf, zero, sizeof(buf));
+	assert_int_equal(st[RAM_CHUNKS - 1], GMEM_CHUNK_READY);
+	assert_int_equal(last_host[GMEM_CHUNK_SIZE - 1], 0);
+	assert_int_equal(ram.gm.zeroed, 2);
+	/* A write the guest made since is kept: a ready chunk is never zeroed again. */
+	last_host[7] = 0x55;
+	gmem_prepare(&ram.gm, last, GMEM_CHUNK_SIZE);
+	assert_int_equal(last_host[7], 0x55);
+	/* gmem_prepare zeroes the stale chunks of a range, and clips it to RAM. */
+	gmem_prepare(&ram.gm, GMEM_CHUNK_SIZE - 1, 2);
+	assert_int_equal(st[1], GMEM_CHUNK_READY);
+	assert_int_equal(st[2], GMEM_CHUNK_STALE);
+	gmem_prepare(&ram.gm, 2 * GMEM_CHUNK_SIZE, ~0ull);
+	assert_int_equal(st[2], GMEM_CHUNK_READY);
+	assert_int_equal(ram.gm.zeroed, 4);
+	ram.gm.state = NULL;
+}
+
 static void test_elf32_mb1(void **state)
 {
 	(void)state;
@@ -782,7 +830,7 @@ static void test_entry_errors(void **state)
 /* In a VM with more than 4 GiB, a multiboot kernel and its information must still be below it. */
 static void test_above_4g(void **state)
 {
-	struct guest_mem big = { 6 * GiB, 3 * 1024, NULL };
+	struct guest_mem big = { .size = 6 * GiB, .nr_chunks = 3 * 1024, .chunks = NULL };
 	struct loader_result res;
 	struct kb k;
 	u8 *img;
@@ -966,6 +1014,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_modules_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_string_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_chunks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_damage, setup, teardown),
 	};
 

@@ -218,6 +218,8 @@ void arch_vcpu_run(struct vcpu *v)
 			return;
 		if (x->fpu_reset || x->msr_reset || v->needs_boot_reset || v->needs_sipi_reset)
 			apply_resets(x); /* powered on or started by a SIPI just now, in this loop */
+		/* Console output goes on between exits too: a FIFO's worth, never waited for. */
+		vm_console_step(v->vm);
 		/*
 		 * Only after a timer or interrupt exit is this vCPU at an instruction boundary,
 		 * where it may be marked preempted (docs/abi.md, 5.3): the scheduler decides.

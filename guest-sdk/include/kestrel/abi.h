@@ -62,7 +62,13 @@ typedef __UINT64_TYPE__ kestrel_u64;
 #define KESTREL_HC_SET_SHARED_AREA 0x10001u
 #define KESTREL_HC_FLUSH_TLB 0x10002u
 #define KESTREL_HC_SEND_IPI 0x10003u
-#define KESTREL_HC_DEBUG_STATS 0x10100u /* prints this VM's exit statistics on the console */
+/*
+ * Debug: prints this VM's exit statistics on the console, after the VM's UART output so far.
+ * At most one table per KESTREL_DEBUG_STATS_INTERVAL_US per VM, counted from the end of the
+ * last call that printed: sooner is -KESTREL_EBUSY.
+ */
+#define KESTREL_HC_DEBUG_STATS 0x10100u
+#define KESTREL_DEBUG_STATS_INTERVAL_US 10000u
 /*
  * Debug and measurement: invalidates every second-level mapping of this VM, by a generation
  * bump (RDI = 0) or by visiting every entry (RDI = 1, the plain way). RAX returns the TSC
@@ -76,6 +82,7 @@ typedef __UINT64_TYPE__ kestrel_u64;
 #define KESTREL_EFAULT 14 /* an address is not RAM of this VM */
 #define KESTREL_EINVAL 22 /* a malformed argument */
 #define KESTREL_E2BIG 7 /* more ranges than one flush call takes */
+#define KESTREL_EBUSY 16 /* too soon after the last call (debug calls) */
 #define KESTREL_ENOSYS 38 /* no such hypercall, or pv=off */
 
 /*

@@ -64,10 +64,14 @@ static void print_hv_leaves(void)
  */
 static void kestrel_print_stats(bool on_kestrel)
 {
-	u64 ret = KESTREL_HC_DEBUG_STATS;
+	u64 ret;
 
-	if (on_kestrel)
-		__asm__ volatile("vmcall" : "+a"(ret) : : "memory");
+	/* At most one table per KESTREL_DEBUG_STATS_INTERVAL_US: -EBUSY says to wait. */
+	do {
+		ret = KESTREL_HC_DEBUG_STATS;
+		if (on_kestrel)
+			__asm__ volatile("vmcall" : "+a"(ret) : : "memory");
+	} while (on_kestrel && ret == (u64)-KESTREL_EBUSY);
 }
 
 /* CPUID_LOOP CPUIDs of leaf 0; each must answer the same. */

@@ -4,14 +4,31 @@
  * the keyboard controller (port 0x64); Kestrel's CPUID leaf 0x40000001 EDX counts the resets.
  * RAM is zeroed and the kernel loaded again each time, which the guest checks too, and the
  * MSRs VMX does not switch (KERNEL_GS_BASE, STAR, LSTAR, CSTAR, SFMASK; SYSENTER_*, TSC_AUX)
- * read 0 again, never what the run before the reset wrote. With `from=ap` the AP resets the
- * VM (port 0xcf9, 8 times) while vCPU 0 spins in its guest code: vCPU 0 may be the last to
- * stop for the reset, in its own run loop, and must start at the entry all the same.
+ * read 0 again, never what the run before the reset wrote; free pages read zero (the last
+ * page of RAM and one in the middle, where it leaves a marker before each reset). With
+ * `from=ap` the AP resets the VM (port 0xcf9, 8 times) while vCPU 0 spins in its guest code:
+ * vCPU 0 may be the last to stop for the reset, in its own run loop, and must start at the
+ * entry all the same.
  */
 #include <kestrel-rt/rt.h>
 #include <kestrel/abi.h>
 
 static u32 untouched; /* .bss: must read 0 after every reset */
+
+#define MARKER 0x5a5aa5a5c3c33c3cull
+
+/* Pages neither the loader nor the runtime uses: only this guest's marker ever lands there. */
+static u32 probe_pages(const struct rt_boot *boot, volatile u64 *probe[2])
+{
+	u64 cand[2] = { boot->mem_top - 4096, (boot->mem_top / 2) & ~4095ull };
+	u32 n = 0;
+
+	for (u32 i = 0; i < 2; i++)
+		if (rt_boot_range_available(cand[i], cand[i] + 4096) &&
+		    !rt_boot_range_in_use(cand[i], cand[i] + 4096))
+			probe[n++] = (volatile u64 *)(uintptr_t)cand[i];
+	return n;
+}
 
 /* Written with a value of their own before each reset; every one must read 0 after it. */
 static const u32 msrs[] = {
@@ -61,9 +78,9 @@ void ap_main(u32 cpu)
 void kmain(const struct rt_boot *boot)
 {
 	struct rt_cpuid id = rt_cpuid(KESTREL_CPUID_BASE, 0);
-	u32 resets;
+	volatile u64 *probe[2];
+	u32 resets, n;
 
-	(void)boot;
 	rt_test_begin("reset-detect");
 	if (!rt_check(id.ebx == KESTREL_SIGNATURE_EBX && id.eax >= KESTREL_CPUID_FEATURES,
 		      "not running on Kestrel (leaf 0x40000000: %x %x)", id.eax, id.ebx))
@@ -78,6 +95,20 @@ void kmain(const struct rt_boot *boot)
 	if (resets)
 		check_msrs_cleared(resets);
 	write_msrs();
+	rt_test_begin("reset-ram-zero-%u", resets);
+	n = probe_pages(boot, probe);
+	rt_check(n == 2, "only %u free pages to probe (RAM top %#lx)", n, boot->mem_top);
+	for (u32 i = 0; i < n; i++) {
+		u32 w = 0;
+
+		while (w < 512 && probe[i][w] == 0)
+			w++;
+		rt_check(w == 512, "%#lx reads %#lx after %u resets",
+			 (u64)(uintptr_t)&probe[i][w % 512], probe[i][w % 512], resets);
+		for (u32 w = 0; w < 512; w++)
+			probe[i][w] = MARKER;
+	}
+	rt_test_end();
 	/* The other vCPUs are running (idle) when the reset comes: they must start over too. */
 	rt_test_begin("reset-smp-%u", resets);
 	rt_check(rt_smp_start(RT_SMP_DEFAULT) == rt_smp_cpus_wanted(), "not every vCPU started");

@@ -73,6 +73,7 @@ enum exit_action exit_io(struct vcpu *v)
 			*rax = val;
 		else
 			*rax = (*rax & ~((1ULL << (size * 8)) - 1)) | val;
+
 	} else {
 		u32 mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 
