@@ -73,7 +73,7 @@ def sdk_outside_build(tmp, path):
 
 
 def check_sdk_outside(log):
-    expect(log, r"^hello: hello: on Kestrel, ABI 1, 2 vCPUs, lazy deadline yes$",
+    expect(log, r"^hello: hello: on Kestrel, ABI 2, 2 vCPUs, lazy deadline yes$",
            "the example finding Kestrel and its lazy deadline")
     expect(log, r"^hello: TEST hello-deadline: PASS$", "hello-deadline passing")
     expect(log, r"^hello: hello: 2 cpus each took one deadline interrupt$", "both vCPUs' timers")
