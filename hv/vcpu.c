@@ -85,7 +85,14 @@ void vcpu_handle_requests(struct vcpu *v)
 	if (v->state == VCPU_STOPPED)
 		return;
 	if (req & VCPU_REQ_RESET) {
-		/* Parked: nothing posted before the reset survives it (POWER_ON clears the rest). */
+		/*
+		 * Parked: nothing posted before the reset survives it (POWER_ON clears the rest).
+		 * Its shared area and timer go now, not at POWER_ON: the VM's RAM is zeroed and
+		 * loaded again while it waits, and a deadline of the old run expiring meanwhile
+		 * would write "armed" into the new image.
+		 */
+		pv_reset(v);
+		vlapic_reset(&v->lapic);
 		v->state = VCPU_PARKED;
 		vm_vcpu_parked(v);
 		return;

@@ -182,16 +182,24 @@ static void test_sipi_ignored_when_running(void **state)
 	assert_string_equal(calls, "T");
 }
 
-/* RESET parks the vCPU; a parked vCPU ignores INIT, SIPI and NMI until POWER_ON. */
+/*
+ * RESET parks the vCPU; a parked vCPU ignores INIT, SIPI and NMI until POWER_ON. It parks
+ * without its shared area (R) and without a timer: while it waits the VM's RAM is zeroed and
+ * loaded again, and an old deadline firing then would write into the new image.
+ */
 static void test_reset_parks(void **state)
 {
 	struct vcpu *v = setup(2, VCPU_RUNNABLE);
 
 	(void)state;
+	vlapic_mmio_write(&v->lapic, VLAPIC_REG_LVT_TIMER, 0x40, 0, NULL);
+	vlapic_mmio_write(&v->lapic, VLAPIC_REG_TIMER_INITIAL, 1000000, 0, NULL);
+	assert_true(vlapic_timer_next(&v->lapic) != 0);
 	post(v, VCPU_REQ_RESET | VCPU_REQ_NMI);
 	vcpu_handle_requests(v);
 	assert_int_equal(v->state, VCPU_PARKED);
-	assert_string_equal(calls, "TP");
+	assert_string_equal(calls, "TRP");
+	assert_int_equal(vlapic_timer_next(&v->lapic), 0);
 	post(v, VCPU_REQ_INIT | VCPU_REQ_SIPI | VCPU_REQ_NMI);
 	vcpu_handle_requests(v);
 	assert_int_equal(v->state, VCPU_PARKED);
