@@ -145,6 +145,8 @@ static int load_kernel(struct vm *vm, const struct boot_info *bi, const struct v
 
 static int create_vcpus(struct vm *vm, const struct vm_config *c, char *why, size_t len)
 {
+	int err;
+
 	vm->vcpus = heap_zalloc(c->vcpus * sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return -ENOMEM;
@@ -169,9 +171,15 @@ static int create_vcpus(struct vm *vm, const struct vm_config *c, char *why, siz
 			v->needs_boot_reset = true;
 			v->runnable_since = rdtsc();
 		}
-		if (!sched_place(v, &c->cpus)) {
+		err = sched_place(v, &c->cpus);
+		if (err == -ENOSPC) {
+			fmt_snprintf(why, len, "vcpu %u: every pCPU of its cpus= list has %u vCPUs",
+				     i, SCHED_MAX_VCPUS_PER_CPU);
+			return err;
+		}
+		if (err) {
 			fmt_snprintf(why, len, "no online pCPU in VMX root among its cpus= list");
-			return -ENODEV;
+			return err;
 		}
 	}
 	return 0;
