@@ -271,6 +271,12 @@ void sched_handle_requests(void)
 		return;
 	WRITE_ONCE(s->requests_pending, 0);
 	ept_flush_if_asked(s);
+	/*
+	 * A vCPU handed over (give() kicks this pCPU) is taken in here too, from the run loop:
+	 * left in the inbox until sched_loop(), it waited for the running vCPU to stop by itself
+	 * (with no other vCPU in the list runnable, that vCPU's slice never ends).
+	 */
+	adopt(s);
 	for (u32 i = 0; i < s->nr; i++)
 		vcpu_handle_requests(s->vcpus[i]);
 }
