@@ -13,7 +13,8 @@ static void deliver(struct vcpu *to, const struct vlapic_ipi *ipi)
 		vcpu_deliver_irq(to, ipi->vector);
 		break;
 	case VLAPIC_DM_NMI:
-		vcpu_request(to, VCPU_REQ_NMI);
+		if (vlapic_accepts_nmi(&to->lapic)) /* the same test as a PV NMI's (pv/ipi.c) */
+			vcpu_request(to, VCPU_REQ_NMI);
 		break;
 	case VLAPIC_DM_INIT:
 		vcpu_request(to, VCPU_REQ_INIT);

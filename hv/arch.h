@@ -17,6 +17,8 @@ struct flush_ranges;
 const char *arch_vm_unsupported(void);
 /* A zeroed vCPU with the architecture's state allocated, or NULL when out of memory. */
 struct vcpu *arch_vcpu_create(void);
+/* v never runs again (its VM stopped or never started): what other vCPUs may use goes back. */
+void arch_vcpu_release(struct vcpu *v);
 /* Enters v (current on this pCPU) until it halts, stops, yields or its slice ends. */
 void arch_vcpu_run(struct vcpu *v);
 /* This pCPU switches from running prev (may be NULL) to next: swap what VMX does not. */

@@ -85,7 +85,14 @@ void vcpu_handle_requests(struct vcpu *v)
 	if (v->state == VCPU_STOPPED)
 		return;
 	if (req & VCPU_REQ_RESET) {
-		/* Parked: nothing posted before the reset survives it (POWER_ON clears the rest). */
+		/*
+		 * Parked: nothing posted before the reset survives it (POWER_ON clears the rest).
+		 * Its shared area and timer go now, not at POWER_ON: the VM's RAM is zeroed and
+		 * loaded again while it waits, and a deadline of the old run expiring meanwhile
+		 * would write "armed" into the new image.
+		 */
+		pv_reset(v);
+		vlapic_reset(&v->lapic);
 		v->state = VCPU_PARKED;
 		vm_vcpu_parked(v);
 		return;
@@ -106,6 +113,13 @@ void vcpu_handle_requests(struct vcpu *v)
 	}
 	if (v->state == VCPU_PARKED)
 		return;
+	/*
+	 * Before INIT: an NMI posted in the same batch is taken to have come first, and an INIT
+	 * clears pending events (SDM Vol. 3C, 27.2, "INIT signals", on what it does outside VMX
+	 * operation), so it never reaches the real-mode code the SIPI starts.
+	 */
+	if (req & VCPU_REQ_NMI)
+		v->nmi_pending = true;
 	if (req & VCPU_REQ_INIT) {
 		/* INIT: the vCPU waits for a SIPI again, its APIC reset, 9.4. */
 		vlapic_reset_init(&v->lapic);
@@ -119,8 +133,6 @@ void vcpu_handle_requests(struct vcpu *v)
 		v->needs_sipi_reset = true;
 		sched_make_runnable(v);
 	}
-	if (req & VCPU_REQ_NMI)
-		v->nmi_pending = true;
 	if (req & VCPU_REQ_UNHALT) {
 		/* A PV spin-lock waiter halts even with interrupts off: only the kick wakes it. */
 		if (v->state == VCPU_HALTED)

@@ -145,6 +145,8 @@ static int load_kernel(struct vm *vm, const struct boot_info *bi, const struct v
 
 static int create_vcpus(struct vm *vm, const struct vm_config *c, char *why, size_t len)
 {
+	int err;
+
 	vm->vcpus = heap_zalloc(c->vcpus * sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return -ENOMEM;
@@ -169,9 +171,15 @@ static int create_vcpus(struct vm *vm, const struct vm_config *c, char *why, siz
 			v->needs_boot_reset = true;
 			v->runnable_since = rdtsc();
 		}
-		if (!sched_place(v, &c->cpus)) {
+		err = sched_place(v, &c->cpus);
+		if (err == -ENOSPC) {
+			fmt_snprintf(why, len, "vcpu %u: every pCPU of its cpus= list has %u vCPUs",
+				     i, SCHED_MAX_VCPUS_PER_CPU);
+			return err;
+		}
+		if (err) {
 			fmt_snprintf(why, len, "no online pCPU in VMX root among its cpus= list");
-			return -ENODEV;
+			return err;
 		}
 	}
 	return 0;
@@ -229,8 +237,10 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 	return vm;
 fail:
 	/* vCPUs already placed stay listed but never run: a VM is created whole or not at all. */
-	for (u32 i = 0; i < vm->nr_vcpus; i++)
+	for (u32 i = 0; i < vm->nr_vcpus; i++) {
 		vm->vcpus[i]->state = VCPU_STOPPED;
+		arch_vcpu_release(vm->vcpus[i]);
+	}
 	while (!ept_tree_free_some(&vm->ept.cur, &(u32){ 1u << 30 }))
 		;
 	free_memory(vm);
@@ -444,6 +454,8 @@ void vm_vcpu_stopped(struct vcpu *v)
 	if (atomic_add(&vm->vcpus_stopped, 1) != vm->nr_vcpus)
 		return;
 	vm->state = VM_STOPPED;
+	for (u32 i = 0; i < vm->nr_vcpus; i++)
+		arch_vcpu_release(vm->vcpus[i]);
 	stats_print_vm(vm);
 	if (atomic_sub(&vms_running, 1) == 0) {
 		pr_info("all VMs stopped");

@@ -17,8 +17,11 @@ static int ipi_one(void *ctx, u32 idx)
 	struct vcpu *t = c->caller->vm->vcpus[idx];
 
 	c->caller->pv_stats.ipi_targets++;
-	if (c->nmi)
-		vcpu_request(t, VCPU_REQ_NMI);
+	/* What an ICR NMI would do (apic_bus.c): a globally disabled APIC takes none. */
+	if (c->nmi) {
+		if (vlapic_accepts_nmi(&t->lapic))
+			vcpu_request(t, VCPU_REQ_NMI);
+	}
 	else
 		vcpu_deliver_irq(t, c->vector);
 	return 0;

@@ -111,6 +111,9 @@ static s64 kvm_send_ipi(struct vcpu *v)
 
 			if (id < min || !(t = by_apic_id(v, id)))
 				continue; /* past the VM (or wrapped): nobody there, as on KVM */
+			/* As an ICR NMI (hv/apic_bus.c): none to a globally disabled APIC. */
+			if (mode == ICR_NMI && !vlapic_accepts_nmi(&t->lapic))
+				continue;
 			v->pv_stats.ipi_targets++;
 			if (mode == ICR_NMI)
 				vcpu_request(t, VCPU_REQ_NMI);

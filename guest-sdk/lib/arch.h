@@ -45,6 +45,20 @@ static inline void kestrel_arch_invlpg(uint64_t va)
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 
+/* INVPCID types 2 and 3: every PCID, with or without globals (SDM Vol. 2A, INVPCID). */
+#define KESTREL_INVPCID_ALL 2u
+#define KESTREL_INVPCID_NONGLOBAL 3u
+
+static inline void kestrel_arch_invpcid(uint64_t type)
+{
+	/* The descriptor (PCID, address) is ignored by the all-context types, but still read. */
+	struct {
+		uint64_t pcid, addr;
+	} desc = { 0, 0 };
+
+	__asm__ volatile("invpcid %0, %1" : : "m"(desc), "r"(type) : "memory");
+}
+
 static inline uint64_t kestrel_arch_read_cr3(void)
 {
 	uint64_t v;

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The plain ways, for a guest without PV (or to compare): IPIs one by one, IPI shootdowns. */
 #include "arch.h"
-
-/* More pages than this in a range flush: reload CR3 instead of INVLPG per page. */
-#define FLUSH_LOCAL_MAX_PAGES 64u
+#include "flush_plan.h"
 
 static uint32_t apic_id_of(const struct kestrel_os *os, uint32_t vcpu)
 {
@@ -33,34 +31,55 @@ static uint64_t range_pages(const struct kestrel_flush_range *ranges, uint32_t n
 	return n;
 }
 
+/* CPUID bits the local flush needs, probed once (the answer never changes): an exit in a VM. */
+#define PROBED (1u << 0)
+#define HAS_INVPCID (1u << 1)
+#define HAS_PGE (1u << 2)
+static uint32_t cpu_bits;
+
+static uint32_t probe(void)
+{
+	uint32_t bits = __atomic_load_n(&cpu_bits, __ATOMIC_RELAXED);
+
+	if (bits)
+		return bits;
+	bits = PROBED;
+	/* CPUID.01H:EDX[13] PGE; CPUID.(EAX=07H,ECX=0):EBX[10] INVPCID (SDM Vol. 2A, CPUID). */
+	if (kestrel_arch_cpuid(1).edx & (1u << 13))
+		bits |= HAS_PGE;
+	if (kestrel_arch_cpuid(0).eax >= 7 && (kestrel_arch_cpuid(7).ebx & (1u << 10)))
+		bits |= HAS_INVPCID;
+	__atomic_store_n(&cpu_bits, bits, __ATOMIC_RELAXED);
+	return bits;
+}
+
 void kestrel_flush_local(uint32_t flags, const struct kestrel_flush_range *ranges,
 			 uint32_t nr_ranges)
 {
-	uint64_t f, cr4;
+	uint32_t bits = probe(), plan;
+	struct kestrel_flush_cpu cpu;
+	uint64_t f;
 
-	if (flags & KESTREL_FLUSH_ALL) {
-		/* Toggling CR4.PGE drops global entries too (SDM Vol. 3A, 5.10.4.1). */
-		f = kestrel_arch_save_flags_cli();
-		cr4 = kestrel_arch_read_cr4();
-
-		if (cr4 & KESTREL_CR4_PGE) {
-			kestrel_arch_write_cr4(cr4 & ~KESTREL_CR4_PGE);
-			kestrel_arch_write_cr4(cr4);
-		} else {
-			kestrel_arch_write_cr3(kestrel_arch_read_cr3());
-		}
-		kestrel_arch_restore_flags(f);
-		return;
-	}
-	if ((flags & KESTREL_FLUSH_RANGES) &&
-	    range_pages(ranges, nr_ranges) <= FLUSH_LOCAL_MAX_PAGES) {
+	/* CR4 read with interrupts off: nothing changes it between the plan and the toggle. */
+	f = kestrel_arch_save_flags_cli();
+	cpu = (struct kestrel_flush_cpu){ kestrel_arch_read_cr4(), bits & HAS_INVPCID,
+					  bits & HAS_PGE };
+	plan = kestrel_flush_plan(flags, range_pages(ranges, nr_ranges), &cpu);
+	if (plan & KESTREL_PLAN_INVLPG)
 		for (uint32_t i = 0; i < nr_ranges; i++)
 			for (uint64_t p = 0; p < ranges[i].pages; p++)
 				kestrel_arch_invlpg(ranges[i].addr + p * KESTREL_PAGE_SIZE);
-		return;
+	if (plan & KESTREL_PLAN_INVPCID_ALL)
+		kestrel_arch_invpcid(KESTREL_INVPCID_ALL);
+	if (plan & KESTREL_PLAN_INVPCID_NONGLOBAL)
+		kestrel_arch_invpcid(KESTREL_INVPCID_NONGLOBAL);
+	if (plan & KESTREL_PLAN_PGE_TOGGLE) {
+		kestrel_arch_write_cr4(cpu.cr4 ^ KESTREL_CR4_PGE);
+		kestrel_arch_write_cr4(cpu.cr4);
 	}
-	/* A CR3 write drops the non-global entries (SDM Vol. 3A, 5.10.4.1). */
-	kestrel_arch_write_cr3(kestrel_arch_read_cr3());
+	if (plan & KESTREL_PLAN_CR3)
+		kestrel_arch_write_cr3(kestrel_arch_read_cr3());
+	kestrel_arch_restore_flags(f);
 }
 
 void kestrel_shootdown_handle(struct kestrel_shootdown *sd)

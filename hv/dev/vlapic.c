@@ -111,6 +111,11 @@ bool vlapic_set_irr(struct vlapic *v, u8 vector)
 	return true;
 }
 
+bool vlapic_accepts_nmi(const struct vlapic *v)
+{
+	return vlapic_mode(v) != VLAPIC_MODE_DISABLED;
+}
+
 int vlapic_pending(const struct vlapic *v)
 {
 	int irrv = highest(v->irr);

@@ -158,6 +158,12 @@ u32 vlapic_apic_base_write(struct vlapic *v, u64 val);
 
 /* A fixed interrupt; true when IRR changed (dropped while software-disabled, and below 16). */
 bool vlapic_set_irr(struct vlapic *v, u8 vector);
+/*
+ * Whether an NMI message reaches the core: not with the APIC globally disabled in
+ * IA32_APIC_BASE (as if there were no APIC, SDM Vol. 3A, 12.4.3), but software-disabled
+ * through the SVR it takes NMIs as usual (12.4.7.2). The ICR and the PV IPI both ask this.
+ */
+bool vlapic_accepts_nmi(const struct vlapic *v);
 /* The vector to inject next, or -1 (11.8.4). */
 int vlapic_pending(const struct vlapic *v);
 /* The hypervisor injected vector (from vlapic_pending): IRR -> ISR. */

@@ -79,3 +79,21 @@ int sched_policy_to_give(const struct sched_cpu *s, u32 to)
 	}
 	return -1;
 }
+
+bool sched_policy_has_room(const struct sched_cpu *s)
+{
+	return READ_ONCE(s->nr) + s->nr_inbox < SCHED_MAX_VCPUS_PER_CPU;
+}
+
+u32 sched_policy_adopt(struct sched_cpu *s)
+{
+	u32 first = s->nr, moved = 0;
+
+	while (moved < s->nr_inbox && s->nr < SCHED_MAX_VCPUS_PER_CPU)
+		s->vcpus[s->nr++] = s->inbox[moved++];
+	/* What does not fit waits in the inbox: a vCPU is never dropped. */
+	for (u32 i = moved; i < s->nr_inbox; i++)
+		s->inbox[i - moved] = s->inbox[i];
+	s->nr_inbox -= moved;
+	return first;
+}

@@ -72,5 +72,17 @@ bool sched_policy_should_yield(struct sched_cpu *s, u64 now);
  * run there, and only while s keeps another runnable one. Its index in s->vcpus, or -1.
  */
 int sched_policy_to_give(const struct sched_cpu *s, u32 to);
+/*
+ * Whether s can take one more vCPU: its list and its inbox together stay within
+ * SCHED_MAX_VCPUS_PER_CPU. Another pCPU asks with s's inbox_lock held (only s's owner adds
+ * to its list, and only from the inbox, under that lock, so the answer holds until it drops it).
+ */
+bool sched_policy_has_room(const struct sched_cpu *s);
+/*
+ * Moves the vCPUs in s's inbox (the caller holds inbox_lock) to its list, as many as fit; the
+ * rest stay in the inbox, in order. Returns the index of the first one moved:
+ * s->vcpus[returned .. s->nr) arrived.
+ */
+u32 sched_policy_adopt(struct sched_cpu *s);
 
 #endif

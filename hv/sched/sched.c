@@ -48,25 +48,27 @@ static void kick_irq(struct trap_frame *f)
 	lapic_eoi();
 }
 
-bool sched_place(struct vcpu *v, const struct cpuset *allowed)
+int sched_place(struct vcpu *v, const struct cpuset *allowed)
 {
 	struct percpu *best = NULL;
+	bool online = false;
 
 	for (u32 i = 0; i < nr_cpus; i++) {
 		struct percpu *c = cpus[i];
 
 		if (!cpuset_has(allowed, i) || c->state != CPU_READY || !c->vmx.root)
 			continue;
-		if (sched_cpus[c->index]->nr == SCHED_MAX_VCPUS_PER_CPU)
+		online = true;
+		if (!sched_policy_has_room(sched_cpus[c->index]))
 			continue;
 		if (!best || sched_cpus[c->index]->nr < sched_cpus[best->index]->nr)
 			best = c;
 	}
 	if (!best)
-		return false;
+		return online ? -ENOSPC : -ENODEV;
 	v->pcpu = best->index;
 	sched_cpus[best->index]->vcpus[sched_cpus[best->index]->nr++] = v;
-	return true;
+	return 0;
 }
 
 static void kick_cpu(struct percpu *c)
@@ -176,14 +178,10 @@ static void adopt(struct sched_cpu *s)
 	if (!READ_ONCE(s->nr_inbox))
 		return;
 	spin_lock(&s->inbox_lock);
-	for (u32 i = 0; i < s->nr_inbox && s->nr < SCHED_MAX_VCPUS_PER_CPU; i++) {
-		struct vcpu *v = s->inbox[i];
-
-		arch_vcpu_arrive(v);
-		s->vcpus[s->nr++] = v;
-		prefer(v, true); /* this pCPU asked for work: the newcomer runs now */
+	for (u32 i = sched_policy_adopt(s); i < s->nr; i++) {
+		arch_vcpu_arrive(s->vcpus[i]);
+		prefer(s->vcpus[i], true); /* this pCPU asked for work: the newcomer runs now */
 	}
-	s->nr_inbox = 0;
 	spin_unlock(&s->inbox_lock);
 	s->deadline_dirty = true;
 }
@@ -209,7 +207,8 @@ static struct vcpu *give(struct sched_cpu *s, struct vcpu *last)
 		return NULL;
 	v = s->vcpus[i];
 	spin_lock(&dst->inbox_lock);
-	if (dst->nr_inbox == SCHED_INBOX) {
+	/* A full pCPU (list and inbox) gets nothing: it would have nowhere to put it. */
+	if (dst->nr_inbox == SCHED_INBOX || !sched_policy_has_room(dst)) {
 		spin_unlock(&dst->inbox_lock);
 		return NULL;
 	}
@@ -272,6 +271,12 @@ void sched_handle_requests(void)
 		return;
 	WRITE_ONCE(s->requests_pending, 0);
 	ept_flush_if_asked(s);
+	/*
+	 * A vCPU handed over (give() kicks this pCPU) is taken in here too, from the run loop:
+	 * left in the inbox until sched_loop(), it waited for the running vCPU to stop by itself
+	 * (with no other vCPU in the list runnable, that vCPU's slice never ends).
+	 */
+	adopt(s);
 	for (u32 i = 0; i < s->nr; i++)
 		vcpu_handle_requests(s->vcpus[i]);
 }

@@ -15,8 +15,11 @@ extern bool sched_balance; /* idle pCPUs take waiting vCPUs from busy ones (bala
 
 /* Allocates pCPU cpu's scheduler state; before any VM is placed. 0, -ENOMEM or -EINVAL. */
 int sched_cpu_init(u32 cpu);
-/* Places v on a pCPU in allowed (the least loaded). Returns false when none is online. */
-bool sched_place(struct vcpu *v, const struct cpuset *allowed);
+/*
+ * Places v on a pCPU in allowed (the least loaded). 0, -ENODEV when none is online, -ENOSPC
+ * when every one holds SCHED_MAX_VCPUS_PER_CPU vCPUs already.
+ */
+int sched_place(struct vcpu *v, const struct cpuset *allowed);
 /* Every pCPU's loop: pick, run, repeat. Never returns. */
 __noreturn void sched_loop(void);
 /* Makes the pCPU that runs v look at it soon (an IPI unless it is this CPU). */

@@ -179,6 +179,37 @@ static void test_to_give(void **state)
 	assert_int_equal(sched_policy_to_give(s, 5000), -1); /* no such pCPU */
 }
 
+/*
+ * A full pCPU never loses a vCPU handed to it: what does not fit stays in the inbox, in order,
+ * and a pCPU whose list and inbox together are full takes nothing more.
+ */
+static void test_adopt_never_drops(void **state)
+{
+	struct sched_cpu *s = setup();
+	static struct vcpu filler;
+
+	(void)state;
+	assert_true(sched_policy_has_room(s));
+	while (s->nr < SCHED_MAX_VCPUS_PER_CPU - 1)
+		s->vcpus[s->nr++] = &filler;
+	s->inbox[s->nr_inbox++] = &vcpus[0];
+	s->inbox[s->nr_inbox++] = &vcpus[1];
+	assert_false(sched_policy_has_room(s));
+	assert_int_equal(sched_policy_adopt(s), SCHED_MAX_VCPUS_PER_CPU - 1);
+	assert_int_equal(s->nr, SCHED_MAX_VCPUS_PER_CPU);
+	assert_ptr_equal(s->vcpus[SCHED_MAX_VCPUS_PER_CPU - 1], &vcpus[0]);
+	assert_int_equal(s->nr_inbox, 1);
+	assert_ptr_equal(s->inbox[0], &vcpus[1]);
+	/* Full: nothing moves, nothing is lost. */
+	assert_int_equal(sched_policy_adopt(s), SCHED_MAX_VCPUS_PER_CPU);
+	assert_int_equal(s->nr_inbox, 1);
+	/* One leaves: the one waiting gets in. */
+	s->nr--;
+	assert_int_equal(sched_policy_adopt(s), SCHED_MAX_VCPUS_PER_CPU - 1);
+	assert_ptr_equal(s->vcpus[SCHED_MAX_VCPUS_PER_CPU - 1], &vcpus[1]);
+	assert_int_equal(s->nr_inbox, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_next_deadline),
 		cmocka_unit_test(test_should_yield),
 		cmocka_unit_test(test_to_give),
+		cmocka_unit_test(test_adopt_never_drops),
 	};
 
 	return unit_run(tests);

@@ -144,6 +144,32 @@ static void test_init_sipi(void **state)
 	assert_int_equal(v->pv.deadline_armed, 0);
 }
 
+/*
+ * An NMI posted in the same batch as an INIT is gone with the INIT: outside VMX operation an
+ * INIT clears pending events (SDM Vol. 3C, 27.2, "INIT signals"), so the real-mode code the
+ * SIPI starts must never take it.
+ */
+static void test_init_drops_nmi(void **state)
+{
+	struct vcpu *v = setup(1, VCPU_RUNNABLE);
+
+	(void)state;
+	post(v, VCPU_REQ_NMI | VCPU_REQ_INIT);
+	vcpu_handle_requests(v);
+	assert_int_equal(v->state, VCPU_WAIT_SIPI);
+	assert_false(v->nmi_pending);
+	post(v, VCPU_REQ_SIPI);
+	vcpu_handle_requests(v);
+	assert_int_equal(v->state, VCPU_RUNNABLE);
+	assert_false(v->nmi_pending);
+	/* One batch of all three: the same. */
+	v->state = VCPU_RUNNABLE;
+	post(v, VCPU_REQ_NMI | VCPU_REQ_INIT | VCPU_REQ_SIPI);
+	vcpu_handle_requests(v);
+	assert_true(v->needs_sipi_reset);
+	assert_false(v->nmi_pending);
+}
+
 /* A SIPI to a vCPU that is not waiting for one is dropped (SDM Vol. 3A, 11.4.4 on SIPI). */
 static void test_sipi_ignored_when_running(void **state)
 {
@@ -156,16 +182,24 @@ static void test_sipi_ignored_when_running(void **state)
 	assert_string_equal(calls, "T");
 }
 
-/* RESET parks the vCPU; a parked vCPU ignores INIT, SIPI and NMI until POWER_ON. */
+/*
+ * RESET parks the vCPU; a parked vCPU ignores INIT, SIPI and NMI until POWER_ON. It parks
+ * without its shared area (R) and without a timer: while it waits the VM's RAM is zeroed and
+ * loaded again, and an old deadline firing then would write into the new image.
+ */
 static void test_reset_parks(void **state)
 {
 	struct vcpu *v = setup(2, VCPU_RUNNABLE);
 
 	(void)state;
+	vlapic_mmio_write(&v->lapic, VLAPIC_REG_LVT_TIMER, 0x40, 0, NULL);
+	vlapic_mmio_write(&v->lapic, VLAPIC_REG_TIMER_INITIAL, 1000000, 0, NULL);
+	assert_true(vlapic_timer_next(&v->lapic) != 0);
 	post(v, VCPU_REQ_RESET | VCPU_REQ_NMI);
 	vcpu_handle_requests(v);
 	assert_int_equal(v->state, VCPU_PARKED);
-	assert_string_equal(calls, "TP");
+	assert_string_equal(calls, "TRP");
+	assert_int_equal(vlapic_timer_next(&v->lapic), 0);
 	post(v, VCPU_REQ_INIT | VCPU_REQ_SIPI | VCPU_REQ_NMI);
 	vcpu_handle_requests(v);
 	assert_int_equal(v->state, VCPU_PARKED);
@@ -249,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_flush_first),
 		cmocka_unit_test(test_stop_is_final),
 		cmocka_unit_test(test_init_sipi),
+		cmocka_unit_test(test_init_drops_nmi),
 		cmocka_unit_test(test_sipi_ignored_when_running),
 		cmocka_unit_test(test_reset_parks),
 		cmocka_unit_test(test_power_on),

@@ -522,6 +522,11 @@ static void test_software_disable(void **state)
 	/* Re-enabling leaves them masked until software unmasks them. */
 	mmio_w(&v, VLAPIC_REG_SVR, 0x1ff, 0);
 	assert_int_equal(mmio_r(&v, VLAPIC_REG_LVT_TIMER, 0), VLAPIC_LVT_MASKED | 0x30);
+	/* NMIs: taken software-disabled (12.4.7.2), not with the APIC off altogether (12.4.3). */
+	mmio_w(&v, VLAPIC_REG_SVR, 0xff, 0);
+	assert_true(vlapic_accepts_nmi(&v));
+	assert_true(vlapic_apic_base_write(&v, BASE_OFF) & VLAPIC_R_MODE);
+	assert_false(vlapic_accepts_nmi(&v));
 }
 
 /* xAPIC, software-enabled, timer vector 0x30 in the given mode, divide-by-1. */

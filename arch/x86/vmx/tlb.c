@@ -32,7 +32,7 @@ static void invvpid(u64 type, u16 vpid, u64 addr)
  */
 void vmx_flush_vpid(u16 vpid)
 {
-	if (vmx_caps.vpid)
+	if (vmx_caps.vpid && vpid) /* vpid 0: this vCPU got none, VPID is off for it */
 		invvpid(vmx_caps.invvpid_single ? INVVPID_SINGLE : INVVPID_ALL, vpid, 0);
 }
 
@@ -44,7 +44,7 @@ void arch_vcpu_flush_tlb(struct vcpu *v, u32 kind, const struct flush_ranges *fr
 {
 	u16 vpid = to_vmx(v)->vpid;
 
-	if (!vmx_caps.vpid)
+	if (!vmx_caps.vpid || !vpid)
 		return; /* every entry flushes: see vmx_flush_vpid() */
 	if (kind == KESTREL_FLUSH_RANGES && fr && vmx_caps.invvpid_addr &&
 	    !flush_ranges_prefer_full(fr)) {

@@ -12,7 +12,9 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vpid.h"
 #include "hv/arch.h"
+#include "lib/console.h"
 #include "lib/string.h"
 #include "mm/mm.h"
 
@@ -93,8 +95,7 @@ const char *arch_vm_unsupported(void)
 	return NULL;
 }
 
-/* VPIDs are handed out once; 0 is the host's, 26.6.2. */
-static u16 next_vpid = 1;
+static u32 vpids_out_warned;
 
 struct vcpu *arch_vcpu_create(void)
 {
@@ -108,8 +109,21 @@ struct vcpu *arch_vcpu_create(void)
 	*(u32 *)phys_to_virt(x->vmcs_phys) = vmx_caps.revision; /* 26.2 */
 	x->fpu_reset = true; /* never the FPU state another vCPU left on the pCPU */
 	x->msr_reset = true; /* nor its MSRs */
-	x->vpid = atomic_fetch_add_relaxed(&next_vpid, 1);
+	x->vpid = vmx_caps.vpid ? vpid_alloc() : 0;
+	if (vmx_caps.vpid && !x->vpid && !atomic_xchg(&vpids_out_warned, 1))
+		pr_warn("every VPID is taken: further vCPUs run without one (flushed at every "
+			"VM entry and exit)");
+	/*
+	 * Its VPID may have been another vCPU's: its first entry drops what that one left cached
+	 * (SDM Vol. 3C, 30.4.3.3, "Guidelines for Use of the INVVPID Instruction").
+	 */
+	x->needs_tlb_flush = true;
 	return &x->vcpu;
+}
+
+void arch_vcpu_release(struct vcpu *v)
+{
+	vpid_free(to_vmx(v)->vpid);
 }
 
 static void setup_controls(struct vmx_vcpu *x)
@@ -127,7 +141,11 @@ static void setup_controls(struct vmx_vcpu *x)
 
 	if ((c->pinbased >> 32) & PIN_VIRTUAL_NMI)
 		pin |= PIN_VIRTUAL_NMI;
-	if (c->vpid)
+	/*
+	 * Without a VPID of its own it runs with VPID off: every VM entry and exit flushes then
+	 * (30.4.3.1, "Operations that Invalidate Cached Mappings"), never VPID 0 (28.2.1.1).
+	 */
+	if (c->vpid && x->vpid)
 		proc2 |= PROC2_VPID;
 	/* Without these two, RDTSCP and INVPCID raise #UD in the guest; CPUID hides them then. */
 	proc2 |= (u32)(c->procbased2 >> 32) & (PROC2_RDTSCP | PROC2_INVPCID);
@@ -155,7 +173,7 @@ static void setup_controls(struct vmx_vcpu *x)
 	x->vcpu.eptp_changed = true;
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 	vmcs_write64(TSC_OFFSET, 0);
-	if (c->vpid)
+	if (c->vpid && x->vpid)
 		vmcs_write16(VPID, x->vpid);
 	/* The guest owns CR0/CR4 but for the bits VMX pins: it sees its own values in the shadows. */
 	vmcs_writel(CR0_GUEST_HOST_MASK, CR0_NE);

@@ -195,8 +195,11 @@ void kestrel_ipi_plain(const struct kestrel_os *os, const struct kestrel_vpset *
 		       uint32_t vector_flags);
 
 /*
- * This CPU's own TLB: KESTREL_FLUSH_ALL (CR4.PGE toggled, SDM Vol. 3A, 5.10.4.1), _NONGLOBAL
- * (CR3 reloaded) or _RANGES (INVLPG per page; more than 64 pages: as _NONGLOBAL).
+ * This CPU's own TLB, in every PCID as the hypercall's kinds are: KESTREL_FLUSH_ALL, _NONGLOBAL
+ * or _RANGES (INVLPG per page; more than 64 pages: as _NONGLOBAL). With INVPCID (CPUID.7.EBX
+ * bit 10) ALL and NONGLOBAL are INVPCID types 2 and 3; without, ALL toggles CR4.PGE and
+ * NONGLOBAL reloads CR3, or toggles CR4.PGE when CR4.PCIDE is set (a CR3 write reaches only the
+ * current PCID, SDM Vol. 3A, 5.10.4.1); with CR4.PCIDE set, _RANGES adds that to its INVLPGs.
  */
 void kestrel_flush_local(uint32_t flags, const struct kestrel_flush_range *ranges,
 			 uint32_t nr_ranges);

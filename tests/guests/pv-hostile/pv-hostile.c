@@ -236,6 +236,128 @@ static void test_ipi(void)
 	rt_test_end();
 }
 
+static volatile u32 nmis[RT_MAX_CPUS];
+static volatile u32 nmi_phase, nmis_while_off;
+
+static void count_nmi(struct rt_frame *f)
+{
+	(void)f;
+	rt_atomic_inc(&nmis[rt_cpu_index()]);
+}
+
+/* Waits, in TSC time, until nmi_phase reaches phase; false when it never does. */
+static bool nmi_wait_phase(u32 phase)
+{
+	u64 start = rt_rdtsc(), limit = rt_tsc_from_us(WAIT_MS * 1000ull);
+
+	while (rt_atomic_load(&nmi_phase) < phase)
+		if (rt_rdtsc() - start > limit)
+			return false;
+	return true;
+}
+
+#define SVR_ENABLE (1u << 8)
+
+/*
+ * CPU 1's side: its APIC globally disabled through IA32_APIC_BASE (no APIC: no NMI message
+ * reaches it, SDM Vol. 3A, 12.4.3), then enabled but software-disabled through the SVR (NMI
+ * messages are taken as usual, 12.4.7.2), while CPU 0 sends it NMIs every way each time.
+ */
+static void nmi_target(u32 cpu, void *arg)
+{
+	u64 base = rt_rdmsr(RT_MSR_IA32_APIC_BASE);
+
+	(void)arg;
+	rt_wrmsr(RT_MSR_IA32_APIC_BASE, base & ~(u64)(RT_APIC_BASE_X2APIC | RT_APIC_BASE_ENABLE));
+	rt_atomic_store(&nmi_phase, 1);
+	nmi_wait_phase(2);
+	/* An exit: anything posted to this vCPU is injected at the entry after it. */
+	rt_cpuid(0, 0);
+	rt_atomic_store(&nmis_while_off, nmis[cpu]);
+	rt_apic_set_mode(rt_apic_boot_mode());
+	rt_apic_write(RT_APIC_SVR, rt_apic_read(RT_APIC_SVR) & ~SVR_ENABLE);
+	rt_atomic_store(&nmi_phase, 3);
+	nmi_wait_phase(4);
+	rt_apic_write(RT_APIC_SVR, rt_apic_read(RT_APIC_SVR) | SVR_ENABLE);
+}
+
+/* Waits, in TSC time, until CPU 1 took n NMIs in all. */
+static void nmi_wait_count(u32 n)
+{
+	u64 start = rt_rdtsc(), limit = rt_tsc_from_us(WAIT_MS * 1000ull);
+
+	while (rt_atomic_load(&nmis[1]) < n && rt_rdtsc() - start < limit)
+		rt_pause();
+}
+
+#define KVM_HC_SEND_IPI	10	/* RBX, RCX: APIC ID bitmap from RDX; RSI: the ICR */
+
+/* KVM's PV IPI: an NMI to APIC ID id, in KVM's registers (its VMCALL convention). */
+static s64 kvm_nmi(u32 id)
+{
+	s64 ret;
+
+	__asm__ volatile("vmcall" : "=a"(ret) : "a"((u64)KVM_HC_SEND_IPI), "b"(1ull), "c"(0ull),
+			 "d"((u64)id), "S"((u64)RT_IPI_NMI) : "memory");
+	return ret;
+}
+
+/*
+ * One NMI to CPU 1 through KESTREL_HC_SEND_IPI, one through the ICR, and (when the VM offers
+ * KVM's interface) one through KVM_HC_SEND_IPI; with wait, each waits to be taken (or never)
+ * first: Kestrel, like a CPU, keeps at most one NMI pending. Returns how many were sent.
+ */
+static u32 nmi_all_ways(bool wait)
+{
+	u64 bank0 = 1ull << 1;
+	u32 n = 0;
+
+	expect("PV NMI to cpu 1", 0, KESTREL_HC_SEND_IPI, KESTREL_IPI_NMI | KESTREL_VPSET_INLINE,
+	       0, bank0, 0, 0, 0);
+	if (wait)
+		nmi_wait_count(++n);
+	rt_apic_send_ipi(rt_smp_apic_id(1), RT_IPI_NMI);
+	if (wait)
+		nmi_wait_count(++n);
+	if (kvm_offered()) {
+		kvm_nmi(rt_smp_apic_id(1));
+		if (wait)
+			nmi_wait_count(++n);
+	}
+	return n;
+}
+
+/* A PV NMI (either interface) reaches a vCPU exactly when an ICR NMI does. */
+static void test_nmi_apic_state(void)
+{
+	u32 sent = 0;
+
+	rt_test_begin("pv-hostile-nmi-apic");
+	if (n_cpus < 2) {
+		rt_skip("needs 2 CPUs");
+		return;
+	}
+	rt_irq_install(RT_VEC_NMI, count_nmi);
+	rt_atomic_store(&nmi_phase, 0);
+	rt_smp_call(1, nmi_target, NULL);
+	if (rt_check(nmi_wait_phase(1), "cpu 1 did not disable its APIC")) {
+		nmi_all_ways(false);
+		rt_atomic_store(&nmi_phase, 2);
+	}
+	if (rt_check(nmi_wait_phase(3), "cpu 1 did not enable its APIC again")) {
+		sent = nmi_all_ways(true);
+		rt_atomic_store(&nmi_phase, 4);
+	}
+	rt_smp_wait(1);
+	rt_check(rt_atomic_load(&nmis_while_off) == 0,
+		 "%u NMI(s) reached cpu 1 with its APIC disabled in IA32_APIC_BASE",
+		 rt_atomic_load(&nmis_while_off));
+	rt_check(rt_atomic_load(&nmis[1]) == sent,
+		 "cpu 1 took %u NMIs software-disabled (SVR), expected %u (PV, ICR, KVM's PV)",
+		 rt_atomic_load(&nmis[1]), sent);
+	rt_test_end();
+}
+
 static void test_flush(void)
 {
 	u64 in = KESTREL_VPSET_INLINE, r = gpa(ranges), one = 1ull << 32;
@@ -475,6 +597,7 @@ void kmain(const struct rt_boot *boot)
 	test_unknown();
 	test_shared_area();
 	test_ipi();
+	test_nmi_apic_state();
 	test_flush();
 	test_debug_stats();
 	test_registers();

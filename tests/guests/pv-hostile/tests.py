@@ -4,8 +4,8 @@ from checks import *  # noqa: F401,F403
 
 
 def check_pv_hostile(log):
-    for t in ("detect", "unknown-nr", "shared-area", "ipi", "flush", "debug-stats", "registers",
-              "cpl3"):
+    for t in ("detect", "unknown-nr", "shared-area", "ipi", "nmi-apic", "flush", "debug-stats",
+              "registers", "cpl3"):
         expect(log, rf"^hostile: TEST pv-hostile-{t}: PASS$", f"pv-hostile-{t} passing")
     for t in ("pv-off", "cpl3"):
         expect(log, rf"^nopv: TEST pv-hostile-{t}: PASS$", f"pv=off: pv-hostile-{t} passing")
