@@ -141,6 +141,21 @@ static void entry_failed(struct vcpu *v, u32 reason)
 		exit_reason_name(reason & 0xffff));
 }
 
+/* The register state a power-on or a SIPI asked for (SDM Vol. 3A, 10.4.4), before an entry. */
+static void apply_resets(struct vmx_vcpu *x)
+{
+	struct vcpu *v = &x->vcpu;
+
+	if (v->needs_boot_reset) {
+		v->needs_boot_reset = false;
+		vmx_vcpu_reset_protected(x, v->vm->boot_entry, v->vm->boot_eax, v->vm->boot_ebx);
+	}
+	if (v->needs_sipi_reset) {
+		v->needs_sipi_reset = false;
+		vmx_vcpu_reset_real(x, v->sipi_vector);
+	}
+}
+
 /* What happens before the first entry of a run: load, arrive, reset state, steal time. */
 static bool run_begin(struct vmx_vcpu *x)
 {
@@ -162,14 +177,7 @@ static bool run_begin(struct vmx_vcpu *x)
 		x->fpu_reset = false;
 		asm volatile("fxrstor64 %0" ::"m"(fpu_power_on));
 	}
-	if (v->needs_boot_reset) {
-		v->needs_boot_reset = false;
-		vmx_vcpu_reset_protected(x, v->vm->boot_entry, v->vm->boot_eax, v->vm->boot_ebx);
-	}
-	if (v->needs_sipi_reset) {
-		v->needs_sipi_reset = false;
-		vmx_vcpu_reset_real(x, v->sipi_vector);
-	}
+	apply_resets(x);
 	sched_timers_changed(); /* a new slice, another running vCPU */
 	steal = rdtsc() - v->runnable_since;
 	v->stats.steal_tsc += steal;
@@ -196,6 +204,11 @@ void arch_vcpu_run(struct vcpu *v)
 		vcpu_handle_requests(v);
 		if (v->state != VCPU_RUNNABLE)
 			return;
+		/*
+		 * An INIT and a SIPI taken together while it ran leave it runnable: it must start
+		 * at the SIPI's vector now, not go on where the INIT stopped it.
+		 */
+		apply_resets(x);
 		/*
 		 * Only after a timer or interrupt exit is this vCPU at an instruction boundary,
 		 * where it may be marked preempted (docs/abi.md, 5.3): the scheduler decides.
