@@ -60,19 +60,25 @@ struct fuzz_cpu {
 	volatile u32 running;		/* in the loop (an INIT drops it without a word) */
 	u32 restarts;
 	volatile u32 cur;		/* the class of the operation under way */
+	u8 last[16];			/* the classes of the last 16, for a report */
+	u32 nr;
 	u64 bad;			/* invariant failures seen on this CPU */
 	struct kestrel_vcpu_area area;	/* each CPU's own, registered for good at the start */
 } RT_ALIGNED(64);
 
 static struct fuzz_cpu cpus[RT_MAX_CPUS];
 static volatile u32 go, stop;
+static volatile u32 quiesce, parked;	/* CPU 0 restarts an AP: the others wait */
 static volatile u64 total_ops;
 static u64 want_ops, seed, progress_every, ram_end;
+static u32 class_mask;			/* `classes=`: which operation classes run (bit per class) */
 static u32 n_cpus;
 static bool have_ring3, x2apic;
 static u64 canary[CANARY_WORDS];
 static u8 scratch[SCRATCH_SIZE] RT_ALIGNED(4096);	/* everything Kestrel may write */
 static u32 tramp_vector;				/* the runtime's AP trampoline page */
+
+void fuzz_describe(u32 cpu);
 
 /* The runtime's AP boot-stack slot counter (smp.c): one per start, reset for each restart. */
 extern volatile u32 rt_ap_boot_seq;
@@ -385,8 +391,8 @@ static void op_hypercall(struct fuzz_cpu *c)
 		rdi = rnd_vector(c);
 		if (chance(c, 8))
 			rdi |= KESTREL_IPI_NMI;
-		if (chance(c, 10))
-			rdi |= 1ull << below(c, 64);
+		if (chance(c, 10))	/* a flag bit abi.h does not define (bits 7:0 are the vector) */
+			rdi |= 1ull << (9 + below(c, 55));
 		rnd_vpset(c, &rdi, &rsi, &rdx, &r10);
 		break;
 	case 3:
@@ -493,7 +499,12 @@ static void op_apic(struct fuzz_cpu *c)
 		return;
 	}
 	if (reg == RT_APIC_SELF_IPI) {
-		try_wrmsr(msr, chance(c, 8) ? v : rnd_vector(c));
+		/*
+		 * Vectors 0-15 are illegal (an APIC error, SDM Vol. 3A, 12.5.3); 16-31 would be
+		 * delivered and taken for exceptions, 0xf0 and up are the runtime's (0xff has no
+		 * EOI): the fuzzer would break itself, not Kestrel.
+		 */
+		try_wrmsr(msr, chance(c, 8) ? (v & ~0xffull) | below(c, 16) : rnd_vector(c));
 		return;
 	}
 	if (reg == RT_APIC_EOI) {
@@ -546,6 +557,21 @@ static void op_init_sipi(struct fuzz_cpu *c)
 
 	if (!x2apic || !tramp_vector)
 		return;
+	/*
+	 * Every AP parks first, after an exit: an NMI it was sent is taken before the INIT.
+	 * Kestrel keeps a pending NMI across INIT (docs/security.md, "NMI and INIT"), which
+	 * triple-faulted the AP in its real-mode trampoline (seed 1, classes=0x181).
+	 */
+	rt_atomic_store(&parked, 0);
+	rt_atomic_store(&quiesce, 1);
+	t0 = rt_rdtsc();
+	while (rt_atomic_load(&parked) < n_cpus - 1 && rt_rdtsc() - t0 < AP_WAIT_TICKS)
+		rt_pause();
+	if (rt_atomic_load(&parked) < n_cpus - 1) {
+		BAD(c, "%u of %u APs parked for an INIT", rt_atomic_load(&parked), n_cpus - 1);
+		for (u32 i = 1; i < n_cpus; i++)
+			fuzz_describe(i);
+	}
 	before = rt_smp_starts(ap);
 	rt_ap_boot_seq = 0;	/* one restart in flight at a time: slot 0 is free */
 	try_wrmsr(MSR_ICR, (u64)id << 32 | RT_IPI_INIT | RT_IPI_LEVEL | RT_IPI_ASSERT);
@@ -565,6 +591,7 @@ static void op_init_sipi(struct fuzz_cpu *c)
 		    "%lu-th)", ap, class_names[cpus[ap].cur], cpus[ap].ops[cpus[ap].cur] + 1);
 	else
 		cpus[ap].restarts++;
+	rt_atomic_store(&quiesce, 0);
 	/* While it runs: SIPIs with any vector must be ignored. */
 	if (chance(c, 2))
 		try_wrmsr(MSR_ICR, (u64)id << 32 | RT_IPI_SIPI | RT_IPI_ASSERT | below(c, 256));
@@ -685,7 +712,21 @@ static void fuzz_loop(u32 cpu)
 		/* CPU 0 alone has ring 3 and restarts the APs (it must never take an INIT). */
 		if (k == OP_RING3 || k == OP_INIT_SIPI)
 			k = OP_CPUID;
+		if (!(class_mask & 1u << k))
+			continue;
+		if (rt_atomic_load(&quiesce)) {
+			u32 a = 0, b, cx = 0, d;
+
+			/* An exit, so that what was posted to this vCPU is delivered; then wait. */
+			__asm__ volatile("sti; cpuid; nop; cli" : "+a"(a), "=b"(b), "+c"(cx), "=d"(d)
+					 : : "memory");
+			rt_atomic_inc(&parked);
+			while (rt_atomic_load(&quiesce))
+				rt_pause();
+			continue;
+		}
 		c->cur = k;
+		c->last[c->nr++ % 16] = (u8)k;
 		ops[k](c);
 		c->ops[k]++;
 		__atomic_fetch_add(&total_ops, 1, __ATOMIC_RELAXED);
@@ -702,6 +743,19 @@ void ap_main(u32 cpu)
 	while (!rt_atomic_load(&go))
 		rt_pause();
 	fuzz_loop(cpu);
+}
+
+/* Called by traps.c before it stops a CPU on an exception no fixup covers. */
+void fuzz_describe(u32 cpu)
+{
+	struct fuzz_cpu *c = &cpus[cpu];
+	char line[16 * 12 + 1];
+	int n = 0;
+
+	for (u32 i = c->nr > 16 ? c->nr - 16 : 0; i < c->nr; i++)
+		n += rt_snprintf(line + n, sizeof(line) - n, " %s", class_names[c->last[i % 16]]);
+	rt_printf("hostile-fuzz: cpu %u (seed %lu): its operation %u was a %s; before it:%s\n", cpu,
+		  seed, c->nr, class_names[c->cur], line);
 }
 
 /* Progress lines while CPU 0 fuzzes: its loop checks in between operations. */
@@ -734,6 +788,10 @@ static void cpu0_fuzz(void)
 
 		if (k == OP_INIT_SIPI && n_cpus < 2)
 			k = OP_CPUID;
+		if (!(class_mask & 1u << k))
+			continue;
+		c->cur = k;
+		c->last[c->nr++ % 16] = (u8)k;
 		ops[k](c);
 		c->ops[k]++;
 		if (__atomic_add_fetch(&total_ops, 1, __ATOMIC_RELAXED) >= want_ops)
@@ -762,9 +820,10 @@ void kmain(const struct rt_boot *boot)
 	want_ops = rt_cmdline_u64("ops", DEFAULT_OPS);
 	progress_every = rt_cmdline_u64("progress", want_ops / 10 ? want_ops / 10 : 1);
 	rt_cmdline_str("end", end, sizeof(end));
+	class_mask = (u32)rt_cmdline_u64("classes", (1u << OP_NR_CLASSES) - 1);
 	ram_end = boot->mem_top;
-	rt_printf("hostile-fuzz: seed %lu ops %lu (replay: seed=%lu ops=%lu)\n", seed, want_ops,
-		  seed, want_ops);
+	rt_printf("hostile-fuzz: seed %lu ops %lu classes 0x%x (replay: seed=%lu ops=%lu)\n", seed,
+		  want_ops, class_mask, seed, want_ops);
 	s = seed ^ 0x6b657374726c;
 	for (u32 i = 0; i < CANARY_WORDS; i++)
 		canary[i] = splitmix(&s);
@@ -798,6 +857,7 @@ void kmain(const struct rt_boot *boot)
 	for (u32 i = 1; i < n_cpus; i++)
 		while (rt_atomic_load(&cpus[i].running) && rt_rdtsc() - t0 < AP_WAIT_TICKS)
 			rt_pause();
+	irqs = ring3_strays;	/* vector 0x81's other interrupts */
 	for (u32 i = 0; i < n_cpus; i++) {
 		for (u32 k = 0; k < OP_NR_CLASSES; k++)
 			sum[k] += cpus[i].ops[k];

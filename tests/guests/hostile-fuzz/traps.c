@@ -62,6 +62,7 @@ __asm__(".text\n"
 	"iretq\n");
 
 void traps_dispatch(struct rt_frame *f);
+void fuzz_describe(u32 cpu);
 
 void traps_dispatch(struct rt_frame *f)
 {
@@ -76,6 +77,7 @@ void traps_dispatch(struct rt_frame *f)
 		}
 	}
 	rt_atomic_inc(&unexpected);
+	fuzz_describe(cpu);
 	rt_check(false, "cpu %u: exception %lu error 0x%lx at rip 0x%lx (cs 0x%lx) cr2 0x%lx, "
 		 "not at a fuzzed instruction", cpu, f->vector, f->error, f->rip, f->cs,
 		 rt_read_cr2());
@@ -146,6 +148,7 @@ static struct tss64 tss RT_ALIGNED(16);
 static u8 kernel_stack[8192] RT_ALIGNED(16);	/* TSS.RSP0: what CPL 3 enters ring 0 on */
 static u8 user_stack[4096] RT_ALIGNED(16);
 static volatile u32 returns;
+volatile u32 ring3_strays;	/* interrupts on vector 0x81 that did not come from CPL 3 */
 
 /* Saved by ring3_run() before it leaves, used by the gate handler to come back. */
 u64 ring3_kernel_rsp, ring3_kernel_flags, ring3_gs_base;
@@ -180,6 +183,11 @@ static u8 *const ring3_code[RING3_NR_OPS] = {
 
 static void back_to_ring0(struct rt_frame *f)
 {
+	/* The fuzzer sends and arms any vector, 0x81 too: only CPL 3 comes back this way. */
+	if ((f->cs & 3) != 3) {
+		ring3_strays++;
+		return;
+	}
 	returns++;
 	f->rip = (u64)(uintptr_t)ring3_resume;
 	f->cs = KERNEL_CS;

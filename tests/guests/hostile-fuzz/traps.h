@@ -59,4 +59,7 @@ u64 ring3_run(enum ring3_op op, u64 rax, u64 rcx, u64 rdx, u64 rdi);
 /* Times ring 3 came back to ring 0. */
 u32 ring3_returns(void);
 
+/* Interrupts on ring 3's way back (vector 0x81) that came from elsewhere: counted, ignored. */
+extern volatile u32 ring3_strays;
+
 #endif
