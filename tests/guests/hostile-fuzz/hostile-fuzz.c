@@ -60,6 +60,8 @@ struct fuzz_cpu {
 	volatile u32 running;		/* in the loop (an INIT drops it without a word) */
 	u32 restarts;
 	volatile u32 cur;		/* the class of the operation under way */
+	volatile u32 in_hlt;		/* between STI;HLT and the CLI after it */
+	volatile u64 op_tsc;		/* when the operation under way began */
 	u8 last[16];			/* the classes of the last 16, for a report */
 	u32 nr;
 	u64 bad;			/* invariant failures seen on this CPU */
@@ -639,7 +641,9 @@ static void op_hlt(struct fuzz_cpu *c)
 	}
 	try_wrmsr(X2APIC(RT_APIC_LVT_TIMER), VEC_WAKE_HLT | 2u << 17);
 	try_wrmsr(RT_MSR_IA32_TSC_DEADLINE, rt_rdtsc() + 1000 + below(c, 100000));
+	c->in_hlt = 1;
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
+	c->in_hlt = 0;
 }
 
 static void op_ring3(struct fuzz_cpu *c)
@@ -726,6 +730,7 @@ static void fuzz_loop(u32 cpu)
 			continue;
 		}
 		c->cur = k;
+		c->op_tsc = rt_rdtsc();
 		c->last[c->nr++ % 16] = (u8)k;
 		ops[k](c);
 		c->ops[k]++;
@@ -754,8 +759,9 @@ void fuzz_describe(u32 cpu)
 
 	for (u32 i = c->nr > 16 ? c->nr - 16 : 0; i < c->nr; i++)
 		n += rt_snprintf(line + n, sizeof(line) - n, " %s", class_names[c->last[i % 16]]);
-	rt_printf("hostile-fuzz: cpu %u (seed %lu): its operation %u was a %s; before it:%s\n", cpu,
-		  seed, c->nr, class_names[c->cur], line);
+	rt_printf("hostile-fuzz: cpu %u (seed %lu): its operation %u was a %s (%s, begun %lu TSC "
+		  "ticks ago); before it:%s\n", cpu, seed, c->nr, class_names[c->cur],
+		  c->in_hlt ? "in its HLT" : "not halted", rt_rdtsc() - c->op_tsc, line);
 }
 
 /* Progress lines while CPU 0 fuzzes: its loop checks in between operations. */
@@ -791,6 +797,7 @@ static void cpu0_fuzz(void)
 		if (!(class_mask & 1u << k))
 			continue;
 		c->cur = k;
+		c->op_tsc = rt_rdtsc();
 		c->last[c->nr++ % 16] = (u8)k;
 		ops[k](c);
 		c->ops[k]++;

@@ -13,7 +13,7 @@ from checks import boot
 
 FUZZ_OPS = int(os.environ.get("FUZZ_OPS", "100000"))
 FUZZ_SEED = int(os.environ.get("FUZZ_SEED", "1"))
-VICTIM_ROUNDS = 200000
+VICTIM_ROUNDS = 5000000
 
 # The bound: round robin between two VMs with as many vCPUs as pCPUs gives the victim half of
 # each pCPU, so its work takes at most twice its TSC ticks alone; it is less when the fuzzer
