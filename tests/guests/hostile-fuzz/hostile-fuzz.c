@@ -25,7 +25,7 @@
 #define X2APIC(reg)	(0x800 + (reg) / 16)
 #define MSR_ICR		X2APIC(RT_APIC_ICR_LO)
 
-/* CR0, CR4 and EFER bits (SDM Vol. 3A, 2.5, figure 2-7, and 2.2.1, table 2-1 / figure 2-8). */
+/* CR0, CR4 and EFER bits (SDM Vol. 3A, 2.5, figure 2-7; 2.2.1, table 2-1). */
 #define CR0_FLIPPABLE	(0x3eull | 1ull << 16 | 1ull << 18 | 1ull << 30)
 #define CR4_PAE		(1ull << 5)
 #define CR4_SMEP	(1ull << 20)
@@ -62,6 +62,7 @@ struct fuzz_cpu {
 	volatile u32 cur;		/* the class of the operation under way */
 	volatile u32 in_hlt;		/* between STI;HLT and the CLI after it */
 	volatile u64 op_tsc;		/* when the operation under way began */
+	u64 last_icr;			/* the last ICR value op_ipi() wrote */
 	u8 last[16];			/* the classes of the last 16, for a report */
 	u32 nr;
 	u64 bad;			/* invariant failures seen on this CPU */
@@ -73,14 +74,16 @@ static volatile u32 go, stop;
 static volatile u32 quiesce, parked;	/* CPU 0 restarts an AP: the others wait */
 static volatile u64 total_ops;
 static u64 want_ops, seed, progress_every, ram_end;
-static u32 class_mask;			/* `classes=`: which operation classes run (bit per class) */
+static u32 class_mask;			/* `classes=`: a bit per operation class that runs */
 static u32 n_cpus;
 static bool have_ring3, x2apic;
+static bool nmis_on;			/* `nmi=off`: no NMI IPIs (to tell a finding apart) */
 static u64 canary[CANARY_WORDS];
 static u8 scratch[SCRATCH_SIZE] RT_ALIGNED(4096);	/* everything Kestrel may write */
 static u32 tramp_vector;				/* the runtime's AP trampoline page */
 
 void fuzz_describe(u32 cpu);
+static void op_hlt(struct fuzz_cpu *c);
 
 /* The runtime's AP boot-stack slot counter (smp.c): one per start, reset for each restart. */
 extern volatile u32 rt_ap_boot_seq;
@@ -391,9 +394,9 @@ static void op_hypercall(struct fuzz_cpu *c)
 	case 2:
 		nr = KESTREL_HC_SEND_IPI;
 		rdi = rnd_vector(c);
-		if (chance(c, 8))
+		if (chance(c, 8) && nmis_on)
 			rdi |= KESTREL_IPI_NMI;
-		if (chance(c, 10))	/* a flag bit abi.h does not define (bits 7:0 are the vector) */
+		if (chance(c, 10))	/* a flag abi.h does not define (7:0 are the vector) */
 			rdi |= 1ull << (9 + below(c, 55));
 		rnd_vpset(c, &rdi, &rsi, &rdx, &r10);
 		break;
@@ -432,8 +435,8 @@ static void op_hypercall(struct fuzz_cpu *c)
 	}
 	r = kestrel_hypercall(nr, rdi, rsi, rdx, r10, r8, r9);
 	if (!documented(r))
-		BAD(c, "hypercall 0x%lx (0x%lx 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx) returned %ld", nr, rdi,
-		    rsi, rdx, r10, r8, r9, r);
+		BAD(c, "hypercall 0x%lx (0x%lx 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx) returned %ld", nr,
+		    rdi, rsi, rdx, r10, r8, r9, r);
 	/* This VM has no debug=on: the debug calls are unknown numbers like the rest (abi.h). */
 	if (!known && r != -KESTREL_ENOSYS)
 		BAD(c, "hypercall 0x%lx returned %ld, expected -ENOSYS", nr, r);
@@ -533,6 +536,8 @@ static void op_ipi(struct fuzz_cpu *c)
 
 	if (!x2apic)
 		return;
+	if (mode == 4 && !nmis_on)
+		mode = 0;
 	lo = (mode << 8) | rnd_vector(c) | RT_IPI_ASSERT;
 	if (chance(c, 2))
 		lo |= RT_IPI_LOGICAL;
@@ -548,7 +553,18 @@ static void op_ipi(struct fuzz_cpu *c)
 	}
 	if (chance(c, 16))
 		lo |= 1ull << (20 + below(c, 12));	/* a reserved bit: #GP (12.12.1.2) */
+	c->last_icr = dest << 32 | lo;
 	try_wrmsr(MSR_ICR, dest << 32 | lo);
+}
+
+/*
+ * CPU 0 waits for the APs by halting on a short TSC deadline between looks, not by spinning:
+ * a vCPU spinning with PAUSE kept an AP of its own pCPU from running for 2^30 TSC ticks
+ * (seeds 1 and 3 beside the victim; docs/security.md).
+ */
+static void wait_a_little(struct fuzz_cpu *c)
+{
+	op_hlt(c);
 }
 
 /* CPU 0 only: INIT an AP (its fuzzing is cut short) and SIPI it back into the trampoline. */
@@ -568,7 +584,7 @@ static void op_init_sipi(struct fuzz_cpu *c)
 	rt_atomic_store(&quiesce, 1);
 	t0 = rt_rdtsc();
 	while (rt_atomic_load(&parked) < n_cpus - 1 && rt_rdtsc() - t0 < AP_WAIT_TICKS)
-		rt_pause();
+		wait_a_little(c);
 	if (rt_atomic_load(&parked) < n_cpus - 1) {
 		BAD(c, "%u of %u APs parked for an INIT", rt_atomic_load(&parked), n_cpus - 1);
 		for (u32 i = 1; i < n_cpus; i++)
@@ -587,7 +603,7 @@ static void op_init_sipi(struct fuzz_cpu *c)
 		try_wrmsr(MSR_ICR, (u64)id << 32 | RT_IPI_SIPI | RT_IPI_ASSERT | tramp_vector);
 	t0 = rt_rdtsc();
 	while (rt_smp_starts(ap) == before && rt_rdtsc() - t0 < AP_WAIT_TICKS)
-		rt_pause();
+		wait_a_little(c);
 	if (rt_smp_starts(ap) == before)
 		BAD(c, "cpu %u did not come back after INIT-SIPI (it was in a %s operation, its "
 		    "%lu-th)", ap, class_names[cpus[ap].cur], cpus[ap].ops[cpus[ap].cur] + 1);
@@ -722,8 +738,8 @@ static void fuzz_loop(u32 cpu)
 			u32 a = 0, b, cx = 0, d;
 
 			/* An exit, so that what was posted to this vCPU is delivered; then wait. */
-			__asm__ volatile("sti; cpuid; nop; cli" : "+a"(a), "=b"(b), "+c"(cx), "=d"(d)
-					 : : "memory");
+			__asm__ volatile("sti; cpuid; nop; cli"
+					 : "+a"(a), "=b"(b), "+c"(cx), "=d"(d) : : "memory");
 			rt_atomic_inc(&parked);
 			while (rt_atomic_load(&quiesce))
 				rt_pause();
@@ -760,8 +776,9 @@ void fuzz_describe(u32 cpu)
 	for (u32 i = c->nr > 16 ? c->nr - 16 : 0; i < c->nr; i++)
 		n += rt_snprintf(line + n, sizeof(line) - n, " %s", class_names[c->last[i % 16]]);
 	rt_printf("hostile-fuzz: cpu %u (seed %lu): its operation %u was a %s (%s, begun %lu TSC "
-		  "ticks ago); before it:%s\n", cpu, seed, c->nr, class_names[c->cur],
-		  c->in_hlt ? "in its HLT" : "not halted", rt_rdtsc() - c->op_tsc, line);
+		  "ticks ago, last ICR 0x%lx); before it:%s\n", cpu, seed, c->nr,
+		  class_names[c->cur], c->in_hlt ? "in its HLT" : "not halted",
+		  rt_rdtsc() - c->op_tsc, c->last_icr, line);
 }
 
 /* Progress lines while CPU 0 fuzzes: its loop checks in between operations. */
@@ -819,7 +836,7 @@ static void cpu0_fuzz(void)
 
 void kmain(const struct rt_boot *boot)
 {
-	char end[16] = "";
+	char end[16] = "", nmi[8] = "on";
 	u64 s, t0, sum[OP_NR_CLASSES] = { 0 };
 	u32 irqs = 0, nmis = 0, restarts = 0, errors = 0;
 
@@ -827,6 +844,8 @@ void kmain(const struct rt_boot *boot)
 	want_ops = rt_cmdline_u64("ops", DEFAULT_OPS);
 	progress_every = rt_cmdline_u64("progress", want_ops / 10 ? want_ops / 10 : 1);
 	rt_cmdline_str("end", end, sizeof(end));
+	rt_cmdline_str("nmi", nmi, sizeof(nmi));
+	nmis_on = strcmp(nmi, "off") != 0;
 	class_mask = (u32)rt_cmdline_u64("classes", (1u << OP_NR_CLASSES) - 1);
 	ram_end = boot->mem_top;
 	rt_printf("hostile-fuzz: seed %lu ops %lu classes 0x%x (replay: seed=%lu ops=%lu)\n", seed,

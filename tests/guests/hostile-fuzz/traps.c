@@ -38,7 +38,8 @@ static volatile u32 unexpected;
 __asm__(".text\n"
 	".balign 16\n"
 	"traps_stubs:\n"
-	".irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+	".irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,"
+	"16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
 	".balign 16\n"
 	".if (\\v == 8) || ((\\v >= 10) && (\\v <= 14)) || (\\v == 17) || (\\v == 21) || "
 	"(\\v == 29) || (\\v == 30)\n"
@@ -104,7 +105,7 @@ void traps_install(void)
 		/* NMI stays the runtime's (counted by a handler); #DF and #MC are fatal. */
 		if (v == 2 || v == 8 || v == 18)
 			continue;
-		/* 64-bit gate layout, SDM Vol. 3A, 7.14.1, figure 7-8: offset 15:0, 31:16, 63:32. */
+		/* 64-bit gate, SDM Vol. 3A, 7.14.1, figure 7-8: offset 15:0, 31:16, 63:32. */
 		gate[0] = (u8)addr;
 		gate[1] = (u8)(addr >> 8);
 		gate[6] = (u8)(addr >> 16);
