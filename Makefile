@@ -43,7 +43,8 @@ help:
 	@echo "make check-layers  fail when an #include points up the layers (docs/design.md)"
 	@echo "make fuzz-host  libFuzzer on every decoder, FUZZ_SECONDS (60) each"
 	@echo "make fuzz       the hostile-guest fuzzer beside a victim VM in Bochs, with progress:"
-	@echo "                FUZZ_OPS operations (100000) from FUZZ_SEED (1)"
+	@echo "                FUZZ_OPS operations (100000) from FUZZ_SEED (1), FUZZ_CLASSES"
+	@echo "                (0x1eff: tests/guests/hostile-fuzz/tests.py)"
 	@echo "make unit       host unit tests only (UNIT_TESTS='frame vlapic' picks some)"
 	@echo "make system     system tests only (SYSTEM_TESTS='vm-ipi ...' picks some;"
 	@echo "                tests/system/run.py --list names them)"
@@ -144,7 +145,8 @@ fuzz-host: deps
 # The hostile-guest fuzzer (tests/guests/hostile-fuzz) and its victim, as long as asked.
 fuzz: deps $(ISO) guests
 	$(PYTHON) tests/guests/hostile-fuzz/fuzz.py $(if $(FUZZ_OPS),--ops $(FUZZ_OPS)) \
-		$(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+		$(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) \
+		$(if $(FUZZ_CLASSES),--classes $(FUZZ_CLASSES))
 
 # Every #include points down the layers (docs/design.md); the checker is checked too.
 check-layers:

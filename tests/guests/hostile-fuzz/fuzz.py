@@ -27,10 +27,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ops", type=int, default=pair.FUZZ_OPS)
     ap.add_argument("--seed", type=int, default=pair.FUZZ_SEED)
+    ap.add_argument("--classes", default=pair.FUZZ_CLASSES)
     a = ap.parse_args()
     iso = os.path.join(BUILD, "test-isos", "make-fuzz.iso")
     os.makedirs(os.path.dirname(iso), exist_ok=True)
-    boot.make_iso(ELF, iso, DEFAULT, [pair.fuzz_line(a.ops, a.seed), pair.victim_line()])
+    boot.make_iso(ELF, iso, DEFAULT, [pair.fuzz_line(a.ops, a.seed, classes=a.classes),
+                                        pair.victim_line()])
     print(f"make fuzz: seed {a.seed}, {a.ops} operations (replay: make fuzz FUZZ_SEED={a.seed} "
           f"FUZZ_OPS={a.ops})", flush=True)
     r = boot.boot(iso, emu="bochs", cpus=2, timeout=300 + a.ops * SECONDS_PER_OP, echo=True,

@@ -882,7 +882,7 @@ void kmain(const struct rt_boot *boot)
 	t0 = rt_rdtsc();
 	for (u32 i = 1; i < n_cpus; i++)
 		while (rt_atomic_load(&cpus[i].running) && rt_rdtsc() - t0 < AP_WAIT_TICKS)
-			rt_pause();
+			wait_a_little(&cpus[0]);
 	irqs = ring3_strays;	/* vector 0x81's other interrupts */
 	for (u32 i = 0; i < n_cpus; i++) {
 		for (u32 k = 0; k < OP_NR_CLASSES; k++)
