@@ -78,6 +78,7 @@ static u32 class_mask;			/* `classes=`: a bit per operation class that runs */
 static u32 n_cpus;
 static bool have_ring3, x2apic;
 static bool nmis_on;			/* `nmi=off`: no NMI IPIs (to tell a finding apart) */
+static bool park_aps;			/* `park=off`: INIT an AP wherever it is, spin meanwhile */
 static u64 canary[CANARY_WORDS];
 static u8 scratch[SCRATCH_SIZE] RT_ALIGNED(4096);	/* everything Kestrel may write */
 static u32 tramp_vector;				/* the runtime's AP trampoline page */
@@ -564,7 +565,10 @@ static void op_ipi(struct fuzz_cpu *c)
  */
 static void wait_a_little(struct fuzz_cpu *c)
 {
-	op_hlt(c);
+	if (park_aps)
+		op_hlt(c);
+	else
+		rt_pause();
 }
 
 /* CPU 0 only: INIT an AP (its fuzzing is cut short) and SIPI it back into the trampoline. */
@@ -581,11 +585,11 @@ static void op_init_sipi(struct fuzz_cpu *c)
 	 * triple-faulted the AP in its real-mode trampoline (seed 1, classes=0x181).
 	 */
 	rt_atomic_store(&parked, 0);
-	rt_atomic_store(&quiesce, 1);
+	rt_atomic_store(&quiesce, park_aps);
 	t0 = rt_rdtsc();
-	while (rt_atomic_load(&parked) < n_cpus - 1 && rt_rdtsc() - t0 < AP_WAIT_TICKS)
+	while (park_aps && rt_atomic_load(&parked) < n_cpus - 1 && rt_rdtsc() - t0 < AP_WAIT_TICKS)
 		wait_a_little(c);
-	if (rt_atomic_load(&parked) < n_cpus - 1) {
+	if (park_aps && rt_atomic_load(&parked) < n_cpus - 1) {
 		BAD(c, "%u of %u APs parked for an INIT", rt_atomic_load(&parked), n_cpus - 1);
 		for (u32 i = 1; i < n_cpus; i++)
 			fuzz_describe(i);
@@ -836,7 +840,7 @@ static void cpu0_fuzz(void)
 
 void kmain(const struct rt_boot *boot)
 {
-	char end[16] = "", nmi[8] = "on";
+	char end[16] = "", nmi[8] = "on", park[8] = "";
 	u64 s, t0, sum[OP_NR_CLASSES] = { 0 };
 	u32 irqs = 0, nmis = 0, restarts = 0, errors = 0;
 
@@ -846,6 +850,7 @@ void kmain(const struct rt_boot *boot)
 	rt_cmdline_str("end", end, sizeof(end));
 	rt_cmdline_str("nmi", nmi, sizeof(nmi));
 	nmis_on = strcmp(nmi, "off") != 0;
+	park_aps = !(rt_cmdline_str("park", park, sizeof(park)) && !strcmp(park, "off"));
 	class_mask = (u32)rt_cmdline_u64("classes", (1u << OP_NR_CLASSES) - 1);
 	ram_end = boot->mem_top;
 	rt_printf("hostile-fuzz: seed %lu ops %lu classes 0x%x (replay: seed=%lu ops=%lu)\n", seed,

@@ -110,6 +110,6 @@ TESTS = {
     # Seed 2 sends INIT and SIPI to the AP with no wait between them; both used to be taken
     # in one pass of the run loop, which entered the guest where the INIT had stopped it
     # ('cpu 1 did not come back after INIT-SIPI' twice in 2000 operations).
-    "vm-hostile-fuzz-init-sipi": ("bochs", 2, {"modules": [fuzz_line(2000, 2)]},
+    "vm-hostile-fuzz-init-sipi": ("bochs", 2, {"modules": [fuzz_line(2000, 2, " park=off")]},
                                   all_of(vm_passed("fuzz"), no_panic_and_end, free_frames_kept)),
 }
