@@ -29,7 +29,7 @@ ISO_CMDLINE ?= console=com1,vga loglevel=info
 PREFIX    ?= /usr/local
 
 .PHONY: all iso run run-qemu test unit system guests bench deps clean help check-layers install \
-        demo FORCE fuzz-smoke fuzz-host
+        demo FORCE fuzz-smoke fuzz-host fuzz
 all: $(ISO)
 demo: $(DEMO_ELF)
 FORCE:
@@ -42,6 +42,9 @@ help:
 	@echo "make test       host unit tests (cmocka), the harness's tests and system tests"
 	@echo "make check-layers  fail when an #include points up the layers (docs/design.md)"
 	@echo "make fuzz-host  libFuzzer on every decoder, FUZZ_SECONDS (60) each"
+	@echo "make fuzz       the hostile-guest fuzzer beside a victim VM in Bochs, with progress:"
+	@echo "                FUZZ_OPS operations (100000) from FUZZ_SEED (1), FUZZ_CLASSES"
+	@echo "                (0x1eff: tests/guests/hostile-fuzz/tests.py)"
 	@echo "make unit       host unit tests only (UNIT_TESTS='frame vlapic' picks some)"
 	@echo "make system     system tests only (SYSTEM_TESTS='vm-ipi ...' picks some;"
 	@echo "                tests/system/run.py --list names them)"
@@ -138,6 +141,12 @@ fuzz-smoke:
 fuzz-host: deps
 	@$(MAKE) -s --no-print-directory -C tests/fuzz run \
 		$(if $(FUZZ_SECONDS),FUZZ_SECONDS=$(FUZZ_SECONDS))
+
+# The hostile-guest fuzzer (tests/guests/hostile-fuzz) and its victim, as long as asked.
+fuzz: deps $(ISO) guests
+	$(PYTHON) tests/guests/hostile-fuzz/fuzz.py $(if $(FUZZ_OPS),--ops $(FUZZ_OPS)) \
+		$(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) \
+		$(if $(FUZZ_CLASSES),--classes $(FUZZ_CLASSES))
 
 # Every #include points down the layers (docs/design.md); the checker is checked too.
 check-layers:

@@ -121,7 +121,7 @@ def deadline_storm():
              got["lazy"][1], "lazy tscdeadline: 6,208,273 -> 171,364 writes (TCP_RR)")]
 
 
-LINUX_TICKS = 300000000  # each VM's workload: 30 s of guest time at Bochs's 10 MHz TSC
+LINUX_TICKS = 200000000  # each VM's workload: 20 s of guest time at Bochs's 10 MHz TSC
 
 
 def linux_shootdowns():

@@ -216,8 +216,13 @@ void arch_vcpu_run(struct vcpu *v)
 		vcpu_handle_requests(v);
 		if (v->state != VCPU_RUNNABLE)
 			return;
+		/*
+		 * Powered on, or started by a SIPI, in this loop (an INIT and a SIPI taken together
+		 * while it ran leave it runnable): it must start at the entry or the SIPI's vector
+		 * now, not go on where the INIT or the reset stopped it.
+		 */
 		if (x->fpu_reset || x->msr_reset || v->needs_boot_reset || v->needs_sipi_reset)
-			apply_resets(x); /* powered on or started by a SIPI just now, in this loop */
+			apply_resets(x);
 		/* Console output goes on between exits too: a FIFO's worth, never waited for. */
 		vm_console_step(v->vm);
 		/*
