@@ -63,7 +63,8 @@ def main(out):
     seeds['elf64-mb2'] = seed(2, [0x1800, 7], True, True, put(img, 0x100, text + bytes(8)))
     hdr = mb1(0x10003, (PA, PA, PA + 0x40, PA + 0x2000, PA + 0x20))
     seeds['aout-mb1'] = seed(1, [], False, False, pad(hdr, 0x40))
-    img = mb2([(2, 0, struct.pack('<4I', PA, PA, 0, PA + 0x8000)), (3, 0, struct.pack('<I', PA + 8))])
+    img = mb2([(2, 0, struct.pack('<4I', PA, PA, 0, PA + 0x8000)),
+               (3, 0, struct.pack('<I', PA + 8))])
     seeds['flat-mb2'] = seed(6, [3], True, False, pad(img, 0x60))
     for name, data in seeds.items():
         with open(f'{out}/{name}', 'wb') as f:
