@@ -113,8 +113,10 @@ static void check_success(const struct guest_mem *gm, const struct loader_result
 }
 
 /*
- * Input: RAM size, the guest's command line, module lengths, then the image (the rest). RAM is
- * 2 MiB to 4 GiB + 6 MiB, so the "below 4 GiB" checks are reached as well as the RAM ones.
+ * Input: a byte for the RAM size, the modules, the RSDP and the command line; the module
+ * lengths; how many 128-byte blocks of zeros to insert into the image, and where (in 8-byte
+ * units); then the image (the rest). RAM is 2 MiB to 4 GiB + 6 MiB, so the "below 4 GiB" checks
+ * are reached as well as the RAM ones.
  */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -128,6 +130,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct loader_result res;
 	struct loader_args a;
 	u32 sel = (u32)fuzz_u64(&in, 1), nr = ((sel >> 3) & 7) % (MAX_MODULES + 1);
+	u8 *image = NULL;
+	u64 pad, at;
 	int err;
 
 	gm.size = ram_sizes[sel & 7];
@@ -135,10 +139,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (u32 i = 0; i < nr; i++)
 		mods[i] = (struct loader_module){ module_data[i], fuzz_u64(&in, 2) % MODULE_MAX,
 						  names[i], strlen(names[i]) };
-	a = (struct loader_args){ in.p, in.n, cmdline, (sel & 0x80) ? sizeof(cmdline) - 1 : 0,
-				  mods, nr, "Kestrel", (sel & 0x40) ? "RSD PTR " : NULL, 8 };
+	pad = fuzz_u64(&in, 1) * 128;
+	at = fuzz_u64(&in, 1) * 8;
+	at = MIN(at, (u64)in.n);
+	if (pad) {
+		/* Zeros inserted: headers and segments past the 8 KiB and 32 KiB search windows. */
+		image = malloc(in.n + pad);
+		memcpy(image, in.p, at);
+		memset(image + at, 0, pad);
+		memcpy(image + at + pad, in.p + at, in.n - at);
+	}
+	a = (struct loader_args){ pad ? image : in.p, in.n + pad, cmdline,
+				  (sel & 0x80) ? sizeof(cmdline) - 1 : 0, mods, nr, "Kestrel",
+				  (sel & 0x40) ? "RSD PTR " : NULL, 8 };
 	nr_writes = 0;
 	err = loader_load(&gm, &a, &res);
+	free(image);
 	if (strnlen(res.error, sizeof(res.error)) == sizeof(res.error))
 		abort(); /* a message without its terminator */
 	if (err) {

@@ -47,9 +47,10 @@ def put(img, off, b):
     return img[:off] + b + img[off + len(b):]
 
 
-def seed(ram_index, module_lens, cmdline, rsdp, image):
+def seed(ram_index, module_lens, cmdline, rsdp, image, pad_blocks=0, pad_at=0):
     sel = ram_index | (len(module_lens) << 3) | (0x40 if rsdp else 0) | (0x80 if cmdline else 0)
-    return bytes([sel]) + b''.join(struct.pack('<H', n) for n in module_lens) + image
+    return (bytes([sel]) + b''.join(struct.pack('<H', n) for n in module_lens) +
+            bytes([pad_blocks, pad_at // 8]) + image)
 
 
 def main(out):
@@ -61,6 +62,9 @@ def main(out):
     img = put(elf64(PA + 4, [(0x100, PA, 0x20, 0x20), (0x120, 0x200000, 8, 0x3000)]), 0xb0,
               mb2([(1, 0, info)]))
     seeds['elf64-mb2'] = seed(2, [0x1800, 7], True, True, put(img, 0x100, text + bytes(8)))
+    # An ELF32 with 31 KiB of zeros after its header and multiboot header: its data moves up.
+    img = put(elf32(PA, [(0x100 + 0x7c00, PA, 0x20, 0x1000)]), 0x58, mb1(3))
+    seeds['elf32-mb1-far'] = seed(1, [], True, False, put(img, 0x100, text), 0xf8, 0x68)
     hdr = mb1(0x10003, (PA, PA, PA + 0x40, PA + 0x2000, PA + 0x20))
     seeds['aout-mb1'] = seed(1, [], False, False, pad(hdr, 0x40))
     img = mb2([(2, 0, struct.pack('<4I', PA, PA, 0, PA + 0x8000)),
