@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer: hv/loader.c takes any kernel image and writes only where it says, inside RAM. */
+#include <sanitizer/asan_interface.h>
 #include "fuzz.h"
 #include "hv/loader.h"
 
@@ -79,6 +80,24 @@ static void module_places(const struct loader_result *res, const struct loader_m
 	}
 }
 
+/*
+ * A padded image ends where pad_buf does, and the bytes before it are poisoned: ASan sees an
+ * access outside it as it would with a heap copy, without an allocation of up to 36 KiB per run
+ * (that made the target three times slower).
+ */
+static u8 pad_buf[255 * 128 + 8 * KiB] __attribute__((aligned(8)));
+
+static u8 *padded_image(u64 len)
+{
+	u8 *p;
+
+	if (len > sizeof(pad_buf))
+		return malloc(len);
+	p = pad_buf + sizeof(pad_buf) - len;
+	ASAN_POISON_MEMORY_REGION(pad_buf, (u64)(p - pad_buf) & ~7ull);
+	return p;
+}
+
 static void check_success(const struct guest_mem *gm, const struct loader_result *res,
 			  const struct loader_module *m, u32 nr)
 {
@@ -144,7 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	at = MIN(at, (u64)in.n);
 	if (pad) {
 		/* Zeros inserted: headers and segments past the 8 KiB and 32 KiB search windows. */
-		image = malloc(in.n + pad);
+		image = padded_image(in.n + pad);
 		memcpy(image, in.p, at);
 		memset(image + at, 0, pad);
 		memcpy(image + at + pad, in.p + at, in.n - at);
@@ -154,7 +173,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				  (sel & 0x40) ? "RSD PTR " : NULL, 8 };
 	nr_writes = 0;
 	err = loader_load(&gm, &a, &res);
-	free(image);
+	if (image && image != pad_buf + sizeof(pad_buf) - (in.n + pad))
+		free(image);
+	ASAN_UNPOISON_MEMORY_REGION(pad_buf, sizeof(pad_buf));
 	if (strnlen(res.error, sizeof(res.error)) == sizeof(res.error))
 		abort(); /* a message without its terminator */
 	if (err) {
