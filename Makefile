@@ -134,13 +134,13 @@ test: deps
 	$(MAKE) system
 
 # libFuzzer on every decoder of guest and boot input (tests/fuzz/): a short run of each in
-# make test, as long as FUZZ_SECONDS (per target) with make fuzz-host.
+# make test, as long as FUZZ_SECONDS (or FUZZ_EXECS runs) per target with make fuzz-host.
 fuzz-smoke:
 	@$(MAKE) -s --no-print-directory -C tests/fuzz smoke
 
 fuzz-host: deps
 	@$(MAKE) -s --no-print-directory -C tests/fuzz run \
-		$(if $(FUZZ_SECONDS),FUZZ_SECONDS=$(FUZZ_SECONDS))
+		$(if $(FUZZ_SECONDS),FUZZ_SECONDS=$(FUZZ_SECONDS)) $(if $(FUZZ_EXECS),FUZZ_EXECS=$(FUZZ_EXECS))
 
 # The hostile-guest fuzzer (tests/guests/hostile-fuzz) and its victim, as long as asked.
 fuzz: deps $(ISO) guests

@@ -37,15 +37,19 @@ struct fuzz_input {
 	size_t n;
 };
 
+/*
+ * Little-endian, as the host is. One copy rather than a loop over the bytes, so the harness adds
+ * no edges of its own to the coverage that guides the fuzzer.
+ * @pre bytes <= 8
+ */
 static inline u64 fuzz_u64(struct fuzz_input *in, u32 bytes)
 {
+	size_t take = in->n < bytes ? in->n : bytes;
 	u64 v = 0;
 
-	for (u32 i = 0; i < bytes; i++, in->p++, in->n--) {
-		if (!in->n)
-			return v;
-		v |= (u64)*in->p << (8 * i);
-	}
+	memcpy(&v, in->p, take);
+	in->p += take;
+	in->n -= take;
 	return v;
 }
 
