@@ -369,6 +369,15 @@ static u64 rnd_ranges(struct fuzz_cpu *c, u32 nr)
 	}
 }
 
+/* KVM's guest ABI (docs/abi.md, section 10): its numbers, and its "no such call". */
+#define KVM_HC_KICK_CPU 5
+#define KVM_HC_SEND_IPI 10
+#define KVM_HC_SCHED_YIELD 11
+#define KVM_HC_MAX 0xffff
+#define KVM_ENOSYS 1000
+
+static bool kvm; /* KVMKVMKVM at CPUID 0x40000100: this VM answers KVM's numbers too */
+
 static bool documented(s64 r)
 {
 	return r == 0 || r == -KESTREL_EPERM || r == -KESTREL_EFAULT || r == -KESTREL_EINVAL ||
@@ -427,20 +436,34 @@ static void op_hypercall(struct fuzz_cpu *c)
 		known = false;
 		break;
 	default:
-		nr = chance(c, 2) ? rnd(c) : below(c, 0x200);
+		nr = chance(c, 2) ? rnd(c) : chance(c, 2) ? below(c, 0x200) : 0x10000 + below(c, 0x200);
 		known = nr == KESTREL_HC_SET_SHARED_AREA || nr == KESTREL_HC_FLUSH_TLB ||
-			nr == KESTREL_HC_SEND_IPI;
-		if (known) /* an area anywhere is a write anywhere: keep to the two above */
+			nr == KESTREL_HC_SEND_IPI || nr == KVM_HC_SEND_IPI;
+		/*
+		 * An area anywhere is a write anywhere: keep to the calls above. KVM's PV IPI with
+		 * random registers would send this guest vectors it keeps clear of (below 0x20).
+		 */
+		if (known)
 			return;
 		break;
 	}
 	r = kestrel_hypercall(nr, rdi, rsi, rdx, r10, r8, r9);
-	if (!documented(r))
+	if (!documented(r) && !(kvm && nr <= KVM_HC_MAX && r == -KVM_ENOSYS))
 		BAD(c, "hypercall 0x%lx (0x%lx 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx) returned %ld", nr,
 		    rdi, rsi, rdx, r10, r8, r9, r);
-	/* This VM has no debug=on: the debug calls are unknown numbers like the rest (abi.h). */
-	if (!known && r != -KESTREL_ENOSYS)
+	/*
+	 * This VM has no debug=on: the debug calls are unknown numbers like the rest (abi.h). In a
+	 * VM that offers KVM's ABI, numbers up to 0xffff are KVM's: a kick and a directed yield
+	 * answer 0 whatever their target, the rest -1000 (docs/abi.md, section 10).
+	 */
+	if (!known && kvm && nr <= KVM_HC_MAX) {
+		s64 want = nr == KVM_HC_KICK_CPU || nr == KVM_HC_SCHED_YIELD ? 0 : -KVM_ENOSYS;
+
+		if (r != want)
+			BAD(c, "hypercall 0x%lx returned %ld, expected %ld (KVM's)", nr, r, want);
+	} else if (!known && r != -KESTREL_ENOSYS) {
 		BAD(c, "hypercall 0x%lx returned %ld, expected -ENOSYS", nr, r);
+	}
 	if (nr == KESTREL_HC_SET_SHARED_AREA)
 		kestrel_hypercall(nr, (u64)(uintptr_t)&c->area, 0, 0, 0, 0, 0);
 }
@@ -853,6 +876,11 @@ void kmain(const struct rt_boot *boot)
 	park_aps = !(rt_cmdline_str("park", park, sizeof(park)) && !strcmp(park, "off"));
 	class_mask = (u32)rt_cmdline_u64("classes", (1u << OP_NR_CLASSES) - 1);
 	ram_end = boot->mem_top;
+	{
+		struct rt_cpuid k = rt_cpuid(0x40000100, 0);
+
+		kvm = k.ebx == 0x4b4d564b && k.ecx == 0x564b4d56 && k.edx == 0x4d;
+	}
 	rt_printf("hostile-fuzz: seed %lu ops %lu classes 0x%x (replay: seed=%lu ops=%lu)\n", seed,
 		  want_ops, class_mask, seed, want_ops);
 	s = seed ^ 0x6b657374726c;
