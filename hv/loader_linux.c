@@ -74,6 +74,10 @@ static int check_header(struct plan *pl)
 
 	if (!loader_linux_detect(pl->img, pl->img_len))
 		return fail(pl->res, -EINVAL, "no Linux setup header (\"HdrS\" at 0x202)");
+	/* Every field read below is in the 2.12 header, which ends at init_size (found by fuzzing). */
+	if (pl->img_len < LINUX_INIT_SIZE + 4)
+		return fail(pl->res, -EINVAL, "a file of %lu bytes ends inside the setup header",
+			    pl->img_len);
 	version = (u32)rd(pl->img, LINUX_VERSION, 2);
 	pl->res->version = version;
 	if (version < LINUX_MIN_VERSION)
