@@ -60,6 +60,7 @@ struct fuzz_cpu {
 	volatile u32 running;		/* in the loop (an INIT drops it without a word) */
 	u32 restarts;
 	volatile u32 cur;		/* the class of the operation under way */
+	volatile u32 parked_round;	/* the last round of `quiesce` this AP parked for */
 	volatile u32 in_hlt;		/* between STI;HLT and the CLI after it */
 	volatile u64 op_tsc;		/* when the operation under way began */
 	u64 last_icr;			/* the last ICR value op_ipi() wrote */
@@ -71,7 +72,14 @@ struct fuzz_cpu {
 
 static struct fuzz_cpu cpus[RT_MAX_CPUS];
 static volatile u32 go, stop;
-static volatile u32 quiesce, parked;	/* CPU 0 restarts an AP: the others wait */
+/*
+ * CPU 0 restarts an AP: the APs park for round `quiesce` (0: none), each noting it in its
+ * parked_round. A round number, not a flag and a count: an AP still spinning from the last
+ * round may never see the flag drop between two rounds (it shares a pCPU, and nothing makes it
+ * run in that window), and an increment of its from the last round must not count for this one.
+ */
+static volatile u32 quiesce;
+static u32 rounds;
 static volatile u64 total_ops;
 static u64 want_ops, seed, progress_every, ram_end;
 static u32 class_mask;			/* `classes=`: a bit per operation class that runs */
@@ -582,9 +590,8 @@ static void op_ipi(struct fuzz_cpu *c)
 }
 
 /*
- * CPU 0 waits for the APs by halting on a short TSC deadline between looks, not by spinning:
- * a vCPU spinning with PAUSE kept an AP of its own pCPU from running for 2^30 TSC ticks
- * (seeds 1 and 3 beside the victim; docs/security.md).
+ * CPU 0 waits for the APs by halting on a short TSC deadline between looks, not by spinning: the
+ * pCPU it may share with an AP goes to the AP (or to the victim) meanwhile.
  */
 static void wait_a_little(struct fuzz_cpu *c)
 {
@@ -594,10 +601,20 @@ static void wait_a_little(struct fuzz_cpu *c)
 		rt_pause();
 }
 
+/* How many APs parked for round r (after their exit, so what was posted to them is taken). */
+static u32 aps_parked(u32 r)
+{
+	u32 n = 0;
+
+	for (u32 i = 1; i < n_cpus; i++)
+		n += rt_atomic_load(&cpus[i].parked_round) == r;
+	return n;
+}
+
 /* CPU 0 only: INIT an AP (its fuzzing is cut short) and SIPI it back into the trampoline. */
 static void op_init_sipi(struct fuzz_cpu *c)
 {
-	u32 ap = 1 + (u32)below(c, n_cpus - 1), id = rt_smp_apic_id(ap), before;
+	u32 ap = 1 + (u32)below(c, n_cpus - 1), id = rt_smp_apic_id(ap), before, round, n;
 	u64 t0;
 
 	if (!x2apic || !tramp_vector)
@@ -607,13 +624,13 @@ static void op_init_sipi(struct fuzz_cpu *c)
 	 * Kestrel keeps a pending NMI across INIT (docs/security.md, "NMI and INIT"), which
 	 * triple-faulted the AP in its real-mode trampoline (seed 1, classes=0x181).
 	 */
-	rt_atomic_store(&parked, 0);
-	rt_atomic_store(&quiesce, park_aps);
+	round = ++rounds;
+	rt_atomic_store(&quiesce, park_aps ? round : 0);
 	t0 = rt_rdtsc();
-	while (park_aps && rt_atomic_load(&parked) < n_cpus - 1 && rt_rdtsc() - t0 < AP_WAIT_TICKS)
+	while (park_aps && (n = aps_parked(round)) < n_cpus - 1 && rt_rdtsc() - t0 < AP_WAIT_TICKS)
 		wait_a_little(c);
-	if (park_aps && rt_atomic_load(&parked) < n_cpus - 1) {
-		BAD(c, "%u of %u APs parked for an INIT", rt_atomic_load(&parked), n_cpus - 1);
+	if (park_aps && (n = aps_parked(round)) < n_cpus - 1) {
+		BAD(c, "%u of %u APs parked for an INIT", n, n_cpus - 1);
 		for (u32 i = 1; i < n_cpus; i++)
 			fuzz_describe(i);
 	}
@@ -755,20 +772,28 @@ static void fuzz_loop(u32 cpu)
 	kestrel_hypercall(KESTREL_HC_SET_SHARED_AREA, (u64)(uintptr_t)&c->area, 0, 0, 0, 0, 0);
 	while (!rt_atomic_load(&stop)) {
 		enum op_class k = (enum op_class)below(c, OP_NR_CLASSES);
+		u32 q;
 
 		/* CPU 0 alone has ring 3 and restarts the APs (it must never take an INIT). */
 		if (k == OP_RING3 || k == OP_INIT_SIPI)
 			k = OP_CPUID;
 		if (!(class_mask & 1u << k))
 			continue;
-		if (rt_atomic_load(&quiesce)) {
+		q = rt_atomic_load(&quiesce);
+		if (q) {
 			u32 a = 0, b, cx = 0, d;
 
-			/* An exit, so that what was posted to this vCPU is delivered; then wait. */
-			__asm__ volatile("sti; cpuid; nop; cli"
-					 : "+a"(a), "=b"(b), "+c"(cx), "=d"(d) : : "memory");
-			rt_atomic_inc(&parked);
-			while (rt_atomic_load(&quiesce))
+			/*
+			 * An exit, so that what was posted to this vCPU is delivered; then wait
+			 * while this round lasts. Restarted by CPU 0 in the round it parked for, it
+			 * waits again without parking twice.
+			 */
+			if (c->parked_round != q) {
+				__asm__ volatile("sti; cpuid; nop; cli"
+						 : "+a"(a), "=b"(b), "+c"(cx), "=d"(d) : : "memory");
+				rt_atomic_store(&c->parked_round, q);
+			}
+			while (rt_atomic_load(&quiesce) == q)
 				rt_pause();
 			continue;
 		}
