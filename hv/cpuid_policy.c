@@ -14,10 +14,11 @@
 /* Leaf 1 EDX (table 3-11): debug store, ACPI thermal, TM, PBE, HTT. */
 #define L1_EDX_HIDE (BIT(21) | BIT(22) | BIT(28) | BIT(29) | BIT(31))
 /*
- * Leaf 7 EBX: TSC_ADJUST (the MSR is not emulated: Linux reads it when this bit is set), SGX,
- * HLE, AVX2, INVPCID (unless enabled), RTM, PQM, MPX, PQE, AVX-512, PT.
+ * Leaf 7 EBX: SGX, HLE, AVX2, INVPCID (unless enabled), RTM, PQM, MPX, PQE, AVX-512, PT; and
+ * TSC_ADJUST unless the MSR is emulated (env->tsc_adjust).
  */
-#define L7_EBX_HIDE (BIT(1) | BIT(2) | BIT(4) | BIT(5) | BIT(11) | BIT(12) | BIT(14) | BIT(15) | \
+#define L7_EBX_TSC_ADJUST BIT(1)
+#define L7_EBX_HIDE (BIT(2) | BIT(4) | BIT(5) | BIT(11) | BIT(12) | BIT(14) | BIT(15) | \
 		     BIT(16) | BIT(17) | BIT(21) | BIT(25) | BIT(26) | BIT(27) | BIT(28) | \
 		     BIT(30) | BIT(31))
 #define L7_EBX_INVPCID BIT(10)
@@ -116,6 +117,13 @@ void cpuid_policy_apply(const struct cpuid_policy_env *env, u32 leaf, u32 sub,
 				r->ebx &= ~(u32)L7_EBX_HIDE;
 				if (!env->invpcid)
 					r->ebx &= ~(u32)L7_EBX_INVPCID;
+				/*
+				 * As the host says where it is emulated. With it and an invariant
+				 * TSC, Linux on a machine of few nodes trusts the TSC without its
+				 * clocksource watchdog, whose jiffies lag under overcommit.
+				 */
+				if (!env->tsc_adjust)
+					r->ebx &= ~(u32)L7_EBX_TSC_ADJUST;
 				r->ecx &= ~(u32)L7_ECX_HIDE;
 				/*
 				 * No speculation-control MSR is emulated (SPEC_CTRL, PRED_CMD,

@@ -20,6 +20,7 @@ struct cpuid_policy_env {
 	u64 tsc_hz; /* the calibrated TSC rate, which the vLAPIC timer also runs at */
 	bool rdtscp; /* RDTSCP (and RDPID) reach the guest without #UD */
 	bool invpcid; /* INVPCID does */
+	bool tsc_adjust; /* IA32_TSC_ADJUST is emulated (VMX offsets the guest's TSC) */
 };
 
 /* Leaves 0x40000000-0x4fffffff are the hypervisor's: r need not hold anything for them. */

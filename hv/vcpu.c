@@ -103,6 +103,7 @@ void vcpu_handle_requests(struct vcpu *v)
 		vlapic_reset(&v->lapic);
 		pv_reset(v);
 		v->nmi_pending = v->exception_pending = v->needs_sipi_reset = false;
+		v->tsc_offset = 0; /* the architecture loads it with the power-on MSRs */
 		/* The old run's translations are this pCPU's to drop. */
 		arch_vcpu_flush_tlb(v, KESTREL_FLUSH_ALL, NULL);
 		arch_vcpu_power_on(v);

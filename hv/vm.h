@@ -70,6 +70,14 @@ struct vcpu {
 	bool eptp_changed;
 	volatile u64 ept_gen; /* its generation: older trees are freed once every vCPU is past */
 	u64 runnable_since; /* TSC when it last became runnable and waited */
+	/*
+	 * The guest's TSC is the host's plus this (SDM Vol. 3C, 25.6.5 "Time-Stamp Counter
+	 * Offset"), and it is what the guest reads as IA32_TSC_ADJUST (Vol. 3B, 18.17.3): 0 from
+	 * power-on, moved only by the guest's own writes to IA32_TSC or IA32_TSC_ADJUST. Kestrel
+	 * keeps every deadline (the vLAPIC's, the lazy deadline's) in host TSC and converts where
+	 * the guest reads or writes one: vcpu_deadline_to_host() and vcpu_deadline_to_guest().
+	 */
+	u64 tsc_offset;
 	struct guest_regs regs;
 	struct vlapic lapic;
 	bool nmi_pending;
@@ -84,6 +92,20 @@ struct vcpu {
 	struct vcpu_stats stats;
 	struct pv_stats pv_stats;
 };
+
+/* A guest TSC deadline (0: none) in host TSC; a real one never becomes 0 (it stays past). */
+static inline u64 vcpu_deadline_to_host(const struct vcpu *v, u64 guest)
+{
+	u64 host = guest - v->tsc_offset;
+
+	return !guest ? 0 : host ? host : 1;
+}
+
+/* A deadline Kestrel keeps (0: none) as the guest's TSC sees it. */
+static inline u64 vcpu_deadline_to_guest(const struct vcpu *v, u64 host)
+{
+	return host ? host + v->tsc_offset : 0;
+}
 
 enum vm_state { VM_CREATED = 0, VM_RUNNING, VM_STOPPING, VM_STOPPED };
 

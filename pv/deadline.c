@@ -4,7 +4,8 @@
  * the shared area equal to the deadline the vLAPIC is set for, and at expiry re-arms for a
  * later deadline_pending instead of interrupting. Decisions come from pv/lazy_deadline.c; this
  * file applies them. Kestrel keeps its own copy of "armed": the guest can write the shared
- * one, never this one.
+ * one, never this one. Kestrel's copies are in host TSC, the shared area's in the vCPU's own
+ * (vcpu_deadline_to_host/_to_guest: they differ once the guest moved its TSC).
  */
 #include "arch/x86/cpu.h"
 #include "hv/sched/sched.h"
@@ -30,7 +31,13 @@ static void set_armed(struct vcpu *v, u64 armed)
 {
 	v->pv.deadline_armed = armed;
 	if (v->pv.area)
-		WRITE_ONCE(v->pv.area->deadline_armed, armed);
+		WRITE_ONCE(v->pv.area->deadline_armed, vcpu_deadline_to_guest(v, armed));
+}
+
+/* The deadline the guest stored without exiting, in host TSC. */
+static u64 pending(const struct vcpu *v)
+{
+	return vcpu_deadline_to_host(v, READ_ONCE(v->pv.area->deadline_pending));
 }
 
 void pv_deadline_clear(struct vcpu *v)
@@ -44,8 +51,7 @@ void pv_deadline_clear(struct vcpu *v)
 	 * A later deadline the guest stored without exiting must reach the vLAPIC before the
 	 * shortcut goes: else it would fire at the old deadline (early), or not at all.
 	 */
-	d = v->pv.area ? lazy_deadline_deferred(v->pv.deadline_armed,
-						READ_ONCE(v->pv.area->deadline_pending)) : 0;
+	d = v->pv.area ? lazy_deadline_deferred(v->pv.deadline_armed, pending(v)) : 0;
 	if (d) {
 		vlapic_msr_write(&v->lapic, VLAPIC_MSR_TSC_DEADLINE, d, rdtsc(), &unused);
 		sched_timers_changed();
@@ -75,8 +81,7 @@ bool pv_deadline_expired(struct vcpu *v, u64 now)
 
 	if (!lazy(v) || !armed)
 		return false;
-	act = lazy_deadline_on_expiry(armed, READ_ONCE(v->pv.area->deadline_pending), now,
-				      lvt_ok(&v->lapic), &armed, &rearm_at);
+	act = lazy_deadline_on_expiry(armed, pending(v), now, lvt_ok(&v->lapic), &armed, &rearm_at);
 	set_armed(v, armed);
 	if (act != LAZY_REARM)
 		return false; /* the vLAPIC fires (or, masked, expires silently) as usual */

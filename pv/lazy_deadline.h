@@ -34,8 +34,10 @@
  *    IA32_APIC_BASE, APIC reset, vCPU INIT, VM reset: the deadline is gone; CLEAR;
  *  - the shared area registered anew or unregistered: CLEAR (and write 0 into a new area).
  *    With no area, armed stays 0 and every write exits.
- *  The guest's TSC cannot change under a deadline (Kestrel's TSC offset is 0, writes to
- *  IA32_TSC are ignored), so no CLEAR is needed for that.
+ *  - the guest moved its TSC (a write to IA32_TSC or IA32_TSC_ADJUST): the deferred deadline
+ *    is written into the vLAPIC first, then CLEAR, and the vLAPIC's deadline is moved with the
+ *    TSC (arch/x86/vmx/exits/msr.c). These decisions take every value in one time base (the
+ *    host's TSC); pv/deadline.c converts the shared area's guest-TSC values.
  */
 
 enum lazy_action {

@@ -103,8 +103,13 @@ static void test_gated_features(void **state)
 	assert_int_equal(ask(&env, 7, 0, ones).edx, 0);
 	assert_false(ask(&env, 7, 0, ones).ecx & BIT(16));
 	assert_int_equal(ask(&env, 7, 1, ones).eax, 0);
-	/* IA32_TSC_ADJUST is not emulated: its bit would have Linux read an MSR that #GPs. */
+	/* IA32_TSC_ADJUST not emulated: its bit would have Linux read an MSR that #GPs. */
 	assert_false(ask(&env, 7, 0, ones).ebx & BIT(1));
+	/* Emulated: shown as the host shows it. */
+	no = env;
+	no.tsc_adjust = true;
+	assert_true(ask(&no, 7, 0, ones).ebx & BIT(1));
+	assert_false(ask(&no, 7, 0, (struct cpuid_regs){ 0, 0, 0, 0 }).ebx & BIT(1));
 }
 
 /* Leaves Kestrel does not offer come back empty: MWAIT, power, PMU, XSAVE, SGX, PT. */

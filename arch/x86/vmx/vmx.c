@@ -64,6 +64,7 @@ void vmx_probe(void)
 	c->intr_window = allowed1(c->procbased, BIT(2));
 	c->rdtscp = allowed1(c->procbased2, BIT(3)) &&
 		    (cpuid(0x80000001, 0).edx & BIT(27)); /* "enable RDTSCP", 25.6.2 */
+	c->tsc_offset = allowed1(c->procbased, PROC_TSC_OFFSET);
 	c->nmi_window = c->virtual_nmi && allowed1(c->procbased, BIT(22)); /* 25.6.2 */
 	c->io_bitmaps = allowed1(c->procbased, PROC_IO_BITMAPS);
 	c->msr_bitmaps = allowed1(c->procbased, PROC_MSR_BITMAPS);

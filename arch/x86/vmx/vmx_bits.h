@@ -17,6 +17,7 @@
 
 /* Primary processor-based VM-execution controls, 26.6.2, table 26-6. */
 #define PROC_INTR_WINDOW BIT(2)
+#define PROC_TSC_OFFSET BIT(3) /* "use TSC offsetting", 25.6.2 */
 #define PROC_HLT BIT(7)
 #define PROC_MWAIT BIT(10)
 #define PROC_RDPMC BIT(11)

@@ -147,6 +147,13 @@ static void setup_controls(struct vmx_vcpu *x)
 	 */
 	if (c->vpid && x->vpid)
 		proc2 |= PROC2_VPID;
+	/*
+	 * The guest's TSC is the host's plus the vCPU's offset, so that writes to IA32_TSC and
+	 * IA32_TSC_ADJUST move its TSC alone; without the control CPUID hides TSC_ADJUST and TSC
+	 * writes are ignored (exits/msr.c).
+	 */
+	if (c->tsc_offset)
+		proc |= PROC_TSC_OFFSET;
 	/* Without these two, RDTSCP and INVPCID raise #UD in the guest; CPUID hides them then. */
 	proc2 |= (u32)(c->procbased2 >> 32) & (PROC2_RDTSCP | PROC2_INVPCID);
 
@@ -172,7 +179,7 @@ static void setup_controls(struct vmx_vcpu *x)
 	vmcs_write64(EPT_POINTER, x->vcpu.eptp);
 	x->vcpu.eptp_changed = true;
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
-	vmcs_write64(TSC_OFFSET, 0);
+	vmcs_write64(TSC_OFFSET, x->vcpu.tsc_offset);
 	if (c->vpid && x->vpid)
 		vmcs_write16(VPID, x->vpid);
 	/* The guest owns CR0/CR4 but for the bits VMX pins: it sees its own values in the shadows. */
@@ -343,6 +350,9 @@ void vmx_vcpu_power_on_msrs(struct vmx_vcpu *x)
 	 * VM never reads what its previous run wrote. The swapped ones are live in this pCPU.
 	 */
 	x->kernel_gs_base = x->star = x->lstar = x->cstar = x->sfmask = x->tsc_aux = 0;
+	/* IA32_TSC_ADJUST is 0 after reset (SDM Vol. 3B, 18.17.3): the guest's TSC is the host's. */
+	x->vcpu.tsc_offset = 0;
+	vmcs_write64(TSC_OFFSET, 0);
 	wrmsr(MSR_IA32_KERNEL_GS_BASE, 0);
 	wrmsr(MSR_IA32_STAR, 0);
 	wrmsr(MSR_IA32_LSTAR, 0);

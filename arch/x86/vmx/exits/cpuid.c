@@ -5,6 +5,7 @@
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_bits.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/cpuid_policy.h"
 #include "hv/vm.h"
 
@@ -22,6 +23,7 @@ enum exit_action exit_cpuid(struct vcpu *v)
 		/* Without these controls RDTSCP and INVPCID raise #UD: CPUID hides them then. */
 		.rdtscp = proc2 & PROC2_RDTSCP,
 		.invpcid = proc2 & PROC2_INVPCID,
+		.tsc_adjust = to_vmx(v)->proc_ctls & PROC_TSC_OFFSET,
 	};
 	struct cpuid_regs r = { 0, 0, 0, 0 };
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* RDMSR/WRMSR exits: the local APIC's MSRs, a few harmless platform MSRs, #GP for the rest. */
+/* RDMSR/WRMSR exits: the local APIC's MSRs, the guest's TSC, harmless platform MSRs, #GP else. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/msr.h"
+#include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/apic_bus.h"
@@ -12,6 +13,7 @@
 #include "pv/pv.h"
 
 #define MSR_IA32_TSC 0x10
+#define MSR_IA32_TSC_ADJUST 0x3b /* SDM Vol. 3B, 18.17.3 */
 #define MSR_IA32_BIOS_SIGN_ID 0x8b /* the microcode update signature, SDM Vol. 3A, 10.11.7.1 */
 #define MSR_IA32_MTRRCAP 0xfe
 #define MSR_IA32_MISC_ENABLE 0x1a0
@@ -26,8 +28,11 @@ static bool read_platform(struct vcpu *v, u32 msr, u64 *val)
 		*val = to_vmx(v)->tsc_aux;
 		return vmx_caps.rdtscp; /* it exists when RDTSCP does (CPUID says which) */
 	case MSR_IA32_TSC:
-		*val = rdtsc(); /* TSC offset 0: the guest sees the host's TSC */
+		*val = rdtsc() + v->tsc_offset; /* what RDTSC gives it (SDM Vol. 3C, 26.3) */
 		return true;
+	case MSR_IA32_TSC_ADJUST:
+		*val = v->tsc_offset;
+		return vmx_caps.tsc_offset; /* CPUID.7:EBX[1] says so exactly then */
 	case MSR_IA32_FEATURE_CONTROL:
 		*val = FEATURE_CONTROL_LOCKED; /* locked with VMX off: no nested VMX */
 		return true;
@@ -48,6 +53,31 @@ static bool read_platform(struct vcpu *v, u32 msr, u64 *val)
 	}
 }
 
+/*
+ * The guest's TSC moves by off - tsc_offset (a write to IA32_TSC or IA32_TSC_ADJUST moves both
+ * by the same amount, SDM Vol. 3B, 18.17.3). A TSC deadline is a TSC value: the vLAPIC's,
+ * kept in host TSC, moves with the offset so that it still falls at the same guest TSC (an
+ * earlier one if the TSC jumped past it: it fires at once, 11.5.4.1). A lazily deferred
+ * deadline is first made the vLAPIC's, so the guest's next write exits and is converted anew.
+ */
+static void set_tsc_offset(struct vcpu *v, u64 off)
+{
+	struct vlapic_ipi none;
+	u64 now = rdtsc(), d = 0;
+
+	pv_deadline_clear(v);
+	if (vlapic_msr_read(&v->lapic, VLAPIC_MSR_TSC_DEADLINE, now, &d))
+		d = 0;
+	d = vcpu_deadline_to_guest(v, d);
+	v->tsc_offset = off;
+	vmcs_write64(TSC_OFFSET, off);
+	if (d) {
+		vlapic_msr_write(&v->lapic, VLAPIC_MSR_TSC_DEADLINE, vcpu_deadline_to_host(v, d), now,
+				 &none);
+		sched_timers_changed();
+	}
+}
+
 enum exit_action exit_rdmsr(struct vcpu *v)
 {
 	u32 msr = (u32)v->regs.gpr[GPR_RCX];
@@ -59,6 +89,8 @@ enum exit_action exit_rdmsr(struct vcpu *v)
 
 		if (!apic_bus_result(v, r, &none))
 			return EXIT_RESUME;
+		if (msr == VLAPIC_MSR_TSC_DEADLINE)
+			val = vcpu_deadline_to_guest(v, val);
 	} else if (!read_platform(v, msr, &val) && !pv_kvm_msr_read(v, msr, &val)) {
 		pr_debug("vm %s vcpu %u: RDMSR %#x: #GP", v->vm->name, v->id, msr);
 		vcpu_inject_gp(v);
@@ -79,7 +111,11 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 	if (vlapic_msr_owned(msr)) {
 		struct vlapic_ipi ipi;
 		u64 now = rdtsc();
-		u32 r = vlapic_msr_write(&v->lapic, msr, val, now, &ipi);
+		u32 r;
+
+		if (msr == VLAPIC_MSR_TSC_DEADLINE)
+			val = vcpu_deadline_to_host(v, val);
+		r = vlapic_msr_write(&v->lapic, msr, val, now, &ipi);
 
 		if (!apic_bus_result(v, r, &ipi))
 			return EXIT_RESUME;
@@ -97,6 +133,8 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 		}
 		to_vmx(v)->tsc_aux = val;
 		wrmsr(MSR_IA32_TSC_AUX, val); /* this vCPU is the one running here */
+	} else if ((msr == MSR_IA32_TSC || msr == MSR_IA32_TSC_ADJUST) && vmx_caps.tsc_offset) {
+		set_tsc_offset(v, msr == MSR_IA32_TSC ? val - rdtsc() : val);
 	} else if (pv_kvm_msr_write(v, msr, val, &fault)) {
 		if (fault) {
 			vcpu_inject_gp(v);
@@ -105,8 +143,9 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 	} else if (msr == MSR_IA32_MTRR_DEF_TYPE || msr == MSR_IA32_MISC_ENABLE ||
 		   msr == MSR_IA32_TSC || msr == MSR_IA32_BIOS_SIGN_ID) {
 		/*
-		 * Accepted and ignored: memory types come from EPT, the TSC is the host's, and the
-		 * update signature is only ever written with 0 before a CPUID (10.11.7.1).
+		 * Accepted and ignored: memory types come from EPT, the TSC stays the host's where
+		 * VMX cannot offset it, and the update signature is only ever written with 0 before
+		 * a CPUID (10.11.7.1).
 		 */
 	} else {
 		pr_debug("vm %s vcpu %u: WRMSR %#x <- %#lx: #GP", v->vm->name, v->id, msr, val);
