@@ -51,6 +51,11 @@ def linux_booted(vcpus, kvm=None, workload=False):
                r"\(status 0\)$", "poweroff -f ending the VM through ACPI with status 0")
         refuse(log, r"unchecked MSR access error", "an MSR Linux expects and Kestrel refuses")
         refuse(log, r"^linux: .*Kernel panic", "a kernel panic")
+        # IA32_TSC_ADJUST with an invariant TSC: Linux keeps the TSC without the watchdog,
+        # whose jiffies fall behind while a vCPU waits for its pCPU (it marked the TSC
+        # unstable under overcommit and fell back to refined-jiffies before).
+        refuse(log, r"Marking clocksource 'tsc[-a-z]*' as unstable", "the TSC called unstable")
+        expect(log, r"^linux: .*kestrel-init: clocksource tsc$", "the TSC as Linux's clocksource")
         for line in KVM_LINES:
             if kvm:
                 expect(log, rf"^linux: .*kvm-guest: {line}$", f"Linux taking '{line}'")
