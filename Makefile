@@ -28,7 +28,7 @@ ISO_CMDLINE ?= console=com1,vga loglevel=info
 
 PREFIX    ?= /usr/local
 
-.PHONY: all iso run run-qemu test unit system guests bench deps clean help check-layers install \
+.PHONY: all iso run run-qemu run-linux test unit system guests bench deps clean help check-layers install \
         demo FORCE fuzz-smoke fuzz-host fuzz
 all: $(ISO)
 demo: $(DEMO_ELF)
@@ -38,6 +38,8 @@ help:
 	@echo "make            build $(ELF) and $(ISO)"
 	@echo "make run        boot the ISO in Bochs (2 CPUs, headless) and show the console"
 	@echo "make run-qemu   boot it in QEMU: KVM on an Intel host with nested VMX on, else TCG"
+	@echo "make run-linux  Debian's kernel on Kestrel in Bochs, live: tlbstorm with KVM's PV"
+	@echo "                features and without, and the pair (LINUX_ARGS='--vcpus 4 ...')"
 	@echo "                (it says which and why)"
 	@echo "make test       host unit tests (cmocka), the harness's tests and system tests"
 	@echo "make check-layers  fail when an #include points up the layers (docs/design.md)"
@@ -126,6 +128,11 @@ run: deps
 run-qemu: deps
 	@$(MAKE) -s --no-print-directory $(DEMO_ISO)
 	$(PYTHON) tests/harness/boot.py --emu qemu --cpus 2 --iso $(DEMO_ISO) --echo
+
+# Two boots of Debian's kernel (fetched with apt-get download into build/linux/): about ten
+# minutes of Bochs. tests/linux/run.py --help lists LINUX_ARGS.
+run-linux: deps all
+	$(PYTHON) tests/linux/run.py $(LINUX_ARGS)
 
 test: deps
 	$(MAKE) check-layers

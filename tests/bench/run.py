@@ -122,6 +122,7 @@ def deadline_storm():
 
 
 LINUX_TICKS = 200000000  # each VM's workload: 20 s of guest time at Bochs's 10 MHz TSC
+LINUX_BOOT_TICKS = 2000000000  # a VM of 2 vCPUs to /init with other VMs booting beside it
 
 
 def linux_shootdowns():
@@ -135,13 +136,17 @@ def linux_shootdowns():
                       [("/bin/tlbstorm", linux.workload())])
     rows = []
     for nvms in (1, 2, 3):
-        rate, exits = {}, {}
+        rate, exits, late = {}, {}, 0
+        # One window for all VMs: from a TSC value after every VM has booted (a 2-vCPU boot
+        # is about 1.5 G ticks when it has the pCPUs to itself), so they shoot down together.
+        start = LINUX_BOOT_TICKS * nvms + LINUX_BOOT_TICKS
         for pv in ("off", "on"):
             mods = []
             for i in range(nvms):
                 mods.append(("/guests/vmlinuz", kernel,
                              f"vm=l{i} vcpus=2 mem=256M pv={pv} -- console=ttyS0 loglevel=5 "
-                             f"kestrel.expect_cpus=2 kestrel.workload={LINUX_TICKS}"))
+                             f"kestrel.expect_cpus=2 kestrel.workload={LINUX_TICKS} "
+                             f"kestrel.start_at={start}"))
                 mods.append(("/guests/initrd", rd, f"vm=l{i}"))
             log = run(f"linux-{nvms}vm-pv-{pv}", mods, mem=256 + 320 * nvms,
                       model="corei7_skylake_x", timeout=3600)
@@ -150,10 +155,15 @@ def linux_shootdowns():
             if len(got) != nvms or len(re.findall(r"tlbstorm: RESULT: PASS", log)) != nvms:
                 raise RuntimeError(f"linux-{nvms}vm-pv-{pv}: {len(got)} of {nvms} VMs reported")
             rate[pv] = sum(got) * 10000000 // LINUX_TICKS
+            late = max([late] + [int(x) for x in re.findall(r"tlbstorm: window starts at TSC "
+                                                            r"\d+, late by (\d+)", log)])
             exits[pv] = sum(int(x) for x in re.findall(r"^  total\s+(\d+)\s", log, re.M))
         gain = {1: "+4%", 2: "+78%", 3: "+132%"}[nvms]
+        note = f"ebizzy, PV TLB shootdown v8: {gain}"
+        if late:
+            note += f"; a VM came {late} ticks late to the common window"
         rows.append((f"Linux tlbstorm, {nvms} VM(s) of 2 vCPUs on 2 pCPUs", "records/1e7 TSC",
-                     rate["off"], rate["on"], f"ebizzy, PV TLB shootdown v8: {gain}"))
+                     rate["off"], rate["on"], note))
         rows.append((f"  same, exits in all", "exits", exits["off"], exits["on"], ""))
     return rows
 

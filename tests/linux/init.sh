@@ -18,6 +18,7 @@ for w in $(cat /proc/cmdline); do
 	case $w in
 	kestrel.expect_cpus=*) want=${w#*=} ;;
 	kestrel.workload=*) ticks=${w#*=} ;;
+	kestrel.start_at=*) start=${w#*=} ;;
 	esac
 done
 have=$(grep -c ^processor /proc/cpuinfo)
@@ -25,9 +26,10 @@ verdict=PASS
 if [ -n "$want" ] && [ "$have" != "$want" ]; then
 	verdict="FAIL (cpus $have, expected $want)"
 fi
-# The TLB-shootdown workload: one thread per CPU for that many TSC ticks.
+# The TLB-shootdown workload: one thread per CPU for that many TSC ticks, from TSC start_at
+# when given (VMs measured together then share one window).
 if [ -n "$ticks" ]; then
-	tlbstorm "$have" "$ticks" > /dev/kmsg || verdict="FAIL (tlbstorm)"
+	tlbstorm "$have" "$ticks" 64 ${start:-0} > /dev/kmsg || verdict="FAIL (tlbstorm)"
 	say "steal $(awk '/^cpu /{print $9}' /proc/stat) (USER_HZ ticks, all CPUs)"
 fi
 say "RESULT: $verdict"

@@ -22,6 +22,7 @@
 
 static uint64_t span, buf_bytes;
 static volatile int go;
+static uint64_t start; /* the window's first TSC tick, 0: each thread's own start */
 
 struct worker {
 	pthread_t thread;
@@ -45,7 +46,7 @@ static void *work(void *arg)
 
 	while (!go)
 		__asm__ volatile("pause");
-	end = rdtsc() + span;
+	end = start ? start + span : rdtsc() + span;
 	while (rdtsc() < end) {
 		uint64_t *p = mmap(NULL, buf_bytes, PROT_READ | PROT_WRITE,
 				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -79,9 +80,26 @@ int main(int argc, char **argv)
 
 	span = argc > 2 ? strtoull(argv[2], NULL, 0) : 100000000ull;
 	buf_bytes = (argc > 3 ? strtoull(argv[3], NULL, 0) : 64) * 1024;
+	start = argc > 4 ? strtoull(argv[4], NULL, 0) : 0;
 	if (!threads || threads > 1024 || !span || buf_bytes < 4096) {
-		fprintf(stderr, "usage: tlbstorm THREADS TICKS [KIB]\n");
+		fprintf(stderr, "usage: tlbstorm THREADS TICKS [KIB [START_TSC]]\n");
 		return 2;
+	}
+	/*
+	 * START_TSC: the window is [START_TSC, START_TSC + TICKS) of the TSC, which every VM on
+	 * Kestrel shares (their TSC offsets are 0), so VMs booted together measure the same time.
+	 * Sleep until then, so that VMs still booting get the pCPUs; say how late this one came.
+	 */
+	if (start) {
+		uint64_t now = rdtsc();
+
+		while (now < start) {
+			usleep(1000);
+			now = rdtsc();
+		}
+		snprintf(line, sizeof(line), "tlbstorm: window starts at TSC %llu, late by %llu\n",
+			 (unsigned long long)start, (unsigned long long)(now - start));
+		write(1, line, strlen(line));
 	}
 	w = calloc(threads, sizeof(*w));
 	for (unsigned int t = 0; t < threads; t++) {

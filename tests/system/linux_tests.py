@@ -4,7 +4,8 @@ import os
 import re
 import sys
 
-from checks import BUILD, CheckFailed, ELF, ROOT, all_of, boot, expect, no_panic_and_end, refuse
+from checks import (BUILD, CheckFailed, ELF, ROOT, all_of, boot, expect, no_panic_and_end, refuse,
+                    vm_line, vm_passed)
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "linux"))
 import guest  # noqa: E402
@@ -13,8 +14,9 @@ WORKLOAD = "kestrel.workload=20000000"  # tlbstorm for 2 s of guest time (Bochs'
 CMDLINE = "console=ttyS0 loglevel=7"  # 7: KERN_INFO lines (kvm-guest: ...) reach the console
 
 
-def linux_iso(vcpus, mem, words="", cmdline=""):
-    """Builds the ISO: the kernel and an initrd of busybox and tests/linux/init.sh."""
+def linux_iso(vcpus, mem, words="", cmdline="", beside=()):
+    """Builds the ISO: the kernel and an initrd of busybox and tests/linux/init.sh, and the
+    module lines of VMs to run beside it (beside)."""
     def build(iso):
         try:
             kernel = guest.kernel()
@@ -27,7 +29,8 @@ def linux_iso(vcpus, mem, words="", cmdline=""):
         line = (f"vm=linux vcpus={vcpus} mem={mem} {words} -- {CMDLINE} "
                 f"kestrel.expect_cpus={vcpus} {cmdline}")
         boot.make_iso(ELF, iso, "console=com1 loglevel=info",
-                      [("/guests/vmlinuz", kernel, line), ("/guests/initrd", rd, "vm=linux")])
+                      [("/guests/vmlinuz", kernel, line), ("/guests/initrd", rd, "vm=linux")] +
+                      list(beside))
     return build
 
 
@@ -85,11 +88,17 @@ def linux_booted(vcpus, kvm=None, workload=False):
     return check
 
 
+# A VM of the project's own beside Linux: the stale-TLB detector with PV flushes, IPI
+# shootdowns and the FLUSH bit (tests/guests/pv-flush), whose checks fail on one stale read.
+NEIGHBOUR = vm_line("pv-flush", "vm=fl vcpus=2 mem=32M -- cpus=2 rounds=20 mode=pv,ipi,flushbit")
+
 # Bochs's Skylake-X model: Linux 6.1 also runs on it bare (docs/platform.md, "Linux guests").
 TESTS = {
-    "linux-smp-kvm-pv": ("bochs", 2, {"iso": linux_iso(4, "256M", cmdline=WORKLOAD), "mem": 512,
-                                      "model": "corei7_skylake_x", "timeout": 1200},
-                         all_of(linux_booted(4, kvm=True, workload=True), no_panic_and_end)),
+    "linux-smp-kvm-pv": ("bochs", 2, {"iso": linux_iso(4, "256M", cmdline=WORKLOAD,
+                                                       beside=[NEIGHBOUR]),
+                                      "mem": 512, "model": "corei7_skylake_x", "timeout": 1200},
+                         all_of(linux_booted(4, kvm=True, workload=True), vm_passed("fl"),
+                                no_panic_and_end)),
     "linux-pv-off": ("bochs", 2, {"iso": linux_iso(4, "256M", "pv=off", cmdline=WORKLOAD),
                                   "mem": 512, "model": "corei7_skylake_x", "timeout": 1200},
                      all_of(linux_booted(4, kvm=False, workload=True), no_panic_and_end)),
