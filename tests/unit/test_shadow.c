@@ -680,6 +680,391 @@ static void test_model_paging_off(void **state)
 	model_run(0, 77, 500);
 }
 
+/* ---- targeted tests: hand-built 4-level tables ---- */
+
+static u64 next_table;
+
+static u64 new_table(void)
+{
+	u64 t = next_table;
+
+	next_table += PAGE_SIZE;
+	memset((void *)(uintptr_t)gmem_hpa(&gm, t), 0, PAGE_SIZE);
+	return t;
+}
+
+/* Maps gva to gpa with a page at level page_level (1: 4 KiB, 2: 2 MiB) under root. */
+static void map(u64 root, u64 gva, u64 gpa, int page_level, u64 flags)
+{
+	u64 table = root;
+
+	for (int l = 4; l > page_level; l--) {
+		u64 slot = table + ((gva >> (12 + 9 * (l - 1))) & 511) * 8;
+		u64 e = get(slot, 8);
+
+		if (!(e & P)) {
+			e = new_table() | ALL;
+			put(slot, e, 8);
+		}
+		table = e & ADDR;
+	}
+	put(table + ((gva >> (12 + 9 * (page_level - 1))) & 511) * 8,
+	    gpa | flags | (page_level > 1 ? PS : 0), 8);
+}
+
+static u64 slot_of(u64 root, u64 gva, int level)
+{
+	u64 table = root;
+
+	for (int l = 4; l > level; l--)
+		table = get(table + ((gva >> (12 + 9 * (l - 1))) & 511) * 8, 8) & ADDR;
+	return table + ((gva >> (12 + 9 * (level - 1))) & 511) * 8;
+}
+
+static void start_4level(struct shadow_vcpu *v, u64 cr3)
+{
+	v->cpu.cr0 = PG | WP;
+	v->cpu.cr4 = PAE | PGE;
+	v->cpu.efer = LMA | NXE;
+	assert_int_equal(shadow_new_cr3(&m, v, cr3), SHADOW_ROOT_NEW);
+}
+
+static enum shadow_fault_kind fault(struct shadow_vcpu *v, u64 gva, u32 a)
+{
+	struct shadow_fault_result res;
+
+	shadow_fault(&m, v, gva, a, &res);
+	return res.kind;
+}
+
+/* A on a read, D only on a write: a clean page's leaf is read-only until the first write. */
+static void test_accessed_dirty(void **state)
+{
+	struct shadow_vcpu *v = &vcpus[0];
+	u64 cr3, gva = 0x400000, slot;
+
+	(void)state;
+	next_table = 0x100000;
+	cr3 = new_table();
+	map(cr3, gva, 0x300000, 1, ALL);
+	start_4level(v, cr3);
+	slot = slot_of(cr3, gva, 1);
+	assert_false(hw_walk(v, gva, 0).ok);
+	assert_int_equal(fault(v, gva, 0), SHADOW_FIXED);
+	assert_true(hw_walk(v, gva, 0).ok);
+	for (int l = 4; l >= 1; l--)
+		assert_true(get(slot_of(cr3, gva, l), 8) & A);
+	assert_false(get(slot, 8) & D);
+	assert_false(hw_walk(v, gva, PF_ERR_WRITE).ok); /* clean: the write must fault */
+	assert_int_equal(fault(v, gva, PF_ERR_WRITE | PF_ERR_PRESENT), SHADOW_FIXED);
+	assert_true(get(slot, 8) & D);
+	assert_true(hw_walk(v, gva, PF_ERR_WRITE).ok);
+	/* The guest cleans the page (and says so): the next write faults and sets D again. */
+	put(slot, get(slot, 8) & ~D, 8);
+	shadow_guest_pte_written(&m, slot, 8);
+	assert_false(hw_walk(v, gva, PF_ERR_WRITE).ok);
+	assert_int_equal(fault(v, gva, PF_ERR_WRITE), SHADOW_FIXED);
+	assert_true(get(slot, 8) & D);
+	/* A read-only page: the guest's #PF, with P, W/R and U/S as its MMU would set them. */
+	put(slot, (get(slot, 8) & ~RW), 8);
+	shadow_guest_pte_written(&m, slot, 8);
+	{
+		struct shadow_fault_result res;
+
+		shadow_fault(&m, v, gva, PF_ERR_WRITE | PF_ERR_USER | PF_ERR_PRESENT, &res);
+		assert_int_equal(res.kind, SHADOW_INJECT);
+		assert_int_equal(res.pf.error_code, PF_ERR_PRESENT | PF_ERR_WRITE | PF_ERR_USER);
+		assert_int_equal(res.pf.addr, gva);
+		shadow_fault(&m, v, gva + 0x200000, PF_ERR_FETCH, &res);
+		assert_int_equal(res.kind, SHADOW_INJECT);
+		assert_int_equal(res.pf.error_code, PF_ERR_FETCH); /* not present, a fetch */
+	}
+	shadow_vcpu_unload(&m, v);
+}
+
+/* A guest table is never writable through the shadow: writes to it are emulated. */
+static void test_write_protect(void **state)
+{
+	struct shadow_vcpu *v = &vcpus[0];
+	u64 cr3, gva = 0x400000, pt_gva = 0x600000, pt;
+
+	(void)state;
+	next_table = 0x100000;
+	cr3 = new_table();
+	map(cr3, gva, 0x300000, 1, ALL | D);
+	pt = slot_of(cr3, gva, 1) & ~0xfffULL;
+	map(cr3, pt_gva, pt, 1, ALL | D); /* the guest maps its own page table */
+	start_4level(v, cr3);
+	/* Not a table of the shadow yet: writable. Once it is one, that leaf loses the right. */
+	assert_int_equal(fault(v, pt_gva, PF_ERR_WRITE), SHADOW_FIXED);
+	assert_true(hw_walk(v, pt_gva, PF_ERR_WRITE).ok);
+	nr_flushes = 0;
+	assert_int_equal(fault(v, gva, 0), SHADOW_FIXED);
+	assert_int_equal(nr_flushes, 1);
+	assert_int_equal(m.stats.write_protected, 1);
+	assert_true(hw_walk(v, pt_gva, 0).ok);
+	assert_false(hw_walk(v, pt_gva, PF_ERR_WRITE).ok);
+	assert_int_equal(fault(v, pt_gva, PF_ERR_WRITE | PF_ERR_PRESENT), SHADOW_EMULATE);
+	/* The emulated write remaps gva: the shadow follows. */
+	put(slot_of(cr3, gva, 1), 0x500000 | ALL | D, 8);
+	shadow_guest_pte_written(&m, slot_of(cr3, gva, 1), 8);
+	assert_false(hw_walk(v, gva, 0).ok);
+	assert_int_equal(fault(v, gva, 0), SHADOW_FIXED);
+	assert_int_equal(hw_walk(v, gva, 0).spte & ADDR, gmem_hpa(&gm, 0x500000));
+	/* A page that was writable before it became a table loses the right (and TLBs flush). */
+	{
+		u64 data_gva = 0x800000, flushes;
+
+		map(cr3, data_gva, 0x700000, 1, ALL | D);
+		assert_int_equal(fault(v, data_gva, PF_ERR_WRITE), SHADOW_FIXED);
+		assert_true(hw_walk(v, data_gva, PF_ERR_WRITE).ok);
+		flushes = nr_flushes;
+		put(slot_of(cr3, 0xa00000, 2), 0x700000 | ALL, 8); /* 0x700000: a PT now */
+		shadow_guest_pte_written(&m, slot_of(cr3, 0xa00000, 2), 8);
+		/* Shadowed (and protected) only once a walk through it succeeds. */
+		assert_int_equal(fault(v, 0xa00000, 0), SHADOW_INJECT);
+		assert_true(hw_walk(v, data_gva, PF_ERR_WRITE).ok);
+		put(0x700000, 0x300000 | ALL, 8);
+		assert_int_equal(fault(v, 0xa00000, 0), SHADOW_FIXED);
+		assert_false(hw_walk(v, data_gva, PF_ERR_WRITE).ok);
+		assert_true(nr_flushes > flushes);
+	}
+	shadow_vcpu_unload(&m, v);
+}
+
+/* A root per CR3: loading a CR3 again reuses its root; invalidation makes new ones. */
+static void test_roots_per_cr3(void **state)
+{
+	struct shadow_vcpu *v = &vcpus[0];
+	u64 a, b;
+	u32 root_a;
+
+	(void)state;
+	next_table = 0x100000;
+	a = new_table();
+	b = new_table();
+	map(a, 0x400000, 0x300000, 1, ALL);
+	map(b, 0x400000, 0x500000, 1, ALL);
+	start_4level(v, a);
+	root_a = v->root;
+	assert_int_equal(fault(v, 0x400000, 0), SHADOW_FIXED);
+	assert_int_equal(shadow_new_cr3(&m, v, b), SHADOW_ROOT_NEW);
+	assert_int_equal(fault(v, 0x400000, 0), SHADOW_FIXED);
+	assert_int_equal(hw_walk(v, 0x400000, 0).spte & ADDR, gmem_hpa(&gm, 0x500000));
+	assert_int_equal(shadow_new_cr3(&m, v, a | 0x18), SHADOW_ROOT_NEW);
+	assert_int_equal(v->root, root_a);
+	assert_int_equal(m.stats.root_reuses, 1);
+	assert_true(hw_walk(v, 0x400000, 0).ok); /* still built: no fault after the switch */
+	assert_int_equal(shadow_new_cr3(&m, v, a), 0); /* same CR3, same root */
+	/* A role change (CR0.WP) is another root for the same CR3. */
+	v->cpu.cr0 &= ~WP;
+	assert_int_equal(shadow_vcpu_load(&m, v), SHADOW_ROOT_NEW);
+	assert_true(v->root != root_a);
+	v->cpu.cr0 |= WP;
+	assert_int_equal(shadow_vcpu_load(&m, v), SHADOW_ROOT_NEW);
+	assert_int_equal(v->root, root_a);
+	/* INVLPG drops the leaf; the next access walks again. */
+	shadow_invlpg(&m, v, 0x400000);
+	assert_false(hw_walk(v, 0x400000, 0).ok);
+	shadow_invlpg(&m, v, 0x0000900000000000ULL); /* non-canonical: nothing */
+	assert_int_equal(fault(v, 0x0000900000000000ULL, 0), SHADOW_GP);
+	shadow_vcpu_unload(&m, v);
+}
+
+/* Paging structures outside RAM, loops, MMIO and read-only memory: answers, not crashes. */
+static void test_hostile_tables(void **state)
+{
+	struct shadow_vcpu *v = &vcpus[0];
+	struct shadow_fault_result res;
+	u64 cr3;
+
+	(void)state;
+	next_table = 0x100000;
+	cr3 = new_table();
+	put(cr3, cr3 | ALL, 8); /* PML4[0] points at the PML4: a loop through every level */
+	map(cr3, 0x8000000000ULL, RAM_SIZE + 0x1000, 1, ALL);	  /* MMIO */
+	map(cr3, 0x8000200000ULL, 0x7f0000, 1, ALL | D);	  /* read-only region */
+	put(slot_of(cr3, 0x10000000000ULL, 4), RAM_SIZE | ALL, 8); /* a PDPT outside RAM */
+	ro_lo = 0x7f0;
+	ro_hi = 0x800;
+	start_4level(v, cr3);
+	assert_int_equal(fault(v, 0, 0), SHADOW_FIXED); /* PML4 -> PML4 -> PML4 -> PML4 as page */
+	assert_int_equal(hw_walk(v, 0, 0).spte & ADDR, gmem_hpa(&gm, cr3));
+	assert_int_equal(fault(v, 0, PF_ERR_WRITE), SHADOW_EMULATE); /* it is a table */
+	shadow_fault(&m, v, 0x8000000000ULL, 0, &res);
+	assert_int_equal(res.kind, SHADOW_MMIO);
+	assert_int_equal(res.gpa, RAM_SIZE + 0x1000);
+	assert_int_equal(fault(v, 0x8000200000ULL, PF_ERR_WRITE), SHADOW_READ_ONLY);
+	assert_true(hw_walk(v, 0x8000200000ULL, 0).ok);
+	assert_int_equal(fault(v, 0x10000000000ULL, 0), SHADOW_BAD_TABLE);
+	shadow_vcpu_unload(&m, v);
+}
+
+/* Builds 4 KiB leaves for n pages at 0x40000000 + i * stride under a fresh 4-level CR3. */
+static void populate(struct shadow_vcpu *v, u64 cr3, u32 n, u64 stride)
+{
+	for (u32 i = 0; i < n; i++) {
+		u64 gva = 0x40000000ULL + i * stride;
+
+		map(cr3, gva, 0x200000 + (i % 256) * PAGE_SIZE, 1, ALL | A | D);
+	}
+	start_4level(v, cr3);
+	for (u32 i = 0; i < n; i++)
+		assert_int_equal(fault(v, 0x40000000ULL + i * stride, 0), SHADOW_FIXED);
+}
+
+/* Invalidate-all: every root reloads, nothing old stays reachable, teardown in batches. */
+static void test_invalidate_all(void **state)
+{
+	u32 old_root, made, obsolete;
+	int r, calls = 0, freed = 0;
+
+	(void)state;
+	next_table = 0x100000;
+	populate(&vcpus[0], new_table(), 64, 2 * MiB);
+	populate(&vcpus[1], new_table(), 8, PAGE_SIZE);
+	old_root = vcpus[0].root;
+	made = m.stats.pages_made;
+	shadow_invalidate_all(&m);
+	assert_int_equal(nr_reloads, 1);
+	obsolete = m.nr_obsolete;
+	assert_int_equal(obsolete, made);
+	assert_int_equal(m.nr_valid, 0);
+	/* A vCPU on an obsolete root builds nothing; nothing is freed while one holds one. */
+	assert_int_equal(fault(&vcpus[0], 0x40000000ULL, 0), SHADOW_RETRY);
+	assert_int_equal(shadow_zap_obsolete(&m, 4), -EBUSY);
+	assert_int_equal(shadow_vcpu_load(&m, &vcpus[0]), SHADOW_ROOT_NEW);
+	assert_true(vcpus[0].root != old_root); /* never reused */
+	assert_int_equal(shadow_zap_obsolete(&m, 4), -EBUSY);
+	assert_int_equal(shadow_vcpu_load(&m, &vcpus[1]), SHADOW_ROOT_NEW);
+	assert_int_equal(m.stats.pages_made, made + 2); /* two new roots, not the old ones */
+	for (u32 i = 0; i < 64; i++)
+		assert_int_equal(fault(&vcpus[0], 0x40000000ULL + i * 2 * MiB, 0), SHADOW_FIXED);
+	check_vcpu(&vcpus[0]); /* asserts every reachable page is of the new generation */
+	check_vcpu(&vcpus[1]);
+	while ((r = shadow_zap_obsolete(&m, 4)) > 0) {
+		assert_true(r <= 4);
+		freed += r;
+		calls++;
+	}
+	assert_int_equal(r, 0);
+	assert_int_equal(freed, obsolete);
+	assert_int_equal(calls, (obsolete + 3) / 4);
+	assert_int_equal(m.nr_obsolete, 0);
+	assert_int_equal(nr_frames, m.nr_valid); /* one table frame per live page */
+	check_vcpu(&vcpus[0]);
+	shadow_vcpu_unload(&m, &vcpus[0]);
+	shadow_vcpu_unload(&m, &vcpus[1]);
+}
+
+/* The limit counts obsolete pages; no valid page goes while obsolete ones wait. */
+static void test_page_limit(void **state)
+{
+	struct shadow_vcpu *v = &vcpus[0];
+	u64 zapped;
+
+	(void)state;
+	shadow_destroy(&m);
+	assert_int_equal(shadow_init(&m, &gm, &ops, &gm, 12, 0), 0);
+	next_table = 0x100000;
+	/* 16 PDs' worth of 1-GiB regions: far more pages than 12. */
+	populate(v, new_table(), 16, GiB);
+	assert_true(m.nr_valid <= 12);
+	assert_true(m.stats.valid_zapped > 0);
+	for (u32 i = 0; i < 16; i++) { /* evicted pages fault back in, correctly */
+		u64 gva = 0x40000000ULL + i * GiB;
+
+		if (!hw_walk(v, gva, 0).ok)
+			assert_int_equal(fault(v, gva, 0), SHADOW_FIXED);
+		assert_int_equal(hw_walk(v, gva, 0).spte & ADDR,
+				 gmem_hpa(&gm, 0x200000 + i * PAGE_SIZE));
+		assert_true(m.nr_valid + m.nr_obsolete <= 12);
+	}
+	/* vCPU 1 keeps an obsolete root: vCPU 0 at the limit waits rather than zap valid pages. */
+	start_4level(&vcpus[1], vcpus[0].cpu.cr3);
+	shadow_invalidate_all(&m);
+	assert_int_equal(shadow_vcpu_load(&m, v), SHADOW_ROOT_NEW); /* room for one root */
+	zapped = m.stats.valid_zapped;
+	for (u32 i = 0; i < 16; i++) {
+		enum shadow_fault_kind k = fault(v, 0x40000000ULL + i * GiB, 0);
+
+		assert_true(k == SHADOW_FIXED || k == SHADOW_RETRY);
+		assert_true(m.nr_valid + m.nr_obsolete <= 12);
+	}
+	assert_int_equal(fault(v, 0x40000000ULL + 15 * GiB, 0), SHADOW_RETRY);
+	assert_int_equal(m.stats.valid_zapped, zapped);
+	assert_int_equal(m.stats.obsolete_zapped, 0);
+	/* Once it reloads, obsolete pages make the room, still before any valid one. */
+	assert_int_equal(shadow_vcpu_load(&m, &vcpus[1]), SHADOW_ROOT_NEW);
+	assert_int_equal(fault(v, 0x40000000ULL + 15 * GiB, 0), SHADOW_FIXED);
+	assert_true(m.stats.obsolete_zapped > 0);
+	assert_int_equal(m.stats.valid_zapped, zapped);
+	shadow_vcpu_unload(&m, &vcpus[0]);
+	shadow_vcpu_unload(&m, &vcpus[1]);
+}
+
+/*
+ * The invalidation's critical section counts the same operations for a 16-MiB and a 64-GiB
+ * guest, each with its RAM mapped by 2-MiB guest pages and 4096 shadow leaves built; the
+ * teardown afterwards grows with the pages built.
+ */
+static u64 ops_for(u64 size, u64 *teardown, u32 *pages)
+{
+	u64 nr = size / GMEM_CHUNK_SIZE, *big = calloc(nr, sizeof(u64));
+	struct guest_mem g = { .size = size, .nr_chunks = nr, .chunks = big };
+	struct shadow_vcpu v = { 0 };
+	u64 cr3, before, n_ops, stride = MAX(size / 4096, PAGE_SIZE);
+	int r;
+
+	assert_non_null(big);
+	for (u64 i = 0; i < nr; i++) /* RAM beyond the test's 8 MiB: frames never touched */
+		big[i] = i < NR_CHUNKS ? chunks[i] : 0x100000000000ULL + i * GMEM_CHUNK_SIZE;
+	shadow_destroy(&m);
+	assert_int_equal(shadow_init(&m, &g, &ops, &g, 8192, 0), 0);
+	gm = g; /* the test's helpers read the tables through gm */
+	next_table = 0x100000;
+	cr3 = new_table();
+	for (u64 gpa = 0; gpa < size; gpa += 2 * MiB)
+		map(cr3, gpa, gpa, 2, ALL | A | D);
+	start_4level(&v, cr3);
+	for (u64 gva = 0; gva < size; gva += stride)
+		assert_int_equal(fault(&v, gva, 0), SHADOW_FIXED);
+	*pages = m.nr_valid;
+	before = m.stats.ops;
+	shadow_invalidate_all(&m);
+	n_ops = m.stats.ops - before;
+	assert_int_equal(m.nr_obsolete, *pages);
+	shadow_vcpu_unload(&m, &v);
+	before = m.stats.ops;
+	while ((r = shadow_zap_obsolete(&m, 16)) > 0)
+		;
+	*teardown = m.stats.ops - before;
+	shadow_destroy(&m);
+	free(big);
+	gm.size = RAM_SIZE;
+	gm.nr_chunks = NR_CHUNKS;
+	gm.chunks = chunks;
+	assert_int_equal(shadow_init(&m, &gm, &ops, &gm, 4096, 0), 0);
+	return n_ops;
+}
+
+static void test_invalidate_ops_flat(void **state)
+{
+	u64 small, large, td_small, td_large;
+	u32 pages_small, pages_large;
+
+	(void)state;
+	small = ops_for(16 * MiB, &td_small, &pages_small);
+	large = ops_for(64 * GiB, &td_large, &pages_large);
+	printf("invalidate-all: 16 MiB %lu ops (%u pages), 64 GiB %lu ops (%u pages); "
+	       "teardown afterwards %lu and %lu ops\n",
+	       small, pages_small, large, pages_large, td_small, td_large);
+	assert_int_equal(small, large);
+	assert_true(small <= 2);
+	assert_true(pages_large > 100 * pages_small);
+	assert_true(td_large > 2 * td_small); /* as many leaves, 378 times the pages */
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -689,6 +1074,13 @@ int main(void)
 		T(test_model_pae),
 		T(test_model_4level),
 		T(test_model_paging_off),
+		T(test_accessed_dirty),
+		T(test_write_protect),
+		T(test_roots_per_cr3),
+		T(test_hostile_tables),
+		T(test_invalidate_all),
+		T(test_page_limit),
+		T(test_invalidate_ops_flat),
 	};
 
 	return unit_run(tests);
