@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* A VM's PCI configuration mechanism #1 (ports 0xcf8-0xcff) with one host bridge at 00:00.0. */
 #include "hv/dev/vpci.h"
+#include "lib/atomic.h"
 #include "lib/string.h"
 
 /*
@@ -109,6 +110,7 @@ u32 vpci_read(struct vpci *p, u16 port, u32 size)
 {
 	u32 address = READ_ONCE(p->address), val = 0;
 
+	atomic_add(&p->accesses, 1);
 	if (port == VPCI_PORT_ADDRESS && size == 4)
 		return address;
 	for (u32 i = 0; i < size && i < 4; i++)
@@ -120,6 +122,7 @@ void vpci_write(struct vpci *p, u16 port, u32 size, u32 val)
 {
 	u32 address = READ_ONCE(p->address);
 
+	atomic_add(&p->accesses, 1);
 	if (port == VPCI_PORT_ADDRESS && size == 4) {
 		WRITE_ONCE(p->address, val & ADDRESS_MASK);
 		return;

@@ -27,6 +27,7 @@
 struct vpci {
 	u32 address; /* CONFIG_ADDRESS as written, reserved bits clear */
 	u8 host_bridge[256]; /* 00:00.0's configuration space */
+	u64 accesses; /* statistics: INs and OUTs at 0xcf8-0xcff */
 };
 
 void vpci_init(struct vpci *p);

@@ -284,12 +284,15 @@ static void write_register(struct vrtc *r, u8 reg, u8 v, u64 now)
 static u8 access_byte(struct vrtc *r, u16 port, bool write, u8 v, u64 now)
 {
 	if (port == VRTC_PORT_INDEX) {
-		if (write)
+		if (write) {
 			r->index = v;
+			r->index_writes++;
+		}
 		return 0xff;
 	}
 	if (port != VRTC_PORT_DATA)
 		return 0xff;
+	r->data_accesses++;
 	if (write) {
 		write_register(r, r->index & 0x7f, v, now);
 		return 0xff;

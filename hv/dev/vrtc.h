@@ -64,6 +64,7 @@ struct vrtc {
 	u64 uip_ticks; /* 244 us: UIP is set for that long before each update */
 	u64 second_start; /* TSC at which the divider began the current second */
 	u64 last; /* TSC of the last look: periodic edges after it set PF */
+	u64 index_writes, data_accesses; /* statistics: bytes written to 0x70, at 0x71 */
 };
 
 /*

@@ -31,6 +31,8 @@ static void build_and_parse(u32 nr_vcpus)
 	assert_false(info.has_8259);
 	assert_true(info.have_fadt);
 	assert_int_equal(info.pm_timer_port, 0); /* hardware-reduced: no PM timer */
+	assert_int_equal(info.rtc_century, 0x32);
+	assert_false(info.no_cmos_rtc);
 	assert_int_equal(info.nr_cpus, MIN(nr_vcpus, ACPI_MAX_CPUS));
 	assert_int_equal(info.nr_cpus_dropped, nr_vcpus - info.nr_cpus);
 	for (u32 i = 0; i < info.nr_cpus; i++) {

@@ -303,6 +303,9 @@ static void test_cmos_ram(void **state)
 	assert_int_equal(vrtc_read(&r, VRTC_PORT_INDEX, 2, T0), 0x22ff);
 	/* A byte past 0x71 is not the RTC's. */
 	assert_int_equal(vrtc_read(&r, VRTC_PORT_DATA, 4, T0), 0xffffff22);
+	/* Counted for the statistics: every byte at 0x70 written, every byte at 0x71. */
+	assert_int_equal(r.index_writes, 2 * (128 - VRTC_RAM_FIRST - 1) + 1 + 1 + 1 + 1);
+	assert_int_equal(r.data_accesses, 2 * (128 - VRTC_RAM_FIRST - 1) + 7);
 }
 
 /* What a hostile guest writes into the time bytes: clamped, read back in range, still counting. */
