@@ -92,27 +92,27 @@ static void build_fadt(u8 *fadt)
 }
 
 /*
- * The DSDT's AML (ACPI 6.5, 20.2), assembled by hand; `iasl -d` of the table reads back as:
+ * The DSDT's AML (ACPI 6.5, 20.2), assembled by hand; `iasl -d` reads it back as (shortened):
  *
- *	Name (\_S5, Package (4) { 5, 5, 0, 0 })
- *	Scope (\_SB) {
- *		Device (PCI0) {
- *			Name (_HID, EisaId ("PNP0A03"))
- *			Name (_CRS, ResourceTemplate () {
- *				WordBusNumber (ResourceProducer, MinFixed, MaxFixed,, 0, 0, 0, 0, 1)
- *				IO (Decode16, 0x0CF8, 0x0CF8, 0x01, 0x08)
- *			})
- *		}
- *		Device (RTC_) {
- *			Name (_HID, EisaId ("PNP0B00"))
- *			Name (_CRS, ResourceTemplate () { IO (Decode16, 0x0070, 0x0070, 0x01, 0x02) })
- *		}
- *	}
+ *   Name (\_S5, Package (4) { 5, 5, 0, 0 })
+ *   Scope (\_SB) {
+ *      Device (PCI0) {
+ *         Name (_HID, EisaId ("PNP0A03"))
+ *         Name (_CRS, ResourceTemplate () {
+ *            WordBusNumber (ResourceProducer, MinFixed, MaxFixed,, 0, 0, 0, 0, 1)
+ *            IO (Decode16, 0x0CF8, 0x0CF8, 0x01, 0x08)
+ *         })
+ *      }
+ *      Device (RTC_) {
+ *         Name (_HID, EisaId ("PNP0B00"))
+ *         Name (_CRS, ResourceTemplate () { IO (Decode16, 0x0070, 0x0070, 0x01, 0x02) })
+ *      }
+ *   }
  *
  * \_S5 is the sleep type the sleep control register takes for S5 (7.4.2). Linux scans only
- * the PCI buses ACPI names: PCI0 is the root bridge of bus 0 (a PNP0A03, 6.1.5's PCI root;
- * bus range in _CRS, 6.4.3.5.3, and its configuration ports) whose host bridge hv/dev/vpci.c
- * answers. RTC_ is the CMOS RTC (PNP0B00, an AT RTC) that Linux's rtc_cmos driver binds to;
+ * the PCI buses ACPI names: PCI0 is the root bridge of bus 0 (PNP0A03, a PCI host bridge; its
+ * bus range a Word Address Space Descriptor in _CRS, 6.4.3.5.3, with its configuration ports)
+ * whose host bridge hv/dev/vpci.c answers. RTC_ is the CMOS RTC (PNP0B00, an AT RTC) that Linux's rtc_cmos driver binds to;
  * it names no interrupt, so the driver runs without one (there is no interrupt controller for
  * IRQ 8 yet). PkgLength (20.2.4) is one byte up to 63, else two: 0x40 | bits 3-0, bits 11-4.
  */

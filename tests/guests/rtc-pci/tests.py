@@ -10,7 +10,8 @@ def check_rtc_pci(log):
     host = expect(log, r"^kestrel: rtc: VMs' clocks start at (\d{4}-\d\d-\d\d) ",
                   "Kestrel's line for the host's RTC").group(1)
     expect(log, rf"^rtc-pci: rtc-pci: rtc {host} ", f"the VM's RTC on the host's date {host}")
-    expect(log, r"^rtc-pci: rtc-pci: pci 00:00\.0 \[1b36:0008\] class 060000$", "Kestrel's host bridge")
+    expect(log, r"^rtc-pci: rtc-pci: pci 00:00\.0 \[1b36:0008\] class 060000$",
+           "Kestrel's host bridge")
 
 
 TESTS = {
