@@ -112,9 +112,10 @@ static void build_fadt(u8 *fadt)
  * \_S5 is the sleep type the sleep control register takes for S5 (7.4.2). Linux scans only
  * the PCI buses ACPI names: PCI0 is the root bridge of bus 0 (PNP0A03, a PCI host bridge; its
  * bus range a Word Address Space Descriptor in _CRS, 6.4.3.5.3, with its configuration ports)
- * whose host bridge hv/dev/vpci.c answers. RTC_ is the CMOS RTC (PNP0B00, an AT RTC) that Linux's rtc_cmos driver binds to;
- * it names no interrupt, so the driver runs without one (there is no interrupt controller for
- * IRQ 8 yet). PkgLength (20.2.4) is one byte up to 63, else two: 0x40 | bits 3-0, bits 11-4.
+ * whose host bridge hv/dev/vpci.c answers. RTC_ is the CMOS RTC (PNP0B00, an AT RTC) that
+ * Linux's rtc_cmos driver binds to; it names no interrupt, so the driver runs without one (there
+ * is no interrupt controller for IRQ 8 yet). PkgLength (20.2.4) is one byte up to 63, else two:
+ * 0x40 | bits 3-0, then bits 11-4.
  */
 #define EISA_PNP(hi, lo) 0x41, 0xd0, (hi), (lo) /* EisaId ("PNPhhll"), a DWordConst */
 
