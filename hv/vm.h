@@ -8,6 +8,8 @@
 
 struct vm_config;
 #include "hv/dev/vlapic.h"
+#include "hv/dev/vpci.h"
+#include "hv/dev/vrtc.h"
 #include "hv/dev/vuart.h"
 #include "lib/cpuset.h"
 #include "lib/spinlock.h"
@@ -140,6 +142,8 @@ struct vm {
 	struct guest_mem mem;
 	struct vm_ept ept;
 	struct vuart uart;
+	struct vrtc rtc; /* kept across a VM reset, as a PC's battery keeps it */
+	struct vpci pci;
 	struct spinlock lock; /* stop and statistics */
 	char stop_reason[160];
 	s32 exit_status;
