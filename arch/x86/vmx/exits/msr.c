@@ -71,14 +71,10 @@ enum exit_action exit_rdmsr(struct vcpu *v)
 {
 	u32 msr = (u32)v->regs.gpr[GPR_RCX];
 	u64 val = 0;
-	enum vmsr_result kept = vmsr_read(&v->msr, msr, &val);
+	enum vmsr_result kept;
 
-	if (kept == VMSR_GP) {
-		vcpu_inject_gp(v);
-		return EXIT_RESUME;
-	} else if (kept == VMSR_OK) {
-		/* IA32_MISC_ENABLE, an MTRR or a machine-check MSR: val is its value */
-	} else if (vlapic_msr_owned(msr)) {
+	/* The APIC's MSRs first: EOIs and deadlines are the frequent ones. */
+	if (vlapic_msr_owned(msr)) {
 		struct vlapic_ipi none;
 		u32 r = vlapic_msr_read(&v->lapic, msr, rdtsc(), &val);
 
@@ -86,6 +82,12 @@ enum exit_action exit_rdmsr(struct vcpu *v)
 			return EXIT_RESUME;
 		if (msr == VLAPIC_MSR_TSC_DEADLINE)
 			val = vcpu_deadline_to_guest(v, val);
+	} else if ((kept = vmsr_read(&v->msr, msr, &val)) != VMSR_NONE) {
+		/* IA32_MISC_ENABLE, an MTRR or a machine-check MSR: val is its value */
+		if (kept == VMSR_GP) {
+			vcpu_inject_gp(v);
+			return EXIT_RESUME;
+		}
 	} else if (!read_platform(v, msr, &val) && !pv_kvm_msr_read(v, msr, &val)) {
 		pr_debug("vm %s vcpu %u: RDMSR %#x: #GP", v->vm->name, v->id, msr);
 		vcpu_inject_gp(v);
@@ -101,15 +103,10 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 {
 	u32 msr = (u32)v->regs.gpr[GPR_RCX];
 	u64 val = (v->regs.gpr[GPR_RDX] << 32) | (u32)v->regs.gpr[GPR_RAX];
-	enum vmsr_result kept = vmsr_write(&v->msr, msr, val);
+	enum vmsr_result kept;
 	bool fault;
 
-	if (kept == VMSR_GP) {
-		vcpu_inject_gp(v);
-		return EXIT_RESUME;
-	} else if (kept == VMSR_OK) {
-		/* Kept for reads; IA32_MISC_ENABLE's effects are in CPUID (exits/cpuid.c). */
-	} else if (vlapic_msr_owned(msr)) {
+	if (vlapic_msr_owned(msr)) {
 		struct vlapic_ipi ipi;
 		u64 now = rdtsc();
 		u32 r;
@@ -127,6 +124,12 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 		/* Only a timer change moves the preemption timer; an EOI or an ICR write does not. */
 		if (r & VLAPIC_R_TIMER)
 			sched_timers_changed();
+	} else if ((kept = vmsr_write(&v->msr, msr, val)) != VMSR_NONE) {
+		/* Kept for reads; IA32_MISC_ENABLE's effects are in CPUID (exits/cpuid.c). */
+		if (kept == VMSR_GP) {
+			vcpu_inject_gp(v);
+			return EXIT_RESUME;
+		}
 	} else if (msr == MSR_IA32_TSC_AUX && vmx_caps.rdtscp) {
 		if (val >> 32) {
 			vcpu_inject_gp(v); /* bits 63:32 are reserved, SDM Vol. 4, table 2-2 */
