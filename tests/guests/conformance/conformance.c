@@ -40,14 +40,14 @@ static struct idt_gate *gp_gate(void)
 /* Every CPU shares the runtime's IDT: probes are made with interrupts off, one CPU at a time. */
 static bool msr_access(u32 msr, bool write, u64 *val)
 {
-	static struct rt_spinlock { volatile u32 v; } lock;
+	static volatile u32 probing;
 	struct idt_gate *g = gp_gate(), saved;
 	u64 stub = (u64)(uintptr_t)conformance_gp_stub, flags = rt_save_flags_cli();
 	u32 lo = (u32)*val, hi = (u32)(*val >> 32);
 	bool gp;
 	u16 cs;
 
-	while (__atomic_exchange_n(&lock.v, 1, __ATOMIC_ACQUIRE))
+	while (__atomic_exchange_n(&probing, 1, __ATOMIC_ACQUIRE))
 		rt_pause();
 	saved = *g;
 	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
@@ -59,7 +59,7 @@ static bool msr_access(u32 msr, bool write, u64 *val)
 		__asm__ volatile("rdmsr" : "+a"(lo), "+d"(hi) : "c"(msr) : "memory");
 	gp = gp_hit;
 	*g = saved;
-	__atomic_store_n(&lock.v, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&probing, 0, __ATOMIC_RELEASE);
 	rt_restore_flags(flags);
 	if (!write)
 		*val = gp ? 0 : ((u64)hi << 32) | lo;
