@@ -16,6 +16,7 @@ struct vm_config;
 #include "mm/ept_gen.h"
 #include "mm/guest_mem.h"
 #include "hv/pv_state.h"
+#include "hv/vmsr.h"
 
 #define VM_NAME_LEN 16
 #define MAX_VMS 16
@@ -82,6 +83,7 @@ struct vcpu {
 	u64 tsc_offset;
 	struct guest_regs regs;
 	struct vlapic lapic;
+	struct vmsr msr; /* IA32_MISC_ENABLE, MTRRs, machine-check banks (hv/vmsr.h) */
 	bool nmi_pending;
 	bool exception_pending; /* exception_vector (with exception_error if it has one) */
 	bool exception_has_error;
