@@ -16,9 +16,10 @@
 #define RFLAGS_TF BIT(8)
 #define RFLAGS_RF BIT(16)
 
-/* DR6 and IA32_DEBUGCTL bits, SDM Vol. 3B, 18.2.3 and 18.4.1. */
+/* DR6, DR7 and IA32_DEBUGCTL bits, SDM Vol. 3B, 18.2.3, 18.2.4 and 18.4.1. */
 #define DR6_B0_B3 0xfULL
 #define DR6_BS BIT(14)
+#define DR7_GD BIT(13)
 #define DEBUGCTL_BTF BIT(1)
 
 /*

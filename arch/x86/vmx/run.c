@@ -112,6 +112,11 @@ static void inject_events(struct vmx_vcpu *x)
 	}
 	if (v->exception_pending) {
 		inject_exception(v);
+		/* An interrupt or NMI behind it (a #DB from HLT is): taken at the window exit. */
+		if (v->nmi_pending && vmx_caps.nmi_window)
+			set_proc_bit(x, PROC_NMI_WINDOW, true);
+		if (vlapic_pending(&v->lapic) >= 0)
+			set_proc_bit(x, PROC_INTR_WINDOW, true);
 		return;
 	}
 	vector = vlapic_pending(&v->lapic);
