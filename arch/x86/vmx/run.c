@@ -124,8 +124,11 @@ static void inject_events(struct vmx_vcpu *x)
 		return; /* the common case: nothing to deliver, no more VMCS reads */
 	block = vmcs_read32(GUEST_INTERRUPTIBILITY);
 	if (v->nmi_pending) {
+		/* One in service (blocking by NMI until its IRET): one more pending at most, 7.7.1. */
+		if (block & INTR_BLOCK_NMI)
+			v->nmi_pending = 1;
 		if (!(block & (INTR_BLOCK_NMI | INTR_BLOCK_MOV_SS | INTR_BLOCK_STI))) {
-			v->nmi_pending = false;
+			v->nmi_pending--;
 			vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
 			v->stats.injected++;
 			return;
