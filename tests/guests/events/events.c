@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Events as the SDM delivers them, for instructions a hypervisor emulates. `mode=` is a comma
- * list (default `rf,step`):
+ * list (default `rf,step,df`):
  *  - rf: the RFLAGS image pushed for a fault has RF set (SDM Vol. 3B, 18.3.1.1: for any
  *    fault-class exception but an instruction-breakpoint #DB the value pushed for RF is 1):
  *    #UD from UD2 and #GP from a non-canonical load (no exit: the baseline), #GP from RDMSR and
@@ -14,6 +14,7 @@
  *    traps on the previous instruction before external interrupts). A RDMSR that faults raises
  *    no #DB of its own. MOV SS followed by CPUID: one #DB, after CPUID (Vol. 3A, 7.8.3). STI
  *    followed by CPUID: a #DB after each.
+ *  - df: a #GP raised while a #GP is delivered is a #DF (Vol. 3A, 7.15, table 7-5).
  *  - nmi (`cpus=2`): two NMIs sent back to back to a CPU are both delivered; with one NMI in
  *    service, two more make one delivery after its IRET (one pending; Vol. 3A, 7.7.1).
  */
@@ -41,8 +42,10 @@ struct trap_frame {
 void trap_db(void);
 void trap_ud(void);
 void trap_gp(void);
+void trap_df(void);
 __asm__(".pushsection .text\n"
-	".globl trap_db, trap_ud, trap_gp\n"
+	".globl trap_db, trap_ud, trap_gp, trap_df\n"
+	"trap_df: pushq $8\n jmp trap_common\n"	/* error code 0, pushed */
 	"trap_db: pushq $0\n pushq $1\n jmp trap_common\n"
 	"trap_ud: pushq $0\n pushq $6\n jmp trap_common\n"
 	"trap_gp: pushq $13\n jmp trap_common\n"	/* the CPU pushed the error code */
@@ -62,6 +65,7 @@ static volatile u64 seq;		/* orders #DBs against the timer interrupt */
 static volatile u32 db_count, db_want;
 static volatile u64 db_rip[MAX_DB], db_dr6[MAX_DB], db_seq[MAX_DB];
 static volatile u32 fault_count, fault_vector;
+static volatile u64 fault_error;
 static volatile u64 fault_rflags, fault_rip;
 /* Written by the probes' assembly, hence not static. */
 volatile u64 fault_resume, probe_ret;
@@ -108,6 +112,7 @@ void on_trap(struct trap_frame *f)
 	/* #UD, #GP: noted, and resumed where the probe said. */
 	fault_count++;
 	fault_vector = (u32)f->vector;
+	fault_error = f->error;
 	fault_rflags = f->rflags;
 	fault_rip = f->rip;
 	f->rip = fault_resume;
@@ -120,8 +125,9 @@ struct idt_gate {
 	u32 off2, zero;
 } __attribute__((packed));
 
-static struct idt_gate saved_gates[3];
-static const u8 trap_vectors[3] = { 1, 6, 13 };
+#define NR_TRAPS 4
+static struct idt_gate saved_gates[NR_TRAPS];
+static const u8 trap_vectors[NR_TRAPS] = { 1, 6, 13, 8 };
 
 static struct idt_gate *idt_gate(u32 vector)
 {
@@ -137,11 +143,11 @@ static struct idt_gate *idt_gate(u32 vector)
 /* The runtime reports every exception as a failure: these gates are ours only while testing. */
 static void traps_take(void)
 {
-	void (*const stubs[3])(void) = { trap_db, trap_ud, trap_gp };
+	void (*const stubs[NR_TRAPS])(void) = { trap_db, trap_ud, trap_gp, trap_df };
 	u16 cs;
 
 	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	for (u32 i = 0; i < 3; i++) {
+	for (u32 i = 0; i < NR_TRAPS; i++) {
 		u64 s = (u64)(uintptr_t)stubs[i];
 
 		saved_gates[i] = *idt_gate(trap_vectors[i]);
@@ -152,7 +158,7 @@ static void traps_take(void)
 
 static void traps_give_back(void)
 {
-	for (u32 i = 0; i < 3; i++)
+	for (u32 i = 0; i < NR_TRAPS; i++)
 		*idt_gate(trap_vectors[i]) = saved_gates[i];
 }
 
@@ -301,6 +307,39 @@ static void test_rf(void)
 		rt_check(db_count == 0 || db_rip[0] == bp, "#DB at rip 0x%lx, expected 0x%lx",
 			 db_rip[0], bp);
 	}
+	rt_test_end();
+}
+
+/* ---- df ---- */
+
+/*
+ * Exceptions during an exception's delivery combine as SDM Vol. 3A, 7.15 ("Interrupt 8", table
+ * 7-5) says; Kestrel intercepts no exception, so the processor does it. A #GP whose gate lies
+ * past the IDT limit raises a second #GP while it is delivered: contributory after
+ * contributory, a #DF (error code 0).
+ */
+static void test_df(void)
+{
+	struct {
+		u16 limit;
+		u64 base;
+	} __attribute__((packed)) idtr, small;
+	u64 at;
+
+	rt_test_begin("df-gp-during-gp");
+	reset_counts(0);
+	rt_cli();
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	small = idtr;
+	small.limit = 13 * 16 - 1; /* #DF's gate (8) inside, #GP's (13) past the limit */
+	__asm__ volatile("lidt %0" ::"m"(small));
+	at = PROBE("mov (%%rax), %%rax", 0x8000000000000000ull, 0);
+	__asm__ volatile("lidt %0" ::"m"(idtr));
+	rt_sti();
+	rt_check(fault_count == 1, "%u faults, expected one #DF", fault_count);
+	rt_check(fault_vector == 8, "vector %u, expected #DF (8)", fault_vector);
+	rt_check(fault_error == 0, "#DF error code 0x%lx, expected 0", fault_error);
+	rt_check(fault_rip == at, "#DF at rip 0x%lx, expected 0x%lx", fault_rip, at);
 	rt_test_end();
 }
 
@@ -647,7 +686,7 @@ static bool has_word(const char *list, const char *word)
 
 void kmain(const struct rt_boot *boot)
 {
-	char mode[64] = "rf,step";
+	char mode[64] = "rf,step,df";
 
 	(void)boot;
 	rt_cmdline_str("mode", mode, sizeof(mode));
@@ -656,6 +695,8 @@ void kmain(const struct rt_boot *boot)
 		test_rf();
 	if (has_word(mode, "step"))
 		test_step();
+	if (has_word(mode, "df"))
+		test_df();
 	traps_give_back();
 	if (has_word(mode, "nmi"))
 		test_nmi();
