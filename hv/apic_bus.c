@@ -14,7 +14,7 @@ static void deliver(struct vcpu *to, const struct vlapic_ipi *ipi)
 		break;
 	case VLAPIC_DM_NMI:
 		if (vlapic_accepts_nmi(&to->lapic)) /* the same test as a PV NMI's (pv/ipi.c) */
-			vcpu_request(to, VCPU_REQ_NMI);
+			vcpu_send_nmi(to);
 		break;
 	case VLAPIC_DM_INIT:
 		vcpu_request(to, VCPU_REQ_INIT);

@@ -31,6 +31,23 @@ void vcpu_deliver_irq(struct vcpu *v, u8 vector)
 	vcpu_request(v, VCPU_REQ_IRR);
 }
 
+void vcpu_send_nmi(struct vcpu *v)
+{
+	/* Counted before the request is posted: whoever takes the request sees the count. */
+	atomic_add(&v->nmis_posted, 1);
+	vcpu_request(v, VCPU_REQ_NMI);
+}
+
+/* One NMI in service (the architecture's to track) and one pending at most: 7.7.1. */
+#define NMI_PENDING_MAX 2
+
+static void take_nmis(struct vcpu *v)
+{
+	u32 n = v->nmi_pending + atomic_xchg(&v->nmis_posted, 0);
+
+	v->nmi_pending = (u8)MIN(n, NMI_PENDING_MAX);
+}
+
 void vcpu_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
 {
 	v->exception_pending = true;
@@ -93,6 +110,7 @@ void vcpu_handle_requests(struct vcpu *v)
 		 */
 		pv_reset(v);
 		vlapic_reset(&v->lapic);
+		v->nmis_posted = 0;
 		v->state = VCPU_PARKED;
 		vm_vcpu_parked(v);
 		return;
@@ -100,9 +118,11 @@ void vcpu_handle_requests(struct vcpu *v)
 	if (req & VCPU_REQ_POWER_ON) {
 		for (u32 w = 0; w < 4; w++)
 			v->posted_irr[w] = 0;
+		v->nmis_posted = 0;
 		vlapic_reset(&v->lapic);
 		pv_reset(v);
-		v->nmi_pending = v->exception_pending = v->needs_sipi_reset = false;
+		v->nmi_pending = 0;
+		v->exception_pending = v->needs_sipi_reset = false;
 		v->tsc_offset = 0; /* the architecture loads it with the power-on MSRs */
 		/* The old run's translations are this pCPU's to drop. */
 		arch_vcpu_flush_tlb(v, KESTREL_FLUSH_ALL, NULL);
@@ -120,14 +140,15 @@ void vcpu_handle_requests(struct vcpu *v)
 	 * operation), so it never reaches the real-mode code the SIPI starts.
 	 */
 	if (req & VCPU_REQ_NMI)
-		v->nmi_pending = true;
+		take_nmis(v);
 	if (req & VCPU_REQ_INIT) {
 		/* INIT: the vCPU waits for a SIPI again, its APIC reset, 9.4. */
 		vlapic_reset_init(&v->lapic);
 		v->pv.deadline_armed = 0; /* the timer went with the INIT: the next write must exit */
 		if (v->pv.area)
 			WRITE_ONCE(v->pv.area->deadline_armed, 0);
-		v->nmi_pending = v->exception_pending = false;
+		v->nmi_pending = 0;
+		v->exception_pending = false;
 		v->state = VCPU_WAIT_SIPI;
 	}
 	if ((req & VCPU_REQ_SIPI) && v->state == VCPU_WAIT_SIPI) {

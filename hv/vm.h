@@ -84,7 +84,13 @@ struct vcpu {
 	struct guest_regs regs;
 	struct vlapic lapic;
 	struct vmsr msr; /* IA32_MISC_ENABLE, MTRRs, machine-check banks (hv/vmsr.h) */
-	bool nmi_pending;
+	/*
+	 * NMIs to deliver, 0-2: the architecture holds one pending behind one in service and merges
+	 * any more (SDM Vol. 3A, 7.7.1), so two sent back to back are two deliveries. nmis_posted
+	 * counts those other pCPUs sent since the last VCPU_REQ_NMI was taken (any pCPU adds).
+	 */
+	u8 nmi_pending;
+	volatile u32 nmis_posted;
 	bool exception_pending; /* exception_vector (with exception_error if it has one) */
 	bool exception_has_error;
 	u8 exception_vector;

@@ -20,7 +20,7 @@ static int ipi_one(void *ctx, u32 idx)
 	/* What an ICR NMI would do (apic_bus.c): a globally disabled APIC takes none. */
 	if (c->nmi) {
 		if (vlapic_accepts_nmi(&t->lapic))
-			vcpu_request(t, VCPU_REQ_NMI);
+			vcpu_send_nmi(t);
 	}
 	else
 		vcpu_deliver_irq(t, c->vector);

@@ -118,7 +118,7 @@ static s64 kvm_send_ipi(struct vcpu *v)
 				continue;
 			v->pv_stats.ipi_targets++;
 			if (mode == ICR_NMI)
-				vcpu_request(t, VCPU_REQ_NMI);
+				vcpu_send_nmi(t);
 			else
 				vcpu_deliver_irq(t, ICR_VECTOR(icr));
 			count++;

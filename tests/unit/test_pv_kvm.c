@@ -37,6 +37,11 @@ void vcpu_request(struct vcpu *v, u32 req)
 		unhalts[v->id]++;
 }
 
+void vcpu_send_nmi(struct vcpu *v)
+{
+	nmis[v->id]++;
+}
+
 void vcpu_deliver_irq(struct vcpu *v, u8 vector)
 {
 	irqs[v->id]++;

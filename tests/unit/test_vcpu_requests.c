@@ -266,14 +266,65 @@ static void test_request_routing(void **state)
 	struct vcpu *v = setup(1, VCPU_RUNNABLE);
 
 	(void)state;
-	vcpu_request(v, VCPU_REQ_NMI);
-	assert_true(v->nmi_pending);
+	vcpu_send_nmi(v);
+	assert_int_equal(v->nmi_pending, 1);
 	assert_int_equal(v->requests, 0);
 	running = v;
-	v->nmi_pending = false;
-	vcpu_request(v, VCPU_REQ_NMI); /* running here: its run loop looks before entering */
-	assert_false(v->nmi_pending);
+	v->nmi_pending = 0;
+	vcpu_send_nmi(v); /* running here: its run loop looks before entering */
+	assert_int_equal(v->nmi_pending, 0);
 	assert_int_equal(v->requests, VCPU_REQ_NMI);
+}
+
+/*
+ * NMIs are counted, not merged into one request bit: two sent back to back before the vCPU looks
+ * are two deliveries; more than two are two (one in service, one pending: SDM Vol. 3A, 7.7.1).
+ */
+static void test_nmis_counted(void **state)
+{
+	struct vcpu *v = setup(1, VCPU_RUNNABLE);
+
+	(void)state;
+	running = v; /* both posted before its run loop takes them */
+	vcpu_send_nmi(v);
+	vcpu_send_nmi(v);
+	vcpu_handle_requests(v);
+	assert_int_equal(v->nmi_pending, 2);
+	assert_int_equal(v->nmis_posted, 0);
+	vcpu_send_nmi(v);
+	vcpu_handle_requests(v);
+	assert_int_equal(v->nmi_pending, 2);
+	/* One taken: a third sent now is pending again. */
+	v->nmi_pending = 1;
+	for (u32 i = 0; i < 5; i++)
+		vcpu_send_nmi(v);
+	vcpu_handle_requests(v);
+	assert_int_equal(v->nmi_pending, 2);
+	/* INIT drops what is pending, counted or not. */
+	vcpu_send_nmi(v);
+	post(v, VCPU_REQ_INIT);
+	vcpu_handle_requests(v);
+	assert_int_equal(v->nmi_pending, 0);
+	assert_int_equal(v->nmis_posted, 0);
+}
+
+/* A reset drops NMIs posted before it, even ones whose request the reset's batch swallowed. */
+static void test_reset_drops_posted_nmis(void **state)
+{
+	struct vcpu *v = setup(1, VCPU_RUNNABLE);
+
+	(void)state;
+	running = v;
+	vcpu_send_nmi(v);
+	post(v, VCPU_REQ_RESET);
+	vcpu_handle_requests(v);
+	assert_int_equal(v->nmis_posted, 0);
+	post(v, VCPU_REQ_POWER_ON);
+	vcpu_handle_requests(v);
+	assert_int_equal(v->nmi_pending, 0);
+	vcpu_send_nmi(v);
+	vcpu_handle_requests(v);
+	assert_int_equal(v->nmi_pending, 1);
 }
 
 int main(void)
@@ -290,6 +341,8 @@ int main(void)
 		cmocka_unit_test(test_posted_vectors),
 		cmocka_unit_test(test_ept_reload),
 		cmocka_unit_test(test_request_routing),
+		cmocka_unit_test(test_nmis_counted),
+		cmocka_unit_test(test_reset_drops_posted_nmis),
 	};
 
 	return unit_run(tests);

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The one exit-dispatch table; an exit without a handler dumps the VMCS and stops that VM. */
+/*
+ * The one exit-dispatch table (an exit without a handler dumps the VMCS and stops that VM), and
+ * how a handler completes the instruction it emulated.
+ */
 #include "arch/x86/vmx/exit.h"
+#include "arch/x86/exception.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "lib/console.h"
+#include "hv/vcpu.h"
 #include "hv/vm.h"
 
 static const exit_handler_t exit_handlers[NR_EXIT_REASONS] = {
@@ -114,16 +119,49 @@ void exit_skip_instruction(struct vcpu *v)
 	exit_advance_rip(v, vmcs_read32(EXIT_INSTR_LEN));
 }
 
+/*
+ * The single-step trap of an instruction Kestrel completed for the guest (SDM Vol. 3B, 18.3.1.4),
+ * queued as a #DB for the next entry. Event injection leaves DR6 and DR7 alone (Vol. 3C,
+ * 28.5.1.1), so they are made what delivery of the trap would make them: DR6.BS set, with the
+ * B0-B3 a MOV SS held back (the pending debug exceptions, 26.4.2), and DR7.GD clear (Vol. 3B,
+ * 18.2.4). Queued, not left in the pending-debug-exceptions field: an entry that injects an event
+ * delivers none of those (Vol. 3C, 28.6.3), and the trap comes before the interrupt that wakes a
+ * HLT or that the instruction sent (Vol. 3A, 7.9); so the field is cleared.
+ */
+static void exit_single_step(struct vcpu *v)
+{
+	u64 pending = vmcs_readl(GUEST_PENDING_DBG), dr7 = vmcs_readl(GUEST_DR7), dr6;
+
+	asm volatile("mov %%db6, %0" : "=r"(dr6)); /* the guest's: it runs on this pCPU */
+	asm volatile("mov %0, %%db6" ::"r"(dr6 | DR6_BS | (pending & DR6_B0_B3)));
+	if (pending)
+		vmcs_writel(GUEST_PENDING_DBG, 0);
+	if (dr7 & DR7_GD)
+		vmcs_writel(GUEST_DR7, dr7 & ~DR7_GD);
+	vcpu_inject_exception(v, EXC_DB, false, 0);
+}
+
 void exit_advance_rip(struct vcpu *v, u32 len)
 {
+	u64 rflags = vmcs_readl(GUEST_RFLAGS);
 	u32 block;
 
-	(void)v;
 	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + len);
 	/* Stepping over the instruction ends any STI/MOV SS blocking, SDM Vol. 3C, 26.4.2. */
 	block = vmcs_read32(GUEST_INTERRUPTIBILITY);
 	if (block & 3)
 		vmcs_write32(GUEST_INTERRUPTIBILITY, block & ~3u);
+	if (!(rflags & (RFLAGS_TF | RFLAGS_RF)))
+		return;
+	/*
+	 * The instruction completed: RF goes, as the processor clears it then (Vol. 3B, 18.3.1.1;
+	 * an EPT violation's exit saved it 1, Vol. 3C, 29.3.3), and TF traps unless IA32_DEBUGCTL
+	 * asks for branches only.
+	 */
+	if (rflags & RFLAGS_RF)
+		vmcs_writel(GUEST_RFLAGS, rflags & ~RFLAGS_RF);
+	if ((rflags & RFLAGS_TF) && !(vmcs_read64(GUEST_IA32_DEBUGCTL) & DEBUGCTL_BTF))
+		exit_single_step(v);
 }
 
 enum exit_action exit_dispatch(struct vcpu *v, u32 reason)

@@ -84,7 +84,10 @@ const char *exit_reason_name(u32 reason);
 #define XAPIC_PAGE 0xfee00000ULL
 enum exit_action exit_xapic_access(struct vcpu *v, u64 gpa);
 
-/* Moves RIP past the instruction that exited (its length is in the VMCS). */
+/*
+ * Completes the instruction that exited, as the processor would have: RIP past it (its length is
+ * in the VMCS), STI/MOV SS blocking and RF cleared, its single-step #DB queued when TF is set.
+ */
 void exit_skip_instruction(struct vcpu *v);
 /* The same for an instruction Kestrel decoded itself (an EPT violation gives no length). */
 void exit_advance_rip(struct vcpu *v, u32 len);

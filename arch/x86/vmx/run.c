@@ -4,6 +4,7 @@
  * preemption timer, exit accounting, and the state VMX does not switch (hv/arch.h's run hooks).
  */
 #include "arch/x86/cpu.h"
+#include "arch/x86/exception.h"
 #include "lib/atomic.h"
 #include "mm/ept_gen.h"
 #include "arch/x86/msr.h"
@@ -70,6 +71,27 @@ static void set_proc_bit(struct vmx_vcpu *x, u32 bit, bool on)
 	}
 }
 
+/*
+ * Injects the exception an exit handler queued. VM entry pushes RFLAGS as the guest-state area
+ * has it, RF included, whatever the event (SDM Vol. 3C, 28.5.1.1), and an instruction's exit saved
+ * RF as 0 (29.3.3): for a fault, the processor would have pushed RF set (Vol. 3B, 18.3.1.1), so
+ * it is set here. Real mode pushes FLAGS without RF: there it is left alone.
+ */
+static void inject_exception(struct vcpu *v)
+{
+	/* Real mode pushes no error code; VM entry refuses one there (28.2.1.3). */
+	bool pe = vmcs_readl(GUEST_CR0) & CR0_PE;
+	bool error = v->exception_has_error && pe;
+
+	v->exception_pending = false;
+	if (pe && exception_is_fault(v->exception_vector))
+		vmcs_writel(GUEST_RFLAGS, vmcs_readl(GUEST_RFLAGS) | RFLAGS_RF);
+	vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION |
+				      v->exception_vector | (error ? INTR_INFO_ERROR : 0));
+	if (error)
+		vmcs_write32(ENTRY_EXCEPTION_ERROR, v->exception_error);
+}
+
 /* Chooses what to inject at this entry, or asks for a window exit when the guest can't take it. */
 static void inject_events(struct vmx_vcpu *x)
 {
@@ -89,14 +111,12 @@ static void inject_events(struct vmx_vcpu *x)
 			return;
 	}
 	if (v->exception_pending) {
-		/* Real mode pushes no error code; VM entry refuses one there (28.2.1.3). */
-		bool error = v->exception_has_error && (vmcs_readl(GUEST_CR0) & CR0_PE);
-
-		v->exception_pending = false;
-		vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION |
-					      v->exception_vector | (error ? INTR_INFO_ERROR : 0));
-		if (error)
-			vmcs_write32(ENTRY_EXCEPTION_ERROR, v->exception_error);
+		inject_exception(v);
+		/* An interrupt or NMI behind it (a #DB from HLT is): taken at the window exit. */
+		if (v->nmi_pending && vmx_caps.nmi_window)
+			set_proc_bit(x, PROC_NMI_WINDOW, true);
+		if (vlapic_pending(&v->lapic) >= 0)
+			set_proc_bit(x, PROC_INTR_WINDOW, true);
 		return;
 	}
 	vector = vlapic_pending(&v->lapic);
@@ -104,8 +124,11 @@ static void inject_events(struct vmx_vcpu *x)
 		return; /* the common case: nothing to deliver, no more VMCS reads */
 	block = vmcs_read32(GUEST_INTERRUPTIBILITY);
 	if (v->nmi_pending) {
+		/* One in service (blocking by NMI until its IRET): one more pending at most, 7.7.1. */
+		if (block & INTR_BLOCK_NMI)
+			v->nmi_pending = 1;
 		if (!(block & (INTR_BLOCK_NMI | INTR_BLOCK_MOV_SS | INTR_BLOCK_STI))) {
-			v->nmi_pending = false;
+			v->nmi_pending--;
 			vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
 			v->stats.injected++;
 			return;
