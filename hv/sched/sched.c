@@ -10,6 +10,7 @@
 #include "arch/x86/vectors.h"
 #include "lib/console.h"
 #include "hv/arch.h"
+#include "hv/stats.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
 #include "lib/string.h"
@@ -360,6 +361,8 @@ __noreturn void sched_loop(void)
 		vm_console_drain(v->vm);
 		arch_vcpu_run(v);
 		s->current = NULL;
+		/* Asked for in an exit (KESTREL_HC_DEBUG_STATS), printed here, between runs. */
+		stats_print_if_asked(v->vm);
 		/* Blocked now: it may not run again soon, and what it wrote should not wait. */
 		if (v->state != VCPU_RUNNABLE)
 			vm_console_drain(v->vm);
