@@ -59,6 +59,16 @@ u64 sched_policy_next_deadline(struct sched_cpu *s, const struct vcpu *running)
 	return d;
 }
 
+bool sched_policy_slice_over(struct sched_cpu *s, u64 now, u64 slice)
+{
+	if ((s64)(now - s->slice_end) < 0)
+		return false;
+	if (sched_policy_runnable(s) > 1)
+		return true;
+	s->slice_end = now + slice;
+	return false;
+}
+
 bool sched_policy_should_yield(struct sched_cpu *s, u64 now)
 {
 	if (!s->woken || (s64)(now - s->min_run_end) < 0)

@@ -77,6 +77,13 @@ struct vcpu *sched_policy_pick(struct sched_cpu *s);
  * another vCPU waits, and the end of the minimum run when one woke. UINT64_MAX: never.
  */
 u64 sched_policy_next_deadline(struct sched_cpu *s, const struct vcpu *running);
+/*
+ * At a preemption-timer exit at now: is the running vCPU's slice over with another runnable
+ * vCPU here to take the pCPU? Alone, its slice is renewed (to now + slice) and it goes on: the
+ * exit was the once-a-slice backstop (arch_vcpu_run never arms the timer further out than a
+ * slice), which acts on posted requests even when the kick that announced them caused no exit.
+ */
+bool sched_policy_slice_over(struct sched_cpu *s, u64 now, u64 slice);
 /* At now, should the running vCPU make way for one that woke? Consumes the wake-up if so. */
 bool sched_policy_should_yield(struct sched_cpu *s, u64 now);
 /*

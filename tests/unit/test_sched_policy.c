@@ -155,6 +155,28 @@ static void test_should_yield(void **state)
 	assert_true(sched_policy_should_yield(s, 6));
 }
 
+/*
+ * A preemption-timer exit ends the slice only when another vCPU here is runnable; alone, the
+ * vCPU gets a new slice and goes on (the exit was the once-a-slice backstop for requests).
+ */
+static void test_slice_over(void **state)
+{
+	struct sched_cpu *s = setup();
+
+	(void)state;
+	s->slice_end = 1000;
+	assert_false(sched_policy_slice_over(s, 999, 500));
+	assert_true(sched_policy_slice_over(s, 1000, 500));
+	assert_int_equal(s->slice_end, 1000);
+	for (u32 i = 1; i < NV; i++)
+		vcpus[i].state = VCPU_HALTED;
+	assert_false(sched_policy_slice_over(s, 1200, 500));
+	assert_int_equal(s->slice_end, 1700);
+	assert_false(sched_policy_slice_over(s, 1699, 500));
+	vcpus[3].state = VCPU_RUNNABLE; /* someone woke: the renewed slice ends for it */
+	assert_true(sched_policy_slice_over(s, 1700, 500));
+}
+
 /* Giving a vCPU away: a runnable one, not the preferred one, allowed there, one kept here. */
 static void test_to_give(void **state)
 {
@@ -350,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_prefer_marks_woken),
 		cmocka_unit_test(test_next_deadline),
 		cmocka_unit_test(test_should_yield),
+		cmocka_unit_test(test_slice_over),
 		cmocka_unit_test(test_to_give),
 		cmocka_unit_test(test_adopt_never_drops),
 		cmocka_unit_test(test_balance_gap),
