@@ -11,7 +11,7 @@
 #include "lib/types.h"
 
 extern u64 sched_slice_tsc;
-extern bool sched_balance; /* idle pCPUs take waiting vCPUs from busy ones (balance=off: never) */
+extern bool sched_balance; /* idle pCPUs take vCPUs, crowded ones give (balance=off: never) */
 
 /* Allocates pCPU cpu's scheduler state; before any VM is placed. 0, -ENOMEM or -EINVAL. */
 int sched_cpu_init(u32 cpu);
