@@ -66,6 +66,7 @@ bool sched_policy_slice_over(struct sched_cpu *s, u64 now, u64 slice)
 	if (sched_policy_runnable(s) > 1)
 		return true;
 	s->slice_end = now + slice;
+	s->deadline_dirty = true; /* the cache may hold the old slice end, already past */
 	return false;
 }
 
