@@ -46,7 +46,7 @@ help:
 	@echo "make fuzz-host  libFuzzer on every decoder, FUZZ_SECONDS (60) each"
 	@echo "make fuzz       the hostile-guest fuzzer beside a victim VM in Bochs, with progress:"
 	@echo "                FUZZ_OPS operations (100000) from FUZZ_SEED (1), FUZZ_CLASSES"
-	@echo "                (0x1eff: tests/guests/hostile-fuzz/tests.py)"
+	@echo "                (0x1fff, every class: tests/guests/hostile-fuzz/tests.py)"
 	@echo "make unit       host unit tests only (UNIT_TESTS='frame vlapic' picks some)"
 	@echo "make system     system tests only (SYSTEM_TESTS='vm-ipi ...' picks some;"
 	@echo "                tests/system/run.py --list names them)"

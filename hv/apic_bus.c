@@ -17,12 +17,11 @@ static void deliver(struct vcpu *to, const struct vlapic_ipi *ipi)
 			vcpu_send_nmi(to);
 		break;
 	case VLAPIC_DM_INIT:
-		vcpu_request(to, VCPU_REQ_INIT);
+		vcpu_send_init(to);
 		break;
 	case VLAPIC_DM_STARTUP:
 		/* A SIPI is ignored unless the target waits for one (9.4.4); its pCPU decides. */
-		WRITE_ONCE(to->sipi_vector, ipi->vector);
-		vcpu_request(to, VCPU_REQ_SIPI);
+		vcpu_send_sipi(to, ipi->vector);
 		break;
 	}
 }

@@ -3,7 +3,9 @@
 #include <stdarg.h>
 #include "hv/stats.h"
 #include "hv/arch.h"
+#include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
+#include "lib/atomic.h"
 #include "lib/console.h"
 #include "hv/vm.h"
 #include "lib/format.h"
@@ -123,6 +125,15 @@ static void format_vm(struct vm *vm)
 	    vm->ept.generation, vm->ept.invalidations, vm->ept.walks, vm->ept.faults,
 	    vm->ept.tables_freed, vm->ept.nr_obsolete, vm->ept.cur.nr_tables,
 	    vm->ept.start_tables, vm->ept.cpu_flushes);
+}
+
+void stats_print_if_asked(struct vm *vm)
+{
+	if (!READ_ONCE(vm->stats_asked) || !atomic_xchg(&vm->stats_asked, 0))
+		return;
+	vm_console_flush(vm); /* the VM's lines so far come first */
+	stats_print_vm(vm);
+	WRITE_ONCE(vm->stats_next, rdtsc() + vm->stats_interval);
 }
 
 /* No interrupt handler prints a table, so the lock needs no interrupts off. */

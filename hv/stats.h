@@ -7,5 +7,11 @@ struct vm;
 
 /* Prints vm's table (a consistent snapshot when the VM has stopped, approximate while it runs). */
 void stats_print_vm(struct vm *vm);
+/*
+ * From the scheduler, between runs: prints vm's table if a vCPU asked for it
+ * (KESTREL_HC_DEBUG_STATS), after the VM's own output so far, and lets the next call in
+ * vm->stats_interval after that.
+ */
+void stats_print_if_asked(struct vm *vm);
 
 #endif

@@ -38,6 +38,25 @@ void vcpu_send_nmi(struct vcpu *v)
 	vcpu_request(v, VCPU_REQ_NMI);
 }
 
+/*
+ * Request bits keep no order, so a SIPI's vector waits in sipi_posted (VCPU_SIPI_POSTED | vector)
+ * and an INIT empties it when it is sent: a SIPI sent before an INIT has nothing to start after
+ * it, whatever v's state was (it ran, so the SIPI was to be ignored; or it waited, and the INIT
+ * stops what the SIPI started), even when both requests reach v's pCPU in one batch.
+ */
+void vcpu_send_init(struct vcpu *v)
+{
+	atomic_xchg(&v->sipi_posted, 0);
+	vcpu_request(v, VCPU_REQ_INIT);
+}
+
+/* Only the first SIPI since the last one taken keeps its vector: a later one is ignored. */
+void vcpu_send_sipi(struct vcpu *v, u8 vector)
+{
+	atomic_cmpxchg(&v->sipi_posted, 0u, VCPU_SIPI_POSTED | vector);
+	vcpu_request(v, VCPU_REQ_SIPI);
+}
+
 /* One NMI in service (the architecture's to track) and one pending at most: 7.7.1. */
 #define NMI_PENDING_MAX 2
 
@@ -123,6 +142,7 @@ void vcpu_handle_requests(struct vcpu *v)
 		pv_reset(v);
 		v->nmi_pending = 0;
 		v->exception_pending = v->needs_sipi_reset = false;
+		atomic_xchg(&v->sipi_posted, 0); /* one sent while it was parked started nothing */
 		v->tsc_offset = 0; /* the architecture loads it with the power-on MSRs */
 		/* The old run's translations are this pCPU's to drop. */
 		arch_vcpu_flush_tlb(v, KESTREL_FLUSH_ALL, NULL);
@@ -149,11 +169,18 @@ void vcpu_handle_requests(struct vcpu *v)
 			WRITE_ONCE(v->pv.area->deadline_armed, 0);
 		v->nmi_pending = 0;
 		v->exception_pending = false;
+		v->needs_sipi_reset = false; /* a SIPI taken before it starts nothing now */
 		v->state = VCPU_WAIT_SIPI;
 	}
-	if ((req & VCPU_REQ_SIPI) && v->state == VCPU_WAIT_SIPI) {
-		v->needs_sipi_reset = true;
-		sched_make_runnable(v);
+	if (req & VCPU_REQ_SIPI) {
+		/* Taken whatever the state: a SIPI that finds v running is dropped (10.4.2). */
+		u32 sipi = atomic_xchg(&v->sipi_posted, 0);
+
+		if (sipi && v->state == VCPU_WAIT_SIPI) {
+			v->sipi_vector = (u8)sipi; /* the vector the reset uses: the owner's copy */
+			v->needs_sipi_reset = true;
+			sched_make_runnable(v);
+		}
 	}
 	if (req & VCPU_REQ_UNHALT) {
 		/* A PV spin-lock waiter halts even with interrupts off: only the kick wakes it. */

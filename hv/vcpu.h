@@ -13,6 +13,10 @@ void vcpu_request(struct vcpu *v, u32 req);
 void vcpu_deliver_irq(struct vcpu *v, u8 vector);
 /* Sends v an NMI from any pCPU (VCPU_REQ_NMI, counted: two back to back are two NMIs). */
 void vcpu_send_nmi(struct vcpu *v);
+/* An INIT IPI to v (SDM Vol. 3A, 10.4.2): v waits for a SIPI from its next request pass on. */
+void vcpu_send_init(struct vcpu *v);
+/* A SIPI with vector to v: it starts v at vector << 12 if v waits for one, else it is dropped. */
+void vcpu_send_sipi(struct vcpu *v, u8 vector);
 /* Queues an exception for the next entry. */
 void vcpu_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error);
 #define vcpu_inject_gp(v) vcpu_inject_exception(v, 13, true, 0)

@@ -32,6 +32,7 @@ enum vcpu_state {
 /* Requests other CPUs post to a vCPU; its own pCPU acts on them before the next entry. */
 #define VCPU_REQ_INIT BIT(0)
 #define VCPU_REQ_SIPI BIT(1)
+#define VCPU_SIPI_POSTED BIT(8) /* in vcpu->sipi_posted, beside the vector */
 #define VCPU_REQ_NMI BIT(2)
 #define VCPU_REQ_IRR BIT(3) /* vectors waiting in posted_irr */
 #define VCPU_REQ_STOP BIT(4)
@@ -65,9 +66,11 @@ struct vcpu {
 	volatile u32 state; /* enum vcpu_state */
 	volatile u32 requests; /* VCPU_REQ_*: any pCPU sets bits */
 	u64 posted_irr[4]; /* any pCPU: vectors sent from other pCPUs, merged into the vLAPIC */
-	u8 sipi_vector;
+	u8 sipi_vector; /* the accepted SIPI's, for the reset before the next entry (owner only) */
+	volatile u32 sipi_posted; /* any pCPU: VCPU_SIPI_POSTED | vector of a SIPI not yet taken */
 	bool preempted; /* descheduled at an instruction boundary (docs/abi.md, 5.3) */
 	bool pv_unhalted; /* kicked while not halted: its next HLT returns at once */
+	bool leave_run; /* an exit asked for a scheduling pass before the next entry */
 	u64 eptp; /* the second-level root this vCPU uses */
 	/* eptp is new, or new to this pCPU: loaded, and the pCPU recorded, before the next entry */
 	bool eptp_changed;
@@ -160,6 +163,8 @@ struct vm {
 	u64 console_next; /* TSC the printed bytes are paid up to (the rate limit's clock) */
 	u64 console_printed; /* bytes */
 	u64 stats_next; /* TSC before which KESTREL_HC_DEBUG_STATS answers -EBUSY */
+	u64 stats_interval; /* TSC ticks from the end of one asked-for table to the next call */
+	volatile u32 stats_asked; /* any pCPU: a table was asked for, the scheduler prints it */
 };
 
 /*

@@ -13,6 +13,7 @@
 #include "hv/kvm_abi.h"
 #include "hv/stats.h"
 #include "hv/vm.h"
+#include "lib/atomic.h"
 #include "pv/pv.h"
 
 struct hypercall {
@@ -44,9 +45,10 @@ s64 hypercall_dispatch(struct vcpu *v, u64 nr)
 
 /*
  * At most one table per KESTREL_DEBUG_STATS_INTERVAL_US per VM, counted from the end of the
- * last call: printing it on demand is work the guest commands. (Queueing the table in the VM's
- * console buffer instead made vm-pv-ipi lose a PV IPI deterministically, not understood yet:
- * the table is still printed here, in the exit, after the VM's own output so far.)
+ * last one printed: printing it on demand is work the guest commands. The exit only records
+ * the request and ends the caller's run; its pCPU's scheduler prints the table before it runs
+ * anything else (stats_print_if_asked), so nothing is formatted or printed inside the exit and
+ * the caller's next instruction still comes after its table.
  */
 s64 hc_debug_stats(struct vcpu *v)
 {
@@ -58,10 +60,10 @@ s64 hc_debug_stats(struct vcpu *v)
 		return -EBUSY;
 	}
 	vm->stats_next = UINT64_MAX / 2 + rdtsc(); /* a second caller meanwhile waits too */
+	vm->stats_interval = timer_us_to_tsc(KESTREL_DEBUG_STATS_INTERVAL_US);
 	spin_unlock(&vm->lock);
-	vm_console_flush(vm); /* the VM's lines so far come first */
-	stats_print_vm(vm);
-	WRITE_ONCE(vm->stats_next, rdtsc() + timer_us_to_tsc(KESTREL_DEBUG_STATS_INTERVAL_US));
+	atomic_set_seq(&vm->stats_asked, 1);
+	v->leave_run = true;
 	return 0;
 }
 

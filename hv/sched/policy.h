@@ -13,6 +13,15 @@
 
 #define SCHED_MAX_VCPUS_PER_CPU 16384
 #define SCHED_INBOX 8 /* vCPUs on their way to this pCPU */
+/*
+ * Periodic balancing (docs/design.md, "Scheduling"): a pCPU with at least SCHED_BALANCE_GAP
+ * more runnable vCPUs than another hands it one, looking once a slice and moving at most once
+ * every SCHED_BALANCE_SLICES slices, so a vCPU does not bounce between pCPUs as loads flicker.
+ */
+#define SCHED_BALANCE_GAP 2
+#define SCHED_BALANCE_SLICES 4
+/* Candidates examined for one whose VM has another runnable vCPU here (bounds the search). */
+#define SCHED_BALANCE_CANDIDATES 8
 
 struct vcpu;
 
@@ -28,6 +37,9 @@ struct sched_cpu {
 	/* Migration: an idle pCPU asks a busy one for a waiting vCPU, which arrives in inbox. */
 	volatile u32 steal_request; /* any pCPU: 1 + the index of the pCPU asking, or 0 */
 	volatile u32 nr_waiting; /* any pCPU reads: runnable vCPUs here not running, last pick */
+	volatile u32 nr_runnable; /* any pCPU reads: runnable vCPUs here, running one too, last pick */
+	volatile bool active; /* any pCPU reads: this pCPU is in its scheduling loop */
+	u64 balance_next; /* TSC before which this pCPU does not look at others' loads */
 	struct spinlock inbox_lock; /* any pCPU: the inbox below */
 	u32 nr_inbox;
 	struct vcpu *inbox[SCHED_INBOX];
@@ -65,6 +77,13 @@ struct vcpu *sched_policy_pick(struct sched_cpu *s);
  * another vCPU waits, and the end of the minimum run when one woke. UINT64_MAX: never.
  */
 u64 sched_policy_next_deadline(struct sched_cpu *s, const struct vcpu *running);
+/*
+ * At a preemption-timer exit at now: is the running vCPU's slice over with another runnable
+ * vCPU here to take the pCPU? Alone, its slice is renewed (to now + slice) and it goes on: the
+ * exit was the once-a-slice backstop (arch_vcpu_run never arms the timer further out than a
+ * slice), which acts on posted requests even when the kick that announced them caused no exit.
+ */
+bool sched_policy_slice_over(struct sched_cpu *s, u64 now, u64 slice);
 /* At now, should the running vCPU make way for one that woke? Consumes the wake-up if so. */
 bool sched_policy_should_yield(struct sched_cpu *s, u64 now);
 /*
@@ -72,6 +91,21 @@ bool sched_policy_should_yield(struct sched_cpu *s, u64 now);
  * run there, and only while s keeps another runnable one. Its index in s->vcpus, or -1.
  */
 int sched_policy_to_give(const struct sched_cpu *s, u32 to);
+/*
+ * Periodic balancing, at now, for pCPU me (s, all[me]) among all[0 .. n) (NULL: no such pCPU):
+ * once its look is due, the least loaded active pCPU (runnable vCPUs at its last pick, and
+ * those in its inbox) that has at least SCHED_BALANCE_GAP fewer than s and may run one of s's
+ * runnable vCPUs. Returns that vCPU's index in s->vcpus and sets *to, or -1. Sets when s looks
+ * next: a slice later, SCHED_BALANCE_SLICES slices after a move.
+ */
+int sched_policy_balance(struct sched_cpu *s, struct sched_cpu *const *all, u32 n, u32 me,
+			 u64 now, u64 slice, u32 *to);
+/*
+ * Which runnable vCPU of s to hand to pCPU to in periodic balancing: not the preferred one,
+ * allowed there, and rather one whose VM has another runnable vCPU on s (so one VM's vCPUs
+ * spread over pCPUs instead of sharing one). Its index in s->vcpus, or -1.
+ */
+int sched_policy_to_push(const struct sched_cpu *s, u32 to);
 /*
  * Whether s can take one more vCPU: its list and its inbox together stay within
  * SCHED_MAX_VCPUS_PER_CPU. Another pCPU asks with s's inbox_lock held (only s's owner adds

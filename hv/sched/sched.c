@@ -10,6 +10,7 @@
 #include "arch/x86/vectors.h"
 #include "lib/console.h"
 #include "hv/arch.h"
+#include "hv/stats.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
 #include "lib/string.h"
@@ -187,25 +188,15 @@ static void adopt(struct sched_cpu *s)
 }
 
 /*
- * An idle pCPU asked for work: hand it one runnable vCPU that may run there. Only the owner
+ * Hands s->vcpus[i] to pCPU to's inbox and kicks it, unless that pCPU is full. Only the owner
  * does this, between runs, so the vCPU is not running and no one else touches its state.
- * Returns the vCPU given away (so the caller can forget it as "last run here").
+ * Returns the vCPU given away (so the caller can forget it as "last run here"), or NULL.
  */
-static struct vcpu *give(struct sched_cpu *s, struct vcpu *last)
+static struct vcpu *hand_over(struct sched_cpu *s, int i, u32 to, struct vcpu *last)
 {
-	u32 req = atomic_xchg(&s->steal_request, 0), to;
-	struct sched_cpu *dst;
-	struct vcpu *v;
-	int i;
+	struct sched_cpu *dst = sched_cpus[to];
+	struct vcpu *v = s->vcpus[i];
 
-	if (!req)
-		return NULL;
-	to = req - 1;
-	dst = sched_cpus[to];
-	i = sched_policy_to_give(s, to);
-	if (i < 0)
-		return NULL;
-	v = s->vcpus[i];
 	spin_lock(&dst->inbox_lock);
 	/* A full pCPU (list and inbox) gets nothing: it would have nowhere to put it. */
 	if (dst->nr_inbox == SCHED_INBOX || !sched_policy_has_room(dst)) {
@@ -225,6 +216,33 @@ static struct vcpu *give(struct sched_cpu *s, struct vcpu *last)
 	WRITE_ONCE(dst->requests_pending, 1);
 	lapic_send_ipi(cpus[to]->apic_id, ICR_FIXED | VEC_KICK);
 	return v;
+}
+
+/* An idle pCPU asked for work: hand it one runnable vCPU that may run there. */
+static struct vcpu *give(struct sched_cpu *s, struct vcpu *last)
+{
+	u32 req = atomic_xchg(&s->steal_request, 0);
+	int i;
+
+	if (!req)
+		return NULL;
+	i = sched_policy_to_give(s, req - 1);
+	return i < 0 ? NULL : hand_over(s, i, req - 1, last);
+}
+
+/*
+ * Periodic balancing: an idle pCPU asks for work, but a busy one never does, so without this
+ * three runnable vCPUs on one pCPU and one on another stay so for as long as the lone one
+ * runs (a third of a pCPU each against a whole one). The crowded pCPU hands one over, by the
+ * policy's rule and at its pace (hv/sched/policy.h), through the same inbox.
+ */
+static struct vcpu *balance(struct sched_cpu *s, struct vcpu *last)
+{
+	u32 to;
+	int i = sched_policy_balance(s, sched_cpus, nr_cpus, sched_this_cpu(), rdtsc(),
+				     sched_slice_tsc, &to);
+
+	return i < 0 ? NULL : hand_over(s, i, to, last);
 }
 
 /* Idle: ask the pCPU with the most waiting vCPUs for one. True when some pCPU has waiters. */
@@ -292,6 +310,7 @@ __noreturn void sched_loop(void)
 	struct sched_cpu *s = sched_cpus[cpu->index];
 	struct vcpu *last = NULL;
 
+	WRITE_ONCE(s->active, true); /* periodic balancing may hand vCPUs here now */
 	for (;;) {
 		struct vcpu *v;
 		u64 now;
@@ -302,6 +321,8 @@ __noreturn void sched_loop(void)
 		for (u32 i = 0; i < s->nr; i++)
 			vcpu_handle_requests(s->vcpus[i]);
 		if (give(s, last) == last)
+			last = NULL;
+		if (sched_balance && balance(s, last) == last)
 			last = NULL;
 		now = rdtsc();
 		tick_timers(s, now);
@@ -340,6 +361,8 @@ __noreturn void sched_loop(void)
 		vm_console_drain(v->vm);
 		arch_vcpu_run(v);
 		s->current = NULL;
+		/* Asked for in an exit (KESTREL_HC_DEBUG_STATS), printed here, between runs. */
+		stats_print_if_asked(v->vm);
 		/* Blocked now: it may not run again soon, and what it wrote should not wait. */
 		if (v->state != VCPU_RUNNABLE)
 			vm_console_drain(v->vm);

@@ -11,7 +11,7 @@
 #include "lib/types.h"
 
 extern u64 sched_slice_tsc;
-extern bool sched_balance; /* idle pCPUs take waiting vCPUs from busy ones (balance=off: never) */
+extern bool sched_balance; /* idle pCPUs take vCPUs, crowded ones give (balance=off: never) */
 
 /* Allocates pCPU cpu's scheduler state; before any VM is placed. 0, -ENOMEM or -EINVAL. */
 int sched_cpu_init(u32 cpu);
@@ -73,10 +73,10 @@ static inline bool sched_requests_pending(void)
 	return READ_ONCE(sched_here()->requests_pending);
 }
 
-/* Whether the running vCPU's time slice has ended. */
+/* Whether the running vCPU's time slice has ended and another vCPU here waits for its turn. */
 static inline bool sched_slice_over(void)
 {
-	return (s64)(rdtsc() - sched_here()->slice_end) >= 0;
+	return sched_policy_slice_over(sched_here(), rdtsc(), sched_slice_tsc);
 }
 
 /* When the running vCPU must exit next: its pCPU's earliest timer, or its slice's end. */

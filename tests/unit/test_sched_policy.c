@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests for hv/sched/policy.c: picking, preferring, deadlines, yielding, giving away. */
+/* Unit tests for hv/sched/policy.c: picking, preferring, deadlines, yielding, giving, balancing. */
 #include "unit.h"
 #include "hv/sched/policy.h"
 #include "hv/vm.h"
@@ -155,6 +155,35 @@ static void test_should_yield(void **state)
 	assert_true(sched_policy_should_yield(s, 6));
 }
 
+/*
+ * A preemption-timer exit ends the slice only when another vCPU here is runnable; alone, the
+ * vCPU gets a new slice and goes on (the exit was the once-a-slice backstop for requests).
+ */
+static void test_slice_over(void **state)
+{
+	struct sched_cpu *s = setup();
+
+	(void)state;
+	s->slice_end = 1000;
+	assert_false(sched_policy_slice_over(s, 999, 500));
+	assert_true(sched_policy_slice_over(s, 1000, 500));
+	assert_int_equal(s->slice_end, 1000);
+	for (u32 i = 1; i < NV; i++)
+		vcpus[i].state = VCPU_HALTED;
+	s->deadline_dirty = false;
+	assert_false(sched_policy_slice_over(s, 1200, 500));
+	assert_int_equal(s->slice_end, 1700);
+	/*
+	 * The cached deadline may hold the old slice end (from when another vCPU waited): it is
+	 * computed again, or every entry would exit at once on a deadline already past (the
+	 * fuzzer's AP made 200,000 preemption-timer exits in a row at one RIP so).
+	 */
+	assert_true(s->deadline_dirty);
+	assert_false(sched_policy_slice_over(s, 1699, 500));
+	vcpus[3].state = VCPU_RUNNABLE; /* someone woke: the renewed slice ends for it */
+	assert_true(sched_policy_slice_over(s, 1700, 500));
+}
+
 /* Giving a vCPU away: a runnable one, not the preferred one, allowed there, one kept here. */
 static void test_to_give(void **state)
 {
@@ -177,6 +206,138 @@ static void test_to_give(void **state)
 	cpuset_add(&vm.cpus, 900);
 	assert_int_equal(sched_policy_to_give(s, 900), 0);
 	assert_int_equal(sched_policy_to_give(s, 5000), -1); /* no such pCPU */
+}
+
+static struct sched_cpu other, third; /* the other pCPUs periodic balancing looks at */
+
+/* pCPU 0 (setup()'s, r of its vCPUs runnable) and pCPUs 1 and 2, active, with loads l1 and l2. */
+static struct sched_cpu *setup_balance(u32 r, u32 l1, u32 l2)
+{
+	struct sched_cpu *s = setup();
+
+	for (u32 i = r; i < NV; i++)
+		vcpus[i].state = VCPU_HALTED;
+	memset(&other, 0, sizeof(other));
+	memset(&third, 0, sizeof(third));
+	s->active = other.active = third.active = true;
+	other.nr_runnable = l1;
+	third.nr_runnable = l2;
+	return s;
+}
+
+#define SLICE 1000
+
+/*
+ * The rule: a pCPU with SCHED_BALANCE_GAP (2) more runnable vCPUs than another hands it one,
+ * to the least loaded; a gap of 1 moves nothing (it would only move the imbalance over there).
+ */
+static void test_balance_gap(void **state)
+{
+	struct sched_cpu *s = setup_balance(3, 1, 2), *all[] = { &cpu, &other, &third };
+	u32 to = 99;
+
+	(void)state;
+	assert_int_equal(sched_policy_balance(s, all, 3, 0, 0, SLICE, &to), 0);
+	assert_int_equal(to, 1);
+	/* 3 here, 2 and 2 there: balanced enough. */
+	s = setup_balance(3, 2, 2);
+	to = 99;
+	assert_int_equal(sched_policy_balance(s, all, 3, 0, 0, SLICE, &to), -1);
+	assert_int_equal(to, 99);
+	/* 2 here, an idle pCPU there (its own asking handles it too): one goes. */
+	s = setup_balance(2, 2, 0);
+	assert_int_equal(sched_policy_balance(s, all, 3, 0, 0, SLICE, &to), 0);
+	assert_int_equal(to, 2);
+	/* 1 here: never, whatever the others have. */
+	s = setup_balance(1, 0, 0);
+	assert_int_equal(sched_policy_balance(s, all, 3, 0, 0, SLICE, &to), -1);
+	/* What is in a pCPU's inbox is on its way there: it counts. */
+	s = setup_balance(3, 1, 5);
+	other.nr_inbox = 1;
+	assert_int_equal(sched_policy_balance(s, all, 3, 0, 0, SLICE, &to), -1);
+}
+
+/* Only active pCPUs (in their loop), never itself, only where the vCPU may run. */
+static void test_balance_where(void **state)
+{
+	struct sched_cpu *s = setup_balance(4, 0, 1), *all[] = { &cpu, &other, &third };
+	struct sched_cpu *holes[] = { &cpu, NULL, &third };
+	u32 to = 99;
+
+	(void)state;
+	other.active = false;
+	assert_int_equal(sched_policy_balance(s, all, 3, 0, 0, SLICE, &to), 0);
+	assert_int_equal(to, 2);
+	s = setup_balance(4, 0, 1);
+	assert_int_equal(sched_policy_balance(s, holes, 3, 0, 0, SLICE, &to), 0);
+	assert_int_equal(to, 2);
+	/* The least loaded pCPU is not allowed to the VM: the next one is taken. */
+	s = setup_balance(4, 0, 1);
+	cpuset_clear(&vm.cpus);
+	cpuset_add(&vm.cpus, 0);
+	cpuset_add(&vm.cpus, 2);
+	assert_int_equal(sched_policy_balance(s, all, 3, 0, 0, SLICE, &to), 0);
+	assert_int_equal(to, 2);
+	/* Its own published load is not another pCPU's. */
+	s = setup_balance(4, 4, 4);
+	s->nr_runnable = 0;
+	assert_int_equal(sched_policy_balance(s, all, 3, 0, 0, SLICE, &to), -1);
+}
+
+/*
+ * The pace: one look a slice, and after a move none for SCHED_BALANCE_SLICES slices, so loads
+ * that flicker (vCPUs halting and waking) do not bounce vCPUs between pCPUs every slice.
+ */
+static void test_balance_pace(void **state)
+{
+	struct sched_cpu *s = setup_balance(2, 2, 2), *all[] = { &cpu, &other, &third };
+	u64 t = 5000;
+	u32 to;
+
+	(void)state;
+	s->balance_next = t;
+	assert_int_equal(sched_policy_balance(s, all, 3, 0, t - 1, SLICE, &to), -1); /* not due */
+	assert_int_equal(sched_policy_balance(s, all, 3, 0, t, SLICE, &to), -1); /* balanced */
+	other.nr_runnable = 0;
+	assert_int_equal(sched_policy_balance(s, all, 3, 0, t + SLICE - 1, SLICE, &to), -1);
+	assert_int_equal(sched_policy_balance(s, all, 3, 0, t + SLICE, SLICE, &to), 0);
+	t += SLICE;
+	for (u32 k = 1; k < SCHED_BALANCE_SLICES; k++)
+		assert_int_equal(sched_policy_balance(s, all, 3, 0, t + k * SLICE, SLICE, &to), -1);
+	assert_int_equal(sched_policy_balance(s, all, 3, 0, t + SCHED_BALANCE_SLICES * SLICE,
+					      SLICE, &to), 0);
+	/* TSC comparisons survive a wrap. */
+	s->balance_next = 5;
+	assert_int_equal(sched_policy_balance(s, all, 3, 0, UINT64_MAX - 5, SLICE, &to), -1);
+	assert_int_equal(sched_policy_balance(s, all, 3, 0, 5, SLICE, &to), 0);
+}
+
+/*
+ * Which vCPU moves: runnable, not the preferred one, allowed there; of two VMs, one whose VM
+ * has another runnable vCPU here, so each VM ends with a vCPU on each pCPU (the hostile fuzzer
+ * and its victim: vm-hostile-fuzz).
+ */
+static void test_to_push(void **state)
+{
+	struct sched_cpu *s = setup();
+	static struct vm lone;
+
+	(void)state;
+	memset(&lone, 0, sizeof(lone));
+	cpuset_fill(&lone.cpus);
+	for (u32 i = 3; i < NV; i++)
+		vcpus[i].state = VCPU_HALTED;
+	vcpus[0].vm = &lone; /* first in the list, its VM's only runnable vCPU here */
+	assert_int_equal(sched_policy_to_push(s, 1), 1);
+	s->prefer = &vcpus[1];
+	assert_int_equal(sched_policy_to_push(s, 1), 2);
+	/* Its sibling halted: no VM has two here, the first allowed one goes. */
+	vcpus[2].state = VCPU_HALTED;
+	assert_int_equal(sched_policy_to_push(s, 1), 0);
+	cpuset_clear(&lone.cpus);
+	assert_int_equal(sched_policy_to_push(s, 1), -1); /* vCPU 1 preferred, vCPU 0 not there */
+	s->prefer = NULL;
+	assert_int_equal(sched_policy_to_push(s, 1), 1);
 }
 
 /*
@@ -218,8 +379,13 @@ int main(void)
 		cmocka_unit_test(test_prefer_marks_woken),
 		cmocka_unit_test(test_next_deadline),
 		cmocka_unit_test(test_should_yield),
+		cmocka_unit_test(test_slice_over),
 		cmocka_unit_test(test_to_give),
 		cmocka_unit_test(test_adopt_never_drops),
+		cmocka_unit_test(test_balance_gap),
+		cmocka_unit_test(test_balance_where),
+		cmocka_unit_test(test_balance_pace),
+		cmocka_unit_test(test_to_push),
 	};
 
 	return unit_run(tests);

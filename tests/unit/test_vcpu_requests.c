@@ -82,8 +82,11 @@ static struct vcpu *setup(u32 id, enum vcpu_state st)
 	return &vcpu;
 }
 
+/* Posts req as a sender on another pCPU would; a SIPI's vector (0x10) travels beside it. */
 static void post(struct vcpu *v, u32 req)
 {
+	if ((req & VCPU_REQ_SIPI) && !v->sipi_posted)
+		v->sipi_posted = VCPU_SIPI_POSTED | 0x10;
 	v->requests |= req;
 }
 
@@ -180,6 +183,43 @@ static void test_sipi_ignored_when_running(void **state)
 	vcpu_handle_requests(v);
 	assert_false(v->needs_sipi_reset);
 	assert_string_equal(calls, "T");
+}
+
+/*
+ * A SIPI sent while the target runs is dropped even when its request is still posted when an
+ * INIT comes: the SIPI came first, when the vCPU was not waiting for one (SDM Vol. 3A, 10.4.2,
+ * "INIT-SIPI-SIPI": an AP not in wait-for-SIPI ignores a SIPI), so the INIT must not let it
+ * start the vCPU. Taken in one batch, INIT then SIPI, it used to start the vCPU at the stale
+ * SIPI's vector (the hostile fuzzer's AP at 0x38000, where it triple-faulted).
+ */
+static void test_sipi_before_init_dropped(void **state)
+{
+	struct vcpu *v = setup(1, VCPU_RUNNABLE);
+
+	(void)state;
+	v->pcpu = 1; /* another pCPU's: sends post and kick, its owner takes them in one batch */
+	vcpu_send_sipi(v, 0x38);
+	vcpu_send_init(v);
+	vcpu_handle_requests(v);
+	assert_int_equal(v->state, VCPU_WAIT_SIPI);
+	assert_false(v->needs_sipi_reset);
+	/* The SIPI after the INIT starts it, at its vector, and a second one changes nothing. */
+	vcpu_send_sipi(v, 0x08);
+	vcpu_send_sipi(v, 0x38);
+	vcpu_handle_requests(v);
+	assert_int_equal(v->state, VCPU_RUNNABLE);
+	assert_true(v->needs_sipi_reset);
+	assert_int_equal(v->sipi_vector, 0x08);
+	/* Started (its reset not yet applied), a SIPI does not change where it starts. */
+	vcpu_send_sipi(v, 0x38);
+	vcpu_handle_requests(v);
+	assert_int_equal(v->sipi_vector, 0x08);
+	/* INIT, SIPI in one batch: started at that SIPI's vector. */
+	vcpu_send_init(v);
+	vcpu_send_sipi(v, 0x09);
+	vcpu_handle_requests(v);
+	assert_int_equal(v->state, VCPU_RUNNABLE);
+	assert_int_equal(v->sipi_vector, 0x09);
 }
 
 /*
@@ -336,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_init_sipi),
 		cmocka_unit_test(test_init_drops_nmi),
 		cmocka_unit_test(test_sipi_ignored_when_running),
+		cmocka_unit_test(test_sipi_before_init_dropped),
 		cmocka_unit_test(test_reset_parks),
 		cmocka_unit_test(test_power_on),
 		cmocka_unit_test(test_posted_vectors),

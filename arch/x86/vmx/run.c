@@ -149,9 +149,17 @@ static void inject_events(struct vmx_vcpu *x)
 }
 
 /* The VMX-preemption timer counts down at the TSC's rate >> the shift IA32_VMX_MISC gives. */
+/*
+ * Never further out than a slice, even for a vCPU alone with no timer: a request posted to it
+ * is acted on within a slice if the kick that announced it causes no exit. Bochs 2.7 masks a
+ * host interrupt that was pending at VM entry while the guest keeps RFLAGS.IF 0 (it computes
+ * the mask before it counts the CPU as in VMX non-root operation), though with external-
+ * interrupt exiting it must exit whatever IF is (SDM Vol. 3C, 26.2): an AP spinning with
+ * interrupts off kept an INIT posted for 10^9 TSC ticks (vm-hostile-fuzz, seed 1).
+ */
 static void arm_preemption_timer(struct vcpu *v)
 {
-	u64 now = rdtsc(), d = sched_next_deadline(v);
+	u64 now = rdtsc(), d = MIN(sched_next_deadline(v), now + sched_slice_tsc);
 	u64 ticks = d > now ? (d - now) >> vmx_caps.preemption_timer_shift : 0;
 
 	vmcs_write32(PREEMPTION_TIMER_VALUE, (u32)MIN(ticks, 0xffffffffULL));

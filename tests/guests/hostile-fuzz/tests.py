@@ -13,10 +13,11 @@ from checks import boot
 
 FUZZ_OPS = int(os.environ.get("FUZZ_OPS", "100000"))
 FUZZ_SEED = int(os.environ.get("FUZZ_SEED", "1"))
-# Every class but INIT-SIPI (0x100). With it (0x1fff) the fuzzer passes, but the victim's vCPU
-# that shares a pCPU with both of the fuzzer's took 2.44 times its ticks alone (seed 1, 100,000
-# operations; bound 2): docs/security.md. `make fuzz FUZZ_CLASSES=0x1fff` puts it back.
-FUZZ_CLASSES = os.environ.get("FUZZ_CLASSES", "0x1eff")
+# Every class, INIT-SIPI (0x100) included. Without periodic balancing the victim's vCPU that
+# shared a pCPU with both of the fuzzer's took 2.44 times its ticks alone (seed 1, 100,000
+# operations; bound 2); 1.61 now. Before Kestrel's fixes the AP's restarts also failed ("did not
+# come back", a triple fault at 0:801e, "0 of 1 APs parked"): docs/security.md.
+FUZZ_CLASSES = os.environ.get("FUZZ_CLASSES", "0x1fff")
 VICTIM_ROUNDS = 5000000
 
 # The bound: round robin between two VMs with as many vCPUs as pCPUs gives the victim half of

@@ -13,8 +13,8 @@
  * AP's NMI handler counts NMIs that interrupted its first instruction (IP 0, where one left
  * pending across the INIT is injected). One taken before the INIT, in the halt loop, is fine.
  * With `cpus=4` (vCPUs 1 and 3 on one pCPU, balance=off, the VM debug=on) vCPU 3 asks for the
- * exit statistics each round and the NMI and INIT are sent while Kestrel, in that exit, prints
- * them: so they reach vCPU 1's requests together, as one batch.
+ * exit statistics each round and the NMI and INIT are sent while that pCPU's scheduler prints
+ * them, between runs: so they reach vCPU 1's requests together, as one batch.
  */
 #include <kestrel-rt/rt.h>
 #include <kestrel/kestrel.h>
@@ -81,8 +81,9 @@ static volatile u32 noise_go, noise_ready;
 static bool noisy;
 
 /*
- * vCPU 3: Kestrel's exit-statistics table each round, which Kestrel prints in the exit, with
- * interrupts off (the debug hypercall of a debug=on VM); ready is set just before the call.
+ * vCPU 3: Kestrel's exit-statistics table each round, which its pCPU's scheduler prints right
+ * after the call's exit, before it runs anything (the debug hypercall of a debug=on VM); ready
+ * is set just before the call.
  * Calls are 10 ms apart at least (KESTREL_DEBUG_STATS_INTERVAL_US, from the end of the last).
  */
 static void noise(u32 cpu, void *arg)

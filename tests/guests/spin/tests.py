@@ -43,6 +43,30 @@ def check_fair_share(log):
                           "it did not get its share of the pCPU")
 
 
+# Two VMs of two spinning vCPUs on two pCPUs, the same work each. At boot pCPU 1 is idle (both
+# VMs' vCPU 1 wait for their SIPI) and takes vm a's vCPU 0 from pCPU 0: pCPU 1 then holds three
+# runnable vCPUs and pCPU 0 one, vm b's vCPU 0, which never idles. Balancing only to idle pCPUs
+# left it so: b's vCPU 1 had a third of a pCPU, its vCPU 0 a whole one, and took 3 times as many
+# ticks. Periodic balancing hands one over (3 against 1 is a gap of 2): every vCPU then has half
+# a pCPU, so b's two vCPUs take about the same; 1.5 leaves room for the slices before the move
+# and for vm a finishing first (b's vCPUs then run alone, each at its own time).
+BALANCE_MAX_RATIO = 1.5
+
+
+def check_busy_balance(log):
+    ticks = {int(c): int(t) for c, t in re.findall(r"^b: spin: cpu (\d+) total \d+ in (\d+) TSC "
+                                                    "ticks", log, re.M)}
+    if sorted(ticks) != [0, 1]:
+        raise CheckFailed(f"vm b: {len(ticks)} of 2 vCPUs reported their work")
+    ratio = max(ticks.values()) / min(ticks.values())
+    print(f"    vm b: cpu 0 {ticks[0]}, cpu 1 {ticks[1]} TSC ticks ({ratio:.2f}x, "
+          f"bound {BALANCE_MAX_RATIO}x)")
+    if ratio > BALANCE_MAX_RATIO:
+        raise CheckFailed(f"vm b's vCPUs took {ticks[0]} and {ticks[1]} TSC ticks for the same "
+                          f"work ({ratio:.2f}x, more than {BALANCE_MAX_RATIO}x): the pCPUs were "
+                          "not balanced")
+
+
 def check_spec_switches(log):
     """Two VMs share pCPU 0: each switch between them is counted, with an IBPB when the boot
     line says the CPU offers it (and none when it says it does not); L1D flushes and VERWs
@@ -83,6 +107,10 @@ TESTS = {
     "vm-balance": ("bochs", 2, {"modules": [vm_line("spin", "vm=spin vcpus=3 mem=16M -- cpus=3 "
                                                     "rounds=200000")]},
                    all_of(vm_passed("spin"), no_panic_and_end, check_moves(True))),
+    "vm-balance-busy": ("bochs", 2, {"modules": [
+        vm_line("spin", "vm=a vcpus=2 mem=16M -- cpus=2 rounds=1000000 reports=2"),
+        vm_line("spin", "vm=b vcpus=2 mem=16M -- cpus=2 rounds=1000000 reports=2")]},
+        all_of(vm_passed("a"), vm_passed("b"), no_panic_and_end, check_busy_balance)),
     "vm-balance-off": ("bochs", 2, {"cmdline": DEFAULT + " balance=off",
                                     "modules": [vm_line("spin", "vm=spin vcpus=3 mem=16M -- cpus=3 "
                                                         "rounds=200000")]},

@@ -21,5 +21,12 @@ enum exit_action exit_vmcall(struct vcpu *v)
 		ret = hypercall_dispatch(v, v->regs.gpr[GPR_RAX]);
 	v->regs.gpr[GPR_RAX] = (u64)ret;
 	exit_skip_instruction(v);
-	return v->vm->state == VM_RUNNING ? EXIT_RESUME : EXIT_STOP_VM;
+	if (v->vm->state != VM_RUNNING)
+		return EXIT_STOP_VM;
+	if (v->leave_run) {
+		/* The call left work for the scheduler (a statistics table): a pass first. */
+		v->leave_run = false;
+		return EXIT_YIELD;
+	}
+	return EXIT_RESUME;
 }
