@@ -43,7 +43,7 @@ bool arch_vcpu_interrupts_enabled(struct vcpu *v)
 }
 
 /* Re-delivers an event whose delivery a VM exit interrupted, SDM Vol. 3C, 29.2 (IDT vectoring). */
-static bool reinject_vectoring(void)
+static bool reinject_vectoring(struct vmx_vcpu *x)
 {
 	u32 info = vmcs_read32(IDT_VECTORING_INFO);
 	u32 type = info & (7u << 8);
@@ -51,6 +51,7 @@ static bool reinject_vectoring(void)
 	if (!(info & INTR_INFO_VALID))
 		return false;
 	vmcs_write32(ENTRY_INTR_INFO, info & ~(u32)BIT(12));
+	x->entry_intr_valid = true;
 	if (info & INTR_INFO_ERROR)
 		vmcs_write32(ENTRY_EXCEPTION_ERROR, vmcs_read32(IDT_VECTORING_ERROR));
 	if (type == INTR_TYPE_SW_INTERRUPT || type == INTR_TYPE_SW_EXCEPTION ||
@@ -77,15 +78,18 @@ static void inject_events(struct vmx_vcpu *x)
 	u32 block;
 	int vector;
 
-	/* Still queued from a pass that did not enter (VM exits clear the valid bit, 29.2.2). */
-	if (vmcs_read32(ENTRY_INTR_INFO) & INTR_INFO_VALID)
+	/*
+	 * Still queued from a pass that did not enter (VM exits clear the valid bit, 29.2.2):
+	 * Kestrel wrote the field, so it knows without a VMREAD.
+	 */
+	if (x->entry_intr_valid)
 		return;
 	set_proc_bit(x, PROC_INTR_WINDOW, false);
 	set_proc_bit(x, PROC_NMI_WINDOW, false);
 	/* Once per exit, even if the vCPU was descheduled since: the VMCS keeps the info. */
 	if (x->check_vectoring) {
 		x->check_vectoring = false;
-		if (reinject_vectoring())
+		if (reinject_vectoring(x))
 			return;
 	}
 	if (v->exception_pending) {
@@ -95,6 +99,7 @@ static void inject_events(struct vmx_vcpu *x)
 		v->exception_pending = false;
 		vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION |
 					      v->exception_vector | (error ? INTR_INFO_ERROR : 0));
+		x->entry_intr_valid = true;
 		if (error)
 			vmcs_write32(ENTRY_EXCEPTION_ERROR, v->exception_error);
 		return;
@@ -107,6 +112,7 @@ static void inject_events(struct vmx_vcpu *x)
 		if (!(block & (INTR_BLOCK_NMI | INTR_BLOCK_MOV_SS | INTR_BLOCK_STI))) {
 			v->nmi_pending = false;
 			vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
+			x->entry_intr_valid = true;
 			v->stats.injected++;
 			return;
 		}
@@ -119,6 +125,7 @@ static void inject_events(struct vmx_vcpu *x)
 	    !(block & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))) {
 		vlapic_accept(&v->lapic, (u8)vector);
 		vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXTERNAL | (u32)vector);
+		x->entry_intr_valid = true;
 		v->stats.injected++;
 	} else {
 		set_proc_bit(x, PROC_INTR_WINDOW, true);
@@ -266,6 +273,7 @@ void arch_vcpu_run(struct vcpu *v)
 		t1 = rdtsc();
 		atomic_set(&v->pv.in_guest, 0);
 		x->launched = true;
+		x->entry_intr_valid = false; /* every VM exit clears its valid bit (29.2.2) */
 		v->stats.entries++;
 		v->stats.guest_tsc += t1 - t0;
 		reason = vmcs_read32(EXIT_REASON);
@@ -281,7 +289,7 @@ void arch_vcpu_run(struct vcpu *v)
 			x->exits[reason]++;
 			x->exit_tsc[reason] += t2 - t1;
 		}
-		x->check_vectoring = !x->vectoring_done;
+		x->check_vectoring = !x->vectoring_done && exit_records_vectoring(reason);
 		x->vectoring_done = false;
 		if (cpu->vmx.failed && act != EXIT_STOP_VM) {
 			vm_stop(v->vm, -1, "vcpu %u: a VMX instruction failed handling exit %s",

@@ -172,6 +172,7 @@ static void setup_controls(struct vmx_vcpu *x)
 	vmcs_write32(EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write32(ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write32(ENTRY_INTR_INFO, 0);
+	x->entry_intr_valid = false;
 	vmcs_write64(MSR_BITMAP, msr_bitmap);
 	vmcs_write64(IO_BITMAP_A, io_bitmap_a);
 	vmcs_write64(IO_BITMAP_B, io_bitmap_b);
@@ -338,6 +339,7 @@ static void reset_common(struct vmx_vcpu *x, u64 cr0)
 	vmcs_write64(GUEST_IA32_EFER, 0);
 	/* No event from before the INIT or reset: nothing queued, nothing to re-deliver (29.2). */
 	vmcs_write32(ENTRY_INTR_INFO, 0);
+	x->entry_intr_valid = false;
 	x->check_vectoring = false;
 	/* Entering with EFER.LMA = 0: not an IA-32e mode guest, 26.2.1.3. */
 	vmcs_write32(ENTRY_CTLS, vmcs_read32(ENTRY_CTLS) & ~ENTRY_IA32E_GUEST);

@@ -20,6 +20,7 @@ struct vmx_vcpu {
 	bool vmcs_initialised;
 	bool check_vectoring; /* an exit happened: re-deliver what it interrupted, 29.2 */
 	bool vectoring_done; /* the exit's handler delivered that event itself (task gates) */
+	bool entry_intr_valid; /* ENTRY_INTR_INFO holds an event to inject (Kestrel wrote it) */
 	bool needs_host_state; /* moved pCPU: the VMCS's host state is the old pCPU's */
 	bool needs_tlb_flush; /* moved pCPU: drop what this one cached from an earlier visit */
 	bool fpu_saved; /* fxsave holds its FPU state */
