@@ -159,6 +159,11 @@ u32 vlapic_apic_base_write(struct vlapic *v, u64 val);
 
 /* A fixed interrupt; true when IRR changed (dropped while software-disabled, and below 16). */
 bool vlapic_set_irr(struct vlapic *v, u8 vector);
+/* Nothing requested at all: vlapic_pending would say -1 (inline, asked before every entry). */
+static inline bool vlapic_irr_empty(const struct vlapic *v)
+{
+	return !v->irr_words;
+}
 /*
  * Whether an NMI message reaches the core: not with the APIC globally disabled in
  * IA32_APIC_BASE (as if there were no APIC, SDM Vol. 3A, 12.4.3), but software-disabled

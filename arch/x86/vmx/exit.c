@@ -5,7 +5,7 @@
 #include "lib/console.h"
 #include "hv/vm.h"
 
-static const exit_handler_t exit_handlers[NR_EXIT_REASONS] = {
+const exit_handler_t exit_handlers[NR_EXIT_REASONS] = {
 	[EXIT_EXCEPTION_NMI] = exit_exception_nmi,
 	[EXIT_EXTERNAL_INTERRUPT] = exit_external_interrupt,
 	[EXIT_TRIPLE_FAULT] = exit_triple_fault,
@@ -109,27 +109,8 @@ const char *exit_reason_name(u32 reason)
 	return "unknown";
 }
 
-void exit_skip_instruction(struct vcpu *v)
+enum exit_action exit_unhandled(struct vcpu *v, u32 reason)
 {
-	exit_advance_rip(v, vmcs_read32(EXIT_INSTR_LEN));
-}
-
-void exit_advance_rip(struct vcpu *v, u32 len)
-{
-	u32 block;
-
-	(void)v;
-	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + len);
-	/* Stepping over the instruction ends any STI/MOV SS blocking, SDM Vol. 3C, 26.4.2. */
-	block = vmcs_read32(GUEST_INTERRUPTIBILITY);
-	if (block & 3)
-		vmcs_write32(GUEST_INTERRUPTIBILITY, block & ~3u);
-}
-
-enum exit_action exit_dispatch(struct vcpu *v, u32 reason)
-{
-	if (reason < NR_EXIT_REASONS && exit_handlers[reason])
-		return exit_handlers[reason](v);
 	console_printf("kestrel: vm %s vcpu %u: unhandled VM exit %u (%s)\n", v->vm->name, v->id,
 		       reason, exit_reason_name(reason));
 	vmcs_dump();

@@ -3,6 +3,7 @@
 #ifndef KESTREL_ARCH_X86_VMX_EXIT_H
 #define KESTREL_ARCH_X86_VMX_EXIT_H
 
+#include "arch/x86/vmx/vmcs.h"
 #include "lib/types.h"
 
 enum exit_reason {
@@ -99,17 +100,43 @@ enum exit_action {
 
 typedef enum exit_action (*exit_handler_t)(struct vcpu *v);
 
-enum exit_action exit_dispatch(struct vcpu *v, u32 reason);
+/* The one exit table (exit.c), read inline by exit_dispatch. */
+extern const exit_handler_t exit_handlers[NR_EXIT_REASONS];
+/* An exit without a handler: dumps the VMCS and stops the VM. */
+enum exit_action exit_unhandled(struct vcpu *v, u32 reason);
+
+/* Inline in the run loop: one bounds check and one call, no call to a dispatcher first. */
+static inline enum exit_action exit_dispatch(struct vcpu *v, u32 reason)
+{
+	if (reason < NR_EXIT_REASONS && exit_handlers[reason])
+		return exit_handlers[reason](v);
+	return exit_unhandled(v, reason);
+}
+
 const char *exit_reason_name(u32 reason);
 
 /* The xAPIC page at XAPIC_PAGE, emulated (exits/xapic.c); gpa is the address touched. */
 #define XAPIC_PAGE 0xfee00000ULL
 enum exit_action exit_xapic_access(struct vcpu *v, u64 gpa);
 
-/* Moves RIP past the instruction that exited (its length is in the VMCS). */
-void exit_skip_instruction(struct vcpu *v);
 /* The same for an instruction Kestrel decoded itself (an EPT violation gives no length). */
-void exit_advance_rip(struct vcpu *v, u32 len);
+static inline void exit_advance_rip(struct vcpu *v, u32 len)
+{
+	u32 block;
+
+	(void)v;
+	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + len);
+	/* Stepping over the instruction ends any STI/MOV SS blocking, SDM Vol. 3C, 26.4.2. */
+	block = vmcs_read32(GUEST_INTERRUPTIBILITY);
+	if (block & 3)
+		vmcs_write32(GUEST_INTERRUPTIBILITY, block & ~3u);
+}
+
+/* Moves RIP past the instruction that exited (its length is in the VMCS). */
+static inline void exit_skip_instruction(struct vcpu *v)
+{
+	exit_advance_rip(v, vmcs_read32(EXIT_INSTR_LEN));
+}
 /* Loads PAE paging's four PDPTEs from guest-physical cr3 into the VMCS; false: #GP. */
 bool exit_load_pdptes(struct vcpu *v, u64 cr3);
 

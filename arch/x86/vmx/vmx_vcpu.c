@@ -160,7 +160,8 @@ static void setup_controls(struct vmx_vcpu *x)
 	vmcs_write32(PIN_BASED_CTLS, adjust(c->pinbased, pin));
 	x->proc_ctls = adjust(c->procbased, proc);
 	vmcs_write32(PROC_BASED_CTLS, x->proc_ctls);
-	vmcs_write32(PROC_BASED_CTLS2, adjust(c->procbased2 & 0xffffffff00000000ULL, proc2));
+	x->proc2_ctls = adjust(c->procbased2 & 0xffffffff00000000ULL, proc2);
+	vmcs_write32(PROC_BASED_CTLS2, x->proc2_ctls);
 	/* Guest DR7 and IA32_DEBUGCTL live in the VMCS: saved at exit, loaded at entry. */
 	vmcs_write32(EXIT_CTLS, adjust(c->exit_ctls, EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
 						     EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_DEBUG));
@@ -233,6 +234,8 @@ bool vmx_vcpu_load(struct vmx_vcpu *x)
 		cpu->vmx.current_vmcs = x->vmcs_phys;
 		setup_controls(x);
 		setup_host_state();
+		x->host_rsp = 0;
+		x->timer_value = ~0ull;
 		x->vmcs_initialised = true;
 		return !cpu->vmx.failed;
 	}
@@ -242,6 +245,7 @@ bool vmx_vcpu_load(struct vmx_vcpu *x)
 	if (x->needs_host_state) {
 		/* Moved here: GS, TR, GDT and IDT bases are this pCPU's now. */
 		setup_host_state();
+		x->host_rsp = 0;
 		x->needs_host_state = false;
 	}
 	return !cpu->vmx.failed;
