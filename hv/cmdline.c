@@ -183,9 +183,9 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 			else if (!cmdline_value_is(&w, "on"))
 				error(errs, &w, "balance must be on or off");
 		} else if (cmdline_key_is(&w, "stats")) {
-			if (cmdline_value_is(&w, "timing"))
-				cfg->stats_timing = true;
-			else if (!cmdline_value_is(&w, "counts"))
+			if (cmdline_value_is(&w, "timing") || cmdline_value_is(&w, "counts"))
+				cfg->stats_timing = cmdline_value_is(&w, "timing");
+			else
 				error(errs, &w, "stats must be counts or timing");
 		} else if (cmdline_key_is(&w, "selftest")) {
 			if (cmdline_value_is(&w, "exception"))
