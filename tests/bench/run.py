@@ -284,8 +284,8 @@ figure that grew since the previous results file is flagged by `make bench`.
 
 Issue 12's goals are in the same unit but were measured on an earlier scenario whose
 baseline was lower (CPUID 360 there, 444 here, with the same run loop's extra checks since):
-- reached: CPUID and unknown VMCALL are near the 230 goal but not at it (259 and 245 at the
-  time of writing); every removable VMCS access, call and TSC read of the common path is gone,
+- none is reached yet. CPUID and the unknown VMCALL come near 230 (259 and 245 at the time
+  of writing): every removable VMCS access, call and TSC read of the common path is gone,
   and what is left is the entry/exit stub's register save and restore (57), the request and
   Dekker checks before entry, the RIP advance's three VMCS accesses and the handler itself.
 - not reached: the TSC-deadline write (goal 300) costs a scheduler pass over every vCPU of
