@@ -17,6 +17,7 @@
 #include "hv/console_sinks.h"
 #include "lib/panic.h"
 #include "hv/sched/sched.h"
+#include "hv/stats.h"
 #include "hv/vm.h"
 #include "pv/pv.h"
 #include "mm/mm.h"
@@ -205,6 +206,7 @@ static __noreturn void run_vms(void)
 	pv_inject_skip_flush = config.inject_skip_flush;
 	ept_large_pages = !config.ept_4k && vmx_caps.ept_2m;
 	sched_balance = !config.no_balance;
+	stats_timing = config.stats_timing;
 	if (pv_inject_skip_flush)
 		pr_warn("fault injection: PV TLB flushes skip every target but the caller");
 	if (!vm_create_all(&boot_info)) {

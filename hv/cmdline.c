@@ -145,6 +145,7 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 	cfg->ept_4k = false;
 	cfg->selftest_exception = false;
 	cfg->no_balance = false;
+	cfg->stats_timing = false;
 	errs->nr = 0;
 	while (cmdline_next(&cur, &w, NULL)) {
 		if (cmdline_key_is(&w, "console")) {
@@ -181,6 +182,11 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 				cfg->no_balance = true;
 			else if (!cmdline_value_is(&w, "on"))
 				error(errs, &w, "balance must be on or off");
+		} else if (cmdline_key_is(&w, "stats")) {
+			if (cmdline_value_is(&w, "timing") || cmdline_value_is(&w, "counts"))
+				cfg->stats_timing = cmdline_value_is(&w, "timing");
+			else
+				error(errs, &w, "stats must be counts or timing");
 		} else if (cmdline_key_is(&w, "selftest")) {
 			if (cmdline_value_is(&w, "exception"))
 				cfg->selftest_exception = true;

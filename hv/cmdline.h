@@ -42,6 +42,7 @@ struct hv_config {
 	bool inject_skip_flush; /* inject=skip-flush: PV flushes skip every other target */
 	bool ept_4k; /* ept=4k: map guest RAM with 4 KiB EPT pages only */
 	bool no_balance; /* balance=off: vCPUs stay on the pCPU they were placed on */
+	bool stats_timing; /* stats=timing: exit statistics also time each exit's round trip */
 	bool selftest_exception; /* selftest=exception: take a #UD after boot (the panic path) */
 };
 

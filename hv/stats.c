@@ -11,6 +11,8 @@
 #include "lib/format.h"
 #include "lib/spinlock.h"
 
+bool stats_timing;
+
 /* A 1024-vCPU VM gets its first rows and a total, not a thousand lines. */
 #define STATS_MAX_ROWS 16
 
@@ -84,10 +86,16 @@ static void format_vm(struct vm *vm)
 			continue;
 		total += n;
 		total_tsc += t;
-		row("  %-22s %10lu %14lu %10lu\n", arch_exit_name(r), n, t, t / n);
+		if (stats_timing)
+			row("  %-22s %10lu %14lu %10lu\n", arch_exit_name(r), n, t, t / n);
+		else
+			row("  %-22s %10lu %14s %10s\n", arch_exit_name(r), n, "-", "-");
 	}
-	row("  %-22s %10lu %14lu %10lu\n", "total", total, total_tsc,
-	    total ? total_tsc / total : 0);
+	if (stats_timing)
+		row("  %-22s %10lu %14lu %10lu\n", "total", total, total_tsc,
+		    total ? total_tsc / total : 0);
+	else
+		row("  %-22s %10lu %14s %10s\n", "total", total, "-", "-");
 	row("  %-6s %5s %5s %10s %10s %14s %14s %9s %8s\n", "vcpu", "pcpu", "moves",
 	    "entries", "exits", "guest TSC", "steal TSC", "injected", "IPIs");
 	for (u32 i = 0; i < vm->nr_vcpus && i < STATS_MAX_ROWS; i++) {
@@ -100,9 +108,14 @@ static void format_vm(struct vm *vm)
 			arch_vcpu_exit_stats(v, r, &n, &t);
 			exits += n;
 		}
-		row("  %-6u %5u %5u %10lu %10lu %14lu %14lu %9lu %8lu\n", v->id, v->pcpu,
-		    v->migrations, v->stats.entries, exits, v->stats.guest_tsc, v->stats.steal_tsc,
-		    v->stats.injected, v->stats.ipis_sent);
+		if (stats_timing)
+			row("  %-6u %5u %5u %10lu %10lu %14lu %14lu %9lu %8lu\n", v->id, v->pcpu,
+			    v->migrations, v->stats.entries, exits, v->stats.guest_tsc,
+			    v->stats.steal_tsc, v->stats.injected, v->stats.ipis_sent);
+		else
+			row("  %-6u %5u %5u %10lu %10lu %14s %14lu %9lu %8lu\n", v->id, v->pcpu,
+			    v->migrations, v->stats.entries, exits, "-", v->stats.steal_tsc,
+			    v->stats.injected, v->stats.ipis_sent);
 	}
 	if (vm->nr_vcpus > STATS_MAX_ROWS)
 		row("  (%u more vCPUs not shown)\n", vm->nr_vcpus - STATS_MAX_ROWS);

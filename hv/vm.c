@@ -391,7 +391,7 @@ u64 vm_console_drain(struct vm *vm)
 	return vuart_pending(&vm->uart) ? MAX(vm->console_next - burst, poll) : 0;
 }
 
-void vm_console_step(struct vm *vm)
+void vm_console_pump_step(struct vm *vm)
 {
 	if (!console_pump() && READ_ONCE(vm->uart.stalled))
 		vm_console_drain(vm);

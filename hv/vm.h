@@ -11,6 +11,7 @@ struct vm_config;
 #include "hv/dev/vpci.h"
 #include "hv/dev/vrtc.h"
 #include "hv/dev/vuart.h"
+#include "lib/console.h"
 #include "lib/cpuset.h"
 #include "lib/spinlock.h"
 #include "mm/ept_gen.h"
@@ -211,8 +212,14 @@ u64 vm_console_drain(struct vm *vm);
  * Between two exits of a vCPU of vm: pumps the record in progress; starts one of vm's only
  * while its driver polls a full UART (LSR.THRE read 0): it drains it in its own time then.
  * Records otherwise start at turn boundaries, so an exit that ends a line costs little.
+ * vm_console_step is the inline check (most exits: nothing printing, nothing stalled).
  */
-void vm_console_step(struct vm *vm);
+void vm_console_pump_step(struct vm *vm);
+static inline void vm_console_step(struct vm *vm)
+{
+	if (console_recording() || READ_ONCE(vm->uart.stalled))
+		vm_console_pump_step(vm);
+}
 /* Ends the guest's line in progress and prints everything buffered (the VM stops or resets). */
 void vm_console_flush(struct vm *vm);
 /* Called on a vCPU's pCPU when it parks for a reset; the last one reloads the VM. */

@@ -21,18 +21,18 @@ static struct {
 	void (*release)(void *ctx);
 	void *ctx;
 } rec;
-static volatile bool rec_active;
+volatile bool console_rec_active; /* a record is in progress (console.h) */
 
 /* With the lock held: the rest of the record to every sink, waiting for each. */
 static void rec_finish(void)
 {
-	if (!rec_active)
+	if (!console_rec_active)
 		return;
 	for (u32 i = 0; i < console_nr_sinks; i++)
 		if (rec.done[i] < rec.n)
 			console_sinks[i].write(console_sinks[i].ctx, rec.s + rec.done[i],
 					       rec.n - rec.done[i]);
-	WRITE_ONCE(rec_active, false);
+	WRITE_ONCE(console_rec_active, false);
 	rec.release(rec.ctx);
 }
 
@@ -49,7 +49,7 @@ static void rec_pump(void)
 		all &= rec.done[i] == rec.n;
 	}
 	if (all) {
-		WRITE_ONCE(rec_active, false);
+		WRITE_ONCE(console_rec_active, false);
 		rec.release(rec.ctx);
 	}
 }
@@ -58,7 +58,7 @@ bool console_start(const char *s, size_t n, void (*done)(void *ctx), void *ctx)
 {
 	u64 flags = spin_lock_irqsave(&console_lock);
 
-	if (rec_active) {
+	if (console_rec_active) {
 		spin_unlock_irqrestore(&console_lock, flags);
 		return false;
 	}
@@ -73,7 +73,7 @@ bool console_start(const char *s, size_t n, void (*done)(void *ctx), void *ctx)
 			rec.done[i] = n;
 		}
 	}
-	WRITE_ONCE(rec_active, true);
+	WRITE_ONCE(console_rec_active, true);
 	rec_pump();
 	spin_unlock_irqrestore(&console_lock, flags);
 	return true;
@@ -84,12 +84,12 @@ bool console_pump(void)
 	u64 flags;
 	bool busy;
 
-	if (!READ_ONCE(rec_active))
+	if (!READ_ONCE(console_rec_active))
 		return false; /* the common case: no lock */
 	flags = spin_lock_irqsave(&console_lock);
-	if (rec_active)
+	if (console_rec_active)
 		rec_pump();
-	busy = rec_active;
+	busy = console_rec_active;
 	spin_unlock_irqrestore(&console_lock, flags);
 	return busy;
 }
@@ -98,7 +98,7 @@ void console_finish(void)
 {
 	u64 flags;
 
-	if (!READ_ONCE(rec_active))
+	if (!READ_ONCE(console_rec_active))
 		return;
 	flags = spin_lock_irqsave(&console_lock);
 	rec_finish();
@@ -181,6 +181,6 @@ void log_printf(enum log_level level, const char *fmt, ...)
 
 void console_force_unlock(void)
 {
-	rec_active = false; /* its owner may be what died: no callback into it */
+	console_rec_active = false; /* its owner may be what died: no callback into it */
 	console_lock.owner = console_lock.next;
 }

@@ -48,6 +48,12 @@ void console_printf(const char *fmt, ...) __printf(1, 2);
 bool console_start(const char *s, size_t n, void (*done)(void *ctx), void *ctx);
 /* Moves the record in progress on, without waiting. True while one is still in progress. */
 bool console_pump(void);
+extern volatile bool console_rec_active;
+/* Whether a record is in progress, without a call: the question every VM exit asks. */
+static inline bool console_recording(void)
+{
+	return console_rec_active;
+}
 /* Finishes the record in progress, waiting for the devices. */
 void console_finish(void);
 

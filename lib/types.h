@@ -34,6 +34,9 @@ typedef int64_t s64;
 #define __packed __attribute__((packed))
 #define __aligned(n) __attribute__((aligned(n)))
 #define __noreturn __attribute__((noreturn))
+#ifndef __always_inline /* glibc has one too, in host tests */
+#define __always_inline inline __attribute__((always_inline))
+#endif
 #define __unused __attribute__((unused))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 

@@ -21,7 +21,7 @@ _Static_assert(__builtin_offsetof(struct guest_regs, gpr[GPR_RBX]) == 24, "vment
 _Static_assert(__builtin_offsetof(struct guest_regs, gpr[GPR_RDI]) == 56, "vmenter.asm R_RDI");
 _Static_assert(__builtin_offsetof(struct guest_regs, gpr[GPR_R15]) == 120, "vmenter.asm R_R15");
 
-u64 vmx_enter(struct guest_regs *regs, u64 launched);
+u64 vmx_enter(struct guest_regs *regs, u64 launched, u64 *host_rsp);
 void vmx_exit_entry(void);
 
 #endif

@@ -36,15 +36,6 @@ static u64 sat_add(u64 a, u64 b)
 	return a + b < a ? ~0ull : a + b;
 }
 
-/* The highest vector set in a 256-bit register, or -1. */
-static int highest(const u32 reg[8])
-{
-	for (int i = 7; i >= 0; i--)
-		if (reg[i])
-			return i * 32 + 31 - __builtin_clz(reg[i]);
-	return -1;
-}
-
 static void vec_set(u32 reg[8], u8 vec)
 {
 	reg[vec / 32] |= 1u << (vec % 32);
@@ -53,6 +44,33 @@ static void vec_set(u32 reg[8], u8 vec)
 static void vec_clear(u32 reg[8], u8 vec)
 {
 	reg[vec / 32] &= ~(1u << (vec % 32));
+}
+
+/*
+ * IRR and ISR also keep which of their words are not 0, so that the question asked before
+ * every entry ("anything pending?") and at every EOI is one test, not a scan of eight words.
+ */
+static int highest_summarised(const u32 reg[8], u8 words)
+{
+	u32 w;
+
+	if (!words)
+		return -1;
+	w = 31 - (u32)__builtin_clz(words);
+	return (int)(w * 32 + 31 - (u32)__builtin_clz(reg[w]));
+}
+
+static void summarised_set(u32 reg[8], u8 *words, u8 vec)
+{
+	vec_set(reg, vec);
+	*words |= (u8)(1u << (vec / 32));
+}
+
+static void summarised_clear(u32 reg[8], u8 *words, u8 vec)
+{
+	vec_clear(reg, vec);
+	if (!reg[vec / 32])
+		*words &= (u8)~(1u << (vec / 32));
 }
 
 static bool vec_test(const u32 reg[8], u8 vec)
@@ -76,7 +94,7 @@ static u32 x2apic_ldr(u32 id)
 /* 11.8.3.1: the TPR if its class is at least that of the highest in-service vector, else that. */
 static u32 ppr(const struct vlapic *v)
 {
-	int isrv = highest(v->isr);
+	int isrv = highest_summarised(v->isr, v->isr_words);
 	u32 isr_class = isrv < 0 ? 0 : (u32)isrv & 0xf0;
 
 	return (v->tpr & 0xf0) >= isr_class ? v->tpr : isr_class;
@@ -95,7 +113,7 @@ static u32 error(struct vlapic *v, u32 bits)
 		v->esr_pending |= VLAPIC_ESR_RECV_ILLEGAL;
 		return 0;
 	}
-	vec_set(v->irr, lvt & 0xff);
+	summarised_set(v->irr, &v->irr_words, lvt & 0xff);
 	return VLAPIC_R_IRQ;
 }
 
@@ -107,7 +125,7 @@ bool vlapic_set_irr(struct vlapic *v, u8 vector)
 	/* Vectors 0-15 are never set in IRR, only logged (11.5.3, bit 6). */
 	if (vector < 16)
 		return error(v, VLAPIC_ESR_RECV_ILLEGAL) != 0;
-	vec_set(v->irr, vector);
+	summarised_set(v->irr, &v->irr_words, vector);
 	return true;
 }
 
@@ -118,9 +136,9 @@ bool vlapic_accepts_nmi(const struct vlapic *v)
 
 int vlapic_pending(const struct vlapic *v)
 {
-	int irrv = highest(v->irr);
+	int irrv = highest_summarised(v->irr, v->irr_words);
 
-	if (vlapic_mode(v) == VLAPIC_MODE_DISABLED || irrv < 0)
+	if (irrv < 0 || vlapic_mode(v) == VLAPIC_MODE_DISABLED)
 		return -1;
 	/* Dispatched only when its priority class is above the processor's (11.8.4). */
 	return ((u32)irrv & 0xf0) > (ppr(v) & 0xf0) ? irrv : -1;
@@ -130,17 +148,17 @@ void vlapic_accept(struct vlapic *v, u8 vector)
 {
 	if (!vec_test(v->irr, vector))
 		return;
-	vec_clear(v->irr, vector);
-	vec_set(v->isr, vector);
+	summarised_clear(v->irr, &v->irr_words, vector);
+	summarised_set(v->isr, &v->isr_words, vector);
 }
 
 u32 vlapic_eoi(struct vlapic *v)
 {
-	int isrv = highest(v->isr);
+	int isrv = highest_summarised(v->isr, v->isr_words);
 
 	if (isrv < 0)
 		return 0;
-	vec_clear(v->isr, (u8)isrv);
+	summarised_clear(v->isr, &v->isr_words, (u8)isrv);
 	vec_clear(v->tmr, (u8)isrv);
 	return VLAPIC_R_EOI | VLAPIC_R_IRQ;
 }
@@ -312,6 +330,7 @@ static void regs_reset(struct vlapic *v)
 	memset(v->isr, 0, sizeof(v->isr));
 	memset(v->tmr, 0, sizeof(v->tmr));
 	memset(v->irr, 0, sizeof(v->irr));
+	v->isr_words = v->irr_words = 0;
 	v->icr = 0;
 	for (u32 i = 0; i < VLAPIC_NR_LVT; i++)
 		v->lvt[i] = VLAPIC_LVT_MASKED;

@@ -118,6 +118,7 @@ struct vlapic {
 	u32 esr; /* what reads return: the errors latched by the last ESR write */
 	u32 esr_pending; /* errors since that write */
 	u32 isr[8], tmr[8], irr[8];
+	u8 isr_words, irr_words; /* bit i: isr[i] / irr[i] is not 0 (no scan of empty words) */
 	u64 icr; /* xAPIC: low register in 31:0, high in 63:32 */
 	u32 lvt[VLAPIC_NR_LVT]; /* in register order, timer first */
 	u32 timer_initial, timer_divide;
@@ -158,6 +159,11 @@ u32 vlapic_apic_base_write(struct vlapic *v, u64 val);
 
 /* A fixed interrupt; true when IRR changed (dropped while software-disabled, and below 16). */
 bool vlapic_set_irr(struct vlapic *v, u8 vector);
+/* Nothing requested at all: vlapic_pending would say -1 (inline, asked before every entry). */
+static inline bool vlapic_irr_empty(const struct vlapic *v)
+{
+	return !v->irr_words;
+}
 /*
  * Whether an NMI message reaches the core: not with the APIC globally disabled in
  * IA32_APIC_BASE (as if there were no APIC, SDM Vol. 3A, 12.4.3), but software-disabled

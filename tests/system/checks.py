@@ -138,7 +138,7 @@ def exit_tables_before(log, marker):
             current = {}
             tables.append(current)
             continue
-        m = re.match(r"^  (\S.*?)\s+(\d+)\s+\d+\s+\d+$", line)
+        m = re.match(r"^  (\S.*?)\s+(\d+)\s+(?:\d+|-)\s+(?:\d+|-)$", line)
         if current is not None and m and m.group(1) not in ("exit reason", "total"):
             current[m.group(1)] = int(m.group(2))
     return tables

@@ -107,7 +107,21 @@ static void test_defaults(void **state)
 		assert_int_equal(cfg.console, CONSOLE_COM1 | CONSOLE_SCREEN);
 		assert_int_equal(cfg.loglevel, LOG_INFO);
 		assert_int_equal(cfg.maxcpus, 0);
+		assert_false(cfg.stats_timing);
 	}
+}
+
+/* stats=timing turns exit timing on, stats=counts (the default) off; nothing else is taken. */
+static void test_stats(void **state)
+{
+	(void)state;
+	parse_ok("stats=timing");
+	assert_true(cfg.stats_timing);
+	parse_ok("stats=timing stats=counts");
+	assert_false(cfg.stats_timing);
+	assert_int_equal(hv_config_parse("stats=time", &cfg, &errs), 1);
+	assert_false(cfg.stats_timing);
+	assert_int_equal(hv_config_parse("stats", &cfg, &errs), 1);
 }
 
 static void test_valid_values(void **state)
@@ -229,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_key_value_is),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_valid_values),
+		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_many_errors),
 		cmocka_unit_test(test_long_word),

@@ -10,7 +10,7 @@
 #include "hv/vcpu.h"
 #include "hv/vm.h"
 
-static const exit_handler_t exit_handlers[NR_EXIT_REASONS] = {
+const exit_handler_t exit_handlers[NR_EXIT_REASONS] = {
 	[EXIT_EXCEPTION_NMI] = exit_exception_nmi,
 	[EXIT_EXTERNAL_INTERRUPT] = exit_external_interrupt,
 	[EXIT_TRIPLE_FAULT] = exit_triple_fault,
@@ -114,11 +114,6 @@ const char *exit_reason_name(u32 reason)
 	return "unknown";
 }
 
-void exit_skip_instruction(struct vcpu *v)
-{
-	exit_advance_rip(v, vmcs_read32(EXIT_INSTR_LEN));
-}
-
 /*
  * The single-step trap of an instruction Kestrel completed for the guest (SDM Vol. 3B, 18.3.1.4),
  * queued as a #DB for the next entry. Event injection leaves DR6 and DR7 alone (Vol. 3C,
@@ -141,33 +136,21 @@ static void exit_single_step(struct vcpu *v)
 	vcpu_inject_exception(v, EXC_DB, false, 0);
 }
 
-void exit_advance_rip(struct vcpu *v, u32 len)
+/*
+ * The rest of completing an instruction when the guest's RFLAGS has TF or RF: RF goes, as the
+ * processor clears it then (Vol. 3B, 18.3.1.1; an EPT violation's exit saved it 1, Vol. 3C,
+ * 29.3.3), and TF traps unless IA32_DEBUGCTL asks for branches only.
+ */
+void exit_debug_after_instruction(struct vcpu *v, u64 rflags)
 {
-	u64 rflags = vmcs_readl(GUEST_RFLAGS);
-	u32 block;
-
-	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + len);
-	/* Stepping over the instruction ends any STI/MOV SS blocking, SDM Vol. 3C, 26.4.2. */
-	block = vmcs_read32(GUEST_INTERRUPTIBILITY);
-	if (block & 3)
-		vmcs_write32(GUEST_INTERRUPTIBILITY, block & ~3u);
-	if (!(rflags & (RFLAGS_TF | RFLAGS_RF)))
-		return;
-	/*
-	 * The instruction completed: RF goes, as the processor clears it then (Vol. 3B, 18.3.1.1;
-	 * an EPT violation's exit saved it 1, Vol. 3C, 29.3.3), and TF traps unless IA32_DEBUGCTL
-	 * asks for branches only.
-	 */
 	if (rflags & RFLAGS_RF)
 		vmcs_writel(GUEST_RFLAGS, rflags & ~RFLAGS_RF);
 	if ((rflags & RFLAGS_TF) && !(vmcs_read64(GUEST_IA32_DEBUGCTL) & DEBUGCTL_BTF))
 		exit_single_step(v);
 }
 
-enum exit_action exit_dispatch(struct vcpu *v, u32 reason)
+enum exit_action exit_unhandled(struct vcpu *v, u32 reason)
 {
-	if (reason < NR_EXIT_REASONS && exit_handlers[reason])
-		return exit_handlers[reason](v);
 	console_printf("kestrel: vm %s vcpu %u: unhandled VM exit %u (%s)\n", v->vm->name, v->id,
 		       reason, exit_reason_name(reason));
 	vmcs_dump();

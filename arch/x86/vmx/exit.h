@@ -3,6 +3,8 @@
 #ifndef KESTREL_ARCH_X86_VMX_EXIT_H
 #define KESTREL_ARCH_X86_VMX_EXIT_H
 
+#include "arch/x86/exception.h"
+#include "arch/x86/vmx/vmcs.h"
 #include "lib/types.h"
 
 enum exit_reason {
@@ -61,8 +63,30 @@ enum exit_reason {
 	EXIT_RDSEED = 61,
 	EXIT_XSAVES = 63,
 	EXIT_XRSTORS = 64,
+	EXIT_PML_FULL = 62,
+	EXIT_SPP = 66,
+	EXIT_NOTIFY = 75,
 	NR_EXIT_REASONS = 80,
 };
+
+/*
+ * Whether an exit of this reason can have interrupted the delivery of an event through the IDT
+ * and so record it in the IDT-vectoring information: a fault in delivery that the exception
+ * bitmap makes exit, a task switch through a task gate, an APIC access, an EPT violation or
+ * misconfiguration, a page-modification log-full event (SDM Vol. 3C, 29.2.4, "Information for
+ * VM Exits That Occur During Event Delivery"); SPP-related events and notify exits, which later
+ * editions list too, are included although Kestrel enables neither. Every other exit marks the
+ * field invalid, so the run loop does not read it after them.
+ */
+static inline bool exit_records_vectoring(u32 reason)
+{
+	const u64 below_64 = BIT(EXIT_EXCEPTION_NMI) | BIT(EXIT_TASK_SWITCH) | BIT(EXIT_APIC_ACCESS) |
+			     BIT(EXIT_EPT_VIOLATION) | BIT(EXIT_EPT_MISCONFIG) | BIT(EXIT_PML_FULL);
+
+	if (reason < 64)
+		return (below_64 >> reason) & 1;
+	return reason == EXIT_SPP || reason == EXIT_NOTIFY;
+}
 
 #define EXIT_REASON_ENTRY_FAILED BIT(31)
 
@@ -77,20 +101,52 @@ enum exit_action {
 
 typedef enum exit_action (*exit_handler_t)(struct vcpu *v);
 
-enum exit_action exit_dispatch(struct vcpu *v, u32 reason);
+/* The one exit table (exit.c), read inline by exit_dispatch. */
+extern const exit_handler_t exit_handlers[NR_EXIT_REASONS];
+/* An exit without a handler: dumps the VMCS and stops the VM. */
+enum exit_action exit_unhandled(struct vcpu *v, u32 reason);
+
+/* Inline in the run loop: one bounds check and one call, no call to a dispatcher first. */
+static inline enum exit_action exit_dispatch(struct vcpu *v, u32 reason)
+{
+	if (reason < NR_EXIT_REASONS && exit_handlers[reason])
+		return exit_handlers[reason](v);
+	return exit_unhandled(v, reason);
+}
+
 const char *exit_reason_name(u32 reason);
 
 /* The xAPIC page at XAPIC_PAGE, emulated (exits/xapic.c); gpa is the address touched. */
 #define XAPIC_PAGE 0xfee00000ULL
 enum exit_action exit_xapic_access(struct vcpu *v, u64 gpa);
 
+/* RF cleared and TF's single-step #DB queued for an instruction Kestrel completed (exit.c). */
+void exit_debug_after_instruction(struct vcpu *v, u64 rflags);
+
 /*
- * Completes the instruction that exited, as the processor would have: RIP past it (its length is
- * in the VMCS), STI/MOV SS blocking and RF cleared, its single-step #DB queued when TF is set.
+ * Completes an instruction Kestrel decoded itself (an EPT violation gives no length) as the
+ * processor would have: RIP past it, STI/MOV SS blocking and RF cleared, its single-step #DB
+ * queued when TF is set.
  */
-void exit_skip_instruction(struct vcpu *v);
-/* The same for an instruction Kestrel decoded itself (an EPT violation gives no length). */
-void exit_advance_rip(struct vcpu *v, u32 len);
+static inline void exit_advance_rip(struct vcpu *v, u32 len)
+{
+	u64 rflags = vmcs_readl(GUEST_RFLAGS);
+	u32 block;
+
+	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + len);
+	/* Stepping over the instruction ends any STI/MOV SS blocking, SDM Vol. 3C, 26.4.2. */
+	block = vmcs_read32(GUEST_INTERRUPTIBILITY);
+	if (block & 3)
+		vmcs_write32(GUEST_INTERRUPTIBILITY, block & ~3u);
+	if (rflags & (RFLAGS_TF | RFLAGS_RF))
+		exit_debug_after_instruction(v, rflags);
+}
+
+/* The same for the instruction that exited (its length is in the VMCS). */
+static inline void exit_skip_instruction(struct vcpu *v)
+{
+	exit_advance_rip(v, vmcs_read32(EXIT_INSTR_LEN));
+}
 /* Loads PAE paging's four PDPTEs from guest-physical cr3 into the VMCS; false: #GP. */
 bool exit_load_pdptes(struct vcpu *v, u64 cr3);
 

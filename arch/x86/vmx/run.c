@@ -15,6 +15,7 @@
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/arch.h"
 #include "hv/sched/sched.h"
+#include "hv/stats.h"
 #include "hv/vcpu.h"
 #include "lib/console.h"
 
@@ -44,7 +45,7 @@ bool arch_vcpu_interrupts_enabled(struct vcpu *v)
 }
 
 /* Re-delivers an event whose delivery a VM exit interrupted, SDM Vol. 3C, 29.2 (IDT vectoring). */
-static bool reinject_vectoring(void)
+static bool reinject_vectoring(struct vmx_vcpu *x)
 {
 	u32 info = vmcs_read32(IDT_VECTORING_INFO);
 	u32 type = info & (7u << 8);
@@ -52,6 +53,7 @@ static bool reinject_vectoring(void)
 	if (!(info & INTR_INFO_VALID))
 		return false;
 	vmcs_write32(ENTRY_INTR_INFO, info & ~(u32)BIT(12));
+	x->entry_intr_valid = true;
 	if (info & INTR_INFO_ERROR)
 		vmcs_write32(ENTRY_EXCEPTION_ERROR, vmcs_read32(IDT_VECTORING_ERROR));
 	if (type == INTR_TYPE_SW_INTERRUPT || type == INTR_TYPE_SW_EXCEPTION ||
@@ -99,19 +101,23 @@ static void inject_events(struct vmx_vcpu *x)
 	u32 block;
 	int vector;
 
-	/* Still queued from a pass that did not enter (VM exits clear the valid bit, 29.2.2). */
-	if (vmcs_read32(ENTRY_INTR_INFO) & INTR_INFO_VALID)
+	/*
+	 * Still queued from a pass that did not enter (VM exits clear the valid bit, 29.2.2):
+	 * Kestrel wrote the field, so it knows without a VMREAD.
+	 */
+	if (x->entry_intr_valid)
 		return;
 	set_proc_bit(x, PROC_INTR_WINDOW, false);
 	set_proc_bit(x, PROC_NMI_WINDOW, false);
 	/* Once per exit, even if the vCPU was descheduled since: the VMCS keeps the info. */
 	if (x->check_vectoring) {
 		x->check_vectoring = false;
-		if (reinject_vectoring())
+		if (reinject_vectoring(x))
 			return;
 	}
 	if (v->exception_pending) {
 		inject_exception(v);
+		x->entry_intr_valid = true;
 		/* An interrupt or NMI behind it (a #DB from HLT is): taken at the window exit. */
 		if (v->nmi_pending && vmx_caps.nmi_window)
 			set_proc_bit(x, PROC_NMI_WINDOW, true);
@@ -119,7 +125,7 @@ static void inject_events(struct vmx_vcpu *x)
 			set_proc_bit(x, PROC_INTR_WINDOW, true);
 		return;
 	}
-	vector = vlapic_pending(&v->lapic);
+	vector = vlapic_irr_empty(&v->lapic) ? -1 : vlapic_pending(&v->lapic);
 	if (!v->nmi_pending && vector < 0)
 		return; /* the common case: nothing to deliver, no more VMCS reads */
 	block = vmcs_read32(GUEST_INTERRUPTIBILITY);
@@ -130,6 +136,7 @@ static void inject_events(struct vmx_vcpu *x)
 		if (!(block & (INTR_BLOCK_NMI | INTR_BLOCK_MOV_SS | INTR_BLOCK_STI))) {
 			v->nmi_pending--;
 			vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
+			x->entry_intr_valid = true;
 			v->stats.injected++;
 			return;
 		}
@@ -142,14 +149,19 @@ static void inject_events(struct vmx_vcpu *x)
 	    !(block & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))) {
 		vlapic_accept(&v->lapic, (u8)vector);
 		vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXTERNAL | (u32)vector);
+		x->entry_intr_valid = true;
 		v->stats.injected++;
 	} else {
 		set_proc_bit(x, PROC_INTR_WINDOW, true);
 	}
 }
 
-/* The VMX-preemption timer counts down at the TSC's rate >> the shift IA32_VMX_MISC gives. */
 /*
+ * The VMX-preemption timer counts down at the TSC's rate >> the shift IA32_VMX_MISC gives, from
+ * the value VM entry loads (SDM Vol. 3C, 26.5.1). A VM exit leaves the field as written (Kestrel
+ * never sets the "save VMX-preemption timer value" exit control), so the VMWRITE is needed only
+ * when the value changes.
+ *
  * Never further out than a slice, even for a vCPU alone with no timer: a request posted to it
  * is acted on within a slice if the kick that announced it causes no exit. Bochs 2.7 masks a
  * host interrupt that was pending at VM entry while the guest keeps RFLAGS.IF 0 (it computes
@@ -157,12 +169,24 @@ static void inject_events(struct vmx_vcpu *x)
  * interrupt exiting it must exit whatever IF is (SDM Vol. 3C, 26.2): an AP spinning with
  * interrupts off kept an INIT posted for 10^9 TSC ticks (vm-hostile-fuzz, seed 1).
  */
-static void arm_preemption_timer(struct vcpu *v)
+static void arm_preemption_timer(struct vmx_vcpu *x)
 {
-	u64 now = rdtsc(), d = MIN(sched_next_deadline(v), now + sched_slice_tsc);
+	u64 now = rdtsc(), d = MIN(sched_next_deadline(&x->vcpu), now + sched_slice_tsc);
 	u64 ticks = d > now ? (d - now) >> vmx_caps.preemption_timer_shift : 0;
+	u64 value = MIN(ticks, 0xffffffffULL);
 
-	vmcs_write32(PREEMPTION_TIMER_VALUE, (u32)MIN(ticks, 0xffffffffULL));
+	if (value != x->timer_value) {
+		vmcs_write32(PREEMPTION_TIMER_VALUE, (u32)value);
+		x->timer_value = value;
+	}
+}
+
+/* stats=timing: the open exit's round trip in root mode ends at now (an entry, or leaving). */
+static void close_round_trip(struct vmx_vcpu *x, u64 now)
+{
+	if (x->timed_reason < NR_EXIT_REASONS)
+		x->exit_tsc[x->timed_reason] += now - x->exited_at;
+	x->timed_reason = NR_EXIT_REASONS;
 }
 
 static void entry_failed(struct vcpu *v, u32 reason)
@@ -224,12 +248,13 @@ static bool run_begin(struct vmx_vcpu *x)
 	sched_timers_changed(); /* a new slice, another running vCPU */
 	steal = rdtsc() - v->runnable_since;
 	v->stats.steal_tsc += steal;
+	x->timed_reason = NR_EXIT_REASONS;
 	v->preempted = false;
 	pv_schedule_in(v, steal);
 	return true;
 }
 
-void arch_vcpu_run(struct vcpu *v)
+static void run_loop(struct vcpu *v)
 {
 	struct vmx_vcpu *x = to_vmx(v);
 	struct percpu *cpu = this_cpu();
@@ -240,11 +265,14 @@ void arch_vcpu_run(struct vcpu *v)
 		return;
 	for (;;) {
 		enum exit_action act;
-		u64 t0, t1, t2;
+		u64 t0 = 0;
 		u32 reason;
 
-		sched_handle_requests();
-		vcpu_handle_requests(v);
+		/* Both check a word inline first: most exits post no request. */
+		if (sched_requests_pending())
+			sched_handle_requests();
+		if (READ_ONCE(v->requests))
+			vcpu_handle_requests(v);
 		if (v->state != VCPU_RUNNABLE)
 			return;
 		/*
@@ -272,7 +300,7 @@ void arch_vcpu_run(struct vcpu *v)
 			v->eptp_changed = false;
 		}
 		inject_events(x);
-		arm_preemption_timer(v);
+		arm_preemption_timer(x);
 		if (cpu->vmx.failed) {
 			vm_stop(v->vm, -1, "vcpu %u: a VMX instruction failed while preparing entry",
 				v->id);
@@ -288,17 +316,23 @@ void arch_vcpu_run(struct vcpu *v)
 			continue;
 		}
 		vmx_spec_before_entry(&cpu->spec);
-		t0 = rdtsc();
-		if (vmx_enter(&v->regs, x->launched)) {
+		if (stats_timing) {
+			t0 = rdtsc();
+			close_round_trip(x, t0);
+		}
+		if (vmx_enter(&v->regs, x->launched, &x->host_rsp)) {
 			v->pv.in_guest = 0;
 			entry_failed(v, 0);
 			return;
 		}
-		t1 = rdtsc();
+		if (stats_timing) {
+			x->exited_at = rdtsc();
+			v->stats.guest_tsc += x->exited_at - t0;
+		}
 		atomic_set(&v->pv.in_guest, 0);
 		x->launched = true;
+		x->entry_intr_valid = false; /* every VM exit clears its valid bit (29.2.2) */
 		v->stats.entries++;
-		v->stats.guest_tsc += t1 - t0;
 		reason = vmcs_read32(EXIT_REASON);
 		if (reason & EXIT_REASON_ENTRY_FAILED) {
 			entry_failed(v, reason);
@@ -306,13 +340,12 @@ void arch_vcpu_run(struct vcpu *v)
 		}
 		reason &= 0xffff;
 		last_reason = reason;
-		act = exit_dispatch(v, reason);
-		t2 = rdtsc();
 		if (reason < NR_EXIT_REASONS) {
 			x->exits[reason]++;
-			x->exit_tsc[reason] += t2 - t1;
+			x->timed_reason = reason;
 		}
-		x->check_vectoring = !x->vectoring_done;
+		act = exit_dispatch(v, reason);
+		x->check_vectoring = !x->vectoring_done && exit_records_vectoring(reason);
 		x->vectoring_done = false;
 		if (cpu->vmx.failed && act != EXIT_STOP_VM) {
 			vm_stop(v->vm, -1, "vcpu %u: a VMX instruction failed handling exit %s",
@@ -326,6 +359,18 @@ void arch_vcpu_run(struct vcpu *v)
 			sched_preempted(v); /* slice over at an instruction boundary */
 		return;
 	}
+}
+
+/*
+ * Runs v until it blocks, yields or its VM stops. With stats=timing, each exit's count of TSC
+ * ticks is its whole round trip in root mode: from the VM exit to the next VM entry (requests,
+ * injection and the timer included), or to leaving here.
+ */
+void arch_vcpu_run(struct vcpu *v)
+{
+	run_loop(v);
+	if (stats_timing)
+		close_round_trip(to_vmx(v), rdtsc());
 }
 
 void vmx_vcpu_save_state(struct vmx_vcpu *x)

@@ -136,25 +136,27 @@ enum vmcs_field {
 /* Report a failed VMX instruction (field, VM-instruction error, caller) and mark this CPU's VM. */
 void vmcs_failed(const char *insn, u32 field, const char *caller);
 
-static inline bool __vmcs_write(u32 field, u64 v, const char *caller)
+/*
+ * VMfail sets CF (VMfailInvalid) or ZF (VMfailValid), SDM Vol. 3C, 32.2: one JNA on the
+ * instruction's own flags branches to the report, which is out of the way of the common path.
+ */
+static __always_inline void __vmcs_write(u32 field, u64 v, const char *caller)
 {
-	u8 fail;
-
-	asm volatile("vmwrite %2, %1; setna %0" : "=q"(fail) : "r"((u64)field), "rm"(v) : "cc");
-	if (__builtin_expect(fail, 0))
-		vmcs_failed("VMWRITE", field, caller);
-	return !fail;
+	asm goto("vmwrite %1, %0; jna %l[fail]" : : "r"((u64)field), "rm"(v) : "cc" : fail);
+	return;
+fail: __attribute__((cold));
+	vmcs_failed("VMWRITE", field, caller);
 }
 
-static inline u64 __vmcs_read(u32 field, const char *caller)
+static __always_inline u64 __vmcs_read(u32 field, const char *caller)
 {
-	u64 v = 0;
-	u8 fail;
+	u64 v;
 
-	asm volatile("vmread %2, %1; setna %0" : "=q"(fail), "=rm"(v) : "r"((u64)field) : "cc");
-	if (__builtin_expect(fail, 0))
-		vmcs_failed("VMREAD", field, caller);
+	asm goto("vmread %1, %0; jna %l[fail]" : "=r"(v) : "r"((u64)field) : "cc" : fail);
 	return v;
+fail: __attribute__((cold));
+	vmcs_failed("VMREAD", field, caller);
+	return 0;
 }
 
 /* A field of the wrong width is a compile-time error, as in KVM's vmx_ops.h. */

@@ -1,13 +1,14 @@
 ; SPDX-License-Identifier: GPL-2.0
 ; Enter a guest and come back on its exit: vmx_enter() is a call, the run loop stays in C.
 ;
-;   u64 vmx_enter(struct guest_regs *regs, u64 launched);
+;   u64 vmx_enter(struct guest_regs *regs, u64 launched, u64 *host_rsp);
 ;
 ; Returns 0 after a VM exit (guest registers saved in *regs), or 1 when
 ; VMLAUNCH/VMRESUME itself failed (VM-instruction error in the VMCS, or
 ; VMfailInvalid). The guest's RSP, RIP and RFLAGS live in the VMCS.
 ; Register offsets are those of struct guest_regs: hardware encoding order,
 ; 8 bytes each (arch/x86/regs.h checks them with _Static_assert).
+; *host_rsp is what this VMCS's HOST_RSP holds (0: unknown): written only when RSP differs.
 
 %define R_RAX 0
 %define R_RCX 8
@@ -40,10 +41,13 @@ vmx_enter:
 	push r14
 	push r15
 	push rdi			; regs, found again at [rsp] on exit
+	cmp rsp, [rdx]
+	je .host_rsp_set
 	mov rax, VMCS_HOST_RSP
 	vmwrite rax, rsp
 	jbe .fail_early			; CF or ZF: the write failed
-
+	mov [rdx], rsp
+.host_rsp_set:
 	test rsi, rsi			; launched?
 	mov rax, rdi
 	mov rcx, [rax + R_RCX]

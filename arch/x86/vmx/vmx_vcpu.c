@@ -160,7 +160,8 @@ static void setup_controls(struct vmx_vcpu *x)
 	vmcs_write32(PIN_BASED_CTLS, adjust(c->pinbased, pin));
 	x->proc_ctls = adjust(c->procbased, proc);
 	vmcs_write32(PROC_BASED_CTLS, x->proc_ctls);
-	vmcs_write32(PROC_BASED_CTLS2, adjust(c->procbased2 & 0xffffffff00000000ULL, proc2));
+	x->proc2_ctls = adjust(c->procbased2 & 0xffffffff00000000ULL, proc2);
+	vmcs_write32(PROC_BASED_CTLS2, x->proc2_ctls);
 	/* Guest DR7 and IA32_DEBUGCTL live in the VMCS: saved at exit, loaded at entry. */
 	vmcs_write32(EXIT_CTLS, adjust(c->exit_ctls, EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
 						     EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_DEBUG));
@@ -172,6 +173,7 @@ static void setup_controls(struct vmx_vcpu *x)
 	vmcs_write32(EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write32(ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write32(ENTRY_INTR_INFO, 0);
+	x->entry_intr_valid = false;
 	vmcs_write64(MSR_BITMAP, msr_bitmap);
 	vmcs_write64(IO_BITMAP_A, io_bitmap_a);
 	vmcs_write64(IO_BITMAP_B, io_bitmap_b);
@@ -232,6 +234,8 @@ bool vmx_vcpu_load(struct vmx_vcpu *x)
 		cpu->vmx.current_vmcs = x->vmcs_phys;
 		setup_controls(x);
 		setup_host_state();
+		x->host_rsp = 0;
+		x->timer_value = ~0ull;
 		x->vmcs_initialised = true;
 		return !cpu->vmx.failed;
 	}
@@ -241,6 +245,7 @@ bool vmx_vcpu_load(struct vmx_vcpu *x)
 	if (x->needs_host_state) {
 		/* Moved here: GS, TR, GDT and IDT bases are this pCPU's now. */
 		setup_host_state();
+		x->host_rsp = 0;
 		x->needs_host_state = false;
 	}
 	return !cpu->vmx.failed;
@@ -338,6 +343,7 @@ static void reset_common(struct vmx_vcpu *x, u64 cr0)
 	vmcs_write64(GUEST_IA32_EFER, 0);
 	/* No event from before the INIT or reset: nothing queued, nothing to re-deliver (29.2). */
 	vmcs_write32(ENTRY_INTR_INFO, 0);
+	x->entry_intr_valid = false;
 	x->check_vectoring = false;
 	/* Entering with EFER.LMA = 0: not an IA-32e mode guest, 26.2.1.3. */
 	vmcs_write32(ENTRY_CTLS, vmcs_read32(ENTRY_CTLS) & ~ENTRY_IA32E_GUEST);

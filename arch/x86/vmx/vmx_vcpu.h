@@ -5,6 +5,7 @@
 
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx/vmx_bits.h"
+#include "hv/cpuid_policy.h"
 #include "hv/vm.h"
 #include "lib/types.h"
 
@@ -20,18 +21,26 @@ struct vmx_vcpu {
 	bool vmcs_initialised;
 	bool check_vectoring; /* an exit happened: re-deliver what it interrupted, 29.2 */
 	bool vectoring_done; /* the exit's handler delivered that event itself (task gates) */
+	bool entry_intr_valid; /* ENTRY_INTR_INFO holds an event to inject (Kestrel wrote it) */
 	bool needs_host_state; /* moved pCPU: the VMCS's host state is the old pCPU's */
 	bool needs_tlb_flush; /* moved pCPU: drop what this one cached from an earlier visit */
 	bool fpu_saved; /* fxsave holds its FPU state */
 	bool fpu_reset; /* at its next run: FPU/SSE as at power-on, not what the pCPU holds */
 	bool msr_reset; /* at its next run: the MSRs INIT leaves alone as at power-on */
 	u32 proc_ctls; /* the VMCS's processor-based controls, as last written */
+	u32 proc2_ctls; /* the secondary ones, written once */
+	u64 host_rsp; /* what the VMCS's HOST_RSP holds, 0: unknown (vmenter.asm) */
+	u64 timer_value; /* PREEMPTION_TIMER_VALUE as last written, ~0: unknown */
+	u32 timed_reason; /* stats=timing: the exit whose round trip is open, else NR_EXIT_REASONS */
+	u64 exited_at; /* stats=timing: the TSC at that exit */
+	bool cpuid_env_ready; /* cpuid_env holds what the CPUID policy needs of this vCPU */
+	struct cpuid_policy_env cpuid_env;
 	/* MSRs VMX does not switch, kept per vCPU and swapped when another vCPU runs. */
 	u64 kernel_gs_base, star, lstar, cstar, sfmask, tsc_aux;
 	u64 dr[4], dr6; /* the debug registers VMX does not switch */
 	u64 cr2; /* nor CR2: MOV to and from CR2 never exit */
 	u64 exits[NR_EXIT_REASONS];
-	u64 exit_tsc[NR_EXIT_REASONS]; /* TSC ticks spent handling each reason */
+	u64 exit_tsc[NR_EXIT_REASONS]; /* stats=timing: root-mode TSC ticks of each reason's exits */
 	u8 fxsave[512] __aligned(16);
 };
 

@@ -9,31 +9,42 @@
 #include "hv/cpuid_policy.h"
 #include "hv/vm.h"
 
-enum exit_action exit_cpuid(struct vcpu *v)
+/* What the policy needs of the vCPU that is fixed once its VMCS is set up: gathered once. */
+static void gather_env(struct vmx_vcpu *x)
 {
-	u32 leaf = (u32)v->regs.gpr[GPR_RAX], sub = (u32)v->regs.gpr[GPR_RCX];
-	u32 proc2 = vmcs_read32(PROC_BASED_CTLS2);
-	struct cpuid_policy_env env = {
+	struct vcpu *v = &x->vcpu;
+
+	x->cpuid_env = (struct cpuid_policy_env){
 		.pv = v->vm->pv,
 		.kvm = v->vm->kvm,
 		.vcpu_id = v->id,
 		.nr_vcpus = v->vm->nr_vcpus,
-		.resets = v->vm->resets,
 		.tsc_hz = timer_info.tsc_hz,
 		/* Without these controls RDTSCP and INVPCID raise #UD: CPUID hides them then. */
-		.rdtscp = proc2 & PROC2_RDTSCP,
-		.invpcid = proc2 & PROC2_INVPCID,
-		.tsc_adjust = to_vmx(v)->proc_ctls & PROC_TSC_OFFSET,
-		.apic_disabled = vlapic_mode(&v->lapic) == VLAPIC_MODE_DISABLED,
-		.limit_cpuid = vmsr_cpuid_limited(&v->msr),
-		.xd_disabled = vmsr_xd_disabled(&v->msr),
+		.rdtscp = x->proc2_ctls & PROC2_RDTSCP,
+		.invpcid = x->proc2_ctls & PROC2_INVPCID,
+		.tsc_adjust = x->proc_ctls & PROC_TSC_OFFSET,
 	};
+	x->cpuid_env_ready = true;
+}
+
+enum exit_action exit_cpuid(struct vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	u32 leaf = (u32)v->regs.gpr[GPR_RAX], sub = (u32)v->regs.gpr[GPR_RCX];
 	struct cpuid_regs r = { 0, 0, 0, 0 };
 
-	leaf = cpuid_policy_leaf(&env, leaf);
+	if (!x->cpuid_env_ready)
+		gather_env(x);
+	/* What the guest itself changes: VM resets, IA32_APIC_BASE, IA32_MISC_ENABLE. */
+	x->cpuid_env.resets = v->vm->resets;
+	x->cpuid_env.apic_disabled = vlapic_mode(&v->lapic) == VLAPIC_MODE_DISABLED;
+	x->cpuid_env.limit_cpuid = vmsr_cpuid_limited(&v->msr);
+	x->cpuid_env.xd_disabled = vmsr_xd_disabled(&v->msr);
+	leaf = cpuid_policy_leaf(&x->cpuid_env, leaf);
 	if (!cpuid_policy_is_hypervisor_leaf(leaf))
 		r = cpuid(leaf, sub);
-	cpuid_policy_apply(&env, leaf, sub, &r);
+	cpuid_policy_apply(&x->cpuid_env, leaf, sub, &r);
 	v->regs.gpr[GPR_RAX] = r.eax;
 	v->regs.gpr[GPR_RBX] = r.ebx;
 	v->regs.gpr[GPR_RCX] = r.ecx;

@@ -99,6 +99,40 @@ enum exit_action exit_rdmsr(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
+/* The x2APIC's EOI and ICR (SDM Vol. 3A, 12.12.1.2, table 12-6): the hottest MSR writes. */
+#define MSR_X2APIC_EOI (VLAPIC_MSR_X2APIC_FIRST + VLAPIC_REG_EOI / 16)
+#define MSR_X2APIC_ICR (VLAPIC_MSR_X2APIC_FIRST + VLAPIC_REG_ICR_LO / 16)
+
+/*
+ * An EOI or an ICR write changes no timer and no LVT: straight to the vLAPIC and the bus, with
+ * nothing for the lazy deadline or the scheduler's timers to look at afterwards.
+ */
+static enum exit_action write_eoi_icr(struct vcpu *v, u32 msr, u64 val)
+{
+	struct vlapic_ipi ipi;
+
+	if (!apic_bus_result(v, vlapic_msr_write(&v->lapic, msr, val, rdtsc(), &ipi), &ipi))
+		return EXIT_RESUME;
+	exit_skip_instruction(v);
+	return EXIT_RESUME;
+}
+
+/* IA32_TSC_DEADLINE: converted to host TSC, to the vLAPIC, then the lazy deadline's record. */
+static enum exit_action write_tsc_deadline(struct vcpu *v, u64 val)
+{
+	struct vlapic_ipi none;
+	u64 now = rdtsc(), host = vcpu_deadline_to_host(v, val);
+	u32 r = vlapic_msr_write(&v->lapic, VLAPIC_MSR_TSC_DEADLINE, host, now, &none);
+
+	if (!apic_bus_result(v, r, &none))
+		return EXIT_RESUME;
+	pv_deadline_written(v, host, now);
+	if (r & VLAPIC_R_TIMER)
+		sched_timers_changed();
+	exit_skip_instruction(v);
+	return EXIT_RESUME;
+}
+
 enum exit_action exit_wrmsr(struct vcpu *v)
 {
 	u32 msr = (u32)v->regs.gpr[GPR_RCX];
@@ -106,6 +140,11 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 	enum vmsr_result kept;
 	bool fault;
 
+	/* The hottest writes first, each on a path of its own ahead of the generic code. */
+	if (msr == MSR_X2APIC_EOI || msr == MSR_X2APIC_ICR)
+		return write_eoi_icr(v, msr, val);
+	if (msr == VLAPIC_MSR_TSC_DEADLINE)
+		return write_tsc_deadline(v, val);
 	if (vlapic_msr_owned(msr)) {
 		struct vlapic_ipi ipi;
 		u64 now = rdtsc();
