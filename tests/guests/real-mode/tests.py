@@ -30,7 +30,7 @@ TESTS = {
     # vCPUs 1 and 3 on pCPU 1: an NMI and an INIT sent to vCPU 1 while pCPU 1's scheduler
     # prints the statistics table vCPU 3 asked for reach its requests together. The INIT must drop the NMI
     # (before the fix it was injected at the first instruction after the SIPI).
-    "vm-init-drops-nmi": ("bochs", 2, {"cmdline": DEFAULT + " balance=off", "modules": [
+    "vm-init-drops-nmi": ("bochs", 2, {"cmdline": DEFAULT + " balance=off stats=timing", "modules": [
         vm_line("real-mode", "vm=rm vcpus=4 mem=16M debug=on -- cpus=4")]},
         all_of(vm_passed("rm"), no_panic_and_end,
                lambda log: expect(log, r"^rm: TEST real-mode-init-nmi: PASS$",
