@@ -11,6 +11,8 @@ void vcpu_handle_requests(struct vcpu *v);
 void vcpu_request(struct vcpu *v, u32 req);
 /* Delivers a fixed interrupt to v from any pCPU (directly if v is ours, posted otherwise). */
 void vcpu_deliver_irq(struct vcpu *v, u8 vector);
+/* The same, edge- or level-triggered (an I/O APIC's level interrupt sets the vLAPIC's TMR). */
+void vcpu_deliver_irq_trig(struct vcpu *v, u8 vector, bool level);
 /* Queues an exception for the next entry. */
 void vcpu_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error);
 #define vcpu_inject_gp(v) vcpu_inject_exception(v, 13, true, 0)
