@@ -41,7 +41,7 @@ void platform_init(struct vm *vm)
 {
 	struct vm_platform *p = &vm->platform;
 
-	vioapic_init(&p->ioapic, PLATFORM_IOAPIC_ID, deliver, vm);
+	vioapic_init(&p->ioapic, VIOAPIC_ID, deliver, vm);
 	vpic_init(&p->pic);
 	/* timer_info.tsc_hz was checked at calibration; a floor as the vLAPIC timer's. */
 	vpit_init(&p->pit, timer_info.tsc_hz, timer_us_to_tsc(VLAPIC_MIN_PERIOD_US));

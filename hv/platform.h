@@ -15,7 +15,6 @@ struct vcpu;
  * ISA IRQs reach the 8259 pair and the I/O APIC pin of the same number, but IRQ 0 (the PIT),
  * which reaches pin 2: the MADT's interrupt source override says so, as on PCs.
  */
-#define PLATFORM_IOAPIC_ID 0
 #define PLATFORM_PIT_GSI 2
 
 /* The devices of one VM, behind one lock: any vCPU of the VM, on any pCPU, may touch them. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Builds a VM's RSDP, XSDT, FADT, DSDT and MADT (ACPI 6.5, chapter 5); pure, unit-tested. */
 #include "hv/dev/acpi_tables.h"
+#include "hv/dev/vioapic.h"
 #include "lib/string.h"
 
 #define XSDT_OFF 64
@@ -21,6 +22,10 @@
 #define GAS_ACCESS_BYTE 1
 #define MADT_LAPIC_LEN 8 /* type 0, 5.2.12.2: APIC IDs up to 254 */
 #define MADT_X2APIC_LEN 16 /* type 9, 5.2.12.12: the others */
+#define MADT_IOAPIC_LEN 12 /* type 1, 5.2.12.3 */
+#define MADT_ISO_LEN 10 /* type 2, 5.2.12.5: interrupt source override */
+#define MADT_ISO_HIGH_EDGE 0x5 /* MPS INTI flags: polarity 01 active high, trigger 01 edge */
+#define MADT_PCAT_COMPAT 1 /* flags, table 5.20: the 8259 pair exists */
 #define MADT_ENABLED 1
 #define XAPIC_BASE 0xfee00000u
 
@@ -114,7 +119,8 @@ static u32 madt_len(u32 nr_vcpus)
 {
 	u32 small = MIN(nr_vcpus, 255u);
 
-	return SDT_HEADER_LEN + 8 + small * MADT_LAPIC_LEN + (nr_vcpus - small) * MADT_X2APIC_LEN;
+	return SDT_HEADER_LEN + 8 + small * MADT_LAPIC_LEN + (nr_vcpus - small) * MADT_X2APIC_LEN +
+	       MADT_IOAPIC_LEN + MADT_ISO_LEN;
 }
 
 s64 acpi_tables_build(u8 *buf, size_t size, u32 nr_vcpus)
@@ -128,7 +134,7 @@ s64 acpi_tables_build(u8 *buf, size_t size, u32 nr_vcpus)
 
 	sdt_header(madt, "APIC", len, 5);
 	put32(madt + 36, XAPIC_BASE);
-	put32(madt + 40, 0); /* no 8259s in a VM: PCAT_COMPAT clear */
+	put32(madt + 40, MADT_PCAT_COMPAT); /* the 8259 pair is emulated (hv/dev/vpic.c) */
 	e = madt + SDT_HEADER_LEN + 8;
 	for (u32 id = 0; id < nr_vcpus; id++) {
 		if (id < 255) {
@@ -148,6 +154,20 @@ s64 acpi_tables_build(u8 *buf, size_t size, u32 nr_vcpus)
 			e += MADT_X2APIC_LEN;
 		}
 	}
+	/* The I/O APIC (hv/dev/vioapic.c), its pins GSIs 0-23. */
+	e[0] = 1;
+	e[1] = MADT_IOAPIC_LEN;
+	e[2] = VIOAPIC_ID;
+	put32(e + 4, (u32)VIOAPIC_BASE);
+	put32(e + 8, 0);
+	e += MADT_IOAPIC_LEN;
+	/* ISA IRQ 0, the PIT, is wired to pin 2, as on PCs; edge-triggered, active high. */
+	e[0] = 2;
+	e[1] = MADT_ISO_LEN;
+	e[2] = 0; /* bus: ISA */
+	e[3] = 0; /* source: IRQ 0 */
+	put32(e + 4, 2);
+	put16(e + 8, MADT_ISO_HIGH_EDGE);
 	madt[9] = checksum(madt, len);
 
 	build_fadt(buf + FADT_OFF);

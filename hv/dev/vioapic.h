@@ -13,6 +13,7 @@
 #define VIOAPIC_SIZE 0x400 /* the window the EPT exit sends here: IOREGSEL, IOWIN and holes */
 #define VIOAPIC_PINS 24
 #define VIOAPIC_VERSION 0x11
+#define VIOAPIC_ID 0 /* a VM's one I/O APIC: its ID register at power-on, and the MADT's */
 
 /* Direct registers: offsets in the page (82093AA, 3.1). */
 #define VIOAPIC_IOREGSEL 0x00

@@ -28,7 +28,7 @@ static void build_and_parse(u32 nr_vcpus)
 	assert_int_equal(info.rsdp_revision, 2);
 	assert_true(info.have_madt);
 	assert_int_equal(info.lapic_phys, 0xfee00000);
-	assert_false(info.has_8259);
+	assert_true(info.has_8259); /* the 8259 pair is emulated: PCAT_COMPAT */
 	assert_true(info.have_fadt);
 	assert_int_equal(info.pm_timer_port, 0); /* hardware-reduced: no PM timer */
 	assert_int_equal(info.nr_cpus, MIN(nr_vcpus, ACPI_MAX_CPUS));
@@ -63,7 +63,7 @@ static void test_x2apic_entries(void **state)
 	assert_true(acpi_tables_build(buf, ACPI_TABLES_SIZE, 300) > 0);
 	madt = buf + 512; /* after the FADT and the DSDT */
 	memcpy(&len, madt + 4, 4);
-	assert_int_equal(len, 36 + 8 + 255 * 8 + 45 * 16);
+	assert_int_equal(len, 36 + 8 + 255 * 8 + 45 * 16 + 12 + 10); /* and the I/O APIC's two */
 	assert_int_equal(madt[44 + 255 * 8], 9); /* the first x2APIC entry: ID 255 */
 	assert_int_equal(madt[44 + 255 * 8 + 1], 16);
 	assert_int_equal(madt[44 + 255 * 8 + 4], 255);
@@ -131,6 +131,43 @@ static void test_fadt_and_dsdt(void **state)
 	free(buf);
 }
 
+/* The I/O APIC (type 1) and ISA IRQ 0's override to GSI 2, edge, active high (type 2). */
+static void test_ioapic_entries(void **state)
+{
+	u8 *buf = calloc(1, ACPI_TABLES_SIZE), *madt, *e, *end;
+	bool ioapic = false, iso = false;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_true(acpi_tables_build(buf, ACPI_TABLES_SIZE, 4) > 0);
+	madt = buf + 512;
+	assert_int_equal(sum(madt, rd32(madt + 4)), 0);
+	assert_int_equal(rd32(madt + 40), 1); /* PCAT_COMPAT */
+	end = madt + rd32(madt + 4);
+	for (e = madt + 44; e < end; e += e[1]) {
+		assert_true(e[1] >= 2 && e + e[1] <= end);
+		if (e[0] == 1) {
+			assert_int_equal(e[1], 12);
+			assert_int_equal(e[2], 0); /* I/O APIC ID */
+			assert_int_equal(rd32(e + 4), 0xfec00000);
+			assert_int_equal(rd32(e + 8), 0); /* GSI base */
+			ioapic = true;
+		} else if (e[0] == 2) {
+			assert_int_equal(e[1], 10);
+			assert_int_equal(e[2], 0); /* ISA */
+			assert_int_equal(e[3], 0); /* IRQ 0 */
+			assert_int_equal(rd32(e + 4), 2); /* GSI 2 */
+			assert_int_equal(e[8] | e[9] << 8, 0x5); /* edge (bits 3:2 01), high (1:0 01) */
+			assert_false(iso);
+			iso = true;
+		} else {
+			assert_int_equal(e[0], 0); /* the four local APICs */
+		}
+	}
+	assert_true(ioapic && iso);
+	free(buf);
+}
+
 static void test_too_big(void **state)
 {
 	u8 buf[256];
@@ -148,6 +185,7 @@ int main(void)
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_x2apic_entries),
 		cmocka_unit_test(test_fadt_and_dsdt),
+		cmocka_unit_test(test_ioapic_entries),
 		cmocka_unit_test(test_too_big),
 	};
 
