@@ -54,8 +54,8 @@ def linux_booted(vcpus, kvm=None, workload=False):
                r"\(status 0\)$", "poweroff -f ending the VM through ACPI with status 0")
         refuse(log, r"unchecked MSR access error", "an MSR Linux expects and Kestrel refuses")
         # The MADT's I/O APIC and the 16550 as Linux's 8250 driver finds them.
-        expect(log, r"^linux: .*IOAPIC\[0\]: apic_id 0, version 17, address 0xfec00000, GSI 0-23$",
-               "Linux finding the I/O APIC")
+        expect(log, r"^linux: .*IOAPIC\[0\]: apic_id 0, version 17, address 0xfec00000, "
+               r"GSI 0-23$", "Linux finding the I/O APIC")
         expect(log, r"^linux: .*ttyS0 at I/O 0x3f8 \(irq = 4, base_baud = 115200\) is a 16550A$",
                "the 8250 driver finding a 16550A on IRQ 4")
         refuse(log, r"MP-BIOS bug|IO-APIC \+ timer doesn't work", "Linux's timer check failing")
