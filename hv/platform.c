@@ -25,12 +25,28 @@ static void isa_irq(struct vm *vm, u32 irq, bool level)
 	vioapic_set_irq(&p->ioapic, irq ? irq : PLATFORM_PIT_GSI, level);
 }
 
+static bool pit_pin_masked(const struct vm_platform *p)
+{
+	return p->ioapic.rte[PLATFORM_PIT_GSI] & VIOAPIC_RTE_MASKED;
+}
+
+/*
+ * With the lock held: the deadline vCPU 0's pCPU watches. None while pin 2 is masked: its edges
+ * would be lost (82093AA, 3.2.4), and a PIT nobody listens to must not make its pCPU exit at
+ * the floor's rate (a masked vLAPIC timer sets no deadline either). The 8259s' output goes
+ * nowhere, so their IRR misses IRQ 0 meanwhile.
+ */
+static u64 pit_deadline(const struct vm_platform *p)
+{
+	return pit_pin_masked(p) ? 0 : vpit_timer_next(&p->pit);
+}
+
 /* With the lock held: vCPU 0's pCPU fires the PIT; tell it when IRQ 0's next edge moved. */
 static void pit_changed(struct vm *vm)
 {
 	struct vcpu *v0 = vm->vcpus[0];
 
-	WRITE_ONCE(vm->platform.pit_next, vpit_timer_next(&vm->platform.pit));
+	WRITE_ONCE(vm->platform.pit_next, pit_deadline(&vm->platform));
 	if (v0->pcpu == sched_this_cpu())
 		sched_timers_changed();
 	else
@@ -175,14 +191,23 @@ u64 platform_mmio_read(struct vm *vm, u64 gpa, u32 size)
 
 void platform_mmio_write(struct vm *vm, u64 gpa, u32 size, u64 val)
 {
+	struct vm_platform *p = &vm->platform;
 	u32 off = (u32)(gpa - VIOAPIC_BASE);
+	bool was;
 
 	(void)size;
 	if (off & 3)
 		return; /* no register starts there */
-	spin_lock(&vm->platform.lock);
-	vioapic_mmio_write(&vm->platform.ioapic, off, (u32)val);
-	spin_unlock(&vm->platform.lock);
+	spin_lock(&p->lock);
+	was = pit_pin_masked(p);
+	vioapic_mmio_write(&p->ioapic, off, (u32)val);
+	if (was != pit_pin_masked(p)) {
+		/* Unmasked: an edge that came while masked is lost, the next one is on time. */
+		if (was)
+			vpit_timer_tick(&p->pit, rdtsc());
+		pit_changed(vm);
+	}
+	spin_unlock(&p->lock);
 }
 
 void platform_eoi(struct vm *vm, u8 vector)
@@ -202,7 +227,7 @@ void platform_timer_tick(struct vm *vm, u64 now)
 		isa_irq(vm, 0, true);
 		isa_irq(vm, 0, false);
 	}
-	WRITE_ONCE(p->pit_next, vpit_timer_next(&p->pit));
+	WRITE_ONCE(p->pit_next, pit_deadline(p));
 	spin_unlock(&p->lock);
 	sched_timers_changed();
 }
