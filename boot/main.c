@@ -6,10 +6,12 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/pic.h"
+#include "arch/x86/rtc.h"
 #include "boot/smp.h"
 #include "arch/x86/timer.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
+#include "lib/calendar.h"
 #include "lib/multiboot2.h"
 #include "hv/cmdline.h"
 #include "hv/console_sinks.h"
@@ -144,6 +146,23 @@ static void wait_aps_ready(void)
 	}
 }
 
+/* The host's time of day, which every VM's CMOS RTC starts from (hv/dev/vrtc.c). */
+static void print_rtc(const struct acpi_info *acpi)
+{
+	struct cal_date d;
+	s64 s;
+
+	if (acpi && acpi->no_cmos_rtc)
+		pr_info("rtc: the FADT says there is no CMOS RTC");
+	else if (rtc_read_boot_time(acpi ? acpi->rtc_century : 0))
+		pr_warn("rtc: no CMOS RTC answered");
+	s = rtc_boot_time.unix_seconds;
+	cal_date_from_days(s / 86400, &d);
+	pr_info("rtc: VMs' clocks start at %04u-%02u-%02u %02lu:%02lu:%02lu UTC%s", d.year, d.mon,
+		d.mday, s % 86400 / 3600, s % 3600 / 60, s % 60,
+		rtc_boot_time.valid ? " (the host's RTC)" : "");
+}
+
 static void print_summary(u32 found)
 {
 	u32 up = 0, root = 0;
@@ -276,6 +295,7 @@ __noreturn void boot_main(u32 magic, u64 mbi_phys)
 		timer_info.tsc_hz / 1000, timer_info.reference, timer_info.lapic_hz / 1000,
 		timer_info.tsc_deadline ? "yes" : "no", timer_info.invariant_tsc ? "yes" : "no");
 	timer_init_cpu();
+	print_rtc(acpi_err ? NULL : &acpi);
 
 	vmx_probe();
 	if (!acpi_err)

@@ -22,10 +22,19 @@
 		     BIT(16) | BIT(17) | BIT(21) | BIT(25) | BIT(26) | BIT(27) | BIT(28) | \
 		     BIT(30) | BIT(31))
 #define L7_EBX_INVPCID BIT(10)
-/* Leaf 7 ECX: AVX-512 VBMI, PKU, OSPKE, WAITPKG, AVX-512 extensions, LA57, SGX-LC. */
-#define L7_ECX_HIDE (BIT(1) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(11) | BIT(12) | \
-		     BIT(14) | BIT(16) | BIT(30))
+/*
+ * Leaf 7 ECX: AVX-512 VBMI, PKU, OSPKE, WAITPKG, AVX-512 extensions, LA57, SGX-LC; and the
+ * features whose MSRs Kestrel does not emulate (SDM Vol. 4, table 2-2): CET shadow stacks
+ * (IA32_U_CET, IA32_S_CET, the SSP MSRs), TME (IA32_TME_CAPABILITY), ENQCMD (IA32_PASID) and
+ * PKS (IA32_PKRS). RDPID reads IA32_TSC_AUX: hidden with RDTSCP.
+ */
+#define L7_ECX_HIDE (BIT(1) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | BIT(11) | BIT(12) | \
+		     BIT(13) | BIT(14) | BIT(16) | BIT(29) | BIT(30) | BIT(31))
+#define L7_ECX_RDPID BIT(22)
+#define L1_EDX_APIC BIT(9)
+#define EXT1_EDX_NX BIT(20)
 #define EXT1_EDX_RDTSCP BIT(27)
+#define LIMIT_CPUID_MAX 2
 /*
  * Leaf 0x80000008 EBX: on Intel only bit 9 (WBNOINVD, which exits as WBINVD does) is defined
  * (SDM Vol. 2A, CPUID); AMD defines speculation-control bits there (IBPB, IBRS, STIBP, SSBD)
@@ -89,6 +98,14 @@ static void topology_leaf(const struct cpuid_policy_env *env, u32 sub, struct cp
 		*r = (struct cpuid_regs){ 0, 0, sub, env->vcpu_id };
 }
 
+u32 cpuid_policy_leaf(const struct cpuid_policy_env *env, u32 leaf)
+{
+	/* The hypervisor's leaves are no basic leaves: a limited guest still finds them. */
+	if (env->limit_cpuid && leaf > LIMIT_CPUID_MAX && leaf < 0x40000000)
+		return LIMIT_CPUID_MAX;
+	return leaf;
+}
+
 void cpuid_policy_apply(const struct cpuid_policy_env *env, u32 leaf, u32 sub,
 			struct cpuid_regs *r)
 {
@@ -96,9 +113,16 @@ void cpuid_policy_apply(const struct cpuid_policy_env *env, u32 leaf, u32 sub,
 		hypervisor_leaf(env, leaf, r);
 	} else {
 		switch (leaf) {
+		case 0:
+			if (env->limit_cpuid && r->eax > LIMIT_CPUID_MAX)
+				r->eax = LIMIT_CPUID_MAX;
+			break;
 		case 1:
 			r->ecx = (r->ecx & ~(u32)L1_ECX_HIDE) | (u32)L1_ECX_SHOW;
 			r->edx &= ~(u32)L1_EDX_HIDE;
+			/* Globally disabled, the processor is one without an APIC (12.4.3). */
+			if (env->apic_disabled)
+				r->edx &= ~(u32)L1_EDX_APIC;
 			r->ebx = (r->ebx & 0x0000ffff) | (env->vcpu_id << 24); /* initial APIC ID */
 			break;
 		case 4:
@@ -125,6 +149,8 @@ void cpuid_policy_apply(const struct cpuid_policy_env *env, u32 leaf, u32 sub,
 				if (!env->tsc_adjust)
 					r->ebx &= ~(u32)L7_EBX_TSC_ADJUST;
 				r->ecx &= ~(u32)L7_ECX_HIDE;
+				if (!env->rdtscp)
+					r->ecx &= ~(u32)L7_ECX_RDPID;
 				/*
 				 * No speculation-control MSR is emulated (SPEC_CTRL, PRED_CMD,
 				 * FLUSH_CMD, ARCH_CAPABILITIES #GP): no bit may promise one.
@@ -151,6 +177,9 @@ void cpuid_policy_apply(const struct cpuid_policy_env *env, u32 leaf, u32 sub,
 		case 0x80000001:
 			if (!env->rdtscp)
 				r->edx &= ~(u32)EXT1_EDX_RDTSCP;
+			/* IA32_MISC_ENABLE's XD disable clears the flag (SDM Vol. 4, table 2-2). */
+			if (env->xd_disabled)
+				r->edx &= ~(u32)EXT1_EDX_NX;
 			break;
 		case 0x80000008:
 			r->ebx &= EXT8_EBX_WBNOINVD;

@@ -105,6 +105,8 @@ static void format_vm(struct vm *vm)
 	if (vm->nr_vcpus > STATS_MAX_ROWS)
 		row("  (%u more vCPUs not shown)\n", vm->nr_vcpus - STATS_MAX_ROWS);
 	print_pv(vm);
+	row("  dev: RTC index writes %lu, data accesses %lu; PCI configuration accesses %lu\n",
+	    vm->rtc.index_writes, vm->rtc.data_accesses, READ_ONCE(vm->pci.accesses));
 	/* Each pCPU's, not the VM's, for the pCPUs it may use that have run a VM. */
 	for (u32 i = 0; i < nr_cpus; i++) {
 		const struct spec_stats *c = &cpus[i]->spec;

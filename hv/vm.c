@@ -3,6 +3,7 @@
 #include "hv/vm.h"
 #include "lib/atomic.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/rtc.h"
 #include "arch/x86/timer.h"
 #include "hv/dev/acpi_tables.h"
 #include "hv/arch.h"
@@ -212,6 +213,8 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 	vm->debug = c->debug;
 	vm->cpus = c->cpus;
 	vuart_init(&vm->uart, vm->name);
+	vrtc_init(&vm->rtc, rtc_boot_time.unix_seconds, rtc_boot_time.tsc, timer_info.tsc_hz);
+	vpci_init(&vm->pci);
 	if (c->mem / PAGE_SIZE > mm_frames.nr_free || alloc_memory(vm, c->mem)) {
 		pr_err("vm %s: not started: no room for %lu MiB of RAM (%lu MiB free)", c->name,
 		       c->mem / MiB, mm_frames.nr_free * PAGE_SIZE / MiB);
@@ -316,6 +319,7 @@ static void reload(struct vm *vm)
 	u64 t0 = rdtsc(), zeroed = vm->mem.zeroed;
 
 	gmem_mark_stale(&vm->mem);
+	vpci_init(&vm->pci);
 	if (load_kernel(vm, boot_info, vm->config, why, sizeof(why))) {
 		vm->resetting = 0;
 		vm_stop(vm, -1, "reset: the kernel could not be loaded again: %s", why);

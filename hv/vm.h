@@ -8,6 +8,8 @@
 
 struct vm_config;
 #include "hv/dev/vlapic.h"
+#include "hv/dev/vpci.h"
+#include "hv/dev/vrtc.h"
 #include "hv/dev/vuart.h"
 #include "hv/platform.h"
 #include "lib/cpuset.h"
@@ -15,6 +17,7 @@ struct vm_config;
 #include "mm/ept_gen.h"
 #include "mm/guest_mem.h"
 #include "hv/pv_state.h"
+#include "hv/vmsr.h"
 
 #define VM_NAME_LEN 16
 #define MAX_VMS 16
@@ -83,6 +86,7 @@ struct vcpu {
 	u64 tsc_offset;
 	struct guest_regs regs;
 	struct vlapic lapic;
+	struct vmsr msr; /* IA32_MISC_ENABLE, MTRRs, machine-check banks (hv/vmsr.h) */
 	bool nmi_pending;
 	bool exception_pending; /* exception_vector (with exception_error if it has one) */
 	bool exception_has_error;
@@ -150,6 +154,8 @@ struct vm {
 	struct vm_ept ept;
 	struct vuart uart;
 	struct vm_platform platform; /* I/O APIC, 8259s, 8254 */
+	struct vrtc rtc; /* kept across a VM reset, as a PC's battery keeps it */
+	struct vpci pci;
 	struct spinlock lock; /* stop and statistics */
 	char stop_reason[160];
 	s32 exit_status;

@@ -44,6 +44,7 @@ typedef int64_t s64;
 #define EPERM 1
 #define ENOENT 2
 #define EIO 5
+#define EAGAIN 11
 #define E2BIG 7
 #define ENOMEM 12
 #define EFAULT 14

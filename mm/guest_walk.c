@@ -9,6 +9,7 @@
 #define CR4_PSE BIT(4)
 #define CR4_LA57 BIT(12)
 #define CR4_SMEP BIT(20)
+#define CR4_SMAP BIT(21)
 
 /* Paging-structure entry bits, SDM Vol. 3A, 5.3 and 5.5, tables 5-4 to 5-20. */
 
@@ -24,6 +25,8 @@ struct walk {
 	bool rw, us, xd; /* effective rights: R/W and U/S ANDed, XD ORed over the levels */
 	u64 page;	 /* guest-physical base of the page */
 	u64 page_size;
+	struct guest_walk_path *path; /* where to record the entries, or NULL */
+	int level;		      /* the level of the next entry read, for path */
 };
 
 /* Bits hi:lo set; none when lo > hi. */
@@ -45,9 +48,23 @@ static u64 addr_mask(const struct guest_walk_cpu *cpu)
 	return bits(maxphyaddr(cpu) - 1, PAGE_SHIFT);
 }
 
+static void record(const struct walk *w, u64 gpa, u64 e, u8 size)
+{
+	if (!w->path)
+		return;
+	w->path->gpa[w->level] = gpa;
+	w->path->entry[w->level] = e;
+	w->path->entry_size = size;
+	w->path->leaf = w->level;
+}
+
 static int read_entry(const struct walk *w, u64 gpa, u64 *e)
 {
-	return gmem_read(w->gm, gpa, e, sizeof(*e));
+	int r = gmem_read(w->gm, gpa, e, sizeof(*e));
+
+	if (!r)
+		record(w, gpa, *e, 8);
+	return r;
 }
 
 static int read_entry32(const struct walk *w, u64 gpa, u64 *e)
@@ -56,6 +73,8 @@ static int read_entry32(const struct walk *w, u64 gpa, u64 *e)
 	int r = gmem_read(w->gm, gpa, &v, sizeof(v));
 
 	*e = v;
+	if (!r)
+		record(w, gpa, *e, 4);
 	return r;
 }
 
@@ -88,6 +107,7 @@ static int walk32(struct walk *w, struct guest_walk_fault *pf)
 	u64 pde, pte;
 	int r;
 
+	w->level = 2;
 	r = read_entry32(w, (cpu->cr3 & bits(31, 12)) + ((w->la >> 22) & 0x3ff) * 4, &pde);
 	if (r)
 		return r;
@@ -102,6 +122,7 @@ static int walk32(struct walk *w, struct guest_walk_fault *pf)
 		w->page_size = 4 * MiB;
 		return 0;
 	}
+	w->level = 1;
 	r = read_entry32(w, (pde & bits(31, 12)) + ((w->la >> 12) & 0x3ff) * 4, &pte);
 	if (r)
 		return r;
@@ -131,7 +152,10 @@ static int walk64(struct walk *w, u64 base, int top, struct guest_walk_fault *pf
 	for (level = top; level >= 1; level--) {
 		unsigned int shift = PAGE_SHIFT + 9 * (level - 1);
 		u64 e;
-		int r = read_entry(w, base + ((w->la >> shift) & 0x1ff) * 8, &e);
+		int r;
+
+		w->level = level;
+		r = read_entry(w, base + ((w->la >> shift) & 0x1ff) * 8, &e);
 
 		if (r)
 			return r;
@@ -160,8 +184,10 @@ static int walk_pae(struct walk *w, struct guest_walk_fault *pf)
 	u64 pdpte;
 	int r;
 
+	w->level = 3;
 	if (cpu->pdptes) {
 		pdpte = cpu->pdptes[i];
+		record(w, GUEST_WALK_IN_REGISTER, pdpte, 8);
 	} else {
 		r = read_entry(w, (cpu->cr3 & bits(31, 5)) + i * 8, &pdpte);
 		if (r)
@@ -186,6 +212,8 @@ static int check_rights(const struct walk *w, struct guest_walk_fault *pf)
 		if (!w->us || (write && !w->rw))
 			return fault(w, PF_ERR_PRESENT, pf);
 	} else {
+		if (!fetch && w->us && (cpu->cr4 & CR4_SMAP) && (w->access & GUEST_WALK_SMAP))
+			return fault(w, PF_ERR_PRESENT, pf);
 		if (write && !w->rw && (cpu->cr0 & CR0_WP))
 			return fault(w, PF_ERR_PRESENT, pf);
 		if (fetch && w->us && (cpu->cr4 & CR4_SMEP))
@@ -204,17 +232,28 @@ static bool canonical(u64 la, unsigned int width)
 	return (u64)s == la;
 }
 
-int guest_walk_translate(const struct guest_mem *gm, const struct guest_walk_cpu *cpu, u64 la,
-			 u32 access, u64 *gpa, struct guest_walk_fault *pf)
+int guest_walk_trace(const struct guest_mem *gm, const struct guest_walk_cpu *cpu, u64 la,
+		     u32 access, u64 *gpa, struct guest_walk_path *path,
+		     struct guest_walk_fault *pf)
 {
 	struct walk w = {
 		.gm = gm, .cpu = cpu, .la = la, .access = access, .rw = true, .us = true,
+		.path = path,
 	};
 	int r;
 
+	if (path)
+		path->top = 0;
 	/* Paging mode from CR0.PG, CR4.PAE, EFER.LMA and CR4.LA57, SDM Vol. 3A, 5.1.1. */
 	if (!(cpu->cr0 & CR0_PG)) {
 		*gpa = la & 0xffffffff;
+		if (path) {
+			path->leaf = 0;
+			path->rw = path->us = true;
+			path->xd = false;
+			path->page = *gpa & ~(PAGE_SIZE - 1);
+			path->page_size = PAGE_SIZE;
+		}
 		return 0;
 	}
 	if (cpu->efer & EFER_LMA) {
@@ -222,16 +261,34 @@ int guest_walk_translate(const struct guest_mem *gm, const struct guest_walk_cpu
 
 		if (!canonical(la, la57 ? 57 : 48))
 			return -EINVAL;
+		if (path)
+			path->top = la57 ? 5 : 4;
 		r = walk64(&w, cpu->cr3 & addr_mask(cpu), la57 ? 5 : 4, pf);
 	} else {
 		w.la = la & 0xffffffff;
+		if (path)
+			path->top = (cpu->cr4 & CR4_PAE) ? 3 : 2;
 		r = (cpu->cr4 & CR4_PAE) ? walk_pae(&w, pf) : walk32(&w, pf);
 	}
 	if (!r)
 		r = check_rights(&w, pf);
-	if (!r)
+	if (!r) {
 		*gpa = w.page | (w.la & (w.page_size - 1));
+		if (path) {
+			path->rw = w.rw;
+			path->us = w.us;
+			path->xd = w.xd;
+			path->page = w.page;
+			path->page_size = w.page_size;
+		}
+	}
 	return r;
+}
+
+int guest_walk_translate(const struct guest_mem *gm, const struct guest_walk_cpu *cpu, u64 la,
+			 u32 access, u64 *gpa, struct guest_walk_fault *pf)
+{
+	return guest_walk_trace(gm, cpu, la, access, gpa, NULL, pf);
 }
 
 int guest_walk_read(const struct guest_mem *gm, const struct guest_walk_cpu *cpu, u64 la,

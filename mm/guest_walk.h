@@ -17,6 +17,12 @@
 #define GUEST_WALK_WRITE PF_ERR_WRITE
 #define GUEST_WALK_USER PF_ERR_USER /* as if at CPL 3 */
 #define GUEST_WALK_FETCH PF_ERR_FETCH
+/*
+ * Apply CR4.SMAP to a supervisor data access, as for an implicit access or an explicit one with
+ * EFLAGS.AC=0 (SDM Vol. 3A, 5.6): the caller knows CPL and AC, the error code does not say.
+ * Without it the walk ignores SMAP (the hypervisor's own reads of guest buffers).
+ */
+#define GUEST_WALK_SMAP BIT(31)
 
 /* guest_walk_translate/read returned a page fault, described in *pf. */
 #define GUEST_WALK_PF 1
@@ -33,6 +39,19 @@ struct guest_walk_cpu {
 	u8 maxphyaddr; /* the guest's CPUID.80000008H:EAX[7:0]; 0 means 52 */
 };
 
+/* Where the walk found each entry, for a walker that sets A/D or write-protects the tables. */
+#define GUEST_WALK_IN_REGISTER (~0ULL) /* a PAE PDPTE: loaded by MOV to CR3, not read now */
+
+struct guest_walk_path {
+	u8 top;		/* the level the walk started at: 2 (32-bit), 3 (PAE), 4 or 5 */
+	u8 leaf;	/* the level of the entry that mapped the page: 1, or 2/3 for a large page */
+	u8 entry_size;	/* 4 (32-bit paging) or 8 */
+	bool rw, us, xd; /* the rights the entries give together, before CR0.WP, SMEP and SMAP */
+	u64 gpa[6];	/* indexed by level: where the entry lies in guest memory */
+	u64 entry[6];	/* indexed by level: its value as read */
+	u64 page, page_size; /* guest-physical base and size of the page found */
+};
+
 /* Where to inject #PF: CR2 and the error code. */
 struct guest_walk_fault {
 	u64 addr;
@@ -44,14 +63,22 @@ struct guest_walk_fault {
  * checking present bits, reserved bits, R/W with CR0.WP, U/S, XD with EFER.NXE and CR4.SMEP.
  * Accessed and dirty bits are never set: the walk is for the hypervisor's own reads (the
  * instruction bytes of an MMIO access, buffers a hypercall names) and must not change the
- * guest's tables. Not modelled: CR4.SMAP, protection keys, the TLB, CPUID limits (1-GiB
- * pages and PSE-36 are taken as supported).
+ * guest's tables. CR4.SMAP only with GUEST_WALK_SMAP. Not modelled: protection keys, the TLB,
+ * CPUID limits (1-GiB pages and PSE-36 are taken as supported).
  * Returns 0 with *gpa set (the page itself may lie outside RAM: MMIO), GUEST_WALK_PF with *pf
  * set, -EFAULT when a paging-structure entry lies outside guest RAM, or -EINVAL for a
  * non-canonical address in 4/5-level paging (the CPU raises #GP, not #PF, there).
  */
 int guest_walk_translate(const struct guest_mem *gm, const struct guest_walk_cpu *cpu, u64 la,
 			 u32 access, u64 *gpa, struct guest_walk_fault *pf);
+
+/*
+ * The same walk, also saying where each entry lies and what it held (*path, filled as far as
+ * the walk went). With paging off, path->top is 0 and path->page the 4-KiB page of la.
+ */
+int guest_walk_trace(const struct guest_mem *gm, const struct guest_walk_cpu *cpu, u64 la,
+		     u32 access, u64 *gpa, struct guest_walk_path *path,
+		     struct guest_walk_fault *pf);
 
 /*
  * Copies len bytes at linear address la into dst, translating each page on the way.

@@ -16,6 +16,9 @@
 #define FADT_FLAGS_OFF 112
 #define FADT_X_PM_TMR_BLK_OFF 208
 #define FADT_TMR_VAL_EXT BIT(8)
+#define FADT_CENTURY_OFF 108
+#define FADT_IAPC_BOOT_ARCH_OFF 109
+#define FADT_BOOT_NO_CMOS_RTC BIT(5)
 
 static u8 checksum(const u8 *p, size_t n)
 {
@@ -106,6 +109,10 @@ static void parse_fadt(const u8 *f, u32 len, struct acpi_info *out)
 	u32 port = 0;
 
 	out->have_fadt = true;
+	if (len > FADT_CENTURY_OFF)
+		out->rtc_century = f[FADT_CENTURY_OFF];
+	if (len > FADT_IAPC_BOOT_ARCH_OFF)
+		out->no_cmos_rtc = f[FADT_IAPC_BOOT_ARCH_OFF] & FADT_BOOT_NO_CMOS_RTC;
 	if (len >= FADT_X_PM_TMR_BLK_OFF + 12 && f[FADT_X_PM_TMR_BLK_OFF] == 1 /* I/O space */)
 		port = (u32)rd64(f + FADT_X_PM_TMR_BLK_OFF + 4);
 	if (!port && len >= FADT_PM_TMR_BLK_OFF + 4)

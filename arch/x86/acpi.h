@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* What Kestrel reads from ACPI: the CPUs (MADT) and the PM timer (FADT). ACPI 6.5, ch. 5. */
+/* What Kestrel reads from ACPI: CPUs (MADT), PM timer and RTC (FADT). ACPI 6.5, ch. 5. */
 #ifndef KESTREL_ARCH_X86_ACPI_H
 #define KESTREL_ARCH_X86_ACPI_H
 
@@ -26,6 +26,8 @@ struct acpi_info {
 	bool have_fadt;
 	u16 pm_timer_port; /* 0: none */
 	bool pm_timer_32bit;
+	u8 rtc_century; /* the CMOS index of the RTC's century byte (0: none) */
+	bool no_cmos_rtc; /* IAPC_BOOT_ARCH: no CMOS RTC at ports 0x70-0x71 */
 };
 
 /* Reads len bytes of physical memory at phys, or returns NULL if that cannot be done. */

@@ -2,12 +2,13 @@
 /* Builds a VM's RSDP, XSDT, FADT, DSDT and MADT (ACPI 6.5, chapter 5); pure, unit-tested. */
 #include "hv/dev/acpi_tables.h"
 #include "hv/dev/vioapic.h"
+#include "hv/dev/vrtc.h"
 #include "lib/string.h"
 
 #define XSDT_OFF 64
 #define FADT_OFF 128
 #define DSDT_OFF 416
-#define MADT_OFF 512
+#define MADT_OFF 1024
 #define SDT_HEADER_LEN 36
 #define XSDT_ENTRIES 2 /* FADT, MADT */
 #define FADT_LEN 276 /* revision 6, 5.2.9 table 5.9 */
@@ -17,7 +18,7 @@
 #define FADT_FLAG_RESET_REG_SUP BIT(10)
 #define FADT_FLAG_HW_REDUCED_ACPI BIT(20)
 #define FADT_BOOT_VGA_NOT_PRESENT BIT(2) /* IAPC_BOOT_ARCH, 5.2.9.3; 8042 bit 1 clear: none */
-#define FADT_BOOT_CMOS_RTC_NOT_PRESENT BIT(5)
+#define FADT_CENTURY 108 /* the CMOS RTC's index of the century byte, 5.2.9 table 5.9 */
 #define GAS_SYSTEM_IO 1 /* the Generic Address Structure, 5.2.3.2 */
 #define GAS_ACCESS_BYTE 1
 #define MADT_LAPIC_LEN 8 /* type 0, 5.2.12.2: APIC IDs up to 254 */
@@ -81,7 +82,8 @@ static void build_fadt(u8 *fadt)
 {
 	sdt_header(fadt, "FACP", FADT_LEN, 6);
 	put32(fadt + 40, ACPI_TABLES_GPA + DSDT_OFF); /* DSDT */
-	put16(fadt + 109, FADT_BOOT_VGA_NOT_PRESENT | FADT_BOOT_CMOS_RTC_NOT_PRESENT);
+	fadt[FADT_CENTURY] = VRTC_CENTURY;
+	put16(fadt + 109, FADT_BOOT_VGA_NOT_PRESENT); /* CMOS RTC bit 5 clear: there is one */
 	put32(fadt + 112, FADT_FLAG_WBINVD | FADT_FLAG_PWR_BUTTON | FADT_FLAG_SLP_BUTTON |
 		       FADT_FLAG_RESET_REG_SUP | FADT_FLAG_HW_REDUCED_ACPI);
 	put_gas_io(fadt + 116, ACPI_RESET_PORT); /* RESET_REG */
@@ -95,12 +97,50 @@ static void build_fadt(u8 *fadt)
 }
 
 /*
- * The DSDT's AML (ACPI 6.5, 20.2): Name (\_S5, Package (4) { 5, 5, 0, 0 }), the sleep type
- * the sleep control register takes for S5 (7.4.2). NameOp, root prefix and name, PackageOp,
- * PkgLength (itself and the rest: 8), NumElements, then two BytePrefix'd 5s and two ZeroOps.
+ * The DSDT's AML (ACPI 6.5, 20.2), assembled by hand; `iasl -d` reads it back as (shortened):
+ *
+ *   Name (\_S5, Package (4) { 5, 5, 0, 0 })
+ *   Scope (\_SB) {
+ *      Device (PCI0) {
+ *         Name (_HID, EisaId ("PNP0A03"))
+ *         Name (_CRS, ResourceTemplate () {
+ *            WordBusNumber (ResourceProducer, MinFixed, MaxFixed,, 0, 0, 0, 0, 1)
+ *            IO (Decode16, 0x0CF8, 0x0CF8, 0x01, 0x08)
+ *         })
+ *      }
+ *      Device (RTC_) {
+ *         Name (_HID, EisaId ("PNP0B00"))
+ *         Name (_CRS, ResourceTemplate () { IO (Decode16, 0x0070, 0x0070, 0x01, 0x02) })
+ *      }
+ *   }
+ *
+ * \_S5 is the sleep type the sleep control register takes for S5 (7.4.2). Linux scans only
+ * the PCI buses ACPI names: PCI0 is the root bridge of bus 0 (PNP0A03, a PCI host bridge; its
+ * bus range a Word Address Space Descriptor in _CRS, 6.4.3.5.3, with its configuration ports)
+ * whose host bridge hv/dev/vpci.c answers. RTC_ is the CMOS RTC (PNP0B00, an AT RTC) that
+ * Linux's rtc_cmos driver binds to; it names no interrupt, so the driver runs without one (there
+ * is no interrupt controller for IRQ 8 yet). PkgLength (20.2.4) is one byte up to 63, else two:
+ * 0x40 | bits 3-0, then bits 11-4.
  */
-static const u8 dsdt_aml[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x08, 0x04,
-			       0x0a, ACPI_S5_TYPE, 0x0a, ACPI_S5_TYPE, 0x00, 0x00 };
+#define EISA_PNP(hi, lo) 0x41, 0xd0, (hi), (lo) /* EisaId ("PNPhhll"), a DWordConst */
+
+static const u8 dsdt_aml[] = {
+	0x08, '\\', '_', 'S', '5', '_', 0x12, 0x08, 0x04, /* Name, Package (PkgLength 8, 4) */
+	0x0a, ACPI_S5_TYPE, 0x0a, ACPI_S5_TYPE, 0x00, 0x00,
+	0x10, 0x4f, 0x05, '\\', '_', 'S', 'B', '_', /* Scope, PkgLength 95 */
+	0x5b, 0x82, 0x32, 'P', 'C', 'I', '0', /* Device, PkgLength 50 */
+	0x08, '_', 'H', 'I', 'D', 0x0c, EISA_PNP(0x0a, 0x03),
+	0x08, '_', 'C', 'R', 'S', 0x11, 0x1d, 0x0a, 0x1a, /* Buffer, PkgLength 29, 26 bytes */
+	0x88, 0x0d, 0x00, 0x02, 0x0c, 0x00, /* Word Address Space: bus numbers, fixed */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, /* granularity..length */
+	0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08, /* I/O port: 0xcf8, 8 bytes */
+	0x79, 0x00, /* End Tag */
+	0x5b, 0x82, 0x22, 'R', 'T', 'C', '_', /* Device, PkgLength 34 */
+	0x08, '_', 'H', 'I', 'D', 0x0c, EISA_PNP(0x0b, 0x00),
+	0x08, '_', 'C', 'R', 'S', 0x11, 0x0d, 0x0a, 0x0a, /* Buffer, PkgLength 13, 10 bytes */
+	0x47, 0x01, 0x70, 0x00, 0x70, 0x00, 0x01, 0x02, /* I/O port: 0x70, 2 bytes */
+	0x79, 0x00,
+};
 
 _Static_assert(XSDT_OFF + SDT_HEADER_LEN + 8 * XSDT_ENTRIES <= FADT_OFF, "tables overlap");
 _Static_assert(FADT_OFF + FADT_LEN <= DSDT_OFF, "tables overlap");

@@ -190,6 +190,36 @@ static void timer_start(struct vlapic *v, u64 now)
 		v->timer_expiry = sat_add(now, timer_period(v));
 }
 
+/*
+ * The divide configuration divides the clock the count runs on (11.5.4, figure 11-10): a new
+ * one applies at once to a count under way, which goes on from where it is at the new rate
+ * (the fraction of a count already elapsed kept in proportion). Expiries already due are taken
+ * first, under the old rate.
+ */
+static u32 timer_divide_write(struct vlapic *v, u32 divide, u64 now)
+{
+	u64 old_unit, new_unit, left, counts;
+	u32 flags = 0;
+
+	if (v->timer_expiry && now >= v->timer_expiry &&
+	    TIMER_MODE(v->lvt[LVT_TIMER]) < TIMER_MODE_DEADLINE)
+		flags = vlapic_timer_tick(v, now);
+	old_unit = v->timer_unit;
+	v->timer_divide = divide;
+	new_unit = timer_unit(v);
+	if (!v->timer_expiry || TIMER_MODE(v->lvt[LVT_TIMER]) >= TIMER_MODE_DEADLINE ||
+	    new_unit == old_unit) {
+		v->timer_unit = new_unit;
+		return flags;
+	}
+	/* A count left is below 2^32 and a unit at most 2^31: neither product passes 2^63. */
+	left = v->timer_expiry - now;
+	counts = left / old_unit;
+	v->timer_expiry = sat_add(now, counts * new_unit + left % old_unit * new_unit / old_unit);
+	v->timer_unit = new_unit;
+	return flags | VLAPIC_R_TIMER;
+}
+
 static u32 timer_current(const struct vlapic *v, u64 now)
 {
 	u32 mode = TIMER_MODE(v->lvt[LVT_TIMER]);
@@ -465,7 +495,7 @@ static u32 svr_write(struct vlapic *v, u32 val)
 
 static u32 lvt_write(struct vlapic *v, u32 i, u64 val, u64 now, bool x2)
 {
-	u32 old = v->lvt[i];
+	u32 old = v->lvt[i], flags = 0;
 
 	if (x2 && (val & ~(u64)(lvt_writable[i] | lvt_status[i])))
 		return VLAPIC_R_GP;
@@ -473,20 +503,35 @@ static u32 lvt_write(struct vlapic *v, u32 i, u64 val, u64 now, bool x2)
 	/* While software-disabled the mask bits cannot be cleared (11.4.7.2). */
 	if (!(v->svr & VLAPIC_SVR_ENABLE))
 		val |= VLAPIC_LVT_MASKED;
+	/* An expiry already due happened under the old entry: take it first (masked: silently). */
+	if (i == LVT_TIMER && v->timer_expiry && now >= v->timer_expiry &&
+	    TIMER_MODE(old) != TIMER_MODE_DEADLINE)
+		flags = vlapic_timer_tick(v, now);
 	v->lvt[i] = (u32)val;
-	/* Changing the timer mode disarms the timer (11.5.4.1). */
-	if (i == LVT_TIMER && TIMER_MODE(old) != TIMER_MODE(val)) {
+	/*
+	 * "Transitioning between TSC-deadline mode and other timer modes also disarms the timer"
+	 * (11.5.4.1): the count registers read 0 in and after TSC-deadline mode until a new
+	 * initial count, and a deadline does not survive the way out. Between one-shot and
+	 * periodic, changing the mode "does not start the timer" (11.5.4): a count under way goes
+	 * on, and the initial count stays; at 0 the new mode decides whether it reloads. This is
+	 * what processors do (and KVM), where the disarming sentence, read alone, would stop
+	 * every mode change. The reserved mode 3 runs no timer: treated as TSC-deadline's way.
+	 */
+	if (i == LVT_TIMER && TIMER_MODE(old) != TIMER_MODE(val) &&
+	    (TIMER_MODE(old) >= TIMER_MODE_DEADLINE || TIMER_MODE(val) >= TIMER_MODE_DEADLINE)) {
 		v->timer_initial = 0;
 		v->timer_expiry = 0;
-		return VLAPIC_R_TIMER;
+		return flags | VLAPIC_R_TIMER;
 	}
+	if (i == LVT_TIMER && TIMER_MODE(old) != TIMER_MODE(val))
+		return flags | VLAPIC_R_TIMER;
 	/* Masking or unmasking the timer changes when its vCPU must next be woken. */
 	if (i == LVT_TIMER && ((old ^ (u32)val) & VLAPIC_LVT_MASKED)) {
 		if (!(val & VLAPIC_LVT_MASKED))
 			timer_catch_up(v, now);
-		return VLAPIC_R_TIMER;
+		return flags | VLAPIC_R_TIMER;
 	}
-	return 0;
+	return flags;
 }
 
 /* One register by its xAPIC offset; x2 applies the x2APIC rules (11.12.1.2, 11.12.1.3). */
@@ -554,9 +599,7 @@ static u32 reg_write(struct vlapic *v, u32 off, u64 val, u64 now, bool x2, struc
 	case VLAPIC_REG_TIMER_DIVIDE:
 		if (x2 && (val & ~0xbull))
 			return VLAPIC_R_GP;
-		/* Takes effect at the next start or periodic reload. */
-		v->timer_divide = val & 0xb;
-		return 0;
+		return timer_divide_write(v, (u32)val & 0xb, now);
 	case VLAPIC_REG_SELF_IPI:
 		if (!x2)
 			break;

@@ -65,6 +65,19 @@ def linux_booted(vcpus, kvm=None, workload=False):
         # unstable under overcommit and fell back to refined-jiffies before).
         refuse(log, r"Marking clocksource 'tsc[-a-z]*' as unstable", "the TSC called unstable")
         expect(log, r"^linux: .*kestrel-init: clocksource tsc$", "the TSC as Linux's clocksource")
+        # The CMOS RTC (hv/dev/vrtc.c, the DSDT's PNP0B00): rtc_cmos sets the system clock from
+        # it, on the date Kestrel read from the host's RTC at boot.
+        host = expect(log, r"^kestrel: rtc: VMs' clocks start at (\d{4}-\d\d-\d\d) ",
+                      "Kestrel reading the host's RTC").group(1)
+        expect(log, rf"^linux: .*rtc_cmos \S+: setting system clock to {host}T",
+               f"Linux setting its clock from the RTC to {host}")
+        refuse(log, r"Unable to read current time from RTC", "the RTC unreadable")
+        # PCI (hv/dev/vpci.c, the DSDT's PNP0A03): mechanism #1 and the host bridge on bus 0.
+        expect(log, r"^linux: .*PCI: Using configuration type 1 for base access",
+               "Linux taking PCI configuration mechanism #1")
+        expect(log, r"^linux: .*pci 0000:00:00\.0: \[1b36:0008\] type 00 class 0x060000",
+               "Linux finding the host bridge at 00:00.0")
+        refuse(log, r"PCI: Fatal: No config space access function found", "no PCI access")
         for line in KVM_LINES:
             if kvm:
                 expect(log, rf"^linux: .*kvm-guest: {line}$", f"Linux taking '{line}'")

@@ -169,6 +169,67 @@ static void test_tsc_leaves(void **state)
 	assert_int_equal(ask(&env, 0x16, 0, ones).eax, 2100);
 }
 
+/* A globally disabled APIC clears CPUID.1:EDX.APIC and nothing else (SDM Vol. 3A, 12.4.3). */
+static void test_apic_disabled(void **state)
+{
+	struct cpuid_policy_env off = env;
+	struct cpuid_regs on = ask(&env, 1, 0, ones), r;
+
+	(void)state;
+	off.apic_disabled = true;
+	r = ask(&off, 1, 0, ones);
+	assert_true(on.edx & BIT(9));
+	assert_false(r.edx & BIT(9));
+	assert_int_equal(r.edx | BIT(9), on.edx);
+	assert_int_equal(r.ecx, on.ecx); /* x2APIC support is still there to go back to */
+}
+
+/* IA32_MISC_ENABLE: limit-CPUID makes leaf 0 say 2 and higher basic leaves answer as 2. */
+static void test_limit_cpuid(void **state)
+{
+	struct cpuid_policy_env lim = env;
+
+	(void)state;
+	assert_int_equal(cpuid_policy_leaf(&env, 7), 7);
+	lim.limit_cpuid = true;
+	assert_int_equal(ask(&lim, 0, 0, (struct cpuid_regs){ 0x1b, 1, 2, 3 }).eax, 2);
+	assert_int_equal(ask(&lim, 0, 0, (struct cpuid_regs){ 0x1b, 1, 2, 3 }).ebx, 1);
+	assert_int_equal(ask(&env, 0, 0, (struct cpuid_regs){ 0x1b, 1, 2, 3 }).eax, 0x1b);
+	assert_int_equal(cpuid_policy_leaf(&lim, 0), 0);
+	assert_int_equal(cpuid_policy_leaf(&lim, 2), 2);
+	assert_int_equal(cpuid_policy_leaf(&lim, 3), 2);
+	assert_int_equal(cpuid_policy_leaf(&lim, 0x1f), 2);
+	assert_int_equal(cpuid_policy_leaf(&lim, 0x3fffffff), 2);
+	/* The hypervisor's and the extended leaves are not limited. */
+	assert_int_equal(cpuid_policy_leaf(&lim, KESTREL_CPUID_BASE), KESTREL_CPUID_BASE);
+	assert_int_equal(cpuid_policy_leaf(&lim, 0x80000001), 0x80000001);
+}
+
+/* IA32_MISC_ENABLE's XD disable hides NX in CPUID.80000001H:EDX[20]. */
+static void test_xd_disabled(void **state)
+{
+	struct cpuid_policy_env xd = env;
+
+	(void)state;
+	assert_true(ask(&env, 0x80000001, 0, ones).edx & BIT(20));
+	xd.xd_disabled = true;
+	assert_false(ask(&xd, 0x80000001, 0, ones).edx & BIT(20));
+	assert_true(ask(&xd, 0x80000001, 0, ones).edx & BIT(29)); /* long mode stays */
+}
+
+/* Leaf 7 bits whose MSRs Kestrel does not emulate: CET-SS, TME, ENQCMD, PKS; RDPID with RDTSCP. */
+static void test_leaf7_msr_features_hidden(void **state)
+{
+	struct cpuid_policy_env no_rdtscp = env;
+	struct cpuid_regs r = ask(&env, 7, 0, ones);
+
+	(void)state;
+	assert_false(r.ecx & (BIT(7) | BIT(13) | BIT(29) | BIT(31)));
+	assert_true(r.ecx & BIT(22)); /* RDPID */
+	no_rdtscp.rdtscp = false;
+	assert_false(ask(&no_rdtscp, 7, 0, ones).ecx & BIT(22));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +241,10 @@ int main(void)
 		cmocka_unit_test(test_empty_leaves),
 		cmocka_unit_test(test_topology),
 		cmocka_unit_test(test_tsc_leaves),
+		cmocka_unit_test(test_apic_disabled),
+		cmocka_unit_test(test_limit_cpuid),
+		cmocka_unit_test(test_xd_disabled),
+		cmocka_unit_test(test_leaf7_msr_features_hidden),
 	};
 
 	return unit_run(tests);

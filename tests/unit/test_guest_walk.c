@@ -16,6 +16,7 @@
 #define PAE BIT(5)
 #define LA57 BIT(12)
 #define SMEP BIT(20)
+#define SMAP BIT(21)
 #define LMA BIT(10)
 #define NXE BIT(11)
 
@@ -508,6 +509,100 @@ static void test_read_wraps_32bit(void **state)
 	assert_int_equal(guest_walk_read(&gm, &cpu, RAM_SIZE - 4, 0, buf, 8, &pf), -EFAULT);
 }
 
+/* guest_walk_trace: each level's entry and where it lies, the rights combined, the page. */
+static void test_trace(void **state)
+{
+	struct guest_walk_path path;
+	u64 gpa, pd, pt, la = 0xc0403123;
+
+	(void)state;
+	long_mode(4);
+	map64(cpu.cr3, 4, LA4, PAGE, 1, ALL);
+	edit64(cpu.cr3, 4, LA4, 3, XD, US); /* the PDPTE takes away user rights and execution */
+	memset(&path, 0xa5, sizeof(path));
+	assert_int_equal(guest_walk_trace(&gm, &cpu, LA4, 0, &gpa, &path, &pf), 0);
+	assert_int_equal(gpa, PAGE + 0x123);
+	assert_int_equal(path.top, 4);
+	assert_int_equal(path.leaf, 1);
+	assert_int_equal(path.entry_size, 8);
+	for (int level = 4; level >= 1; level--) {
+		u64 slot = slot64(cpu.cr3, 4, LA4, level, false, 0);
+
+		assert_int_equal(path.gpa[level], slot);
+		assert_int_equal(path.entry[level], get64(slot));
+	}
+	assert_true(path.rw);
+	assert_false(path.us);
+	assert_true(path.xd);
+	assert_int_equal(path.page, PAGE);
+	assert_int_equal(path.page_size, PAGE_SIZE);
+
+	/* A 2-MiB page ends the walk at level 2. */
+	map64(cpu.cr3, 4, 1ULL << 39, 0x600000, 2, ALL);
+	assert_int_equal(guest_walk_trace(&gm, &cpu, (1ULL << 39) | 0x1234, 0, &gpa, &path, &pf),
+			 0);
+	assert_int_equal(path.leaf, 2);
+	assert_int_equal(path.page_size, 2 * MiB);
+	assert_int_equal(path.entry[2], 0x600000 | ALL | PS);
+
+	/* 32-bit paging: 4-byte entries at levels 2 and 1. */
+	ram_reset(NULL);
+	cpu.cr0 = PG | WP;
+	pd = alloc_table();
+	pt = alloc_table();
+	cpu.cr3 = pd;
+	put32(pd + (la >> 22) * 4, pt | P | RW);
+	put32(pt + ((la >> 12) & 0x3ff) * 4, PAGE | ALL);
+	assert_int_equal(guest_walk_trace(&gm, &cpu, la, 0, &gpa, &path, &pf), 0);
+	assert_int_equal(path.top, 2);
+	assert_int_equal(path.entry_size, 4);
+	assert_int_equal(path.gpa[2], pd + (la >> 22) * 4);
+	assert_int_equal(path.gpa[1], pt + ((la >> 12) & 0x3ff) * 4);
+	assert_int_equal(path.entry[1], PAGE | ALL);
+	assert_true(path.rw);
+	assert_false(path.us);
+
+	/* PAE with the PDPTEs given: level 3 was not read from memory. */
+	ram_reset(NULL);
+	pae_mode();
+	map_pae(la, PAGE, 1, ALL);
+	{
+		u64 pdptes[4];
+
+		for (int i = 0; i < 4; i++)
+			pdptes[i] = get64((cpu.cr3 & ~0x1fULL) + i * 8);
+		cpu.pdptes = pdptes;
+		assert_int_equal(guest_walk_trace(&gm, &cpu, la, 0, &gpa, &path, &pf), 0);
+		assert_int_equal(path.top, 3);
+		assert_int_equal(path.gpa[3], GUEST_WALK_IN_REGISTER);
+		assert_int_equal(path.entry[3], pdptes[3]);
+		cpu.pdptes = NULL;
+	}
+	/* Paging off: no levels, the page itself. */
+	cpu.cr0 = 0;
+	assert_int_equal(guest_walk_trace(&gm, &cpu, 0x12345678, 0, &gpa, &path, &pf), 0);
+	assert_int_equal(path.top, 0);
+	assert_int_equal(path.page, 0x12345000);
+}
+
+/* CR4.SMAP applies to supervisor data accesses to user pages only when asked. */
+static void test_smap(void **state)
+{
+	(void)state;
+	fresh_4level(LA4, PAGE, 1, 0, 0);
+	cpu.cr4 |= SMAP;
+	expect_gpa(LA4, 0, PAGE + 0x123); /* the hypervisor's own reads: SMAP not applied */
+	expect_pf(LA4, GUEST_WALK_SMAP, PF_ERR_PRESENT);
+	expect_pf(LA4, GUEST_WALK_SMAP | GUEST_WALK_WRITE, PF_ERR_PRESENT | PF_ERR_WRITE);
+	expect_gpa(LA4, GUEST_WALK_SMAP | GUEST_WALK_FETCH, PAGE + 0x123); /* SMEP's business */
+	expect_gpa(LA4, GUEST_WALK_SMAP | GUEST_WALK_USER, PAGE + 0x123);
+	edit64(cpu.cr3, 4, LA4, 2, 0, US); /* a supervisor page */
+	expect_gpa(LA4, GUEST_WALK_SMAP | GUEST_WALK_WRITE, PAGE + 0x123);
+	cpu.cr4 &= ~SMAP;
+	edit64(cpu.cr3, 4, LA4, 2, US, 0);
+	expect_gpa(LA4, GUEST_WALK_SMAP, PAGE + 0x123);
+}
+
 #define T(f) cmocka_unit_test_setup(f, ram_reset)
 
 int main(void)
@@ -525,6 +620,8 @@ int main(void)
 		T(test_32bit),
 		T(test_read_across_pages),
 		T(test_read_wraps_32bit),
+		T(test_trace),
+		T(test_smap),
 	};
 
 	return unit_run(tests);

@@ -678,19 +678,155 @@ static void test_timer_mode_switch(void **state)
 			 VLAPIC_R_TIMER);
 	assert_int_equal(vlapic_timer_next(&v), 0);
 	assert_int_equal(vlapic_timer_tick(&v, 1000), 0);
-	/* Periodic -> one-shot as well; the same mode with another vector does not. */
+	/*
+	 * Periodic -> one-shot does not disarm (11.5.4: a mode change between the two does not
+	 * start the timer, and a count under way goes on); the same mode with another vector
+	 * concerns nobody.
+	 */
 	mmio_w(&v, VLAPIC_REG_TIMER_INITIAL, 100, 1000);
 	assert_int_equal(mmio_w(&v, VLAPIC_REG_LVT_TIMER, VLAPIC_TIMER_PERIODIC | 0x31, 1001), 0);
 	assert_int_equal(vlapic_timer_next(&v), 1000 + 100 * TPT);
 	assert_int_equal(mmio_w(&v, VLAPIC_REG_LVT_TIMER, 0x31, 1002), VLAPIC_R_TIMER);
-	assert_int_equal(vlapic_timer_next(&v), 0);
-	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_INITIAL, 1003), 0);
-	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, 1003), 0);
+	assert_int_equal(vlapic_timer_next(&v), 1000 + 100 * TPT);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_INITIAL, 1003), 100);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, 1003), 100);
 	/* Mode 3 is reserved: the timer never runs. */
 	mmio_w(&v, VLAPIC_REG_LVT_TIMER, 3u << 17 | 0x31, 1004);
 	assert_int_equal(mmio_w(&v, VLAPIC_REG_TIMER_INITIAL, 100, 1005), VLAPIC_R_TIMER);
 	assert_int_equal(vlapic_timer_next(&v), 0);
 	assert_int_equal(vlapic_pending(&v), -1);
+}
+
+/* One-shot <-> periodic mid-count: the count goes on, the initial count stays (11.5.4). */
+static void test_timer_oneshot_periodic_switch(void **state)
+{
+	const u64 p = 100 * TPT;
+	struct vlapic v;
+
+	(void)state;
+	mk_timer(&v, VLAPIC_TIMER_ONESHOT);
+	mmio_w(&v, VLAPIC_REG_TIMER_INITIAL, 100, 0);
+	/* One-shot -> periodic at 40 counts: the same expiry, then reloads. */
+	assert_int_equal(mmio_w(&v, VLAPIC_REG_LVT_TIMER, VLAPIC_TIMER_PERIODIC | 0x30, 40 * TPT),
+			 VLAPIC_R_TIMER);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_INITIAL, 40 * TPT), 100);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, 40 * TPT), 60);
+	assert_int_equal(vlapic_timer_next(&v), p);
+	assert_int_equal(vlapic_timer_tick(&v, p), VLAPIC_R_TIMER | VLAPIC_R_IRQ);
+	assert_int_equal(vlapic_timer_next(&v), 2 * p);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, p + TPT), 99);
+	/* Periodic -> one-shot: this count ends at 0 and stays there. */
+	vlapic_accept(&v, 0x30);
+	vlapic_eoi(&v);
+	mmio_w(&v, VLAPIC_REG_LVT_TIMER, VLAPIC_TIMER_ONESHOT | 0x30, p + 10 * TPT);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, p + 10 * TPT), 90);
+	assert_int_equal(vlapic_timer_tick(&v, 2 * p), VLAPIC_R_TIMER | VLAPIC_R_IRQ);
+	assert_int_equal(vlapic_timer_next(&v), 0);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, 3 * p), 0);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_INITIAL, 3 * p), 100);
+}
+
+/* A masked periodic timer several periods on: a switch to one-shot ends the period under way. */
+static void test_timer_switch_after_silent_expiries(void **state)
+{
+	const u64 p = 100 * TPT;
+	struct vlapic v;
+
+	(void)state;
+	mk_timer(&v, VLAPIC_TIMER_PERIODIC | VLAPIC_LVT_MASKED);
+	mmio_w(&v, VLAPIC_REG_TIMER_INITIAL, 100, 0);
+	assert_int_equal(vlapic_timer_next(&v), 0); /* masked: nothing to wake for */
+	mmio_w(&v, VLAPIC_REG_LVT_TIMER, VLAPIC_TIMER_ONESHOT | VLAPIC_LVT_MASKED | 0x30,
+	       3 * p + 30 * TPT);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, 3 * p + 30 * TPT), 70);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, 4 * p), 0);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, 9 * p), 0);
+	assert_int_equal(vlapic_pending(&v), -1);
+}
+
+/* Into TSC-deadline mode and out: both count registers 0, the initial count ignored. */
+static void test_timer_deadline_switch_counts(void **state)
+{
+	struct vlapic v;
+
+	(void)state;
+	mk_timer(&v, VLAPIC_TIMER_PERIODIC);
+	mmio_w(&v, VLAPIC_REG_TIMER_INITIAL, 100, 0);
+	mmio_w(&v, VLAPIC_REG_LVT_TIMER, VLAPIC_TIMER_TSC_DEADLINE | 0x30, 10);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_INITIAL, 10), 0);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, 10), 0);
+	assert_int_equal(mmio_w(&v, VLAPIC_REG_TIMER_INITIAL, 100, 11), 0);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_INITIAL, 11), 0);
+	assert_int_equal(vlapic_timer_next(&v), 0);
+	/* A divide write in TSC-deadline mode is kept and arms nothing. */
+	assert_int_equal(mmio_w(&v, VLAPIC_REG_TIMER_DIVIDE, 0x0, 12), 0);
+	assert_int_equal(vlapic_timer_next(&v), 0);
+	mmio_w(&v, VLAPIC_REG_TIMER_DIVIDE, 0xb, 12);
+	/* Back to one-shot: still disarmed until a new initial count. */
+	msr_w(&v, VLAPIC_MSR_TSC_DEADLINE, 5000, 13);
+	assert_int_equal(mmio_w(&v, VLAPIC_REG_LVT_TIMER, VLAPIC_TIMER_ONESHOT | 0x30, 14),
+			 VLAPIC_R_TIMER);
+	assert_int_equal(vlapic_timer_next(&v), 0);
+	assert_int_equal(vlapic_timer_tick(&v, 6000), 0);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, 6000), 0);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_INITIAL, 6000), 0);
+	mmio_w(&v, VLAPIC_REG_TIMER_INITIAL, 10, 7000);
+	assert_int_equal(vlapic_timer_next(&v), 7000 + 10 * TPT);
+}
+
+/* Writing the initial count restarts a count under way from the new value (11.5.4). */
+static void test_timer_rearm(void **state)
+{
+	struct vlapic v;
+
+	(void)state;
+	mk_timer(&v, VLAPIC_TIMER_ONESHOT);
+	mmio_w(&v, VLAPIC_REG_TIMER_INITIAL, 100, 0);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, 60 * TPT), 40);
+	assert_int_equal(mmio_w(&v, VLAPIC_REG_TIMER_INITIAL, 100, 60 * TPT), VLAPIC_R_TIMER);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, 60 * TPT), 100);
+	assert_int_equal(vlapic_timer_tick(&v, 100 * TPT), 0); /* the old expiry is gone */
+	assert_int_equal(vlapic_timer_next(&v), 160 * TPT);
+}
+
+/* A divide change applies at once: the count goes on from where it is, at the new rate. */
+static void test_timer_divide_mid_count(void **state)
+{
+	struct vlapic v;
+
+	(void)state;
+	mk_timer(&v, VLAPIC_TIMER_ONESHOT);
+	mmio_w(&v, VLAPIC_REG_TIMER_INITIAL, 100, 0);
+	/* Divide-by-1 -> by-2 at 10 counts and 3 ticks into the 11th. */
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, 10 * TPT + 3), 90);
+	assert_int_equal(mmio_w(&v, VLAPIC_REG_TIMER_DIVIDE, 0x0, 10 * TPT + 3), VLAPIC_R_TIMER);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, 10 * TPT + 3), 90);
+	assert_int_equal(vlapic_timer_next(&v), 10 * TPT + 3 + 180 * TPT - 6);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, 10 * TPT + 3 + 20 * TPT), 80);
+	/* By-2 -> by-128 and back to by-1: the count left survives both. */
+	mmio_w(&v, VLAPIC_REG_TIMER_DIVIDE, 0xa, 30 * TPT);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, 30 * TPT), 80);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, 30 * TPT + 128 * TPT * 5), 75);
+	mmio_w(&v, VLAPIC_REG_TIMER_DIVIDE, 0xb, 30 * TPT + 128 * TPT * 5);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, 30 * TPT + 128 * TPT * 5), 75);
+	/* (The part of a count already gone is kept in proportion: 75 counts less a fraction.) */
+	assert_in_range(vlapic_timer_next(&v), 30 * TPT + 128 * TPT * 5 + 74 * TPT + 1,
+			30 * TPT + 128 * TPT * 5 + 75 * TPT);
+	/* A periodic count reloads at the new rate. */
+	mk_timer(&v, VLAPIC_TIMER_PERIODIC);
+	mmio_w(&v, VLAPIC_REG_TIMER_INITIAL, 100, 0);
+	mmio_w(&v, VLAPIC_REG_TIMER_DIVIDE, 0x0, 50 * TPT);
+	assert_int_equal(vlapic_timer_next(&v), 50 * TPT + 100 * TPT);
+	assert_int_equal(vlapic_timer_tick(&v, 150 * TPT), VLAPIC_R_TIMER | VLAPIC_R_IRQ);
+	assert_int_equal(vlapic_timer_next(&v), 150 * TPT + 200 * TPT);
+	/* An expiry due when the divide changes happens first, under the old rate. */
+	mk_timer(&v, VLAPIC_TIMER_ONESHOT);
+	mmio_w(&v, VLAPIC_REG_TIMER_INITIAL, 10, 0);
+	assert_int_equal(mmio_w(&v, VLAPIC_REG_TIMER_DIVIDE, 0x0, 10 * TPT),
+			 VLAPIC_R_TIMER | VLAPIC_R_IRQ);
+	assert_int_equal(vlapic_pending(&v), 0x30);
+	assert_int_equal(vlapic_timer_next(&v), 0);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TIMER_CURRENT, 11 * TPT), 0);
 }
 
 static void test_timer_masked(void **state)
@@ -831,6 +967,11 @@ int main(void)
 		cmocka_unit_test(test_timer_periodic),
 		cmocka_unit_test(test_timer_deadline),
 		cmocka_unit_test(test_timer_mode_switch),
+		cmocka_unit_test(test_timer_oneshot_periodic_switch),
+		cmocka_unit_test(test_timer_switch_after_silent_expiries),
+		cmocka_unit_test(test_timer_deadline_switch_counts),
+		cmocka_unit_test(test_timer_rearm),
+		cmocka_unit_test(test_timer_divide_mid_count),
 		cmocka_unit_test(test_timer_masked),
 		cmocka_unit_test(test_timer_period_floor),
 		cmocka_unit_test(test_cr8),

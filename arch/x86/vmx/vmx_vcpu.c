@@ -343,8 +343,32 @@ static void reset_common(struct vmx_vcpu *x, u64 cr0)
 	vmcs_write32(ENTRY_CTLS, vmcs_read32(ENTRY_CTLS) & ~ENTRY_IA32E_GUEST);
 }
 
+/* What the host's CPUID says of the MSRs hv/vmsr.c keeps: the guest's CPUID passes it through. */
+static void vmsr_caps_of_host(struct vmsr_caps *c)
+{
+	struct cpuid_regs l0 = cpuid(0, 0), l1 = cpuid(1, 0), e0 = cpuid(0x80000000, 0);
+	struct cpuid_regs e1 = { 0, 0, 0, 0 }, e8 = { 0, 0, 0, 0 };
+
+	if (e0.eax >= 0x80000001)
+		e1 = cpuid(0x80000001, 0);
+	if (e0.eax >= 0x80000008)
+		e8 = cpuid(0x80000008, 0);
+	*c = (struct vmsr_caps){
+		.mtrr = l1.edx & BIT(12),
+		.mca = l1.edx & BIT(14),
+		.xtpr = l1.ecx & BIT(14),
+		.nx = e1.edx & BIT(20),
+		.limit_cpuid = l0.eax > 2,
+		.maxphyaddr = (u8)e8.eax,
+	};
+}
+
 void vmx_vcpu_power_on_msrs(struct vmx_vcpu *x)
 {
+	struct vmsr_caps caps;
+
+	vmsr_caps_of_host(&caps);
+	vmsr_power_on(&x->vcpu.msr, &caps);
 	/*
 	 * Table 10-1 leaves them undefined at power-on; 0 is what a fresh vCPU has, so a reset
 	 * VM never reads what its previous run wrote. The swapped ones are live in this pCPU.

@@ -146,6 +146,14 @@ static inline void rt_outl(u16 port, u32 v)
 	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
 }
 
+static inline u32 rt_inl(u16 port)
+{
+	u32 v;
+
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
 static inline u64 rt_read_cr2(void)
 {
 	u64 v;

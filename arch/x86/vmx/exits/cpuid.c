@@ -24,9 +24,13 @@ enum exit_action exit_cpuid(struct vcpu *v)
 		.rdtscp = proc2 & PROC2_RDTSCP,
 		.invpcid = proc2 & PROC2_INVPCID,
 		.tsc_adjust = to_vmx(v)->proc_ctls & PROC_TSC_OFFSET,
+		.apic_disabled = vlapic_mode(&v->lapic) == VLAPIC_MODE_DISABLED,
+		.limit_cpuid = vmsr_cpuid_limited(&v->msr),
+		.xd_disabled = vmsr_xd_disabled(&v->msr),
 	};
 	struct cpuid_regs r = { 0, 0, 0, 0 };
 
+	leaf = cpuid_policy_leaf(&env, leaf);
 	if (!cpuid_policy_is_hypervisor_leaf(leaf))
 		r = cpuid(leaf, sub);
 	cpuid_policy_apply(&env, leaf, sub, &r);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* I/O instruction exits: the devices' ports, the debug-exit port, ACPI power-off, reset. */
+#include "arch/x86/cpu.h"
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "lib/console.h"
@@ -16,6 +17,7 @@
 #define PORT_DEBUG_EXIT 0xf4 /* as QEMU's isa-debug-exit */
 #define PORT_RESET_CONTROL 0xcf9 /* bit 2: reset (PIIX/ICH reset control register) */
 #define PORT_KBC_COMMAND 0x64 /* command 0xfe pulses the reset line */
+#define PORT_IN(port, size, first, end) ((port) < (end) && (port) + (size) > (first))
 
 /*
  * The device models' ports: an access whose first port is in [first, last] goes to the range's
@@ -74,6 +76,14 @@ static enum exit_action port_out(struct vcpu *v, u16 port, u32 size, u32 val)
 		vm_reset(vm, "vcpu %u wrote %#x to port %#x", v->id, val, port);
 		return EXIT_YIELD;
 	}
+	if (PORT_IN(port, size, VRTC_PORT_INDEX, VRTC_PORT_DATA + 1)) {
+		vrtc_write(&vm->rtc, port, size, val, rdtsc());
+		return EXIT_RESUME;
+	}
+	if (PORT_IN(port, size, VPCI_PORT_ADDRESS, VPCI_PORT_END)) {
+		vpci_write(&vm->pci, port, size, val);
+		return EXIT_RESUME;
+	}
 	pr_debug("vm %s vcpu %u: out %#x to unemulated port %#x ignored", vm->name, v->id, val,
 		 port);
 	return EXIT_RESUME;
@@ -84,6 +94,10 @@ static u32 port_in(struct vcpu *v, u16 port, u32 size)
 	const struct port_range *r = port_range_of(port);
 	u32 ones = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1, n;
 
+	if (PORT_IN(port, size, VRTC_PORT_INDEX, VRTC_PORT_DATA + 1))
+		return vrtc_read(&v->vm->rtc, port, size, rdtsc());
+	if (PORT_IN(port, size, VPCI_PORT_ADDRESS, VPCI_PORT_END))
+		return vpci_read(&v->vm->pci, port, size);
 	/* Nothing there: the bus floats high, as on a PC. */
 	if (!r)
 		return ones;

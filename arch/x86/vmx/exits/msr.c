@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* RDMSR/WRMSR exits: the local APIC's MSRs, the guest's TSC, harmless platform MSRs, #GP else. */
+/*
+ * RDMSR/WRMSR exits: the local APIC's MSRs, the MSRs a vCPU keeps in memory (hv/vmsr.c), the
+ * guest's TSC, harmless platform MSRs, #GP else.
+ */
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/msr.h"
@@ -15,11 +18,6 @@
 #define MSR_IA32_TSC 0x10
 #define MSR_IA32_TSC_ADJUST 0x3b /* SDM Vol. 3B, 18.17.3 */
 #define MSR_IA32_BIOS_SIGN_ID 0x8b /* the microcode update signature, SDM Vol. 3A, 10.11.7.1 */
-#define MSR_IA32_MTRRCAP 0xfe
-#define MSR_IA32_MISC_ENABLE 0x1a0
-#define MSR_IA32_MTRR_DEF_TYPE 0x2ff
-#define MTRR_DEF_ENABLED_WB 0xc06 /* E, FE, type WB: SDM Vol. 3A, 13.11.2.1 */
-#define MISC_ENABLE_FAST_STRINGS 1
 
 static bool read_platform(struct vcpu *v, u32 msr, u64 *val)
 {
@@ -35,15 +33,6 @@ static bool read_platform(struct vcpu *v, u32 msr, u64 *val)
 		return vmx_caps.tsc_offset; /* CPUID.7:EBX[1] says so exactly then */
 	case MSR_IA32_FEATURE_CONTROL:
 		*val = FEATURE_CONTROL_LOCKED; /* locked with VMX off: no nested VMX */
-		return true;
-	case MSR_IA32_MTRRCAP:
-		*val = 0; /* no variable or fixed ranges */
-		return true;
-	case MSR_IA32_MTRR_DEF_TYPE:
-		*val = MTRR_DEF_ENABLED_WB;
-		return true;
-	case MSR_IA32_MISC_ENABLE:
-		*val = MISC_ENABLE_FAST_STRINGS;
 		return true;
 	case MSR_IA32_BIOS_SIGN_ID:
 		*val = 0; /* no update loaded: Linux writes 0, runs CPUID 1 and reads this */
@@ -82,7 +71,9 @@ enum exit_action exit_rdmsr(struct vcpu *v)
 {
 	u32 msr = (u32)v->regs.gpr[GPR_RCX];
 	u64 val = 0;
+	enum vmsr_result kept;
 
+	/* The APIC's MSRs first: EOIs and deadlines are the frequent ones. */
 	if (vlapic_msr_owned(msr)) {
 		struct vlapic_ipi none;
 		u32 r = vlapic_msr_read(&v->lapic, msr, rdtsc(), &val);
@@ -91,6 +82,12 @@ enum exit_action exit_rdmsr(struct vcpu *v)
 			return EXIT_RESUME;
 		if (msr == VLAPIC_MSR_TSC_DEADLINE)
 			val = vcpu_deadline_to_guest(v, val);
+	} else if ((kept = vmsr_read(&v->msr, msr, &val)) != VMSR_NONE) {
+		/* IA32_MISC_ENABLE, an MTRR or a machine-check MSR: val is its value */
+		if (kept == VMSR_GP) {
+			vcpu_inject_gp(v);
+			return EXIT_RESUME;
+		}
 	} else if (!read_platform(v, msr, &val) && !pv_kvm_msr_read(v, msr, &val)) {
 		pr_debug("vm %s vcpu %u: RDMSR %#x: #GP", v->vm->name, v->id, msr);
 		vcpu_inject_gp(v);
@@ -106,6 +103,7 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 {
 	u32 msr = (u32)v->regs.gpr[GPR_RCX];
 	u64 val = (v->regs.gpr[GPR_RDX] << 32) | (u32)v->regs.gpr[GPR_RAX];
+	enum vmsr_result kept;
 	bool fault;
 
 	if (vlapic_msr_owned(msr)) {
@@ -126,6 +124,12 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 		/* Only a timer change moves the preemption timer; an EOI or an ICR write does not. */
 		if (r & VLAPIC_R_TIMER)
 			sched_timers_changed();
+	} else if ((kept = vmsr_write(&v->msr, msr, val)) != VMSR_NONE) {
+		/* Kept for reads; IA32_MISC_ENABLE's effects are in CPUID (exits/cpuid.c). */
+		if (kept == VMSR_GP) {
+			vcpu_inject_gp(v);
+			return EXIT_RESUME;
+		}
 	} else if (msr == MSR_IA32_TSC_AUX && vmx_caps.rdtscp) {
 		if (val >> 32) {
 			vcpu_inject_gp(v); /* bits 63:32 are reserved, SDM Vol. 4, table 2-2 */
@@ -140,12 +144,10 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 			vcpu_inject_gp(v);
 			return EXIT_RESUME;
 		}
-	} else if (msr == MSR_IA32_MTRR_DEF_TYPE || msr == MSR_IA32_MISC_ENABLE ||
-		   msr == MSR_IA32_TSC || msr == MSR_IA32_BIOS_SIGN_ID) {
+	} else if (msr == MSR_IA32_TSC || msr == MSR_IA32_BIOS_SIGN_ID) {
 		/*
-		 * Accepted and ignored: memory types come from EPT, the TSC stays the host's where
-		 * VMX cannot offset it, and the update signature is only ever written with 0 before
-		 * a CPUID (10.11.7.1).
+		 * Accepted and ignored: the TSC stays the host's where VMX cannot offset it, and the
+		 * update signature is only ever written with 0 before a CPUID (10.11.7.1).
 		 */
 	} else {
 		pr_debug("vm %s vcpu %u: WRMSR %#x <- %#lx: #GP", v->vm->name, v->id, msr, val);

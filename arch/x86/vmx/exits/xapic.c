@@ -26,12 +26,22 @@ enum exit_action exit_xapic_access(struct vcpu *v, u64 gpa)
 
 	if (exit_mmio_decode(v, &insn))
 		return EXIT_STOP_VM;
-	/* The APIC answers aligned 32-bit accesses; others read 0 and write nothing (11.4.1). */
-	if (insn.dir != MMIO_WRITE) {
+	/*
+	 * Not in xAPIC mode, the page is no APIC. Globally disabled, "the processor is functionally
+	 * equivalent to an IA-32 processor without an on-chip APIC" (SDM Vol. 3A, 12.4.3), and in
+	 * x2APIC mode an access to the page behaves as with a globally disabled xAPIC (12.12.1.2):
+	 * the access goes to the platform, where nothing answers at the APIC's address, so it
+	 * reads as a PC's unbacked physical memory does, all ones at every size, and a write goes
+	 * nowhere.
+	 */
+	if (vlapic_mode(&v->lapic) != VLAPIC_MODE_XAPIC) {
+		old = ~0ull;
+	} else if (insn.dir != MMIO_WRITE) {
+		/* The APIC answers aligned 32-bit accesses; others read 0 (11.4.1). */
 		r = insn.size == 4 && !(off & 0xf) ?
 			    vlapic_mmio_read(&v->lapic, off, now, &val32) : 0;
-		old = r & VLAPIC_R_NOT_APIC ? 0xffffffffu : val32;
-		if (!apic_bus_result(v, r & ~VLAPIC_R_NOT_APIC, &ipi))
+		old = val32;
+		if (!apic_bus_result(v, r, &ipi))
 			return EXIT_RESUME;
 	}
 	if (insn.dir == MMIO_READ) {
@@ -43,9 +53,9 @@ enum exit_action exit_xapic_access(struct vcpu *v, u64 gpa)
 
 		if (insn.dir == MMIO_RMW)
 			vmcs_writel(GUEST_RFLAGS, rflags);
-		if (insn.size == 4 && !(off & 0xf)) {
+		if (insn.size == 4 && !(off & 0xf) && vlapic_mode(&v->lapic) == VLAPIC_MODE_XAPIC) {
 			r = vlapic_mmio_write(&v->lapic, off, (u32)val, now, &ipi);
-			if (!apic_bus_result(v, r & ~VLAPIC_R_NOT_APIC, &ipi))
+			if (!apic_bus_result(v, r, &ipi))
 				return EXIT_RESUME;
 			pv_deadline_sync(v);
 			if (r & VLAPIC_R_TIMER)
