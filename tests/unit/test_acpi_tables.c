@@ -134,6 +134,28 @@ static void test_rtc_and_pci_devices(void **state)
 	free(buf);
 }
 
+/* COM1 names its port and ISA IRQ 4: Linux's only way to an IRQ for it when hardware-reduced. */
+static void test_com1_device(void **state)
+{
+	static const u8 hid_com[] = { 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01 };
+	static const u8 crs_com[] = { 0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08, /* IO */
+				      0x22, 0x10, 0x00, /* IRQNoFlags () {4} */
+				      0x79, 0x00 };
+	u8 *buf = calloc(1, ACPI_TABLES_SIZE), *fadt, *dsdt;
+	u32 len;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_true(acpi_tables_build(buf, ACPI_TABLES_SIZE, 2) > 0);
+	fadt = buf + (rd32(buf + 64 + 36) - ACPI_TABLES_GPA);
+	dsdt = buf + (rd32(fadt + 40) - ACPI_TABLES_GPA);
+	len = rd32(dsdt + 4);
+	assert_int_equal(sum(dsdt, len), 0);
+	assert_true(contains(dsdt, len, hid_com, sizeof(hid_com)));
+	assert_true(contains(dsdt, len, crs_com, sizeof(crs_com)));
+	free(buf);
+}
+
 /* What Linux's ACPICA reads to power off: a hardware-reduced FADT, its sleep registers, \_S5. */
 static void test_fadt_and_dsdt(void **state)
 {
@@ -231,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_fadt_and_dsdt),
 		cmocka_unit_test(test_ioapic_entries),
 		cmocka_unit_test(test_rtc_and_pci_devices),
+		cmocka_unit_test(test_com1_device),
 		cmocka_unit_test(test_too_big),
 	};
 
