@@ -41,12 +41,18 @@ static u64 pit_deadline(const struct vm_platform *p)
 	return pit_pin_masked(p) ? 0 : vpit_timer_next(&p->pit);
 }
 
-/* With the lock held: vCPU 0's pCPU fires the PIT; tell it when IRQ 0's next edge moved. */
+/*
+ * With the lock held: vCPU 0's pCPU fires the PIT; tell it when the deadline it watches moved
+ * (only then: a guest reprogramming a PIT nobody hears must not kick another pCPU each time).
+ */
 static void pit_changed(struct vm *vm)
 {
 	struct vcpu *v0 = vm->vcpus[0];
+	u64 next = pit_deadline(&vm->platform);
 
-	WRITE_ONCE(vm->platform.pit_next, pit_deadline(&vm->platform));
+	if (next == vm->platform.pit_next)
+		return;
+	WRITE_ONCE(vm->platform.pit_next, next);
 	if (v0->pcpu == sched_this_cpu())
 		sched_timers_changed();
 	else
