@@ -5,6 +5,7 @@
 
 #include "arch/x86/exception.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/mmio_decode.h"
 #include "lib/types.h"
 
 enum exit_reason {
@@ -119,6 +120,13 @@ const char *exit_reason_name(u32 reason);
 /* The xAPIC page at XAPIC_PAGE, emulated (exits/xapic.c); gpa is the address touched. */
 #define XAPIC_PAGE 0xfee00000ULL
 enum exit_action exit_xapic_access(struct vcpu *v, u64 gpa);
+/*
+ * The instruction at the guest's RIP that touched an emulated MMIO page, fetched through the
+ * guest's page tables and decoded (exits/mmio.c); 0 or -EINVAL. Loads RSP into v->regs.
+ */
+int exit_mmio_decode(struct vcpu *v, struct mmio_insn *insn);
+/* A device's MMIO window other than the xAPIC page: the I/O APIC (hv/platform.c). */
+enum exit_action exit_device_mmio(struct vcpu *v, u64 gpa);
 
 /* RF cleared and TF's single-step #DB queued for an instruction Kestrel completed (exit.c). */
 void exit_debug_after_instruction(struct vcpu *v, u64 rflags);

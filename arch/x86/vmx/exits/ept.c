@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * EPT violation and misconfiguration exits: an access to the xAPIC page goes to its emulation
- * (xapic.c); RAM whose mapping an invalidation removed is mapped again; any other access
+ * (xapic.c), one to the I/O APIC to mmio.c; RAM whose mapping an invalidation removed is mapped again; any other access
  * outside the VM's RAM stops that VM with a message.
  */
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_bits.h"
+#include "hv/platform.h"
 #include "hv/vm.h"
 #include "lib/console.h"
 
@@ -21,6 +22,8 @@ enum exit_action exit_ept_violation(struct vcpu *v)
 
 	if ((gpa & ~0xfffULL) == XAPIC_PAGE && !(q & EPT_Q_FETCH))
 		return exit_xapic_access(v, gpa);
+	if (platform_mmio_owns(gpa) && !(q & EPT_Q_FETCH))
+		return exit_device_mmio(v, gpa);
 	/* RAM whose mapping an invalidation removed: map it again and retry the access. */
 	if (ept_gen_fault(&v->vm->ept, &v->vm->mem, gpa))
 		return EXIT_RESUME;
