@@ -20,6 +20,15 @@ static u64 end_of(const struct region *r)
 	return r->start + r->size;
 }
 
+/*
+ * Rights EPT can map everywhere: readable whenever writable or executable (write-only is a
+ * misconfiguration, SDM Vol. 3C, 30.3.3.1; execute-only needs a capability not every CPU has).
+ */
+static bool perm_ok(u8 perm)
+{
+	return (perm & REGION_R) && !(perm & ~REGION_RWX);
+}
+
 /* Page aligned, not empty, below the limit without overflow. */
 static bool range_ok(u64 start, u64 size)
 {
@@ -72,7 +81,7 @@ int regions_add(struct regions *rs, const struct region *r, u64 backing_size)
 	if (!range_ok(r->start, r->size))
 		return -EINVAL;
 	if (r->kind == REGION_RAM) {
-		if (!r->perm || (r->perm & ~REGION_RWX) || !IS_ALIGNED(r->backing, PAGE_SIZE) ||
+		if (!perm_ok(r->perm) || !IS_ALIGNED(r->backing, PAGE_SIZE) ||
 		    r->backing > backing_size || r->size > backing_size - r->backing)
 			return -EINVAL;
 	} else if (r->kind != REGION_MMIO || !r->mmio) {
@@ -187,7 +196,7 @@ int regions_protect(struct regions *rs, u64 start, u64 size, u8 perm)
 {
 	u64 end = start + size, at = start;
 
-	if (!range_ok(start, size) || (perm & ~REGION_RWX))
+	if (!range_ok(start, size) || (perm && !perm_ok(perm)))
 		return -EINVAL;
 	/* Every byte of the range in RAM: no hole, no MMIO. */
 	for (u32 i = first_after(rs, start); at < end; i++) {
@@ -217,7 +226,7 @@ int regions_restore(struct regions *rs, u64 start, u64 size, u8 perm, u64 backin
 	u64 end = start + size, at = start;
 	u32 holes = 0;
 
-	if (!range_ok(start, size) || !perm || (perm & ~REGION_RWX))
+	if (!range_ok(start, size) || !perm_ok(perm))
 		return -EINVAL;
 	if (start >= backing_size || size > backing_size - start)
 		return -EFAULT;

@@ -76,6 +76,10 @@ static void test_add_rules(void **state)
 	assert_int_equal(regions_add(&rs, &r, RAM_SIZE), -EINVAL);
 	r = ram(GiB, 2 * MiB, 0, 0);
 	assert_int_equal(regions_add(&rs, &r, RAM_SIZE), -EINVAL);
+	r = ram(GiB, 2 * MiB, REGION_W, 0); /* write-only: an EPT misconfiguration */
+	assert_int_equal(regions_add(&rs, &r, RAM_SIZE), -EINVAL);
+	r = ram(GiB, 2 * MiB, REGION_X, 0);
+	assert_int_equal(regions_add(&rs, &r, RAM_SIZE), -EINVAL);
 	r = mmio(0xfec00000, PAGE_SIZE);
 	assert_int_equal(regions_add(&rs, &r, RAM_SIZE), 0);
 	assert_int_equal(rs.nr, 3);
@@ -263,7 +267,7 @@ static void test_random_against_model(void **state)
 	for (u32 step = 0; step < 20000; step++) {
 		u64 a = unit_rand_range(&seed, 0, PAGES - 1);
 		u64 n = unit_rand_range(&seed, 1, PAGES - a);
-		u8 p = (u8[]){ 0, REGION_RX, REGION_RWX, REGION_R }[unit_rand(&seed) % 4];
+		u8 p = (u8[]){ 0, REGION_RX, REGION_RWX, REGION_R, REGION_W }[unit_rand(&seed) % 5];
 		bool all_ram = true;
 		int ret;
 
@@ -273,7 +277,7 @@ static void test_random_against_model(void **state)
 			ret = regions_protect(&rs, a * PAGE_SIZE, n * PAGE_SIZE, p);
 			if (ret == -ENOSPC)
 				continue;
-			assert_int_equal(ret >= 0, all_ram);
+			assert_int_equal(ret >= 0, all_ram && p != REGION_W);
 			if (ret >= 0)
 				memset(&perm[a], p, n);
 		} else {
@@ -281,7 +285,7 @@ static void test_random_against_model(void **state)
 					      NULL, NULL);
 			if (ret == -ENOSPC)
 				continue;
-			assert_int_equal(ret >= 0, p != 0);
+			assert_int_equal(ret >= 0, p != 0 && p != REGION_W);
 			if (ret >= 0)
 				memset(&perm[a], p, n);
 		}
