@@ -207,6 +207,15 @@ u64 ept_tree_zap_walk(struct ept_tree *t)
 	return zap(t->root, 4);
 }
 
+u64 ept_tree_frames(const struct ept_tree *t)
+{
+	u64 n = t->nr_tables;
+
+	for (const struct ept_pages *p = t->pages; p; p = p->next)
+		n++;
+	return n;
+}
+
 bool ept_tree_free_some(struct ept_tree *t, u32 *budget)
 {
 	while (*budget && t->pages) {

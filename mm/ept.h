@@ -9,8 +9,10 @@
 struct ept_pages {
 	struct ept_pages *next;
 	u32 nr;
-	u64 page[510];
+	u64 page[508];
 };
+/* With the heap's 16-byte header, a list of table pages takes one frame (mm/heap.c). */
+_Static_assert(sizeof(struct ept_pages) == 4096 - 16, "an ept_pages is one heap frame");
 
 /* One tree of EPT paging structures. */
 struct ept_tree {
@@ -46,6 +48,8 @@ bool ept_tree_mapped(const struct ept_tree *t, u64 gpa);
 u64 ept_tree_zap_range(struct ept_tree *t, u64 gpa, u64 size);
 /* The plain way to invalidate a whole tree: visit every entry and clear it. Returns entries. */
 u64 ept_tree_zap_walk(struct ept_tree *t);
+/* Host frames the tree holds: its table pages and the frames listing them. */
+u64 ept_tree_frames(const struct ept_tree *t);
 /* Frees up to *budget of t's table pages (root last); true when nothing is left. */
 bool ept_tree_free_some(struct ept_tree *t, u32 *budget);
 

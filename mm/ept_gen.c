@@ -237,6 +237,18 @@ int ept_gen_restore(struct vm_ept *e, const struct guest_mem *gm, u64 gpa, u64 s
 	return apply(e, &c, gpa, size);
 }
 
+u64 ept_gen_tables(struct vm_ept *e)
+{
+	u64 n;
+
+	spin_lock(&e->lock);
+	n = ept_tree_frames(&e->cur);
+	for (u32 i = 0; i < e->nr_obsolete; i++)
+		n += ept_tree_frames(&e->obsolete[i].tree);
+	spin_unlock(&e->lock);
+	return n;
+}
+
 u64 ept_gen_zap_walk(struct vm_ept *e)
 {
 	u64 n;

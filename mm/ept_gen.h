@@ -107,6 +107,8 @@ int ept_gen_restore(struct vm_ept *e, const struct guest_mem *gm, u64 gpa, u64 s
  * many obsolete trees still wait to be freed. The caller then asks every vCPU to reload.
  */
 int ept_gen_invalidate(struct vm_ept *e);
+/* Host frames of every tree (mm/ept.c ept_tree_frames), current and waiting to be freed. */
+u64 ept_gen_tables(struct vm_ept *e);
 /* The plain way, for comparison: clears every entry of the current tree in place. */
 u64 ept_gen_zap_walk(struct vm_ept *e);
 /* The current generation and EPTP, read together. */
