@@ -2,6 +2,7 @@
 /* Routes fixed, NMI, INIT and SIPI IPIs between a VM's vCPUs (SDM Vol. 3A, 12.6). */
 #include "hv/apic_bus.h"
 #include "arch/x86/cpu.h"
+#include "hv/platform.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
 
@@ -52,6 +53,40 @@ void apic_bus_send(struct vcpu *sender, const struct vlapic_ipi *ipi)
 	}
 }
 
+bool apic_bus_send_message(struct vm *vm, const struct vioapic_msg *m)
+{
+	bool taken = false;
+
+	for (u32 i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *to = vm->vcpus[i];
+
+		if (!vlapic_match_dest(&to->lapic, m->dest, m->logical, m->x2apic))
+			continue;
+		switch (m->mode) {
+		case VIOAPIC_DM_FIXED:
+		case VIOAPIC_DM_LOWEST:
+			/* A software-disabled APIC does not take it (SDM Vol. 3A, 12.4.7.2). */
+			if (vlapic_mode(&to->lapic) == VLAPIC_MODE_DISABLED ||
+			    !(to->lapic.svr & VLAPIC_SVR_ENABLE))
+				continue;
+			vcpu_deliver_irq_trig(to, m->vector, m->level);
+			break;
+		case VIOAPIC_DM_NMI:
+			if (!vlapic_accepts_nmi(&to->lapic))
+				continue;
+			vcpu_request(to, VCPU_REQ_NMI);
+			break;
+		default:
+			vcpu_request(to, VCPU_REQ_INIT);
+			break;
+		}
+		taken = true;
+		if (m->mode == VIOAPIC_DM_LOWEST)
+			break;
+	}
+	return taken;
+}
+
 bool apic_bus_result(struct vcpu *v, u32 result, const struct vlapic_ipi *ipi)
 {
 	if (result & VLAPIC_R_GP) {
@@ -60,5 +95,8 @@ bool apic_bus_result(struct vcpu *v, u32 result, const struct vlapic_ipi *ipi)
 	}
 	if (result & VLAPIC_R_IPI)
 		apic_bus_send(v, ipi);
+	/* The EOI of a level-triggered vector goes on to the I/O APIC (12.8.5). */
+	if (result & VLAPIC_R_EOI_LEVEL)
+		platform_eoi(v->vm, v->lapic.level_eoi_vector);
 	return true;
 }

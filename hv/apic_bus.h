@@ -3,12 +3,19 @@
 #ifndef KESTREL_HV_APIC_BUS_H
 #define KESTREL_HV_APIC_BUS_H
 
+#include "hv/dev/vioapic.h"
 #include "hv/dev/vlapic.h"
 
 struct vcpu;
+struct vm;
 
 /* Delivers an IPI the sender's vLAPIC produced to every vCPU it names. */
 void apic_bus_send(struct vcpu *sender, const struct vlapic_ipi *ipi);
+/*
+ * Delivers an I/O APIC's message to the vCPUs of vm it names (a destination no vCPU has reaches
+ * nobody); true when one took it. Lowest priority goes to the first match.
+ */
+bool apic_bus_send_message(struct vm *vm, const struct vioapic_msg *m);
 /* Acts on the result bits of a vLAPIC register access: #GP, IPIs. Returns false on #GP. */
 bool apic_bus_result(struct vcpu *v, u32 result, const struct vlapic_ipi *ipi);
 

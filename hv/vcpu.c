@@ -21,12 +21,20 @@ void vcpu_request(struct vcpu *v, u32 req)
 
 void vcpu_deliver_irq(struct vcpu *v, u8 vector)
 {
+	vcpu_deliver_irq_trig(v, vector, false);
+}
+
+void vcpu_deliver_irq_trig(struct vcpu *v, u8 vector, bool level)
+{
 	if (v->pcpu == sched_this_cpu()) {
 		/* Ours: the vLAPIC is touched by this pCPU only. */
-		vlapic_set_irr(&v->lapic, vector);
+		vlapic_set_irr_trig(&v->lapic, vector, level);
 		sched_interrupt_pending(v);
 		return;
 	}
+	/* The trigger mode first: the owner reads it when it takes the IRR bit. */
+	if (level)
+		atomic_or(&v->posted_tmr[vector / 64], BIT(vector % 64));
 	atomic_or(&v->posted_irr[vector / 64], BIT(vector % 64));
 	vcpu_request(v, VCPU_REQ_IRR);
 }
@@ -93,7 +101,7 @@ void vcpu_handle_requests(struct vcpu *v)
 		return;
 	/* These change what runs here, or a vLAPIC timer (INIT and resets clear it). */
 	if (req & (VCPU_REQ_INIT | VCPU_REQ_SIPI | VCPU_REQ_STOP | VCPU_REQ_RESET |
-		   VCPU_REQ_POWER_ON))
+		   VCPU_REQ_POWER_ON | VCPU_REQ_TIMERS))
 		sched_timers_changed();
 	/* First, whatever else happens: a flush caller may be waiting for it. */
 	if (req & VCPU_REQ_FLUSH)
@@ -139,7 +147,7 @@ void vcpu_handle_requests(struct vcpu *v)
 	}
 	if (req & VCPU_REQ_POWER_ON) {
 		for (u32 w = 0; w < 4; w++)
-			v->posted_irr[w] = 0;
+			v->posted_irr[w] = v->posted_tmr[w] = 0;
 		v->nmis_posted = 0;
 		vlapic_reset(&v->lapic);
 		pv_reset(v);
@@ -194,13 +202,14 @@ void vcpu_handle_requests(struct vcpu *v)
 	}
 	if (req & VCPU_REQ_IRR) {
 		for (u32 w = 0; w < 4; w++) {
-			u64 bits = atomic_xchg(&v->posted_irr[w], 0);
+			u64 bits = atomic_xchg(&v->posted_irr[w], 0), level;
 
+			level = bits ? atomic_xchg(&v->posted_tmr[w], 0) : 0;
 			while (bits) {
 				u32 b = (u32)__builtin_ctzll(bits);
 
 				bits &= bits - 1;
-				vlapic_set_irr(&v->lapic, (u8)(w * 64 + b));
+				vlapic_set_irr_trig(&v->lapic, (u8)(w * 64 + b), level & BIT(b));
 			}
 		}
 	}

@@ -17,6 +17,8 @@ void vcpu_send_nmi(struct vcpu *v);
 void vcpu_send_init(struct vcpu *v);
 /* A SIPI with vector to v: it starts v at vector << 12 if v waits for one, else it is dropped. */
 void vcpu_send_sipi(struct vcpu *v, u8 vector);
+/* The same, edge- or level-triggered (an I/O APIC's level interrupt sets the vLAPIC's TMR). */
+void vcpu_deliver_irq_trig(struct vcpu *v, u8 vector, bool level);
 /* Queues an exception for the next entry. */
 void vcpu_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error);
 #define vcpu_inject_gp(v) vcpu_inject_exception(v, 13, true, 0)

@@ -226,10 +226,12 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 		goto fail;
 	}
 	arch_vm_create(vm);
+	platform_claim_mmio(vm);
 	if (load_kernel(vm, bi, c, why, sizeof(why))) {
 		pr_err("vm %s: not started: module %u: %s", c->name, c->kernel, why);
 		goto fail;
 	}
+	platform_init(vm); /* before its vCPUs: vCPU 0's pCPU reads the PIT's deadline */
 	if (create_vcpus(vm, c, why, sizeof(why))) {
 		pr_err("vm %s: not started: %s", c->name, why);
 		goto fail;
@@ -329,6 +331,7 @@ static void reload(struct vm *vm)
 	}
 	vm->resets++;
 	vm->vcpus_parked = 0;
+	platform_reset(vm);
 	/* A reset is a new machine: no mapping of the old run may survive it. */
 	vm_invalidate_ept(vm, false);
 	pr_info("vm %s: reset %u ready in %lu TSC ticks (%lu of %lu chunks zeroed, the rest on "
@@ -348,14 +351,16 @@ static bool console_print_one(struct vm *vm)
 	if (!vuart_drain_begin(&vm->uart, &s, &n))
 		return false;
 	console_write(s, n);
-	vuart_drain_done(&vm->uart);
+	if (vuart_drain_done(&vm->uart))
+		platform_uart_sync(vm); /* room again: THRE's interrupt */
 	return true;
 }
 
 /* The console has all of a record of this VM's: its room in the buffer may be used again. */
 static void console_record_done(void *uart)
 {
-	vuart_drain_done(uart);
+	if (vuart_drain_done(uart))
+		platform_uart_sync((struct vm *)((char *)uart - __builtin_offsetof(struct vm, uart)));
 }
 
 u64 vm_console_drain(struct vm *vm)

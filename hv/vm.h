@@ -12,6 +12,7 @@ struct vm_config;
 #include "hv/dev/vrtc.h"
 #include "hv/dev/vuart.h"
 #include "lib/console.h"
+#include "hv/platform.h"
 #include "lib/cpuset.h"
 #include "lib/spinlock.h"
 #include "mm/ept_gen.h"
@@ -42,6 +43,7 @@ enum vcpu_state {
 #define VCPU_REQ_FLUSH BIT(7) /* a PV TLB flush is posted in pv.flush */
 #define VCPU_REQ_EPT_RELOAD BIT(8) /* the VM's EPT was invalidated: load the current root */
 #define VCPU_REQ_UNHALT BIT(9) /* a PV kick (KVM_HC_KICK_CPU): leave, or skip the next, HLT */
+#define VCPU_REQ_TIMERS BIT(10) /* a VM timer its pCPU fires moved (the PIT, on vCPU 0's) */
 
 /* Exits by reason are the architecture's to count (hv/arch.h). */
 struct vcpu_stats {
@@ -67,6 +69,7 @@ struct vcpu {
 	volatile u32 state; /* enum vcpu_state */
 	volatile u32 requests; /* VCPU_REQ_*: any pCPU sets bits */
 	u64 posted_irr[4]; /* any pCPU: vectors sent from other pCPUs, merged into the vLAPIC */
+	u64 posted_tmr[4]; /* any pCPU: which of them are level-triggered (set before the IRR bit) */
 	u8 sipi_vector; /* the accepted SIPI's, for the reset before the next entry (owner only) */
 	volatile u32 sipi_posted; /* any pCPU: VCPU_SIPI_POSTED | vector of a SIPI not yet taken */
 	bool preempted; /* descheduled at an instruction boundary (docs/abi.md, 5.3) */
@@ -107,6 +110,12 @@ struct vcpu {
 	struct vcpu_stats stats;
 	struct pv_stats pv_stats;
 };
+
+/*
+ * The earliest timer v's pCPU fires for it, 0 when none: its vLAPIC's, and for vCPU 0 the
+ * VM's PIT (IRQ 0 goes through the I/O APIC to whichever vCPU, but one pCPU must watch it).
+ */
+static inline u64 vcpu_timer_next(const struct vcpu *v);
 
 /* A guest TSC deadline (0: none) in host TSC; a real one never becomes 0 (it stays past). */
 static inline u64 vcpu_deadline_to_host(const struct vcpu *v, u64 guest)
@@ -156,6 +165,7 @@ struct vm {
 	struct guest_mem mem;
 	struct vm_ept ept;
 	struct vuart uart;
+	struct vm_platform platform; /* I/O APIC, 8259s, 8254 */
 	struct vrtc rtc; /* kept across a VM reset, as a PC's battery keeps it */
 	struct vpci pci;
 	struct spinlock lock; /* stop and statistics */
@@ -251,5 +261,15 @@ void vm_vcpu_parked(struct vcpu *v);
 /* Called by a pCPU when one of the VM's vCPUs has stopped running. */
 void vm_vcpu_stopped(struct vcpu *v);
 struct vcpu *vm_vcpu_by_apic_id(struct vm *vm, u32 apic_id);
+
+static inline u64 vcpu_timer_next(const struct vcpu *v)
+{
+	u64 t = vlapic_timer_next(&v->lapic), pit;
+
+	if (v->id)
+		return t;
+	pit = READ_ONCE(v->vm->platform.pit_next);
+	return pit && (!t || pit < t) ? pit : t;
+}
 
 #endif

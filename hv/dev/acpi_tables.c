@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Builds a VM's RSDP, XSDT, FADT, DSDT and MADT (ACPI 6.5, chapter 5); pure, unit-tested. */
 #include "hv/dev/acpi_tables.h"
+#include "hv/dev/vioapic.h"
 #include "hv/dev/vrtc.h"
 #include "lib/string.h"
 
@@ -22,6 +23,10 @@
 #define GAS_ACCESS_BYTE 1
 #define MADT_LAPIC_LEN 8 /* type 0, 5.2.12.2: APIC IDs up to 254 */
 #define MADT_X2APIC_LEN 16 /* type 9, 5.2.12.12: the others */
+#define MADT_IOAPIC_LEN 12 /* type 1, 5.2.12.3 */
+#define MADT_ISO_LEN 10 /* type 2, 5.2.12.5: interrupt source override */
+#define MADT_ISO_HIGH_EDGE 0x5 /* MPS INTI flags: polarity 01 active high, trigger 01 edge */
+#define MADT_PCAT_COMPAT 1 /* flags, table 5.20: the 8259 pair exists */
 #define MADT_ENABLED 1
 #define XAPIC_BASE 0xfee00000u
 
@@ -107,6 +112,14 @@ static void build_fadt(u8 *fadt)
  *         Name (_HID, EisaId ("PNP0B00"))
  *         Name (_CRS, ResourceTemplate () { IO (Decode16, 0x0070, 0x0070, 0x01, 0x02) })
  *      }
+ *      Device (COM1) {
+ *         Name (_HID, EisaId ("PNP0501"))
+ *         Name (_UID, One)
+ *         Name (_CRS, ResourceTemplate () {
+ *            IO (Decode16, 0x03F8, 0x03F8, 0x01, 0x08)
+ *            IRQNoFlags () {4}
+ *         })
+ *      }
  *   }
  *
  * \_S5 is the sleep type the sleep control register takes for S5 (7.4.2). Linux scans only
@@ -114,7 +127,10 @@ static void build_fadt(u8 *fadt)
  * bus range a Word Address Space Descriptor in _CRS, 6.4.3.5.3, with its configuration ports)
  * whose host bridge hv/dev/vpci.c answers. RTC_ is the CMOS RTC (PNP0B00, an AT RTC) that
  * Linux's rtc_cmos driver binds to; it names no interrupt, so the driver runs without one (there
- * is no interrupt controller for IRQ 8 yet). PkgLength (20.2.4) is one byte up to 63, else two:
+ * is no interrupt controller for IRQ 8 yet). COM1 is the 16550 (PNP0501) with its ISA IRQ 4
+ * (edge, active high: IRQNoFlags, 6.4.2.1): on a hardware-reduced platform Linux has no legacy
+ * IRQs, and only a device that names its interrupt gets one (8250_pnp maps GSI 4 through the
+ * I/O APIC), so without it the 8250 driver stays polled. PkgLength (20.2.4) is one byte up to 63, else two:
  * 0x40 | bits 3-0, then bits 11-4.
  */
 #define EISA_PNP(hi, lo) 0x41, 0xd0, (hi), (lo) /* EisaId ("PNPhhll"), a DWordConst */
@@ -122,7 +138,7 @@ static void build_fadt(u8 *fadt)
 static const u8 dsdt_aml[] = {
 	0x08, '\\', '_', 'S', '5', '_', 0x12, 0x08, 0x04, /* Name, Package (PkgLength 8, 4) */
 	0x0a, ACPI_S5_TYPE, 0x0a, ACPI_S5_TYPE, 0x00, 0x00,
-	0x10, 0x4f, 0x05, '\\', '_', 'S', 'B', '_', /* Scope, PkgLength 95 */
+	0x10, 0x4c, 0x08, '\\', '_', 'S', 'B', '_', /* Scope, PkgLength 140 */
 	0x5b, 0x82, 0x32, 'P', 'C', 'I', '0', /* Device, PkgLength 50 */
 	0x08, '_', 'H', 'I', 'D', 0x0c, EISA_PNP(0x0a, 0x03),
 	0x08, '_', 'C', 'R', 'S', 0x11, 0x1d, 0x0a, 0x1a, /* Buffer, PkgLength 29, 26 bytes */
@@ -134,6 +150,13 @@ static const u8 dsdt_aml[] = {
 	0x08, '_', 'H', 'I', 'D', 0x0c, EISA_PNP(0x0b, 0x00),
 	0x08, '_', 'C', 'R', 'S', 0x11, 0x0d, 0x0a, 0x0a, /* Buffer, PkgLength 13, 10 bytes */
 	0x47, 0x01, 0x70, 0x00, 0x70, 0x00, 0x01, 0x02, /* I/O port: 0x70, 2 bytes */
+	0x79, 0x00,
+	0x5b, 0x82, 0x2b, 'C', 'O', 'M', '1', /* Device, PkgLength 43 */
+	0x08, '_', 'H', 'I', 'D', 0x0c, EISA_PNP(0x05, 0x01),
+	0x08, '_', 'U', 'I', 'D', 0x01, /* One */
+	0x08, '_', 'C', 'R', 'S', 0x11, 0x10, 0x0a, 0x0d, /* Buffer, PkgLength 16, 13 bytes */
+	0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08, /* I/O port: 0x3f8, 8 bytes */
+	0x22, 0x10, 0x00, /* IRQ: 4 */
 	0x79, 0x00,
 };
 
@@ -154,7 +177,8 @@ static u32 madt_len(u32 nr_vcpus)
 {
 	u32 small = MIN(nr_vcpus, 255u);
 
-	return SDT_HEADER_LEN + 8 + small * MADT_LAPIC_LEN + (nr_vcpus - small) * MADT_X2APIC_LEN;
+	return SDT_HEADER_LEN + 8 + small * MADT_LAPIC_LEN + (nr_vcpus - small) * MADT_X2APIC_LEN +
+	       MADT_IOAPIC_LEN + MADT_ISO_LEN;
 }
 
 s64 acpi_tables_build(u8 *buf, size_t size, u32 nr_vcpus)
@@ -168,7 +192,7 @@ s64 acpi_tables_build(u8 *buf, size_t size, u32 nr_vcpus)
 
 	sdt_header(madt, "APIC", len, 5);
 	put32(madt + 36, XAPIC_BASE);
-	put32(madt + 40, 0); /* no 8259s in a VM: PCAT_COMPAT clear */
+	put32(madt + 40, MADT_PCAT_COMPAT); /* the 8259 pair is emulated (hv/dev/vpic.c) */
 	e = madt + SDT_HEADER_LEN + 8;
 	for (u32 id = 0; id < nr_vcpus; id++) {
 		if (id < 255) {
@@ -188,6 +212,20 @@ s64 acpi_tables_build(u8 *buf, size_t size, u32 nr_vcpus)
 			e += MADT_X2APIC_LEN;
 		}
 	}
+	/* The I/O APIC (hv/dev/vioapic.c), its pins GSIs 0-23. */
+	e[0] = 1;
+	e[1] = MADT_IOAPIC_LEN;
+	e[2] = VIOAPIC_ID;
+	put32(e + 4, (u32)VIOAPIC_BASE);
+	put32(e + 8, 0);
+	e += MADT_IOAPIC_LEN;
+	/* ISA IRQ 0, the PIT, is wired to pin 2, as on PCs; edge-triggered, active high. */
+	e[0] = 2;
+	e[1] = MADT_ISO_LEN;
+	e[2] = 0; /* bus: ISA */
+	e[3] = 0; /* source: IRQ 0 */
+	put32(e + 4, 2);
+	put16(e + 8, MADT_ISO_HIGH_EDGE);
 	madt[9] = checksum(madt, len);
 
 	build_fadt(buf + FADT_OFF);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The ACPI tables a VM sees: RSDP, XSDT, FADT, DSDT and a MADT of its vCPUs (ACPI 6.5, ch. 5). */
+/* The ACPI tables a VM sees: RSDP, XSDT, FADT, DSDT, a MADT of its vCPUs and I/O APIC (ACPI 6.5). */
 #ifndef KESTREL_HV_DEV_ACPI_TABLES_H
 #define KESTREL_HV_DEV_ACPI_TABLES_H
 

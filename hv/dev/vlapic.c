@@ -119,6 +119,11 @@ static u32 error(struct vlapic *v, u32 bits)
 
 bool vlapic_set_irr(struct vlapic *v, u8 vector)
 {
+	return vlapic_set_irr_trig(v, vector, false);
+}
+
+bool vlapic_set_irr_trig(struct vlapic *v, u8 vector, bool level)
+{
 	/* Software-disabled: fixed interrupts are not accepted (11.4.7.2). */
 	if (vlapic_mode(v) == VLAPIC_MODE_DISABLED || !(v->svr & VLAPIC_SVR_ENABLE))
 		return false;
@@ -126,6 +131,11 @@ bool vlapic_set_irr(struct vlapic *v, u8 vector)
 	if (vector < 16)
 		return error(v, VLAPIC_ESR_RECV_ILLEGAL) != 0;
 	summarised_set(v->irr, &v->irr_words, vector);
+	/* TMR: set for level-triggered, cleared for edge-triggered on acceptance (12.8.4). */
+	if (level)
+		vec_set(v->tmr, vector);
+	else
+		vec_clear(v->tmr, vector);
 	return true;
 }
 
@@ -159,7 +169,12 @@ u32 vlapic_eoi(struct vlapic *v)
 	if (isrv < 0)
 		return 0;
 	summarised_clear(v->isr, &v->isr_words, (u8)isrv);
-	vec_clear(v->tmr, (u8)isrv);
+	if (vec_test(v->tmr, (u8)isrv)) {
+		/* The EOI goes on to the I/O APICs (12.8.5); no directed-EOI support to stop it. */
+		vec_clear(v->tmr, (u8)isrv);
+		v->level_eoi_vector = (u8)isrv;
+		return VLAPIC_R_EOI | VLAPIC_R_EOI_LEVEL | VLAPIC_R_IRQ;
+	}
 	return VLAPIC_R_EOI | VLAPIC_R_IRQ;
 }
 

@@ -76,6 +76,8 @@
 #define VLAPIC_R_EOI (1u << 4) /* the highest in-service vector was retired */
 #define VLAPIC_R_IRQ (1u << 5) /* vlapic_pending() may answer differently now */
 #define VLAPIC_R_MODE (1u << 6) /* disabled/xAPIC/x2APIC changed: redo MMIO and MSR intercepts */
+/* The retired vector was level-triggered (TMR set): tell the I/O APIC, level_eoi_vector. */
+#define VLAPIC_R_EOI_LEVEL (1u << 7)
 
 enum vlapic_mode {
 	VLAPIC_MODE_DISABLED,
@@ -125,6 +127,7 @@ struct vlapic {
 	u64 timer_unit; /* TSC ticks per count of the countdown under way */
 	u64 min_period; /* a periodic timer's shortest period in TSC ticks (vlapic_set_min_period) */
 	u64 timer_expiry; /* TSC time of the next expiry, or the armed deadline; 0: not armed */
+	u8 level_eoi_vector; /* the last level-triggered vector an EOI retired */
 };
 
 /*
@@ -164,6 +167,8 @@ static inline bool vlapic_irr_empty(const struct vlapic *v)
 {
 	return !v->irr_words;
 }
+/* The same, edge- or level-triggered: TMR records which, for the EOI (12.8.4). */
+bool vlapic_set_irr_trig(struct vlapic *v, u8 vector, bool level);
 /*
  * Whether an NMI message reaches the core: not with the APIC globally disabled in
  * IA32_APIC_BASE (as if there were no APIC, SDM Vol. 3A, 12.4.3), but software-disabled
@@ -174,7 +179,10 @@ bool vlapic_accepts_nmi(const struct vlapic *v);
 int vlapic_pending(const struct vlapic *v);
 /* The hypervisor injected vector (from vlapic_pending): IRR -> ISR. */
 void vlapic_accept(struct vlapic *v, u8 vector);
-/* Retires the highest in-service vector, as a write to EOI does (11.8.5). */
+/*
+ * Retires the highest in-service vector, as a write to EOI does (11.8.5); a level-triggered one
+ * adds VLAPIC_R_EOI_LEVEL with the vector in level_eoi_vector (the EOI message to I/O APICs).
+ */
 u32 vlapic_eoi(struct vlapic *v);
 /*
  * CR8 is TPR[7:4] in 64-bit mode (SDM Vol. 3A, 12.8.6.1, "Interaction of Task Priorities

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Emulates the transmit side of a 16550 (PC16550D data sheet): enough for polled output, kept
- * in the VM's buffer until a pCPU prints it.
+ * Emulates a 16550 (PC16550D data sheet): output kept in the VM's buffer until a pCPU prints
+ * it, a receive FIFO, the FIFO bits of IIR and the RX-data and THRE interrupts.
  */
 #include "hv/dev/vuart.h"
 #include "lib/format.h"
@@ -9,10 +9,19 @@
 
 enum { RBR_THR = 0, IER = 1, IIR_FCR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
 #define LCR_DLAB 0x80
+#define LSR_DR 0x01
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
 #define MSR_CTS_DSR_DCD 0xb0
 #define IIR_NO_INTERRUPT 0x01
+#define IIR_THRE 0x02
+#define IIR_RX_DATA 0x04
+#define IIR_FIFOS 0xc0
+#define IER_RX_DATA 0x01
+#define IER_THRE 0x02
+#define FCR_ENABLE 0x01
+#define FCR_CLEAR_RX 0x02
+#define MCR_OUT2 0x08 /* on a PC, the gate between INTR and the IRQ line */
 
 void vuart_init(struct vuart *u, const char *owner)
 {
@@ -91,36 +100,99 @@ static void put(struct vuart *u, char c)
 		emit(u);
 }
 
-u8 vuart_read(struct vuart *u, u32 offset)
+/* The transmitter is "empty" while a whole line (and a drop marker) fits. */
+static bool thr_empty(struct vuart *u)
+{
+	return room(u, REC_LINE_MAX) >= 0;
+}
+
+/* THR became empty: THRE is pending, or will be once there is room. */
+static void thre_set(struct vuart *u)
+{
+	u->thre_pending = thr_empty(u);
+	u->thre_blocked = !u->thre_pending;
+}
+
+/* The interrupt IIR reports, by priority (PC16550D, table 4); 0 when none. */
+static u8 interrupt_id(const struct vuart *u)
+{
+	if ((u->ier & IER_RX_DATA) && u->rx_count)
+		return IIR_RX_DATA;
+	if ((u->ier & IER_THRE) && u->thre_pending)
+		return IIR_THRE;
+	return 0;
+}
+
+static u8 read_locked(struct vuart *u, u32 offset)
 {
 	bool dlab = u->lcr & LCR_DLAB;
+	u8 v;
 
 	switch (offset) {
 	case RBR_THR:
-		return dlab ? u->dll : 0; /* no input */
+		if (dlab)
+			return u->dll;
+		if (!u->rx_count)
+			return 0;
+		v = u->rx[u->rx_head];
+		u->rx_head = (u->rx_head + 1) % VUART_RX_FIFO;
+		u->rx_count--;
+		return v;
 	case IER:
 		return dlab ? u->dlm : u->ier;
 	case IIR_FCR:
-		return IIR_NO_INTERRUPT;
+		v = interrupt_id(u);
+		if (v == IIR_THRE)
+			u->thre_pending = false; /* reading IIR with THRE the source clears it */
+		return (u8)((u->fifo ? IIR_FIFOS : 0) | (v ? v : IIR_NO_INTERRUPT));
 	case LCR:
 		return u->lcr;
 	case MCR:
 		return u->mcr;
-	case LSR: {
-		u8 lsr;
-
+	case LSR:
 		/* Ready while a whole line (and a drop marker) fits: else the driver waits. */
-		spin_lock(&u->lock);
-		lsr = room(u, REC_LINE_MAX) >= 0 ? LSR_THRE | LSR_TEMT : 0;
-		u->stalled = !lsr;
-		spin_unlock(&u->lock);
-		return lsr;
-	}
+		v = thr_empty(u) ? LSR_THRE | LSR_TEMT : 0;
+		u->stalled = !v;
+		return (u8)(v | (u->rx_count ? LSR_DR : 0));
 	case MSR:
 		return MSR_CTS_DSR_DCD;
 	default:
 		return u->scr;
 	}
+}
+
+u8 vuart_read(struct vuart *u, u32 offset)
+{
+	u8 v;
+
+	spin_lock(&u->lock);
+	v = read_locked(u, offset);
+	spin_unlock(&u->lock);
+	return v;
+}
+
+bool vuart_irq(struct vuart *u, bool *fell)
+{
+	bool level;
+
+	spin_lock(&u->lock);
+	level = (u->mcr & MCR_OUT2) && interrupt_id(u);
+	*fell = u->irq_fell;
+	u->irq_fell = false;
+	spin_unlock(&u->lock);
+	return level;
+}
+
+bool vuart_receive(struct vuart *u, u8 byte)
+{
+	bool ok;
+
+	spin_lock(&u->lock);
+	ok = u->rx_count < VUART_RX_FIFO;
+	if (ok)
+		u->rx[(u->rx_head + u->rx_count++) % VUART_RX_FIFO] = byte;
+	spin_unlock(&u->lock);
+	return ok;
 }
 
 void vuart_write(struct vuart *u, u32 offset, u8 v)
@@ -130,16 +202,30 @@ void vuart_write(struct vuart *u, u32 offset, u8 v)
 	spin_lock(&u->lock);
 	switch (offset) {
 	case RBR_THR:
-		if (dlab)
+		if (dlab) {
 			u->dll = v;
-		else
-			put(u, (char)v);
+			break;
+		}
+		put(u, (char)v);
+		/* Writing THR clears THRE; the byte leaves at once, so THR is empty again. */
+		if (u->thre_pending)
+			u->irq_fell = true;
+		thre_set(u);
 		break;
 	case IER:
-		if (dlab)
+		if (dlab) {
 			u->dlm = v;
-		else
-			u->ier = v & 0x0f;
+			break;
+		}
+		u->ier = v & 0x0f;
+		/* Enabled while the transmitter is idle, THRE is asserted (again). */
+		if (u->ier & IER_THRE)
+			thre_set(u);
+		break;
+	case IIR_FCR:
+		if ((v & FCR_ENABLE) != u->fifo || (v & FCR_CLEAR_RX))
+			u->rx_count = 0; /* a change of FIFO mode empties them too */
+		u->fifo = v & FCR_ENABLE;
 		break;
 	case LCR:
 		u->lcr = v;
@@ -151,7 +237,7 @@ void vuart_write(struct vuart *u, u32 offset, u8 v)
 		u->scr = v;
 		break;
 	default:
-		break; /* FCR, LSR, MSR: nothing to keep */
+		break; /* LSR, MSR: nothing to keep */
 	}
 	spin_unlock(&u->lock);
 }
@@ -208,8 +294,9 @@ void vuart_drain_abort(struct vuart *u)
 	spin_unlock(&u->lock);
 }
 
-void vuart_drain_done(struct vuart *u)
+bool vuart_drain_done(struct vuart *u)
 {
+	bool rose = false;
 	const u8 *p;
 
 	spin_lock(&u->lock);
@@ -218,5 +305,11 @@ void vuart_drain_done(struct vuart *u)
 	if (!u->wrapped && u->tail == u->head)
 		u->tail = u->head = 0; /* empty: start again at 0, the most room in one piece */
 	u->printing = false;
+	if (u->thre_blocked && thr_empty(u)) {
+		u->thre_blocked = false;
+		u->thre_pending = true;
+		rose = (u->ier & IER_THRE) != 0;
+	}
 	spin_unlock(&u->lock);
+	return rose;
 }

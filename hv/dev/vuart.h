@@ -12,6 +12,8 @@
 #define VUART_BASE 0x3f8
 #define VUART_LINE_MAX 200
 #define VUART_BUF_SIZE 16384 /* a VM's output not yet printed */
+#define VUART_RX_FIFO 16 /* the 16550's receive FIFO */
+#define VUART_IRQ 4 /* COM1's ISA IRQ */
 
 /*
  * The buffer holds records (a u16 length, then text ready for the console), each contiguous:
@@ -24,6 +26,12 @@ struct vuart {
 	struct spinlock lock;
 	const char *owner; /* the VM's name */
 	u8 ier, lcr, mcr, scr, dll, dlm;
+	bool fifo; /* FCR bit 0: FIFOs on (IIR[7:6] say so) */
+	bool thre_pending; /* the THRE interrupt is pending (cleared by reading IIR, writing THR) */
+	bool thre_blocked; /* ... would be, but the buffer has no room: pending once it has */
+	bool irq_fell; /* the line went low during an access and may be high again */
+	u8 rx[VUART_RX_FIFO];
+	u32 rx_head, rx_count;
 	u32 len;
 	char line[VUART_LINE_MAX + 1]; /* and the '\n' */
 	u32 head, tail, wrap_at; /* next write, next record to print, end of the data if wrapped */
@@ -36,6 +44,14 @@ struct vuart {
 };
 
 void vuart_init(struct vuart *u, const char *owner);
+/*
+ * The interrupt output (INTR, gated by MCR.OUT2 as on a PC): its level now, and in *fell whether
+ * it dropped since the last call (a THR write clears THRE and THRE comes back at once: for an
+ * edge-triggered input, that is a new edge). The caller passes both on to ISA IRQ 4.
+ */
+bool vuart_irq(struct vuart *u, bool *fell);
+/* A byte from the console for the guest to read; false when the receive FIFO is full. */
+bool vuart_receive(struct vuart *u, u8 byte);
 /* offset: 0-7 from VUART_BASE. */
 u8 vuart_read(struct vuart *u, u32 offset);
 void vuart_write(struct vuart *u, u32 offset, u8 v);
@@ -46,7 +62,8 @@ void vuart_end_line(struct vuart *u);
  * The record stays in the buffer (nothing overwrites it) until vuart_drain_done.
  */
 bool vuart_drain_begin(struct vuart *u, const char **s, u32 *n);
-void vuart_drain_done(struct vuart *u);
+/* Returns true when the printed record made room for a THRE interrupt: see vuart_irq. */
+bool vuart_drain_done(struct vuart *u);
 /* Gives the record back unprinted (the console was busy): it stays the oldest. */
 void vuart_drain_abort(struct vuart *u);
 /* Whether records wait to be printed. */

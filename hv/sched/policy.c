@@ -44,7 +44,7 @@ u64 sched_policy_next_deadline(struct sched_cpu *s, const struct vcpu *running)
 		d = UINT64_MAX;
 		for (u32 i = 0; i < s->nr; i++) {
 			struct vcpu *o = s->vcpus[i];
-			u64 t = vlapic_timer_next(&o->lapic);
+			u64 t = vcpu_timer_next(o);
 
 			if (t && o->state != VCPU_STOPPED && t < d)
 				d = t;

@@ -161,8 +161,14 @@ static void tick_timers(struct sched_cpu *s, u64 now)
 	for (u32 i = 0; i < s->nr; i++) {
 		struct vcpu *v = s->vcpus[i];
 		u64 t = vlapic_timer_next(&v->lapic);
+		u64 pit = v->id ? 0 : READ_ONCE(v->vm->platform.pit_next);
 
-		if (!t || t > now || v->state == VCPU_STOPPED)
+		if (v->state == VCPU_STOPPED)
+			continue;
+		/* The PIT's IRQ 0 goes where the guest routed it, maybe to another vCPU. */
+		if (pit && pit <= now)
+			platform_timer_tick(v->vm, now);
+		if (!t || t > now)
 			continue;
 		s->deadline_dirty = true;
 		if (pv_deadline_expired(v, now))
@@ -273,7 +279,7 @@ static u64 earliest_timer(struct sched_cpu *s)
 	u64 d = 0;
 
 	for (u32 i = 0; i < s->nr; i++) {
-		u64 t = vlapic_timer_next(&s->vcpus[i]->lapic);
+		u64 t = vcpu_timer_next(s->vcpus[i]);
 
 		if (t && s->vcpus[i]->state != VCPU_STOPPED && (!d || t < d))
 			d = t;

@@ -13,6 +13,8 @@ say "cpus $(grep -c ^processor /proc/cpuinfo)"
 say "online $(cat /sys/devices/system/cpu/online)"
 say "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 say "clockevent $(cat /sys/devices/system/clockevents/clockevent0/current_device 2>/dev/null)"
+# The interrupts that came through the I/O APIC, by line (IRQ 4: ttyS0, if it runs on one).
+say "ioapic-irqs $(grep IO-APIC /proc/interrupts | tr -s ' ' | tr '\n' ';')"
 say "hypervisor $(cat /sys/hypervisor/type 2>/dev/null; grep -o 'hypervisor' /proc/cpuinfo | head -1)"
 for w in $(cat /proc/cmdline); do
 	case $w in

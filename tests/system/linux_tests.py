@@ -53,6 +53,17 @@ def linux_booted(vcpus, kvm=None, workload=False):
         expect(log, r"^kestrel: vm linux: stopped: vcpu \d+ powered the VM off \(ACPI S5\) "
                r"\(status 0\)$", "poweroff -f ending the VM through ACPI with status 0")
         refuse(log, r"unchecked MSR access error", "an MSR Linux expects and Kestrel refuses")
+        # The MADT's I/O APIC and the 16550 as Linux's 8250 driver finds them.
+        expect(log, r"^linux: .*IOAPIC\[0\]: apic_id 0, version 17, address 0xfec00000, "
+               r"GSI 0-23$", "Linux finding the I/O APIC")
+        # COM1 in the DSDT with ISA IRQ 4: 8250_pnp gets a Linux IRQ for GSI 4 (a dynamic
+        # number, the platform being hardware-reduced), and ttyS0's interrupts come through
+        # the I/O APIC's pin 4 (init lists the IO-APIC lines of /proc/interrupts).
+        expect(log, r"^linux: .*ttyS0 at I/O 0x3f8 \(irq = \d+, base_baud = 115200\) is a "
+               r"16550A$", "the 8250 driver finding a 16550A with an IRQ")
+        expect(log, r"^linux: .*kestrel-init: ioapic-irqs .* \d+:(?: 0)* [1-9]\d*(?: \d+)* "
+               r"IO-APIC 4-edge ttyS0;", "ttyS0's interrupts through I/O APIC pin 4")
+        refuse(log, r"MP-BIOS bug|IO-APIC \+ timer doesn't work", "Linux's timer check failing")
         refuse(log, r"^linux: .*Kernel panic", "a kernel panic")
         # IA32_TSC_ADJUST with an invariant TSC: Linux keeps the TSC without the watchdog,
         # whose jiffies fall behind while a vCPU waits for its pCPU (it marked the TSC

@@ -28,7 +28,7 @@ static void build_and_parse(u32 nr_vcpus)
 	assert_int_equal(info.rsdp_revision, 2);
 	assert_true(info.have_madt);
 	assert_int_equal(info.lapic_phys, 0xfee00000);
-	assert_false(info.has_8259);
+	assert_true(info.has_8259); /* the 8259 pair is emulated: PCAT_COMPAT */
 	assert_true(info.have_fadt);
 	assert_int_equal(info.pm_timer_port, 0); /* hardware-reduced: no PM timer */
 	assert_int_equal(info.rtc_century, 0x32);
@@ -66,7 +66,7 @@ static void test_x2apic_entries(void **state)
 	memcpy(&len, buf + 64 + 36 + 8, 4); /* the XSDT's second entry: the MADT */
 	madt = buf + (len - ACPI_TABLES_GPA);
 	memcpy(&len, madt + 4, 4);
-	assert_int_equal(len, 36 + 8 + 255 * 8 + 45 * 16);
+	assert_int_equal(len, 36 + 8 + 255 * 8 + 45 * 16 + 12 + 10); /* and the I/O APIC's two */
 	assert_int_equal(madt[44 + 255 * 8], 9); /* the first x2APIC entry: ID 255 */
 	assert_int_equal(madt[44 + 255 * 8 + 1], 16);
 	assert_int_equal(madt[44 + 255 * 8 + 4], 255);
@@ -134,6 +134,28 @@ static void test_rtc_and_pci_devices(void **state)
 	free(buf);
 }
 
+/* COM1 names its port and ISA IRQ 4: Linux's only way to an IRQ for it when hardware-reduced. */
+static void test_com1_device(void **state)
+{
+	static const u8 hid_com[] = { 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01 };
+	static const u8 crs_com[] = { 0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08, /* IO */
+				      0x22, 0x10, 0x00, /* IRQNoFlags () {4} */
+				      0x79, 0x00 };
+	u8 *buf = calloc(1, ACPI_TABLES_SIZE), *fadt, *dsdt;
+	u32 len;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_true(acpi_tables_build(buf, ACPI_TABLES_SIZE, 2) > 0);
+	fadt = buf + (rd32(buf + 64 + 36) - ACPI_TABLES_GPA);
+	dsdt = buf + (rd32(fadt + 40) - ACPI_TABLES_GPA);
+	len = rd32(dsdt + 4);
+	assert_int_equal(sum(dsdt, len), 0);
+	assert_true(contains(dsdt, len, hid_com, sizeof(hid_com)));
+	assert_true(contains(dsdt, len, crs_com, sizeof(crs_com)));
+	free(buf);
+}
+
 /* What Linux's ACPICA reads to power off: a hardware-reduced FADT, its sleep registers, \_S5. */
 static void test_fadt_and_dsdt(void **state)
 {
@@ -175,6 +197,43 @@ static void test_fadt_and_dsdt(void **state)
 	free(buf);
 }
 
+/* The I/O APIC (type 1) and ISA IRQ 0's override to GSI 2, edge, active high (type 2). */
+static void test_ioapic_entries(void **state)
+{
+	u8 *buf = calloc(1, ACPI_TABLES_SIZE), *madt, *e, *end;
+	bool ioapic = false, iso = false;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_true(acpi_tables_build(buf, ACPI_TABLES_SIZE, 4) > 0);
+	madt = buf + (rd32(buf + 64 + 36 + 8) - ACPI_TABLES_GPA); /* the XSDT's second entry */
+	assert_int_equal(sum(madt, rd32(madt + 4)), 0);
+	assert_int_equal(rd32(madt + 40), 1); /* PCAT_COMPAT */
+	end = madt + rd32(madt + 4);
+	for (e = madt + 44; e < end; e += e[1]) {
+		assert_true(e[1] >= 2 && e + e[1] <= end);
+		if (e[0] == 1) {
+			assert_int_equal(e[1], 12);
+			assert_int_equal(e[2], 0); /* I/O APIC ID */
+			assert_int_equal(rd32(e + 4), 0xfec00000);
+			assert_int_equal(rd32(e + 8), 0); /* GSI base */
+			ioapic = true;
+		} else if (e[0] == 2) {
+			assert_int_equal(e[1], 10);
+			assert_int_equal(e[2], 0); /* ISA */
+			assert_int_equal(e[3], 0); /* IRQ 0 */
+			assert_int_equal(rd32(e + 4), 2); /* GSI 2 */
+			assert_int_equal(e[8] | e[9] << 8, 0x5); /* edge (bits 3:2 01), high (1:0 01) */
+			assert_false(iso);
+			iso = true;
+		} else {
+			assert_int_equal(e[0], 0); /* the four local APICs */
+		}
+	}
+	assert_true(ioapic && iso);
+	free(buf);
+}
+
 static void test_too_big(void **state)
 {
 	u8 buf[256];
@@ -192,7 +251,9 @@ int main(void)
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_x2apic_entries),
 		cmocka_unit_test(test_fadt_and_dsdt),
+		cmocka_unit_test(test_ioapic_entries),
 		cmocka_unit_test(test_rtc_and_pci_devices),
+		cmocka_unit_test(test_com1_device),
 		cmocka_unit_test(test_too_big),
 	};
 

@@ -968,10 +968,41 @@ static void test_cr8(void **state)
 	assert_int_equal(vlapic_pending(&v), 0x50);
 }
 
+/*
+ * A level-triggered interrupt sets its TMR bit on acceptance, an edge one clears it (SDM Vol. 3A,
+ * 12.8.4); the EOI of a level vector is reported, vector included, for the I/O APIC's broadcast.
+ */
+static void test_level_tmr_eoi(void **state)
+{
+	struct vlapic v;
+
+	(void)state;
+	mk(&v, 0, false);
+	assert_true(vlapic_set_irr_trig(&v, 0x61, true));
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TMR + 0x30, 0), 1u << 1);
+	vlapic_accept(&v, 0x61);
+	assert_int_equal(vlapic_eoi(&v), VLAPIC_R_EOI | VLAPIC_R_EOI_LEVEL | VLAPIC_R_IRQ);
+	assert_int_equal(v.level_eoi_vector, 0x61);
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TMR + 0x30, 0), 0);
+	/* Edge: TMR clear, and the EOI is a plain one. */
+	assert_true(vlapic_set_irr_trig(&v, 0x61, true));
+	assert_true(vlapic_set_irr(&v, 0x61)); /* an edge message for the same vector */
+	assert_int_equal(mmio_r(&v, VLAPIC_REG_TMR + 0x30, 0), 0);
+	vlapic_accept(&v, 0x61);
+	assert_int_equal(vlapic_eoi(&v), VLAPIC_R_EOI | VLAPIC_R_IRQ);
+	/* Through the register write too (xAPIC page and x2APIC MSR share it). */
+	vlapic_set_irr_trig(&v, 0x72, true);
+	vlapic_accept(&v, 0x72);
+	assert_int_equal(mmio_w(&v, VLAPIC_REG_EOI, 0, 0),
+			 VLAPIC_R_EOI | VLAPIC_R_EOI_LEVEL | VLAPIC_R_IRQ);
+	assert_int_equal(v.level_eoi_vector, 0x72);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reset_values),
+		cmocka_unit_test(test_level_tmr_eoi),
 		cmocka_unit_test(test_init_signal),
 		cmocka_unit_test(test_mode_transitions),
 		cmocka_unit_test(test_x2apic_msr_errors),

@@ -5,6 +5,7 @@
 
 #include "arch/x86/exception.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/mmio_decode.h"
 #include "lib/types.h"
 
 enum exit_reason {

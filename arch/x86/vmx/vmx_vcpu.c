@@ -235,7 +235,6 @@ bool vmx_vcpu_load(struct vmx_vcpu *x)
 		setup_controls(x);
 		setup_host_state();
 		x->host_rsp = 0;
-		x->timer_value = ~0ull;
 		x->vmcs_initialised = true;
 		return !cpu->vmx.failed;
 	}

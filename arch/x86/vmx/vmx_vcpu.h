@@ -30,7 +30,6 @@ struct vmx_vcpu {
 	u32 proc_ctls; /* the VMCS's processor-based controls, as last written */
 	u32 proc2_ctls; /* the secondary ones, written once */
 	u64 host_rsp; /* what the VMCS's HOST_RSP holds, 0: unknown (vmenter.asm) */
-	u64 timer_value; /* PREEMPTION_TIMER_VALUE as last written, ~0: unknown */
 	u32 timed_reason; /* stats=timing: the exit whose round trip is open, else NR_EXIT_REASONS */
 	u64 exited_at; /* stats=timing: the TSC at that exit */
 	bool cpuid_env_ready; /* cpuid_env holds what the CPUID policy needs of this vCPU */

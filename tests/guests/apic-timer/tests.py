@@ -25,13 +25,18 @@ BLOCKED_BOUND = 5000
 SPINNING_BOUND = 2 * 20002 + 2 * BLOCKED_BOUND
 
 
+# The periodic figure ("latest by") is printed, not bounded: a periodic timer whose vCPU waits
+# two slices (40,004 ticks) for its turn expires four times meanwhile, and an IRR bit holds one
+# interrupt, so the rest merge (SDM Vol. 3A, 11.8.4) and the guest's k-th interrupt stands for
+# a later period: its lateness against period k then grows by whole periods with where the
+# slices happen to fall (47,816 on one build, 54,118 on the next, one merged period more).
 def check_timer_latency(log):
-    spinning = [int(x) for x in re.findall(r"^timer: apic-timer: .*(?:late by|latest by)\D*(-?\d+)",
+    spinning = [int(x) for x in re.findall(r"^timer: apic-timer: .*late by\D*(-?\d+)",
                                            log, re.M)]
     blocked = [int(x) for x in re.findall(r"^timer: apic-timer: woke from HLT (\d+) TSC ticks "
                                           r"late", log, re.M)]
-    if len(spinning) < 7 or not blocked:
-        raise CheckFailed(f"expected at least 7 busy-wait timer figures and one from HLT, found "
+    if len(spinning) < 6 or not blocked:
+        raise CheckFailed(f"expected at least 6 busy-wait timer figures and one from HLT, found "
                           f"{len(spinning)} and {len(blocked)}")
     if max(blocked) > BLOCKED_BOUND:
         raise CheckFailed(f"a vCPU halted until its timer woke {max(blocked)} TSC ticks late "

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* I/O instruction exits: UART, RTC, PCI config, debug exit, ACPI power-off, reset; rest absent. */
+/* I/O instruction exits: the devices' ports, the debug-exit port, ACPI power-off, reset. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "lib/console.h"
 #include "hv/dev/acpi_tables.h"
+#include "hv/platform.h"
 #include "hv/vcpu.h"
 
 /* Exit qualification for I/O, SDM Vol. 3C, 29.2.1, table 29-5. */
@@ -18,12 +19,46 @@
 #define PORT_KBC_COMMAND 0x64 /* command 0xfe pulses the reset line */
 #define PORT_IN(port, size, first, end) ((port) < (end) && (port) + (size) > (first))
 
+/*
+ * The device models' ports: an access whose first port is in [first, last] goes to the range's
+ * handlers whole (size 1, 2 or 4; a byte-wide device splits it). A new device adds a line.
+ */
+struct port_range {
+	u16 first, last;
+	u32 (*in)(struct vcpu *v, u16 port, u32 size);
+	void (*out)(struct vcpu *v, u16 port, u32 size, u32 val);
+};
+
+static const struct port_range port_ranges[] = {
+	{ VPIC_MASTER_CMD, VPIC_MASTER_DATA, platform_pic_in, platform_pic_out },
+	{ VPIC_SLAVE_CMD, VPIC_SLAVE_DATA, platform_pic_in, platform_pic_out },
+	{ VPIC_ELCR_MASTER, VPIC_ELCR_SLAVE, platform_pic_in, platform_pic_out },
+	{ VPIT_PORT_FIRST, VPIT_PORT_CONTROL, platform_pit_in, platform_pit_out },
+	{ VPIT_PORT_B, VPIT_PORT_B, platform_pit_in, platform_pit_out },
+	{ VUART_BASE, VUART_BASE + 7, platform_uart_in, platform_uart_out },
+};
+
+static const struct port_range *port_range_of(u16 port)
+{
+	for (u32 i = 0; i < ARRAY_SIZE(port_ranges); i++)
+		if (port >= port_ranges[i].first && port <= port_ranges[i].last)
+			return &port_ranges[i];
+	return NULL;
+}
+
+/* The part of a wider access that falls inside the range: the rest of the bytes float high. */
+static u32 range_size(const struct port_range *r, u16 port, u32 size)
+{
+	return MIN(size, (u32)(r->last - port + 1));
+}
+
 static enum exit_action port_out(struct vcpu *v, u16 port, u32 size, u32 val)
 {
+	const struct port_range *r = port_range_of(port);
 	struct vm *vm = v->vm;
 
-	if (port >= VUART_BASE && port < VUART_BASE + 8) {
-		vuart_write(&vm->uart, port - VUART_BASE, (u8)val);
+	if (r) {
+		r->out(v, port, range_size(r, port, size), val);
 		return EXIT_RESUME;
 	}
 	if (port == PORT_DEBUG_EXIT) {
@@ -56,14 +91,18 @@ static enum exit_action port_out(struct vcpu *v, u16 port, u32 size, u32 val)
 
 static u32 port_in(struct vcpu *v, u16 port, u32 size)
 {
-	if (port >= VUART_BASE && port < VUART_BASE + 8)
-		return vuart_read(&v->vm->uart, port - VUART_BASE);
+	const struct port_range *r = port_range_of(port);
+	u32 ones = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1, n;
+
 	if (PORT_IN(port, size, VRTC_PORT_INDEX, VRTC_PORT_DATA + 1))
 		return vrtc_read(&v->vm->rtc, port, size, rdtsc());
 	if (PORT_IN(port, size, VPCI_PORT_ADDRESS, VPCI_PORT_END))
 		return vpci_read(&v->vm->pci, port, size);
 	/* Nothing there: the bus floats high, as on a PC. */
-	return size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
+	if (!r)
+		return ones;
+	n = range_size(r, port, size);
+	return (r->in(v, port, n) | (n == 4 ? 0 : ~((1u << (n * 8)) - 1))) & ones;
 }
 
 enum exit_action exit_io(struct vcpu *v)
