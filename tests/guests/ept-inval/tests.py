@@ -13,8 +13,8 @@ def ept_table(log):
 def check_ept_stats(log, most=3):
     """4 rounds of each way; every obsolete tree freed by the end; RAM re-faulted on demand;
     and no more EPT table pages than mapping its RAM takes: an invalidation by walking clears
-    what maps memory but keeps the tables, which the re-faults use again (it once unlinked them and the
-    re-faults allocated new ones: host memory a guest could drain at will)."""
+    what maps memory but keeps the tables, which the re-faults use again (it once unlinked them
+    and the re-faults allocated new ones: host memory a guest could drain at will)."""
     m = expect(ept_table(log), r"^  ept: generation (\d+), invalidations by generation (\d+) "
                r"and by walking (\d+), mapped on demand (\d+), tables freed (\d+), obsolete "
                r"trees (\d+), tables now (\d+) \(at most (\d+)\), pCPU flushes (\d+)$",
