@@ -205,6 +205,7 @@ static __noreturn void run_vms(void)
 	sched_slice_tsc = timer_us_to_tsc(config.slice_us);
 	pv_inject_skip_flush = config.inject_skip_flush;
 	ept_large_pages = !config.ept_4k && vmx_caps.ept_2m;
+	ept_huge_pages = ept_large_pages && vmx_caps.ept_1g;
 	sched_balance = !config.no_balance;
 	stats_timing = config.stats_timing;
 	if (pv_inject_skip_flush)

@@ -15,6 +15,8 @@ struct flush_ranges;
 
 /* Why no VM can run on this CPU (a missing capability), or NULL. */
 const char *arch_vm_unsupported(void);
+/* The architecture's part of a new VM: it claims the MMIO ranges it emulates (the xAPIC page). */
+void arch_vm_create(struct vm *vm);
 /* A zeroed vCPU with the architecture's state allocated, or NULL when out of memory. */
 struct vcpu *arch_vcpu_create(void);
 /* v never runs again (its VM stopped or never started): what other vCPUs may use goes back. */

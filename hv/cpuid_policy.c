@@ -70,7 +70,7 @@ static void hypervisor_leaf(const struct cpuid_policy_env *env, u32 leaf, struct
 		r->eax = KESTREL_ABI_VERSION;
 		r->ebx = KESTREL_FEATURE_SHARED_AREA | KESTREL_FEATURE_STEAL_TIME |
 			 KESTREL_FEATURE_PREEMPTED | KESTREL_FEATURE_FLUSH | KESTREL_FEATURE_IPI |
-			 KESTREL_FEATURE_LAZY_DEADLINE;
+			 KESTREL_FEATURE_LAZY_DEADLINE | KESTREL_FEATURE_MEM;
 		r->ecx = env->nr_vcpus;
 		r->edx = env->resets;
 		break;

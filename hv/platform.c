@@ -176,6 +176,33 @@ void platform_uart_sync(struct vm *vm)
 	spin_unlock(&vm->platform.lock);
 }
 
+/* The I/O APIC's window, a region of the VM (hv/vm_mem.c): one decoded access at a time. */
+static int ioapic_mmio(struct vcpu *v, void *opaque, u64 offset, u32 size, bool write,
+		       u64 *value)
+{
+	(void)opaque;
+	/* Regions are whole pages: the rest of the page past the window is nothing's. */
+	if (offset >= VIOAPIC_SIZE) {
+		if (!write)
+			*value = ~0ull;
+	} else if (write) {
+		platform_mmio_write(v->vm, VIOAPIC_BASE + offset, size, *value);
+	} else {
+		*value = platform_mmio_read(v->vm, VIOAPIC_BASE + offset, size);
+	}
+	return REGION_MMIO_DONE;
+}
+
+void platform_claim_mmio(struct vm *vm)
+{
+	int err = vm_mmio_claim(vm, VIOAPIC_BASE, PAGE_SIZE, ioapic_mmio, NULL, "the I/O APIC");
+
+	/* Only RAM can be there already (a VM of almost 4 GiB): RAM wins. */
+	if (err)
+		pr_warn("vm %s: the I/O APIC's page at %#lx is not free (%d): no I/O APIC MMIO",
+			vm->name, (u64)VIOAPIC_BASE, err);
+}
+
 bool platform_mmio_owns(u64 gpa)
 {
 	return gpa >= VIOAPIC_BASE && gpa < VIOAPIC_BASE + VIOAPIC_SIZE;

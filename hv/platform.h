@@ -42,6 +42,8 @@ void platform_pit_out(struct vcpu *v, u16 port, u32 size, u32 val);
 u32 platform_uart_in(struct vcpu *v, u16 port, u32 size);
 void platform_uart_out(struct vcpu *v, u16 port, u32 size, u32 val);
 
+/* Claims the I/O APIC's window as an MMIO region of vm (after its regions are set up). */
+void platform_claim_mmio(struct vm *vm);
 /* Whether gpa is in the I/O APIC's window; its accesses (1, 2, 4 or 8 bytes). */
 bool platform_mmio_owns(u64 gpa);
 u64 platform_mmio_read(struct vm *vm, u64 gpa, u32 size);

@@ -131,13 +131,17 @@ static void format_vm(struct vm *vm)
 			    "VERW %lu\n", i, READ_ONCE(c->vm_switches), READ_ONCE(c->ibpb),
 			    READ_ONCE(c->l1d_flushes), READ_ONCE(c->verw));
 	}
+	row("  mem: pages mapped on demand 4K %lu, 2M %lu, 1G %lu, range zaps %lu, table limit "
+	    "hits %lu, unbacked reads %lu and writes %lu\n", vm->ept.maps[0],
+	    vm->ept.maps[1], vm->ept.maps[2], vm->ept.range_zaps, vm->ept.limit_hits,
+	    vm->unbacked_reads, vm->unbacked_writes);
 	/* Last: the tests take this line for the end of the table. */
 	row("  ept: generation %lu, invalidations by generation %lu and by walking %lu, "
-	    "re-faults %lu, tables freed %lu, obsolete trees %u, tables now %lu (%lu at start), "
+	    "mapped on demand %lu, tables freed %lu, obsolete trees %u, tables now %lu (at most %lu), "
 	    "pCPU flushes %lu\n",
 	    vm->ept.generation, vm->ept.invalidations, vm->ept.walks, vm->ept.faults,
 	    vm->ept.tables_freed, vm->ept.nr_obsolete, vm->ept.cur.nr_tables,
-	    vm->ept.start_tables, vm->ept.cpu_flushes);
+	    vm->ept.max_tables, vm->ept.cpu_flushes);
 }
 
 void stats_print_if_asked(struct vm *vm)

@@ -113,11 +113,14 @@ void vcpu_handle_requests(struct vcpu *v)
 		 * A walk keeps the root, so what this pCPU cached from it goes now. Other pCPUs
 		 * that ran an old root drop it before it is freed (vm_ept_housekeeping).
 		 */
+		u64 seq = READ_ONCE(v->vm->ept.seq); /* before: what is loaded is at least as new */
+
 		ept_gen_current(&v->vm->ept, &gen, &eptp);
 		arch_flush_ept(v->eptp);
 		v->eptp = eptp;
 		v->eptp_changed = true;
 		WRITE_ONCE(v->ept_gen, gen);
+		atomic_set(&v->ept_seq, seq); /* a caller of vm_mem_changed may be waiting */
 	}
 	if (req & VCPU_REQ_STOP) {
 		if (v->state != VCPU_STOPPED) {

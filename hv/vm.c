@@ -211,6 +211,7 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 	vm->pv = c->pv;
 	vm->kvm = c->kvm;
 	vm->debug = c->debug;
+	vm->strict_mmio = c->strict_mmio;
 	vm->cpus = c->cpus;
 	vuart_init(&vm->uart, vm->name);
 	vrtc_init(&vm->rtc, rtc_boot_time.unix_seconds, rtc_boot_time.tsc, timer_info.tsc_hz);
@@ -224,6 +225,8 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 		pr_err("vm %s: not started: out of memory for its EPT", c->name);
 		goto fail;
 	}
+	arch_vm_create(vm);
+	platform_claim_mmio(vm);
 	if (load_kernel(vm, bi, c, why, sizeof(why))) {
 		pr_err("vm %s: not started: module %u: %s", c->name, c->kernel, why);
 		goto fail;
@@ -236,8 +239,9 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 	vm->state = VM_RUNNING;
 	vms[nr_vms++] = vm;
 	atomic_add(&vms_running, 1);
-	pr_info("vm %s: %u vCPUs, %lu MiB, EPT %lu tables, pv %s", vm->name, vm->nr_vcpus,
-		vm->mem.size / MiB, vm->ept.cur.nr_tables, vm->pv ? "on" : "off");
+	pr_info("vm %s: %u vCPUs, %lu MiB, EPT built on demand (at most %lu tables), pv %s",
+		vm->name, vm->nr_vcpus, vm->mem.size / MiB, vm->ept.max_tables,
+		vm->pv ? "on" : "off");
 	return vm;
 fail:
 	/* vCPUs already placed stay listed but never run: a VM is created whole or not at all. */
@@ -469,7 +473,18 @@ void vm_vcpu_stopped(struct vcpu *v)
 	stats_print_vm(vm);
 	if (atomic_sub(&vms_running, 1) == 0) {
 		pr_info("all VMs stopped");
-		pr_info("free frames %lu with every VM stopped", READ_ONCE(mm_frames.nr_free));
+		u64 tables = 0;
+
+		/*
+		 * A stopped VM keeps its RAM and its EPT tables (a pCPU may still cache them). The
+		 * tables grew on demand since the line "with every VM created" (each VM had a root
+		 * then): said here, so that free frames plus them is that line's count unless
+		 * something leaked.
+		 */
+		for (u32 i = 0; i < nr_vms; i++)
+			tables += ept_gen_tables(&vms[i]->ept) - 1;
+		pr_info("free frames %lu with every VM stopped, EPT tables grown by %lu since",
+			READ_ONCE(mm_frames.nr_free), tables);
 		pr_info("halting");
 	}
 }

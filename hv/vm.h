@@ -79,6 +79,7 @@ struct vcpu {
 	/* eptp is new, or new to this pCPU: loaded, and the pCPU recorded, before the next entry */
 	bool eptp_changed;
 	volatile u64 ept_gen; /* its generation: older trees are freed once every vCPU is past */
+	volatile u64 ept_seq; /* the EPT change count (vm_ept.seq) it has loaded: any pCPU reads */
 	u64 runnable_since; /* TSC when it last became runnable and waited */
 	/*
 	 * The guest's TSC is the host's plus this (SDM Vol. 3C, 25.6.5 "Time-Stamp Counter
@@ -159,6 +160,7 @@ struct vm {
 	bool pv;
 	bool kvm; /* offers KVM's guest ABI (pv=on) */
 	bool debug; /* debug=on: the debug hypercalls answer (KESTREL_HC_DEBUG_*) */
+	bool strict_mmio; /* strict_mmio=on: an access nothing backs stops the VM */
 	struct cpuset cpus; /* pCPUs it may run on */
 	struct guest_mem mem;
 	struct vm_ept ept;
@@ -176,7 +178,12 @@ struct vm {
 	u64 stats_next; /* TSC before which KESTREL_HC_DEBUG_STATS answers -EBUSY */
 	u64 stats_interval; /* TSC ticks from the end of one asked-for table to the next call */
 	volatile u32 stats_asked; /* any pCPU: a table was asked for, the scheduler prints it */
+	/* Accesses to unbacked or read-only memory (vm_note_unbacked), under lock. */
+	u64 unbacked_reads, unbacked_writes, unbacked_next_note, unbacked_quiet;
 };
+
+/* At most one note about unbacked accesses per VM per this many microseconds. */
+#define VM_UNBACKED_NOTE_US 100000
 
 /*
  * A VM's console output is printed at most VM_CONSOLE_KIB_PER_S on average, a burst of
@@ -232,6 +239,23 @@ static inline void vm_console_step(struct vm *vm)
 }
 /* Ends the guest's line in progress and prints everything buffered (the VM stops or resets). */
 void vm_console_flush(struct vm *vm);
+/*
+ * Claims [start, start+size) of vm's guest-physical space for a device model: every access
+ * there is decoded and handed to fn (mm/regions.h, region_mmio_fn) with opaque. Returns 0, or
+ * -EEXIST / -EINVAL / -ENOSPC as regions_add. Device models call it when the VM is created.
+ */
+int vm_mmio_claim(struct vm *vm, u64 start, u64 size, region_mmio_fn fn, void *opaque,
+		  const char *name);
+/*
+ * After a change of vm's regions that invalidated mappings (zap, from ept_gen_*): every vCPU
+ * loads the current root and flushes before its next entry, and the caller (on its own pCPU,
+ * in an exit) waits for every other vCPU that is in guest mode until it has done so. A vCPU
+ * that is not in guest mode does it before it enters again. Then no vCPU can use a mapping the
+ * change removed.
+ */
+void vm_mem_changed(struct vcpu *caller, int zap);
+/* An access nothing backs, emulated: counts it and prints a note, at most one per interval. */
+void vm_note_unbacked(struct vcpu *v, u64 gpa, bool write, u64 rip, bool read_only);
 /* Called on a vCPU's pCPU when it parks for a reset; the last one reloads the VM. */
 void vm_vcpu_parked(struct vcpu *v);
 /* Called by a pCPU when one of the VM's vCPUs has stopped running. */

@@ -149,7 +149,7 @@ static bool parse_cpus(const char *s, size_t len, struct cpuset *set)
 /* Applies one VM word; false (with c failed) when it is unknown, repeated or its value is bad. */
 static bool apply_word(struct vm_config *c, const struct cmdline_word *w, u32 *seen)
 {
-	static const char *const keys[] = { "vcpus", "mem", "pv", "cpus", "debug" };
+	static const char *const keys[] = { "vcpus", "mem", "pv", "cpus", "debug", "strict_mmio" };
 	const char *v = w->value ? w->value : "", *why = NULL, *text;
 	size_t vlen = w->value_len;
 	int len;
@@ -200,10 +200,12 @@ static bool apply_word(struct vm_config *c, const struct cmdline_word *w, u32 *s
 			why = "must list pCPUs 0 to " STR(CPUSET_MAX_LAST) ", as in cpus=0-3,6";
 		break;
 	default:
-		if (cmdline_value_is(w, "on") || cmdline_value_is(w, "off"))
+		if (!cmdline_value_is(w, "on") && !cmdline_value_is(w, "off"))
+			why = "must be on or off";
+		else if (k == 4)
 			c->debug = cmdline_value_is(w, "on");
 		else
-			why = "must be on or off";
+			c->strict_mmio = cmdline_value_is(w, "on");
 		break;
 	}
 	if (why)

@@ -25,9 +25,11 @@
  *              (on, the default), Kestrel's alone, or none
  *   cpus=LIST  the pCPUs it may run on, as 0-3,6; 0 to CPUSET_MAX - 1 (default all)
  *   debug=on|off  the debug hypercalls: tables printed, EPT invalidated on demand (off)
+ *   strict_mmio=on|off  an access to guest-physical memory nothing backs stops the VM, instead
+ *              of reading all ones and dropping writes as a PC does (off)
  *
  * The rest of the line after "--" is the guest's command line, verbatim.
- * A line with a VM word (vcpus, mem, pv, cpus), an unknown word or a "--"
+ * A line with a VM word (vcpus, mem, pv, cpus, debug, strict_mmio), an unknown word or a "--"
  * defines a VM, and its module is that VM's kernel. A line with only vm=NAME
  * is an extra module of VM NAME (an initrd, a data file), wherever NAME is
  * defined: the VM sees its extra modules as its multiboot modules, in module
@@ -50,6 +52,7 @@ struct vm_config {
 	bool pv; /* Kestrel's own PV interface */
 	bool kvm; /* the KVM-compatible one (hv/kvm_abi.h) */
 	bool debug; /* debug hypercalls (statistics on demand, EPT invalidation) answer */
+	bool strict_mmio; /* unbacked accesses stop the VM (else: all ones, writes dropped) */
 	struct cpuset cpus; /* the pCPUs it may run on */
 	u32 kernel; /* index in bi->modules of the line that defines the VM (or is bad) */
 	const char *cmdline; /* the guest's: NUL-terminated, never NULL; points into bi */

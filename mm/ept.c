@@ -17,6 +17,7 @@
 #define EPTP_WALK4 (3ULL << 3)
 
 bool ept_large_pages = true;
+bool ept_huge_pages;
 
 static bool remember(struct ept_tree *t, u64 page)
 {
@@ -39,6 +40,8 @@ static u64 *next_table(struct ept_tree *t, u64 *parent, u32 index)
 
 	if (parent[index] & EPT_RWX)
 		return phys_to_virt(parent[index] & EPT_ADDR_MASK);
+	if (t->max_tables && t->nr_tables >= t->max_tables)
+		return NULL;
 	page = frames_alloc(1, 0);
 	if (!page)
 		return NULL;
@@ -63,41 +66,116 @@ int ept_tree_init(struct ept_tree *t)
 	return 0;
 }
 
+static bool is_leaf(u64 e, u32 shift)
+{
+	return shift == PAGE_SHIFT || (e & EPT_LARGE);
+}
+
+int ept_tree_map(struct ept_tree *t, u64 gpa, u64 hpa, u32 shift, u8 perm, u64 gpa_fault)
+{
+	u64 *e = phys_to_virt(t->root);
+	u32 level;
+
+	for (level = 39; level > shift; level -= 9) {
+		u64 v = READ_ONCE(e[(gpa_fault >> level) & 511]);
+
+		/*
+		 * A larger page maps it already: another vCPU mapped the block whole meanwhile (the
+		 * region allowed it; every change of a region zaps its leaves first).
+		 */
+		if (level < 39 && (v & EPT_RWX) && (v & EPT_LARGE))
+			return (int)level;
+		e = next_table(t, e, (gpa_fault >> level) & 511);
+		if (!e)
+			return t->max_tables && t->nr_tables >= t->max_tables ? -ENOSPC : -ENOMEM;
+	}
+	/* A table below this entry: map the fault's block of the next size down, in it. */
+	while (shift > PAGE_SHIFT) {
+		u64 v = READ_ONCE(e[(gpa_fault >> shift) & 511]);
+		u64 base;
+
+		if (!(v & EPT_RWX) || (v & EPT_LARGE))
+			break;
+		e = phys_to_virt(v & EPT_ADDR_MASK);
+		shift -= 9;
+		base = ALIGN_DOWN(gpa_fault, BIT(shift));
+		hpa += base - gpa;
+		gpa = base;
+	}
+	WRITE_ONCE(e[(gpa >> shift) & 511], hpa | (perm & EPT_RWX) | EPT_MT_WB |
+						    (shift > PAGE_SHIFT ? EPT_LARGE : 0));
+	return (int)shift;
+}
+
 int ept_tree_map_2m(struct ept_tree *t, u64 gpa, u64 hpa)
 {
-	u64 *pdpt = next_table(t, phys_to_virt(t->root), (gpa >> 39) & 511);
-	u64 *pd = pdpt ? next_table(t, pdpt, (gpa >> 30) & 511) : NULL;
-	u64 *pt;
+	int ret;
 
-	if (!pd)
-		return -ENOMEM;
 	if (ept_large_pages) {
-		WRITE_ONCE(pd[(gpa >> 21) & 511], hpa | EPT_RWX | EPT_MT_WB | EPT_LARGE);
-		return 0;
+		ret = ept_tree_map(t, gpa, hpa, 21, EPT_RWX, gpa);
+		return ret < 0 ? ret : 0;
 	}
-	pt = next_table(t, pd, (gpa >> 21) & 511);
-	if (!pt)
-		return -ENOMEM;
-	for (u32 i = 0; i < 512; i++)
-		WRITE_ONCE(pt[i], (hpa + ((u64)i << PAGE_SHIFT)) | EPT_RWX | EPT_MT_WB);
+	for (u32 i = 0; i < 512; i++) {
+		u64 off = (u64)i << PAGE_SHIFT;
+
+		ret = ept_tree_map(t, gpa + off, hpa + off, PAGE_SHIFT, EPT_RWX, gpa + off);
+		if (ret < 0)
+			return ret;
+	}
 	return 0;
 }
 
-/* Down to the entry that maps gpa: a 2 MiB page, or the 4 KiB page of the PT below. */
-bool ept_tree_mapped(const struct ept_tree *t, u64 gpa)
+bool ept_tree_lookup(const struct ept_tree *t, u64 gpa, u8 *perm, u32 *shift)
 {
 	const u64 *e = phys_to_virt(t->root);
 
-	for (int shift = 39; shift >= 12; shift -= 9) {
-		u64 v = READ_ONCE(e[(gpa >> shift) & 511]);
+	for (u32 s = 39; s >= PAGE_SHIFT; s -= 9) {
+		u64 v = READ_ONCE(e[(gpa >> s) & 511]);
 
 		if (!(v & EPT_RWX))
 			return false;
-		if (shift == 12 || (v & EPT_LARGE))
+		if (s < 39 && is_leaf(v, s)) {
+			*perm = v & EPT_RWX;
+			*shift = s;
 			return true;
+		}
 		e = phys_to_virt(v & EPT_ADDR_MASK);
 	}
-	return true;
+	return false;
+}
+
+/* Down to the entry that maps gpa: a large page, or the 4 KiB page of the PT below. */
+bool ept_tree_mapped(const struct ept_tree *t, u64 gpa)
+{
+	u8 perm;
+	u32 shift;
+
+	return ept_tree_lookup(t, gpa, &perm, &shift);
+}
+
+static u64 zap_range(u64 table, u32 shift, u64 base, u64 gpa, u64 end)
+{
+	u64 *e = phys_to_virt(table), n = 0, size = BIT(shift);
+
+	for (u32 i = 0; i < 512; i++) {
+		u64 lo = base + i * size, v = e[i];
+
+		if (lo >= end || lo + size <= gpa || !(v & EPT_RWX))
+			continue;
+		if (shift < 39 && is_leaf(v, shift)) {
+			WRITE_ONCE(e[i], 0);
+			n++;
+		} else {
+			n += zap_range(v & EPT_ADDR_MASK, shift - 9, lo, gpa, end);
+		}
+	}
+	return n;
+}
+
+u64 ept_tree_zap_range(struct ept_tree *t, u64 gpa, u64 size)
+{
+	/* Only the entries on the way to the range are visited: the cost grows with the range. */
+	return zap_range(t->root, 39, 0, gpa, gpa + size);
 }
 
 /*
@@ -127,6 +205,15 @@ u64 ept_tree_zap_walk(struct ept_tree *t)
 {
 	/* Every entry of every level is visited: the cost grows with the VM's memory. */
 	return zap(t->root, 4);
+}
+
+u64 ept_tree_frames(const struct ept_tree *t)
+{
+	u64 n = t->nr_tables;
+
+	for (const struct ept_pages *p = t->pages; p; p = p->next)
+		n++;
+	return n;
 }
 
 bool ept_tree_free_some(struct ept_tree *t, u32 *budget)

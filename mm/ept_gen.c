@@ -2,58 +2,251 @@
 /* Generation-number invalidation of a VM's EPT, with lazy batched teardown (KVM 2013). */
 #include "mm/ept_gen.h"
 
+u64 ept_gen_table_limit(u64 ram_size)
+{
+	u64 pts = ALIGN_UP(ram_size, BIT(21)) >> 21, pds = ALIGN_UP(ram_size, BIT(30)) >> 30;
+	u64 pdpts = ALIGN_UP(ram_size, BIT(39)) >> 39;
+
+	return 1 + pdpts + pds + pts + 3 * REGIONS_MAX;
+}
+
 int ept_gen_init(struct vm_ept *e, const struct guest_mem *gm)
 {
+	struct region ram = { .start = 0, .size = gm->size, .kind = REGION_RAM, .perm = REGION_RWX,
+			      .backing = 0, .name = "ram" };
 	int err = ept_tree_init(&e->cur);
 
 	e->generation = 1;
-	for (u64 gpa = 0; !err && gpa < gm->size; gpa += GMEM_CHUNK_SIZE)
-		err = ept_tree_map_2m(&e->cur, gpa, gm->chunks[gpa >> GMEM_CHUNK_SHIFT]);
-	e->start_tables = e->cur.nr_tables;
-	return err;
+	e->max_tables = ept_gen_table_limit(gm->size);
+	e->cur.max_tables = e->max_tables;
+	regions_init(&e->regions);
+	return err ? err : regions_add(&e->regions, &ram, gm->size);
 }
 
-bool ept_gen_fault(struct vm_ept *e, const struct guest_mem *gm, u64 gpa)
+/* The largest page for gpa's block that regions and backing allow; 0 when not RAM for it. */
+static u32 block_for(struct vm_ept *e, const struct guest_mem *gm, u64 gpa, u64 *base,
+		     u64 *backing)
 {
-	bool ok = true;
+	u32 shift = ept_huge_pages ? 30 : ept_large_pages ? 21 : PAGE_SHIFT;
+	const struct region *r = regions_block(&e->regions, gpa, &shift);
 
-	if (gpa >= gm->size)
-		return false;
-	/* Zeroed before the guest can see it, outside the lock: other chunks fault meanwhile. */
-	gmem_prepare(gm, ALIGN_DOWN(gpa, GMEM_CHUNK_SIZE), GMEM_CHUNK_SIZE);
+	for (;;) {
+		*base = ALIGN_DOWN(gpa, BIT(shift));
+		*backing = r->backing + (*base - r->start);
+		/* A GiB of chunks that are not one aligned run, or not all zeroed yet: 2 MiB. */
+		if (shift != 30 || (gmem_contiguous(gm, *backing, BIT(30)) &&
+				    gmem_ready(gm, *backing, BIT(30))))
+			return shift;
+		shift = 21;
+	}
+}
+
+enum ept_fault ept_gen_fault(struct vm_ept *e, const struct guest_mem *gm, u64 gpa, u8 access,
+			     struct region *out)
+{
+	const struct region *r;
+	u64 changes, gen, base, backing, hpa;
+	u32 shift;
+	int ret;
+
 	spin_lock(&e->lock);
-	/* Another vCPU may have mapped it since this one faulted. */
-	if (!ept_tree_mapped(&e->cur, gpa)) {
-		ok = !ept_tree_map_2m(&e->cur, ALIGN_DOWN(gpa, GMEM_CHUNK_SIZE),
-				      gm->chunks[gpa >> GMEM_CHUNK_SHIFT]);
+	r = regions_find(&e->regions, gpa);
+	if (!r || r->kind != REGION_RAM || (access & ~r->perm)) {
+		if (r)
+			*out = *r;
+		spin_unlock(&e->lock);
+		return !r ? EPT_FAULT_UNBACKED : r->kind == REGION_MMIO ? EPT_FAULT_MMIO :
+			    EPT_FAULT_DENIED;
+	}
+	shift = block_for(e, gm, gpa, &base, &backing);
+	changes = e->regions.changes;
+	gen = e->generation;
+	spin_unlock(&e->lock);
+	/* Zeroed before the guest can see it, outside the lock: other chunks fault meanwhile. */
+	gmem_prepare(gm, ALIGN_DOWN(backing, GMEM_CHUNK_SIZE), MAX(BIT(shift), GMEM_CHUNK_SIZE));
+	spin_lock(&e->lock);
+	/* The regions or the tree changed meanwhile: the vCPU faults again, on what is now. */
+	if (e->regions.changes != changes || e->generation != gen) {
+		spin_unlock(&e->lock);
+		return EPT_FAULT_RETRY;
+	}
+	hpa = gm->chunks[backing >> GMEM_CHUNK_SHIFT] + (backing & (GMEM_CHUNK_SIZE - 1));
+	ret = ept_tree_map(&e->cur, base, hpa, shift, r->perm, ALIGN_DOWN(gpa, PAGE_SIZE));
+	if (ret >= 0) {
 		e->faults++;
+		e->maps[ret == 30 ? 2 : ret == 21 ? 1 : 0]++;
+	} else if (ret == -ENOSPC) {
+		e->limit_hits++;
 	}
 	spin_unlock(&e->lock);
-	return ok;
+	return ret >= 0 ? EPT_FAULT_MAPPED : ret == -ENOSPC ? EPT_FAULT_FULL : EPT_FAULT_RETRY;
+}
+
+/*
+ * The new generation: fresh (allocated by the caller, outside the lock) becomes the current
+ * tree. False when too many obsolete trees still wait: the caller zaps the tree in place.
+ * @pre e->lock held
+ */
+static bool invalidate_locked(struct vm_ept *e, struct ept_tree *fresh)
+{
+	if (e->nr_obsolete == EPT_GEN_MAX_OBSOLETE)
+		return false;
+	e->obsolete[e->nr_obsolete] = (struct ept_obsolete){ e->cur, e->generation, e->cur_cached };
+	e->nr_obsolete++;
+	e->cur = *fresh;
+	e->cur.max_tables = e->max_tables;
+	/* No pCPU has entered with the new root: a frame is freed only once none caches it. */
+	cpuset_clear(&e->cur_cached);
+	/* The bump and the new root are one critical section: a reader never sees them apart. */
+	WRITE_ONCE(e->generation, e->generation + 1);
+	WRITE_ONCE(e->seq, e->seq + 1);
+	e->invalidations++;
+	return true;
 }
 
 int ept_gen_invalidate(struct vm_ept *e)
 {
 	struct ept_tree fresh;
+	bool done;
 
 	if (ept_tree_init(&fresh))
 		return -ENOMEM;
 	spin_lock(&e->lock);
-	if (e->nr_obsolete == EPT_GEN_MAX_OBSOLETE) {
-		spin_unlock(&e->lock);
-		ept_tree_free_some(&fresh, &(u32){ 1 });
-		return -EBUSY;
-	}
-	e->obsolete[e->nr_obsolete] = (struct ept_obsolete){ e->cur, e->generation, e->cur_cached };
-	e->nr_obsolete++;
-	e->cur = fresh;
-	/* No pCPU has entered with the new root: a frame is freed only once none caches it. */
-	cpuset_clear(&e->cur_cached);
-	/* The bump and the new root are one critical section: a reader never sees them apart. */
-	WRITE_ONCE(e->generation, e->generation + 1);
-	e->invalidations++;
+	done = invalidate_locked(e, &fresh);
 	spin_unlock(&e->lock);
-	return 0;
+	if (!done)
+		ept_tree_free_some(&fresh, &(u32){ 1 });
+	return done ? 0 : -EBUSY;
+}
+
+/*
+ * A change of the regions and the invalidation it asks for, in one critical section: no vCPU
+ * can fault in a mapping of the old regions after it. change returns < 0 or a REGION_ZAP_*.
+ */
+struct change {
+	int (*fn)(struct vm_ept *e, const struct change *c);
+	u64 a, b, c;
+	u8 perm;
+	region_mmio_fn mmio;
+	void *opaque;
+	const char *name;
+	const struct guest_mem *gm;
+};
+
+static int apply(struct vm_ept *e, const struct change *c, u64 zap_gpa, u64 zap_size)
+{
+	struct ept_tree fresh = { 0 };
+	bool have_fresh = !ept_tree_init(&fresh);
+	int ret;
+
+	spin_lock(&e->lock);
+	ret = c->fn(e, c);
+	if (ret == REGION_ZAP_RANGE) {
+		ept_tree_zap_range(&e->cur, zap_gpa, zap_size);
+		WRITE_ONCE(e->seq, e->seq + 1);
+		e->range_zaps++;
+	} else if (ret == REGION_ZAP_ALL) {
+		/* Too many trees still being freed, or no page for a root: the slow way. */
+		if (!have_fresh || !invalidate_locked(e, &fresh)) {
+			ept_tree_zap_walk(&e->cur);
+			WRITE_ONCE(e->seq, e->seq + 1);
+			e->walks++;
+		} else {
+			have_fresh = false;
+		}
+	}
+	spin_unlock(&e->lock);
+	if (have_fresh)
+		ept_tree_free_some(&fresh, &(u32){ 1 });
+	return ret;
+}
+
+static int do_claim(struct vm_ept *e, const struct change *c)
+{
+	struct region r = { .start = c->a, .size = c->b, .kind = REGION_MMIO, .mmio = c->mmio,
+			    .opaque = c->opaque, .name = c->name };
+	int ret = regions_add(&e->regions, &r, 0);
+
+	/* Nothing mapped it (never what no region covers): no mapping to remove. */
+	return ret ? ret : REGION_ZAP_NONE;
+}
+
+static int do_remove(struct vm_ept *e, const struct change *c)
+{
+	int ret = regions_remove(&e->regions, c->a);
+
+	return ret ? ret : REGION_ZAP_ALL;
+}
+
+static int do_move(struct vm_ept *e, const struct change *c)
+{
+	int ret = regions_move(&e->regions, c->a, c->b);
+
+	return ret ? ret : REGION_ZAP_ALL;
+}
+
+static int do_protect(struct vm_ept *e, const struct change *c)
+{
+	return regions_protect(&e->regions, c->a, c->b, c->perm);
+}
+
+static void zero_filled(void *ctx, u64 gpa, u64 len)
+{
+	gmem_zero(ctx, gpa, len);
+}
+
+static int do_restore(struct vm_ept *e, const struct change *c)
+{
+	return regions_restore(&e->regions, c->a, c->b, c->perm, c->gm->size, zero_filled,
+			       (void *)c->gm);
+}
+
+int ept_gen_claim_mmio(struct vm_ept *e, u64 start, u64 size, region_mmio_fn fn, void *opaque,
+		       const char *name)
+{
+	struct change c = { do_claim, start, size, 0, 0, fn, opaque, name, NULL };
+
+	return apply(e, &c, 0, 0);
+}
+
+int ept_gen_remove(struct vm_ept *e, u64 start)
+{
+	struct change c = { .fn = do_remove, .a = start };
+
+	return apply(e, &c, 0, 0);
+}
+
+int ept_gen_move(struct vm_ept *e, u64 from, u64 to)
+{
+	struct change c = { .fn = do_move, .a = from, .b = to };
+
+	return apply(e, &c, 0, 0);
+}
+
+int ept_gen_protect(struct vm_ept *e, u64 gpa, u64 size, u8 perm)
+{
+	struct change c = { .fn = do_protect, .a = gpa, .b = size, .perm = perm };
+
+	return apply(e, &c, gpa, size);
+}
+
+int ept_gen_restore(struct vm_ept *e, const struct guest_mem *gm, u64 gpa, u64 size, u8 perm)
+{
+	struct change c = { .fn = do_restore, .a = gpa, .b = size, .perm = perm, .gm = gm };
+
+	return apply(e, &c, gpa, size);
+}
+
+u64 ept_gen_tables(struct vm_ept *e)
+{
+	u64 n;
+
+	spin_lock(&e->lock);
+	n = ept_tree_frames(&e->cur);
+	for (u32 i = 0; i < e->nr_obsolete; i++)
+		n += ept_tree_frames(&e->obsolete[i].tree);
+	spin_unlock(&e->lock);
+	return n;
 }
 
 u64 ept_gen_zap_walk(struct vm_ept *e)
@@ -62,6 +255,7 @@ u64 ept_gen_zap_walk(struct vm_ept *e)
 
 	spin_lock(&e->lock);
 	n = ept_tree_zap_walk(&e->cur);
+	WRITE_ONCE(e->seq, e->seq + 1);
 	e->walks++;
 	spin_unlock(&e->lock);
 	return n;

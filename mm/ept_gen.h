@@ -13,6 +13,7 @@
 #include "lib/cpuset.h"
 #include "lib/spinlock.h"
 #include "mm/guest_mem.h"
+#include "mm/regions.h"
 
 #define EPT_GEN_MAX_OBSOLETE 8
 #define EPT_GEN_FREE_BATCH 16 /* table pages freed per step, the lock dropped between steps */
@@ -36,6 +37,13 @@ struct ept_obsolete {
 struct vm_ept {
 	struct spinlock lock;
 	volatile u64 generation;
+	/*
+	 * Counts every change that can leave a vCPU's cached translations wrong (an invalidation
+	 * of any kind, a range zapped), bumped in the change's critical section: a vCPU that loaded
+	 * the current root after reading seq s sees every change up to s.
+	 */
+	volatile u64 seq;
+	struct regions regions; /* what each guest-physical address is: under lock */
 	struct ept_tree cur;
 	struct cpuset cur_cached; /* pCPUs that entered with the current tree */
 	u64 min_loaded; /* the oldest generation a vCPU may still load (highest seen) */
@@ -43,19 +51,64 @@ struct vm_ept {
 	struct ept_obsolete obsolete[EPT_GEN_MAX_OBSOLETE];
 	/* Statistics. */
 	u64 invalidations, walks, faults, tables_freed;
+	u64 range_zaps, limit_hits;
+	u64 maps[3]; /* leaves mapped on demand: 4 KiB, 2 MiB, 1 GiB */
 	u64 cpu_flushes; /* INVEPTs pCPUs did when asked, for trees no vCPU uses any more */
-	u64 start_tables; /* the current tree's table pages when the VM started */
+	u64 max_tables; /* the bound of one tree (ept_gen_table_limit) */
 };
 
-/* The first tree, with all of gm mapped up front (no faults while the guest boots). */
+/*
+ * How many table pages one tree of a VM with ram_size bytes of RAM may have: what mapping all
+ * of it with 4 KiB pages takes, plus the tables a region boundary or a moved region can add
+ * (3 each). A tree that reaches it is replaced by an empty one (an invalidation by generation).
+ */
+u64 ept_gen_table_limit(u64 ram_size);
+/*
+ * An empty tree (nothing mapped: RAM faults in on demand) and the regions: RAM from 0 to
+ * gm->size, read/write/execute.
+ */
 int ept_gen_init(struct vm_ept *e, const struct guest_mem *gm);
-/* An EPT violation at gpa: maps its 2 MiB when it is RAM. True when it was RAM. */
-bool ept_gen_fault(struct vm_ept *e, const struct guest_mem *gm, u64 gpa);
+
+/* What an EPT violation at a guest-physical address is. */
+enum ept_fault {
+	EPT_FAULT_MAPPED,   /* RAM: mapped now (or by another vCPU), resume */
+	EPT_FAULT_RETRY,    /* the regions changed meanwhile, or no memory for tables: resume */
+	EPT_FAULT_FULL,     /* the tree reached max_tables: the caller invalidates, then resume */
+	EPT_FAULT_MMIO,     /* a claimed MMIO range: *out is its region */
+	EPT_FAULT_DENIED,   /* RAM whose rights refuse this access: *out is its region */
+	EPT_FAULT_UNBACKED, /* no region: nothing is there */
+};
+/*
+ * An EPT violation at gpa by an access of rights access (REGION_R, W or X): maps RAM with the
+ * largest page the region and the backing allow (1 GiB where a region covers the aligned GiB,
+ * its backing is one aligned run of host memory and every chunk is ready; 2 MiB likewise; 4 KiB
+ * where a region boundary or a change of rights falls inside), never what no region covers.
+ */
+enum ept_fault ept_gen_fault(struct vm_ept *e, const struct guest_mem *gm, u64 gpa, u8 access,
+			     struct region *out);
+
+/*
+ * Changes of the regions while the VM runs, each with the invalidation it needs done in the
+ * same critical section (by generation when regions_* says REGION_ZAP_ALL, else the range's
+ * leaves zapped). They return < 0 (nothing changed), or the REGION_ZAP_* done: when it is not
+ * REGION_ZAP_NONE the caller makes every vCPU reload (VCPU_REQ_EPT_RELOAD) before it may rely
+ * on the change (hv/vm.c vm_mem_changed).
+ */
+int ept_gen_claim_mmio(struct vm_ept *e, u64 start, u64 size, region_mmio_fn fn, void *opaque,
+		       const char *name);
+int ept_gen_remove(struct vm_ept *e, u64 start);
+int ept_gen_move(struct vm_ept *e, u64 from, u64 to);
+/* RAM in [gpa, gpa+size) gets rights perm (0: taken out of the map). As regions_protect. */
+int ept_gen_protect(struct vm_ept *e, u64 gpa, u64 size, u8 perm);
+/* RAM in [gpa, gpa+size) back with rights perm; what had been taken out reads zero. */
+int ept_gen_restore(struct vm_ept *e, const struct guest_mem *gm, u64 gpa, u64 size, u8 perm);
 /*
  * Invalidates every mapping: O(1) (one zeroed page and a counter). Returns 0 or -EBUSY when too
  * many obsolete trees still wait to be freed. The caller then asks every vCPU to reload.
  */
 int ept_gen_invalidate(struct vm_ept *e);
+/* Host frames of every tree (mm/ept.c ept_tree_frames), current and waiting to be freed. */
+u64 ept_gen_tables(struct vm_ept *e);
 /* The plain way, for comparison: clears every entry of the current tree in place. */
 u64 ept_gen_zap_walk(struct vm_ept *e);
 /* The current generation and EPTP, read together. */

@@ -48,6 +48,27 @@ void gmem_prepare(const struct guest_mem *gm, u64 gpa, u64 len)
 		chunk_ready(gm, i);
 }
 
+bool gmem_ready(const struct guest_mem *gm, u64 gpa, u64 len)
+{
+	for (u64 i = gpa >> GMEM_CHUNK_SHIFT; gm->state && i <= (gpa + len - 1) >> GMEM_CHUNK_SHIFT;
+	     i++)
+		if (atomic_read(&gm->state[i]) != GMEM_CHUNK_READY)
+			return false;
+	return true;
+}
+
+bool gmem_contiguous(const struct guest_mem *gm, u64 gpa, u64 len)
+{
+	u64 first = gpa >> GMEM_CHUNK_SHIFT, base = gm->chunks[first];
+
+	if (!IS_ALIGNED(base, len))
+		return false;
+	for (u64 i = 1; i < len >> GMEM_CHUNK_SHIFT; i++)
+		if (gm->chunks[first + i] != base + (i << GMEM_CHUNK_SHIFT))
+			return false;
+	return true;
+}
+
 bool gmem_range_ok(const struct guest_mem *gm, u64 gpa, u64 len)
 {
 	return gpa <= gm->size && len <= gm->size - gpa;

@@ -46,5 +46,9 @@ bool gmem_range_ok(const struct guest_mem *gm, u64 gpa, u64 len);
 void gmem_mark_stale(const struct guest_mem *gm);
 /* Zeroes the stale chunks of [gpa, gpa+len) (RAM only): before a host pointer into them. */
 void gmem_prepare(const struct guest_mem *gm, u64 gpa, u64 len);
+/* Whether every chunk of [gpa, gpa+len) is ready (none stale or being zeroed). @pre in RAM */
+bool gmem_ready(const struct guest_mem *gm, u64 gpa, u64 len);
+/* Whether [gpa, gpa+len) is one run of host memory aligned to len. @pre in RAM, len chunks */
+bool gmem_contiguous(const struct guest_mem *gm, u64 gpa, u64 len);
 
 #endif

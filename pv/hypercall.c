@@ -26,6 +26,7 @@ static const struct hypercall hypercalls[] = {
 	{ KESTREL_HC_SET_SHARED_AREA, hc_set_shared_area, false },
 	{ KESTREL_HC_FLUSH_TLB, hc_flush_tlb, false },
 	{ KESTREL_HC_SEND_IPI, hc_send_ipi, false },
+	{ KESTREL_HC_MEM_PROTECT, hc_mem_protect, false },
 	{ KESTREL_HC_DEBUG_STATS, hc_debug_stats, true },
 	{ KESTREL_HC_DEBUG_EPT_INVALIDATE, hc_debug_ept_invalidate, true },
 };

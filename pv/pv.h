@@ -19,6 +19,7 @@ extern bool pv_inject_skip_flush;
 s64 hc_set_shared_area(struct vcpu *v);
 s64 hc_flush_tlb(struct vcpu *v);
 s64 hc_send_ipi(struct vcpu *v);
+s64 hc_mem_protect(struct vcpu *v);
 
 /* KVM's guest ABI (pv/kvm.c, hv/kvm_abi.h), for VMs that offer it. */
 bool pv_kvm_msr_read(struct vcpu *v, u32 msr, u64 *val); /* false: not a KVM MSR */

@@ -8,7 +8,7 @@
 #include "mm/mm.h"
 
 /* The frames the code under test holds, so a test sees when the old root goes back. */
-static u64 live[64];
+static u64 live[1024];
 static u32 nr_live;
 
 u64 frames_alloc(u64 count, u64 limit)
@@ -212,6 +212,146 @@ static void test_only_unloadable_trees_flushed(void **state)
 	assert_int_equal(e.nr_obsolete, 0);
 }
 
+/* Rights and page size of gpa's leaf in the current tree, 0 when unmapped. */
+static u32 leaf_shift(const struct ept_tree *t, u64 gpa, u8 *perm)
+{
+	u32 shift = 0;
+
+	if (!ept_tree_lookup(t, gpa, perm, &shift))
+		return 0;
+	return shift;
+}
+
+static int mmio_stub(struct vcpu *v, void *opaque, u64 offset, u32 size, bool write, u64 *value)
+{
+	(void)v, (void)opaque, (void)offset, (void)size, (void)write, (void)value;
+	return REGION_MMIO_DONE;
+}
+
+/* Nothing is mapped up front; RAM faults in with 2 MiB pages, 4 KiB where rights differ. */
+static void test_on_demand(void **state)
+{
+	struct region r;
+	u8 perm;
+
+	(void)state;
+	assert_int_equal(e.cur.nr_tables, 1);
+	assert_false(ept_tree_mapped(&e.cur, 0x1000));
+	assert_int_equal(ept_gen_fault(&e, &gm, 0x1234, REGION_R, &r), EPT_FAULT_MAPPED);
+	assert_int_equal(leaf_shift(&e.cur, 0x1000, &perm), 21);
+	assert_int_equal(perm, REGION_RWX);
+	assert_int_equal(ept_gen_fault(&e, &gm, GMEM_CHUNK_SIZE, REGION_W, &r), EPT_FAULT_MAPPED);
+	assert_int_equal(leaf_shift(&e.cur, GMEM_CHUNK_SIZE + 0x5000, &perm), 21);
+	/* One read-only page: its 2 MiB leaf goes, and comes back as 4 KiB leaves. */
+	assert_int_equal(ept_gen_protect(&e, GMEM_CHUNK_SIZE + 0x1000, 0x1000, REGION_RX),
+			 REGION_ZAP_RANGE);
+	assert_false(ept_tree_mapped(&e.cur, GMEM_CHUNK_SIZE));
+	assert_true(ept_tree_mapped(&e.cur, 0)); /* the other 2 MiB stays */
+	assert_int_equal(ept_gen_fault(&e, &gm, GMEM_CHUNK_SIZE, REGION_W, &r), EPT_FAULT_MAPPED);
+	assert_int_equal(leaf_shift(&e.cur, GMEM_CHUNK_SIZE, &perm), 12);
+	assert_int_equal(ept_gen_fault(&e, &gm, GMEM_CHUNK_SIZE + 0x1800, REGION_R, &r),
+			 EPT_FAULT_MAPPED);
+	assert_int_equal(leaf_shift(&e.cur, GMEM_CHUNK_SIZE + 0x1000, &perm), 12);
+	assert_int_equal(perm, REGION_RX);
+	assert_int_equal(ept_gen_fault(&e, &gm, GMEM_CHUNK_SIZE + 0x1800, REGION_W, &r),
+			 EPT_FAULT_DENIED);
+	assert_int_equal(r.perm, REGION_RX);
+	/* Nothing where no region is; a claimed range goes to its handler, never mapped. */
+	assert_int_equal(ept_gen_fault(&e, &gm, gm.size, REGION_R, &r), EPT_FAULT_UNBACKED);
+	assert_int_equal(ept_gen_claim_mmio(&e, 0xfee00000, 0x1000, mmio_stub, NULL, "apic"),
+			 REGION_ZAP_NONE);
+	assert_int_equal(ept_gen_claim_mmio(&e, 0x1000, 0x1000, mmio_stub, NULL, "x"), -EEXIST);
+	assert_int_equal(ept_gen_fault(&e, &gm, 0xfee00030, REGION_W, &r), EPT_FAULT_MMIO);
+	assert_ptr_equal(r.mmio, mmio_stub);
+	assert_false(ept_tree_mapped(&e.cur, 0xfee00000));
+	/* Giving RAM back invalidates everything by generation: the new tree maps nothing. */
+	assert_int_equal(ept_gen_protect(&e, 0, 0x1000, 0), REGION_ZAP_ALL);
+	assert_int_equal(e.generation, 2);
+	assert_false(ept_tree_mapped(&e.cur, 0x2000));
+	assert_int_equal(ept_gen_fault(&e, &gm, 0x10, REGION_R, &r), EPT_FAULT_UNBACKED);
+	assert_int_equal(ept_gen_fault(&e, &gm, 0x2000, REGION_R, &r), EPT_FAULT_MAPPED);
+	assert_int_equal(leaf_shift(&e.cur, 0x2000, &perm), 12);
+}
+
+/*
+ * Where zapping only a range is not enough: the zap touches the current tree, while a vCPU
+ * that has not reloaded since the last invalidation runs on an obsolete tree that still maps
+ * the range with its old rights. So every range zap is followed by every vCPU's reload (and
+ * the caller waits for those in guest mode: hv/vm_mem.c), never left to the zap alone.
+ */
+static void test_range_zap_misses_obsolete_trees(void **state)
+{
+	struct region r;
+	u8 perm;
+
+	(void)state;
+	assert_int_equal(ept_gen_fault(&e, &gm, 0x1000, REGION_W, &r), EPT_FAULT_MAPPED);
+	assert_int_equal(ept_gen_invalidate(&e), 0);
+	assert_int_equal(ept_gen_fault(&e, &gm, 0x1000, REGION_W, &r), EPT_FAULT_MAPPED);
+	u64 seq = e.seq;
+	assert_int_equal(ept_gen_protect(&e, 0x1000, 0x1000, REGION_RX), REGION_ZAP_RANGE);
+	assert_true(e.seq > seq); /* vCPUs that loaded before must reload */
+	assert_false(ept_tree_mapped(&e.cur, 0x1000));
+	assert_int_equal(leaf_shift(&e.obsolete[0].tree, 0x1000, &perm), 21);
+	assert_int_equal(perm, REGION_RWX); /* still writable there */
+}
+
+/* A tree that would pass its bound is refused (the caller invalidates everything instead). */
+static void test_table_limit(void **state)
+{
+	struct region far = { .size = GMEM_CHUNK_SIZE, .kind = REGION_RAM, .perm = REGION_RWX,
+			      .name = "alias" };
+	struct region r;
+	u32 full = 0;
+
+	(void)state;
+	e.max_tables = e.cur.max_tables = 8;
+	for (u64 i = 1; i <= 4; i++) {
+		far.start = i << 39; /* a PML4 slot of its own: 2 new tables each */
+		assert_int_equal(regions_add(&e.regions, &far, gm.size), 0);
+	}
+	for (u64 i = 1; i <= 4; i++) {
+		enum ept_fault f = ept_gen_fault(&e, &gm, i << 39, REGION_R, &r);
+
+		assert_true(f == EPT_FAULT_MAPPED || f == EPT_FAULT_FULL);
+		full += f == EPT_FAULT_FULL;
+		assert_true(e.cur.nr_tables <= 8);
+	}
+	assert_int_equal(full, 1);
+	assert_int_equal(e.limit_hits, 1);
+	/* The bound of a real VM: 4 KiB pages for all of RAM and 3 tables per region. */
+	assert_int_equal(ept_gen_table_limit(16 * MiB), 1 + 1 + 1 + 8 + 3 * REGIONS_MAX);
+	assert_int_equal(ept_gen_table_limit(64 * GiB), 1 + 1 + 64 + 32768 + 3 * REGIONS_MAX);
+}
+
+/* 1 GiB pages where the backing is one aligned run of host memory, else 2 MiB. */
+static void test_huge_pages(void **state)
+{
+	static u64 big[512];
+	struct guest_mem g = { .size = GiB, .nr_chunks = 512, .chunks = big };
+	struct region r;
+	u8 perm;
+
+	(void)state;
+	while (!ept_tree_free_some(&e.cur, &(u32){ 1u << 30 }))
+		;
+	memset(&e, 0, sizeof(e));
+	for (u32 i = 0; i < 512; i++)
+		big[i] = 0x80000000ull + i * GMEM_CHUNK_SIZE;
+	assert_int_equal(ept_gen_init(&e, &g), 0);
+	ept_huge_pages = true;
+	assert_int_equal(ept_gen_fault(&e, &g, 0x123456, REGION_R, &r), EPT_FAULT_MAPPED);
+	assert_int_equal(leaf_shift(&e.cur, 0x3fffffff, &perm), 30);
+	assert_int_equal(e.cur.nr_tables, 2); /* a root and a PDPT */
+	assert_int_equal(e.maps[2], 1);
+	/* One chunk elsewhere: 2 MiB pages only. */
+	big[7] = 0x10000000;
+	assert_int_equal(ept_gen_invalidate(&e), 0);
+	assert_int_equal(ept_gen_fault(&e, &g, 0x123456, REGION_R, &r), EPT_FAULT_MAPPED);
+	assert_int_equal(leaf_shift(&e.cur, 0x123456, &perm), 21);
+	ept_huge_pages = false;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +362,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_never_loaded_needs_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_only_unloadable_trees_flushed, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_on_demand, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_range_zap_misses_obsolete_trees, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_table_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_huge_pages, setup, teardown),
 	};
 
 	return unit_run(tests);

@@ -189,6 +189,20 @@ static void test_word_forms(void **state)
 	}
 }
 
+/* strict_mmio= is off unless asked for (unbacked memory reads all ones); on/off only, once. */
+static void test_strict_mmio_word(void **state)
+{
+	(void)state;
+	assert_false(parse_one("vm=a")->strict_mmio);
+	assert_true(parse_one("vm=a strict_mmio=on")->strict_mmio);
+	assert_false(parse_one("vm=a strict_mmio=off")->strict_mmio);
+	assert_false(parse_one("vm=a debug=on")->strict_mmio);
+	assert_false(parse_one("vm=a strict_mmio=on")->debug);
+	assert_error(parse_one("vm=a strict_mmio=1"), "a", "vm a: strict_mmio=1: must be on or off");
+	assert_error(parse_one("vm=a strict_mmio=on strict_mmio=off"), "a",
+		     "vm a: strict_mmio= given twice");
+}
+
 /* debug= is off unless asked for; on/off only, once. */
 static void test_debug_word(void **state)
 {
@@ -504,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_word_forms),
 		cmocka_unit_test(test_cpus_past_64),
 		cmocka_unit_test(test_debug_word),
+		cmocka_unit_test(test_strict_mmio_word),
 		cmocka_unit_test(test_pv_kestrel),
 		cmocka_unit_test(test_word_errors),
 		cmocka_unit_test(test_line_errors),

@@ -117,16 +117,16 @@ static inline enum exit_action exit_dispatch(struct vcpu *v, u32 reason)
 
 const char *exit_reason_name(u32 reason);
 
-/* The xAPIC page at XAPIC_PAGE, emulated (exits/xapic.c); gpa is the address touched. */
+/* The xAPIC page, an MMIO region of every VM, emulated in exits/xapic.c. */
 #define XAPIC_PAGE 0xfee00000ULL
-enum exit_action exit_xapic_access(struct vcpu *v, u64 gpa);
+
+struct region;
 /*
- * The instruction at the guest's RIP that touched an emulated MMIO page, fetched through the
- * guest's page tables and decoded (exits/mmio.c); 0 or -EINVAL. Loads RSP into v->regs.
+ * Emulates the instruction at the guest's RIP, whose access at gpa fell in region r, against
+ * r's handler (exits/mmio.c); an instruction it cannot decode stops the VM naming what (e.g.
+ * "the local APIC page") and gpa.
  */
-int exit_mmio_decode(struct vcpu *v, struct mmio_insn *insn);
-/* A device's MMIO window other than the xAPIC page: the I/O APIC (hv/platform.c). */
-enum exit_action exit_device_mmio(struct vcpu *v, u64 gpa);
+enum exit_action exit_mmio(struct vcpu *v, const struct region *r, u64 gpa, const char *what);
 
 /* RF cleared and TF's single-step #DB queued for an instruction Kestrel completed (exit.c). */
 void exit_debug_after_instruction(struct vcpu *v, u64 rflags);

@@ -83,6 +83,9 @@
 #define EPT_Q_READ BIT(0)
 #define EPT_Q_WRITE BIT(1)
 #define EPT_Q_FETCH BIT(2)
+#define EPT_Q_GLA_VALID BIT(7) /* the guest-linear-address field is valid */
+#define EPT_Q_GLA_TRANSLATION BIT(8) /* with bit 7: the access was to the linear address itself,
+				      * not to a paging-structure entry of its walk */
 
 /* The access-rights format of a segment, 26.4.1, table 26-2. */
 #define SEG_AR_L BIT(13)

@@ -43,6 +43,7 @@ typedef __UINT64_TYPE__ kestrel_u64;
 #define KESTREL_FEATURE_FLUSH (1u << 3) /* KESTREL_HC_FLUSH_TLB */
 #define KESTREL_FEATURE_IPI (1u << 4) /* KESTREL_HC_SEND_IPI */
 #define KESTREL_FEATURE_LAZY_DEADLINE (1u << 5) /* deadline_armed / deadline_pending */
+#define KESTREL_FEATURE_MEM (1u << 6) /* KESTREL_HC_MEM_PROTECT */
 
 /* CPUID leaf 0x40000010: EAX = TSC frequency in kHz; EBX = local APIC timer frequency in kHz. */
 #define KESTREL_CPUID_TIMING 0x40000010u
@@ -62,6 +63,17 @@ typedef __UINT64_TYPE__ kestrel_u64;
 #define KESTREL_HC_SET_SHARED_AREA 0x10001u
 #define KESTREL_HC_FLUSH_TLB 0x10002u
 #define KESTREL_HC_SEND_IPI 0x10003u
+/*
+ * The guest's own RAM, [RDI, RDI + RSI), page aligned: given back (RDX = KESTREL_MEM_GIVE_BACK:
+ * afterwards it is unbacked memory, reads all ones and writes go nowhere), made read-only
+ * (KESTREL_MEM_READ_ONLY: writes go nowhere) or taken back read-write (KESTREL_MEM_READ_WRITE:
+ * what was given back reads zero, the rest keeps its contents). Every vCPU sees the change
+ * when the call returns.
+ */
+#define KESTREL_HC_MEM_PROTECT 0x10004u
+#define KESTREL_MEM_GIVE_BACK 0u
+#define KESTREL_MEM_READ_ONLY 1u
+#define KESTREL_MEM_READ_WRITE 2u
 /*
  * Debug: prints this VM's exit statistics on the console, after the VM's UART output so far.
  * At most one table per KESTREL_DEBUG_STATS_INTERVAL_US per VM, counted from the end of the
@@ -83,6 +95,7 @@ typedef __UINT64_TYPE__ kestrel_u64;
 #define KESTREL_EINVAL 22 /* a malformed argument */
 #define KESTREL_E2BIG 7 /* more ranges than one flush call takes */
 #define KESTREL_EBUSY 16 /* too soon after the last call (debug calls) */
+#define KESTREL_ENOSPC 28 /* the VM's memory is split in more pieces than Kestrel keeps */
 #define KESTREL_ENOSYS 38 /* no such hypercall, or pv=off */
 
 /*

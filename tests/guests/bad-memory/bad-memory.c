@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reads, then writes, guest-physical addresses far beyond RAM. Under Kestrel the VM is to be
- * stopped at the first access (`expect=stop`, the default: reaching the end is a FAIL); a PC
- * or QEMU reads all ones and drops the writes (`expect=survive`: reaching the end passes).
+ * Reads, then writes, guest-physical addresses far beyond RAM. A PC, QEMU, and Kestrel by
+ * default read all ones there and drop the writes (`expect=survive`, the default: every read,
+ * the one after the write too, must be all ones, and reaching the end passes); a Kestrel VM
+ * with strict_mmio=on is stopped at the first access (`expect=stop`: reaching the end is a
+ * FAIL). With `fetch=on` it then jumps to 3 GiB: Kestrel stops the VM (reaching the next line
+ * is a FAIL).
  */
 #include <kestrel-rt/rt.h>
 
 static const u64 addrs[] = { 0x7fff0000, 0xc0000000 };	/* 2 GiB - 64 KiB, 3 GiB */
 
-static void touch(u64 addr)
+static void touch(u64 addr, bool survive)
 {
 	volatile u32 *p = (volatile u32 *)(uintptr_t)addr;
 	u32 v;
@@ -17,18 +20,22 @@ static void touch(u64 addr)
 	rt_console_flush();
 	v = *p;
 	rt_printf("bad-memory: read 0x%lx: 0x%x\n", addr, v);
+	rt_check(!survive || v == 0xffffffff, "0x%lx read 0x%x, not all ones", addr, v);
 	rt_printf("bad-memory: writing 0x%lx\n", addr);
 	rt_console_flush();
 	*p = 0x5a5a5a5a;
-	rt_printf("bad-memory: wrote 0x%lx\n", addr);
+	v = *p;
+	rt_printf("bad-memory: wrote 0x%lx, reads 0x%x\n", addr, v);
+	rt_check(!survive || v == 0xffffffff, "0x%lx kept a write: reads 0x%x", addr, v);
 }
 
 void kmain(const struct rt_boot *boot)
 {
-	char expect[16] = "stop";
+	char expect[16] = "survive", fetch[8] = "off";
 	bool survive;
 
 	rt_cmdline_str("expect", expect, sizeof(expect));
+	rt_cmdline_str("fetch", fetch, sizeof(fetch));
 	survive = !strcmp(expect, "survive");
 	rt_test_begin("bad-memory");
 	for (u32 i = 0; i < RT_ARRAY_SIZE(addrs); i++) {
@@ -37,7 +44,13 @@ void kmain(const struct rt_boot *boot)
 				boot->mem_top);
 			continue;
 		}
-		touch(addrs[i]);
+		touch(addrs[i], survive);
+	}
+	if (!strcmp(fetch, "on")) {
+		rt_printf("bad-memory: jumping to 0x%lx\n", addrs[1]);
+		rt_console_flush();
+		((void (*)(void))(uintptr_t)addrs[1])();
+		rt_check(false, "came back from a jump to unbacked memory");
 	}
 	rt_check(survive, "accesses beyond RAM were not stopped (expect=%s)", expect);
 	rt_test_end();

@@ -17,7 +17,7 @@ TESTS = {
     "vm-misbehaving": ("bochs", 2, {"modules": [
         vm_line("spin", "vm=good vcpus=2 mem=16M -- cpus=2 rounds=20000"),
         vm_line("triple-fault", "vm=crash vcpus=2 mem=16M -- cpus=2"),
-        vm_line("bad-memory", "vm=wild vcpus=1 mem=16M"),
+        vm_line("bad-memory", "vm=wild vcpus=1 mem=16M strict_mmio=on -- expect=stop"),
         vm_line("hello", "vm=bad vcpus=0 mem=16M"),
         vm_line("hello", "vm=huge vcpus=1 mem=4G")]},
         all_of(vm_passed("good"), no_panic_and_end,

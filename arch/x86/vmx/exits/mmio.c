@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * MMIO emulation: an access to a device page is an EPT violation; the instruction is fetched
- * through the guest's own page tables, decoded (arch/x86/mmio_decode.c) and carried out against
- * the device: the xAPIC page (xapic.c), the I/O APIC (hv/platform.c).
+ * MMIO emulation for an EPT violation: the instruction at the guest's RIP is fetched through its
+ * own page tables, decoded (arch/x86/mmio_decode.c) and carried out against a region's handler,
+ * one decoded access at a time (the xAPIC page, a device's claimed range, unbacked memory).
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/mmio_decode.h"
@@ -10,8 +10,7 @@
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_bits.h"
-#include "hv/platform.h"
-#include "hv/vcpu.h"
+#include "hv/vm.h"
 #include "mm/guest_walk.h"
 
 /* Reads the instruction at the guest's RIP through its own page tables. */
@@ -37,45 +36,41 @@ static int fetch(struct vcpu *v, u8 *bytes, u32 *n)
 	return len ? 0 : -EFAULT;
 }
 
-int exit_mmio_decode(struct vcpu *v, struct mmio_insn *insn)
+enum exit_action exit_mmio(struct vcpu *v, const struct region *r, u64 gpa, const char *what)
 {
 	u32 cs_ar = vmcs_read32(GUEST_CS_AR), n;
 	bool lma = vmcs_read64(GUEST_IA32_EFER) & EFER_LMA;
+	u64 off = gpa - r->start, value = 0;
+	struct mmio_insn insn;
 	u8 bytes[MMIO_INSN_MAX] = { 0 };
 
 	v->regs.gpr[GPR_RSP] = vmcs_readl(GUEST_RSP);
 	if (fetch(v, bytes, &n) ||
 	    mmio_decode(bytes, n, mmio_mode_of(lma, cs_ar & SEG_AR_L, cs_ar & SEG_AR_D),
-			v->regs.gpr, insn)) {
+			v->regs.gpr, &insn)) {
 		vm_stop(v->vm, -1, "vcpu %u: cannot emulate the instruction at rip %#lx that "
-			"touched an emulated device page (%02x %02x %02x %02x)", v->id,
-			vmcs_readl(GUEST_RIP), bytes[0], bytes[1], bytes[2], bytes[3]);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-enum exit_action exit_device_mmio(struct vcpu *v, u64 gpa)
-{
-	struct mmio_insn insn;
-	u64 old = 0;
-
-	if (exit_mmio_decode(v, &insn))
+			"touched %s %#lx (%02x %02x %02x %02x)", v->id, vmcs_readl(GUEST_RIP), what,
+			gpa, bytes[0], bytes[1], bytes[2], bytes[3]);
 		return EXIT_STOP_VM;
-	if (insn.dir != MMIO_WRITE)
-		old = platform_mmio_read(v->vm, gpa, insn.size);
+	}
+	if (insn.dir != MMIO_WRITE &&
+	    r->mmio(v, r->opaque, off, insn.size, false, &value) != REGION_MMIO_DONE)
+		return EXIT_RESUME; /* the instruction is not completed: it runs again */
 	if (insn.dir == MMIO_READ) {
-		mmio_complete_read(&insn, v->regs.gpr, old);
+		mmio_complete_read(&insn, v->regs.gpr, value);
 	} else {
 		u64 rflags = vmcs_readl(GUEST_RFLAGS);
-		u64 val = insn.dir == MMIO_RMW ? mmio_complete_rmw(&insn, v->regs.gpr, old, &rflags) :
-						  insn.value;
 
-		if (insn.dir == MMIO_RMW)
+		if (insn.dir == MMIO_RMW) {
+			value = mmio_complete_rmw(&insn, v->regs.gpr, value, &rflags);
 			vmcs_writel(GUEST_RFLAGS, rflags);
-		platform_mmio_write(v->vm, gpa, insn.size, val);
+		} else {
+			value = insn.value;
+		}
+		if (r->mmio(v, r->opaque, off, insn.size, true, &value) != REGION_MMIO_DONE)
+			return EXIT_RESUME;
 	}
 	vmcs_writel(GUEST_RSP, v->regs.gpr[GPR_RSP]);
-	exit_advance_rip(v, insn.len);
+	exit_advance_rip(v, insn.len); /* which also ends STI/MOV SS blocking */
 	return EXIT_RESUME;
 }
