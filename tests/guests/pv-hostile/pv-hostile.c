@@ -72,7 +72,7 @@ static bool kvm_offered(void)
 
 static void test_unknown(void)
 {
-	static const u64 numbers[] = { 0, 4, 0xff, 0x102, 0x1ff, 0x1000, 0xffff, 0x10000, 0x10004,
+	static const u64 numbers[] = { 0, 4, 0xff, 0x102, 0x1ff, 0x1000, 0xffff, 0x10000, 0x10005,
 				       0x100ff, 0x10102, 0xffffffffull, 0x100000001ull, ~0ull };
 	bool kvm = kvm_offered();
 
