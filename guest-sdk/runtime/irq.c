@@ -64,6 +64,52 @@ bool rt_irq_install(unsigned int vector, rt_irq_handler handler)
 	return true;
 }
 
+/*
+ * The two instructions rt_rdmsr_safe() and rt_wrmsr_safe() execute, at labels of their own. A #GP
+ * pushes an error code and the faulting instruction's RIP (SDM Vol. 3A, 7.14.1); the fix-up moves
+ * RIP past the 2-byte RDMSR/WRMSR and sets RSI, which the callers zero before and read after.
+ */
+extern const u8 rt_rdmsr_safe_insn[], rt_wrmsr_safe_insn[];
+
+/* Never inlined or cloned: each label must exist once. */
+__attribute__((noinline, noclone)) bool rt_rdmsr_safe(u32 msr, u64 *val)
+{
+	u32 lo = 0, hi = 0;
+	u64 faulted;
+
+	__asm__ volatile("xor %%esi, %%esi\n"
+			 ".globl rt_rdmsr_safe_insn\n"
+			 "rt_rdmsr_safe_insn: rdmsr"
+			 : "+a"(lo), "+d"(hi), "=&S"(faulted)
+			 : "c"(msr)
+			 : "memory");
+	*val = faulted ? 0 : ((u64)hi << 32) | lo;
+	return !faulted;
+}
+
+__attribute__((noinline, noclone)) bool rt_wrmsr_safe(u32 msr, u64 val)
+{
+	u64 faulted;
+
+	__asm__ volatile("xor %%esi, %%esi\n"
+			 ".globl rt_wrmsr_safe_insn\n"
+			 "rt_wrmsr_safe_insn: wrmsr"
+			 : "=&S"(faulted)
+			 : "c"(msr), "a"((u32)val), "d"((u32)(val >> 32))
+			 : "memory");
+	return !faulted;
+}
+
+static bool msr_fixup(struct rt_frame *f)
+{
+	if (f->vector != 13 || (f->rip != (u64)(uintptr_t)rt_rdmsr_safe_insn &&
+				f->rip != (u64)(uintptr_t)rt_wrmsr_safe_insn))
+		return false;
+	f->rip += 2;
+	f->rsi = 1;
+	return true;
+}
+
 static RT_NORETURN void exception(struct rt_frame *f)
 {
 	char why[96];
@@ -94,8 +140,11 @@ void rt_irq_dispatch(struct rt_frame *f)
 			rt_apic_eoi();
 		return;
 	}
-	if (v < 32)
+	if (v < 32) {
+		if (msr_fixup(f))
+			return;
 		exception(f);
+	}
 	if (v == RT_VEC_SPURIOUS)
 		return;		/* no EOI for a spurious interrupt (SDM Vol. 3A, 12.9) */
 	rt_check(false, "unexpected interrupt on vector %u (cpu %u)", v, rt_this_cpu()->index);

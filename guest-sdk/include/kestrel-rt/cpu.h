@@ -123,6 +123,15 @@ static inline void rt_wrmsr(u32 msr, u64 v)
 	__asm__ volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
 }
 
+/*
+ * RDMSR and WRMSR that survive a #GP: they return false where the instruction faulted (an MSR
+ * the CPU does not have, a reserved bit set), and RDMSR then leaves 0 in *val. The runtime's
+ * #GP path recognises these two instructions and steps over them (guest-sdk/runtime/irq.c),
+ * so any CPU may probe at any time, with interrupts on or off.
+ */
+bool rt_rdmsr_safe(u32 msr, u64 *val);
+bool rt_wrmsr_safe(u32 msr, u64 val);
+
 static inline void rt_mfence(void)
 {
 	__asm__ volatile("mfence" ::: "memory");

@@ -208,49 +208,11 @@ static void test_invd(void)
 	rt_test_end();
 }
 
-/*
- * A #GP handler of this guest's own for the MSR probes below: it drops the error code, steps
- * over the 2-byte RDMSR or WRMSR and notes the fault (SDM Vol. 3A, 7.14.1: the stack holds the
- * error code, then RIP). The runtime reports every exception as a failure, so vector 13's gate
- * is pointed here only while probing.
- */
-static volatile u32 gp_hit;
-void gp_stub(void);
-__asm__(".globl gp_stub\n"
-	"gp_stub:\n"
-	"	addq $8, %rsp\n"
-	"	addq $2, (%rsp)\n"
-	"	movl $1, gp_hit(%rip)\n"
-	"	iretq\n");
-
-struct idt_gate {
-	u16 off0, sel;
-	u8 ist, attr;
-	u16 off1;
-	u32 off2, zero;
-} __attribute__((packed));
-
-static struct idt_gate *gp_gate(void)
-{
-	struct {
-		u16 limit;
-		u64 base;
-	} __attribute__((packed)) idtr;
-
-	__asm__ volatile("sidt %0" : "=m"(idtr));
-	return (struct idt_gate *)(uintptr_t)idtr.base + 13;
-}
-
 static bool msr_faults(u32 msr, bool write)
 {
-	u32 lo = 0, hi = 0;
+	u64 val = 0;
 
-	gp_hit = 0;
-	if (write)
-		__asm__ volatile("wrmsr" ::"c"(msr), "a"(lo), "d"(hi) : "memory");
-	else
-		__asm__ volatile("rdmsr" : "+a"(lo), "+d"(hi) : "c"(msr) : "memory");
-	return gp_hit;
+	return write ? !rt_wrmsr_safe(msr, 0) : !rt_rdmsr_safe(msr, &val);
 }
 
 static void check_msr(const char *name, u32 msr, bool write, bool promised)
@@ -276,20 +238,14 @@ static void test_spec_msrs(void)
 	bool spec = (edx & ((1u << 26) | (1u << 27) | (1u << 31))) ||
 		    (ext & ((1u << 14) | (1u << 15) | (1u << 24)));
 	bool flush = edx & (1u << 28), caps = edx & (1u << 29);
-	struct idt_gate *g = gp_gate(), saved = *g;
-	u64 stub = (u64)(uintptr_t)gp_stub;
-	u16 cs;
 
 	rt_test_begin("spec-msrs");
 	rt_printf("spec-msrs: CPUID.7.0:EDX 0x%08x, CPUID.80000008:EBX 0x%08x\n", edx, ext);
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	*g = (struct idt_gate){ (u16)stub, cs, 0, 0x8e, (u16)(stub >> 16), (u32)(stub >> 32), 0 };
 	check_msr("SPEC_CTRL", 0x48, false, spec);
 	check_msr("SPEC_CTRL", 0x48, true, spec);
 	check_msr("PRED_CMD", 0x49, true, pred);
 	check_msr("FLUSH_CMD", 0x10b, true, flush);
 	check_msr("ARCH_CAPABILITIES", 0x10a, false, caps);
-	*g = saved;
 	rt_test_end();
 }
 
