@@ -120,6 +120,8 @@ static void format_vm(struct vm *vm)
 	if (vm->nr_vcpus > STATS_MAX_ROWS)
 		row("  (%u more vCPUs not shown)\n", vm->nr_vcpus - STATS_MAX_ROWS);
 	print_pv(vm);
+	row("  console: input bytes %lu, dropped %lu (receive FIFO full or VM stopped)\n",
+	    READ_ONCE(vm->console_in), READ_ONCE(vm->console_in_dropped));
 	row("  dev: RTC index writes %lu, data accesses %lu; PCI configuration accesses %lu\n",
 	    vm->rtc.index_writes, vm->rtc.data_accesses, READ_ONCE(vm->pci.accesses));
 	/* Each pCPU's, not the VM's, for the pCPUs it may use that have run a VM. */

@@ -31,8 +31,8 @@
  *              first VM unless another says on; the first that says on wins)
  *
  * The rest of the line after "--" is the guest's command line, verbatim.
- * A line with a VM word (vcpus, mem, pv, cpus, debug, strict_mmio, console), an unknown word or a "--"
- * defines a VM, and its module is that VM's kernel. A line with only vm=NAME
+ * A line with a VM word (vcpus, mem, pv, cpus, debug, strict_mmio, console), an unknown word or
+ * a "--" defines a VM, and its module is that VM's kernel. A line with only vm=NAME
  * is an extra module of VM NAME (an initrd, a data file), wherever NAME is
  * defined: the VM sees its extra modules as its multiboot modules, in module
  * order, each with an empty string.
