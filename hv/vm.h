@@ -11,6 +11,7 @@ struct vm_config;
 #include "hv/dev/vpci.h"
 #include "hv/dev/vrtc.h"
 #include "hv/dev/vuart.h"
+#include "hv/unmodelled.h"
 #include "lib/console.h"
 #include "hv/platform.h"
 #include "lib/cpuset.h"
@@ -182,6 +183,7 @@ struct vm {
 	volatile u32 stats_asked; /* any pCPU: a table was asked for, the scheduler prints it */
 	/* Accesses to unbacked or read-only memory (vm_note_unbacked), under lock. */
 	u64 unbacked_reads, unbacked_writes, unbacked_next_note, unbacked_quiet;
+	struct unmodelled unmodelled; /* ports and MSRs it touched that nothing models */
 };
 
 /* At most one note about unbacked accesses per VM per this many microseconds. */

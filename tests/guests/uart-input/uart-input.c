@@ -3,7 +3,7 @@
  * Console input into a VM: a line typed at Kestrel's console arrives in the 16550's receive
  * FIFO, by IRQ 4 through the I/O APIC with the RX-data interrupt on, and by polling LSR.DR with
  * it off; a FIFO left full keeps its first 16 bytes (the rest is dropped, and counted by
- * Kestrel). Each step prints "uart-input: ready for ..." and waits for the harness to type.
+ * Kestrel), and COM2's ports read all ones. Each step prints "uart-input: ready for ..." and waits for the harness to type.
  *
  * Command line: expect=TEXT (the first line, default "hello-kestrel"), polled=0 leaves out the
  * polled line and the overflow, wait_ms=N how long to wait for each line (guest TSC time).
@@ -189,6 +189,15 @@ static void test_overflow(u64 wait)
 	rt_test_end();
 }
 
+/* COM2, which a VM does not have: its ports read all ones, and Kestrel records the touch. */
+static void test_no_com2(void)
+{
+	rt_test_begin("uart-input-no-com2");
+	rt_check(rt_inb(0x2f9) == 0xff, "COM2's IER reads %#x, not all ones", rt_inb(0x2f9));
+	rt_outb(0x2fb, 0x80); /* COM2's LCR: dropped */
+	rt_test_end();
+}
+
 void kmain(const struct rt_boot *boot)
 {
 	char expect[LINE_MAX + 1] = "hello-kestrel";
@@ -198,6 +207,7 @@ void kmain(const struct rt_boot *boot)
 	rt_cmdline_str("expect", expect, sizeof(expect));
 	rt_irq_install(VEC_TIMER, on_timer);
 	rt_sti();
+	test_no_com2();
 	test_irq(expect, wait);
 	if (rt_cmdline_u64("polled", 1)) {
 		test_polled(wait);
