@@ -3,7 +3,8 @@
  * Console input into a VM: a line typed at Kestrel's console arrives in the 16550's receive
  * FIFO, by IRQ 4 through the I/O APIC with the RX-data interrupt on, and by polling LSR.DR with
  * it off; a FIFO left full keeps its first 16 bytes (the rest is dropped, and counted by
- * Kestrel), and COM2's ports read all ones. Each step prints "uart-input: ready for ..." and waits for the harness to type.
+ * Kestrel), and COM2's ports read all ones. Each step prints "uart-input: ready for ..." and
+ * waits for the harness to type.
  *
  * Command line: expect=TEXT (the first line, default "hello-kestrel"), polled=0 leaves out the
  * polled line and the overflow, wait_ms=N how long to wait for each line (guest TSC time).
