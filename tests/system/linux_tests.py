@@ -83,6 +83,10 @@ def linux_booted(vcpus, kvm=None, workload=False):
         expect(log, r"^linux: .*pci 0000:00:00\.0: \[1b36:0008\] type 00 class 0x060000",
                "Linux finding the host bridge at 00:00.0")
         refuse(log, r"PCI: Fatal: No config space access function found", "no PCI access")
+        # The MCFG's ECAM window (hv/dev/vpci.c), reserved by a PNP0C02 device in the DSDT.
+        expect(log, r"^linux: .*PCI: MMCONFIG for domain 0000 \[bus 00-00\] at "
+               r"\[mem 0xfe000000-0xfe0fffff\]", "Linux taking the MCFG's ECAM window")
+        refuse(log, r"fail to add MMCONFIG information", "the ECAM window refused")
         for line in KVM_LINES:
             if kvm:
                 expect(log, rf"^linux: .*kvm-guest: {line}$", f"Linux taking '{line}'")
