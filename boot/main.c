@@ -14,6 +14,7 @@
 #include "lib/calendar.h"
 #include "lib/multiboot2.h"
 #include "hv/cmdline.h"
+#include "hv/console_input.h"
 #include "hv/console_sinks.h"
 #include "lib/panic.h"
 #include "hv/sched/sched.h"
@@ -219,6 +220,7 @@ static __noreturn void run_vms(void)
 	for (u32 i = 0; i < nr_vms; i++)
 		for (u32 k = 0; k < vms[i]->nr_vcpus; k++)
 			vms[i]->vcpus[k]->runnable_since = rdtsc();
+	console_input_init();
 	sched_start_all();
 	sched_loop();
 }

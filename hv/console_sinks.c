@@ -81,6 +81,22 @@ void console_sinks_set(u32 sinks)
 	apply(true);
 }
 
+bool console_sinks_can_read(void)
+{
+	for (u32 i = 0; i < ARRAY_SIZE(ports); i++)
+		if (READ_ONCE(ports[i].port))
+			return true;
+	return false;
+}
+
+bool console_sinks_read(u8 *byte)
+{
+	for (u32 i = 0; i < ARRAY_SIZE(ports); i++)
+		if (READ_ONCE(ports[i].port))
+			return uart_rx(ports[i].port, byte);
+	return false;
+}
+
 enum screen_error console_sinks_screen_init(const struct mb2_framebuffer *fb, u64 limit)
 {
 	enum screen_error err;

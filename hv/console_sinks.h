@@ -10,6 +10,10 @@
 
 /* Sends the console to sinks (enum console_target bits); the screen only once it is set up. */
 void console_sinks_set(u32 sinks);
+/* A byte typed at the console (the first serial port it uses), if one waits: never waits. */
+bool console_sinks_read(u8 *byte);
+/* Whether there is a serial port to read from. */
+bool console_sinks_can_read(void);
 /*
  * Sets the screen up on fb (mapped below limit) and clears it; it shows the console from the
  * next console_sinks_set that names it. Returns why fb cannot be used, or SCREEN_OK.

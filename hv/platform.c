@@ -193,6 +193,17 @@ static int ioapic_mmio(struct vcpu *v, void *opaque, u64 offset, u32 size, bool 
 	return REGION_MMIO_DONE;
 }
 
+/* The PCI ECAM window (hv/dev/vpci.c): configuration space by loads and stores. */
+static int ecam_mmio(struct vcpu *v, void *opaque, u64 offset, u32 size, bool write, u64 *value)
+{
+	(void)opaque;
+	if (write)
+		vpci_ecam_write(&v->vm->pci, (u32)offset, size, *value);
+	else
+		*value = vpci_ecam_read(&v->vm->pci, (u32)offset, size);
+	return REGION_MMIO_DONE;
+}
+
 void platform_claim_mmio(struct vm *vm)
 {
 	int err = vm_mmio_claim(vm, VIOAPIC_BASE, PAGE_SIZE, ioapic_mmio, NULL, "the I/O APIC");
@@ -201,6 +212,12 @@ void platform_claim_mmio(struct vm *vm)
 	if (err)
 		pr_warn("vm %s: the I/O APIC's page at %#lx is not free (%d): no I/O APIC MMIO",
 			vm->name, (u64)VIOAPIC_BASE, err);
+	/* The same for the ECAM window: without it, no MCFG, and PCI by ports alone. */
+	err = vm_mmio_claim(vm, VPCI_ECAM_BASE, VPCI_ECAM_SIZE, ecam_mmio, NULL, "PCI ECAM");
+	vm->pci.ecam_base = err ? 0 : VPCI_ECAM_BASE;
+	if (err)
+		pr_warn("vm %s: the PCI ECAM window at %#lx is not free (%d): no MCFG", vm->name,
+			(u64)VPCI_ECAM_BASE, err);
 }
 
 bool platform_mmio_owns(u64 gpa)

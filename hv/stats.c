@@ -66,6 +66,24 @@ static void print_pv(struct vm *vm)
 		row("  pv: KVM kicks %lu, directed yields %lu\n", t.kicks, t.yields);
 }
 
+/* The ports and MSRs it touched that nothing models, a row per few. */
+static void print_unmodelled(struct vm *vm)
+{
+	char line[100];
+	u32 from = 0;
+
+	if (!unmodelled_format(&vm->unmodelled, &from, line, sizeof(line))) {
+		row("  unmodelled: none\n");
+		return;
+	}
+	do
+		row("  unmodelled: %s\n", line);
+	while (unmodelled_format(&vm->unmodelled, &from, line, sizeof(line)));
+	if (READ_ONCE(vm->unmodelled.others))
+		row("  unmodelled: and %lu accesses to ports or MSRs past the first %u\n",
+		    READ_ONCE(vm->unmodelled.others), UNMODELLED_MAX);
+}
+
 static void format_vm(struct vm *vm)
 {
 	u64 total = 0, total_tsc = 0;
@@ -120,6 +138,9 @@ static void format_vm(struct vm *vm)
 	if (vm->nr_vcpus > STATS_MAX_ROWS)
 		row("  (%u more vCPUs not shown)\n", vm->nr_vcpus - STATS_MAX_ROWS);
 	print_pv(vm);
+	print_unmodelled(vm);
+	row("  console: input bytes %lu, dropped %lu (receive FIFO full or VM stopped)\n",
+	    READ_ONCE(vm->console_in), READ_ONCE(vm->console_in_dropped));
 	row("  dev: RTC index writes %lu, data accesses %lu; PCI configuration accesses %lu\n",
 	    vm->rtc.index_writes, vm->rtc.data_accesses, READ_ONCE(vm->pci.accesses));
 	/* Each pCPU's, not the VM's, for the pCPUs it may use that have run a VM. */

@@ -120,7 +120,8 @@ static int load_kernel(struct vm *vm, const struct boot_info *bi, const struct v
 	/* The tables first: the loader keeps out of their reserved region. */
 	gmem_prepare(&vm->mem, ACPI_TABLES_GPA, ACPI_TABLES_SIZE);
 	acpi = acpi_tables_build((u8 *)(uintptr_t)gmem_hpa(&vm->mem, ACPI_TABLES_GPA),
-				 ACPI_TABLES_SIZE, vm->nr_vcpus ? vm->nr_vcpus : c->vcpus);
+				 ACPI_TABLES_SIZE, vm->nr_vcpus ? vm->nr_vcpus : c->vcpus,
+				 vm->pci.ecam_base);
 	if (acpi > 0) {
 		args.rsdp = (const void *)(uintptr_t)gmem_hpa(&vm->mem, ACPI_TABLES_GPA);
 		args.rsdp_len = ACPI_RSDP_LEN;

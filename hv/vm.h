@@ -11,6 +11,7 @@ struct vm_config;
 #include "hv/dev/vpci.h"
 #include "hv/dev/vrtc.h"
 #include "hv/dev/vuart.h"
+#include "hv/unmodelled.h"
 #include "lib/console.h"
 #include "hv/platform.h"
 #include "lib/cpuset.h"
@@ -175,11 +176,14 @@ struct vm {
 	/* Console output (vm_console_drain): the pCPU that drains, under the uart's printing. */
 	u64 console_next; /* TSC the printed bytes are paid up to (the rate limit's clock) */
 	u64 console_printed; /* bytes */
+	/* Typed at Kestrel's console with this VM in focus (pCPU 0's, hv/console_input.c). */
+	u64 console_in, console_in_dropped; /* bytes received, dropped (FIFO full, VM stopped) */
 	u64 stats_next; /* TSC before which KESTREL_HC_DEBUG_STATS answers -EBUSY */
 	u64 stats_interval; /* TSC ticks from the end of one asked-for table to the next call */
 	volatile u32 stats_asked; /* any pCPU: a table was asked for, the scheduler prints it */
 	/* Accesses to unbacked or read-only memory (vm_note_unbacked), under lock. */
 	u64 unbacked_reads, unbacked_writes, unbacked_next_note, unbacked_quiet;
+	struct unmodelled unmodelled; /* ports and MSRs it touched that nothing models */
 };
 
 /* At most one note about unbacked accesses per VM per this many microseconds. */

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Polled 16550 UART output at 115200 8N1 (PC16550D data sheet register map). */
+/* Polled 16550 UART at 115200 8N1 (PC16550D data sheet register map): output and input. */
 #include "arch/x86/uart.h"
 #include "arch/x86/cpu.h"
 
-enum { THR = 0, IER = 1, FCR = 2, LCR = 3, MCR = 4, LSR = 5, SCR = 7 };
+enum { RBR = 0, THR = 0, IER = 1, FCR = 2, LCR = 3, MCR = 4, LSR = 5, SCR = 7 };
 #define IIR FCR /* read: interrupt identification */
 #define IIR_FIFOS_ON 0xc0 /* bits 7:6 set: a 16550A's FIFOs are enabled */
+#define LSR_DR 0x01
 #define LSR_THRE 0x20
 #define FIFO_DEPTH 16
 
@@ -47,4 +48,13 @@ void uart_putc(u16 port, char c)
 	for (u32 i = 0; i < 1000000 && !(inb(port + LSR) & LSR_THRE); i++)
 		cpu_relax();
 	outb(port + THR, (u8)c);
+}
+
+bool uart_rx(u16 port, u8 *byte)
+{
+	/* LSR bit 0, data ready; reading LSR also clears its error bits (PC16550D, LSR). */
+	if (!(inb(port + LSR) & LSR_DR))
+		return false;
+	*byte = inb(port + RBR);
+	return true;
 }

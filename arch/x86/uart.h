@@ -15,5 +15,7 @@ u32 uart_fifo_depth(u16 port);
 u32 uart_tx_room(u16 port, u32 depth);
 /* Writes c, unchecked: only after uart_tx_room said there is room. */
 void uart_tx(u16 port, char c);
+/* A byte received, if one waits (never waits itself): false when none. */
+bool uart_rx(u16 port, u8 *byte);
 
 #endif

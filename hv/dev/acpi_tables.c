@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Builds a VM's RSDP, XSDT, FADT, DSDT and MADT (ACPI 6.5, chapter 5); pure, unit-tested. */
+/* Builds a VM's RSDP, XSDT, FADT, DSDT, MADT (ACPI 6.5, chapter 5) and MCFG; pure, unit-tested. */
 #include "hv/dev/acpi_tables.h"
 #include "hv/dev/vioapic.h"
 #include "hv/dev/vrtc.h"
@@ -8,9 +8,11 @@
 #define XSDT_OFF 64
 #define FADT_OFF 128
 #define DSDT_OFF 416
+#define MCFG_OFF 896
 #define MADT_OFF 1024
 #define SDT_HEADER_LEN 36
-#define XSDT_ENTRIES 2 /* FADT, MADT */
+#define XSDT_ENTRIES_MAX 3 /* FADT, MADT and, with an ECAM window, MCFG */
+#define MCFG_LEN (SDT_HEADER_LEN + 8 + 16) /* one allocation, PCI Firmware 3.2, 4.1.2 */
 #define FADT_LEN 276 /* revision 6, 5.2.9 table 5.9 */
 #define FADT_FLAG_WBINVD BIT(0)
 #define FADT_FLAG_PWR_BUTTON BIT(4) /* set: no fixed-feature power button */
@@ -160,17 +162,53 @@ static const u8 dsdt_aml[] = {
 	0x79, 0x00,
 };
 
-_Static_assert(XSDT_OFF + SDT_HEADER_LEN + 8 * XSDT_ENTRIES <= FADT_OFF, "tables overlap");
-_Static_assert(FADT_OFF + FADT_LEN <= DSDT_OFF, "tables overlap");
-_Static_assert(DSDT_OFF + SDT_HEADER_LEN + sizeof(dsdt_aml) <= MADT_OFF, "tables overlap");
+/*
+ * With an ECAM window: a motherboard resource (PNP0C02) that reserves it, in a Scope of its own
+ * after the rest. Linux uses an MCFG window only when firmware reserves it so (or E820 does);
+ * the base is patched in at MRES_BASE_AT.
+ */
+static const u8 dsdt_mres_aml[] = {
+	0x10, 0x2e, '\\', '_', 'S', 'B', '_', /* Scope, PkgLength 46 */
+	0x5b, 0x82, 0x26, 'M', 'R', 'E', 'S', /* Device, PkgLength 38 */
+	0x08, '_', 'H', 'I', 'D', 0x0c, EISA_PNP(0x0c, 0x02),
+	0x08, '_', 'C', 'R', 'S', 0x11, 0x11, 0x0a, 0x0e, /* Buffer, PkgLength 17, 14 bytes */
+	0x86, 0x09, 0x00, 0x01, /* Memory32Fixed, read-write */
+	0x00, 0x00, 0x00, 0x00, /* base (MRES_BASE_AT) */
+	0x00, 0x00, 0x00, 0x00, /* length (MRES_BASE_AT + 4) */
+	0x79, 0x00,
+};
+#define MRES_BASE_AT 37
 
-static void build_dsdt(u8 *dsdt)
+_Static_assert(XSDT_OFF + SDT_HEADER_LEN + 8 * XSDT_ENTRIES_MAX <= FADT_OFF, "tables overlap");
+_Static_assert(FADT_OFF + FADT_LEN <= DSDT_OFF, "tables overlap");
+_Static_assert(DSDT_OFF + SDT_HEADER_LEN + sizeof(dsdt_aml) + sizeof(dsdt_mres_aml) <= MCFG_OFF,
+	       "tables overlap");
+_Static_assert(MCFG_OFF + MCFG_LEN <= MADT_OFF, "tables overlap");
+
+static void build_dsdt(u8 *dsdt, u64 ecam_base)
 {
-	u32 len = SDT_HEADER_LEN + sizeof(dsdt_aml);
+	u32 len = SDT_HEADER_LEN + sizeof(dsdt_aml) + (ecam_base ? sizeof(dsdt_mres_aml) : 0);
+	u8 *mres = dsdt + SDT_HEADER_LEN + sizeof(dsdt_aml);
 
 	sdt_header(dsdt, "DSDT", len, 2); /* revision 2: integers are 64 bits */
 	memcpy(dsdt + SDT_HEADER_LEN, dsdt_aml, sizeof(dsdt_aml));
+	if (ecam_base) {
+		memcpy(mres, dsdt_mres_aml, sizeof(dsdt_mres_aml));
+		put32(mres + MRES_BASE_AT, (u32)ecam_base);
+		put32(mres + MRES_BASE_AT + 4, ACPI_ECAM_SIZE);
+	}
 	dsdt[9] = checksum(dsdt, len);
+}
+
+/* PCI Firmware 3.2, 4.1.2: 8 reserved bytes, then the allocation of segment 0, bus 0 alone. */
+static void build_mcfg(u8 *mcfg, u64 ecam_base)
+{
+	sdt_header(mcfg, "MCFG", MCFG_LEN, 1);
+	put64(mcfg + SDT_HEADER_LEN + 8, ecam_base);
+	put16(mcfg + SDT_HEADER_LEN + 16, 0); /* PCI segment group */
+	mcfg[SDT_HEADER_LEN + 18] = 0; /* start bus */
+	mcfg[SDT_HEADER_LEN + 19] = 0; /* end bus */
+	mcfg[9] = checksum(mcfg, MCFG_LEN);
 }
 
 static u32 madt_len(u32 nr_vcpus)
@@ -181,9 +219,9 @@ static u32 madt_len(u32 nr_vcpus)
 	       MADT_IOAPIC_LEN + MADT_ISO_LEN;
 }
 
-s64 acpi_tables_build(u8 *buf, size_t size, u32 nr_vcpus)
+s64 acpi_tables_build(u8 *buf, size_t size, u32 nr_vcpus, u64 ecam_base)
 {
-	u32 len = madt_len(nr_vcpus);
+	u32 len = madt_len(nr_vcpus), nr_tables = ecam_base ? 3 : 2;
 	u8 *rsdp = buf, *xsdt = buf + XSDT_OFF, *madt = buf + MADT_OFF, *e;
 
 	if (!nr_vcpus || nr_vcpus > ACPI_TABLES_MAX_VCPUS || size < MADT_OFF + (u64)len)
@@ -229,11 +267,15 @@ s64 acpi_tables_build(u8 *buf, size_t size, u32 nr_vcpus)
 	madt[9] = checksum(madt, len);
 
 	build_fadt(buf + FADT_OFF);
-	build_dsdt(buf + DSDT_OFF);
-	sdt_header(xsdt, "XSDT", SDT_HEADER_LEN + 8 * XSDT_ENTRIES, 1);
+	build_dsdt(buf + DSDT_OFF, ecam_base);
+	if (ecam_base)
+		build_mcfg(buf + MCFG_OFF, ecam_base);
+	sdt_header(xsdt, "XSDT", SDT_HEADER_LEN + 8 * nr_tables, 1);
 	put64(xsdt + SDT_HEADER_LEN, ACPI_TABLES_GPA + FADT_OFF);
 	put64(xsdt + SDT_HEADER_LEN + 8, ACPI_TABLES_GPA + MADT_OFF);
-	xsdt[9] = checksum(xsdt, SDT_HEADER_LEN + 8 * XSDT_ENTRIES);
+	if (ecam_base)
+		put64(xsdt + SDT_HEADER_LEN + 16, ACPI_TABLES_GPA + MCFG_OFF);
+	xsdt[9] = checksum(xsdt, SDT_HEADER_LEN + 8 * nr_tables);
 
 	/* RSDP, 5.2.5.3: revision 2, with the XSDT; one checksum over 20 bytes, one over 36. */
 	memcpy(rsdp, "RSD PTR ", 8);

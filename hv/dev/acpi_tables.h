@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The ACPI tables a VM sees: RSDP, XSDT, FADT, DSDT, a MADT of its vCPUs and I/O APIC (ACPI 6.5). */
+/* The ACPI tables a VM sees: RSDP, XSDT, FADT, DSDT, MADT and MCFG (ACPI 6.5, PCI Firmware 3.2). */
 #ifndef KESTREL_HV_DEV_ACPI_TABLES_H
 #define KESTREL_HV_DEV_ACPI_TABLES_H
 
@@ -29,11 +29,14 @@
 #define ACPI_RESET_PORT 0xcf9
 #define ACPI_RESET_VALUE 0x06
 
+#define ACPI_ECAM_SIZE 0x100000u /* the MCFG's window: bus 0 alone */
+
 /*
  * Builds the tables for nr_vcpus vCPUs (APIC IDs 0 to nr_vcpus - 1, all enabled) in buf, which
- * the guest sees at ACPI_TABLES_GPA; the RSDP comes first. Returns the bytes used, or -ENOSPC
- * when they do not fit in size.
+ * the guest sees at ACPI_TABLES_GPA; the RSDP comes first. With ecam_base (below 4 GiB, not 0),
+ * an MCFG names the ECAM window of bus 0 there and the DSDT reserves it. Returns the bytes
+ * used, or -ENOSPC when they do not fit in size.
  */
-s64 acpi_tables_build(u8 *buf, size_t size, u32 nr_vcpus);
+s64 acpi_tables_build(u8 *buf, size_t size, u32 nr_vcpus, u64 ecam_base);
 
 #endif

@@ -46,8 +46,10 @@ static void put16(u8 *p, u16 v)
 void vpci_init(struct vpci *p)
 {
 	u8 *c = p->host_bridge;
+	u64 ecam_base = p->ecam_base; /* the VM's layout: a reset keeps it */
 
 	memset(p, 0, sizeof(*p));
+	p->ecam_base = ecam_base;
 	put16(c + CFG_VENDOR, VPCI_HOST_VENDOR);
 	put16(c + CFG_DEVICE, VPCI_HOST_DEVICE);
 	c[CFG_REVISION] = 0;
@@ -129,4 +131,52 @@ void vpci_write(struct vpci *p, u16 port, u32 size, u32 val)
 	}
 	for (u32 i = 0; i < size && i < 4; i++)
 		write_byte(p, address, (u16)(port + i), (u8)(val >> (8 * i)));
+}
+
+/* ECAM offset bits 19:12 are the device and function, 11:0 the register (bus 0 alone). */
+#define ECAM_DEVFN(off) (((off) >> 12) & 0xff)
+#define ECAM_REG(off) ((off) & 0xfff)
+#define PCI_FUNCTION_SPACE 256 /* a conventional PCI function's; the rest of 4 KiB is PCIe's */
+
+static u8 *ecam_byte(struct vpci *p, u32 offset)
+{
+	if (offset >= VPCI_ECAM_SIZE || ECAM_DEVFN(offset) || ECAM_REG(offset) >= PCI_FUNCTION_SPACE)
+		return NULL;
+	return &p->host_bridge[ECAM_REG(offset)];
+}
+
+static bool ecam_width(u32 size)
+{
+	return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+u64 vpci_ecam_read(struct vpci *p, u32 offset, u32 size)
+{
+	u64 val = 0;
+
+	atomic_add(&p->accesses, 1);
+	if (!ecam_width(size))
+		return size < 8 ? (1ull << (8 * size)) - 1 : ~0ull;
+	for (u32 i = 0; i < size; i++) {
+		u8 *b = offset + i >= offset ? ecam_byte(p, offset + i) : NULL;
+
+		val |= (u64)(b ? *b : 0xff) << (8 * i);
+	}
+	return val;
+}
+
+void vpci_ecam_write(struct vpci *p, u32 offset, u32 size, u64 val)
+{
+	atomic_add(&p->accesses, 1);
+	if (!ecam_width(size))
+		return;
+	for (u32 i = 0; i < size; i++) {
+		u8 *b = offset + i >= offset ? ecam_byte(p, offset + i) : NULL;
+		u8 m;
+
+		if (!b)
+			continue;
+		m = writable(ECAM_REG(offset + i));
+		*b = (u8)((*b & ~m) | ((u8)(val >> (8 * i)) & m));
+	}
 }

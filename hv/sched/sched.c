@@ -10,6 +10,7 @@
 #include "arch/x86/vectors.h"
 #include "lib/console.h"
 #include "hv/arch.h"
+#include "hv/console_input.h"
 #include "hv/stats.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
@@ -319,10 +320,13 @@ __noreturn void sched_loop(void)
 	WRITE_ONCE(s->active, true); /* periodic balancing may hand vCPUs here now */
 	for (;;) {
 		struct vcpu *v;
-		u64 now;
+		u64 now, input = 0;
 
 		adopt(s);
 		console_pump(); /* output in progress: what the serial ports take now */
+		/* One pCPU reads the console: bytes typed there, for the VM with the focus. */
+		if (cpu->index == 0)
+			input = console_input_poll(rdtsc());
 		WRITE_ONCE(s->requests_pending, 0);
 		for (u32 i = 0; i < s->nr; i++)
 			vcpu_handle_requests(s->vcpus[i]);
@@ -347,6 +351,8 @@ __noreturn void sched_loop(void)
 					d = d ? MIN(d, more) : more;
 			}
 
+			if (input)
+				d = d ? MIN(d, input) : input;
 			/* Ask again a slice later if the answer may have been no. */
 			if (sched_balance && ask_for_work(cpu))
 				d = d ? MIN(d, t0 + sched_slice_tsc) : t0 + sched_slice_tsc;

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 END_RE = re.compile(r"^kestrel: (halting|halted)\s*$", re.M)
@@ -30,7 +31,7 @@ ata0-master: type=cdrom, path={iso}, status=inserted
 boot: cdrom
 clock: sync=none, time0=local
 display_library: rfb, options="timeout=0"
-com1: enabled=1, mode=file, dev={serial}
+{com1}
 port_e9_hack: enabled=1
 log: {log}
 panic: action=fatal
@@ -173,13 +174,16 @@ def grab_screen(path, workdir):
     return {k: v for k, v in files.items() if os.path.exists(v)}
 
 
-def command(emu, workdir, iso, cpus, mem, model, uefi, monitor=None):
+def command(emu, workdir, iso, cpus, mem, model, uefi, monitor=None, com1_port=None):
+    """com1_port: (Bochs) COM1 connects to this TCP port on 127.0.0.1 instead of writing a file."""
     serial = os.path.join(workdir, "serial.txt")
     if emu == "bochs":
         rc = os.path.join(workdir, "bochsrc")
+        com1 = f"com1: enabled=1, mode=file, dev={serial}" if com1_port is None else \
+            f"com1: enabled=1, mode=socket-client, dev=127.0.0.1:{com1_port}"
         with open(rc, "w") as f:
             f.write(BOCHSRC.format(mem=mem, model=model, cpus=cpus, iso=os.path.abspath(iso),
-                                   serial=serial, log=os.path.join(workdir, "bochs.log")))
+                                   com1=com1, log=os.path.join(workdir, "bochs.log")))
         dbg = os.path.join(workdir, "dbg.rc")
         with open(dbg, "w") as f:
             f.write("c\n")
@@ -205,11 +209,59 @@ def command(emu, workdir, iso, cpus, mem, model, uefi, monitor=None):
 RFB_BUSY = "RFB could not bind any port"
 
 
+class Com1Socket:
+    """COM1 over TCP (Bochs's socket-client mode): what Bochs sends goes to the serial file, as
+    in file mode, and send() types at the console."""
+
+    def __init__(self, serial):
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(1)
+        self.port = self.listener.getsockname()[1]
+        self.conn = None
+        self.serial = serial
+        self.thread = threading.Thread(target=self._copy, daemon=True)
+        self.thread.start()
+
+    def _copy(self):
+        try:
+            conn, _ = self.listener.accept()
+        except OSError:
+            return
+        self.conn = conn
+        with open(self.serial, "ab", buffering=0) as f:
+            while True:
+                try:
+                    data = conn.recv(4096)
+                except OSError:
+                    return
+                if not data:
+                    return
+                f.write(data)
+
+    def send(self, data):
+        if self.conn:
+            self.conn.sendall(data)
+            return True
+        return False
+
+    def close(self):
+        for s in (self.conn, self.listener):
+            if s:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+
+
 def boot(iso, emu="bochs", cpus=2, mem=256, model="corei7_icelake_u", uefi=False, timeout=120,
-         echo=False, keep=None, screen=False):
-    """screen: (QEMU) keep a monitor socket and grab the screen before QEMU is stopped."""
+         echo=False, keep=None, screen=False, typed=()):
+    """screen: (QEMU) keep a monitor socket and grab the screen before QEMU is stopped.
+    typed: (Bochs) (regex, bytes) pairs, in order: once the console matches a regex, its bytes
+    are typed at COM1; the next pair waits for its own regex."""
     for attempt in range(5):
-        r = boot_once(iso, emu, cpus, mem, model, uefi, timeout, echo, keep, screen)
+        r = boot_once(iso, emu, cpus, mem, model, uefi, timeout, echo, keep, screen, typed)
         err = _read(os.path.join(r.workdir, "emulator.err")) or ""
         if not (emu == "bochs" and r.reason == "exit" and RFB_BUSY in err):
             return r
@@ -219,14 +271,20 @@ def boot(iso, emu="bochs", cpus=2, mem=256, model="corei7_icelake_u", uefi=False
     return r
 
 
-def boot_once(iso, emu, cpus, mem, model, uefi, timeout, echo, keep, screen):
+def boot_once(iso, emu, cpus, mem, model, uefi, timeout, echo, keep, screen, typed=()):
     workdir = keep or tempfile.mkdtemp(prefix=f"kestrel-{emu}-")
     os.makedirs(workdir, exist_ok=True)
     # A short path: a UNIX socket's name has at most 107 bytes.
     monitor = tempfile.mktemp(prefix="kestrel-mon-", dir="/tmp") if screen and emu == "qemu" \
         else None
-    cmd, serial = command(emu, workdir, iso, cpus, mem, model, uefi, monitor)
+    serial = os.path.join(workdir, "serial.txt")
     open(serial, "w").close()
+    if typed and emu != "bochs":
+        raise ValueError("boot.py: typed input needs Bochs (COM1 over a socket)")
+    com1 = Com1Socket(serial) if typed else None
+    cmd, serial = command(emu, workdir, iso, cpus, mem, model, uefi, monitor,
+                          com1.port if com1 else None)
+    steps = list(typed)
     start = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=open(os.path.join(workdir, "emulator.err"), "w"),
@@ -244,6 +302,9 @@ def boot_once(iso, emu, cpus, mem, model, uefi, timeout, echo, keep, screen):
                 if END_RE.search(text):
                     reason = "end"
                     break
+                # Text comes over COM1's connection when typing is asked for: it is open.
+                while steps and re.search(steps[0][0], text, re.M) and com1.send(steps[0][1]):
+                    steps.pop(0)
             elif proc.poll() is not None:
                 reason = "exit"
                 rest = f.read().decode("utf-8", "replace").replace("\r", "")
@@ -270,6 +331,8 @@ def boot_once(iso, emu, cpus, mem, model, uefi, timeout, echo, keep, screen):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+    if com1:
+        com1.close()
     return Result(text, reason, time.monotonic() - start, workdir, grabbed)
 
 

@@ -21,6 +21,7 @@ for w in $(cat /proc/cmdline); do
 	kestrel.expect_cpus=*) want=${w#*=} ;;
 	kestrel.workload=*) ticks=${w#*=} ;;
 	kestrel.start_at=*) start=${w#*=} ;;
+	kestrel.read_line=*) read_wait=${w#*=} ;;
 	esac
 done
 have=$(grep -c ^processor /proc/cpuinfo)
@@ -33,6 +34,17 @@ fi
 if [ -n "$ticks" ]; then
 	tlbstorm "$have" "$ticks" 64 ${start:-0} > /dev/kmsg || verdict="FAIL (tlbstorm)"
 	say "steal $(awk '/^cpu /{print $9}' /proc/stat) (USER_HZ ticks, all CPUs)"
+fi
+# A line typed at Kestrel's console (the harness types it), read from ttyS0 within read_wait
+# seconds of guest time; its RX interrupts come through the I/O APIC's pin 4.
+if [ -n "$read_wait" ]; then
+	say "ready for a line on ttyS0"
+	if read -t "$read_wait" line < /dev/ttyS0; then
+		say "line '$line'"
+	else
+		verdict="FAIL (no line on ttyS0 within $read_wait s)"
+	fi
+	say "ioapic-irqs-after $(grep IO-APIC /proc/interrupts | tr -s ' ' | tr '\n' ';')"
 fi
 say "RESULT: $verdict"
 poweroff -f

@@ -83,6 +83,10 @@ def linux_booted(vcpus, kvm=None, workload=False):
         expect(log, r"^linux: .*pci 0000:00:00\.0: \[1b36:0008\] type 00 class 0x060000",
                "Linux finding the host bridge at 00:00.0")
         refuse(log, r"PCI: Fatal: No config space access function found", "no PCI access")
+        # The MCFG's ECAM window (hv/dev/vpci.c), reserved by a PNP0C02 device in the DSDT.
+        expect(log, r"^linux: .*PCI: MMCONFIG for domain 0000 \[bus 00-00\] at "
+               r"\[mem 0xfe000000-0xfe0fffff\]", "Linux taking the MCFG's ECAM window")
+        refuse(log, r"fail to add MMCONFIG information", "the ECAM window refused")
         for line in KVM_LINES:
             if kvm:
                 expect(log, rf"^linux: .*kvm-guest: {line}$", f"Linux taking '{line}'")
@@ -112,12 +116,38 @@ def linux_booted(vcpus, kvm=None, workload=False):
     return check
 
 
+TYPED_LINE = "typed-at-kestrel"
+
+
+def line_read(log):
+    """/init read the line typed at Kestrel's console from ttyS0, by interrupt: ttyS0's count
+    on I/O APIC pin 4 grew while it waited."""
+    expect(log, rf"^linux: .*kestrel-init: line '{TYPED_LINE}'$", "the typed line read on ttyS0")
+
+    def ttys0(tag):
+        m = expect(log, rf"^linux: .*kestrel-init: {tag} (.*)$", f"/init's {tag} line")
+        m = re.search(r"(\d+):((?: \d+)+) IO-APIC 4-edge ttyS0", m.group(1))
+        if not m:
+            raise CheckFailed(f"no ttyS0 line on pin 4 in {tag}")
+        return sum(int(x) for x in m.group(2).split())
+    before, after = ttys0("ioapic-irqs"), ttys0("ioapic-irqs-after")
+    print(f"  ttyS0 interrupts {before} before the line, {after} after")
+    if after <= before:
+        raise CheckFailed(f"ttyS0's interrupts {before} -> {after}: the line came without one")
+
+
 # A VM of the project's own beside Linux: the stale-TLB detector with PV flushes, IPI
 # shootdowns and the FLUSH bit (tests/guests/pv-flush), whose checks fail on one stale read.
 NEIGHBOUR = vm_line("pv-flush", "vm=fl vcpus=2 mem=32M -- cpus=2 rounds=20 mode=pv,ipi,flushbit")
 
 # Bochs's Skylake-X model: Linux 6.1 also runs on it bare (docs/platform.md, "Linux guests").
 TESTS = {
+    # One vCPU, no workload: what is typed at Kestrel's console reaches Linux's ttyS0.
+    "linux-console": ("bochs", 1, {"iso": linux_iso(1, "256M", cmdline="kestrel.read_line=600"),
+                                   "mem": 512, "model": "corei7_skylake_x", "timeout": 1200,
+                                   "typed": [(r"^linux: .*kestrel-init: ready for a line on "
+                                              r"ttyS0$", TYPED_LINE.encode() + b"\r")]},
+                      all_of(linux_booted(1), line_read, no_panic_and_end)),
     "linux-smp-kvm-pv": ("bochs", 2, {"iso": linux_iso(4, "256M", cmdline=WORKLOAD,
                                                        beside=[NEIGHBOUR]),
                                       "mem": 512, "model": "corei7_skylake_x", "timeout": 1200},

@@ -63,7 +63,7 @@ def run_one(name):
     r = boot.boot(iso, emu=emu, cpus=cpus, mem=opts.get("mem", 256),
                   model=opts.get("model", "corei7_icelake_u"),
                   uefi=opts.get("uefi", False), timeout=opts.get("timeout", 300), keep=logdir,
-                  screen="screen" in opts)
+                  screen="screen" in opts, typed=opts.get("typed", ()))
     try:
         if r.reason == "timeout":
             raise CheckFailed(f"no final line within {r.seconds:.0f} s")

@@ -20,7 +20,7 @@ static void build_and_parse(u32 nr_vcpus)
 
 	guest_area = calloc(1, ACPI_TABLES_SIZE);
 	assert_non_null(guest_area);
-	used = acpi_tables_build(guest_area, ACPI_TABLES_SIZE, nr_vcpus);
+	used = acpi_tables_build(guest_area, ACPI_TABLES_SIZE, nr_vcpus, 0);
 	assert_true(used > 0 && used <= ACPI_TABLES_SIZE);
 	/* The RSDP is where a scan of the BIOS area finds it: the first 16-byte boundary. */
 	assert_memory_equal(guest_area, "RSD PTR ", 8);
@@ -62,7 +62,7 @@ static void test_x2apic_entries(void **state)
 
 	(void)state;
 	assert_non_null(buf);
-	assert_true(acpi_tables_build(buf, ACPI_TABLES_SIZE, 300) > 0);
+	assert_true(acpi_tables_build(buf, ACPI_TABLES_SIZE, 300, 0) > 0);
 	memcpy(&len, buf + 64 + 36 + 8, 4); /* the XSDT's second entry: the MADT */
 	madt = buf + (len - ACPI_TABLES_GPA);
 	memcpy(&len, madt + 4, 4);
@@ -120,7 +120,7 @@ static void test_rtc_and_pci_devices(void **state)
 
 	(void)state;
 	assert_non_null(buf);
-	assert_true(acpi_tables_build(buf, ACPI_TABLES_SIZE, 2) > 0);
+	assert_true(acpi_tables_build(buf, ACPI_TABLES_SIZE, 2, 0) > 0);
 	fadt = buf + (rd32(buf + 64 + 36) - ACPI_TABLES_GPA);
 	assert_int_equal(fadt[109] & BIT(5), 0); /* IAPC_BOOT_ARCH: CMOS RTC present */
 	assert_int_equal(fadt[109] & BIT(2), BIT(2)); /* still no VGA */
@@ -146,13 +146,71 @@ static void test_com1_device(void **state)
 
 	(void)state;
 	assert_non_null(buf);
-	assert_true(acpi_tables_build(buf, ACPI_TABLES_SIZE, 2) > 0);
+	assert_true(acpi_tables_build(buf, ACPI_TABLES_SIZE, 2, 0) > 0);
 	fadt = buf + (rd32(buf + 64 + 36) - ACPI_TABLES_GPA);
 	dsdt = buf + (rd32(fadt + 40) - ACPI_TABLES_GPA);
 	len = rd32(dsdt + 4);
 	assert_int_equal(sum(dsdt, len), 0);
 	assert_true(contains(dsdt, len, hid_com, sizeof(hid_com)));
 	assert_true(contains(dsdt, len, crs_com, sizeof(crs_com)));
+	free(buf);
+}
+
+/* The XSDT's table with a signature, or NULL. */
+static u8 *xsdt_table(u8 *buf, const char *sig)
+{
+	u8 *xsdt = buf + 64;
+
+	for (u32 off = 36; off < rd32(xsdt + 4); off += 8) {
+		u8 *t = buf + (rd32(xsdt + off) - ACPI_TABLES_GPA);
+
+		if (!memcmp(t, sig, 4))
+			return t;
+	}
+	return NULL;
+}
+
+/*
+ * With an ECAM window: an MCFG (PCI Firmware 3.2, 4.1.2) of one allocation, segment 0, bus 0
+ * alone, and a PNP0C02 motherboard resource in the DSDT reserving the window (Linux takes an
+ * MCFG window only when firmware reserves it). Without one: neither.
+ */
+static void test_mcfg(void **state)
+{
+	static const u8 hid_mres[] = { 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0c, 0x02 };
+	/* Memory32Fixed (ReadWrite, 0xfe000000, 0x100000) */
+	static const u8 mem32[] = { 0x86, 0x09, 0x00, 0x01, 0x00, 0x00, 0x00, 0xfe,
+				    0x00, 0x00, 0x10, 0x00 };
+	u8 *buf = calloc(1, ACPI_TABLES_SIZE), *mcfg, *fadt, *dsdt;
+	u64 base;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_true(acpi_tables_build(buf, ACPI_TABLES_SIZE, 2, 0xfe000000) > 0);
+	mcfg = xsdt_table(buf, "MCFG");
+	assert_non_null(mcfg);
+	assert_int_equal(rd32(mcfg + 4), 60);
+	assert_int_equal(sum(mcfg, 60), 0);
+	memcpy(&base, mcfg + 44, 8);
+	assert_int_equal(base, 0xfe000000);
+	assert_int_equal(mcfg[52] | mcfg[53] << 8, 0); /* segment */
+	assert_int_equal(mcfg[54], 0); /* start bus */
+	assert_int_equal(mcfg[55], 0); /* end bus */
+	fadt = xsdt_table(buf, "FACP");
+	assert_non_null(fadt);
+	assert_non_null(xsdt_table(buf, "APIC"));
+	dsdt = buf + (rd32(fadt + 40) - ACPI_TABLES_GPA);
+	assert_int_equal(sum(dsdt, rd32(dsdt + 4)), 0);
+	assert_true(contains(dsdt, rd32(dsdt + 4), hid_mres, sizeof(hid_mres)));
+	assert_true(contains(dsdt, rd32(dsdt + 4), mem32, sizeof(mem32)));
+
+	memset(buf, 0, ACPI_TABLES_SIZE);
+	assert_true(acpi_tables_build(buf, ACPI_TABLES_SIZE, 2, 0) > 0);
+	assert_null(xsdt_table(buf, "MCFG"));
+	fadt = xsdt_table(buf, "FACP");
+	dsdt = buf + (rd32(fadt + 40) - ACPI_TABLES_GPA);
+	assert_int_equal(sum(dsdt, rd32(dsdt + 4)), 0);
+	assert_false(contains(dsdt, rd32(dsdt + 4), hid_mres, sizeof(hid_mres)));
 	free(buf);
 }
 
@@ -166,7 +224,7 @@ static void test_fadt_and_dsdt(void **state)
 
 	(void)state;
 	assert_non_null(buf);
-	assert_true(acpi_tables_build(buf, ACPI_TABLES_SIZE, 4) > 0);
+	assert_true(acpi_tables_build(buf, ACPI_TABLES_SIZE, 4, 0) > 0);
 	xsdt = buf + 64;
 	assert_memory_equal(xsdt, "XSDT", 4);
 	memcpy(&fadt_pa, xsdt + 36, 8);
@@ -205,7 +263,7 @@ static void test_ioapic_entries(void **state)
 
 	(void)state;
 	assert_non_null(buf);
-	assert_true(acpi_tables_build(buf, ACPI_TABLES_SIZE, 4) > 0);
+	assert_true(acpi_tables_build(buf, ACPI_TABLES_SIZE, 4, 0) > 0);
 	madt = buf + (rd32(buf + 64 + 36 + 8) - ACPI_TABLES_GPA); /* the XSDT's second entry */
 	assert_int_equal(sum(madt, rd32(madt + 4)), 0);
 	assert_int_equal(rd32(madt + 40), 1); /* PCAT_COMPAT */
@@ -239,15 +297,16 @@ static void test_too_big(void **state)
 	u8 buf[256];
 
 	(void)state;
-	assert_int_equal(acpi_tables_build(buf, sizeof(buf), 1000), -ENOSPC);
-	assert_int_equal(acpi_tables_build(buf, sizeof(buf), 0), -ENOSPC);
-	assert_int_equal(acpi_tables_build(buf, ACPI_TABLES_SIZE, ACPI_TABLES_MAX_VCPUS + 1),
+	assert_int_equal(acpi_tables_build(buf, sizeof(buf), 1000, 0), -ENOSPC);
+	assert_int_equal(acpi_tables_build(buf, sizeof(buf), 0, 0), -ENOSPC);
+	assert_int_equal(acpi_tables_build(buf, ACPI_TABLES_SIZE, ACPI_TABLES_MAX_VCPUS + 1, 0),
 			 -ENOSPC);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mcfg),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_x2apic_entries),
 		cmocka_unit_test(test_fadt_and_dsdt),

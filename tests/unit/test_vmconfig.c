@@ -204,6 +204,18 @@ static void test_strict_mmio_word(void **state)
 }
 
 /* debug= is off unless asked for; on/off only, once. */
+/* console=on asks for the console's input focus at boot; on/off only, once; off by default. */
+static void test_console_word(void **state)
+{
+	(void)state;
+	assert_false(parse_one("vm=a")->console);
+	assert_true(parse_one("vm=a console=on")->console);
+	assert_false(parse_one("vm=a console=off")->console);
+	assert_false(parse_one("vm=a console=on")->strict_mmio);
+	assert_error(parse_one("vm=a console=yes"), "a", "vm a: console=yes: must be on or off");
+	assert_error(parse_one("vm=a console=on console=on"), "a", "vm a: console= given twice");
+}
+
 static void test_debug_word(void **state)
 {
 	(void)state;
@@ -518,6 +530,7 @@ int main(void)
 		cmocka_unit_test(test_word_forms),
 		cmocka_unit_test(test_cpus_past_64),
 		cmocka_unit_test(test_debug_word),
+		cmocka_unit_test(test_console_word),
 		cmocka_unit_test(test_strict_mmio_word),
 		cmocka_unit_test(test_pv_kestrel),
 		cmocka_unit_test(test_word_errors),

@@ -132,9 +132,50 @@ static void test_nonexistent_functions(void **state)
 	assert_int_equal(cfg_read(0, 0, 0, 0x04, 4), 0);
 }
 
+/*
+ * ECAM (PCI Express Base 6.0, 7.2.2, the MCFG's window): offset bus << 20 | dev << 15 |
+ * fn << 12 | register reaches the same configuration space as mechanism #1, any width.
+ */
+static void test_ecam(void **state)
+{
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	vpci_init(&p);
+	assert_int_equal(vpci_ecam_read(&p, 0x000, 4), VPCI_HOST_DEVICE << 16 | VPCI_HOST_VENDOR);
+	assert_int_equal(vpci_ecam_read(&p, 0x002, 2), VPCI_HOST_DEVICE);
+	assert_int_equal(vpci_ecam_read(&p, 0x00b, 1), VPCI_CLASS_HOST_BRIDGE >> 16);
+	assert_int_equal(vpci_ecam_read(&p, 0x000, 8),
+			 (u64)cfg_read(0, 0, 0, 4, 4) << 32 | (VPCI_HOST_DEVICE << 16 | VPCI_HOST_VENDOR));
+	/* A write through ECAM is seen by mechanism #1, with the same read-only bits. */
+	vpci_ecam_write(&p, 0x03c, 1, 0x0b); /* interrupt line */
+	assert_int_equal(cfg_read(0, 0, 0, 0x3c, 1), 0x0b);
+	vpci_ecam_write(&p, 0x000, 4, 0);
+	assert_int_equal(vpci_ecam_read(&p, 0x000, 2), VPCI_HOST_VENDOR);
+	/* Other functions, and past the 256 bytes of a PCI function: nothing there. */
+	assert_int_equal(vpci_ecam_read(&p, 1 << 15, 4), 0xffffffff); /* 00:01.0 */
+	assert_int_equal(vpci_ecam_read(&p, 1 << 12, 2), 0xffff); /* 00:00.1 */
+	assert_int_equal(vpci_ecam_read(&p, 0x100, 4), 0xffffffff);
+	assert_int_equal(vpci_ecam_read(&p, 0xffe, 4), 0xffffffff); /* runs off the 4 KiB */
+	vpci_ecam_write(&p, (1 << 15) | 0x3c, 1, 0x55);
+	assert_int_equal(cfg_read(0, 1, 0, 0x3c, 1), 0xff);
+	/* Any offset and width a guest gives: an answer, never past the window. */
+	for (u32 off = VPCI_ECAM_SIZE - 16; off < VPCI_ECAM_SIZE + 16; off++) {
+		vpci_ecam_write(&p, off, 8, ~0ull);
+		(void)vpci_ecam_read(&p, off, 8);
+	}
+	assert_int_equal(vpci_ecam_read(&p, 0, 3), 0xffffff); /* not a width: all ones */
+	assert_true(p.accesses > 0);
+	/* A reset (vpci_init again) keeps the window where the VM's tables say it is. */
+	p.ecam_base = VPCI_ECAM_BASE;
+	vpci_init(&p);
+	assert_int_equal(p.ecam_base, VPCI_ECAM_BASE);
+	assert_int_equal(p.accesses, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ecam),
 		cmocka_unit_test(test_address_register),
 		cmocka_unit_test(test_host_bridge_header),
 		cmocka_unit_test(test_widths_and_offsets),

@@ -14,6 +14,7 @@
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/arch.h"
+#include "hv/console_input.h"
 #include "hv/sched/sched.h"
 #include "hv/stats.h"
 #include "hv/vcpu.h"
@@ -283,6 +284,12 @@ static void run_loop(struct vcpu *v)
 			apply_resets(x);
 		/* Console output goes on between exits too: a FIFO's worth, never waited for. */
 		vm_console_step(v->vm);
+		/*
+		 * Console input too, on the pCPU that reads it, when due: a vCPU alone on pCPU 0 may
+		 * never go back to the scheduler's loop (a guest that polls its UART, for one).
+		 */
+		if (cpu->index == 0)
+			console_input_step();
 		/*
 		 * Only after a timer or interrupt exit is this vCPU at an instruction boundary,
 		 * where it may be marked preempted (docs/abi.md, 5.3): the scheduler decides.

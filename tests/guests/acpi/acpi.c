@@ -3,6 +3,7 @@
  * Finds its CPUs the way an OS does without a boot-loader tag: scans the BIOS area for the RSDP
  * (ACPI 6.5, 5.2.5.1), checks every checksum, follows the XSDT to the MADT, and counts the
  * enabled local APIC and x2APIC entries: there must be one per vCPU, with APIC IDs 0 to N-1.
+ * Then the MCFG: its ECAM window of bus 0 answers as the same host bridge as ports 0xcf8/0xcfc.
  */
 #include <kestrel-rt/rt.h>
 #include <kestrel/kestrel.h>
@@ -25,6 +26,47 @@ static const u8 *find_rsdp(void)
 			return p;
 	}
 	return NULL;
+}
+
+static u32 pci_port_read(u32 reg)
+{
+	rt_outl(0xcf8, 0x80000000u | reg);
+	return rt_inl(0xcfc);
+}
+
+/* The MCFG (PCI Firmware 3.2, 4.1.2): one window, segment 0, bus 0, the host bridge in it. */
+static void test_mcfg(const u8 *xsdt)
+{
+	const u8 *mcfg = NULL;
+	volatile u32 *ecam;
+	u32 len, id;
+	u64 base;
+
+	rt_test_begin("acpi-mcfg-ecam");
+	memcpy(&len, xsdt + 4, 4);
+	for (u32 off = 36; off + 8 <= len; off += 8) {
+		u64 pa;
+
+		memcpy(&pa, xsdt + off, 8);
+		if (!memcmp((const u8 *)(uintptr_t)pa, "MCFG", 4))
+			mcfg = (const u8 *)(uintptr_t)pa;
+	}
+	if (!rt_check(mcfg != NULL, "no MCFG in the XSDT"))
+		goto out;
+	memcpy(&len, mcfg + 4, 4);
+	rt_check(len == 60 && sum_ok(mcfg, len), "MCFG of %u bytes or bad checksum", len);
+	memcpy(&base, mcfg + 44, 8);
+	rt_check(mcfg[52] == 0 && mcfg[53] == 0 && mcfg[54] == 0 && mcfg[55] == 0,
+		 "not segment 0, bus 0 to 0");
+	ecam = (volatile u32 *)(uintptr_t)base;
+	id = ecam[0];
+	rt_printf("acpi: MCFG window at %#lx: 00:00.0 [%04x:%04x]\n", base, id & 0xffff, id >> 16);
+	rt_check(id == pci_port_read(0), "ECAM reads %#x, ports %#x", id, pci_port_read(0));
+	rt_check(ecam[(1 << 15) / 4] == 0xffffffffu, "00:01.0 answers through ECAM");
+	ecam[0x3c / 4] = 0x0a; /* the interrupt line: writable */
+	rt_check((pci_port_read(0x3c) & 0xff) == 0x0a, "an ECAM write not seen through the ports");
+out:
+	rt_test_end();
 }
 
 void kmain(const struct rt_boot *boot)
@@ -79,4 +121,5 @@ void kmain(const struct rt_boot *boot)
 	rt_check(seen == info.nr_vcpus, "%u CPUs in the MADT, %u vCPUs", seen, info.nr_vcpus);
 	rt_check(!bad_id, "%u APIC IDs out of order", bad_id);
 	rt_test_end();
+	test_mcfg(xsdt);
 }

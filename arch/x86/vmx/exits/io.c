@@ -86,6 +86,7 @@ static enum exit_action port_out(struct vcpu *v, u16 port, u32 size, u32 val)
 	}
 	pr_debug("vm %s vcpu %u: out %#x to unemulated port %#x ignored", vm->name, v->id, val,
 		 port);
+	unmodelled_note(&vm->unmodelled, UNMODELLED_OUT, port);
 	return EXIT_RESUME;
 }
 
@@ -99,8 +100,10 @@ static u32 port_in(struct vcpu *v, u16 port, u32 size)
 	if (PORT_IN(port, size, VPCI_PORT_ADDRESS, VPCI_PORT_END))
 		return vpci_read(&v->vm->pci, port, size);
 	/* Nothing there: the bus floats high, as on a PC. */
-	if (!r)
+	if (!r) {
+		unmodelled_note(&v->vm->unmodelled, UNMODELLED_IN, port);
 		return ones;
+	}
 	n = range_size(r, port, size);
 	return (r->in(v, port, n) | (n == 4 ? 0 : ~((1u << (n * 8)) - 1))) & ones;
 }

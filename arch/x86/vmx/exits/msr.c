@@ -90,6 +90,7 @@ enum exit_action exit_rdmsr(struct vcpu *v)
 		}
 	} else if (!read_platform(v, msr, &val) && !pv_kvm_msr_read(v, msr, &val)) {
 		pr_debug("vm %s vcpu %u: RDMSR %#x: #GP", v->vm->name, v->id, msr);
+		unmodelled_note(&v->vm->unmodelled, UNMODELLED_RDMSR, msr);
 		vcpu_inject_gp(v);
 		return EXIT_RESUME;
 	}
@@ -190,6 +191,7 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 		 */
 	} else {
 		pr_debug("vm %s vcpu %u: WRMSR %#x <- %#lx: #GP", v->vm->name, v->id, msr, val);
+		unmodelled_note(&v->vm->unmodelled, UNMODELLED_WRMSR, msr);
 		vcpu_inject_gp(v);
 		return EXIT_RESUME;
 	}
