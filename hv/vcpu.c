@@ -102,7 +102,7 @@ void vcpu_handle_requests(struct vcpu *v)
 	/* These change what runs here, or a vLAPIC timer (INIT and resets clear it). */
 	if (req & (VCPU_REQ_INIT | VCPU_REQ_SIPI | VCPU_REQ_STOP | VCPU_REQ_RESET |
 		   VCPU_REQ_POWER_ON | VCPU_REQ_TIMERS))
-		sched_timers_changed();
+		sched_timers_changed(v);
 	/* First, whatever else happens: a flush caller may be waiting for it. */
 	if (req & VCPU_REQ_FLUSH)
 		pv_do_flush(v);
@@ -124,7 +124,7 @@ void vcpu_handle_requests(struct vcpu *v)
 	}
 	if (req & VCPU_REQ_STOP) {
 		if (v->state != VCPU_STOPPED) {
-			v->state = VCPU_STOPPED;
+			sched_set_state(v, VCPU_STOPPED); /* it leaves its pCPU's lists */
 			vm_vcpu_stopped(v);
 		}
 		return;
@@ -141,7 +141,7 @@ void vcpu_handle_requests(struct vcpu *v)
 		pv_reset(v);
 		vlapic_reset(&v->lapic);
 		v->nmis_posted = 0;
-		v->state = VCPU_PARKED;
+		sched_set_state(v, VCPU_PARKED);
 		vm_vcpu_parked(v);
 		return;
 	}
@@ -158,7 +158,7 @@ void vcpu_handle_requests(struct vcpu *v)
 		/* The old run's translations are this pCPU's to drop. */
 		arch_vcpu_flush_tlb(v, KESTREL_FLUSH_ALL, NULL);
 		arch_vcpu_power_on(v);
-		v->state = v->id == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
+		sched_set_state(v, v->id == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI);
 		v->needs_boot_reset = v->id == 0;
 		v->runnable_since = rdtsc();
 		return;
@@ -181,7 +181,7 @@ void vcpu_handle_requests(struct vcpu *v)
 		v->nmi_pending = 0;
 		v->exception_pending = false;
 		v->needs_sipi_reset = false; /* a SIPI taken before it starts nothing now */
-		v->state = VCPU_WAIT_SIPI;
+		sched_set_state(v, VCPU_WAIT_SIPI);
 	}
 	if (req & VCPU_REQ_SIPI) {
 		/* Taken whatever the state: a SIPI that finds v running is dropped (10.4.2). */

@@ -246,7 +246,7 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 fail:
 	/* vCPUs already placed stay listed but never run: a VM is created whole or not at all. */
 	for (u32 i = 0; i < vm->nr_vcpus; i++) {
-		vm->vcpus[i]->state = VCPU_STOPPED;
+		sched_unplace(vm->vcpus[i]);
 		arch_vcpu_release(vm->vcpus[i]);
 	}
 	while (!ept_tree_free_some(&vm->ept.cur, &(u32){ 1u << 30 }))

@@ -15,6 +15,7 @@ struct vm_config;
 #include "hv/platform.h"
 #include "lib/cpuset.h"
 #include "lib/spinlock.h"
+#include "lib/timer_heap.h"
 #include "mm/ept_gen.h"
 #include "mm/guest_mem.h"
 #include "hv/pv_state.h"
@@ -106,6 +107,13 @@ struct vcpu {
 	bool needs_sipi_reset; /* set the real-mode SIPI state at the next load */
 	bool needs_boot_reset; /* set the multiboot entry state at the next load (vCPU 0) */
 	u32 migrations;
+	/* The scheduler's (hv/sched/policy.h), its pCPU's only unless said otherwise. */
+	u32 sched_idx; /* its slot in its pCPU's vcpus[] */
+	bool on_rq; /* in its pCPU's run queue (runnable) */
+	struct vcpu *rq_next, *rq_prev;
+	struct timer_heap_node timer; /* vcpu_timer_next() in its pCPU's heap, unless stopped */
+	struct vcpu *req_next; /* any pCPU: the next in its pCPU's list of vCPUs with requests */
+	volatile u32 req_queued; /* any pCPU: it is in such a list */
 	struct vcpu_pv pv;
 	struct vcpu_stats stats;
 	struct pv_stats pv_stats;
