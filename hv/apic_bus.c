@@ -33,6 +33,11 @@ void apic_bus_send(struct vcpu *sender, const struct vlapic_ipi *ipi)
 	u32 broadcast = ipi->x2apic ? 0xffffffffu : 0xffu;
 
 	sender->stats.ipis_sent++;
+	/* To itself: nobody else to ask (SDM Vol. 3A, 12.6.1, destination shorthand 01b). */
+	if (ipi->shorthand == VLAPIC_SH_SELF) {
+		deliver(sender, ipi);
+		return;
+	}
 	/* Physical, one destination: the APIC ID is the vCPU index, no need to ask everyone. */
 	if (ipi->shorthand == VLAPIC_SH_NONE && !ipi->logical && ipi->dest != broadcast) {
 		struct vcpu *to = vm_vcpu_by_apic_id(vm, ipi->dest);

@@ -424,6 +424,7 @@ u64 vm_invalidate_ept(struct vm *vm, bool walk)
 		ept_gen_zap_walk(&vm->ept);
 	else if (ept_gen_invalidate(&vm->ept))
 		ept_gen_zap_walk(&vm->ept); /* too many trees still being freed: do it the slow way */
+	vm_ept_mark_pending(vm);
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_EPT_RELOAD);
 	return rdtsc() - t0;
@@ -447,6 +448,34 @@ void vm_ept_housekeeping(struct vm *vm)
 	 */
 	if (!cpuset_is_empty(&ask))
 		sched_ask_ept_flush(&ask);
+}
+
+/* VMs (bit: vm->id) that may have obsolete EPT trees: housekeeping looks at these alone. */
+static volatile u32 ept_pending;
+
+void vm_ept_mark_pending(struct vm *vm)
+{
+	atomic_or(&ept_pending, 1u << vm->id);
+}
+
+void vm_ept_housekeeping_pending(void)
+{
+	u32 m = READ_ONCE(ept_pending);
+
+	while (m) {
+		u32 id = (u32)__builtin_ctz(m);
+		struct vm *vm = vms[id];
+
+		m &= m - 1;
+		vm_ept_housekeeping(vm);
+		/*
+		 * Unmarked first, then checked: an invalidation that adds a tree meanwhile marks
+		 * it again after its count went up, so one of the two sees the other.
+		 */
+		atomic_and(&ept_pending, ~(1u << id));
+		if (READ_ONCE(vm->ept.nr_obsolete))
+			atomic_or(&ept_pending, 1u << id);
+	}
 }
 
 void vm_ept_flush_here(void)

@@ -225,6 +225,13 @@ u64 vm_invalidate_ept(struct vm *vm, bool walk);
  * may cache them; asks the pCPUs that may still cache them to flush (vm_ept_flush_here).
  */
 void vm_ept_housekeeping(struct vm *vm);
+/*
+ * vm may have obsolete EPT trees from now on (its EPT was invalidated): the scheduling passes
+ * look at it in vm_ept_housekeeping_pending() until it has none left.
+ */
+void vm_ept_mark_pending(struct vm *vm);
+/* vm_ept_housekeeping() for the VMs marked so, and none other: most passes do nothing. */
+void vm_ept_housekeeping_pending(void);
 /* On this pCPU: INVEPT for every obsolete tree of any VM it may cache that no vCPU uses. */
 void vm_ept_flush_here(void);
 /*

@@ -395,8 +395,7 @@ __noreturn void sched_loop(void)
 			last = NULL;
 		now = rdtsc();
 		tick_timers(s, now);
-		for (u32 i = 0; i < nr_vms; i++)
-			vm_ept_housekeeping(vms[i]);
+		vm_ept_housekeeping_pending();
 		ept_flush_if_asked(s); /* asked by others, or by the housekeeping just done */
 		v = sched_policy_pick(s);
 		if (!v) {
