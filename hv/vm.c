@@ -467,6 +467,11 @@ void vm_ept_housekeeping_pending(void)
 		struct vm *vm = vms[id];
 
 		m &= m - 1;
+		if (!vm) {
+			/* Marked while it was created, and it failed to start. */
+			atomic_and(&ept_pending, ~(1u << id));
+			continue;
+		}
 		vm_ept_housekeeping(vm);
 		/*
 		 * Unmarked first, then checked: an invalidation that adds a tree meanwhile marks
