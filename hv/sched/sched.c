@@ -429,6 +429,12 @@ __noreturn void sched_loop(void)
 		vm_console_drain(v->vm);
 		arch_vcpu_run(v);
 		s->current = NULL;
+		/*
+		 * Requests posted to it while it was current were not listed (its run loop takes
+		 * them); those it left with (a reset's power-on, posted as it parked) are taken now.
+		 */
+		if (READ_ONCE(v->requests))
+			vcpu_handle_requests(v);
 		/* Asked for in an exit (KESTREL_HC_DEBUG_STATS), printed here, between runs. */
 		stats_print_if_asked(v->vm);
 		/* Blocked now: it may not run again soon, and what it wrote should not wait. */
