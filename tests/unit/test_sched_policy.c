@@ -374,10 +374,50 @@ static void test_adopt_never_drops(void **state)
 	assert_int_equal(s->nr_inbox, 0);
 }
 
+/*
+ * The run queue's length is the runnable count and the heap's top the earliest timer, kept as
+ * states and timers change; a vCPU removed (stopped for good) is in neither and leaves the list.
+ */
+static void test_queue_and_heap_follow(void **state)
+{
+	struct sched_cpu *s = setup();
+
+	(void)state;
+	assert_int_equal(sched_policy_runnable(s), NV);
+	sched_policy_set_state(s, &vcpus[1], VCPU_HALTED);
+	sched_policy_set_state(s, &vcpus[1], VCPU_HALTED); /* twice: counted once */
+	assert_int_equal(sched_policy_runnable(s), NV - 1);
+	vcpus[4].lapic.timer_expiry = 300;
+	sched_policy_timer_changed(s, &vcpus[4]);
+	vcpus[5].lapic.timer_expiry = 200;
+	sched_policy_timer_changed(s, &vcpus[5]);
+	assert_int_equal(timer_heap_min_key(&s->timers), 200);
+	sched_policy_set_state(s, &vcpus[5], VCPU_STOPPED);
+	sched_policy_remove(s, &vcpus[5]);
+	assert_int_equal(timer_heap_min_key(&s->timers), 300);
+	assert_int_equal(s->nr, NV - 1);
+	assert_int_equal(sched_policy_runnable(s), NV - 2);
+	for (u32 i = 0; i < s->nr; i++) {
+		assert_ptr_not_equal(s->vcpus[i], &vcpus[5]);
+		assert_int_equal(s->vcpus[i]->sched_idx, i);
+	}
+	for (u32 k = 0; k < 2 * NV; k++)
+		assert_ptr_not_equal(sched_policy_pick(s), &vcpus[5]);
+	sched_policy_remove(s, &vcpus[5]); /* not listed any more: nothing happens */
+	assert_int_equal(s->nr, NV - 1);
+	/* Every vCPU halted: nothing runs, and the deadline is the earliest timer alone. */
+	for (u32 i = 0; i < s->nr; i++)
+		sched_policy_set_state(s, s->vcpus[i], VCPU_HALTED);
+	assert_int_equal(sched_policy_runnable(s), 0);
+	assert_null(sched_policy_pick(s));
+	assert_int_equal(sched_policy_next_deadline(s, NULL), 300);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pick_round_robin),
+		cmocka_unit_test(test_queue_and_heap_follow),
 		cmocka_unit_test(test_prefer),
 		cmocka_unit_test(test_prefer_marks_woken),
 		cmocka_unit_test(test_next_deadline),
