@@ -288,11 +288,11 @@ baseline was lower (CPUID 360 there, 444 here, with the same run loop's extra ch
   of writing): every removable VMCS access, call and TSC read of the common path is gone,
   and what is left is the entry/exit stub's register save and restore (57), the request and
   Dekker checks before entry, the RIP advance's three VMCS accesses and the handler itself.
-- not reached: the TSC-deadline write (goal 300) costs a scheduler pass over every vCPU of
-  the pCPU on the next entry (`sched_timers_changed` marks the cached deadline dirty), which
-  is also why its row grows with the vCPUs; the self-IPI (700) and ping-pong (3,000) goals
-  need virtual-interrupt delivery and a scheduler whose per-exit work does not walk every
-  vCPU, which this work did not touch.
+- not reached: the TSC-deadline write (goal 300) moves the vCPU's entry in its pCPU's timer
+  heap (O(log n)); the self-IPI (700) and ping-pong (3,000) goals need virtual-interrupt
+  delivery. None of the three grows with the vCPUs any more: the scheduler keeps a run
+  queue, a timer heap and a list of vCPUs with requests per pCPU (docs/design.md,
+  "Scheduling"), and a self IPI goes to the sender alone.
 """
 
 
