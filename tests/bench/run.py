@@ -289,9 +289,9 @@ vCPUs idle (halted), all on one pCPU (`tests/guests/exit-costs`): in Bochs, inst
 round trip in root and non-root mode, the guest's loop included. Each figure is the fastest of
 8 batches of 64. The ping-pong partner is vCPU 1, halted between pings; vCPU 0 halts until the
 pong. The last column is the largest VM again on two pCPUs (vCPU 0 and its partner may then
-run on different pCPUs; the guest's start of 1,023 APs on them is what a per-vCPU scheduling
-cost used to stall). "before" is the same scenario on main before issue 12's work (commit 1b70564), and a
-figure that grew since the previous results file is flagged by `make bench`.
+run on different pCPUs; the guest's start of 1,023 APs there is what a per-vCPU scheduling
+cost used to stall). "before" is the same scenario on main before issue 12's work (commit
+1b70564), and a figure that grew since the previous results file is flagged by `make bench`.
 
 Issue 12's goals are in the same unit but were measured on an earlier scenario whose
 baseline was lower (CPUID 360 there, 444 here, with the same run loop's extra checks since):
