@@ -6,6 +6,7 @@
 #include "hv/vcpu.h"
 #include "lib/atomic.h"
 #include "arch/x86/cpu.h"
+#include "hv/apic_bus.h"
 #include "hv/arch.h"
 #include "hv/sched/sched.h"
 #include "hv/vm.h"
@@ -140,6 +141,7 @@ void vcpu_handle_requests(struct vcpu *v)
 		 */
 		pv_reset(v);
 		vlapic_reset(&v->lapic);
+		apic_bus_mode_changed(v);
 		v->nmis_posted = 0;
 		sched_set_state(v, VCPU_PARKED);
 		vm_vcpu_parked(v);
@@ -150,6 +152,7 @@ void vcpu_handle_requests(struct vcpu *v)
 			v->posted_irr[w] = v->posted_tmr[w] = 0;
 		v->nmis_posted = 0;
 		vlapic_reset(&v->lapic);
+		apic_bus_mode_changed(v);
 		pv_reset(v);
 		v->nmi_pending = 0;
 		v->exception_pending = v->needs_sipi_reset = false;

@@ -6,6 +6,7 @@
 #include "arch/x86/rtc.h"
 #include "arch/x86/timer.h"
 #include "hv/dev/acpi_tables.h"
+#include "hv/apic_bus.h"
 #include "hv/arch.h"
 #include "lib/console.h"
 #include "hv/loader.h"
@@ -166,6 +167,7 @@ static int create_vcpus(struct vm *vm, const struct vm_config *c, char *why, siz
 		v->ept_gen = vm->ept.generation;
 		/* The vLAPIC timer counts in TSC ticks (CPUID leaf 0x40000010 says so). */
 		vlapic_init(&v->lapic, i, 1);
+		apic_bus_mode_changed(v);
 		vlapic_set_min_period(&v->lapic, timer_us_to_tsc(VLAPIC_MIN_PERIOD_US));
 		if (i == 0) {
 			v->state = VCPU_RUNNABLE;

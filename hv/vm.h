@@ -107,6 +107,7 @@ struct vcpu {
 	bool needs_sipi_reset; /* set the real-mode SIPI state at the next load */
 	bool needs_boot_reset; /* set the multiboot entry state at the next load (vCPU 0) */
 	u32 migrations;
+	u8 apic_bus_mode; /* the vLAPIC mode vm->apic_xapic last counted (hv/apic_bus.c) */
 	/* The scheduler's (hv/sched/policy.h), its pCPU's only unless said otherwise. */
 	u32 sched_idx; /* its slot in its pCPU's vcpus[] */
 	bool on_rq; /* in its pCPU's run queue (runnable) */
@@ -170,6 +171,8 @@ struct vm {
 	bool debug; /* debug=on: the debug hypercalls answer (KESTREL_HC_DEBUG_*) */
 	bool strict_mmio; /* strict_mmio=on: an access nothing backs stops the VM */
 	struct cpuset cpus; /* pCPUs it may run on */
+	/* vCPUs whose vLAPIC is enabled in xAPIC mode: 0 lets x2APIC logical IPIs skip a walk */
+	volatile u32 apic_xapic;
 	struct guest_mem mem;
 	struct vm_ept ept;
 	struct vuart uart;

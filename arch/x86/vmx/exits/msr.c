@@ -154,6 +154,8 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 			val = vcpu_deadline_to_host(v, val);
 		r = vlapic_msr_write(&v->lapic, msr, val, now, &ipi);
 
+		if (msr == VLAPIC_MSR_APIC_BASE)
+			apic_bus_mode_changed(v);
 		if (!apic_bus_result(v, r, &ipi))
 			return EXIT_RESUME;
 		if (msr == VLAPIC_MSR_TSC_DEADLINE)
