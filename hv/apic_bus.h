@@ -16,6 +16,12 @@ void apic_bus_send(struct vcpu *sender, const struct vlapic_ipi *ipi);
  * nobody); true when one took it. Lowest priority goes to the first match.
  */
 bool apic_bus_send_message(struct vm *vm, const struct vioapic_msg *m);
+/*
+ * v's vLAPIC may have changed mode (created, reset, IA32_APIC_BASE written): keeps the VM's
+ * count of xAPIC-mode vLAPICs, which decides whether an x2APIC logical IPI may go straight to
+ * the IDs its cluster and bits name. On v's pCPU.
+ */
+void apic_bus_mode_changed(struct vcpu *v);
 /* Acts on the result bits of a vLAPIC register access: #GP, IPIs. Returns false on #GP. */
 bool apic_bus_result(struct vcpu *v, u32 result, const struct vlapic_ipi *ipi);
 

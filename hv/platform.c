@@ -54,7 +54,7 @@ static void pit_changed(struct vm *vm)
 		return;
 	WRITE_ONCE(vm->platform.pit_next, next);
 	if (v0->pcpu == sched_this_cpu())
-		sched_timers_changed();
+		sched_timers_changed(v0);
 	else
 		vcpu_request(v0, VCPU_REQ_TIMERS);
 }
@@ -279,5 +279,5 @@ void platform_timer_tick(struct vm *vm, u64 now)
 	}
 	WRITE_ONCE(p->pit_next, pit_deadline(p));
 	spin_unlock(&p->lock);
-	sched_timers_changed();
+	sched_timers_changed(vm->vcpus[0]);
 }

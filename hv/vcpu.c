@@ -6,6 +6,7 @@
 #include "hv/vcpu.h"
 #include "lib/atomic.h"
 #include "arch/x86/cpu.h"
+#include "hv/apic_bus.h"
 #include "hv/arch.h"
 #include "hv/sched/sched.h"
 #include "hv/vm.h"
@@ -102,7 +103,7 @@ void vcpu_handle_requests(struct vcpu *v)
 	/* These change what runs here, or a vLAPIC timer (INIT and resets clear it). */
 	if (req & (VCPU_REQ_INIT | VCPU_REQ_SIPI | VCPU_REQ_STOP | VCPU_REQ_RESET |
 		   VCPU_REQ_POWER_ON | VCPU_REQ_TIMERS))
-		sched_timers_changed();
+		sched_timers_changed(v);
 	/* First, whatever else happens: a flush caller may be waiting for it. */
 	if (req & VCPU_REQ_FLUSH)
 		pv_do_flush(v);
@@ -124,7 +125,7 @@ void vcpu_handle_requests(struct vcpu *v)
 	}
 	if (req & VCPU_REQ_STOP) {
 		if (v->state != VCPU_STOPPED) {
-			v->state = VCPU_STOPPED;
+			sched_set_state(v, VCPU_STOPPED); /* it leaves its pCPU's lists */
 			vm_vcpu_stopped(v);
 		}
 		return;
@@ -140,8 +141,9 @@ void vcpu_handle_requests(struct vcpu *v)
 		 */
 		pv_reset(v);
 		vlapic_reset(&v->lapic);
+		apic_bus_mode_changed(v);
 		v->nmis_posted = 0;
-		v->state = VCPU_PARKED;
+		sched_set_state(v, VCPU_PARKED);
 		vm_vcpu_parked(v);
 		return;
 	}
@@ -150,6 +152,7 @@ void vcpu_handle_requests(struct vcpu *v)
 			v->posted_irr[w] = v->posted_tmr[w] = 0;
 		v->nmis_posted = 0;
 		vlapic_reset(&v->lapic);
+		apic_bus_mode_changed(v);
 		pv_reset(v);
 		v->nmi_pending = 0;
 		v->exception_pending = v->needs_sipi_reset = false;
@@ -158,7 +161,7 @@ void vcpu_handle_requests(struct vcpu *v)
 		/* The old run's translations are this pCPU's to drop. */
 		arch_vcpu_flush_tlb(v, KESTREL_FLUSH_ALL, NULL);
 		arch_vcpu_power_on(v);
-		v->state = v->id == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
+		sched_set_state(v, v->id == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI);
 		v->needs_boot_reset = v->id == 0;
 		v->runnable_since = rdtsc();
 		return;
@@ -181,7 +184,7 @@ void vcpu_handle_requests(struct vcpu *v)
 		v->nmi_pending = 0;
 		v->exception_pending = false;
 		v->needs_sipi_reset = false; /* a SIPI taken before it starts nothing now */
-		v->state = VCPU_WAIT_SIPI;
+		sched_set_state(v, VCPU_WAIT_SIPI);
 	}
 	if (req & VCPU_REQ_SIPI) {
 		/* Taken whatever the state: a SIPI that finds v running is dropped (10.4.2). */

@@ -6,6 +6,7 @@
 #include "arch/x86/rtc.h"
 #include "arch/x86/timer.h"
 #include "hv/dev/acpi_tables.h"
+#include "hv/apic_bus.h"
 #include "hv/arch.h"
 #include "lib/console.h"
 #include "hv/loader.h"
@@ -167,6 +168,7 @@ static int create_vcpus(struct vm *vm, const struct vm_config *c, char *why, siz
 		v->ept_gen = vm->ept.generation;
 		/* The vLAPIC timer counts in TSC ticks (CPUID leaf 0x40000010 says so). */
 		vlapic_init(&v->lapic, i, 1);
+		apic_bus_mode_changed(v);
 		vlapic_set_min_period(&v->lapic, timer_us_to_tsc(VLAPIC_MIN_PERIOD_US));
 		if (i == 0) {
 			v->state = VCPU_RUNNABLE;
@@ -247,7 +249,7 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 fail:
 	/* vCPUs already placed stay listed but never run: a VM is created whole or not at all. */
 	for (u32 i = 0; i < vm->nr_vcpus; i++) {
-		vm->vcpus[i]->state = VCPU_STOPPED;
+		sched_unplace(vm->vcpus[i]);
 		arch_vcpu_release(vm->vcpus[i]);
 	}
 	while (!ept_tree_free_some(&vm->ept.cur, &(u32){ 1u << 30 }))
@@ -425,6 +427,7 @@ u64 vm_invalidate_ept(struct vm *vm, bool walk)
 		ept_gen_zap_walk(&vm->ept);
 	else if (ept_gen_invalidate(&vm->ept))
 		ept_gen_zap_walk(&vm->ept); /* too many trees still being freed: do it the slow way */
+	vm_ept_mark_pending(vm);
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_EPT_RELOAD);
 	return rdtsc() - t0;
@@ -448,6 +451,39 @@ void vm_ept_housekeeping(struct vm *vm)
 	 */
 	if (!cpuset_is_empty(&ask))
 		sched_ask_ept_flush(&ask);
+}
+
+/* VMs (bit: vm->id) that may have obsolete EPT trees: housekeeping looks at these alone. */
+static volatile u32 ept_pending;
+
+void vm_ept_mark_pending(struct vm *vm)
+{
+	atomic_or(&ept_pending, 1u << vm->id);
+}
+
+void vm_ept_housekeeping_pending(void)
+{
+	u32 m = READ_ONCE(ept_pending);
+
+	while (m) {
+		u32 id = (u32)__builtin_ctz(m);
+		struct vm *vm = vms[id];
+
+		m &= m - 1;
+		if (!vm) {
+			/* Marked while it was created, and it failed to start. */
+			atomic_and(&ept_pending, ~(1u << id));
+			continue;
+		}
+		vm_ept_housekeeping(vm);
+		/*
+		 * Unmarked first, then checked: an invalidation that adds a tree meanwhile marks
+		 * it again after its count went up, so one of the two sees the other.
+		 */
+		atomic_and(&ept_pending, ~(1u << id));
+		if (READ_ONCE(vm->ept.nr_obsolete))
+			atomic_or(&ept_pending, 1u << id);
+	}
 }
 
 void vm_ept_flush_here(void)

@@ -16,6 +16,7 @@ struct vm_config;
 #include "hv/platform.h"
 #include "lib/cpuset.h"
 #include "lib/spinlock.h"
+#include "lib/timer_heap.h"
 #include "mm/ept_gen.h"
 #include "mm/guest_mem.h"
 #include "hv/pv_state.h"
@@ -107,6 +108,14 @@ struct vcpu {
 	bool needs_sipi_reset; /* set the real-mode SIPI state at the next load */
 	bool needs_boot_reset; /* set the multiboot entry state at the next load (vCPU 0) */
 	u32 migrations;
+	u8 apic_bus_mode; /* the vLAPIC mode vm->apic_xapic last counted (hv/apic_bus.c) */
+	/* The scheduler's (hv/sched/policy.h), its pCPU's only unless said otherwise. */
+	u32 sched_idx; /* its slot in its pCPU's vcpus[] */
+	bool on_rq; /* in its pCPU's run queue (runnable) */
+	struct vcpu *rq_next, *rq_prev;
+	struct timer_heap_node timer; /* vcpu_timer_next() in its pCPU's heap, unless stopped */
+	struct vcpu *req_next; /* any pCPU: the next in its pCPU's list of vCPUs with requests */
+	volatile u32 req_queued; /* any pCPU: it is in such a list */
 	struct vcpu_pv pv;
 	struct vcpu_stats stats;
 	struct pv_stats pv_stats;
@@ -163,6 +172,8 @@ struct vm {
 	bool debug; /* debug=on: the debug hypercalls answer (KESTREL_HC_DEBUG_*) */
 	bool strict_mmio; /* strict_mmio=on: an access nothing backs stops the VM */
 	struct cpuset cpus; /* pCPUs it may run on */
+	/* vCPUs whose vLAPIC is enabled in xAPIC mode: 0 lets x2APIC logical IPIs skip a walk */
+	volatile u32 apic_xapic;
 	struct guest_mem mem;
 	struct vm_ept ept;
 	struct vuart uart;
@@ -221,6 +232,13 @@ u64 vm_invalidate_ept(struct vm *vm, bool walk);
  * may cache them; asks the pCPUs that may still cache them to flush (vm_ept_flush_here).
  */
 void vm_ept_housekeeping(struct vm *vm);
+/*
+ * vm may have obsolete EPT trees from now on (its EPT was invalidated): the scheduling passes
+ * look at it in vm_ept_housekeeping_pending() until it has none left.
+ */
+void vm_ept_mark_pending(struct vm *vm);
+/* vm_ept_housekeeping() for the VMs marked so, and none other: most passes do nothing. */
+void vm_ept_housekeeping_pending(void);
 /* On this pCPU: INVEPT for every obsolete tree of any VM it may cache that no vCPU uses. */
 void vm_ept_flush_here(void);
 /*

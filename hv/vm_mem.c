@@ -14,6 +14,8 @@ int vm_mmio_claim(struct vm *vm, u64 start, u64 size, region_mmio_fn fn, void *o
 {
 	int ret = ept_gen_claim_mmio(&vm->ept, start, size, fn, opaque, name);
 
+	if (ret > REGION_ZAP_NONE)
+		vm_ept_mark_pending(vm); /* the old tree, if one went obsolete, is freed later */
 	return ret < 0 ? ret : 0;
 }
 
@@ -24,6 +26,7 @@ void vm_mem_changed(struct vcpu *caller, int zap)
 
 	if (zap <= REGION_ZAP_NONE)
 		return;
+	vm_ept_mark_pending(vm); /* an invalidation may have left an obsolete tree */
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_EPT_RELOAD);
 	/*

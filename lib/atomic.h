@@ -32,6 +32,7 @@
 					    __ATOMIC_SEQ_CST);                             \
 	})
 #define atomic_or(p, v) __atomic_or_fetch(p, v, __ATOMIC_SEQ_CST)
+#define atomic_and(p, v) __atomic_and_fetch(p, v, __ATOMIC_SEQ_CST)
 #define atomic_add(p, v) __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST)
 #define atomic_sub(p, v) __atomic_sub_fetch(p, v, __ATOMIC_SEQ_CST)
 #define atomic_fetch_add_relaxed(p, v) __atomic_fetch_add(p, v, __ATOMIC_RELAXED)

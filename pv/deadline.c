@@ -54,7 +54,7 @@ void pv_deadline_clear(struct vcpu *v)
 	d = v->pv.area ? lazy_deadline_deferred(v->pv.deadline_armed, pending(v)) : 0;
 	if (d) {
 		vlapic_msr_write(&v->lapic, VLAPIC_MSR_TSC_DEADLINE, d, rdtsc(), &unused);
-		sched_timers_changed();
+		sched_timers_changed(v);
 	}
 	set_armed(v, lazy_deadline_clear());
 }

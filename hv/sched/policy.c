@@ -3,13 +3,87 @@
 #include "hv/sched/policy.h"
 #include "hv/vm.h"
 
-u32 sched_policy_runnable(const struct sched_cpu *s)
+void sched_policy_init(struct sched_cpu *s)
 {
-	u32 n = 0;
+	timer_heap_init(&s->timers, s->timer_slots, SCHED_MAX_VCPUS_PER_CPU);
+}
 
-	for (u32 i = 0; i < s->nr; i++)
-		n += s->vcpus[i]->state == VCPU_RUNNABLE;
-	return n;
+static void rq_append(struct sched_cpu *s, struct vcpu *v)
+{
+	if (v->on_rq)
+		return;
+	v->on_rq = true;
+	v->rq_next = NULL;
+	v->rq_prev = s->rq_tail;
+	if (s->rq_tail)
+		s->rq_tail->rq_next = v;
+	else
+		s->rq_head = v;
+	s->rq_tail = v;
+	s->nr_rq++;
+}
+
+static void rq_unlink(struct sched_cpu *s, struct vcpu *v)
+{
+	if (!v->on_rq)
+		return;
+	v->on_rq = false;
+	if (v->rq_prev)
+		v->rq_prev->rq_next = v->rq_next;
+	else
+		s->rq_head = v->rq_next;
+	if (v->rq_next)
+		v->rq_next->rq_prev = v->rq_prev;
+	else
+		s->rq_tail = v->rq_prev;
+	v->rq_next = v->rq_prev = NULL;
+	s->nr_rq--;
+}
+
+void sched_policy_timer_changed(struct sched_cpu *s, struct vcpu *v)
+{
+	/* A stopped vCPU's timers fire nothing: it stays out of the heap. */
+	timer_heap_set(&s->timers, &v->timer, v->state == VCPU_STOPPED ? 0 : vcpu_timer_next(v));
+	s->deadline_dirty = true;
+}
+
+void sched_policy_add(struct sched_cpu *s, struct vcpu *v)
+{
+	v->sched_idx = s->nr;
+	s->vcpus[s->nr++] = v;
+	if (v->state == VCPU_RUNNABLE)
+		rq_append(s, v);
+	sched_policy_timer_changed(s, v);
+}
+
+void sched_policy_remove(struct sched_cpu *s, struct vcpu *v)
+{
+	u32 i = v->sched_idx;
+
+	if (i >= s->nr || s->vcpus[i] != v)
+		return; /* not listed here */
+	s->vcpus[i] = s->vcpus[--s->nr];
+	s->vcpus[i]->sched_idx = i;
+	v->sched_idx = UINT32_MAX;
+	rq_unlink(s, v);
+	timer_heap_cancel(&s->timers, &v->timer);
+	if (s->prefer == v)
+		s->prefer = NULL;
+	s->deadline_dirty = true;
+}
+
+void sched_policy_set_state(struct sched_cpu *s, struct vcpu *v, u32 state)
+{
+	u32 old = v->state;
+
+	v->state = state;
+	if (state == VCPU_RUNNABLE)
+		rq_append(s, v);
+	else
+		rq_unlink(s, v);
+	if ((old == VCPU_STOPPED) != (state == VCPU_STOPPED))
+		sched_policy_timer_changed(s, v);
+	s->deadline_dirty = true;
 }
 
 struct vcpu *sched_policy_pick(struct sched_cpu *s)
@@ -21,17 +95,14 @@ struct vcpu *sched_policy_pick(struct sched_cpu *s)
 	WRITE_ONCE(s->nr_waiting, runnable ? runnable - 1 : 0);
 	WRITE_ONCE(s->nr_runnable, runnable); /* and for periodic balancing */
 	s->prefer = NULL;
-	if (p && p->state == VCPU_RUNNABLE)
-		return p;
-	for (u32 k = 0; k < s->nr; k++) {
-		struct vcpu *v = s->vcpus[(s->next + k) % s->nr];
-
-		if (v->state == VCPU_RUNNABLE) {
-			s->next = (s->next + k + 1) % s->nr;
-			return v;
-		}
-	}
-	return NULL;
+	if (!p || p->state != VCPU_RUNNABLE || !p->on_rq)
+		p = s->rq_head;
+	if (!p)
+		return NULL;
+	/* It runs now: the others go before it next time round. */
+	rq_unlink(s, p);
+	rq_append(s, p);
+	return p;
 }
 
 u64 sched_policy_next_deadline(struct sched_cpu *s, const struct vcpu *running)
@@ -40,17 +111,14 @@ u64 sched_policy_next_deadline(struct sched_cpu *s, const struct vcpu *running)
 
 	/* Recomputed only when a timer or a vCPU's state here changed: most exits change neither. */
 	if (s->deadline_dirty) {
-		s->deadline_dirty = false;
-		d = UINT64_MAX;
-		for (u32 i = 0; i < s->nr; i++) {
-			struct vcpu *o = s->vcpus[i];
-			u64 t = vcpu_timer_next(o);
+		u32 waiting = s->nr_rq - (running && running->on_rq);
 
-			if (t && o->state != VCPU_STOPPED && t < d)
-				d = t;
-			if (o != running && o->state == VCPU_RUNNABLE && s->slice_end < d)
-				d = s->slice_end;
-		}
+		s->deadline_dirty = false;
+		d = timer_heap_min_key(&s->timers);
+		if (!d)
+			d = UINT64_MAX;
+		if (waiting && s->slice_end < d)
+			d = s->slice_end;
 		s->deadline_cache = d;
 	}
 	/* Someone woke: the running vCPU makes way once it has had its minimum run. */
@@ -83,24 +151,18 @@ int sched_policy_to_give(const struct sched_cpu *s, u32 to)
 	/* Keep one runnable vCPU here: move only what would otherwise wait. */
 	if (sched_policy_runnable(s) < 2)
 		return -1;
-	for (u32 i = 0; i < s->nr; i++) {
-		const struct vcpu *v = s->vcpus[i];
-
-		if (v->state == VCPU_RUNNABLE && v != s->prefer && cpuset_has(&v->vm->cpus, to))
-			return (int)i;
-	}
+	for (const struct vcpu *v = s->rq_head; v; v = v->rq_next)
+		if (v != s->prefer && cpuset_has(&v->vm->cpus, to))
+			return (int)v->sched_idx;
 	return -1;
 }
 
 /* Whether another runnable vCPU of v's VM is on s. */
 static bool has_sibling(const struct sched_cpu *s, const struct vcpu *v)
 {
-	for (u32 i = 0; i < s->nr; i++) {
-		const struct vcpu *o = s->vcpus[i];
-
-		if (o != v && o->vm == v->vm && o->state == VCPU_RUNNABLE)
+	for (const struct vcpu *o = s->rq_head; o; o = o->rq_next)
+		if (o != v && o->vm == v->vm)
 			return true;
-	}
 	return false;
 }
 
@@ -109,10 +171,9 @@ int sched_policy_to_push(const struct sched_cpu *s, u32 to)
 	int first = -1;
 	u32 seen = 0;
 
-	for (u32 i = 0; i < s->nr && seen < SCHED_BALANCE_CANDIDATES; i++) {
-		const struct vcpu *v = s->vcpus[i];
-
-		if (v->state != VCPU_RUNNABLE || v == s->prefer || !cpuset_has(&v->vm->cpus, to))
+	for (const struct vcpu *v = s->rq_head; v && seen < SCHED_BALANCE_CANDIDATES;
+	     v = v->rq_next) {
+		if (v == s->prefer || !cpuset_has(&v->vm->cpus, to))
 			continue;
 		/*
 		 * Two VMs of two vCPUs on two pCPUs, three of them on one: moving the VM alone
@@ -120,9 +181,9 @@ int sched_policy_to_push(const struct sched_cpu *s, u32 to)
 		 * moving one of the pair gives every vCPU half a pCPU and each VM one.
 		 */
 		if (has_sibling(s, v))
-			return (int)i;
+			return (int)v->sched_idx;
 		if (first < 0)
-			first = (int)i;
+			first = (int)v->sched_idx;
 		seen++;
 	}
 	return first;
@@ -172,7 +233,7 @@ u32 sched_policy_adopt(struct sched_cpu *s)
 	u32 first = s->nr, moved = 0;
 
 	while (moved < s->nr_inbox && s->nr < SCHED_MAX_VCPUS_PER_CPU)
-		s->vcpus[s->nr++] = s->inbox[moved++];
+		sched_policy_add(s, s->inbox[moved++]);
 	/* What does not fit waits in the inbox: a vCPU is never dropped. */
 	for (u32 i = moved; i < s->nr_inbox; i++)
 		s->inbox[i - moved] = s->inbox[i];

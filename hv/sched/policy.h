@@ -9,6 +9,7 @@
 
 #include "lib/cpuset.h"
 #include "lib/spinlock.h"
+#include "lib/timer_heap.h"
 #include "lib/types.h"
 
 #define SCHED_MAX_VCPUS_PER_CPU 16384
@@ -28,8 +29,14 @@ struct vcpu;
 /* Each pCPU's scheduler state. Fields other pCPUs touch say so; the rest are the owner's. */
 struct sched_cpu {
 	u32 nr;
-	u32 next; /* round-robin position */
-	struct vcpu *vcpus[SCHED_MAX_VCPUS_PER_CPU];
+	struct vcpu *vcpus[SCHED_MAX_VCPUS_PER_CPU]; /* every vCPU placed here but stopped ones */
+	/* The run queue: the runnable vCPUs in round-robin order, the next to run first. */
+	struct vcpu *rq_head, *rq_tail;
+	u32 nr_rq;
+	/* Each vCPU's earliest timer (vcpu_timer_next), by deadline: the earliest in O(1). */
+	struct timer_heap timers;
+	struct timer_heap_node *timer_slots[SCHED_MAX_VCPUS_PER_CPU];
+	struct vcpu *volatile req_list; /* any pCPU pushes: vCPUs here with requests posted */
 	struct vcpu *current; /* the vCPU in arch_vcpu_run(), or NULL */
 	bool woken; /* another vCPU here became runnable while current ran */
 	struct vcpu *prefer; /* the vCPU that got something to do last: it runs next */
@@ -68,8 +75,21 @@ static inline void sched_policy_prefer(struct sched_cpu *s, struct vcpu *v, bool
 	if (s->current && woke)
 		s->woken = true;
 }
-/* How many of s's vCPUs are runnable. */
-u32 sched_policy_runnable(const struct sched_cpu *s);
+/* How many of s's vCPUs are runnable (its run queue's length). */
+static inline u32 sched_policy_runnable(const struct sched_cpu *s)
+{
+	return s->nr_rq;
+}
+/* Makes s (zeroed) ready: an empty list, run queue and timer heap. */
+void sched_policy_init(struct sched_cpu *s);
+/* v joins s's list (and run queue if runnable, timer heap if it has a timer): placed, adopted. */
+void sched_policy_add(struct sched_cpu *s, struct vcpu *v);
+/* v leaves s's list, run queue and timer heap: handed over, or stopped for good. */
+void sched_policy_remove(struct sched_cpu *s, struct vcpu *v);
+/* Sets v's state (enum vcpu_state); v joins or leaves s's run queue and timer heap with it. */
+void sched_policy_set_state(struct sched_cpu *s, struct vcpu *v, u32 state);
+/* v's earliest timer (vcpu_timer_next) may have moved: its place in s's heap follows. */
+void sched_policy_timer_changed(struct sched_cpu *s, struct vcpu *v);
 /* The vCPU to run next: the preferred one if runnable, else round robin; NULL if none. */
 struct vcpu *sched_policy_pick(struct sched_cpu *s);
 /*

@@ -38,6 +38,7 @@ int sched_cpu_init(u32 cpu)
 		return -ENOMEM;
 	sched_cpus[cpu] = phys_to_virt(p);
 	memset(sched_cpus[cpu], 0, sizeof(struct sched_cpu));
+	sched_policy_init(sched_cpus[cpu]);
 	cpus[cpu]->sched = sched_cpus[cpu];
 	return 0;
 }
@@ -69,8 +70,20 @@ int sched_place(struct vcpu *v, const struct cpuset *allowed)
 	if (!best)
 		return online ? -ENOSPC : -ENODEV;
 	v->pcpu = best->index;
-	sched_cpus[best->index]->vcpus[sched_cpus[best->index]->nr++] = v;
+	sched_policy_add(sched_cpus[best->index], v);
 	return 0;
+}
+
+void sched_unplace(struct vcpu *v)
+{
+	v->state = VCPU_STOPPED;
+	sched_policy_remove(sched_cpus[v->pcpu], v);
+}
+
+/* Whether v is in s's list (placed or adopted there, not handed on, not stopped). */
+static bool listed(const struct sched_cpu *s, const struct vcpu *v)
+{
+	return v->sched_idx < s->nr && s->vcpus[v->sched_idx] == v;
 }
 
 static void kick_cpu(struct percpu *c)
@@ -84,9 +97,48 @@ static void kick_cpu(struct percpu *c)
 	lapic_send_ipi(c->apic_id, ICR_FIXED | VEC_KICK);
 }
 
+/*
+ * Puts v in the list of vCPUs with requests of the pCPU that runs it (once: a vCPU already
+ * listed is looked at anyway) and kicks that pCPU, so it looks at v alone, not at all of its
+ * vCPUs. The poster set v's request bits first: the owner clears req_queued before it reads
+ * them, so a request posted while v is listed is seen, and one posted after makes a new post.
+ */
+static void post(struct vcpu *v)
+{
+	struct sched_cpu *s;
+	struct vcpu *head;
+
+	if (atomic_xchg(&v->req_queued, 1))
+		return;
+	s = sched_cpus[atomic_read_seq(&v->pcpu)];
+	do {
+		head = READ_ONCE(s->req_list);
+		v->req_next = head;
+	} while (!atomic_cmpxchg(&s->req_list, head, v));
+}
+
 void sched_kick(struct vcpu *v)
 {
-	kick_cpu(cpus[v->pcpu]);
+	post(v);
+	kick_cpu(cpus[atomic_read_seq(&v->pcpu)]);
+}
+
+/* Acts on the requests of the vCPUs posted to this pCPU (post()). */
+static void handle_posted(struct sched_cpu *s)
+{
+	struct vcpu *v = READ_ONCE(s->req_list) ? atomic_xchg(&s->req_list, NULL) : NULL;
+
+	while (v) {
+		struct vcpu *next = v->req_next;
+
+		atomic_xchg(&v->req_queued, 0);
+		if (listed(s, v))
+			vcpu_handle_requests(v);
+		else if (atomic_read_seq(&v->pcpu) != sched_this_cpu() && v->state != VCPU_STOPPED)
+			sched_kick(v); /* handed on meanwhile: its new pCPU takes it from here */
+		/* On its way here (in the inbox): adopt() looks at its requests. */
+		v = next;
+	}
 }
 
 void sched_ask_ept_flush(const struct cpuset *set)
@@ -116,15 +168,32 @@ static void prefer(struct vcpu *v, bool woke)
 	sched_policy_prefer(sched_here(), v, woke);
 }
 
-void sched_timers_changed(void)
+void sched_timers_changed(struct vcpu *v)
 {
-	sched_here()->deadline_dirty = true;
+	struct sched_cpu *s = sched_here();
+
+	if (listed(s, v))
+		sched_policy_timer_changed(s, v);
+	s->deadline_dirty = true;
+}
+
+void sched_set_state(struct vcpu *v, u32 state)
+{
+	struct sched_cpu *s = sched_here();
+
+	if (!listed(s, v)) {
+		v->state = state;
+		return;
+	}
+	sched_policy_set_state(s, v, state);
+	/* Stopped for good: it leaves this pCPU's list, so no pass here looks at it again. */
+	if (state == VCPU_STOPPED)
+		sched_policy_remove(s, v);
 }
 
 void sched_make_runnable(struct vcpu *v)
 {
-	sched_here()->deadline_dirty = true; /* one more vCPU waits: slices end again */
-	v->state = VCPU_RUNNABLE;
+	sched_set_state(v, VCPU_RUNNABLE); /* one more vCPU waits: slices end again */
 	v->runnable_since = rdtsc();
 	prefer(v, true); /* it was blocked: it may cut the running vCPU short */
 }
@@ -156,41 +225,52 @@ void sched_wake(struct vcpu *v)
 	sched_kick(v);
 }
 
-/* Fires every due vLAPIC timer of this pCPU's vCPUs; a halted vCPU with an interrupt wakes. */
+/*
+ * Fires this pCPU's due timers, earliest first from the heap: a vLAPIC timer, a lazy deadline
+ * (re-armed for a later one, no interrupt), vCPU 0's PIT; a halted vCPU with an interrupt wakes.
+ * Each vCPU's place in the heap is updated after; one that is due again at once waits for the
+ * next pass (bounded work per pass, as when every vCPU was looked at once).
+ */
 static void tick_timers(struct sched_cpu *s, u64 now)
 {
-	for (u32 i = 0; i < s->nr; i++) {
-		struct vcpu *v = s->vcpus[i];
+	struct timer_heap_node *n;
+
+	for (u32 k = 0; k < s->nr && (n = timer_heap_min(&s->timers)) && n->key <= now; k++) {
+		struct vcpu *v = (struct vcpu *)((char *)n - __builtin_offsetof(struct vcpu, timer));
 		u64 t = vlapic_timer_next(&v->lapic);
 		u64 pit = v->id ? 0 : READ_ONCE(v->vm->platform.pit_next);
 
-		if (v->state == VCPU_STOPPED)
-			continue;
 		/* The PIT's IRQ 0 goes where the guest routed it, maybe to another vCPU. */
 		if (pit && pit <= now)
 			platform_timer_tick(v->vm, now);
-		if (!t || t > now)
-			continue;
-		s->deadline_dirty = true;
-		if (pv_deadline_expired(v, now))
-			continue; /* lazy deadline: re-armed for a later one, no interrupt */
-		vlapic_timer_tick(&v->lapic, now);
-		if (vlapic_pending(&v->lapic) >= 0)
-			sched_interrupt_pending(v);
+		if (t && t <= now && !pv_deadline_expired(v, now)) {
+			vlapic_timer_tick(&v->lapic, now);
+			if (vlapic_pending(&v->lapic) >= 0)
+				sched_interrupt_pending(v);
+		}
+		sched_policy_timer_changed(s, v);
+		if (timer_heap_min(&s->timers) == n && n->key <= now)
+			break; /* still due (a catch-up): the next pass */
 	}
 }
 
 /* Takes in the vCPUs other pCPUs handed to this one. */
 static void adopt(struct sched_cpu *s)
 {
+	u32 first;
+
 	if (!READ_ONCE(s->nr_inbox))
 		return;
 	spin_lock(&s->inbox_lock);
-	for (u32 i = sched_policy_adopt(s); i < s->nr; i++) {
+	first = sched_policy_adopt(s);
+	for (u32 i = first; i < s->nr; i++) {
 		arch_vcpu_arrive(s->vcpus[i]);
 		prefer(s->vcpus[i], true); /* this pCPU asked for work: the newcomer runs now */
 	}
 	spin_unlock(&s->inbox_lock);
+	/* Requests posted on its way here (handle_posted passed it over) are taken now. */
+	for (u32 i = first; i < s->nr; i++)
+		vcpu_handle_requests(s->vcpus[i]);
 	s->deadline_dirty = true;
 }
 
@@ -211,9 +291,7 @@ static struct vcpu *hand_over(struct sched_cpu *s, int i, u32 to, struct vcpu *l
 		return NULL;
 	}
 	arch_vcpu_leave(v, v == last); /* if it ran last, its FPU and MSRs are live here */
-	s->vcpus[i] = s->vcpus[--s->nr];
-	if (s->next >= s->nr)
-		s->next = 0;
+	sched_policy_remove(s, v);
 	v->migrations++;
 	/* Senders read pcpu after posting a request (hv/vcpu.c): they now kick the new owner. */
 	atomic_set_seq(&v->pcpu, to);
@@ -275,19 +353,6 @@ static bool ask_for_work(struct percpu *me)
 	return busiest != NULL;
 }
 
-static u64 earliest_timer(struct sched_cpu *s)
-{
-	u64 d = 0;
-
-	for (u32 i = 0; i < s->nr; i++) {
-		u64 t = vcpu_timer_next(s->vcpus[i]);
-
-		if (t && s->vcpus[i]->state != VCPU_STOPPED && (!d || t < d))
-			d = t;
-	}
-	return d;
-}
-
 void sched_handle_requests(void)
 {
 	struct sched_cpu *s = sched_here();
@@ -302,8 +367,7 @@ void sched_handle_requests(void)
 	 * (with no other vCPU in the list runnable, that vCPU's slice never ends).
 	 */
 	adopt(s);
-	for (u32 i = 0; i < s->nr; i++)
-		vcpu_handle_requests(s->vcpus[i]);
+	handle_posted(s);
 }
 
 void sched_tick(void)
@@ -328,20 +392,18 @@ __noreturn void sched_loop(void)
 		if (cpu->index == 0)
 			input = console_input_poll(rdtsc());
 		WRITE_ONCE(s->requests_pending, 0);
-		for (u32 i = 0; i < s->nr; i++)
-			vcpu_handle_requests(s->vcpus[i]);
+		handle_posted(s);
 		if (give(s, last) == last)
 			last = NULL;
 		if (sched_balance && balance(s, last) == last)
 			last = NULL;
 		now = rdtsc();
 		tick_timers(s, now);
-		for (u32 i = 0; i < nr_vms; i++)
-			vm_ept_housekeeping(vms[i]);
+		vm_ept_housekeeping_pending();
 		ept_flush_if_asked(s); /* asked by others, or by the housekeeping just done */
 		v = sched_policy_pick(s);
 		if (!v) {
-			u64 d = earliest_timer(s), t0 = rdtsc();
+			u64 d = timer_heap_min_key(&s->timers), t0 = rdtsc();
 
 			/* Idle time is nobody's: print what VMs wrote, and come back when they may. */
 			for (u32 i = 0; i < nr_vms; i++) {
@@ -373,6 +435,12 @@ __noreturn void sched_loop(void)
 		vm_console_drain(v->vm);
 		arch_vcpu_run(v);
 		s->current = NULL;
+		/*
+		 * Requests posted to it while it was current were not listed (its run loop takes
+		 * them); those it left with (a reset's power-on, posted as it parked) are taken now.
+		 */
+		if (READ_ONCE(v->requests))
+			vcpu_handle_requests(v);
 		/* Asked for in an exit (KESTREL_HC_DEBUG_STATS), printed here, between runs. */
 		stats_print_if_asked(v->vm);
 		/* Blocked now: it may not run again soon, and what it wrote should not wait. */

@@ -24,8 +24,12 @@ int sched_place(struct vcpu *v, const struct cpuset *allowed);
 __noreturn void sched_loop(void);
 /* Makes the pCPU that runs v look at it soon (an IPI unless it is this CPU). */
 void sched_kick(struct vcpu *v);
-/* A vLAPIC timer or a vCPU's state on this pCPU changed: the next entry re-reads them all. */
-void sched_timers_changed(void);
+/* On v's pCPU: v's timers (vcpu_timer_next) may have moved; its place in the heap follows. */
+void sched_timers_changed(struct vcpu *v);
+/* On v's pCPU: sets v's state; it joins or leaves the run queue, and a stopped v the pCPU. */
+void sched_set_state(struct vcpu *v, u32 state);
+/* Takes v off its pCPU again (a VM that failed to start, before it ran). */
+void sched_unplace(struct vcpu *v);
 /* On v's own pCPU: v may run now (and the running vCPU should make way). */
 void sched_make_runnable(struct vcpu *v);
 /* On v's own pCPU: v has an interrupt to take; wake it, or let it run sooner. */

@@ -27,8 +27,9 @@ static u8 *kview, *gview; /* the same memory: Kestrel's view, the guest's */
 static u8 *rw[2]; /* the pages of Kestrel's view it may write, or NULL */
 static u8 before[2][HOST_PAGE];
 
-void sched_timers_changed(void)
+void sched_timers_changed(struct vcpu *v)
 {
+	(void)v;
 }
 
 void pv_do_flush(struct vcpu *v)

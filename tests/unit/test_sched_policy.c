@@ -17,11 +17,12 @@ static struct sched_cpu *setup(void)
 	memset(vcpus, 0, sizeof(vcpus));
 	memset(&vm, 0, sizeof(vm));
 	cpuset_fill(&vm.cpus);
+	sched_policy_init(&cpu);
 	for (u32 i = 0; i < NV; i++) {
 		vcpus[i].vm = &vm;
 		vcpus[i].id = i;
 		vcpus[i].state = VCPU_RUNNABLE;
-		cpu.vcpus[cpu.nr++] = &vcpus[i];
+		sched_policy_add(&cpu, &vcpus[i]);
 	}
 	cpu.deadline_dirty = true;
 	return &cpu;
@@ -33,8 +34,8 @@ static void test_pick_round_robin(void **state)
 	struct sched_cpu *s = setup();
 
 	(void)state;
-	vcpus[2].state = VCPU_HALTED;
-	vcpus[4].state = VCPU_WAIT_SIPI;
+	sched_policy_set_state(&cpu, &vcpus[2], VCPU_HALTED);
+	sched_policy_set_state(&cpu, &vcpus[4], VCPU_WAIT_SIPI);
 	for (u32 round = 0; round < 3; round++) {
 		assert_ptr_equal(sched_policy_pick(s), &vcpus[0]);
 		assert_ptr_equal(sched_policy_pick(s), &vcpus[1]);
@@ -44,7 +45,7 @@ static void test_pick_round_robin(void **state)
 	/* What idle pCPUs read: the runnable ones that wait while one runs. */
 	assert_int_equal(s->nr_waiting, 3);
 	for (u32 i = 0; i < NV; i++)
-		vcpus[i].state = VCPU_HALTED;
+		sched_policy_set_state(&cpu, &vcpus[i], VCPU_HALTED);
 	assert_null(sched_policy_pick(s));
 	assert_int_equal(s->nr_waiting, 0);
 }
@@ -59,7 +60,7 @@ static void test_prefer(void **state)
 	assert_ptr_equal(sched_policy_pick(s), &vcpus[4]);
 	assert_ptr_equal(sched_policy_pick(s), &vcpus[0]); /* the round robin goes on */
 	sched_policy_prefer(s, &vcpus[3], true);
-	vcpus[3].state = VCPU_HALTED;
+	sched_policy_set_state(&cpu, &vcpus[3], VCPU_HALTED);
 	assert_ptr_equal(sched_policy_pick(s), &vcpus[1]);
 	assert_null(s->prefer);
 }
@@ -103,28 +104,30 @@ static void test_next_deadline(void **state)
 	/* Others runnable: the slice ends. */
 	assert_int_equal(sched_policy_next_deadline(s, &vcpus[0]), 5000);
 	/* A timer before it, on a halted vCPU: that comes first. */
-	vcpus[3].state = VCPU_HALTED;
+	sched_policy_set_state(&cpu, &vcpus[3], VCPU_HALTED);
 	vcpus[3].lapic.timer_expiry = 4000;
+	sched_policy_timer_changed(&cpu, &vcpus[3]);
 	s->deadline_dirty = true;
 	assert_int_equal(sched_policy_next_deadline(s, &vcpus[0]), 4000);
 	/* A stopped vCPU's timer counts for nothing. */
-	vcpus[3].state = VCPU_STOPPED;
+	sched_policy_set_state(&cpu, &vcpus[3], VCPU_STOPPED);
 	s->deadline_dirty = true;
 	assert_int_equal(sched_policy_next_deadline(s, &vcpus[0]), 5000);
 	/* Alone and no timer: never. */
 	for (u32 i = 1; i < NV; i++)
-		vcpus[i].state = VCPU_HALTED;
-	vcpus[3].state = VCPU_STOPPED;
+		sched_policy_set_state(&cpu, &vcpus[i], VCPU_HALTED);
+	sched_policy_set_state(&cpu, &vcpus[3], VCPU_STOPPED);
 	s->deadline_dirty = true;
 	assert_int_equal(sched_policy_next_deadline(s, &vcpus[0]), UINT64_MAX);
 	/* The running vCPU's own timer counts. */
 	vcpus[0].lapic.timer_expiry = 9000;
+	sched_policy_timer_changed(&cpu, &vcpus[0]);
 	s->deadline_dirty = true;
 	assert_int_equal(sched_policy_next_deadline(s, &vcpus[0]), 9000);
 	/* Cached until something changes... */
 	vcpus[0].lapic.timer_expiry = 7000;
 	assert_int_equal(sched_policy_next_deadline(s, &vcpus[0]), 9000);
-	s->deadline_dirty = true;
+	sched_policy_timer_changed(&cpu, &vcpus[0]);
 	assert_int_equal(sched_policy_next_deadline(s, &vcpus[0]), 7000);
 	/* ...but a wake-up cuts the run at its minimum, whatever the cache says. */
 	s->woken = true;
@@ -169,7 +172,7 @@ static void test_slice_over(void **state)
 	assert_true(sched_policy_slice_over(s, 1000, 500));
 	assert_int_equal(s->slice_end, 1000);
 	for (u32 i = 1; i < NV; i++)
-		vcpus[i].state = VCPU_HALTED;
+		sched_policy_set_state(&cpu, &vcpus[i], VCPU_HALTED);
 	s->deadline_dirty = false;
 	assert_false(sched_policy_slice_over(s, 1200, 500));
 	assert_int_equal(s->slice_end, 1700);
@@ -180,7 +183,7 @@ static void test_slice_over(void **state)
 	 */
 	assert_true(s->deadline_dirty);
 	assert_false(sched_policy_slice_over(s, 1699, 500));
-	vcpus[3].state = VCPU_RUNNABLE; /* someone woke: the renewed slice ends for it */
+	sched_policy_set_state(&cpu, &vcpus[3], VCPU_RUNNABLE); /* someone woke: the renewed slice ends for it */
 	assert_true(sched_policy_slice_over(s, 1700, 500));
 }
 
@@ -191,14 +194,14 @@ static void test_to_give(void **state)
 
 	(void)state;
 	for (u32 i = 2; i < NV; i++)
-		vcpus[i].state = VCPU_HALTED;
+		sched_policy_set_state(&cpu, &vcpus[i], VCPU_HALTED);
 	s->prefer = &vcpus[0];
 	assert_int_equal(sched_policy_to_give(s, 1), 1);
 	/* One runnable left: keep it. */
-	vcpus[1].state = VCPU_HALTED;
+	sched_policy_set_state(&cpu, &vcpus[1], VCPU_HALTED);
 	assert_int_equal(sched_policy_to_give(s, 1), -1);
 	/* Two runnable, but the other may not run on pCPU 1. */
-	vcpus[1].state = VCPU_RUNNABLE;
+	sched_policy_set_state(&cpu, &vcpus[1], VCPU_RUNNABLE);
 	s->prefer = NULL;
 	cpuset_clear(&vm.cpus);
 	cpuset_add(&vm.cpus, 0);
@@ -216,7 +219,7 @@ static struct sched_cpu *setup_balance(u32 r, u32 l1, u32 l2)
 	struct sched_cpu *s = setup();
 
 	for (u32 i = r; i < NV; i++)
-		vcpus[i].state = VCPU_HALTED;
+		sched_policy_set_state(&cpu, &vcpus[i], VCPU_HALTED);
 	memset(&other, 0, sizeof(other));
 	memset(&third, 0, sizeof(third));
 	s->active = other.active = third.active = true;
@@ -326,13 +329,13 @@ static void test_to_push(void **state)
 	memset(&lone, 0, sizeof(lone));
 	cpuset_fill(&lone.cpus);
 	for (u32 i = 3; i < NV; i++)
-		vcpus[i].state = VCPU_HALTED;
+		sched_policy_set_state(&cpu, &vcpus[i], VCPU_HALTED);
 	vcpus[0].vm = &lone; /* first in the list, its VM's only runnable vCPU here */
 	assert_int_equal(sched_policy_to_push(s, 1), 1);
 	s->prefer = &vcpus[1];
 	assert_int_equal(sched_policy_to_push(s, 1), 2);
 	/* Its sibling halted: no VM has two here, the first allowed one goes. */
-	vcpus[2].state = VCPU_HALTED;
+	sched_policy_set_state(&cpu, &vcpus[2], VCPU_HALTED);
 	assert_int_equal(sched_policy_to_push(s, 1), 0);
 	cpuset_clear(&lone.cpus);
 	assert_int_equal(sched_policy_to_push(s, 1), -1); /* vCPU 1 preferred, vCPU 0 not there */
@@ -371,10 +374,50 @@ static void test_adopt_never_drops(void **state)
 	assert_int_equal(s->nr_inbox, 0);
 }
 
+/*
+ * The run queue's length is the runnable count and the heap's top the earliest timer, kept as
+ * states and timers change; a vCPU removed (stopped for good) is in neither and leaves the list.
+ */
+static void test_queue_and_heap_follow(void **state)
+{
+	struct sched_cpu *s = setup();
+
+	(void)state;
+	assert_int_equal(sched_policy_runnable(s), NV);
+	sched_policy_set_state(s, &vcpus[1], VCPU_HALTED);
+	sched_policy_set_state(s, &vcpus[1], VCPU_HALTED); /* twice: counted once */
+	assert_int_equal(sched_policy_runnable(s), NV - 1);
+	vcpus[4].lapic.timer_expiry = 300;
+	sched_policy_timer_changed(s, &vcpus[4]);
+	vcpus[5].lapic.timer_expiry = 200;
+	sched_policy_timer_changed(s, &vcpus[5]);
+	assert_int_equal(timer_heap_min_key(&s->timers), 200);
+	sched_policy_set_state(s, &vcpus[5], VCPU_STOPPED);
+	sched_policy_remove(s, &vcpus[5]);
+	assert_int_equal(timer_heap_min_key(&s->timers), 300);
+	assert_int_equal(s->nr, NV - 1);
+	assert_int_equal(sched_policy_runnable(s), NV - 2);
+	for (u32 i = 0; i < s->nr; i++) {
+		assert_ptr_not_equal(s->vcpus[i], &vcpus[5]);
+		assert_int_equal(s->vcpus[i]->sched_idx, i);
+	}
+	for (u32 k = 0; k < 2 * NV; k++)
+		assert_ptr_not_equal(sched_policy_pick(s), &vcpus[5]);
+	sched_policy_remove(s, &vcpus[5]); /* not listed any more: nothing happens */
+	assert_int_equal(s->nr, NV - 1);
+	/* Every vCPU halted: nothing runs, and the deadline is the earliest timer alone. */
+	for (u32 i = 0; i < s->nr; i++)
+		sched_policy_set_state(s, s->vcpus[i], VCPU_HALTED);
+	assert_int_equal(sched_policy_runnable(s), 0);
+	assert_null(sched_policy_pick(s));
+	assert_int_equal(sched_policy_next_deadline(s, NULL), 300);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pick_round_robin),
+		cmocka_unit_test(test_queue_and_heap_follow),
 		cmocka_unit_test(test_prefer),
 		cmocka_unit_test(test_prefer_marks_woken),
 		cmocka_unit_test(test_next_deadline),

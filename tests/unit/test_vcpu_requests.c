@@ -35,7 +35,9 @@ void pv_do_flush(struct vcpu *v) { (void)v; called('F'); }
 void pv_reset(struct vcpu *v) { (void)v; called('R'); }
 void vm_vcpu_parked(struct vcpu *v) { (void)v; called('P'); }
 void vm_vcpu_stopped(struct vcpu *v) { (void)v; called('S'); }
-void sched_timers_changed(void) { called('T'); }
+void sched_timers_changed(struct vcpu *v) { (void)v; called('T'); }
+void sched_set_state(struct vcpu *v, u32 state) { v->state = state; }
+void apic_bus_mode_changed(struct vcpu *v) { (void)v; }
 void sched_interrupt_pending(struct vcpu *v) { (void)v; called('I'); }
 void sched_kick(struct vcpu *v) { (void)v; called('K'); }
 void arch_flush_ept(u64 eptp) { (void)eptp; called('E'); }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* HLT exits: the vCPU blocks until an interrupt or a PV kick is pending, freeing its pCPU. */
 #include "arch/x86/vmx/exit.h"
+#include "hv/sched/sched.h"
 #include "hv/vcpu.h"
 
 enum exit_action exit_hlt(struct vcpu *v)
@@ -12,6 +13,6 @@ enum exit_action exit_hlt(struct vcpu *v)
 		v->pv_unhalted = false; /* kicked before it halted: the wait is over already */
 		return EXIT_RESUME;
 	}
-	v->state = VCPU_HALTED;
+	sched_set_state(v, VCPU_HALTED);
 	return EXIT_YIELD;
 }

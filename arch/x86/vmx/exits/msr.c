@@ -63,7 +63,7 @@ static void set_tsc_offset(struct vcpu *v, u64 off)
 	if (d) {
 		vlapic_msr_write(&v->lapic, VLAPIC_MSR_TSC_DEADLINE, vcpu_deadline_to_host(v, d), now,
 				 &none);
-		sched_timers_changed();
+		sched_timers_changed(v);
 	}
 }
 
@@ -129,7 +129,7 @@ static enum exit_action write_tsc_deadline(struct vcpu *v, u64 val)
 		return EXIT_RESUME;
 	pv_deadline_written(v, host, now);
 	if (r & VLAPIC_R_TIMER)
-		sched_timers_changed();
+		sched_timers_changed(v);
 	exit_skip_instruction(v);
 	return EXIT_RESUME;
 }
@@ -155,6 +155,8 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 			val = vcpu_deadline_to_host(v, val);
 		r = vlapic_msr_write(&v->lapic, msr, val, now, &ipi);
 
+		if (msr == VLAPIC_MSR_APIC_BASE)
+			apic_bus_mode_changed(v);
 		if (!apic_bus_result(v, r, &ipi))
 			return EXIT_RESUME;
 		if (msr == VLAPIC_MSR_TSC_DEADLINE)
@@ -163,7 +165,7 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 			pv_deadline_sync(v);
 		/* Only a timer change moves the preemption timer; an EOI or an ICR write does not. */
 		if (r & VLAPIC_R_TIMER)
-			sched_timers_changed();
+			sched_timers_changed(v);
 	} else if ((kept = vmsr_write(&v->msr, msr, val)) != VMSR_NONE) {
 		/* Kept for reads; IA32_MISC_ENABLE's effects are in CPUID (exits/cpuid.c). */
 		if (kept == VMSR_GP) {

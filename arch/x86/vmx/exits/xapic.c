@@ -49,7 +49,7 @@ static int xapic_mmio(struct vcpu *v, void *opaque, u64 offset, u32 size, bool w
 		return REGION_MMIO_ABANDON;
 	pv_deadline_sync(v);
 	if (r & VLAPIC_R_TIMER)
-		sched_timers_changed();
+		sched_timers_changed(v);
 	return REGION_MMIO_DONE;
 }
 
