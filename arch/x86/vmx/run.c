@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Running a vCPU under VMX: the entry loop, event injection and re-injection, the
- * preemption timer, exit accounting, and the state VMX does not switch (hv/arch.h's run hooks).
+ * Running a vCPU under VMX: the entry loop, event injection and re-injection, arming the
+ * deadline timer (deadline.c), exit accounting, and the state VMX does not switch (hv/arch.h's
+ * run hooks).
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/exception.h"
@@ -9,6 +10,7 @@
 #include "mm/ept_gen.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/vmx/deadline.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/spec.h"
 #include "arch/x86/vmx/vmx.h"
@@ -156,30 +158,6 @@ static void inject_events(struct vmx_vcpu *x)
 	}
 }
 
-/*
- * The VMX-preemption timer counts down at the TSC's rate >> the shift IA32_VMX_MISC gives, from
- * the value VM entry loads (SDM Vol. 3C, 26.5.1). Written before every entry: skipping the
- * VMWRITE when the value had not changed (a VM exit leaves the field alone without the "save
- * VMX-preemption timer value" control) made a halted vCPU's timer wake it 57,094 TSC ticks late
- * in Bochs under overcommit (vm-timer-overcommit) once the slice bound below came in; not
- * understood yet, so the one VMWRITE stays.
- *
- * Never further out than a slice, even for a vCPU alone with no timer: a request posted to it
- * is acted on within a slice if the kick that announced it causes no exit. Bochs 2.7 masks a
- * host interrupt that was pending at VM entry while the guest keeps RFLAGS.IF 0 (it computes
- * the mask before it counts the CPU as in VMX non-root operation), though with external-
- * interrupt exiting it must exit whatever IF is (SDM Vol. 3C, 26.2): an AP spinning with
- * interrupts off kept an INIT posted for 10^9 TSC ticks (vm-hostile-fuzz, seed 1).
- */
-static void arm_preemption_timer(struct vmx_vcpu *x)
-{
-	u64 now = rdtsc(), d = MIN(sched_next_deadline(&x->vcpu), now + sched_slice_tsc);
-	u64 ticks = d > now ? (d - now) >> vmx_caps.preemption_timer_shift : 0;
-	u64 value = MIN(ticks, 0xffffffffULL);
-
-	vmcs_write32(PREEMPTION_TIMER_VALUE, (u32)value);
-}
-
 /* stats=timing: the open exit's round trip in root mode ends at now (an entry, or leaving). */
 static void close_round_trip(struct vmx_vcpu *x, u64 now)
 {
@@ -299,7 +277,7 @@ static void run_loop(struct vcpu *v)
 			v->eptp_changed = false;
 		}
 		inject_events(x);
-		arm_preemption_timer(x);
+		vmx_deadline_arm(v);
 		if (cpu->vmx.failed) {
 			vm_stop(v->vm, -1, "vcpu %u: a VMX instruction failed while preparing entry",
 				v->id);
@@ -354,7 +332,7 @@ static void run_loop(struct vcpu *v)
 		if (act == EXIT_RESUME)
 			continue;
 		if (act == EXIT_YIELD && v->state == VCPU_RUNNABLE &&
-		    reason == EXIT_PREEMPTION_TIMER)
+		    (reason == EXIT_PREEMPTION_TIMER || reason == EXIT_EXTERNAL_INTERRUPT))
 			sched_preempted(v); /* slice over at an instruction boundary */
 		return;
 	}

@@ -10,6 +10,7 @@
 #include "arch/x86/desc.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/vmx/deadline.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vpid.h"
@@ -69,8 +70,6 @@ const char *arch_vm_unsupported(void)
 		return c->no_ept ? c->no_ept : "EPT (shadow paging is not written yet)";
 	if (!c->unrestricted)
 		return "unrestricted guest";
-	if (!c->preemption_timer)
-		return "the VMX-preemption timer";
 	if (!c->msr_bitmaps || !c->io_bitmaps)
 		return "MSR and I/O bitmaps";
 	if (!c->intr_window)
@@ -129,7 +128,11 @@ void arch_vcpu_release(struct vcpu *v)
 static void setup_controls(struct vmx_vcpu *x)
 {
 	const struct vmx_caps *c = &vmx_caps;
-	u32 pin = PIN_EXT_INTR | PIN_NMI | PIN_PREEMPTION_TIMER;
+	/*
+	 * Host interrupts exit (26.2): kicks, and the host's LAPIC timer where it marks the
+	 * deadlines instead of the VMX-preemption timer (deadline.c).
+	 */
+	u32 pin = PIN_EXT_INTR | PIN_NMI;
 	/*
 	 * CR8 exits: a guest's MOV to CR8 would otherwise set the physical TPR, and 15 there
 	 * masks every host vector (kicks, the timer) on this pCPU (26.6.2).
@@ -139,6 +142,8 @@ static void setup_controls(struct vmx_vcpu *x)
 	/* WBINVD would write back and empty caches every VM shares: it exits (26.6.2). */
 	u32 proc2 = PROC2_EPT | PROC2_UNRESTRICTED | PROC2_WBINVD;
 
+	if (vmx_deadline_preemption_timer)
+		pin |= PIN_PREEMPTION_TIMER;
 	if ((c->pinbased >> 32) & PIN_VIRTUAL_NMI)
 		pin |= PIN_VIRTUAL_NMI;
 	/*

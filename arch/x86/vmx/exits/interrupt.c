@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Exits that are about interrupts: host interrupts, NMIs, the interrupt and NMI windows. */
 #include "arch/x86/cpu.h"
+#include "arch/x86/vmx/deadline.h"
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
@@ -10,12 +11,14 @@
 
 enum exit_action exit_external_interrupt(struct vcpu *v)
 {
-	(void)v;
 	/*
 	 * The interrupt is still pending at the local APIC ("acknowledge interrupt on exit"
-	 * is off): open the window and let the host IDT take it.
+	 * is off, SDM Vol. 3C, 25.7.1): open the window and let the host IDT take it.
 	 */
 	asm volatile("sti; nop; cli" ::: "memory");
+	/* Without the VMX-preemption timer, the host's LAPIC timer marks the deadlines. */
+	if (vmx_deadline_host_timer_fired())
+		return exit_deadline_reached(v);
 	return EXIT_RESUME;
 }
 
