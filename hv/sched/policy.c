@@ -22,13 +22,13 @@ struct vcpu *sched_policy_pick(struct sched_cpu *s)
 	WRITE_ONCE(s->nr_runnable, runnable); /* and for periodic balancing */
 	s->prefer = NULL;
 	if (p && p->state == VCPU_RUNNABLE)
-		return p;
+		return s->last = p;
 	for (u32 k = 0; k < s->nr; k++) {
 		struct vcpu *v = s->vcpus[(s->next + k) % s->nr];
 
 		if (v->state == VCPU_RUNNABLE) {
 			s->next = (s->next + k + 1) % s->nr;
-			return v;
+			return s->last = v;
 		}
 	}
 	return NULL;
