@@ -219,7 +219,8 @@ static bool run_begin(struct vmx_vcpu *x)
 		/* Just arrived from another pCPU: nothing cached here from its last visit may stay. */
 		x->needs_tlb_flush = false;
 		vmx_flush_vpid(x->vpid);
-		vmx_invept(v->eptp);
+		if (vmx_caps.ept)
+			vmx_invept(v->eptp);
 	}
 	apply_resets(x);
 	sched_timers_changed(); /* a new slice, another running vCPU */
@@ -272,8 +273,10 @@ static void run_loop(struct vcpu *v)
 		}
 		if (v->eptp_changed) {
 			/* From this entry on, this pCPU may cache the tree's translations. */
-			ept_gen_loaded(&v->vm->ept, v->eptp, cpu->index);
-			vmcs_write64(EPT_POINTER, v->eptp);
+			if (vmx_caps.ept) { /* the field is there only with EPT (appendix B) */
+				ept_gen_loaded(&v->vm->ept, v->eptp, cpu->index);
+				vmcs_write64(EPT_POINTER, v->eptp);
+			}
 			v->eptp_changed = false;
 		}
 		inject_events(x);

@@ -182,6 +182,10 @@ void vmx_print_caps(void)
 	else
 		pr_info("vmx: preemption timer no, MSR bitmaps %s, I/O bitmaps %s",
 			c->msr_bitmaps ? "yes" : "no", c->io_bitmaps ? "yes" : "no");
+	pr_info("vmx: secondary controls %s (WBINVD exiting %s, enable RDTSCP %s, enable INVPCID "
+		"%s)", c->secondary ? "yes" : "no", allowed1(c->procbased2, PROC2_WBINVD) ? "yes" : "no",
+		allowed1(c->procbased2, PROC2_RDTSCP) ? "yes" : "no",
+		allowed1(c->procbased2, PROC2_INVPCID) ? "yes" : "no");
 	pr_info("vmx: APIC-register virtualization %s, virtual-interrupt delivery %s, posted "
 		"interrupts %s",
 		c->apic_reg_virt ? "yes" : "no", c->virt_intr_delivery ? "yes" : "no",
