@@ -191,7 +191,9 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 		} else if (cmdline_key_is(&w, "preemption_timer")) {
 			if (cmdline_value_is(&w, "off"))
 				cfg->no_preemption_timer = true;
-			else if (!cmdline_value_is(&w, "auto"))
+			else if (cmdline_value_is(&w, "auto"))
+				cfg->no_preemption_timer = false;
+			else
 				error(errs, &w, "preemption_timer must be auto or off");
 		} else if (cmdline_key_is(&w, "selftest")) {
 			if (cmdline_value_is(&w, "exception"))
