@@ -281,6 +281,14 @@ static void run_loop(struct vcpu *v)
 		}
 		inject_events(x);
 		vmx_deadline_arm(v);
+		/*
+		 * Bochs 2.7 masks host interrupts for a whole run entered with RFLAGS.IF 0, though
+		 * external-interrupt exiting must exit whatever IF is (SDM Vol. 3C, 26.2): with the
+		 * host timer, such a run's PAUSEs exit instead (exit_pause). The preemption timer
+		 * needs none of this. Entered with IF 1, the guest's CLI is handled right.
+		 */
+		if (!vmx_deadline_preemption_timer && vmx_caps.pause_exiting)
+			set_proc_bit(x, PROC_PAUSE, !(vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF));
 		if (cpu->vmx.failed) {
 			vm_stop(v->vm, -1, "vcpu %u: a VMX instruction failed while preparing entry",
 				v->id);

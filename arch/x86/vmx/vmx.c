@@ -62,6 +62,7 @@ void vmx_probe(void)
 	c->posted_intr = allowed1(c->pinbased, PIN_POSTED_INTR);
 	c->virtual_nmi = allowed1(c->pinbased, BIT(5));
 	c->intr_window = allowed1(c->procbased, BIT(2));
+	c->pause_exiting = allowed1(c->procbased, PROC_PAUSE);
 	c->rdtscp = allowed1(c->procbased2, BIT(3)) &&
 		    (cpuid(0x80000001, 0).edx & BIT(27)); /* "enable RDTSCP", 25.6.2 */
 	c->tsc_offset = allowed1(c->procbased, PROC_TSC_OFFSET);

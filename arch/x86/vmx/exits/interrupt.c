@@ -22,6 +22,18 @@ enum exit_action exit_external_interrupt(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
+/*
+ * PAUSE exits, asked for only on the host timer and only for a run entered with RFLAGS.IF 0
+ * (run.c): Bochs 2.7 takes no external-interrupt exit in such a run until the guest changes
+ * IF, so a guest spinning with interrupts off would never give its pCPU back. A spin loop
+ * pauses: each PAUSE is a point where pending host interrupts (the timer, kicks) are taken.
+ */
+enum exit_action exit_pause(struct vcpu *v)
+{
+	exit_skip_instruction(v);
+	return exit_external_interrupt(v);
+}
+
 enum exit_action exit_exception_nmi(struct vcpu *v)
 {
 	u32 info = vmcs_read32(EXIT_INTR_INFO);
