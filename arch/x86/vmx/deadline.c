@@ -91,7 +91,15 @@ static void arm_host_timer(u64 now, u64 d)
  */
 void vmx_deadline_arm(struct vcpu *v)
 {
-	u64 now = rdtsc(), d = MIN(sched_next_deadline(v), now + sched_slice_tsc);
+	/*
+	 * The TSC read after the deadline is known: recomputing it walks every vCPU of the pCPU,
+	 * and with 512 of them that took longer than HOST_TIMER_LEAD_TSC, so a lead counted from
+	 * before had passed by the entry: every entry exited at once, at the same RIP, for ever
+	 * (vm-pv-ipi with preemption_timer=off).
+	 */
+	u64 d = sched_next_deadline(v), now = rdtsc();
+
+	d = MIN(d, now + sched_slice_tsc);
 
 	if (vmx_deadline_preemption_timer)
 		arm_preemption_timer(now, d);

@@ -263,11 +263,12 @@ static void run_loop(struct vcpu *v)
 		/* Console output goes on between exits too: a FIFO's worth, never waited for. */
 		vm_console_step(v->vm);
 		/*
-		 * Only after a timer or interrupt exit is this vCPU at an instruction boundary,
+		 * Only after a timer, interrupt or PAUSE exit (the PAUSE done: exit_pause) is this
+		 * vCPU at an instruction boundary,
 		 * where it may be marked preempted (docs/abi.md, 5.3): the scheduler decides.
 		 */
-		if ((last_reason == EXIT_PREEMPTION_TIMER ||
-		     last_reason == EXIT_EXTERNAL_INTERRUPT) && sched_should_yield(v)) {
+		if ((last_reason == EXIT_PREEMPTION_TIMER || last_reason == EXIT_EXTERNAL_INTERRUPT ||
+		     last_reason == EXIT_PAUSE) && sched_should_yield(v)) {
 			sched_preempted(v);
 			return;
 		}
@@ -343,7 +344,8 @@ static void run_loop(struct vcpu *v)
 		if (act == EXIT_RESUME)
 			continue;
 		if (act == EXIT_YIELD && v->state == VCPU_RUNNABLE &&
-		    (reason == EXIT_PREEMPTION_TIMER || reason == EXIT_EXTERNAL_INTERRUPT))
+		    (reason == EXIT_PREEMPTION_TIMER || reason == EXIT_EXTERNAL_INTERRUPT ||
+		     reason == EXIT_PAUSE))
 			sched_preempted(v); /* slice over at an instruction boundary */
 		return;
 	}
