@@ -9,6 +9,7 @@
 #include "arch/x86/rtc.h"
 #include "boot/smp.h"
 #include "arch/x86/timer.h"
+#include "arch/x86/vmx/deadline.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "lib/calendar.h"
@@ -175,8 +176,10 @@ static void print_summary(u32 found)
 		if (cpus[i]->state == CPU_READY && cpus[i]->vmx.root)
 			root++;
 	}
-	if (vmx_caps.usable)
+	if (vmx_caps.usable) {
 		vmx_print_caps();
+		vmx_deadline_print();
+	}
 	pr_info("summary: cpus found %u, up %u, in VMX root %u", found, up, root);
 	if (!vmx_caps.usable) {
 		pr_err("no VMX: %s.", vmx_caps.missing);
@@ -303,6 +306,7 @@ __noreturn void boot_main(u32 magic, u64 mbi_phys)
 	print_rtc(acpi_err ? NULL : &acpi);
 
 	vmx_probe();
+	vmx_deadline_choose(!config.no_preemption_timer);
 	if (!acpi_err)
 		smp_boot_aps(&acpi, config.maxcpus, ap_main);
 	cpu_boot_checks(bsp);

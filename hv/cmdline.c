@@ -146,6 +146,7 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 	cfg->selftest_exception = false;
 	cfg->no_balance = false;
 	cfg->stats_timing = false;
+	cfg->no_preemption_timer = false;
 	errs->nr = 0;
 	while (cmdline_next(&cur, &w, NULL)) {
 		if (cmdline_key_is(&w, "console")) {
@@ -187,6 +188,13 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 				cfg->stats_timing = cmdline_value_is(&w, "timing");
 			else
 				error(errs, &w, "stats must be counts or timing");
+		} else if (cmdline_key_is(&w, "preemption_timer")) {
+			if (cmdline_value_is(&w, "off"))
+				cfg->no_preemption_timer = true;
+			else if (cmdline_value_is(&w, "auto"))
+				cfg->no_preemption_timer = false;
+			else
+				error(errs, &w, "preemption_timer must be auto or off");
 		} else if (cmdline_key_is(&w, "selftest")) {
 			if (cmdline_value_is(&w, "exception"))
 				cfg->selftest_exception = true;

@@ -43,6 +43,7 @@ struct hv_config {
 	bool ept_4k; /* ept=4k: map guest RAM with 4 KiB EPT pages only */
 	bool no_balance; /* balance=off: vCPUs stay on the pCPU they were placed on */
 	bool stats_timing; /* stats=timing: exit statistics also time each exit's round trip */
+	bool no_preemption_timer; /* preemption_timer=off: deadlines on the host's LAPIC timer */
 	bool selftest_exception; /* selftest=exception: take a #UD after boot (the panic path) */
 };
 

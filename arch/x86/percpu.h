@@ -19,7 +19,7 @@ enum cpu_state {
 
 struct timer_cpu {
 	volatile u64 fired_tsc; /* TSC read in the timer interrupt, 0 before */
-	u64 armed_for; /* the deadline (TSC) last armed */
+	u64 armed_for; /* the deadline (TSC) last armed, 0 when cancelled */
 };
 
 struct vmx_cpu {

@@ -131,6 +131,7 @@ void timer_arm(u64 deadline)
 
 void timer_cancel(void)
 {
+	this_cpu()->timer.armed_for = 0;
 	if (timer_info.tsc_deadline)
 		wrmsr(MSR_IA32_TSC_DEADLINE, 0);
 	else

@@ -102,7 +102,7 @@ struct vcpu *sched_policy_pick(struct sched_cpu *s)
 	/* It runs now: the others go before it next time round. */
 	rq_unlink(s, p);
 	rq_append(s, p);
-	return p;
+	return s->last = p;
 }
 
 u64 sched_policy_next_deadline(struct sched_cpu *s, const struct vcpu *running)

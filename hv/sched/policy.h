@@ -40,6 +40,7 @@ struct sched_cpu {
 	struct vcpu *current; /* the vCPU in arch_vcpu_run(), or NULL */
 	bool woken; /* another vCPU here became runnable while current ran */
 	struct vcpu *prefer; /* the vCPU that got something to do last: it runs next */
+	struct vcpu *last; /* the vCPU picked last: it had its turn, it is not "waiting" */
 	volatile u32 kick_pending; /* any pCPU: a kick IPI is on its way */
 	/* Migration: an idle pCPU asks a busy one for a waiting vCPU, which arrives in inbox. */
 	volatile u32 steal_request; /* any pCPU: 1 + the index of the pCPU asking, or 0 */
@@ -65,11 +66,12 @@ struct sched_cpu {
  * vCPUs that sleep between interrupts. A vCPU that was already waiting to run (computing) runs
  * next but preempts nobody: it takes its turn when the running slice ends, so a vCPU with an
  * interrupt every slice (a guest's tick) gets its share of the pCPU and no more. The running
- * vCPU itself is never preferred: it takes the interrupt at its next entry anyway.
+ * vCPU itself is never preferred: it takes the interrupt at its next entry anyway; nor is the
+ * one that ran last while no vCPU runs (its timer fell due as its slice ended), unless it woke.
  */
 static inline void sched_policy_prefer(struct sched_cpu *s, struct vcpu *v, bool woke)
 {
-	if (v == s->current)
+	if (v == s->current || (!woke && v == s->last))
 		return;
 	s->prefer = v;
 	if (s->current && woke)

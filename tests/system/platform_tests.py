@@ -57,6 +57,27 @@ def check_no_ept(log):
     expect(log, r"^kestrel: vmx: preemption timer no", "no preemption timer reported")
 
 
+# A Core 2 (Bochs's core2_penryn_t9600): VMX without EPT, VPID, unrestricted guest, the
+# VMX-preemption timer, "enable RDTSCP" or "enable INVPCID". Every CPU reaches VMX root; the capabilities are
+# probed and printed; deadlines go to the host's one-shot LAPIC timer (no TSC-deadline there);
+# a VM is refused with its reason, never started half-way and never a panic.
+def check_penryn(log):
+    refuse(log, r"PANIC", "a panic")
+    refuse(log, r"failed in |VM entry failed|INVEPT type|INVVPID type", "a failed VMX instruction")
+    check_cpus(log, 2, 2)
+    expect(log, r"^kestrel: vmx: EPT no .*VPID no, unrestricted guest no$",
+           "EPT, VPID and unrestricted guest reported absent")
+    expect(log, r"^kestrel: vmx: INVEPT no \(single no, all no\), INVVPID no", "no INVEPT/INVVPID")
+    expect(log, r"^kestrel: vmx: preemption timer no, MSR bitmaps yes", "no preemption timer")
+    expect(log, r"^kestrel: vmx: secondary controls (yes|no) \(WBINVD exiting (yes|no), enable "
+           r"RDTSCP no, enable INVPCID no\)$", "the secondary controls, without RDTSCP or INVPCID")
+    expect(log, r"^kestrel: vmx: deadlines and slices on the host LAPIC timer \(one-shot\) with "
+           r"external-interrupt exits: the CPU has no VMX-preemption timer$",
+           "deadlines on the host's one-shot timer")
+    expect(log, r"^kestrel: error: vm hello: not started: this CPU lacks ", "the reason")
+    expect(log, r"^kestrel: halting$", "the final 'halting' line")
+
+
 def check_bad_cmdline(log):
     expect(log, r"^kestrel: warning: command line: 'bogus=1': unknown option \(ignored\)$",
            "a warning naming 'bogus=1'")
@@ -149,6 +170,9 @@ TESTS = {
     "bochs-no-ept": ("bochs", 1, {"model": "core2_penryn_t9600",
                                   "modules": [vm_line("hello", "vm=hello vcpus=1 mem=16M")]},
                      check_no_ept),
+    "bochs-penryn": ("bochs", 2, {"model": "core2_penryn_t9600",
+                                  "modules": [vm_line("hello", "vm=hello vcpus=1 mem=16M")]},
+                     check_penryn),
     "bochs-amd-no-vmx": ("bochs", 1, {"model": "ryzen"}, check_amd),
     "bochs-bad-cmdline": ("bochs", 2, {"cmdline": DEFAULT + " bogus=1 maxcpus=zero loglevel=loud"},
                           check_bad_cmdline),

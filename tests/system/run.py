@@ -45,14 +45,18 @@ def discover():
 TESTS, WHERE = discover()
 
 
-def run_one(name):
+def run_one(name, extra="", keep=False):
     emu, cpus, opts, check = TESTS[name]
+    if extra:
+        # Words added to the hypervisor's command line (--append): its own ISO then.
+        opts = dict(opts, cmdline=opts.get("cmdline", DEFAULT) + " " + extra)
     iso = ISO
     logdir = os.path.join(BUILD, "test-logs", name)
     shutil.rmtree(logdir, ignore_errors=True)
     if "cmdline" in opts or "modules" in opts or "iso" in opts:
         os.makedirs(os.path.join(BUILD, "test-isos"), exist_ok=True)
-        iso = os.path.join(BUILD, "test-isos", name + ".iso")
+        tag = "".join(c if c.isalnum() else "-" for c in extra)
+        iso = os.path.join(BUILD, "test-isos", name + (f"+{tag}" if tag else "") + ".iso")
     try:
         if "iso" in opts:
             opts["iso"](iso)
@@ -77,7 +81,8 @@ def run_one(name):
                 raise CheckFailed(str(e))
     except CheckFailed as e:
         return name, False, str(e), r.seconds
-    shutil.rmtree(logdir, ignore_errors=True)
+    if not keep:
+        shutil.rmtree(logdir, ignore_errors=True)
     return name, True, "", r.seconds
 
 
@@ -86,6 +91,11 @@ def main():
     ap.add_argument("--only", nargs="*", help="test names (default: all)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--append", default="", metavar="WORDS",
+                    help="add WORDS to each test's Kestrel command line "
+                         "(e.g. preemption_timer=off)")
+    ap.add_argument("--keep-logs", action="store_true",
+                    help="keep build/test-logs/NAME/ of passing tests too")
     a = ap.parse_args()
     if a.list:
         width = max(len(t) for t in TESTS)
@@ -99,7 +109,7 @@ def main():
     start = time.monotonic()
     passed = failed = 0
     with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
-        for name, ok, why, secs in pool.map(run_one, names):
+        for name, ok, why, secs in pool.map(lambda n: run_one(n, a.append, a.keep_logs), names):
             if ok:
                 passed += 1
                 print(f"PASS {name} ({secs:.1f} s)", flush=True)

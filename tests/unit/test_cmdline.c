@@ -111,6 +111,21 @@ static void test_defaults(void **state)
 	}
 }
 
+/* preemption_timer=off forces the host LAPIC timer; auto (the default) uses the VMX one. */
+static void test_preemption_timer(void **state)
+{
+	(void)state;
+	parse_ok("");
+	assert_false(cfg.no_preemption_timer);
+	parse_ok("preemption_timer=off");
+	assert_true(cfg.no_preemption_timer);
+	parse_ok("preemption_timer=off preemption_timer=auto");
+	assert_false(cfg.no_preemption_timer);
+	assert_int_equal(hv_config_parse("preemption_timer=no", &cfg, &errs), 1);
+	assert_false(cfg.no_preemption_timer);
+	assert_int_equal(hv_config_parse("preemption_timer", &cfg, &errs), 1);
+}
+
 /* stats=timing turns exit timing on, stats=counts (the default) off; nothing else is taken. */
 static void test_stats(void **state)
 {
@@ -244,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_valid_values),
 		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_preemption_timer),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_many_errors),
 		cmocka_unit_test(test_long_word),

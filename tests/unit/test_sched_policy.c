@@ -94,6 +94,31 @@ static void test_prefer_marks_woken(void **state)
 	assert_false(s->woken);
 }
 
+/*
+ * Between runs (no vCPU current), the timer of the vCPU whose slice just ended may fall due:
+ * it had its turn, so it is not "waiting to run" and must not go again before the others
+ * (vm-fair-share, which with the host's LAPIC timer gave a ticking vCPU 2.7 runs to the
+ * other's one). Woken from HLT, it is preferred as ever.
+ */
+static void test_prefer_not_the_last(void **state)
+{
+	struct sched_cpu *s = setup();
+
+	(void)state;
+	assert_ptr_equal(sched_policy_pick(s), &vcpus[0]);
+	s->current = NULL; /* vcpus[0]'s slice is over; the scheduler ticks the timers */
+	sched_policy_prefer(s, &vcpus[0], false);
+	assert_null(s->prefer);
+	assert_ptr_equal(sched_policy_pick(s), &vcpus[1]);
+	/* Once another ran, an interrupt for vcpus[0] makes it next as before. */
+	sched_policy_prefer(s, &vcpus[0], false);
+	assert_ptr_equal(s->prefer, &vcpus[0]);
+	assert_ptr_equal(sched_policy_pick(s), &vcpus[0]);
+	/* Halted and woken, the last vCPU is preferred too. */
+	sched_policy_prefer(s, &vcpus[0], true);
+	assert_ptr_equal(s->prefer, &vcpus[0]);
+}
+
 /* The earliest timer of any vCPU here that is not stopped, and the slice end if another waits. */
 static void test_next_deadline(void **state)
 {
@@ -420,6 +445,7 @@ int main(void)
 		cmocka_unit_test(test_queue_and_heap_follow),
 		cmocka_unit_test(test_prefer),
 		cmocka_unit_test(test_prefer_marks_woken),
+		cmocka_unit_test(test_prefer_not_the_last),
 		cmocka_unit_test(test_next_deadline),
 		cmocka_unit_test(test_should_yield),
 		cmocka_unit_test(test_slice_over),

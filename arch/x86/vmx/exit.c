@@ -46,6 +46,7 @@ const exit_handler_t exit_handlers[NR_EXIT_REASONS] = {
 	[EXIT_EPT_VIOLATION] = exit_ept_violation,
 	[EXIT_EPT_MISCONFIG] = exit_ept_misconfig,
 	[EXIT_PREEMPTION_TIMER] = exit_preemption_timer,
+	[EXIT_PAUSE] = exit_pause,
 	[EXIT_XSETBV] = exit_xsetbv,
 };
 

@@ -170,6 +170,9 @@ enum exit_action exit_exception_nmi(struct vcpu *v);
 enum exit_action exit_interrupt_window(struct vcpu *v);
 enum exit_action exit_nmi_window(struct vcpu *v);
 enum exit_action exit_preemption_timer(struct vcpu *v);
+enum exit_action exit_pause(struct vcpu *v);
+/* What a preemption-timer exit or a host-timer interrupt exit does: tick, end the slice. */
+enum exit_action exit_deadline_reached(struct vcpu *v);
 enum exit_action exit_ept_violation(struct vcpu *v);
 enum exit_action exit_ept_misconfig(struct vcpu *v);
 enum exit_action exit_init_signal(struct vcpu *v);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Running a vCPU under VMX: the entry loop, event injection and re-injection, the
- * preemption timer, exit accounting, and the state VMX does not switch (hv/arch.h's run hooks).
+ * Running a vCPU under VMX: the entry loop, event injection and re-injection, arming the
+ * deadline timer (deadline.c), exit accounting, and the state VMX does not switch (hv/arch.h's
+ * run hooks).
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/exception.h"
@@ -9,6 +10,7 @@
 #include "mm/ept_gen.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/vmx/deadline.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/spec.h"
 #include "arch/x86/vmx/vmx.h"
@@ -157,30 +159,6 @@ static void inject_events(struct vmx_vcpu *x)
 	}
 }
 
-/*
- * The VMX-preemption timer counts down at the TSC's rate >> the shift IA32_VMX_MISC gives, from
- * the value VM entry loads (SDM Vol. 3C, 26.5.1). Written before every entry: skipping the
- * VMWRITE when the value had not changed (a VM exit leaves the field alone without the "save
- * VMX-preemption timer value" control) made a halted vCPU's timer wake it 57,094 TSC ticks late
- * in Bochs under overcommit (vm-timer-overcommit) once the slice bound below came in; not
- * understood yet, so the one VMWRITE stays.
- *
- * Never further out than a slice, even for a vCPU alone with no timer: a request posted to it
- * is acted on within a slice if the kick that announced it causes no exit. Bochs 2.7 masks a
- * host interrupt that was pending at VM entry while the guest keeps RFLAGS.IF 0 (it computes
- * the mask before it counts the CPU as in VMX non-root operation), though with external-
- * interrupt exiting it must exit whatever IF is (SDM Vol. 3C, 26.2): an AP spinning with
- * interrupts off kept an INIT posted for 10^9 TSC ticks (vm-hostile-fuzz, seed 1).
- */
-static void arm_preemption_timer(struct vmx_vcpu *x)
-{
-	u64 now = rdtsc(), d = MIN(sched_next_deadline(&x->vcpu), now + sched_slice_tsc);
-	u64 ticks = d > now ? (d - now) >> vmx_caps.preemption_timer_shift : 0;
-	u64 value = MIN(ticks, 0xffffffffULL);
-
-	vmcs_write32(PREEMPTION_TIMER_VALUE, (u32)value);
-}
-
 /* stats=timing: the open exit's round trip in root mode ends at now (an entry, or leaving). */
 static void close_round_trip(struct vmx_vcpu *x, u64 now)
 {
@@ -242,7 +220,8 @@ static bool run_begin(struct vmx_vcpu *x)
 		/* Just arrived from another pCPU: nothing cached here from its last visit may stay. */
 		x->needs_tlb_flush = false;
 		vmx_flush_vpid(x->vpid);
-		vmx_invept(v->eptp);
+		if (vmx_caps.ept)
+			vmx_invept(v->eptp);
 	}
 	apply_resets(x);
 	sched_timers_changed(v); /* a new slice, another running vCPU */
@@ -291,22 +270,33 @@ static void run_loop(struct vcpu *v)
 		if (cpu->index == 0)
 			console_input_step();
 		/*
-		 * Only after a timer or interrupt exit is this vCPU at an instruction boundary,
+		 * Only after a timer, interrupt or PAUSE exit (the PAUSE done: exit_pause) is this
+		 * vCPU at an instruction boundary,
 		 * where it may be marked preempted (docs/abi.md, 5.3): the scheduler decides.
 		 */
-		if ((last_reason == EXIT_PREEMPTION_TIMER ||
-		     last_reason == EXIT_EXTERNAL_INTERRUPT) && sched_should_yield(v)) {
+		if ((last_reason == EXIT_PREEMPTION_TIMER || last_reason == EXIT_EXTERNAL_INTERRUPT ||
+		     last_reason == EXIT_PAUSE) && sched_should_yield(v)) {
 			sched_preempted(v);
 			return;
 		}
 		if (v->eptp_changed) {
 			/* From this entry on, this pCPU may cache the tree's translations. */
-			ept_gen_loaded(&v->vm->ept, v->eptp, cpu->index);
-			vmcs_write64(EPT_POINTER, v->eptp);
+			if (vmx_caps.ept) { /* the field is there only with EPT (appendix B) */
+				ept_gen_loaded(&v->vm->ept, v->eptp, cpu->index);
+				vmcs_write64(EPT_POINTER, v->eptp);
+			}
 			v->eptp_changed = false;
 		}
 		inject_events(x);
-		arm_preemption_timer(x);
+		vmx_deadline_arm(v);
+		/*
+		 * Bochs 2.7 masks host interrupts for a whole run entered with RFLAGS.IF 0, though
+		 * external-interrupt exiting must exit whatever IF is (SDM Vol. 3C, 26.2): with the
+		 * host timer, such a run's PAUSEs exit instead (exit_pause). The preemption timer
+		 * needs none of this. Entered with IF 1, the guest's CLI is handled right.
+		 */
+		if (!vmx_deadline_preemption_timer && vmx_caps.pause_exiting)
+			set_proc_bit(x, PROC_PAUSE, !(vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF));
 		if (cpu->vmx.failed) {
 			vm_stop(v->vm, -1, "vcpu %u: a VMX instruction failed while preparing entry",
 				v->id);
@@ -361,7 +351,8 @@ static void run_loop(struct vcpu *v)
 		if (act == EXIT_RESUME)
 			continue;
 		if (act == EXIT_YIELD && v->state == VCPU_RUNNABLE &&
-		    reason == EXIT_PREEMPTION_TIMER)
+		    (reason == EXIT_PREEMPTION_TIMER || reason == EXIT_EXTERNAL_INTERRUPT ||
+		     reason == EXIT_PAUSE))
 			sched_preempted(v); /* slice over at an instruction boundary */
 		return;
 	}

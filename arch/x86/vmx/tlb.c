@@ -76,5 +76,6 @@ void vmx_invept(u64 eptp)
 
 void arch_flush_ept(u64 eptp)
 {
-	vmx_invept(eptp);
+	if (vmx_caps.ept) /* INVEPT is #UD where EPT is not (tlb_caps.c) */
+		vmx_invept(eptp);
 }

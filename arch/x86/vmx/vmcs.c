@@ -2,6 +2,7 @@
 /* VMCLEAR, VMPTRLD, failure reports and the VMCS dump for unknown exits (SDM Vol. 3C, 32.4). */
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/vmx/vmx.h"
 #include "lib/console.h"
 
 /* VM-instruction error numbers, SDM Vol. 3C, table 32-1 (the ones worth a name). */
@@ -77,10 +78,10 @@ void vmcs_dump(void)
 		       vmcs_read16(GUEST_SS_SEL), vmcs_read32(GUEST_SS_AR),
 		       vmcs_read16(GUEST_TR_SEL), vmcs_read32(GUEST_TR_AR));
 	console_printf("  guest-physical %#lx  linear %#lx  activity %u  interruptibility %#x\n",
-		       vmcs_read64(GUEST_PHYS_ADDR), vmcs_readl(GUEST_LINEAR_ADDR),
+		       vmx_caps.ept ? vmcs_read64(GUEST_PHYS_ADDR) : 0, vmcs_readl(GUEST_LINEAR_ADDR),
 		       vmcs_read32(GUEST_ACTIVITY_STATE), vmcs_read32(GUEST_INTERRUPTIBILITY));
 	console_printf("  controls pin %#x proc %#x proc2 %#x exit %#x entry %#x\n",
 		       vmcs_read32(PIN_BASED_CTLS), vmcs_read32(PROC_BASED_CTLS),
-		       vmcs_read32(PROC_BASED_CTLS2), vmcs_read32(EXIT_CTLS),
+		       vmx_caps.secondary ? vmcs_read32(PROC_BASED_CTLS2) : 0, vmcs_read32(EXIT_CTLS),
 		       vmcs_read32(ENTRY_CTLS));
 }

@@ -62,6 +62,7 @@ void vmx_probe(void)
 	c->posted_intr = allowed1(c->pinbased, PIN_POSTED_INTR);
 	c->virtual_nmi = allowed1(c->pinbased, BIT(5));
 	c->intr_window = allowed1(c->procbased, BIT(2));
+	c->pause_exiting = allowed1(c->procbased, PROC_PAUSE);
 	c->rdtscp = allowed1(c->procbased2, BIT(3)) &&
 		    (cpuid(0x80000001, 0).edx & BIT(27)); /* "enable RDTSCP", 25.6.2 */
 	c->tsc_offset = allowed1(c->procbased, PROC_TSC_OFFSET);
@@ -182,6 +183,10 @@ void vmx_print_caps(void)
 	else
 		pr_info("vmx: preemption timer no, MSR bitmaps %s, I/O bitmaps %s",
 			c->msr_bitmaps ? "yes" : "no", c->io_bitmaps ? "yes" : "no");
+	pr_info("vmx: secondary controls %s (WBINVD exiting %s, enable RDTSCP %s, enable INVPCID "
+		"%s)", c->secondary ? "yes" : "no", allowed1(c->procbased2, PROC2_WBINVD) ? "yes" : "no",
+		allowed1(c->procbased2, PROC2_RDTSCP) ? "yes" : "no",
+		allowed1(c->procbased2, PROC2_INVPCID) ? "yes" : "no");
 	pr_info("vmx: APIC-register virtualization %s, virtual-interrupt delivery %s, posted "
 		"interrupts %s",
 		c->apic_reg_virt ? "yes" : "no", c->virt_intr_delivery ? "yes" : "no",

@@ -21,7 +21,7 @@ struct vmx_caps {
 	bool ept_4level, ept_wb, ept_2m, ept_1g, ept_ad, invept, invept_single, invept_all;
 	bool invvpid, invvpid_single, invvpid_all, invvpid_addr, invvpid_single_keep_global;
 	bool apic_reg_virt, virt_intr_delivery, posted_intr;
-	bool virtual_nmi, nmi_window, intr_window, rdtscp, tsc_offset;
+	bool virtual_nmi, nmi_window, intr_window, rdtscp, tsc_offset, pause_exiting;
 	u32 preemption_timer_shift; /* the timer counts down once per 2^shift TSC ticks */
 };
 

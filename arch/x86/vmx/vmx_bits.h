@@ -27,6 +27,7 @@
 #define PROC_IO_BITMAPS BIT(25)
 #define PROC_MSR_BITMAPS BIT(28)
 #define PROC_MONITOR BIT(29)
+#define PROC_PAUSE BIT(30)
 #define PROC_SECONDARY BIT(31)
 
 /* Secondary processor-based VM-execution controls, 26.6.2, table 26-7. */

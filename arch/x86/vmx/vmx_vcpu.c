@@ -10,6 +10,7 @@
 #include "arch/x86/desc.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/vmx/deadline.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vpid.h"
@@ -69,10 +70,10 @@ const char *arch_vm_unsupported(void)
 		return c->no_ept ? c->no_ept : "EPT (shadow paging is not written yet)";
 	if (!c->unrestricted)
 		return "unrestricted guest";
-	if (!c->preemption_timer)
-		return "the VMX-preemption timer";
 	if (!c->msr_bitmaps || !c->io_bitmaps)
 		return "MSR and I/O bitmaps";
+	if (!c->secondary)
+		return "the secondary processor-based controls (EPT, unrestricted guest)";
 	if (!c->intr_window)
 		return "interrupt-window exiting";
 	if ((c->procbased >> 32 & (PROC_CR8_LOAD | PROC_CR8_STORE)) !=
@@ -80,8 +81,6 @@ const char *arch_vm_unsupported(void)
 		return "CR8-load and CR8-store exiting";
 	if ((c->procbased >> 32 & (PROC_MWAIT | PROC_MONITOR)) != (PROC_MWAIT | PROC_MONITOR))
 		return "MWAIT and MONITOR exiting";
-	if (!(c->procbased2 >> 32 & PROC2_WBINVD))
-		return "WBINVD exiting";
 	if (!c->ept_4level || !c->ept_wb)
 		return "4-level write-back EPT";
 	if (!((c->exit_ctls >> 32) & EXIT_LOAD_EFER) || !((c->entry_ctls >> 32) & ENTRY_LOAD_EFER))
@@ -129,16 +128,25 @@ void arch_vcpu_release(struct vcpu *v)
 static void setup_controls(struct vmx_vcpu *x)
 {
 	const struct vmx_caps *c = &vmx_caps;
-	u32 pin = PIN_EXT_INTR | PIN_NMI | PIN_PREEMPTION_TIMER;
+	/*
+	 * Host interrupts exit (26.2): kicks, and the host's LAPIC timer where it marks the
+	 * deadlines instead of the VMX-preemption timer (deadline.c).
+	 */
+	u32 pin = PIN_EXT_INTR | PIN_NMI;
 	/*
 	 * CR8 exits: a guest's MOV to CR8 would otherwise set the physical TPR, and 15 there
 	 * masks every host vector (kicks, the timer) on this pCPU (26.6.2).
 	 */
 	u32 proc = PROC_HLT | PROC_RDPMC | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY |
 		   PROC_CR8_LOAD | PROC_CR8_STORE | PROC_MWAIT | PROC_MONITOR;
-	/* WBINVD would write back and empty caches every VM shares: it exits (26.6.2). */
+	/*
+	 * WBINVD would write back and empty caches every VM shares: it exits (26.6.2) where the
+	 * CPU lets it; elsewhere a guest's WBINVD runs as it is (slow for all, but harmless).
+	 */
 	u32 proc2 = PROC2_EPT | PROC2_UNRESTRICTED | PROC2_WBINVD;
 
+	if (vmx_deadline_preemption_timer)
+		pin |= PIN_PREEMPTION_TIMER;
 	if ((c->pinbased >> 32) & PIN_VIRTUAL_NMI)
 		pin |= PIN_VIRTUAL_NMI;
 	/*
@@ -160,8 +168,13 @@ static void setup_controls(struct vmx_vcpu *x)
 	vmcs_write32(PIN_BASED_CTLS, adjust(c->pinbased, pin));
 	x->proc_ctls = adjust(c->procbased, proc);
 	vmcs_write32(PROC_BASED_CTLS, x->proc_ctls);
-	x->proc2_ctls = adjust(c->procbased2 & 0xffffffff00000000ULL, proc2);
-	vmcs_write32(PROC_BASED_CTLS2, x->proc2_ctls);
+	/*
+	 * Without "activate secondary controls" allowed (26.6.2), the field is not there for
+	 * VMWRITE either: nothing of proc2 is on then (no VPID, RDTSCP, INVPCID, WBINVD exiting).
+	 */
+	x->proc2_ctls = c->secondary ? adjust(c->procbased2 & 0xffffffff00000000ULL, proc2) : 0;
+	if (c->secondary)
+		vmcs_write32(PROC_BASED_CTLS2, x->proc2_ctls);
 	/* Guest DR7 and IA32_DEBUGCTL live in the VMCS: saved at exit, loaded at entry. */
 	vmcs_write32(EXIT_CTLS, adjust(c->exit_ctls, EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
 						     EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_DEBUG));
@@ -177,8 +190,12 @@ static void setup_controls(struct vmx_vcpu *x)
 	vmcs_write64(MSR_BITMAP, msr_bitmap);
 	vmcs_write64(IO_BITMAP_A, io_bitmap_a);
 	vmcs_write64(IO_BITMAP_B, io_bitmap_b);
-	/* Written again before the first entry, where the pCPU is recorded as caching it. */
-	vmcs_write64(EPT_POINTER, x->vcpu.eptp);
+	/*
+	 * Written again before the first entry, where the pCPU is recorded as caching it. The
+	 * field exists only where EPT does (appendix B): VMWRITE would fail elsewhere.
+	 */
+	if (c->ept)
+		vmcs_write64(EPT_POINTER, x->vcpu.eptp);
 	x->vcpu.eptp_changed = true;
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 	vmcs_write64(TSC_OFFSET, x->vcpu.tsc_offset);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Exits that are about interrupts: host interrupts, NMIs, the interrupt and NMI windows. */
 #include "arch/x86/cpu.h"
+#include "arch/x86/vmx/deadline.h"
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
@@ -10,13 +11,27 @@
 
 enum exit_action exit_external_interrupt(struct vcpu *v)
 {
-	(void)v;
 	/*
 	 * The interrupt is still pending at the local APIC ("acknowledge interrupt on exit"
-	 * is off): open the window and let the host IDT take it.
+	 * is off, SDM Vol. 3C, 25.7.1): open the window and let the host IDT take it.
 	 */
 	asm volatile("sti; nop; cli" ::: "memory");
+	/* Without the VMX-preemption timer, the host's LAPIC timer marks the deadlines. */
+	if (vmx_deadline_host_timer_fired())
+		return exit_deadline_reached(v);
 	return EXIT_RESUME;
+}
+
+/*
+ * PAUSE exits, asked for only on the host timer and only for a run entered with RFLAGS.IF 0
+ * (run.c): Bochs 2.7 takes no external-interrupt exit in such a run until the guest changes
+ * IF, so a guest spinning with interrupts off would never give its pCPU back. A spin loop
+ * pauses: each PAUSE is a point where pending host interrupts (the timer, kicks) are taken.
+ */
+enum exit_action exit_pause(struct vcpu *v)
+{
+	exit_skip_instruction(v);
+	return exit_external_interrupt(v);
 }
 
 enum exit_action exit_exception_nmi(struct vcpu *v)
