@@ -149,7 +149,8 @@ static bool parse_cpus(const char *s, size_t len, struct cpuset *set)
 /* Applies one VM word; false (with c failed) when it is unknown, repeated or its value is bad. */
 static bool apply_word(struct vm_config *c, const struct cmdline_word *w, u32 *seen)
 {
-	static const char *const keys[] = { "vcpus", "mem", "pv", "cpus", "debug", "strict_mmio" };
+	static const char *const keys[] = { "vcpus", "mem", "pv", "cpus", "debug", "strict_mmio",
+					    "ept" };
 	const char *v = w->value ? w->value : "", *why = NULL, *text;
 	size_t vlen = w->value_len;
 	int len;
@@ -204,8 +205,10 @@ static bool apply_word(struct vm_config *c, const struct cmdline_word *w, u32 *s
 			why = "must be on or off";
 		else if (k == 4)
 			c->debug = cmdline_value_is(w, "on");
-		else
+		else if (k == 5)
 			c->strict_mmio = cmdline_value_is(w, "on");
+		else
+			c->ept_off = cmdline_value_is(w, "off");
 		break;
 	}
 	if (why)

@@ -40,6 +40,7 @@ const exit_handler_t exit_handlers[NR_EXIT_REASONS] = {
 	[EXIT_INVEPT] = exit_vmx_instruction,
 	[EXIT_INVVPID] = exit_vmx_instruction,
 	[EXIT_CR_ACCESS] = exit_cr_access,
+	[EXIT_INVLPG] = exit_invlpg,
 	[EXIT_IO] = exit_io,
 	[EXIT_RDMSR] = exit_rdmsr,
 	[EXIT_WRMSR] = exit_wrmsr,

@@ -158,12 +158,20 @@ static inline void exit_skip_instruction(struct vcpu *v)
 /* Loads PAE paging's four PDPTEs from guest-physical cr3 into the VMCS; false: #GP. */
 bool exit_load_pdptes(struct vcpu *v, u64 cr3);
 
+/*
+ * An access to guest-physical gpa that no RAM with the access's rights (REGION_R/W/X) backs: r
+ * is the RAM region that refuses it, or NULL for a hole. Emulated as on a PC, or the VM stops
+ * (strict_mmio=on, a fetch, walk: an access of a guest page-table walk, an event's delivery).
+ */
+enum exit_action exit_unbacked(struct vcpu *v, u64 gpa, u8 access, bool walk, struct region *r);
+
 /* Handlers, one file each under arch/x86/vmx/exits/. */
 enum exit_action exit_cpuid(struct vcpu *v);
 enum exit_action exit_rdmsr(struct vcpu *v);
 enum exit_action exit_wrmsr(struct vcpu *v);
 enum exit_action exit_io(struct vcpu *v);
 enum exit_action exit_cr_access(struct vcpu *v);
+enum exit_action exit_invlpg(struct vcpu *v); /* exits/page_fault.c: shadow page tables */
 enum exit_action exit_hlt(struct vcpu *v);
 enum exit_action exit_external_interrupt(struct vcpu *v);
 enum exit_action exit_exception_nmi(struct vcpu *v);

@@ -10,6 +10,7 @@
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/shadow.h"
 #include "arch/x86/vmx/spec.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
@@ -221,6 +222,12 @@ static void apply_resets(struct vmx_vcpu *x)
 	}
 	if (v->needs_sipi_reset) {
 		v->needs_sipi_reset = false;
+		/* Real mode needs unrestricted guest, which needs EPT (SDM Vol. 3C, 26.6.2). */
+		if (vmx_shadow_on(v)) {
+			vm_stop(v->vm, -1, "vcpu %u: started by a SIPI in real mode, which shadow "
+				"paging (ept=off) cannot run yet", v->id);
+			return;
+		}
 		vmx_vcpu_reset_real(x, v->sipi_vector);
 	}
 }
@@ -240,8 +247,10 @@ static bool run_begin(struct vmx_vcpu *x)
 	if (x->needs_tlb_flush) {
 		/* Just arrived from another pCPU: nothing cached here from its last visit may stay. */
 		x->needs_tlb_flush = false;
-		vmx_flush_vpid(x->vpid);
-		vmx_invept(v->eptp);
+		if (!vmx_shadow_on(v)) { /* a shadow VM's vCPUs run without VPID: entries flush */
+			vmx_flush_vpid(x->vpid);
+			vmx_invept(v->eptp);
+		}
 	}
 	apply_resets(x);
 	sched_timers_changed(); /* a new slice, another running vCPU */
@@ -292,7 +301,11 @@ static void run_loop(struct vcpu *v)
 			sched_preempted(v);
 			return;
 		}
-		if (v->eptp_changed) {
+		if (vmx_shadow_on(v)) {
+			v->eptp_changed = false;
+			if (!vmx_shadow_before_entry(x))
+				return;
+		} else if (v->eptp_changed) {
 			/* From this entry on, this pCPU may cache the tree's translations. */
 			ept_gen_loaded(&v->vm->ept, v->eptp, cpu->index);
 			vmcs_write64(EPT_POINTER, v->eptp);
@@ -368,6 +381,7 @@ static void run_loop(struct vcpu *v)
 void arch_vcpu_run(struct vcpu *v)
 {
 	run_loop(v);
+	vmx_shadow_leave(to_vmx(v)); /* its root no longer holds back freeing obsolete pages */
 	if (stats_timing)
 		close_round_trip(to_vmx(v), rdtsc());
 }

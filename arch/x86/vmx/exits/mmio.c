@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * MMIO emulation for an EPT violation: the instruction at the guest's RIP is fetched through its
+ * MMIO emulation for an EPT violation or a shadow #PF: the instruction at the guest's RIP is fetched through its
  * own page tables, decoded (arch/x86/mmio_decode.c) and carried out against a region's handler,
  * one decoded access at a time (the xAPIC page, a device's claimed range, unbacked memory).
  */
@@ -8,6 +8,7 @@
 #include "arch/x86/mmio_decode.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/shadow.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_bits.h"
 #include "hv/vm.h"
@@ -16,18 +17,15 @@
 /* Reads the instruction at the guest's RIP through its own page tables. */
 static int fetch(struct vcpu *v, u8 *bytes, u32 *n)
 {
-	u64 pdptes[4] = { vmcs_read64(GUEST_PDPTE0), vmcs_read64(GUEST_PDPTE1),
-			  vmcs_read64(GUEST_PDPTE2), vmcs_read64(GUEST_PDPTE3) };
-	struct guest_walk_cpu cpu = {
-		.cr0 = vmcs_readl(GUEST_CR0), .cr3 = vmcs_readl(GUEST_CR3),
-		.cr4 = vmcs_readl(GUEST_CR4), .efer = vmcs_read64(GUEST_IA32_EFER),
-		.pdptes = pdptes,
-	};
+	u64 pdptes[4];
+	struct guest_walk_cpu cpu;
 	struct guest_walk_fault pf;
 	u64 la = vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP);
 
 	/* The exit does not give the length for EPT violations: read what fits in the page. */
 	u32 len = MMIO_INSN_MAX;
+
+	vmx_guest_paging(v, &cpu, pdptes); /* its own paging, also on shadow page tables */
 	if (!(cpu.efer & EFER_LMA))
 		la = (u32)la;
 	while (len && guest_walk_read(&v->vm->mem, &cpu, la, GUEST_WALK_FETCH, bytes, len, &pf))
