@@ -128,7 +128,8 @@ def main():
                 print(f"PASS {name} ({secs:.1f} s)", flush=True)
             else:
                 failed += 1
-                print(f"FAIL {name} ({secs:.1f} s): {why}; log in build/test-logs/{name}/",
+                print(f"FAIL {name} ({secs:.1f} s): {why}; log in build/test-logs/{name}"
+                      f"{'-ept-off' if EPT_OFF else ''}/",
                       flush=True)
     print(f"system tests took {time.monotonic() - start:.0f} s")
     print(f"system: {passed} passed, {failed} failed")
