@@ -108,6 +108,9 @@ static void inject_events(struct vmx_vcpu *x)
 	 */
 	if (x->entry_intr_valid)
 		return;
+	/* Virtual-8086 mode for real mode (real_mode.c): events wait for protected mode. */
+	if (x->vm86)
+		return;
 	set_proc_bit(x, PROC_INTR_WINDOW, false);
 	set_proc_bit(x, PROC_NMI_WINDOW, false);
 	/* Once per exit, even if the vCPU was descheduled since: the VMCS keeps the info. */
@@ -222,12 +225,6 @@ static void apply_resets(struct vmx_vcpu *x)
 	}
 	if (v->needs_sipi_reset) {
 		v->needs_sipi_reset = false;
-		/* Real mode needs unrestricted guest, which needs EPT (SDM Vol. 3C, 26.6.2). */
-		if (vmx_shadow_on(v)) {
-			vm_stop(v->vm, -1, "vcpu %u: started by a SIPI in real mode, which shadow "
-				"paging (ept=off) cannot run yet", v->id);
-			return;
-		}
 		vmx_vcpu_reset_real(x, v->sipi_vector);
 	}
 }

@@ -5,6 +5,7 @@
  * shadows) and CR3 and EFER (their accesses exit); the root is loaded before each entry.
  */
 #include "arch/x86/vmx/shadow.h"
+#include "arch/x86/exception.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
@@ -60,6 +61,8 @@ void vmx_shadow_set_paging(struct vmx_vcpu *x, u64 cr0, u64 cr4, u64 efer)
 
 void vmx_shadow_reset(struct vmx_vcpu *x, u64 cr0)
 {
+	x->vm86 = false;
+	vmcs_write32(EXCEPTION_BITMAP, BIT(EXC_PF));
 	x->shadow.cpu.cr3 = 0;
 	for (int i = 0; i < 4; i++)
 		x->shadow.pdptes[i] = 0;

@@ -46,6 +46,9 @@ void vmx_shadow_reset(struct vmx_vcpu *x, u64 cr0);
 bool vmx_shadow_before_entry(struct vmx_vcpu *x);
 /* The vCPU stops running here for now: it gives its root up (obsolete pages can go). */
 void vmx_shadow_leave(struct vmx_vcpu *x);
+/* MOV to CR0, CR3 or CR4 checked and carried out as the guest's (false: #GP), and its view. */
+bool vmx_shadow_write_cr(struct vcpu *v, u32 cr, u64 val);
+u64 vmx_shadow_read_cr(struct vcpu *v, u32 cr);
 /* MOV to or from CR0, CR3 or CR4 that exited on a shadow VM. */
 enum exit_action exit_shadow_cr(struct vcpu *v, u32 cr, bool to, u32 reg, u64 val);
 /* RDMSR and WRMSR of IA32_EFER on a shadow VM (they exit there). */
@@ -53,5 +56,13 @@ enum exit_action exit_shadow_efer_read(struct vcpu *v);
 enum exit_action exit_shadow_efer_write(struct vcpu *v, u64 val);
 /* The #PF exit (exception bitmap bit 14). */
 enum exit_action exit_page_fault(struct vcpu *v, u32 info);
+
+/*
+ * Real mode without unrestricted guest (real_mode.c): a SIPI's state run in virtual-8086 mode
+ * until the guest sets CR0.PE; every exception exits meanwhile and the privileged instructions
+ * of a start-up trampoline are emulated, the others stop the VM.
+ */
+void vmx_real_mode_start(struct vmx_vcpu *x, u8 vector);
+enum exit_action exit_real_mode_exception(struct vcpu *v, u32 info);
 
 #endif

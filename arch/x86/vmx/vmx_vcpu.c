@@ -449,6 +449,9 @@ void vmx_vcpu_reset_real(struct vmx_vcpu *x, u8 vector)
 
 	reset_common(x, BIT(4) /* ET */);
 	write_segments(&cs, &data);
+	/* Real mode needs unrestricted guest, which needs EPT (SDM Vol. 3C, 26.6.2). */
+	if (vmx_shadow_on(&x->vcpu))
+		vmx_real_mode_start(x, vector);
 	vmcs_writel(GUEST_RIP, 0);
 	x->vcpu.regs.gpr[GPR_RDX] = 0x600; /* a family 6 CPU's reset EDX, 9.1.4 */
 }

@@ -32,6 +32,8 @@ enum exit_action exit_exception_nmi(struct vcpu *v)
 			v->id);
 		return EXIT_RESUME;
 	}
+	if (to_vmx(v)->vm86)
+		return exit_real_mode_exception(v, info);
 	/* Only #PF is in the exception bitmap, and only on shadow page tables. */
 	if ((info & (7u << 8)) == INTR_TYPE_HW_EXCEPTION && (info & 0xff) == EXC_PF &&
 	    vmx_shadow_on(v))

@@ -116,10 +116,22 @@ static bool guest_write_cr3(struct vcpu *v, u64 val)
 	return true;
 }
 
+bool vmx_shadow_write_cr(struct vcpu *v, u32 cr, u64 val)
+{
+	return cr == 0 ? guest_write_cr0(v, val) : cr == 3 ? guest_write_cr3(v, val) :
+	       guest_write_cr4(v, val);
+}
+
+u64 vmx_shadow_read_cr(struct vcpu *v, u32 cr)
+{
+	struct cr_state s;
+
+	guest_cr_state(v, &s);
+	return cr == 0 ? s.cr0 : cr == 3 ? s.cr3 : s.cr4;
+}
+
 enum exit_action exit_shadow_cr(struct vcpu *v, u32 cr, bool to, u32 reg, u64 val)
 {
-	bool ok;
-
 	if (!to) {
 		/* Only CR3 reads exit (CR3-store exiting): CR0 and CR4 come from the read shadows. */
 		u64 cr3 = to_vmx(v)->shadow.cpu.cr3;
@@ -135,8 +147,7 @@ enum exit_action exit_shadow_cr(struct vcpu *v, u32 cr, bool to, u32 reg, u64 va
 		exit_skip_instruction(v);
 		return EXIT_RESUME;
 	}
-	ok = cr == 0 ? guest_write_cr0(v, val) : cr == 3 ? guest_write_cr3(v, val) : guest_write_cr4(v, val);
-	if (!ok) {
+	if (!vmx_shadow_write_cr(v, cr, val)) {
 		vcpu_inject_gp(v);
 		return EXIT_RESUME;
 	}
