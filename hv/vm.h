@@ -83,6 +83,7 @@ struct vcpu {
 	volatile u64 ept_gen; /* its generation: older trees are freed once every vCPU is past */
 	volatile u64 ept_seq; /* the EPT change count (vm_ept.seq) it has loaded: any pCPU reads */
 	bool shadow_reload; /* shadow paging: load the root for its paging before the next entry */
+	u8 insn_len; /* an exit handler runs for an instruction decoded in software: its length */
 	u64 runnable_since; /* TSC when it last became runnable and waited */
 	/*
 	 * The guest's TSC is the host's plus this (SDM Vol. 3C, 25.6.5 "Time-Stamp Counter

@@ -151,10 +151,7 @@ static inline void exit_advance_rip(struct vcpu *v, u32 len)
 }
 
 /* The same for the instruction that exited (its length is in the VMCS). */
-static inline void exit_skip_instruction(struct vcpu *v)
-{
-	exit_advance_rip(v, vmcs_read32(EXIT_INSTR_LEN));
-}
+void exit_skip_instruction(struct vcpu *v);
 /* Loads PAE paging's four PDPTEs from guest-physical cr3 into the VMCS; false: #GP. */
 bool exit_load_pdptes(struct vcpu *v, u64 cr3);
 
@@ -173,6 +170,8 @@ enum exit_action exit_io(struct vcpu *v);
 enum exit_action exit_cr_access(struct vcpu *v);
 enum exit_action exit_invlpg(struct vcpu *v); /* exits/page_fault.c: shadow page tables */
 enum exit_action exit_hlt(struct vcpu *v);
+/* HLT's effect once RIP is past it (also for an HLT emulated in real mode, real_mode.c). */
+enum exit_action exit_halt(struct vcpu *v);
 enum exit_action exit_external_interrupt(struct vcpu *v);
 enum exit_action exit_exception_nmi(struct vcpu *v);
 enum exit_action exit_interrupt_window(struct vcpu *v);

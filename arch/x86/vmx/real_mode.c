@@ -6,12 +6,12 @@
  * the same 16-bit code, segments as base = selector << 4 and limit 64 KiB (Vol. 3C, 28.3.1.2
  * checks exactly that). Privileged instructions raise #GP at CPL 3 there; every exception exits
  * (exception bitmap all ones) and the few a start-up trampoline uses are emulated here: LGDT,
- * LIDT, MOV to and from CR0/CR3/CR4, WBINVD/INVD. The MOV that sets CR0.PE leaves virtual-8086
+ * LIDT, MOV to and from CR0/CR2/CR3/CR4, RDMSR/WRMSR, HLT, WBINVD/INVD. The MOV that sets CR0.PE leaves virtual-8086
  * mode: the segment caches stay as the processor keeps them (Vol. 3A, 10.9.1), with protected-
  * mode access rights, until the far jump that follows loads CS.
  *
- * No event is injected meanwhile (the guest's IDTR holds a real-mode vector table, which VM
- * entry would deliver through as a protected-mode IDT); they wait until protected mode.
+ * Events are delivered here in software, through the guest's real-mode vector table (VM entry
+ * would take the IDTR as a protected-mode IDT).
  */
 #include "arch/x86/exception.h"
 #include "arch/x86/vmx/shadow.h"
@@ -19,6 +19,7 @@
 #include "hv/vcpu.h"
 #include "lib/console.h"
 
+#define RFLAGS_IF BIT(9)
 #define RFLAGS_IOPL (3u << 12)
 #define RFLAGS_VM BIT(17)
 #define AR_VM86 0xf3     /* present, DPL 3, read/write accessed data: 28.3.1.2 for VM=1 */
@@ -186,15 +187,18 @@ static bool load_table(struct vcpu *v, struct rm_insn *in, u8 modrm, bool idt)
 	return true;
 }
 
-/* MOV CRn, r32 or MOV r32, CRn (the ModRM's mod is ignored, Vol. 2B, MOV control registers). */
-static bool mov_cr(struct vcpu *v, u8 modrm, bool to)
+/*
+ * MOV CRn, r32 or MOV r32, CRn (the ModRM's mod is ignored, Vol. 2B, MOV control registers).
+ * Returns 1 when done, 0 for an instruction this file does not do, -1 for #GP(0).
+ */
+static int mov_cr(struct vcpu *v, u8 modrm, bool to)
 {
 	struct vmx_vcpu *x = to_vmx(v);
 	u32 cr = (modrm >> 3) & 7, r = modrm & 7;
 	u64 cr2;
 
 	if (cr != 0 && cr != 2 && cr != 3 && cr != 4)
-		return false;
+		return 0;
 	if (!to) {
 		if (cr == 2) {
 			asm volatile("mov %%cr2, %0" : "=r"(cr2));
@@ -202,27 +206,31 @@ static bool mov_cr(struct vcpu *v, u8 modrm, bool to)
 		} else {
 			set_gpr32(v, r, vmx_shadow_read_cr(v, cr));
 		}
-		return true;
+		return 1;
 	}
 	if (cr == 2) {
 		asm volatile("mov %0, %%cr2" ::"r"((u64)(u32)gpr(v, r)));
-		return true;
+		return 1;
 	}
 	if (!vmx_shadow_write_cr(v, cr, (u32)gpr(v, r)))
-		return false;
+		return -1;
 	if (cr == 0 && (x->shadow.cpu.cr0 & CR0_PE))
 		leave_vm86(x);
-	return true;
+	return 1;
 }
 
-/* The #GP of a privileged instruction at CPL 3: emulated when it is one of the above. */
-static bool emulate_gp(struct vcpu *v, u64 ip)
+/*
+ * The #GP of a privileged instruction at CPL 3: emulated when it is one of the above (HLT
+ * too). Returns 1 when done, 0 for another instruction, -1 when it raised #GP (queued).
+ */
+static int emulate_gp(struct vcpu *v, u64 ip, bool *halt, enum exit_action *act)
 {
 	struct rm_insn in = { .seg = SEG_NONE };
 	u64 la = vmcs_readl(GUEST_CS_BASE) + (u16)ip;
-	bool prefix = true, ok;
+	bool prefix = true;
 	u32 block;
 	u8 op, modrm;
+	int ok;
 
 	for (in.n = INSN_MAX; in.n && gmem_read(&v->vm->mem, la, in.b, in.n); in.n--)
 		;
@@ -240,45 +248,130 @@ static bool emulate_gp(struct vcpu *v, u64 ip)
 		}
 		in.i++;
 	}
-	if (in.i + 2 > in.n || in.b[in.i] != 0x0f)
-		return false;
-	op = in.b[in.i + 1];
-	in.i += 2;
-	if (op == 0x08 || op == 0x09) { /* INVD, WBINVD: no-ops, as exits/instruction.c says */
-		ok = true;
+	if (in.i + 2 <= in.n && in.b[in.i] == 0x0f && (in.b[in.i + 1] == 0x30 ||
+						      in.b[in.i + 1] == 0x32)) {
+		/* WRMSR, RDMSR: the exit handlers, with this length for the RIP they advance. */
+		v->insn_len = (u8)(in.i + 2);
+		*act = in.b[in.i + 1] == 0x30 ? exit_wrmsr(v) : exit_rdmsr(v);
+		v->insn_len = 0;
+		vmcs_writel(GUEST_RIP, (u16)vmcs_readl(GUEST_RIP));
+		return 1;
+	}
+	if (in.i < in.n && in.b[in.i] == 0xf4) { /* HLT */
+		in.i++;
+		*halt = true;
+		ok = 1;
+	} else if (in.i + 2 > in.n || in.b[in.i] != 0x0f) {
+		return 0;
 	} else {
-		if (in.i >= in.n)
-			return false;
-		modrm = in.b[in.i++];
-		if (op == 0x01 && ((modrm >> 3) & 7) == 2)
+		op = in.b[in.i + 1];
+		in.i += 2;
+		if (op == 0x08 || op == 0x09) /* INVD, WBINVD: no-ops, as exits/instruction.c says */
+			ok = 1;
+		else if (in.i >= in.n)
+			return 0;
+		else if (modrm = in.b[in.i++], op == 0x01 && ((modrm >> 3) & 7) == 2)
 			ok = load_table(v, &in, modrm, false);
 		else if (op == 0x01 && ((modrm >> 3) & 7) == 3)
 			ok = load_table(v, &in, modrm, true);
 		else if (op == 0x20 || op == 0x22)
 			ok = mov_cr(v, modrm, op == 0x22);
 		else
-			ok = false;
+			ok = 0;
 	}
-	if (!ok)
-		return false;
+	if (ok < 0)
+		vcpu_inject_gp(v); /* a fault: IP stays at the instruction */
+	if (ok <= 0)
+		return ok;
 	vmcs_writel(GUEST_RIP, (u16)(ip + in.i));
 	block = vmcs_read32(GUEST_INTERRUPTIBILITY);
 	if (block & 3)
 		vmcs_write32(GUEST_INTERRUPTIBILITY, block & ~3u);
-	return true;
+	return 1;
 }
 
 enum exit_action exit_real_mode_exception(struct vcpu *v, u32 info)
 {
 	u32 vector = info & 0xff;
 	u64 ip = vmcs_readl(GUEST_RIP);
+	enum exit_action act = EXIT_RESUME;
+	bool halt = false;
 
 	if (vector == EXC_PF)
 		return exit_page_fault(v, info);
-	if (vector == EXC_GP && emulate_gp(v, ip))
+	if (vector == EXC_GP && emulate_gp(v, ip, &halt, &act))
+		return halt ? exit_halt(v) : act;
+	/*
+	 * The guest's own fault (a #DE, #UD, ...), not met while delivering an event: through its
+	 * vector table, as real mode would. A #GP is a privileged instruction not emulated here.
+	 */
+	if (vector != EXC_GP && vector != EXC_DF && (info & (7u << 8)) == INTR_TYPE_HW_EXCEPTION &&
+	    !(vmcs_read32(IDT_VECTORING_INFO) & INTR_INFO_VALID)) {
+		vcpu_inject_exception(v, (u8)vector, false, 0);
 		return EXIT_RESUME;
+	}
 	vm_stop(v->vm, -1, "vcpu %u: exception %u in real mode at %04lx:%04lx (virtual-8086 mode "
 		"on shadow paging emulates only a start-up trampoline's instructions)", v->id,
 		vector, vmcs_read16(GUEST_CS_SEL) + 0ul, ip);
 	return EXIT_STOP_VM;
+}
+
+/*
+ * Delivers vector as real mode does (SDM Vol. 3A, 21.1.4): FLAGS, CS and IP pushed on SS:SP,
+ * IF, TF and AC cleared, CS:IP from the vector table at the IDTR's base. Done here, not by VM
+ * entry, which would deliver through the table as a protected-mode IDT. The FLAGS pushed show
+ * the guest's IOPL (0), not the 3 virtual-8086 mode runs with. False: the table or the stack
+ * is not in RAM.
+ */
+static bool deliver(struct vcpu *v, u8 vector)
+{
+	u64 rflags = vmcs_readl(GUEST_RFLAGS), ss = vmcs_readl(GUEST_SS_BASE);
+	u16 sp = (u16)vmcs_readl(GUEST_RSP), frame[3];
+	u32 entry;
+
+	if (vector * 4u + 3 > vmcs_read32(GUEST_IDTR_LIMIT) ||
+	    gmem_read(&v->vm->mem, vmcs_readl(GUEST_IDTR_BASE) + vector * 4u, &entry, 4))
+		return false;
+	frame[0] = (u16)vmcs_readl(GUEST_RIP);
+	frame[1] = vmcs_read16(GUEST_CS_SEL);
+	frame[2] = (u16)(rflags & ~(u64)RFLAGS_IOPL);
+	sp -= 6;
+	if (gmem_write(&v->vm->mem, ss + sp, frame, sizeof(frame)))
+		return false;
+	vmcs_writel(GUEST_RSP, sp);
+	vmcs_writel(GUEST_RFLAGS, rflags & ~(u64)(RFLAGS_IF | RFLAGS_TF | BIT(18) /* AC */));
+	vmcs_write16(GUEST_CS_SEL, (u16)(entry >> 16));
+	vmcs_writel(GUEST_CS_BASE, (u64)(entry >> 16) << 4);
+	vmcs_writel(GUEST_RIP, (u16)entry);
+	return true;
+}
+
+bool vmx_real_mode_events(struct vmx_vcpu *x)
+{
+	struct vcpu *v = &x->vcpu;
+	u32 block = vmcs_read32(GUEST_INTERRUPTIBILITY);
+	int vector;
+	u8 deliver_vector;
+
+	if (v->exception_pending) {
+		v->exception_pending = false;
+		deliver_vector = v->exception_vector;
+	} else if (v->nmi_pending && !(block & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))) {
+		v->nmi_pending--;
+		deliver_vector = 2;
+	} else {
+		vector = vlapic_irr_empty(&v->lapic) ? -1 : vlapic_pending(&v->lapic);
+		if (vector < 0)
+			return false;
+		if (!(vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF) ||
+		    (block & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS)))
+			return true; /* an interrupt window exit when it can take it */
+		vlapic_accept(&v->lapic, (u8)vector);
+		v->stats.injected++;
+		deliver_vector = (u8)vector;
+	}
+	if (!deliver(v, deliver_vector))
+		vm_stop(v->vm, -1, "vcpu %u: vector %u in real mode: its vector table or stack is not "
+			"in RAM", v->id, deliver_vector);
+	return false;
 }

@@ -108,11 +108,16 @@ static void inject_events(struct vmx_vcpu *x)
 	 */
 	if (x->entry_intr_valid)
 		return;
-	/* Virtual-8086 mode for real mode (real_mode.c): events wait for protected mode. */
-	if (x->vm86)
-		return;
+
 	set_proc_bit(x, PROC_INTR_WINDOW, false);
 	set_proc_bit(x, PROC_NMI_WINDOW, false);
+	/* Virtual-8086 mode for real mode (real_mode.c): delivered there, never by VM entry. */
+	if (x->vm86) {
+		x->check_vectoring = false;
+		if (vmx_real_mode_events(x))
+			set_proc_bit(x, PROC_INTR_WINDOW, true);
+		return;
+	}
 	/* Once per exit, even if the vCPU was descheduled since: the VMCS keeps the info. */
 	if (x->check_vectoring) {
 		x->check_vectoring = false;

@@ -64,5 +64,10 @@ enum exit_action exit_page_fault(struct vcpu *v, u32 info);
  */
 void vmx_real_mode_start(struct vmx_vcpu *x, u8 vector);
 enum exit_action exit_real_mode_exception(struct vcpu *v, u32 info);
+/*
+ * Before an entry in virtual-8086 mode: the pending exception, NMI or interrupt delivered as
+ * real mode would, in software. True: an interrupt waits for IF (ask for a window exit).
+ */
+bool vmx_real_mode_events(struct vmx_vcpu *x);
 
 #endif
