@@ -6,9 +6,9 @@
  * the same 16-bit code, segments as base = selector << 4 and limit 64 KiB (Vol. 3C, 28.3.1.2
  * checks exactly that). Privileged instructions raise #GP at CPL 3 there; every exception exits
  * (exception bitmap all ones) and the few a start-up trampoline uses are emulated here: LGDT,
- * LIDT, MOV to and from CR0/CR2/CR3/CR4, RDMSR/WRMSR, HLT, WBINVD/INVD. The MOV that sets CR0.PE leaves virtual-8086
- * mode: the segment caches stay as the processor keeps them (Vol. 3A, 10.9.1), with protected-
- * mode access rights, until the far jump that follows loads CS.
+ * LIDT, MOV to and from CR0/CR2/CR3/CR4, RDMSR/WRMSR, HLT, WBINVD/INVD. The MOV that sets
+ * CR0.PE leaves virtual-8086 mode: the segment caches stay as the processor keeps them (Vol.
+ * 3A, 10.9.1), with protected-mode access rights, until the far jump that follows loads CS.
  *
  * Events are delivered here in software, through the guest's real-mode vector table (VM entry
  * would take the IDTR as a protected-mode IDT).
@@ -65,13 +65,14 @@ void vmx_real_mode_start(struct vmx_vcpu *x, u8 vector)
 /*
  * CR0.PE set: protected mode from the next instruction, with the caches of the real-mode
  * segments. VM entry wants CS and SS DPL 0 with RPL 0 like CPL (28.3.1.2), data segments with
- * DPL >= RPL: the access rights are those, selectors and bases stay.
+ * DPL >= RPL: the access rights are those, bases stay, CS and SS lose their RPL bits.
  */
 static void leave_vm86(struct vmx_vcpu *x)
 {
-	u16 ss = vmcs_read16(GUEST_SS_SEL);
+	u16 ss = vmcs_read16(GUEST_SS_SEL), cs = vmcs_read16(GUEST_CS_SEL);
 
 	vmcs_writel(GUEST_RFLAGS, vmcs_readl(GUEST_RFLAGS) & ~(u64)(RFLAGS_VM | RFLAGS_IOPL));
+	vmcs_write16(GUEST_CS_SEL, cs & ~3); /* CPL 0: RPL 0 in CS and SS, as KVM does */
 	vmcs_write32(GUEST_CS_AR, AR_CODE16);
 	vmcs_write16(GUEST_SS_SEL, ss & ~3);
 	vmcs_write32(GUEST_SS_AR, AR_DATA16);
@@ -338,6 +339,7 @@ static bool deliver(struct vcpu *v, u8 vector)
 	sp -= 6;
 	if (gmem_write(&v->vm->mem, ss + sp, frame, sizeof(frame)))
 		return false;
+	shadow_guest_pte_written(v->vm->shadow, ss + sp, sizeof(frame)); /* as a guest write */
 	vmcs_writel(GUEST_RSP, sp);
 	vmcs_writel(GUEST_RFLAGS, rflags & ~(u64)(RFLAGS_IF | RFLAGS_TF | BIT(18) /* AC */));
 	vmcs_write16(GUEST_CS_SEL, (u16)(entry >> 16));

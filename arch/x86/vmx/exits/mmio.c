@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * MMIO emulation for an EPT violation or a shadow #PF: the instruction at the guest's RIP is fetched through its
- * own page tables, decoded (arch/x86/mmio_decode.c) and carried out against a region's handler,
- * one decoded access at a time (the xAPIC page, a device's claimed range, unbacked memory).
+ * MMIO emulation for an EPT violation or a shadow #PF: the instruction at the guest's RIP is
+ * fetched through its own page tables, decoded (arch/x86/mmio_decode.c) and carried out against
+ * a region's handler, one decoded access at a time (the xAPIC page, a device's claimed range,
+ * unbacked memory, a guest page table under shadow paging).
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/mmio_decode.h"
