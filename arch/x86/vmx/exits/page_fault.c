@@ -56,12 +56,13 @@ static void inject_guest_pf(struct vcpu *v, const struct guest_walk_fault *pf)
 
 	asm volatile("mov %0, %%cr2" ::"r"(pf->addr));
 	/*
-	 * A fault while delivering a #PF is a double fault (SDM Vol. 3A, 7.15, table 7-5); the
-	 * event being delivered is not re-delivered then.
+	 * A fault while delivering a #PF is a double fault (SDM Vol. 3A, 7.15, table 7-5). The
+	 * event being delivered is not re-delivered (it would fault again, for ever): an interrupt
+	 * or NMI whose delivery the guest's own tables refuse is lost.
 	 */
-	if ((vect & INTR_INFO_VALID) && (vect & (7u << 8)) == INTR_TYPE_HW_EXCEPTION) {
+	if (vect & INTR_INFO_VALID) {
 		to_vmx(v)->vectoring_done = true;
-		if ((vect & 0xff) == EXC_PF) {
+		if ((vect & (7u << 8)) == INTR_TYPE_HW_EXCEPTION && (vect & 0xff) == EXC_PF) {
 			vcpu_inject_exception(v, EXC_DF, true, 0);
 			return;
 		}
