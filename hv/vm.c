@@ -484,6 +484,7 @@ void vm_vcpu_stopped(struct vcpu *v)
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		arch_vcpu_release(vm->vcpus[i]);
 	stats_print_vm(vm);
+	vm_shadow_release(vm);
 	if (atomic_sub(&vms_running, 1) == 0) {
 		pr_info("all VMs stopped");
 		u64 tables = 0;

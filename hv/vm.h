@@ -264,6 +264,8 @@ void vm_mem_changed(struct vcpu *caller, int zap);
  * Returns 0 or -ENOMEM.
  */
 int vm_shadow_init(struct vm *vm);
+/* The VM stopped and no vCPU holds a root: every shadow page is freed (its tables' frames). */
+void vm_shadow_release(struct vm *vm);
 /* Every shadow page of vm goes obsolete (a generation bump): each vCPU loads a new root. */
 void vm_shadow_invalidate(struct vm *vm);
 /* An access nothing backs, emulated: counts it and prints a note, at most one per interval. */

@@ -106,3 +106,12 @@ void vm_shadow_invalidate(struct vm *vm)
 	if (vm->shadow)
 		shadow_invalidate_all(vm->shadow);
 }
+
+void vm_shadow_release(struct vm *vm)
+{
+	if (!vm->shadow)
+		return;
+	shadow_invalidate_all(vm->shadow);
+	while (shadow_zap_obsolete(vm->shadow, 64) > 0)
+		;
+}

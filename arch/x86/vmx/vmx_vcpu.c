@@ -140,6 +140,8 @@ struct vcpu *arch_vcpu_create(void)
 void arch_vcpu_release(struct vcpu *v)
 {
 	vpid_free(to_vmx(v)->vpid);
+	if (v->vm->shadow) /* its root no longer holds back freeing the VM's shadow pages */
+		shadow_vcpu_unload(v->vm->shadow, &to_vmx(v)->shadow);
 }
 
 static void setup_controls(struct vmx_vcpu *x)
