@@ -108,7 +108,6 @@ static void inject_events(struct vmx_vcpu *x)
 	 */
 	if (x->entry_intr_valid)
 		return;
-
 	set_proc_bit(x, PROC_INTR_WINDOW, false);
 	set_proc_bit(x, PROC_NMI_WINDOW, false);
 	/* Virtual-8086 mode for real mode (real_mode.c): delivered there, never by VM entry. */
