@@ -127,6 +127,8 @@ struct region;
  * "the local APIC page") and gpa.
  */
 enum exit_action exit_mmio(struct vcpu *v, const struct region *r, u64 gpa, const char *what);
+/* Whether exit_mmio could decode the instruction at the guest's RIP. */
+bool exit_mmio_decodable(struct vcpu *v);
 
 /* RF cleared and TF's single-step #DB queued for an instruction Kestrel completed (exit.c). */
 void exit_debug_after_instruction(struct vcpu *v, u64 rflags);

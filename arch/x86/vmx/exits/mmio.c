@@ -35,18 +35,34 @@ static int fetch(struct vcpu *v, u8 *bytes, u32 *n)
 	return len ? 0 : -EFAULT;
 }
 
-enum exit_action exit_mmio(struct vcpu *v, const struct region *r, u64 gpa, const char *what)
+/* Fetches and decodes the instruction at the guest's RIP; 0 or an error. */
+static int decode(struct vcpu *v, u8 bytes[MMIO_INSN_MAX], struct mmio_insn *insn)
 {
 	u32 cs_ar = vmcs_read32(GUEST_CS_AR), n;
 	bool lma = vmcs_read64(GUEST_IA32_EFER) & EFER_LMA;
+
+	v->regs.gpr[GPR_RSP] = vmcs_readl(GUEST_RSP);
+	if (fetch(v, bytes, &n))
+		return -EFAULT;
+	return mmio_decode(bytes, n, mmio_mode_of(lma, cs_ar & SEG_AR_L, cs_ar & SEG_AR_D),
+			   v->regs.gpr, insn);
+}
+
+bool exit_mmio_decodable(struct vcpu *v)
+{
+	u8 bytes[MMIO_INSN_MAX] = { 0 };
+	struct mmio_insn insn;
+
+	return !decode(v, bytes, &insn);
+}
+
+enum exit_action exit_mmio(struct vcpu *v, const struct region *r, u64 gpa, const char *what)
+{
 	u64 off = gpa - r->start, value = 0;
 	struct mmio_insn insn;
 	u8 bytes[MMIO_INSN_MAX] = { 0 };
 
-	v->regs.gpr[GPR_RSP] = vmcs_readl(GUEST_RSP);
-	if (fetch(v, bytes, &n) ||
-	    mmio_decode(bytes, n, mmio_mode_of(lma, cs_ar & SEG_AR_L, cs_ar & SEG_AR_D),
-			v->regs.gpr, &insn)) {
+	if (decode(v, bytes, &insn)) {
 		vm_stop(v->vm, -1, "vcpu %u: cannot emulate the instruction at rip %#lx that "
 			"touched %s %#lx (%02x %02x %02x %02x)", v->id, vmcs_readl(GUEST_RIP), what,
 			gpa, bytes[0], bytes[1], bytes[2], bytes[3]);

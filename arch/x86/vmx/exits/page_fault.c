@@ -117,6 +117,14 @@ enum exit_action exit_page_fault(struct vcpu *v, u32 info)
 		struct region r = { .start = res.gpa, .size = 1, .kind = REGION_MMIO,
 				    .mmio = pt_write_mmio, .opaque = &w };
 
+		/*
+		 * An instruction the decoder does not do (a REP STOS clearing a table the guest
+		 * reuses as data): the page stops being a table of the shadow and the instruction
+		 * runs again, writing it directly (KVM's "unprotect and retry").
+		 */
+		if (!exit_mmio_decodable(v) &&
+		    shadow_unprotect(v->vm->shadow, res.gpa >> PAGE_SHIFT))
+			return EXIT_RESUME;
 		return exit_mmio(v, &r, res.gpa, "a guest page table");
 	}
 	case SHADOW_MMIO:
