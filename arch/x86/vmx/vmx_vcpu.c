@@ -185,6 +185,9 @@ static void setup_controls(struct vmx_vcpu *x)
 		proc |= PROC_TSC_OFFSET;
 	/* Without these two, RDTSCP and INVPCID raise #UD in the guest; CPUID hides them then. */
 	proc2 |= (u32)(c->procbased2 >> 32) & (PROC2_RDTSCP | PROC2_INVPCID);
+	/* With INVLPG exiting INVPCID would exit too (26.6.2); shadow VMs see no INVPCID. */
+	if (shadow)
+		proc2 &= ~(u32)PROC2_INVPCID;
 
 	vmcs_write32(PIN_BASED_CTLS, adjust(c->pinbased, pin));
 	x->proc_ctls = adjust(c->procbased, proc);

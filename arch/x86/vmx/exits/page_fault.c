@@ -5,6 +5,7 @@
  * and accesses to MMIO, unbacked or read-only memory and to guest page tables are emulated.
  */
 #include "arch/x86/exception.h"
+#include "arch/x86/msr.h"
 #include "arch/x86/vmx/shadow.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "hv/vcpu.h"
@@ -34,6 +35,66 @@ static int pt_write_mmio(struct vcpu *v, void *opaque, u64 offset, u32 size, boo
 	if (!gmem_write(&w->vm->mem, gpa, value, size))
 		shadow_guest_pte_written(w->vm->shadow, gpa, size);
 	return REGION_MMIO_DONE;
+}
+
+/*
+ * REP STOS to a guest table (Linux clears its loaded root that way early in boot): the
+ * iterations that fall in the faulting page are done here, each a write the shadow is told of,
+ * in protected or 64-bit mode with 32- or 64-bit addresses. A REP string instruction may stop
+ * with RCX and RDI part way (SDM Vol. 2B, REP): it runs again from there, or is done (RIP past
+ * it) when RCX reaches 0. False: not such an instruction, the caller goes on.
+ */
+static bool rep_stos(struct vcpu *v, u64 gpa)
+{
+	u64 rflags = vmcs_readl(GUEST_RFLAGS);
+	u64 la = vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP);
+	bool wide = (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && (vmcs_read32(GUEST_CS_AR) & SEG_AR_L);
+	bool rep = false;
+	u64 pdptes[4], rcx, rdi, page = gpa & ~(PAGE_SIZE - 1);
+	struct guest_walk_cpu cpu;
+	struct guest_walk_fault pf;
+	u32 size = 4, len = 0;
+	u8 b[4];
+
+	vmx_guest_paging(v, &cpu, pdptes);
+	if (!wide)
+		la = (u32)la;
+	if (guest_walk_read(&v->vm->mem, &cpu, la, GUEST_WALK_FETCH, b, sizeof(b), &pf))
+		return false;
+	if (b[len] == 0xf3) {
+		rep = true;
+		len++;
+	}
+	if (wide && (b[len] & 0xf0) == 0x40) {
+		if (b[len] & 8)
+			size = 8;
+		len++;
+	}
+	if (!rep || (b[len] != 0xaa && b[len] != 0xab) ||
+	    (!(vmcs_read32(GUEST_CS_AR) & SEG_AR_D) && !wide))
+		return false;
+	if (b[len++] == 0xaa)
+		size = 1;
+	rcx = wide ? v->regs.gpr[GPR_RCX] : (u32)v->regs.gpr[GPR_RCX];
+	rdi = wide ? v->regs.gpr[GPR_RDI] : (u32)v->regs.gpr[GPR_RDI];
+	while (rcx) {
+		u64 dst, val = v->regs.gpr[GPR_RAX];
+		u64 lin = wide ? rdi : (u32)(vmcs_readl(GUEST_ES_BASE) + rdi);
+
+		if (guest_walk_translate(&v->vm->mem, &cpu, lin, GUEST_WALK_WRITE, &dst, &pf) ||
+		    (dst & ~(PAGE_SIZE - 1)) != page || (dst & (PAGE_SIZE - 1)) + size > PAGE_SIZE)
+			break; /* another page: the CPU goes on there (or faults) */
+		if (gmem_write(&v->vm->mem, dst, &val, size))
+			break;
+		shadow_guest_pte_written(v->vm->shadow, dst, size);
+		rdi = rflags & BIT(10) /* DF */ ? rdi - size : rdi + size;
+		rcx--;
+	}
+	v->regs.gpr[GPR_RCX] = wide ? rcx : (u32)rcx;
+	v->regs.gpr[GPR_RDI] = wide ? rdi : (u32)rdi;
+	if (!rcx)
+		exit_advance_rip(v, len);
+	return true;
 }
 
 /* Which region is at gpa (under the regions' lock): its copy, or false for none. */
@@ -123,7 +184,7 @@ enum exit_action exit_page_fault(struct vcpu *v, u32 info)
 		 * runs again, writing it directly (KVM's "unprotect and retry").
 		 */
 		if (!exit_mmio_decodable(v) &&
-		    shadow_unprotect(v->vm->shadow, res.gpa >> PAGE_SHIFT))
+		    (rep_stos(v, res.gpa) || shadow_unprotect(v->vm->shadow, res.gpa >> PAGE_SHIFT)))
 			return EXIT_RESUME;
 		return exit_mmio(v, &r, res.gpa, "a guest page table");
 	}
