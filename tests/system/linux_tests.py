@@ -127,3 +127,9 @@ TESTS = {
                                   "mem": 512, "model": "corei7_skylake_x", "timeout": 1200},
                      all_of(linux_booted(4, kvm=False, workload=True), no_panic_and_end)),
 }
+
+# On shadow page tables (ept=off): the APs' trampoline in virtual-8086 mode, the PV flush
+# dropping shadow leaves.
+TESTS["linux-shadow"] = ("bochs", 2, {"iso": linux_iso(2, "256M", "ept=off", cmdline=WORKLOAD),
+                                      "mem": 512, "model": "corei7_skylake_x", "timeout": 1500},
+                         all_of(linux_booted(2, kvm=True, workload=True), no_panic_and_end))
