@@ -13,8 +13,11 @@ struct vcpu;
 struct vm;
 struct flush_ranges;
 
-/* Why no VM can run on this CPU (a missing capability), or NULL. */
-const char *arch_vm_unsupported(void);
+/*
+ * Why no VM can run on this CPU (a missing capability), or NULL. *shadow: in, the VM asks for
+ * shadow page tables (ept=off); out, whether it runs on them (also when the CPU has no EPT).
+ */
+const char *arch_vm_unsupported(bool *shadow);
 /* The architecture's part of a new VM: it claims the MMIO ranges it emulates (the xAPIC page). */
 void arch_vm_create(struct vm *vm);
 /* A zeroed vCPU with the architecture's state allocated, or NULL when out of memory. */

@@ -32,6 +32,7 @@
 		     BIT(13) | BIT(14) | BIT(16) | BIT(29) | BIT(30) | BIT(31))
 #define L7_ECX_RDPID BIT(22)
 #define L1_EDX_APIC BIT(9)
+#define L1_ECX_PCID BIT(17)
 #define EXT1_EDX_NX BIT(20)
 #define EXT1_EDX_RDTSCP BIT(27)
 #define LIMIT_CPUID_MAX 2
@@ -123,6 +124,8 @@ void cpuid_policy_apply(const struct cpuid_policy_env *env, u32 leaf, u32 sub,
 			/* Globally disabled, the processor is one without an APIC (12.4.3). */
 			if (env->apic_disabled)
 				r->edx &= ~(u32)L1_EDX_APIC;
+			if (env->no_pcid)
+				r->ecx &= ~(u32)L1_ECX_PCID;
 			r->ebx = (r->ebx & 0x0000ffff) | (env->vcpu_id << 24); /* initial APIC ID */
 			break;
 		case 4:

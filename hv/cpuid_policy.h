@@ -24,6 +24,7 @@ struct cpuid_policy_env {
 	bool apic_disabled; /* IA32_APIC_BASE[11] 0: CPUID.1:EDX.APIC is 0 (SDM Vol. 3A, 12.4.3) */
 	bool limit_cpuid; /* IA32_MISC_ENABLE[22]: the basic leaves end at 2 (SDM Vol. 4, 2-2) */
 	bool xd_disabled; /* IA32_MISC_ENABLE[34]: CPUID.80000001H:EDX.NX reads 0 */
+	bool no_pcid; /* shadow paging: CPUID.1:ECX.PCID reads 0 (CR4.PCIDE is refused there) */
 };
 
 /* Leaves 0x40000000-0x4fffffff are the hypervisor's: r need not hold anything for them. */

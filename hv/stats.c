@@ -156,6 +156,18 @@ static void format_vm(struct vm *vm)
 	    "hits %lu, unbacked reads %lu and writes %lu\n", vm->ept.maps[0],
 	    vm->ept.maps[1], vm->ept.maps[2], vm->ept.range_zaps, vm->ept.limit_hits,
 	    vm->unbacked_reads, vm->unbacked_writes);
+	if (vm->shadow) {
+		const struct shadow_mmu *m = vm->shadow;
+		const struct shadow_stats *t = &m->stats;
+
+		row("  shadow: faults %lu (fixed %lu, the guest's %lu, emulated writes %lu), pages "
+		    "made %lu, now %u of %u (obsolete %u), zapped %lu obsolete and %lu valid, "
+		    "write-protected %lu, flushes %lu, invalidations %lu, root reloads %lu (reused "
+		    "%lu)\n", t->faults, t->fixed, t->injected, t->emulated, t->pages_made,
+		    m->nr_valid + m->nr_obsolete, m->max_pages, m->nr_obsolete, t->obsolete_zapped,
+		    t->valid_zapped, t->write_protected, t->flushes, t->invalidations, t->reloads,
+		    t->root_reuses);
+	}
 	/* Last: the tests take this line for the end of the table. */
 	row("  ept: generation %lu, invalidations by generation %lu and by walking %lu, "
 	    "mapped on demand %lu, tables freed %lu, obsolete trees %u, tables now %lu (at most %lu), "

@@ -107,6 +107,9 @@ void vcpu_handle_requests(struct vcpu *v)
 	/* First, whatever else happens: a flush caller may be waiting for it. */
 	if (req & VCPU_REQ_FLUSH)
 		pv_do_flush(v);
+	/* Only noted: the poster may hold the shadow MMU's lock, the run loop loads the root. */
+	if (req & VCPU_REQ_SHADOW_RELOAD)
+		v->shadow_reload = true;
 	if (req & VCPU_REQ_EPT_RELOAD) {
 		u64 gen, eptp;
 

@@ -193,7 +193,8 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 {
 	struct vm *vm;
 	char why[128] = "";
-	const char *missing = arch_vm_unsupported();
+	bool shadow = c->ept_off;
+	const char *missing = arch_vm_unsupported(&shadow);
 
 	if (missing) {
 		pr_err("vm %s: not started: this CPU lacks %s", c->name, missing);
@@ -228,6 +229,10 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 		pr_err("vm %s: not started: out of memory for its EPT", c->name);
 		goto fail;
 	}
+	if (shadow && vm_shadow_init(vm)) {
+		pr_err("vm %s: not started: out of memory for its shadow page tables", c->name);
+		goto fail;
+	}
 	arch_vm_create(vm);
 	platform_claim_mmio(vm);
 	if (load_kernel(vm, bi, c, why, sizeof(why))) {
@@ -242,9 +247,14 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 	vm->state = VM_RUNNING;
 	vms[nr_vms++] = vm;
 	atomic_add(&vms_running, 1);
-	pr_info("vm %s: %u vCPUs, %lu MiB, EPT built on demand (at most %lu tables), pv %s",
-		vm->name, vm->nr_vcpus, vm->mem.size / MiB, vm->ept.max_tables,
-		vm->pv ? "on" : "off");
+	if (vm->shadow)
+		pr_info("vm %s: %u vCPUs, %lu MiB, shadow page tables (at most %u pages), pv %s",
+			vm->name, vm->nr_vcpus, vm->mem.size / MiB, vm->shadow->max_pages,
+			vm->pv ? "on" : "off");
+	else
+		pr_info("vm %s: %u vCPUs, %lu MiB, EPT built on demand (at most %lu tables), pv %s",
+			vm->name, vm->nr_vcpus, vm->mem.size / MiB, vm->ept.max_tables,
+			vm->pv ? "on" : "off");
 	return vm;
 fail:
 	/* vCPUs already placed stay listed but never run: a VM is created whole or not at all. */
@@ -254,6 +264,8 @@ fail:
 	}
 	while (!ept_tree_free_some(&vm->ept.cur, &(u32){ 1u << 30 }))
 		;
+	if (vm->shadow)
+		shadow_destroy(vm->shadow);
 	free_memory(vm);
 	return NULL;
 }
@@ -428,6 +440,7 @@ u64 vm_invalidate_ept(struct vm *vm, bool walk)
 	else if (ept_gen_invalidate(&vm->ept))
 		ept_gen_zap_walk(&vm->ept); /* too many trees still being freed: do it the slow way */
 	vm_ept_mark_pending(vm);
+	vm_shadow_invalidate(vm); /* and every shadow page: roots reload by generation */
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_EPT_RELOAD);
 	return rdtsc() - t0;
@@ -508,6 +521,7 @@ void vm_vcpu_stopped(struct vcpu *v)
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		arch_vcpu_release(vm->vcpus[i]);
 	stats_print_vm(vm);
+	vm_shadow_release(vm);
 	if (atomic_sub(&vms_running, 1) == 0) {
 		pr_info("all VMs stopped");
 		u64 tables = 0;

@@ -19,6 +19,7 @@ struct vm_config;
 #include "lib/timer_heap.h"
 #include "mm/ept_gen.h"
 #include "mm/guest_mem.h"
+#include "mm/shadow.h"
 #include "hv/pv_state.h"
 #include "hv/vmsr.h"
 
@@ -46,6 +47,7 @@ enum vcpu_state {
 #define VCPU_REQ_EPT_RELOAD BIT(8) /* the VM's EPT was invalidated: load the current root */
 #define VCPU_REQ_UNHALT BIT(9) /* a PV kick (KVM_HC_KICK_CPU): leave, or skip the next, HLT */
 #define VCPU_REQ_TIMERS BIT(10) /* a VM timer its pCPU fires moved (the PIT, on vCPU 0's) */
+#define VCPU_REQ_SHADOW_RELOAD BIT(11) /* shadow paging: every page went obsolete, load a root */
 
 /* Exits by reason are the architecture's to count (hv/arch.h). */
 struct vcpu_stats {
@@ -82,6 +84,8 @@ struct vcpu {
 	bool eptp_changed;
 	volatile u64 ept_gen; /* its generation: older trees are freed once every vCPU is past */
 	volatile u64 ept_seq; /* the EPT change count (vm_ept.seq) it has loaded: any pCPU reads */
+	bool shadow_reload; /* shadow paging: load the root for its paging before the next entry */
+	u8 insn_len; /* an exit handler runs for an instruction decoded in software: its length */
 	u64 runnable_since; /* TSC when it last became runnable and waited */
 	/*
 	 * The guest's TSC is the host's plus this (SDM Vol. 3C, 25.6.5 "Time-Stamp Counter
@@ -175,7 +179,8 @@ struct vm {
 	/* vCPUs whose vLAPIC is enabled in xAPIC mode: 0 lets x2APIC logical IPIs skip a walk */
 	volatile u32 apic_xapic;
 	struct guest_mem mem;
-	struct vm_ept ept;
+	struct vm_ept ept; /* its regions always; its EPT unless shadow */
+	struct shadow_mmu *shadow; /* ept=off, or a CPU without EPT: shadow page tables (mm/shadow.h) */
 	struct vuart uart;
 	struct vm_platform platform; /* I/O APIC, 8259s, 8254 */
 	struct vrtc rtc; /* kept across a VM reset, as a PC's battery keeps it */
@@ -276,6 +281,15 @@ int vm_mmio_claim(struct vm *vm, u64 start, u64 size, region_mmio_fn fn, void *o
  * change removed.
  */
 void vm_mem_changed(struct vcpu *caller, int zap);
+/*
+ * Shadow paging for vm (hv/vm_shadow.c): its MMU with at most a bound of pages for its size.
+ * Returns 0 or -ENOMEM.
+ */
+int vm_shadow_init(struct vm *vm);
+/* The VM stopped and no vCPU holds a root: every shadow page is freed (its tables' frames). */
+void vm_shadow_release(struct vm *vm);
+/* Every shadow page of vm goes obsolete (a generation bump): each vCPU loads a new root. */
+void vm_shadow_invalidate(struct vm *vm);
 /* An access nothing backs, emulated: counts it and prints a note, at most one per interval. */
 void vm_note_unbacked(struct vcpu *v, u64 gpa, bool write, u64 rip, bool read_only);
 /* Called on a vCPU's pCPU when it parks for a reset; the last one reloads the VM. */

@@ -27,6 +27,8 @@ void vm_mem_changed(struct vcpu *caller, int zap)
 	if (zap <= REGION_ZAP_NONE)
 		return;
 	vm_ept_mark_pending(vm); /* an invalidation may have left an obsolete tree */
+	/* Shadow leaves were built from the old regions: all go, by generation. */
+	vm_shadow_invalidate(vm);
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_EPT_RELOAD);
 	/*

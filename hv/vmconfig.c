@@ -150,7 +150,7 @@ static bool parse_cpus(const char *s, size_t len, struct cpuset *set)
 static bool apply_word(struct vm_config *c, const struct cmdline_word *w, u32 *seen)
 {
 	static const char *const keys[] = { "vcpus", "mem", "pv", "cpus", "debug", "strict_mmio",
-					    "console" };
+					    "console", "ept" };
 	const char *v = w->value ? w->value : "", *why = NULL, *text;
 	size_t vlen = w->value_len;
 	int len;
@@ -207,8 +207,10 @@ static bool apply_word(struct vm_config *c, const struct cmdline_word *w, u32 *s
 			c->debug = cmdline_value_is(w, "on");
 		else if (k == 5)
 			c->strict_mmio = cmdline_value_is(w, "on");
-		else
+		else if (k == 6)
 			c->console = cmdline_value_is(w, "on");
+		else
+			c->ept_off = cmdline_value_is(w, "off");
 		break;
 	}
 	if (why)

@@ -188,6 +188,13 @@ void shadow_fault(struct shadow_mmu *m, struct shadow_vcpu *v, u64 gva, u32 erro
 		  struct shadow_fault_result *res);
 /* The guest wrote len bytes of its memory at gpa (emulated): drops what was built from them. */
 void shadow_guest_pte_written(struct shadow_mmu *m, u64 gpa, u64 len);
+/*
+ * The guest writes its table at gfn with an instruction the caller cannot emulate (a string
+ * store clearing a page it reuses as data): every valid page shadowing it that is no loaded
+ * root is zapped, so the write goes through after its next fault (KVM's "unprotect and
+ * retry"). Returns whether the frame is no table of the shadow any more.
+ */
+bool shadow_unprotect(struct shadow_mmu *m, u64 gfn);
 /* INVLPG gva: drops the vCPU's leaf for it; the caller flushes gva from the CPU's TLB. */
 void shadow_invlpg(struct shadow_mmu *m, struct shadow_vcpu *v, u64 gva);
 

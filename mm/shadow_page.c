@@ -358,3 +358,28 @@ void shadow_destroy(struct shadow_mmu *m)
 	m->pages = NULL;
 	m->hash = m->rmap = NULL;
 }
+
+bool shadow_unprotect(struct shadow_mmu *m, u64 gfn)
+{
+	bool again = true, left;
+
+	spin_lock(&m->lock);
+	/* A zap unlinks the page from its bucket: look again from the start after each. */
+	while (again) {
+		again = false;
+		for (u32 i = m->hash[shadow_hash(m, gfn)]; i; i = page(m, i)->hash_next) {
+			struct shadow_page *sp = page(m, i);
+
+			m->stats.ops++;
+			if (sp->gfn == gfn && !sp->role.direct && !sp->role.pae_root &&
+			    !shadow_obsolete(m, sp) && !sp->root_count) {
+				zap_page(m, i);
+				again = true;
+				break;
+			}
+		}
+	}
+	left = shadow_gfn_is_table(m, gfn);
+	spin_unlock(&m->lock);
+	return !left;
+}

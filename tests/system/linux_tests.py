@@ -157,3 +157,15 @@ TESTS = {
                                   "mem": 512, "model": "corei7_skylake_x", "timeout": 1200},
                      all_of(linux_booted(4, kvm=False, workload=True), no_panic_and_end)),
 }
+
+# On shadow page tables (ept=off): the AP's trampoline in virtual-8086 mode, tlbstorm's
+# shootdowns on the shadow. Two vCPUs on two pCPUs are rarely preempted: the FLUSH_TLB bit and
+# steal time are not asked for here (linux-smp-kvm-pv does).
+TESTS["linux-shadow"] = ("bochs", 2, {"iso": linux_iso(2, "256M", "ept=off", cmdline=WORKLOAD),
+                                      "mem": 512, "model": "corei7_skylake_x", "timeout": 1500},
+                         all_of(linux_booted(2, kvm=True),
+                                lambda log: expect(log, r"tlbstorm: RESULT: PASS",
+                                                   "tlbstorm's PASS"),
+                                lambda log: expect(log, r"vm linux: 2 vCPUs, 256 MiB, shadow page "
+                                                   r"tables", "the VM on shadow page tables"),
+                                no_panic_and_end))

@@ -45,18 +45,38 @@ def discover():
 TESTS, WHERE = discover()
 
 
+def with_ept_off(words):
+    """A module line's words with ept=off added when the line defines a VM (any word but vm=,
+    or a "--"); a line naming only vm= is an extra module and stays as it is."""
+    w = words.split()
+    if "--" in w:
+        i = w.index("--")
+        return " ".join(w[:i] + ["ept=off"] + w[i:])
+    if any(not x.startswith("vm=") for x in w):
+        return words + " ept=off"
+    return words
+
+
+EPT_OFF = False
+
+
 def run_one(name, extra="", keep=False):
     emu, cpus, opts, check = TESTS[name]
     if extra:
         # Words added to the hypervisor's command line (--append): its own ISO then.
         opts = dict(opts, cmdline=opts.get("cmdline", DEFAULT) + " " + extra)
     iso = ISO
-    logdir = os.path.join(BUILD, "test-logs", name)
+    logdir = os.path.join(BUILD, "test-logs", name + ("-ept-off" if EPT_OFF else ""))
+    if EPT_OFF:
+        if "modules" not in opts or "iso" in opts:
+            return name, False, "--ept-off needs a test with module lines", 0.0
+        opts = dict(opts, modules=[(d, src, with_ept_off(w)) for d, src, w in opts["modules"]])
     shutil.rmtree(logdir, ignore_errors=True)
     if "cmdline" in opts or "modules" in opts or "iso" in opts:
         os.makedirs(os.path.join(BUILD, "test-isos"), exist_ok=True)
         tag = "".join(c if c.isalnum() else "-" for c in extra)
-        iso = os.path.join(BUILD, "test-isos", name + (f"+{tag}" if tag else "") + ".iso")
+        iso = os.path.join(BUILD, "test-isos", name + ("-ept-off" if EPT_OFF else "") +
+                           (f"+{tag}" if tag else "") + ".iso")
     try:
         if "iso" in opts:
             opts["iso"](iso)
@@ -96,7 +116,11 @@ def main():
                          "(e.g. preemption_timer=off)")
     ap.add_argument("--keep-logs", action="store_true",
                     help="keep build/test-logs/NAME/ of passing tests too")
+    ap.add_argument("--ept-off", action="store_true",
+                    help="every VM line gets ept=off: the same guests on shadow page tables")
     a = ap.parse_args()
+    global EPT_OFF
+    EPT_OFF = a.ept_off
     if a.list:
         width = max(len(t) for t in TESTS)
         print("\n".join(f"{t:<{width}}  {WHERE[t]}" for t in TESTS))
@@ -115,7 +139,8 @@ def main():
                 print(f"PASS {name} ({secs:.1f} s)", flush=True)
             else:
                 failed += 1
-                print(f"FAIL {name} ({secs:.1f} s): {why}; log in build/test-logs/{name}/",
+                print(f"FAIL {name} ({secs:.1f} s): {why}; log in build/test-logs/{name}"
+                      f"{'-ept-off' if EPT_OFF else ''}/",
                       flush=True)
     print(f"system tests took {time.monotonic() - start:.0f} s")
     print(f"system: {passed} passed, {failed} failed")

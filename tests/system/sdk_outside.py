@@ -59,6 +59,8 @@ def sdk_outside_build(tmp, path):
     for args, says in ((["--vm", "name=x vcpus=0", "hello.elf"], "vcpus=0: must be 1 to 16384"),
                        (["--vm", "name=x mem=3M", "hello.elf"], "must be a multiple of 2 MiB"),
                        (["--vm", "name=x cpu=1", "hello.elf"], "unknown word 'cpu=1'"),
+                       (["--vm", "name=x ept=maybe", "hello.elf"],
+                        "ept=maybe: must be on or off"),
                        (["--vm", "name=x", "nothere.elf"], "'nothere.elf' does not exist"),
                        (["--vm", "name=x", "hello.c"], "is not a multiboot kernel"),
                        (["--kestrel", "hello.elf", "--vm", "name=x", "hello.elf"],

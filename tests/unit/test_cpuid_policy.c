@@ -217,6 +217,18 @@ static void test_xd_disabled(void **state)
 	assert_true(ask(&xd, 0x80000001, 0, ones).edx & BIT(29)); /* long mode stays */
 }
 
+/* Shadow paging: PCID hidden (CR4.PCIDE is #GP there); with EPT it is the host's. */
+static void test_no_pcid(void **state)
+{
+	struct cpuid_policy_env sh = env;
+
+	(void)state;
+	assert_true(ask(&env, 1, 0, ones).ecx & BIT(17));
+	sh.no_pcid = true;
+	assert_false(ask(&sh, 1, 0, ones).ecx & BIT(17));
+	assert_true(ask(&sh, 1, 0, ones).ecx & BIT(21)); /* x2APIC stays */
+}
+
 /* Leaf 7 bits whose MSRs Kestrel does not emulate: CET-SS, TME, ENQCMD, PKS; RDPID with RDTSCP. */
 static void test_leaf7_msr_features_hidden(void **state)
 {
@@ -244,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_apic_disabled),
 		cmocka_unit_test(test_limit_cpuid),
 		cmocka_unit_test(test_xd_disabled),
+		cmocka_unit_test(test_no_pcid),
 		cmocka_unit_test(test_leaf7_msr_features_hidden),
 	};
 

@@ -832,6 +832,33 @@ static void test_write_protect(void **state)
 	shadow_vcpu_unload(&m, v);
 }
 
+/*
+ * A table the guest reuses as data (a string store clearing it, which no decoder emulates):
+ * shadow_unprotect zaps the pages that shadow it, and the write goes through after a fault.
+ */
+static void test_unprotect(void **state)
+{
+	struct shadow_vcpu *v = &vcpus[0];
+	u64 cr3, gva = 0x400000, pt_gva = 0x600000, pt;
+
+	(void)state;
+	next_table = 0x100000;
+	cr3 = new_table();
+	map(cr3, gva, 0x300000, 1, ALL | D);
+	pt = slot_of(cr3, gva, 1) & ~0xfffULL;
+	map(cr3, pt_gva, pt, 1, ALL | D);
+	start_4level(v, cr3);
+	assert_int_equal(fault(v, gva, 0), SHADOW_FIXED); /* pt is a table of the shadow now */
+	assert_int_equal(fault(v, pt_gva, PF_ERR_WRITE | PF_ERR_PRESENT), SHADOW_EMULATE);
+	/* The root (the guest's PML4) is loaded: it stays protected. */
+	assert_false(shadow_unprotect(&m, cr3 >> PAGE_SHIFT));
+	assert_true(shadow_unprotect(&m, pt >> PAGE_SHIFT));
+	assert_false(hw_walk(v, gva, 0).ok); /* what pt shadowed is gone */
+	assert_int_equal(fault(v, pt_gva, PF_ERR_WRITE | PF_ERR_PRESENT), SHADOW_FIXED);
+	assert_true(hw_walk(v, pt_gva, PF_ERR_WRITE).ok);
+	shadow_vcpu_unload(&m, v);
+}
+
 /* A root per CR3: loading a CR3 again reuses its root; invalidation makes new ones. */
 static void test_roots_per_cr3(void **state)
 {
@@ -1076,6 +1103,7 @@ int main(void)
 		T(test_model_paging_off),
 		T(test_accessed_dirty),
 		T(test_write_protect),
+		T(test_unprotect),
 		T(test_roots_per_cr3),
 		T(test_hostile_tables),
 		T(test_invalidate_all),

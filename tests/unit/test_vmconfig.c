@@ -203,6 +203,18 @@ static void test_strict_mmio_word(void **state)
 		     "vm a: strict_mmio= given twice");
 }
 
+/* ept= is on unless asked for (shadow page tables with off); on/off only, once. */
+static void test_ept_word(void **state)
+{
+	(void)state;
+	assert_false(parse_one("vm=a")->ept_off);
+	assert_true(parse_one("vm=a ept=off")->ept_off);
+	assert_false(parse_one("vm=a ept=on")->ept_off);
+	assert_false(parse_one("vm=a ept=off")->strict_mmio);
+	assert_error(parse_one("vm=a ept=shadow"), "a", "vm a: ept=shadow: must be on or off");
+	assert_error(parse_one("vm=a ept=off ept=on"), "a", "vm a: ept= given twice");
+}
+
 /* debug= is off unless asked for; on/off only, once. */
 /* console=on asks for the console's input focus at boot; on/off only, once; off by default. */
 static void test_console_word(void **state)
@@ -532,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_debug_word),
 		cmocka_unit_test(test_console_word),
 		cmocka_unit_test(test_strict_mmio_word),
+		cmocka_unit_test(test_ept_word),
 		cmocka_unit_test(test_pv_kestrel),
 		cmocka_unit_test(test_word_errors),
 		cmocka_unit_test(test_line_errors),

@@ -40,6 +40,7 @@ const exit_handler_t exit_handlers[NR_EXIT_REASONS] = {
 	[EXIT_INVEPT] = exit_vmx_instruction,
 	[EXIT_INVVPID] = exit_vmx_instruction,
 	[EXIT_CR_ACCESS] = exit_cr_access,
+	[EXIT_INVLPG] = exit_invlpg,
 	[EXIT_IO] = exit_io,
 	[EXIT_RDMSR] = exit_rdmsr,
 	[EXIT_WRMSR] = exit_wrmsr,
@@ -148,6 +149,12 @@ void exit_debug_after_instruction(struct vcpu *v, u64 rflags)
 		vmcs_writel(GUEST_RFLAGS, rflags & ~RFLAGS_RF);
 	if ((rflags & RFLAGS_TF) && !(vmcs_read64(GUEST_IA32_DEBUGCTL) & DEBUGCTL_BTF))
 		exit_single_step(v);
+}
+
+void exit_skip_instruction(struct vcpu *v)
+{
+	/* An instruction real_mode.c decoded after a #GP: the VMCS has no length for it. */
+	exit_advance_rip(v, v->insn_len ? v->insn_len : vmcs_read32(EXIT_INSTR_LEN));
 }
 
 enum exit_action exit_unhandled(struct vcpu *v, u32 reason)

@@ -127,6 +127,8 @@ struct region;
  * "the local APIC page") and gpa.
  */
 enum exit_action exit_mmio(struct vcpu *v, const struct region *r, u64 gpa, const char *what);
+/* Whether exit_mmio could decode the instruction at the guest's RIP. */
+bool exit_mmio_decodable(struct vcpu *v);
 
 /* RF cleared and TF's single-step #DB queued for an instruction Kestrel completed (exit.c). */
 void exit_debug_after_instruction(struct vcpu *v, u64 rflags);
@@ -151,12 +153,16 @@ static inline void exit_advance_rip(struct vcpu *v, u32 len)
 }
 
 /* The same for the instruction that exited (its length is in the VMCS). */
-static inline void exit_skip_instruction(struct vcpu *v)
-{
-	exit_advance_rip(v, vmcs_read32(EXIT_INSTR_LEN));
-}
+void exit_skip_instruction(struct vcpu *v);
 /* Loads PAE paging's four PDPTEs from guest-physical cr3 into the VMCS; false: #GP. */
 bool exit_load_pdptes(struct vcpu *v, u64 cr3);
+
+/*
+ * An access to guest-physical gpa that no RAM with the access's rights (REGION_R/W/X) backs: r
+ * is the RAM region that refuses it, or NULL for a hole. Emulated as on a PC, or the VM stops
+ * (strict_mmio=on, a fetch, walk: an access of a guest page-table walk, an event's delivery).
+ */
+enum exit_action exit_unbacked(struct vcpu *v, u64 gpa, u8 access, bool walk, struct region *r);
 
 /* Handlers, one file each under arch/x86/vmx/exits/. */
 enum exit_action exit_cpuid(struct vcpu *v);
@@ -164,7 +170,10 @@ enum exit_action exit_rdmsr(struct vcpu *v);
 enum exit_action exit_wrmsr(struct vcpu *v);
 enum exit_action exit_io(struct vcpu *v);
 enum exit_action exit_cr_access(struct vcpu *v);
+enum exit_action exit_invlpg(struct vcpu *v); /* exits/page_fault.c: shadow page tables */
 enum exit_action exit_hlt(struct vcpu *v);
+/* HLT's effect once RIP is past it (also for an HLT emulated in real mode, real_mode.c). */
+enum exit_action exit_halt(struct vcpu *v);
 enum exit_action exit_external_interrupt(struct vcpu *v);
 enum exit_action exit_exception_nmi(struct vcpu *v);
 enum exit_action exit_interrupt_window(struct vcpu *v);

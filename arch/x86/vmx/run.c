@@ -12,6 +12,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx/deadline.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/shadow.h"
 #include "arch/x86/vmx/spec.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
@@ -112,6 +113,13 @@ static void inject_events(struct vmx_vcpu *x)
 		return;
 	set_proc_bit(x, PROC_INTR_WINDOW, false);
 	set_proc_bit(x, PROC_NMI_WINDOW, false);
+	/* Virtual-8086 mode for real mode (real_mode.c): delivered there, never by VM entry. */
+	if (x->vm86) {
+		x->check_vectoring = false;
+		if (vmx_real_mode_events(x))
+			set_proc_bit(x, PROC_INTR_WINDOW, true);
+		return;
+	}
 	/* Once per exit, even if the vCPU was descheduled since: the VMCS keeps the info. */
 	if (x->check_vectoring) {
 		x->check_vectoring = false;
@@ -219,9 +227,11 @@ static bool run_begin(struct vmx_vcpu *x)
 	if (x->needs_tlb_flush) {
 		/* Just arrived from another pCPU: nothing cached here from its last visit may stay. */
 		x->needs_tlb_flush = false;
-		vmx_flush_vpid(x->vpid);
-		if (vmx_caps.ept)
-			vmx_invept(v->eptp);
+		if (!vmx_shadow_on(v)) { /* a shadow VM's vCPUs run without VPID: entries flush */
+			vmx_flush_vpid(x->vpid);
+			if (vmx_caps.ept)
+				vmx_invept(v->eptp);
+		}
 	}
 	apply_resets(x);
 	sched_timers_changed(v); /* a new slice, another running vCPU */
@@ -279,7 +289,11 @@ static void run_loop(struct vcpu *v)
 			sched_preempted(v);
 			return;
 		}
-		if (v->eptp_changed) {
+		if (vmx_shadow_on(v)) {
+			v->eptp_changed = false;
+			if (!vmx_shadow_before_entry(x))
+				return;
+		} else if (v->eptp_changed) {
 			/* From this entry on, this pCPU may cache the tree's translations. */
 			if (vmx_caps.ept) { /* the field is there only with EPT (appendix B) */
 				ept_gen_loaded(&v->vm->ept, v->eptp, cpu->index);
@@ -366,6 +380,7 @@ static void run_loop(struct vcpu *v)
 void arch_vcpu_run(struct vcpu *v)
 {
 	run_loop(v);
+	vmx_shadow_leave(to_vmx(v)); /* its root no longer holds back freeing obsolete pages */
 	if (stats_timing)
 		close_round_trip(to_vmx(v), rdtsc());
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Flushing guest translations: INVVPID with the narrowest type the CPU has, and INVEPT. */
+#include "arch/x86/vmx/shadow.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/arch.h"
@@ -44,6 +45,18 @@ void arch_vcpu_flush_tlb(struct vcpu *v, u32 kind, const struct flush_ranges *fr
 {
 	u16 vpid = to_vmx(v)->vpid;
 
+	/*
+	 * Shadow page tables: the named pages' shadow leaves go (the next access walks the guest's
+	 * tables again); the CPU's TLB is flushed by the next VM entry, as VPID is off there.
+	 */
+	if (vmx_shadow_on(v)) {
+		if (kind == KESTREL_FLUSH_RANGES && fr && !flush_ranges_prefer_full(fr))
+			for (u32 i = 0; i < fr->nr; i++)
+				for (u64 p = 0; p < fr->r[i].pages; p++)
+					shadow_invlpg(v->vm->shadow, &to_vmx(v)->shadow,
+						      fr->r[i].addr + (p << PAGE_SHIFT));
+		return;
+	}
 	if (!vmx_caps.vpid || !vpid)
 		return; /* every entry flushes: see vmx_flush_vpid() */
 	if (kind == KESTREL_FLUSH_RANGES && fr && vmx_caps.invvpid_addr &&

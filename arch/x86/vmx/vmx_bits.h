@@ -19,8 +19,11 @@
 #define PROC_INTR_WINDOW BIT(2)
 #define PROC_TSC_OFFSET BIT(3) /* "use TSC offsetting", 25.6.2 */
 #define PROC_HLT BIT(7)
+#define PROC_INVLPG BIT(9)
 #define PROC_MWAIT BIT(10)
 #define PROC_RDPMC BIT(11)
+#define PROC_CR3_LOAD BIT(15)
+#define PROC_CR3_STORE BIT(16)
 #define PROC_CR8_LOAD BIT(19)
 #define PROC_CR8_STORE BIT(20)
 #define PROC_NMI_WINDOW BIT(22)

@@ -12,6 +12,8 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx/deadline.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/exception.h"
+#include "arch/x86/vmx/shadow.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vpid.h"
 #include "hv/arch.h"
@@ -21,7 +23,8 @@
 
 #define PAT_POWER_ON 0x0007040600070406ULL /* SDM Vol. 3A, 13.12.4 */
 
-static u64 msr_bitmap, io_bitmap_a, io_bitmap_b;
+/* msr_bitmap_shadow: the same but IA32_EFER exits (shadow page tables keep the guest's). */
+static u64 msr_bitmap, msr_bitmap_shadow, io_bitmap_a, io_bitmap_b;
 
 /* Bits an MSR bitmap lets through: VMX does not switch these, the run loop does. */
 static const u32 passthrough_msrs[] = {
@@ -43,16 +46,21 @@ static void bitmap_allow(u8 *bm, u32 msr)
 int vmx_bitmaps_init(void)
 {
 	msr_bitmap = frames_alloc(1, 0);
+	msr_bitmap_shadow = frames_alloc(1, 0);
 	io_bitmap_a = frames_alloc(1, 0);
 	io_bitmap_b = frames_alloc(1, 0);
-	if (!msr_bitmap || !io_bitmap_a || !io_bitmap_b)
+	if (!msr_bitmap || !msr_bitmap_shadow || !io_bitmap_a || !io_bitmap_b)
 		return -ENOMEM;
 	/* Every MSR and port exits unless listed: a guest sees only what Kestrel emulates. */
 	memset(phys_to_virt(msr_bitmap), 0xff, PAGE_SIZE);
 	memset(phys_to_virt(io_bitmap_a), 0xff, PAGE_SIZE);
 	memset(phys_to_virt(io_bitmap_b), 0xff, PAGE_SIZE);
-	for (u32 i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
+	memset(phys_to_virt(msr_bitmap_shadow), 0xff, PAGE_SIZE);
+	for (u32 i = 0; i < ARRAY_SIZE(passthrough_msrs); i++) {
 		bitmap_allow(phys_to_virt(msr_bitmap), passthrough_msrs[i]);
+		if (passthrough_msrs[i] != MSR_IA32_EFER)
+			bitmap_allow(phys_to_virt(msr_bitmap_shadow), passthrough_msrs[i]);
+	}
 	return 0;
 }
 
@@ -62,17 +70,25 @@ static u32 adjust(u64 cap, u32 want)
 	return (want | (u32)cap) & (u32)(cap >> 32);
 }
 
-const char *arch_vm_unsupported(void)
+/*
+ * Without EPT (or with ept=off) a VM runs on shadow page tables; then it needs neither EPT nor
+ * unrestricted guest (which requires EPT, SDM Vol. 3C, 26.6.2), but CR3-load, CR3-store and
+ * INVLPG exiting, which every CPU with VMX may leave off (A.3.2).
+ */
+const char *arch_vm_unsupported(bool *shadow)
 {
 	const struct vmx_caps *c = &vmx_caps;
+	u32 cr3_exits = PROC_CR3_LOAD | PROC_CR3_STORE | PROC_INVLPG;
 
 	if (!c->ept)
-		return c->no_ept ? c->no_ept : "EPT (shadow paging is not written yet)";
-	if (!c->unrestricted)
+		*shadow = true;
+	if (*shadow && (c->procbased >> 32 & cr3_exits) != cr3_exits)
+		return "CR3-load, CR3-store and INVLPG exiting (for shadow page tables)";
+	if (!*shadow && !c->unrestricted)
 		return "unrestricted guest";
 	if (!c->msr_bitmaps || !c->io_bitmaps)
 		return "MSR and I/O bitmaps";
-	if (!c->secondary)
+	if (!*shadow && !c->secondary)
 		return "the secondary processor-based controls (EPT, unrestricted guest)";
 	if (!c->intr_window)
 		return "interrupt-window exiting";
@@ -81,7 +97,7 @@ const char *arch_vm_unsupported(void)
 		return "CR8-load and CR8-store exiting";
 	if ((c->procbased >> 32 & (PROC_MWAIT | PROC_MONITOR)) != (PROC_MWAIT | PROC_MONITOR))
 		return "MWAIT and MONITOR exiting";
-	if (!c->ept_4level || !c->ept_wb)
+	if (!*shadow && (!c->ept_4level || !c->ept_wb))
 		return "4-level write-back EPT";
 	if (!((c->exit_ctls >> 32) & EXIT_LOAD_EFER) || !((c->entry_ctls >> 32) & ENTRY_LOAD_EFER))
 		return "loading IA32_EFER on VM entry and exit";
@@ -123,6 +139,8 @@ struct vcpu *arch_vcpu_create(void)
 void arch_vcpu_release(struct vcpu *v)
 {
 	vpid_free(to_vmx(v)->vpid);
+	if (v->vm->shadow) /* its root no longer holds back freeing the VM's shadow pages */
+		shadow_vcpu_unload(v->vm->shadow, &to_vmx(v)->shadow);
 }
 
 static void setup_controls(struct vmx_vcpu *x)
@@ -144,6 +162,7 @@ static void setup_controls(struct vmx_vcpu *x)
 	 * CPU lets it; elsewhere a guest's WBINVD runs as it is (slow for all, but harmless).
 	 */
 	u32 proc2 = PROC2_EPT | PROC2_UNRESTRICTED | PROC2_WBINVD;
+	bool shadow = vmx_shadow_on(&x->vcpu);
 
 	if (vmx_deadline_preemption_timer)
 		pin |= PIN_PREEMPTION_TIMER;
@@ -153,8 +172,18 @@ static void setup_controls(struct vmx_vcpu *x)
 	 * Without a VPID of its own it runs with VPID off: every VM entry and exit flushes then
 	 * (30.4.3.1, "Operations that Invalidate Cached Mappings"), never VPID 0 (28.2.1.1).
 	 */
-	if (c->vpid && x->vpid)
+	if (c->vpid && x->vpid && !shadow)
 		proc2 |= PROC2_VPID;
+	/*
+	 * Shadow page tables: the guest's CR3 is kept (loads and stores exit), INVLPG exits, and
+	 * every #PF (exception bitmap bit 14, error-code mask and match 0, 26.2); no VPID, so every
+	 * VM entry and exit flushes the vCPU's translations (30.4.3.1) and no shadow change needs
+	 * an INVVPID.
+	 */
+	if (shadow) {
+		proc |= PROC_CR3_LOAD | PROC_CR3_STORE | PROC_INVLPG;
+		proc2 &= ~(u32)(PROC2_EPT | PROC2_UNRESTRICTED);
+	}
 	/*
 	 * The guest's TSC is the host's plus the vCPU's offset, so that writes to IA32_TSC and
 	 * IA32_TSC_ADJUST move its TSC alone; without the control CPUID hides TSC_ADJUST and TSC
@@ -164,6 +193,9 @@ static void setup_controls(struct vmx_vcpu *x)
 		proc |= PROC_TSC_OFFSET;
 	/* Without these two, RDTSCP and INVPCID raise #UD in the guest; CPUID hides them then. */
 	proc2 |= (u32)(c->procbased2 >> 32) & (PROC2_RDTSCP | PROC2_INVPCID);
+	/* With INVLPG exiting INVPCID would exit too (26.6.2); shadow VMs see no INVPCID. */
+	if (shadow)
+		proc2 &= ~(u32)PROC2_INVPCID;
 
 	vmcs_write32(PIN_BASED_CTLS, adjust(c->pinbased, pin));
 	x->proc_ctls = adjust(c->procbased, proc);
@@ -180,30 +212,32 @@ static void setup_controls(struct vmx_vcpu *x)
 						     EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_DEBUG));
 	vmcs_write32(ENTRY_CTLS, adjust(c->entry_ctls, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT |
 						       ENTRY_LOAD_DEBUG));
-	vmcs_write32(EXCEPTION_BITMAP, 0);
+	vmcs_write32(EXCEPTION_BITMAP, shadow ? BIT(EXC_PF) : 0);
+	vmcs_write32(PF_ERROR_MASK, 0);
+	vmcs_write32(PF_ERROR_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
 	vmcs_write32(EXIT_MSR_STORE_COUNT, 0);
 	vmcs_write32(EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write32(ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write32(ENTRY_INTR_INFO, 0);
 	x->entry_intr_valid = false;
-	vmcs_write64(MSR_BITMAP, msr_bitmap);
+	vmcs_write64(MSR_BITMAP, shadow ? msr_bitmap_shadow : msr_bitmap);
 	vmcs_write64(IO_BITMAP_A, io_bitmap_a);
 	vmcs_write64(IO_BITMAP_B, io_bitmap_b);
 	/*
 	 * Written again before the first entry, where the pCPU is recorded as caching it. The
 	 * field exists only where EPT does (appendix B): VMWRITE would fail elsewhere.
 	 */
-	if (c->ept)
+	if (c->ept && !shadow)
 		vmcs_write64(EPT_POINTER, x->vcpu.eptp);
-	x->vcpu.eptp_changed = true;
+	x->vcpu.eptp_changed = !shadow;
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 	vmcs_write64(TSC_OFFSET, x->vcpu.tsc_offset);
-	if (c->vpid && x->vpid)
+	if (c->vpid && x->vpid && !shadow)
 		vmcs_write16(VPID, x->vpid);
 	/* The guest owns CR0/CR4 but for the bits VMX pins: it sees its own values in the shadows. */
-	vmcs_writel(CR0_GUEST_HOST_MASK, CR0_NE);
-	vmcs_writel(CR4_GUEST_HOST_MASK, CR4_VMXE | CR4_GUEST_HIDDEN);
+	vmcs_writel(CR0_GUEST_HOST_MASK, shadow ? SHADOW_CR0_MASK : CR0_NE);
+	vmcs_writel(CR4_GUEST_HOST_MASK, shadow ? SHADOW_CR4_MASK : CR4_VMXE | CR4_GUEST_HIDDEN);
 }
 
 static void setup_host_state(void)
@@ -363,6 +397,8 @@ static void reset_common(struct vmx_vcpu *x, u64 cr0)
 	x->check_vectoring = false;
 	/* Entering with EFER.LMA = 0: not an IA-32e mode guest, 26.2.1.3. */
 	vmcs_write32(ENTRY_CTLS, vmcs_read32(ENTRY_CTLS) & ~ENTRY_IA32E_GUEST);
+	if (vmx_shadow_on(&x->vcpu))
+		vmx_shadow_reset(x, cr0); /* CR0, CR3, CR4 and EFER as the shadow runs them */
 }
 
 /* What the host's CPUID says of the MSRs hv/vmsr.c keeps: the guest's CPUID passes it through. */
@@ -434,6 +470,9 @@ void vmx_vcpu_reset_real(struct vmx_vcpu *x, u8 vector)
 
 	reset_common(x, BIT(4) /* ET */);
 	write_segments(&cs, &data);
+	/* Real mode needs unrestricted guest, which needs EPT (SDM Vol. 3C, 26.6.2). */
+	if (vmx_shadow_on(&x->vcpu))
+		vmx_real_mode_start(x, vector);
 	vmcs_writel(GUEST_RIP, 0);
 	x->vcpu.regs.gpr[GPR_RDX] = 0x600; /* a family 6 CPU's reset EDX, 9.1.4 */
 }

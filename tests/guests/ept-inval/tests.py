@@ -66,3 +66,25 @@ TESTS = {
         all_of(vm_passed("ept"), vm_passed("other"), no_panic_and_end, check_ept_stats,
                check_ept_vcpus_moved)),
 }
+
+
+def check_shadow_stats(log):
+    """On shadow page tables (ept=off) each of the 8 invalidations is one by generation of the
+    shadow: every vCPU reloads a root, the obsolete pages are zapped, the guest's pages fault
+    back in, and the stale-TLB detector in the guest found nothing (vm_passed)."""
+    m = expect(ept_table(log), r"^  shadow: faults (\d+) \(fixed (\d+), .* pages made (\d+), now "
+               r"(\d+) of (\d+) \(obsolete (\d+)\), zapped (\d+) obsolete .* invalidations (\d+), "
+               r"root reloads (\d+)", "the shadow statistics line")
+    faults, fixed, made, now, limit, obsolete, zapped, inval, reloads = (
+        int(x) for x in m.groups())
+    if inval < 8:
+        raise CheckFailed(f"expected at least 8 invalidations of the shadow, got {inval}")
+    if zapped == 0 or made <= now:
+        raise CheckFailed(f"no obsolete page was zapped ({m.group(0)!r})")
+    if reloads < 8 * 3:
+        raise CheckFailed(f"{reloads} root loads: each of 3 vCPUs reloads after each of 8")
+
+
+TESTS["vm-ept-invalidate-shadow"] = ("bochs", 2, {"modules": [vm_line(
+    "ept-inval", "vm=ept vcpus=3 mem=32M debug=on ept=off -- cpus=3")]},
+    all_of(vm_passed("ept"), no_panic_and_end, check_shadow_stats))

@@ -23,6 +23,7 @@ static void gather_env(struct vmx_vcpu *x)
 		/* Without these controls RDTSCP and INVPCID raise #UD: CPUID hides them then. */
 		.rdtscp = x->proc2_ctls & PROC2_RDTSCP,
 		.invpcid = x->proc2_ctls & PROC2_INVPCID,
+		.no_pcid = v->vm->shadow != NULL, /* exits/shadow_cr.c refuses CR4.PCIDE */
 		.tsc_adjust = x->proc_ctls & PROC_TSC_OFFSET,
 	};
 	x->cpuid_env_ready = true;

@@ -7,6 +7,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/cr_rules.h"
 #include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/shadow.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
@@ -138,6 +139,9 @@ enum exit_action exit_cr_access(struct vcpu *v)
 
 	if (CR_NUM(q) == 8 && (CR_TYPE(q) == CR_MOV_TO || CR_TYPE(q) == CR_MOV_FROM))
 		return cr8_access(v, q, reg, val);
+	if (vmx_shadow_on(v) && (CR_TYPE(q) == CR_MOV_TO || CR_TYPE(q) == CR_MOV_FROM) &&
+	    (CR_NUM(q) == 0 || CR_NUM(q) == 3 || CR_NUM(q) == 4))
+		return exit_shadow_cr(v, CR_NUM(q), CR_TYPE(q) == CR_MOV_TO, reg, val);
 	if (CR_TYPE(q) != CR_MOV_TO || (CR_NUM(q) != 0 && CR_NUM(q) != 4)) {
 		vm_stop(v->vm, -1, "vcpu %u: unexpected control-register exit (qualification %#lx)",
 			v->id, q);

@@ -12,9 +12,9 @@
 #include "hv/vm.h"
 #include "lib/console.h"
 
-static const char *access_name(u64 q)
+static const char *access_name(u8 access)
 {
-	return q & EPT_Q_FETCH ? "instruction fetch" : q & EPT_Q_WRITE ? "write" : "read";
+	return access & REGION_X ? "instruction fetch" : access & REGION_W ? "write" : "read";
 }
 
 /* Unbacked guest-physical memory: all ones at every size, writes go nowhere. */
@@ -41,38 +41,36 @@ static int read_only_mmio(struct vcpu *v, void *opaque, u64 offset, u32 size, bo
 
 /*
  * Nothing to map: a hole, or rights the region does not give. Emulated as on a PC unless the
- * VM is strict, the access is a fetch, or it is not the instruction's own access (a guest
- * page-table walk, or an event's delivery through the IDT or onto the stack), which stop it.
+ * VM is strict, the access is a fetch, or it is not the instruction's own access (walk: a guest
+ * page-table walk; or an event's delivery through the IDT or onto the stack), which stop it.
  */
-static enum exit_action unbacked(struct vcpu *v, u64 gpa, u64 q, struct region *r)
+enum exit_action exit_unbacked(struct vcpu *v, u64 gpa, u8 access, bool walk, struct region *r)
 {
 	struct vm *vm = v->vm;
 	u64 rip = vmcs_readl(GUEST_RIP);
 	const char *why = r ? "read-only" : "outside its memory";
-	bool walk = (q & EPT_Q_GLA_VALID) && !(q & EPT_Q_GLA_TRANSLATION);
 	bool delivery = vmcs_read32(IDT_VECTORING_INFO) & INTR_INFO_VALID;
+	const char *what = access_name(access);
 
 	if (walk || delivery) {
 		vm_stop(vm, -1, "vcpu %u: %s of guest-physical %#lx at rip %#lx (%s): %s", v->id,
-			access_name(q), gpa, rip, walk ? "a page-table walk" : "an event's delivery",
-			why);
+			what, gpa, rip, walk ? "a page-table walk" : "an event's delivery", why);
 		return EXIT_STOP_VM;
 	}
-	if (vm->strict_mmio || (q & EPT_Q_FETCH)) {
+	if (vm->strict_mmio || (access & REGION_X)) {
 		if (!r && gpa < vm->mem.size)
 			vm_stop(vm, -1, "vcpu %u: %s of guest-physical %#lx at rip %#lx: RAM the guest "
-				"gave back", v->id, access_name(q), gpa, rip);
+				"gave back", v->id, what, gpa, rip);
 		else if (!r)
 			vm_stop(vm, -1, "vcpu %u: %s of guest-physical %#lx at rip %#lx: outside its "
-				"%lu MiB of memory", v->id, access_name(q), gpa, rip,
-				vm->mem.size / MiB);
+				"%lu MiB of memory", v->id, what, gpa, rip, vm->mem.size / MiB);
 		else
 			vm_stop(vm, -1, "vcpu %u: %s of guest-physical %#lx at rip %#lx: %s RAM",
-				v->id, access_name(q), gpa, rip, r->perm & REGION_W ?
+				v->id, what, gpa, rip, r->perm & REGION_W ?
 				"non-executable" : "read-only");
 		return EXIT_STOP_VM;
 	}
-	vm_note_unbacked(v, gpa, q & EPT_Q_WRITE, rip, r != NULL);
+	vm_note_unbacked(v, gpa, access & REGION_W, rip, r != NULL);
 	if (r) {
 		r->mmio = read_only_mmio;
 		r->opaque = r;
@@ -87,6 +85,7 @@ enum exit_action exit_ept_violation(struct vcpu *v)
 	u64 gpa = vmcs_read64(GUEST_PHYS_ADDR), q = vmcs_readl(EXIT_QUALIFICATION);
 	u8 access = (q & EPT_Q_READ ? REGION_R : 0) | (q & EPT_Q_WRITE ? REGION_W : 0) |
 		    (q & EPT_Q_FETCH ? REGION_X : 0);
+	bool walk = (q & EPT_Q_GLA_VALID) && !(q & EPT_Q_GLA_TRANSLATION);
 	struct vm *vm = v->vm;
 	struct region r;
 
@@ -106,10 +105,10 @@ enum exit_action exit_ept_violation(struct vcpu *v)
 		}
 		return exit_mmio(v, &r, gpa, r.name);
 	case EPT_FAULT_DENIED:
-		return unbacked(v, gpa, q, &r);
+		return exit_unbacked(v, gpa, access, walk, &r);
 	case EPT_FAULT_UNBACKED:
 	default:
-		return unbacked(v, gpa, q, NULL);
+		return exit_unbacked(v, gpa, access, walk, NULL);
 	}
 }
 

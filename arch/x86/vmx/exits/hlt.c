@@ -7,6 +7,11 @@
 enum exit_action exit_hlt(struct vcpu *v)
 {
 	exit_skip_instruction(v);
+	return exit_halt(v);
+}
+
+enum exit_action exit_halt(struct vcpu *v)
+{
 	if (vcpu_has_pending_event(v))
 		return EXIT_RESUME; /* the interrupt is injected at this entry instead */
 	if (v->pv_unhalted) {

@@ -3,6 +3,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/deadline.h"
 #include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/shadow.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "lib/console.h"
@@ -46,6 +47,12 @@ enum exit_action exit_exception_nmi(struct vcpu *v)
 			v->id);
 		return EXIT_RESUME;
 	}
+	if (to_vmx(v)->vm86)
+		return exit_real_mode_exception(v, info);
+	/* Only #PF is in the exception bitmap, and only on shadow page tables. */
+	if ((info & (7u << 8)) == INTR_TYPE_HW_EXCEPTION && (info & 0xff) == EXC_PF &&
+	    vmx_shadow_on(v))
+		return exit_page_fault(v, info);
 	vm_stop(v->vm, -1, "vcpu %u: unexpected exception exit (interruption info %#x)", v->id,
 		info);
 	return EXIT_STOP_VM;

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * MMIO emulation for an EPT violation: the instruction at the guest's RIP is fetched through its
- * own page tables, decoded (arch/x86/mmio_decode.c) and carried out against a region's handler,
- * one decoded access at a time (the xAPIC page, a device's claimed range, unbacked memory).
+ * MMIO emulation for an EPT violation or a shadow #PF: the instruction at the guest's RIP is
+ * fetched through its own page tables, decoded (arch/x86/mmio_decode.c) and carried out against
+ * a region's handler, one decoded access at a time (the xAPIC page, a device's claimed range,
+ * unbacked memory, a guest page table under shadow paging).
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/mmio_decode.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/shadow.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_bits.h"
 #include "hv/vm.h"
@@ -16,18 +18,15 @@
 /* Reads the instruction at the guest's RIP through its own page tables. */
 static int fetch(struct vcpu *v, u8 *bytes, u32 *n)
 {
-	u64 pdptes[4] = { vmcs_read64(GUEST_PDPTE0), vmcs_read64(GUEST_PDPTE1),
-			  vmcs_read64(GUEST_PDPTE2), vmcs_read64(GUEST_PDPTE3) };
-	struct guest_walk_cpu cpu = {
-		.cr0 = vmcs_readl(GUEST_CR0), .cr3 = vmcs_readl(GUEST_CR3),
-		.cr4 = vmcs_readl(GUEST_CR4), .efer = vmcs_read64(GUEST_IA32_EFER),
-		.pdptes = pdptes,
-	};
+	u64 pdptes[4];
+	struct guest_walk_cpu cpu;
 	struct guest_walk_fault pf;
 	u64 la = vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP);
 
 	/* The exit does not give the length for EPT violations: read what fits in the page. */
 	u32 len = MMIO_INSN_MAX;
+
+	vmx_guest_paging(v, &cpu, pdptes); /* its own paging, also on shadow page tables */
 	if (!(cpu.efer & EFER_LMA))
 		la = (u32)la;
 	while (len && guest_walk_read(&v->vm->mem, &cpu, la, GUEST_WALK_FETCH, bytes, len, &pf))
@@ -36,18 +35,34 @@ static int fetch(struct vcpu *v, u8 *bytes, u32 *n)
 	return len ? 0 : -EFAULT;
 }
 
-enum exit_action exit_mmio(struct vcpu *v, const struct region *r, u64 gpa, const char *what)
+/* Fetches and decodes the instruction at the guest's RIP; 0 or an error. */
+static int decode(struct vcpu *v, u8 bytes[MMIO_INSN_MAX], struct mmio_insn *insn)
 {
 	u32 cs_ar = vmcs_read32(GUEST_CS_AR), n;
 	bool lma = vmcs_read64(GUEST_IA32_EFER) & EFER_LMA;
+
+	v->regs.gpr[GPR_RSP] = vmcs_readl(GUEST_RSP);
+	if (fetch(v, bytes, &n))
+		return -EFAULT;
+	return mmio_decode(bytes, n, mmio_mode_of(lma, cs_ar & SEG_AR_L, cs_ar & SEG_AR_D),
+			   v->regs.gpr, insn);
+}
+
+bool exit_mmio_decodable(struct vcpu *v)
+{
+	u8 bytes[MMIO_INSN_MAX] = { 0 };
+	struct mmio_insn insn;
+
+	return !decode(v, bytes, &insn);
+}
+
+enum exit_action exit_mmio(struct vcpu *v, const struct region *r, u64 gpa, const char *what)
+{
 	u64 off = gpa - r->start, value = 0;
 	struct mmio_insn insn;
 	u8 bytes[MMIO_INSN_MAX] = { 0 };
 
-	v->regs.gpr[GPR_RSP] = vmcs_readl(GUEST_RSP);
-	if (fetch(v, bytes, &n) ||
-	    mmio_decode(bytes, n, mmio_mode_of(lma, cs_ar & SEG_AR_L, cs_ar & SEG_AR_D),
-			v->regs.gpr, &insn)) {
+	if (decode(v, bytes, &insn)) {
 		vm_stop(v->vm, -1, "vcpu %u: cannot emulate the instruction at rip %#lx that "
 			"touched %s %#lx (%02x %02x %02x %02x)", v->id, vmcs_readl(GUEST_RIP), what,
 			gpa, bytes[0], bytes[1], bytes[2], bytes[3]);

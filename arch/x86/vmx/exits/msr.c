@@ -5,6 +5,7 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/shadow.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
@@ -73,6 +74,9 @@ enum exit_action exit_rdmsr(struct vcpu *v)
 	u64 val = 0;
 	enum vmsr_result kept;
 
+	/* IA32_EFER exits only on shadow page tables: the guest's, not what the CPU runs with. */
+	if (msr == MSR_IA32_EFER && vmx_shadow_on(v))
+		return exit_shadow_efer_read(v);
 	/* The APIC's MSRs first: EOIs and deadlines are the frequent ones. */
 	if (vlapic_msr_owned(msr)) {
 		struct vlapic_ipi none;
@@ -146,6 +150,8 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 		return write_eoi_icr(v, msr, val);
 	if (msr == VLAPIC_MSR_TSC_DEADLINE)
 		return write_tsc_deadline(v, val);
+	if (msr == MSR_IA32_EFER && vmx_shadow_on(v))
+		return exit_shadow_efer_write(v, val);
 	if (vlapic_msr_owned(msr)) {
 		struct vlapic_ipi ipi;
 		u64 now = rdtsc();

@@ -11,6 +11,7 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/exit.h"
+#include "arch/x86/vmx/shadow.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_bits.h"
@@ -330,7 +331,18 @@ static bool task_switch(struct ts *t, u64 q)
 	nt.ar |= 2; /* busy */
 	segs[7] = nt;
 	vmcs_writel(GUEST_CR0, vmcs_readl(GUEST_CR0) | CR0_TS);
-	if (vmcs_readl(GUEST_CR0) & CR0_PG) {
+	if (vmx_shadow_on(v) && (t->cpu.cr0 & CR0_PG)) {
+		int r = shadow_new_cr3(v->vm->shadow, &to_vmx(v)->shadow, n.cr3);
+
+		if (r == -EINVAL || r == -EFAULT) {
+			t->unsupported = "a new task whose PDPTEs cannot be loaded";
+			return false;
+		}
+		if (r < 0)
+			v->shadow_reload = true;
+		else
+			vmcs_writel(GUEST_CR3, to_vmx(v)->shadow.root_hpa);
+	} else if (!vmx_shadow_on(v) && (vmcs_readl(GUEST_CR0) & CR0_PG)) {
 		if ((vmcs_readl(GUEST_CR4) & CR4_PAE) && !exit_load_pdptes(v, n.cr3)) {
 			t->unsupported = "a new task whose PDPTEs cannot be loaded";
 			return false;
@@ -369,17 +381,9 @@ enum exit_action exit_task_switch(struct vcpu *v)
 {
 	static const char *const source[4] = { "CALL", "IRET", "JMP", "a task gate in the IDT" };
 	u64 q = vmcs_readl(EXIT_QUALIFICATION);
-	struct ts t = {
-		.v = v,
-		.cpu = { .cr0 = vmcs_readl(GUEST_CR0), .cr3 = vmcs_readl(GUEST_CR3),
-			 .cr4 = vmcs_readl(GUEST_CR4), .efer = vmcs_read64(GUEST_IA32_EFER) },
-	};
+	struct ts t = { .v = v };
 
-	t.pdptes[0] = vmcs_read64(GUEST_PDPTE0);
-	t.pdptes[1] = vmcs_read64(GUEST_PDPTE1);
-	t.pdptes[2] = vmcs_read64(GUEST_PDPTE2);
-	t.pdptes[3] = vmcs_read64(GUEST_PDPTE3);
-	t.cpu.pdptes = t.pdptes;
+	vmx_guest_paging(v, &t.cpu, t.pdptes); /* the guest's own, also on shadow paging */
 	/* The event that went through a task gate is delivered by the switch: never again. */
 	to_vmx(v)->vectoring_done = true;
 	if (task_switch(&t, q))
