@@ -49,9 +49,10 @@ def check_amd(log):
 
 def check_no_ept(log):
     refuse(log, r"PANIC", "a panic")
-    # Without EPT the VM would run on shadow page tables; what it lacks then is the timer.
-    expect(log, r"^kestrel: error: vm hello: not started: this CPU lacks the VMX-preemption "
-           r"timer$", "the reason the VM cannot start")
+    # Without EPT the VM would run on shadow page tables, and without the preemption timer on the
+    # host's LAPIC timer; what it lacks then is loading IA32_EFER on entry and exit.
+    expect(log, r"^kestrel: error: vm hello: not started: this CPU lacks loading IA32_EFER on VM "
+           r"entry and exit$", "the reason the VM cannot start")
     expect(log, r"^kestrel: halting$", "the final 'halting' line")
     check_cpus(log, 1, 1)
     expect(log, r"^kestrel: vmx: EPT no .*VPID no", "EPT and VPID reported absent")
