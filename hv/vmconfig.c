@@ -100,6 +100,7 @@ static struct vm_config *new_entry(struct vm_config *out, u32 *n, u32 max, u32 m
 	c->mem = VMCONFIG_DEFAULT_MEM;
 	c->pv = true;
 	c->kvm = true;
+	c->apicv = true;
 	cpuset_fill(&c->cpus);
 	c->kernel = module;
 	c->cmdline = "";
@@ -149,7 +150,8 @@ static bool parse_cpus(const char *s, size_t len, struct cpuset *set)
 /* Applies one VM word; false (with c failed) when it is unknown, repeated or its value is bad. */
 static bool apply_word(struct vm_config *c, const struct cmdline_word *w, u32 *seen)
 {
-	static const char *const keys[] = { "vcpus", "mem", "pv", "cpus", "debug", "strict_mmio" };
+	static const char *const keys[] = { "vcpus", "mem", "pv", "cpus", "debug", "strict_mmio",
+					     "apicv" };
 	const char *v = w->value ? w->value : "", *why = NULL, *text;
 	size_t vlen = w->value_len;
 	int len;
@@ -204,8 +206,10 @@ static bool apply_word(struct vm_config *c, const struct cmdline_word *w, u32 *s
 			why = "must be on or off";
 		else if (k == 4)
 			c->debug = cmdline_value_is(w, "on");
-		else
+		else if (k == 5)
 			c->strict_mmio = cmdline_value_is(w, "on");
+		else
+			c->apicv = cmdline_value_is(w, "on");
 		break;
 	}
 	if (why)

@@ -27,10 +27,12 @@
  *   debug=on|off  the debug hypercalls: tables printed, EPT invalidated on demand (off)
  *   strict_mmio=on|off  an access to guest-physical memory nothing backs stops the VM, instead
  *              of reading all ones and dropping writes as a PC does (off)
+ *   apicv=on|off  the processor's APIC virtualization where it has it (on), or the local APIC
+ *              emulated at every access and interrupts injected by Kestrel (off)
  *
  * The rest of the line after "--" is the guest's command line, verbatim.
- * A line with a VM word (vcpus, mem, pv, cpus, debug, strict_mmio), an unknown word or a "--"
- * defines a VM, and its module is that VM's kernel. A line with only vm=NAME
+ * A line with a VM word (vcpus, mem, pv, cpus, debug, strict_mmio, apicv), an unknown word or
+ * a "--" defines a VM, and its module is that VM's kernel. A line with only vm=NAME
  * is an extra module of VM NAME (an initrd, a data file), wherever NAME is
  * defined: the VM sees its extra modules as its multiboot modules, in module
  * order, each with an empty string.
@@ -53,6 +55,7 @@ struct vm_config {
 	bool kvm; /* the KVM-compatible one (hv/kvm_abi.h) */
 	bool debug; /* debug hypercalls (statistics on demand, EPT invalidation) answer */
 	bool strict_mmio; /* unbacked accesses stop the VM (else: all ones, writes dropped) */
+	bool apicv; /* APIC virtualization where the processor has it */
 	struct cpuset cpus; /* the pCPUs it may run on */
 	u32 kernel; /* index in bi->modules of the line that defines the VM (or is bad) */
 	const char *cmdline; /* the guest's: NUL-terminated, never NULL; points into bi */

@@ -47,6 +47,7 @@ const exit_handler_t exit_handlers[NR_EXIT_REASONS] = {
 	[EXIT_EPT_MISCONFIG] = exit_ept_misconfig,
 	[EXIT_PREEMPTION_TIMER] = exit_preemption_timer,
 	[EXIT_XSETBV] = exit_xsetbv,
+	[EXIT_EOI_INDUCED] = exit_eoi_induced,
 };
 
 static const char *const exit_names[NR_EXIT_REASONS] = {
@@ -89,6 +90,7 @@ static const char *const exit_names[NR_EXIT_REASONS] = {
 	[EXIT_MACHINE_CHECK] = "machine check",
 	[EXIT_TPR_BELOW_THRESHOLD] = "TPR below threshold",
 	[EXIT_APIC_ACCESS] = "APIC access",
+	[EXIT_EOI_INDUCED] = "EOI induced",
 	[EXIT_GDTR_IDTR] = "GDTR/IDTR access",
 	[EXIT_LDTR_TR] = "LDTR/TR access",
 	[EXIT_EPT_VIOLATION] = "EPT violation",

@@ -48,6 +48,7 @@ enum exit_reason {
 	EXIT_MACHINE_CHECK = 41,
 	EXIT_TPR_BELOW_THRESHOLD = 43,
 	EXIT_APIC_ACCESS = 44,
+	EXIT_EOI_INDUCED = 45,
 	EXIT_GDTR_IDTR = 46,
 	EXIT_LDTR_TR = 47,
 	EXIT_EPT_VIOLATION = 48,
@@ -183,5 +184,6 @@ enum exit_action exit_getsec(struct vcpu *v);
 enum exit_action exit_rdpmc(struct vcpu *v);
 enum exit_action exit_nop_instruction(struct vcpu *v); /* INVD, WBINVD, MONITOR, MWAIT */
 enum exit_action exit_invalid_guest_state(struct vcpu *v);
+enum exit_action exit_eoi_induced(struct vcpu *v);
 
 #endif

@@ -4,6 +4,7 @@
  * hooks of hv/arch.h that create a vCPU and move it between pCPUs.
  */
 #include "arch/x86/vmx/vmx_bits.h"
+#include "arch/x86/vmx/apicv.h"
 #include "lib/atomic.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "arch/x86/cpu.h"
@@ -52,7 +53,12 @@ int vmx_bitmaps_init(void)
 	memset(phys_to_virt(io_bitmap_b), 0xff, PAGE_SIZE);
 	for (u32 i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
 		bitmap_allow(phys_to_virt(msr_bitmap), passthrough_msrs[i]);
-	return 0;
+	return apicv_bitmap_init();
+}
+
+u64 vmx_shared_msr_bitmap(void)
+{
+	return msr_bitmap;
 }
 
 /* A control value: what we want, plus what the CPU insists on (allowed-0), within allowed-1. */
@@ -124,6 +130,7 @@ struct vcpu *arch_vcpu_create(void)
 void arch_vcpu_release(struct vcpu *v)
 {
 	vpid_free(to_vmx(v)->vpid);
+	apicv_vcpu_release(to_vmx(v));
 }
 
 static void setup_controls(struct vmx_vcpu *x)
@@ -184,6 +191,7 @@ static void setup_controls(struct vmx_vcpu *x)
 	vmcs_write64(TSC_OFFSET, x->vcpu.tsc_offset);
 	if (c->vpid && x->vpid)
 		vmcs_write16(VPID, x->vpid);
+	apicv_setup_vmcs(x);
 	/* The guest owns CR0/CR4 but for the bits VMX pins: it sees its own values in the shadows. */
 	vmcs_writel(CR0_GUEST_HOST_MASK, CR0_NE);
 	vmcs_writel(CR4_GUEST_HOST_MASK, CR4_VMXE | CR4_GUEST_HIDDEN);

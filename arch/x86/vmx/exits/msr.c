@@ -6,6 +6,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/msr.h"
+#include "arch/x86/vmx/apicv.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
@@ -153,6 +154,8 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 		if (msr == VLAPIC_MSR_TSC_DEADLINE)
 			val = vcpu_deadline_to_host(v, val);
 		r = vlapic_msr_write(&v->lapic, msr, val, now, &ipi);
+		/* An SVR, LVT, timer or mode write: RDMSR reads them from the page with APICv. */
+		apicv_regs_changed(to_vmx(v));
 
 		if (!apic_bus_result(v, r, &ipi))
 			return EXIT_RESUME;
