@@ -2,9 +2,6 @@
 /* A vLAPIC's registers copied to and from a virtual-APIC page (SDM Vol. 3C, chapter 30). */
 #include "hv/dev/vlapic_page.h"
 
-/* x2APIC MSR number of a register at xAPIC offset off (table 11-6). */
-#define MSR_OF(off) (VLAPIC_MSR_X2APIC_FIRST + (off) / 16)
-
 static int highest(const u32 reg[8], u8 words)
 {
 	u32 w;
@@ -35,35 +32,40 @@ void vlapic_page_pull(struct vlapic *v, const u32 *page)
 	v->tpr = page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] & 0xff;
 }
 
+/* 11.8.3.1: the TPR if its class is at least that of the highest in-service vector, else that. */
+static u32 ppr(const struct vlapic *v)
+{
+	int isrv = highest(v->isr, v->isr_words);
+	u32 isr_class = isrv < 0 ? 0 : (u32)isrv & 0xf0;
+
+	return (v->tpr & 0xf0) >= isr_class ? v->tpr : isr_class;
+}
+
 void vlapic_page_push_vectors(const struct vlapic *v, u32 *page)
 {
-	u64 ppr = 0;
-
 	for (u32 i = 0; i < 8; i++) {
 		page[VLAPIC_PAGE_WORD(VLAPIC_REG_IRR) + i * 4] = v->irr[i];
 		page[VLAPIC_PAGE_WORD(VLAPIC_REG_ISR) + i * 4] = v->isr[i];
 	}
 	page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] = v->tpr;
-	vlapic_msr_read(v, MSR_OF(VLAPIC_REG_PPR), 0, &ppr);
-	page[VLAPIC_PAGE_WORD(VLAPIC_REG_PPR)] = (u32)ppr;
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_PPR)] = ppr(v);
 }
 
-/* What RDMSR may read from the page (30.5) and only an exit changes; not TMR and ICR (apicv.c). */
-static const u16 page_regs[] = {
-	VLAPIC_REG_ID, VLAPIC_REG_VERSION, VLAPIC_REG_LDR, VLAPIC_REG_SVR, VLAPIC_REG_ESR,
-	VLAPIC_REG_LVT_TIMER, VLAPIC_REG_LVT_THERMAL, VLAPIC_REG_LVT_PERF, VLAPIC_REG_LVT_LINT0,
-	VLAPIC_REG_LVT_LINT1, VLAPIC_REG_LVT_ERROR, VLAPIC_REG_TIMER_INITIAL,
-	VLAPIC_REG_TIMER_DIVIDE,
-};
-
+/*
+ * What RDMSR may read from the page (30.5) and only an exit changes; not TMR and ICR (apicv.c).
+ * Copied from the fields, as x2APIC reads return them (the unit test holds them equal).
+ */
 void vlapic_page_push_regs(const struct vlapic *v, u32 *page)
 {
-	u64 val;
-
-	for (u32 i = 0; i < ARRAY_SIZE(page_regs); i++) {
-		vlapic_msr_read(v, MSR_OF(page_regs[i]), 0, &val);
-		page[VLAPIC_PAGE_WORD(page_regs[i])] = (u32)val;
-	}
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_ID)] = v->id;
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_VERSION)] = VLAPIC_VERSION;
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_LDR)] = v->ldr;
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_SVR)] = v->svr;
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_ESR)] = v->esr;
+	for (u32 i = 0; i < VLAPIC_NR_LVT; i++)
+		page[VLAPIC_PAGE_WORD(VLAPIC_REG_LVT_TIMER) + i * 4] = v->lvt[i];
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_TIMER_INITIAL)] = v->timer_initial;
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_TIMER_DIVIDE)] = v->timer_divide;
 }
 
 u16 vlapic_page_intr_status(const struct vlapic *v)

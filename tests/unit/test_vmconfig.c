@@ -203,6 +203,19 @@ static void test_strict_mmio_word(void **state)
 		     "vm a: strict_mmio= given twice");
 }
 
+/* apicv= is on unless turned off (the processor's APIC virtualization where it has it). */
+static void test_apicv_word(void **state)
+{
+	(void)state;
+	assert_true(parse_one("vm=a")->apicv);
+	assert_true(parse_one("vm=a apicv=on")->apicv);
+	assert_false(parse_one("vm=a apicv=off")->apicv);
+	assert_true(parse_one("vm=a strict_mmio=on debug=on")->apicv);
+	assert_false(parse_one("vm=a apicv=off")->strict_mmio);
+	assert_error(parse_one("vm=a apicv=no"), "a", "vm a: apicv=no: must be on or off");
+	assert_error(parse_one("vm=a apicv=off apicv=off"), "a", "vm a: apicv= given twice");
+}
+
 /* debug= is off unless asked for; on/off only, once. */
 static void test_debug_word(void **state)
 {
@@ -519,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_cpus_past_64),
 		cmocka_unit_test(test_debug_word),
 		cmocka_unit_test(test_strict_mmio_word),
+		cmocka_unit_test(test_apicv_word),
 		cmocka_unit_test(test_pv_kestrel),
 		cmocka_unit_test(test_word_errors),
 		cmocka_unit_test(test_line_errors),
