@@ -32,6 +32,22 @@ void vlapic_page_pull(struct vlapic *v, const u32 *page)
 	v->tpr = page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] & 0xff;
 }
 
+void vlapic_page_pull_empty(struct vlapic *v, const u32 *page)
+{
+	if (v->irr_words | v->isr_words) {
+		for (u32 i = 0; i < 8; i++)
+			v->irr[i] = v->isr[i] = 0;
+		v->irr_words = v->isr_words = 0;
+	}
+	v->tpr = page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] & 0xff;
+}
+
+void vlapic_page_push_tpr(const struct vlapic *v, u32 *page)
+{
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] = v->tpr;
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_PPR)] = v->tpr; /* nothing in service (11.8.3.1) */
+}
+
 /* 11.8.3.1: the TPR if its class is at least that of the highest in-service vector, else that. */
 static u32 ppr(const struct vlapic *v)
 {

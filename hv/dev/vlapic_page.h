@@ -22,6 +22,12 @@
  * a self-IPI virtualization of one (which the processor does not refuse) is dropped.
  */
 void vlapic_page_pull(struct vlapic *v, const u32 *page);
+/*
+ * The same when the guest interrupt status read 0 at the exit: RVI 0 means no vector of 16 or
+ * more in VIRR and SVI 0 an empty VISR (30.1.1, 30.2: the processor keeps RVI the highest VIRR
+ * bit and SVI the highest VISR bit, and 0 is never delivered), so only TPR needs reading.
+ */
+void vlapic_page_pull_empty(struct vlapic *v, const u32 *page);
 /* Writes IRR, ISR, TPR and PPR of v to the page: the state the processor starts from. */
 void vlapic_page_push_vectors(const struct vlapic *v, u32 *page);
 /*
@@ -30,6 +36,8 @@ void vlapic_page_push_vectors(const struct vlapic *v, u32 *page);
  * after a WRMSR, a mode change, INIT or reset. @pre v is in x2APIC mode
  */
 void vlapic_page_push_regs(const struct vlapic *v, u32 *page);
+/* Writes TPR and PPR alone, for a vLAPIC and a page both without IRR and ISR bits. */
+void vlapic_page_push_tpr(const struct vlapic *v, u32 *page);
 /* The guest interrupt status (SDM Vol. 3C, 26.4.2): RVI in 7:0, SVI in 15:8, from IRR and ISR. */
 u16 vlapic_page_intr_status(const struct vlapic *v);
 /*

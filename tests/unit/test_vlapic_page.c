@@ -81,6 +81,29 @@ static void test_pull(void **state)
 	assert_int_equal(vlapic_pending(&v), -1);
 }
 
+/* RVI and SVI 0 at an exit: the guest took and retired everything; TPR is its own. */
+static void test_pull_empty(void **state)
+{
+	struct vlapic v;
+
+	(void)state;
+	mk_x2(&v, 0);
+	vlapic_set_irr(&v, 0x40);
+	vlapic_set_irr(&v, 0xa1);
+	vlapic_accept(&v, 0xa1);
+	page[W(VLAPIC_REG_TPR)] = 0x30;
+	vlapic_page_pull_empty(&v, page);
+	assert_true(vlapic_irr_empty(&v));
+	assert_int_equal(v.isr_words, 0);
+	assert_int_equal(v.irr[2] | v.isr[5], 0);
+	assert_int_equal(v.tpr, 0x30);
+	assert_int_equal(vlapic_page_intr_status(&v), 0);
+	v.tpr = 0x45;
+	vlapic_page_push_tpr(&v, page);
+	assert_int_equal(page[W(VLAPIC_REG_TPR)], 0x45);
+	assert_int_equal(page[W(VLAPIC_REG_PPR)], 0x45);
+}
+
 /* The registers RDMSR reads from the page are what the vLAPIC answers. */
 static void test_push_regs(void **state)
 {
@@ -143,6 +166,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_push_vectors),
 		cmocka_unit_test(test_pull),
+		cmocka_unit_test(test_pull_empty),
 		cmocka_unit_test(test_push_regs),
 		cmocka_unit_test(test_eoi_exit),
 	};

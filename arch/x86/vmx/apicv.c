@@ -11,7 +11,6 @@
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_bits.h"
-#include "hv/dev/vlapic_page.h"
 #include "lib/atomic.h"
 #include "lib/console.h"
 #include "lib/string.h"
@@ -119,6 +118,7 @@ static bool get_page(struct vmx_vcpu *x)
 				"emulated local APIC");
 		return false;
 	}
+	x->apic_page = phys_to_virt(x->apic_page_phys);
 	/* 26.6.8: 4-KiB aligned, within the physical-address width. */
 	vmcs_write64(VIRTUAL_APIC_PAGE, x->apic_page_phys);
 	return true;
@@ -126,7 +126,8 @@ static bool get_page(struct vmx_vcpu *x)
 
 /*
  * APICv on or off. Off, the page is left as the last exit found it, and pulled then: the
- * vLAPIC already holds its state. On, every register the page keeps is written anew.
+ * vLAPIC already holds its state. On, every register the page keeps is written anew
+ * (apicv_prepare).
  */
 static void apicv_switch(struct vmx_vcpu *x, bool on)
 {
@@ -139,7 +140,7 @@ static void apicv_switch(struct vmx_vcpu *x, bool on)
 	x->proc_ctls = proc;
 	x->proc2_ctls = proc2;
 	x->apicv_on = on;
-	x->apicv_regs_stale = true;
+	x->apicv_page_clear = false; /* written whole at this entry */
 }
 
 /* The EOI-exit bitmap (26.6.8): the level-triggered vectors, whose EOI the I/O APIC needs. */
@@ -149,44 +150,49 @@ static void write_eoi_exit_bitmap(struct vmx_vcpu *x)
 
 	vlapic_page_eoi_exit_bitmap(&x->vcpu.lapic, bm);
 	if (bm[0] != x->eoi_exit[0])
-		vmcs_write64(EOI_EXIT_BITMAP0, bm[0]);
+		vmcs_write64(EOI_EXIT_BITMAP0, x->eoi_exit[0] = bm[0]);
 	if (bm[1] != x->eoi_exit[1])
-		vmcs_write64(EOI_EXIT_BITMAP1, bm[1]);
+		vmcs_write64(EOI_EXIT_BITMAP1, x->eoi_exit[1] = bm[1]);
 	if (bm[2] != x->eoi_exit[2])
-		vmcs_write64(EOI_EXIT_BITMAP2, bm[2]);
+		vmcs_write64(EOI_EXIT_BITMAP2, x->eoi_exit[2] = bm[2]);
 	if (bm[3] != x->eoi_exit[3])
-		vmcs_write64(EOI_EXIT_BITMAP3, bm[3]);
-	memcpy(x->eoi_exit, bm, sizeof(bm));
+		vmcs_write64(EOI_EXIT_BITMAP3, x->eoi_exit[3] = bm[3]);
 }
 
-void apicv_before_entry(struct vmx_vcpu *x)
+void apicv_prepare(struct vmx_vcpu *x)
 {
 	struct vcpu *v = &x->vcpu;
 	bool want = vmx_caps.apicv && v->vm->apicv &&
 		    vlapic_mode(&v->lapic) == VLAPIC_MODE_X2APIC;
-	u32 *page;
+	bool stale = x->apicv_regs_stale;
 
+	x->apicv_regs_stale = false;
 	if (want != x->apicv_on) {
 		if (want && !get_page(x))
 			return;
 		apicv_switch(x, want);
+		stale = true;
 	}
 	if (!want)
 		return;
-	page = phys_to_virt(x->apic_page_phys);
-	if (x->apicv_regs_stale) {
-		vlapic_page_push_regs(&v->lapic, page);
-		x->apicv_regs_stale = false;
-	}
-	vlapic_page_push_vectors(&v->lapic, page);
+	if (stale)
+		vlapic_page_push_regs(&v->lapic, x->apic_page);
+	vlapic_page_push_vectors(&v->lapic, x->apic_page);
 	/* Entry evaluates RVI against the PPR of VTPR and SVI and delivers (28.3.2.5, 30.2). */
 	vmcs_write16(GUEST_INTR_STATUS, vlapic_page_intr_status(&v->lapic));
+	/*
+	 * Left alone while the page stays clear: a TMR bit set since means an IRR bit set, and
+	 * one cleared since makes an edge EOI exit once for nothing at worst
+	 * (vlapic_page_eoi_exit then finds it clear).
+	 */
 	write_eoi_exit_bitmap(x);
+	x->apicv_page_clear = vlapic_irr_empty(&v->lapic) && !v->lapic.isr_words;
 }
 
 void apicv_pull(struct vmx_vcpu *x)
 {
-	vlapic_page_pull(&x->vcpu.lapic, phys_to_virt(x->apic_page_phys));
+	vlapic_page_pull(&x->vcpu.lapic, x->apic_page);
+	x->apicv_page_clear = false;
 }
 
 void apicv_vcpu_release(struct vmx_vcpu *x)
@@ -195,5 +201,6 @@ void apicv_vcpu_release(struct vmx_vcpu *x)
 	if (x->apic_page_phys)
 		frames_free(x->apic_page_phys, 1);
 	x->apic_page_phys = 0;
+	x->apic_page = NULL;
 	x->apicv_no_page = true;
 }

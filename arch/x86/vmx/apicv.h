@@ -3,7 +3,9 @@
 #ifndef KESTREL_ARCH_X86_VMX_APICV_H
 #define KESTREL_ARCH_X86_VMX_APICV_H
 
+#include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
+#include "hv/dev/vlapic_page.h"
 
 struct vmx_caps;
 
@@ -13,19 +15,56 @@ void apicv_probe(struct vmx_caps *c);
 int apicv_bitmap_init(void);
 /* The VMCS fields of a vCPU's first load (APICv itself starts off). */
 void apicv_setup_vmcs(struct vmx_vcpu *x);
-/*
- * Before each entry: turns APICv on or off for the vLAPIC's mode and the VM's apicv= word, and
- * with it on, writes the vLAPIC's IRR, ISR and TPR to the virtual-APIC page, RVI and SVI and
- * the EOI-exit bitmap to the VMCS. From here to the next exit the page is the truth.
- */
-void apicv_before_entry(struct vmx_vcpu *x);
-/* After each exit, before its handler: the page's IRR, ISR and TPR back to the vLAPIC. */
+/* The slow paths of the two below: APICv switched, or the page written whole / read whole. */
+void apicv_prepare(struct vmx_vcpu *x);
 void apicv_pull(struct vmx_vcpu *x);
+
+/*
+ * Before each entry: turns APICv on or off for the vLAPIC's mode and the VM's apicv= word
+ * (looked at again only when its registers may have changed: the mode changes in an APIC
+ * WRMSR exit, INIT or a reset), and with it on, writes the vLAPIC's IRR, ISR and TPR to the
+ * virtual-APIC page, RVI and SVI and the EOI-exit bitmap to the VMCS. From the entry to the
+ * next exit the page is the truth. Inline for the common case: nothing requested and nothing
+ * in service, in the vLAPIC and in the page alike, with RVI and SVI 0 in the VMCS already:
+ * then only TPR is written (and PPR, which is TPR with nothing in service).
+ */
+static inline void apicv_before_entry(struct vmx_vcpu *x)
+{
+	const struct vlapic *l = &x->vcpu.lapic;
+
+	if (!x->apicv_regs_stale) {
+		if (!x->apicv_on)
+			return;
+		if (x->apicv_page_clear && !(l->irr_words | l->isr_words)) {
+			x->apic_page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] = l->tpr;
+			x->apic_page[VLAPIC_PAGE_WORD(VLAPIC_REG_PPR)] = l->tpr;
+			return;
+		}
+	}
+	apicv_prepare(x);
+}
+
+/*
+ * After each exit, before its handler: the page's IRR, ISR and TPR back to the vLAPIC. RVI and
+ * SVI both 0 mean VIRR and VISR hold nothing (vlapic_page_pull_empty): TPR alone is read then.
+ */
 static inline void apicv_after_exit(struct vmx_vcpu *x)
 {
-	if (x->apicv_on)
+	struct vlapic *l = &x->vcpu.lapic;
+
+	if (!x->apicv_on)
+		return;
+	if (vmcs_read16(GUEST_INTR_STATUS)) {
 		apicv_pull(x);
+		return;
+	}
+	if (l->irr_words | l->isr_words)
+		vlapic_page_pull_empty(l, x->apic_page);
+	else
+		l->tpr = x->apic_page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] & 0xff;
+	x->apicv_page_clear = true; /* RVI and SVI are 0 in the VMCS too */
 }
+
 /* Registers the page keeps for RDMSR changed (a WRMSR, INIT, reset): written at the next entry. */
 static inline void apicv_regs_changed(struct vmx_vcpu *x)
 {

@@ -32,7 +32,9 @@ struct vmx_vcpu {
 	bool apicv_on; /* APIC virtualization is on in the VMCS (apicv.c) */
 	bool apicv_regs_stale; /* the page's registers but IRR, ISR, TPR: to be written again */
 	bool apicv_no_page; /* no memory for a virtual-APIC page: the emulated path for good */
+	bool apicv_page_clear; /* the page's IRR and ISR are 0, and RVI and SVI in the VMCS */
 	u64 apic_page_phys; /* the virtual-APIC page, 0 until APICv is first on */
+	u32 *apic_page; /* the same, mapped */
 	u64 eoi_exit[4]; /* the EOI-exit bitmap as last written */
 	u64 host_rsp; /* what the VMCS's HOST_RSP holds, 0: unknown (vmenter.asm) */
 	u32 timed_reason; /* stats=timing: the exit whose round trip is open, else NR_EXIT_REASONS */
