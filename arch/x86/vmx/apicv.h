@@ -65,6 +65,20 @@ static inline void apicv_after_exit(struct vmx_vcpu *x)
 	x->apicv_page_clear = true; /* RVI and SVI are 0 in the VMCS too */
 }
 
+/*
+ * The IDT-vectoring information of an exit that interrupted the delivery of a virtual interrupt
+ * (an EPT violation on the IDT or the stack) names the vector (SDM Vol. 3C, 29.2.4); Bochs 2.7
+ * records external interrupt 0 instead (vm-ept-invalidate-4k: #DE in the guest). An external
+ * interrupt below 16 cannot come from an APIC, and the one being delivered is the highest in
+ * service, SVI (30.2.2): that vector is put back, whatever the CPU.
+ */
+static inline u32 apicv_vectoring_info(const struct vmx_vcpu *x, u32 info)
+{
+	if (!x->apicv_on || (info & (7u << 8)) != INTR_TYPE_EXTERNAL || (info & 0xff) >= 16)
+		return info;
+	return (info & ~0xffu) | (vmcs_read16(GUEST_INTR_STATUS) >> 8);
+}
+
 /* Registers the page keeps for RDMSR changed (a WRMSR, INIT, reset): written at the next entry. */
 static inline void apicv_regs_changed(struct vmx_vcpu *x)
 {

@@ -48,6 +48,7 @@ const exit_handler_t exit_handlers[NR_EXIT_REASONS] = {
 	[EXIT_PREEMPTION_TIMER] = exit_preemption_timer,
 	[EXIT_XSETBV] = exit_xsetbv,
 	[EXIT_EOI_INDUCED] = exit_eoi_induced,
+	[EXIT_APIC_WRITE] = exit_apic_write,
 };
 
 static const char *const exit_names[NR_EXIT_REASONS] = {
@@ -101,6 +102,7 @@ static const char *const exit_names[NR_EXIT_REASONS] = {
 	[EXIT_INVVPID] = "INVVPID",
 	[EXIT_WBINVD] = "WBINVD",
 	[EXIT_XSETBV] = "XSETBV",
+	[EXIT_APIC_WRITE] = "APIC write",
 	[EXIT_RDRAND] = "RDRAND",
 	[EXIT_INVPCID] = "INVPCID",
 	[EXIT_VMFUNC] = "VMFUNC",

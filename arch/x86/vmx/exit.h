@@ -59,6 +59,7 @@ enum exit_reason {
 	EXIT_INVVPID = 53,
 	EXIT_WBINVD = 54,
 	EXIT_XSETBV = 55,
+	EXIT_APIC_WRITE = 56,
 	EXIT_RDRAND = 57,
 	EXIT_INVPCID = 58,
 	EXIT_VMFUNC = 59,
@@ -185,5 +186,6 @@ enum exit_action exit_rdpmc(struct vcpu *v);
 enum exit_action exit_nop_instruction(struct vcpu *v); /* INVD, WBINVD, MONITOR, MWAIT */
 enum exit_action exit_invalid_guest_state(struct vcpu *v);
 enum exit_action exit_eoi_induced(struct vcpu *v);
+enum exit_action exit_apic_write(struct vcpu *v);
 
 #endif

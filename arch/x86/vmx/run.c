@@ -53,6 +53,7 @@ static bool reinject_vectoring(struct vmx_vcpu *x)
 
 	if (!(info & INTR_INFO_VALID))
 		return false;
+	info = apicv_vectoring_info(x, info);
 	vmcs_write32(ENTRY_INTR_INFO, info & ~(u32)BIT(12));
 	x->entry_intr_valid = true;
 	if (info & INTR_INFO_ERROR)

@@ -14,7 +14,11 @@
 #define MSR_EOI		0x80b
 #define MSR_ISR0	0x810
 #define MSR_IRR0	0x820
+#define MSR_ESR		0x828
+#define MSR_LVT_ERROR	0x837
 #define MSR_SELF_IPI	0x83f
+#define LVT_MASKED	(1u << 16)
+#define ESR_SEND_ILLEGAL (1u << 5)
 
 #define VEC_LOW		0x50
 #define VEC_HIGH	0x70
@@ -91,6 +95,28 @@ static void check_priority(void)
 		 VEC_HIGH, VEC_LOW);
 }
 
+/*
+ * A SELF IPI of an illegal vector (below 16) is refused and logged as a send error (SDM Vol. 3A,
+ * 12.5.3), whoever completes the write: with APICv the processor hands it to the hypervisor.
+ */
+static void check_illegal_vector(void)
+{
+	u64 lvt = rt_rdmsr(MSR_LVT_ERROR);
+	u32 before = nr_order;
+
+	rt_wrmsr(MSR_LVT_ERROR, lvt | LVT_MASKED); /* the runtime fails a run on an error IRQ */
+	rt_wrmsr(MSR_ESR, 0);
+	rt_wrmsr(MSR_SELF_IPI, 5);
+	rt_wrmsr(MSR_ESR, 0); /* latches what happened since the last write */
+	rt_check(rt_rdmsr(MSR_ESR) & ESR_SEND_ILLEGAL, "ESR %#lx after a SELF IPI of vector 5",
+		 rt_rdmsr(MSR_ESR));
+	rt_check(!(rt_rdmsr(MSR_IRR0) & 0xffff), "IRR holds vectors below 16: %#lx",
+		 rt_rdmsr(MSR_IRR0));
+	rt_check(nr_order == before, "a vector below 16 was delivered");
+	rt_wrmsr(MSR_ESR, 0);
+	rt_wrmsr(MSR_LVT_ERROR, lvt);
+}
+
 static void op_eoi(void)
 {
 	rt_wrmsr(MSR_EOI, 0); /* nothing in service */
@@ -135,6 +161,7 @@ void kmain(const struct rt_boot *boot)
 	check_delivery();
 	check_tpr();
 	check_priority();
+	check_illegal_vector();
 	rt_test_end();
 
 	rt_test_begin("apicv-costs");
