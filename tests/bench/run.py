@@ -291,9 +291,13 @@ baseline was lower (CPUID 360 there, 444 here, with the same run loop's extra ch
   Dekker checks before entry, the RIP advance's three VMCS accesses and the handler itself.
 - not reached: the TSC-deadline write (goal 300) costs a scheduler pass over every vCPU of
   the pCPU on the next entry (`sched_timers_changed` marks the cached deadline dirty), which
-  is also why its row grows with the vCPUs; the self-IPI (700) and ping-pong (3,000) goals
-  need virtual-interrupt delivery and a scheduler whose per-exit work does not walk every
-  vCPU, which this work did not touch.
+  is also why its row grows with the vCPUs; the ping-pong (3,000) goal needs a scheduler whose
+  per-exit work does not walk every vCPU.
+- APIC virtualization (where the CPU has it, as Bochs's corei7_icelake_u does; `apicv=off`
+  measures the emulated path): the x2APIC EOI and the self-IPI through the SELF IPI MSR take
+  no exit, the processor delivering the interrupt and retiring the EOI; the self-IPI through
+  the ICR still exits for the ICR write (only "IPI virtualization", which no Bochs model has,
+  would take it), but its interrupt is delivered at entry and its EOI takes no exit.
 """
 
 
