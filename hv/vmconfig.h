@@ -27,8 +27,8 @@
  *   debug=on|off  the debug hypercalls: tables printed, EPT invalidated on demand (off)
  *   strict_mmio=on|off  an access to guest-physical memory nothing backs stops the VM, instead
  *              of reading all ones and dropping writes as a PC does (off)
- *   apicv=on|off  the processor's APIC virtualization where it has it (on), or the local APIC
- *              emulated at every access and interrupts injected by Kestrel (off)
+ *   apicv=on|off  the processor's APIC virtualization where it has it, or the local APIC
+ *              emulated at every access and interrupts injected by Kestrel (off for now)
  *
  * The rest of the line after "--" is the guest's command line, verbatim.
  * A line with a VM word (vcpus, mem, pv, cpus, debug, strict_mmio, apicv), an unknown word or

@@ -197,7 +197,7 @@ def exit_costs():
     got = {}
     for n in EXIT_COSTS_VCPUS:
         log = run(f"exit-costs-{n}", [("/g.elf", guest("exit-costs"),
-                                       f"vm=ec vcpus={n} mem=64M -- cpus={n} smp_wait_ms=600000")],
+                                       f"vm=ec vcpus={n} mem=64M apicv=on -- cpus={n} smp_wait_ms=600000")],
                   cpus=1, timeout=1800)
         if not re.search(r"^ec: RESULT: PASS$", log, re.M):
             raise RuntimeError(f"exit-costs-{n}: the guest did not pass; "
@@ -293,8 +293,8 @@ baseline was lower (CPUID 360 there, 444 here, with the same run loop's extra ch
   the pCPU on the next entry (`sched_timers_changed` marks the cached deadline dirty), which
   is also why its row grows with the vCPUs; the ping-pong (3,000) goal needs a scheduler whose
   per-exit work does not walk every vCPU.
-- APIC virtualization (where the CPU has it, as Bochs's corei7_icelake_u does; `apicv=off`
-  measures the emulated path): the x2APIC EOI and the self-IPI through the SELF IPI MSR take
+- APIC virtualization (the VM line has `apicv=on`, off by default for now; Bochs's
+  corei7_icelake_u has it): the x2APIC EOI and the self-IPI through the SELF IPI MSR take
   no exit, the processor delivering the interrupt and retiring the EOI; the self-IPI through
   the ICR still exits for the ICR write (only "IPI virtualization", which no Bochs model has,
   would take it), but its interrupt is delivered at entry and its EOI takes no exit.

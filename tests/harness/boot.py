@@ -70,8 +70,8 @@ menuentry "Kestrel" {{
 """
 
 
-# Words added to every module line that defines a VM, e.g. "apicv=off" (tests/system/run.py
-# --apicv-off): the whole suite on another path of Kestrel's without editing each test.
+# Words added to every module line that defines a VM, e.g. "apicv=on" (tests/system/run.py
+# --apicv on): the whole suite on another path of Kestrel's without editing each test.
 VM_WORDS_ENV = "KESTREL_TEST_VM_WORDS"
 
 

@@ -100,7 +100,7 @@ class QemuAccel(unittest.TestCase):
 
 
 class VmWords(unittest.TestCase):
-    """run.py --apicv-off: extra words go on the lines that define a VM, before their "--"."""
+    """run.py --apicv: extra words go on the lines that define a VM, before their "--"."""
 
     def test_before_the_guest_command_line(self):
         self.assertEqual(boot.with_vm_words("vm=a vcpus=2 -- x=1", "apicv=off"),

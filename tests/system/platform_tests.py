@@ -93,7 +93,7 @@ def check_modules(log):
            "the not-a-kernel message")
     expect(log, r"^kestrel: halting$", "the final 'halting' line")
     expect(log, r"^kestrel: modules: 2$", "two modules")
-    # As the harness wrote it: run.py --apicv-off adds its word to the line.
+    # As the harness wrote it: run.py --apicv adds its word to the line.
     line = boot.with_vm_words(MODULE0, os.environ.get(boot.VM_WORDS_ENV, ""))
     expect(log, r"^kestrel:   module 0: 0x[0-9a-f]+-0x[0-9a-f]+ \(\d+ KiB\) " + re.escape(line) +
            "$", "module 0 with its command line")

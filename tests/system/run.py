@@ -86,11 +86,11 @@ def main():
     ap.add_argument("--only", nargs="*", help="test names (default: all)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--list", action="store_true")
-    ap.add_argument("--apicv-off", action="store_true",
-                    help="every VM with apicv=off: the emulated local APIC path")
+    ap.add_argument("--apicv", choices=("on", "off"),
+                    help="apicv=on|off on every VM line that does not set it")
     a = ap.parse_args()
-    if a.apicv_off:
-        os.environ[boot.VM_WORDS_ENV] = "apicv=off"
+    if a.apicv:
+        os.environ[boot.VM_WORDS_ENV] = "apicv=" + a.apicv
     if a.list:
         width = max(len(t) for t in TESTS)
         print("\n".join(f"{t:<{width}}  {WHERE[t]}" for t in TESTS))

@@ -203,14 +203,14 @@ static void test_strict_mmio_word(void **state)
 		     "vm a: strict_mmio= given twice");
 }
 
-/* apicv= is on unless turned off (the processor's APIC virtualization where it has it). */
+/* apicv= is off unless asked for (a Linux guest hangs with it: docs/design.md). */
 static void test_apicv_word(void **state)
 {
 	(void)state;
-	assert_true(parse_one("vm=a")->apicv);
+	assert_false(parse_one("vm=a")->apicv);
 	assert_true(parse_one("vm=a apicv=on")->apicv);
 	assert_false(parse_one("vm=a apicv=off")->apicv);
-	assert_true(parse_one("vm=a strict_mmio=on debug=on")->apicv);
+	assert_false(parse_one("vm=a strict_mmio=on debug=on")->apicv);
 	assert_false(parse_one("vm=a apicv=off")->strict_mmio);
 	assert_error(parse_one("vm=a apicv=no"), "a", "vm a: apicv=no: must be on or off");
 	assert_error(parse_one("vm=a apicv=off apicv=off"), "a", "vm a: apicv= given twice");
