@@ -214,6 +214,7 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 	vm->config = c;
 	vm->pv = c->pv;
 	vm->kvm = c->kvm;
+	vm->apicv = c->apicv;
 	vm->debug = c->debug;
 	vm->strict_mmio = c->strict_mmio;
 	vm->cpus = c->cpus;

@@ -173,6 +173,7 @@ struct vm {
 	const struct vm_config *config; /* to load the kernel again on reset */
 	bool pv;
 	bool kvm; /* offers KVM's guest ABI (pv=on) */
+	bool apicv; /* may use the processor's APIC virtualization (apicv=on) */
 	bool debug; /* debug=on: the debug hypercalls answer (KESTREL_HC_DEBUG_*) */
 	bool strict_mmio; /* strict_mmio=on: an access nothing backs stops the VM */
 	struct cpuset cpus; /* pCPUs it may run on */

@@ -100,6 +100,7 @@ static struct vm_config *new_entry(struct vm_config *out, u32 *n, u32 max, u32 m
 	c->mem = VMCONFIG_DEFAULT_MEM;
 	c->pv = true;
 	c->kvm = true;
+	c->apicv = false; /* apicv=on by choice until Linux boots with it (docs/design.md) */
 	cpuset_fill(&c->cpus);
 	c->kernel = module;
 	c->cmdline = "";
@@ -150,7 +151,7 @@ static bool parse_cpus(const char *s, size_t len, struct cpuset *set)
 static bool apply_word(struct vm_config *c, const struct cmdline_word *w, u32 *seen)
 {
 	static const char *const keys[] = { "vcpus", "mem", "pv", "cpus", "debug", "strict_mmio",
-					    "console", "ept" };
+					    "console", "ept", "apicv" };
 	const char *v = w->value ? w->value : "", *why = NULL, *text;
 	size_t vlen = w->value_len;
 	int len;
@@ -209,8 +210,10 @@ static bool apply_word(struct vm_config *c, const struct cmdline_word *w, u32 *s
 			c->strict_mmio = cmdline_value_is(w, "on");
 		else if (k == 6)
 			c->console = cmdline_value_is(w, "on");
-		else
+		else if (k == 7)
 			c->ept_off = cmdline_value_is(w, "off");
+		else
+			c->apicv = cmdline_value_is(w, "on");
 		break;
 	}
 	if (why)

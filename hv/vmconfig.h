@@ -31,10 +31,13 @@
  *              first VM unless another says on; the first that says on wins)
  *   ept=on|off  second-level translation by EPT, or shadow page tables (on; a CPU without EPT
  *              runs every VM on shadow page tables)
+ *   apicv=on|off  the processor's APIC virtualization where it has it, or the local APIC
+ *              emulated at every access and interrupts injected by Kestrel (off for now;
+ *              never on shadow page tables)
  *
  * The rest of the line after "--" is the guest's command line, verbatim.
- * A line with a VM word (vcpus, mem, pv, cpus, debug, strict_mmio, console, ept), an unknown word
- * or a "--" defines a VM, and its module is that VM's kernel. A line with only vm=NAME
+ * A line with a VM word (vcpus, mem, pv, cpus, debug, strict_mmio, console, ept, apicv), an
+ * unknown word or a "--" defines a VM, and its module is that VM's kernel. A line with only vm=NAME
  * is an extra module of VM NAME (an initrd, a data file), wherever NAME is
  * defined: the VM sees its extra modules as its multiboot modules, in module
  * order, each with an empty string.
@@ -59,6 +62,7 @@ struct vm_config {
 	bool strict_mmio; /* unbacked accesses stop the VM (else: all ones, writes dropped) */
 	bool console; /* console=on: the console's input focus at boot */
 	bool ept_off; /* ept=off: shadow page tables even where the CPU has EPT */
+	bool apicv; /* APIC virtualization where the processor has it */
 	struct cpuset cpus; /* the pCPUs it may run on */
 	u32 kernel; /* index in bi->modules of the line that defines the VM (or is bad) */
 	const char *cmdline; /* the guest's: NUL-terminated, never NULL; points into bi */

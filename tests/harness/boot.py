@@ -71,11 +71,28 @@ menuentry "Kestrel" {{
 """
 
 
+# Words added to every module line that defines a VM, e.g. "apicv=on" (tests/system/run.py
+# --apicv on): the whole suite on another path of Kestrel's without editing each test.
+VM_WORDS_ENV = "KESTREL_TEST_VM_WORDS"
+
+
+def with_vm_words(words, extra):
+    """A module line with extra VM words before its "--", if it defines a VM (README.md: any
+    word but vm=NAME, or a "--") and does not set them itself; other lines unchanged."""
+    head, sep, tail = words.partition("--")
+    defining = sep or any(not w.startswith("vm=") for w in head.split())
+    add = [w for w in extra.split() if w.split("=")[0] + "=" not in head]
+    if not defining or not add:
+        return words
+    return head.rstrip() + " " + " ".join(add) + (" " + sep + tail if sep else "")
+
+
 def make_iso(elf, out, cmdline, modules=()):
     """Builds an ISO like `make` does, with another command line and module2 lines.
 
     modules: (path inside the ISO, file to copy there, module command line) triples.
     """
+    extra = os.environ.get(VM_WORDS_ENV, "")
     root = out + ".d"
     shutil.rmtree(root, ignore_errors=True)
     os.makedirs(os.path.join(root, "boot", "grub"))
@@ -85,7 +102,7 @@ def make_iso(elf, out, cmdline, modules=()):
         full = os.path.join(root, dest.lstrip("/"))
         os.makedirs(os.path.dirname(full), exist_ok=True)
         shutil.copy(src, full)
-        lines += f"\tmodule2 {dest} {words}\n"
+        lines += f"\tmodule2 {dest} {with_vm_words(words, extra)}\n"
     with open(os.path.join(root, "boot", "grub", "grub.cfg"), "w") as f:
         f.write(GRUB_CFG.format(cmdline=cmdline, modules=lines))
     subprocess.run(["grub-mkrescue", "-o", out, root, "--fonts=", "--locales=", "--themes=",

@@ -99,6 +99,28 @@ class QemuAccel(unittest.TestCase):
         self.assertTrue(why)
 
 
+class VmWords(unittest.TestCase):
+    """run.py --apicv: extra words go on the lines that define a VM, before their "--"."""
+
+    def test_before_the_guest_command_line(self):
+        self.assertEqual(boot.with_vm_words("vm=a vcpus=2 -- x=1", "apicv=off"),
+                         "vm=a vcpus=2 apicv=off -- x=1")
+
+    def test_without_a_guest_command_line(self):
+        self.assertEqual(boot.with_vm_words("vm=a mem=16M", "apicv=off"), "vm=a mem=16M apicv=off")
+
+    def test_extra_module_line_unchanged(self):
+        self.assertEqual(boot.with_vm_words("vm=a", "apicv=off"), "vm=a")
+
+    def test_a_line_that_sets_the_word_keeps_it(self):
+        self.assertEqual(boot.with_vm_words("vm=a apicv=on -- y", "apicv=off"),
+                         "vm=a apicv=on -- y")
+
+    def test_the_guest_command_line_does_not_count(self):
+        self.assertEqual(boot.with_vm_words("vm=a -- apicv=on", "apicv=off"),
+                         "vm=a apicv=off -- apicv=on")
+
+
 if __name__ == "__main__":
     result = unittest.main(exit=False, verbosity=0).result
     bad = len(result.failures) + len(result.errors)

@@ -118,7 +118,11 @@ def main():
                     help="keep build/test-logs/NAME/ of passing tests too")
     ap.add_argument("--ept-off", action="store_true",
                     help="every VM line gets ept=off: the same guests on shadow page tables")
+    ap.add_argument("--apicv", choices=("on", "off"),
+                    help="apicv=on|off on every VM line that does not set it")
     a = ap.parse_args()
+    if a.apicv:
+        os.environ[boot.VM_WORDS_ENV] = "apicv=" + a.apicv
     global EPT_OFF
     EPT_OFF = a.ept_off
     if a.list:

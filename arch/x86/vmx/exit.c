@@ -49,6 +49,8 @@ const exit_handler_t exit_handlers[NR_EXIT_REASONS] = {
 	[EXIT_PREEMPTION_TIMER] = exit_preemption_timer,
 	[EXIT_PAUSE] = exit_pause,
 	[EXIT_XSETBV] = exit_xsetbv,
+	[EXIT_EOI_INDUCED] = exit_eoi_induced,
+	[EXIT_APIC_WRITE] = exit_apic_write,
 };
 
 static const char *const exit_names[NR_EXIT_REASONS] = {
@@ -91,6 +93,7 @@ static const char *const exit_names[NR_EXIT_REASONS] = {
 	[EXIT_MACHINE_CHECK] = "machine check",
 	[EXIT_TPR_BELOW_THRESHOLD] = "TPR below threshold",
 	[EXIT_APIC_ACCESS] = "APIC access",
+	[EXIT_EOI_INDUCED] = "EOI induced",
 	[EXIT_GDTR_IDTR] = "GDTR/IDTR access",
 	[EXIT_LDTR_TR] = "LDTR/TR access",
 	[EXIT_EPT_VIOLATION] = "EPT violation",
@@ -101,6 +104,7 @@ static const char *const exit_names[NR_EXIT_REASONS] = {
 	[EXIT_INVVPID] = "INVVPID",
 	[EXIT_WBINVD] = "WBINVD",
 	[EXIT_XSETBV] = "XSETBV",
+	[EXIT_APIC_WRITE] = "APIC write",
 	[EXIT_RDRAND] = "RDRAND",
 	[EXIT_INVPCID] = "INVPCID",
 	[EXIT_VMFUNC] = "VMFUNC",

@@ -48,6 +48,7 @@ enum exit_reason {
 	EXIT_MACHINE_CHECK = 41,
 	EXIT_TPR_BELOW_THRESHOLD = 43,
 	EXIT_APIC_ACCESS = 44,
+	EXIT_EOI_INDUCED = 45,
 	EXIT_GDTR_IDTR = 46,
 	EXIT_LDTR_TR = 47,
 	EXIT_EPT_VIOLATION = 48,
@@ -58,6 +59,7 @@ enum exit_reason {
 	EXIT_INVVPID = 53,
 	EXIT_WBINVD = 54,
 	EXIT_XSETBV = 55,
+	EXIT_APIC_WRITE = 56,
 	EXIT_RDRAND = 57,
 	EXIT_INVPCID = 58,
 	EXIT_VMFUNC = 59,
@@ -195,5 +197,7 @@ enum exit_action exit_getsec(struct vcpu *v);
 enum exit_action exit_rdpmc(struct vcpu *v);
 enum exit_action exit_nop_instruction(struct vcpu *v); /* INVD, WBINVD, MONITOR, MWAIT */
 enum exit_action exit_invalid_guest_state(struct vcpu *v);
+enum exit_action exit_eoi_induced(struct vcpu *v);
+enum exit_action exit_apic_write(struct vcpu *v);
 
 #endif

@@ -11,6 +11,7 @@
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx/deadline.h"
+#include "arch/x86/vmx/apicv.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/shadow.h"
 #include "arch/x86/vmx/spec.h"
@@ -56,6 +57,7 @@ static bool reinject_vectoring(struct vmx_vcpu *x)
 
 	if (!(info & INTR_INFO_VALID))
 		return false;
+	info = apicv_vectoring_info(x, info);
 	vmcs_write32(ENTRY_INTR_INFO, info & ~(u32)BIT(12));
 	x->entry_intr_valid = true;
 	if (info & INTR_INFO_ERROR)
@@ -132,11 +134,12 @@ static void inject_events(struct vmx_vcpu *x)
 		/* An interrupt or NMI behind it (a #DB from HLT is): taken at the window exit. */
 		if (v->nmi_pending && vmx_caps.nmi_window)
 			set_proc_bit(x, PROC_NMI_WINDOW, true);
-		if (vlapic_pending(&v->lapic) >= 0)
+		if (!x->apicv_on && vlapic_pending(&v->lapic) >= 0)
 			set_proc_bit(x, PROC_INTR_WINDOW, true);
 		return;
 	}
-	vector = vlapic_irr_empty(&v->lapic) ? -1 : vlapic_pending(&v->lapic);
+	/* With APICv the processor delivers the vLAPIC's interrupts itself (RVI, 30.2). */
+	vector = x->apicv_on || vlapic_irr_empty(&v->lapic) ? -1 : vlapic_pending(&v->lapic);
 	if (!v->nmi_pending && vector < 0)
 		return; /* the common case: nothing to deliver, no more VMCS reads */
 	block = vmcs_read32(GUEST_INTERRUPTIBILITY);
@@ -198,6 +201,7 @@ static void apply_resets(struct vmx_vcpu *x)
 		x->fpu_reset = false;
 		asm volatile("fxrstor64 %0" ::"m"(fpu_power_on));
 	}
+	apicv_regs_changed(x);
 	if (x->msr_reset) {
 		x->msr_reset = false;
 		vmx_vcpu_power_on_msrs(x);
@@ -260,8 +264,10 @@ static void run_loop(struct vcpu *v)
 		/* Both check a word inline first: most exits post no request. */
 		if (sched_requests_pending())
 			sched_handle_requests();
-		if (READ_ONCE(v->requests))
+		if (READ_ONCE(v->requests)) {
 			vcpu_handle_requests(v);
+			apicv_regs_changed(x); /* an INIT or a reset may have changed them */
+		}
 		if (v->state != VCPU_RUNNABLE)
 			return;
 		/*
@@ -301,6 +307,7 @@ static void run_loop(struct vcpu *v)
 			}
 			v->eptp_changed = false;
 		}
+		apicv_before_entry(x);
 		inject_events(x);
 		vmx_deadline_arm(v);
 		/*
@@ -349,6 +356,7 @@ static void run_loop(struct vcpu *v)
 			return;
 		}
 		reason &= 0xffff;
+		apicv_after_exit(x); /* the vLAPIC is the truth again from here */
 		last_reason = reason;
 		if (reason < NR_EXIT_REASONS) {
 			x->exits[reason]++;

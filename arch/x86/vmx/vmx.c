@@ -4,6 +4,7 @@
 #include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/tlb_caps.h"
+#include "arch/x86/vmx/apicv.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
@@ -74,6 +75,7 @@ void vmx_probe(void)
 	c->unrestricted = allowed1(c->procbased2, PROC2_UNRESTRICTED);
 	c->apic_reg_virt = allowed1(c->procbased2, PROC2_APIC_REG_VIRT);
 	c->virt_intr_delivery = allowed1(c->procbased2, PROC2_VIRT_INTR_DELIVERY);
+	apicv_probe(c);
 	/* IA32_VMX_EPT_VPID_CAP exists only if EPT or VPID can be enabled, A.10. */
 	if (c->ept || c->vpid) {
 		u64 e = c->ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
@@ -191,5 +193,11 @@ void vmx_print_caps(void)
 		"interrupts %s",
 		c->apic_reg_virt ? "yes" : "no", c->virt_intr_delivery ? "yes" : "no",
 		c->posted_intr ? "yes" : "no");
+	/* Posted interrupts stay unused: other pCPUs post requests and kick (docs/design.md). */
+	if (c->apicv)
+		pr_info("vmx: APICv used for x2APIC guests (virtualize x2APIC mode, APIC-register "
+			"virtualization, virtual-interrupt delivery); posted interrupts not used");
+	else
+		pr_info("vmx: APICv not used: %s; the local APIC is emulated", c->no_apicv);
 	vmx_spec_print();
 }

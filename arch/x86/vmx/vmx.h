@@ -20,7 +20,9 @@ struct vmx_caps {
 	bool secondary, ept, vpid, unrestricted, preemption_timer, msr_bitmaps, io_bitmaps;
 	bool ept_4level, ept_wb, ept_2m, ept_1g, ept_ad, invept, invept_single, invept_all;
 	bool invvpid, invvpid_single, invvpid_all, invvpid_addr, invvpid_single_keep_global;
-	bool apic_reg_virt, virt_intr_delivery, posted_intr;
+	bool apic_reg_virt, virt_intr_delivery, posted_intr, tpr_shadow, virt_x2apic;
+	bool apicv; /* all APICv needs (apicv.c); else every VM takes the emulated path */
+	const char *no_apicv; /* the first control missing for it */
 	bool virtual_nmi, nmi_window, intr_window, rdtscp, tsc_offset, pause_exiting;
 	u32 preemption_timer_shift; /* the timer counts down once per 2^shift TSC ticks */
 };

@@ -26,6 +26,7 @@
 #define PROC_CR3_STORE BIT(16)
 #define PROC_CR8_LOAD BIT(19)
 #define PROC_CR8_STORE BIT(20)
+#define PROC_TPR_SHADOW BIT(21) /* "use TPR shadow": the virtual-APIC page */
 #define PROC_NMI_WINDOW BIT(22)
 #define PROC_IO_BITMAPS BIT(25)
 #define PROC_MSR_BITMAPS BIT(28)
@@ -37,6 +38,7 @@
 #define PROC2_VIRT_APIC_ACCESS BIT(0)
 #define PROC2_EPT BIT(1)
 #define PROC2_RDTSCP BIT(3)
+#define PROC2_VIRT_X2APIC BIT(4) /* "virtualize x2APIC mode" */
 #define PROC2_VPID BIT(5)
 #define PROC2_WBINVD BIT(6)
 #define PROC2_UNRESTRICTED BIT(7)

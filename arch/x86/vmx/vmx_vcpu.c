@@ -4,6 +4,7 @@
  * hooks of hv/arch.h that create a vCPU and move it between pCPUs.
  */
 #include "arch/x86/vmx/vmx_bits.h"
+#include "arch/x86/vmx/apicv.h"
 #include "lib/atomic.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "arch/x86/cpu.h"
@@ -61,7 +62,13 @@ int vmx_bitmaps_init(void)
 		if (passthrough_msrs[i] != MSR_IA32_EFER)
 			bitmap_allow(phys_to_virt(msr_bitmap_shadow), passthrough_msrs[i]);
 	}
-	return 0;
+	return apicv_bitmap_init();
+}
+
+/* The MSR bitmap of vCPUs without APICv (NULL: the EPT one); a shadow VM's lets IA32_EFER exit. */
+u64 vmx_shared_msr_bitmap(const struct vcpu *v)
+{
+	return v && vmx_shadow_on(v) ? msr_bitmap_shadow : msr_bitmap;
 }
 
 /* A control value: what we want, plus what the CPU insists on (allowed-0), within allowed-1. */
@@ -141,6 +148,7 @@ void arch_vcpu_release(struct vcpu *v)
 	vpid_free(to_vmx(v)->vpid);
 	if (v->vm->shadow) /* its root no longer holds back freeing the VM's shadow pages */
 		shadow_vcpu_unload(v->vm->shadow, &to_vmx(v)->shadow);
+	apicv_vcpu_release(to_vmx(v));
 }
 
 static void setup_controls(struct vmx_vcpu *x)
@@ -235,6 +243,7 @@ static void setup_controls(struct vmx_vcpu *x)
 	vmcs_write64(TSC_OFFSET, x->vcpu.tsc_offset);
 	if (c->vpid && x->vpid && !shadow)
 		vmcs_write16(VPID, x->vpid);
+	apicv_setup_vmcs(x);
 	/* The guest owns CR0/CR4 but for the bits VMX pins: it sees its own values in the shadows. */
 	vmcs_writel(CR0_GUEST_HOST_MASK, shadow ? SHADOW_CR0_MASK : CR0_NE);
 	vmcs_writel(CR4_GUEST_HOST_MASK, shadow ? SHADOW_CR4_MASK : CR4_VMXE | CR4_GUEST_HIDDEN);

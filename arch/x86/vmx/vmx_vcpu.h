@@ -28,7 +28,14 @@ struct vmx_vcpu {
 	bool fpu_reset; /* at its next run: FPU/SSE as at power-on, not what the pCPU holds */
 	bool msr_reset; /* at its next run: the MSRs INIT leaves alone as at power-on */
 	u32 proc_ctls; /* the VMCS's processor-based controls, as last written */
-	u32 proc2_ctls; /* the secondary ones, written once */
+	u32 proc2_ctls; /* the secondary ones, as last written (APICv changes them) */
+	bool apicv_on; /* APIC virtualization is on in the VMCS (apicv.c) */
+	bool apicv_regs_stale; /* the page's registers but IRR, ISR, TPR: to be written again */
+	bool apicv_no_page; /* no memory for a virtual-APIC page: the emulated path for good */
+	bool apicv_page_clear; /* the page's IRR and ISR are 0, and RVI and SVI in the VMCS */
+	u64 apic_page_phys; /* the virtual-APIC page, 0 until APICv is first on */
+	u32 *apic_page; /* the same, mapped */
+	u64 eoi_exit[4]; /* the EOI-exit bitmap as last written */
 	u64 host_rsp; /* what the VMCS's HOST_RSP holds, 0: unknown (vmenter.asm) */
 	u32 timed_reason; /* stats=timing: the exit whose round trip is open, else NR_EXIT_REASONS */
 	u64 exited_at; /* stats=timing: the TSC at that exit */
@@ -52,6 +59,8 @@ static inline struct vmx_vcpu *to_vmx(struct vcpu *v)
 
 /* MSR and I/O bitmaps shared by every VM; returns 0 or -ENOMEM. Call once on the BSP. */
 int vmx_bitmaps_init(void);
+/* The MSR bitmap of vCPUs without APICv: every x2APIC MSR exits. */
+u64 vmx_shared_msr_bitmap(const struct vcpu *v);
 /* Makes v's VMCS current on this CPU, initialising it the first time. False on failure. */
 bool vmx_vcpu_load(struct vmx_vcpu *x);
 /* Guest state as a multiboot loader leaves it: 32-bit protected mode, paging off. */

@@ -7,6 +7,7 @@
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx/shadow.h"
 #include "arch/x86/msr.h"
+#include "arch/x86/vmx/apicv.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
@@ -160,6 +161,8 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 		if (msr == VLAPIC_MSR_TSC_DEADLINE)
 			val = vcpu_deadline_to_host(v, val);
 		r = vlapic_msr_write(&v->lapic, msr, val, now, &ipi);
+		/* An SVR, LVT, timer or mode write: RDMSR reads them from the page with APICv. */
+		apicv_regs_changed(to_vmx(v));
 
 		if (msr == VLAPIC_MSR_APIC_BASE)
 			apic_bus_mode_changed(v);

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* APIC virtualization: x2APIC accesses and interrupts without VM exits (SDM Vol. 3C, ch. 30). */
+#ifndef KESTREL_ARCH_X86_VMX_APICV_H
+#define KESTREL_ARCH_X86_VMX_APICV_H
+
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
+#include "hv/dev/vlapic_page.h"
+
+struct vmx_caps;
+
+/* Whether the controls APICv needs are all there (vmx_probe); c->no_apicv names the first not. */
+void apicv_probe(struct vmx_caps *c);
+/* The MSR bitmap of vCPUs with APICv on, shared by all; 0 or -ENOMEM. Call once on the BSP. */
+int apicv_bitmap_init(void);
+/* The VMCS fields of a vCPU's first load (APICv itself starts off). */
+void apicv_setup_vmcs(struct vmx_vcpu *x);
+/* The slow paths of the two below: APICv switched, or the page written whole / read whole. */
+void apicv_prepare(struct vmx_vcpu *x);
+void apicv_pull(struct vmx_vcpu *x);
+
+/*
+ * Before each entry: turns APICv on or off for the vLAPIC's mode and the VM's apicv= word
+ * (looked at again only when its registers may have changed: the mode changes in an APIC
+ * WRMSR exit, INIT or a reset), and with it on, writes the vLAPIC's IRR, ISR and TPR to the
+ * virtual-APIC page, RVI and SVI and the EOI-exit bitmap to the VMCS. From the entry to the
+ * next exit the page is the truth. Inline for the common case: nothing requested and nothing
+ * in service, in the vLAPIC and in the page alike, with RVI and SVI 0 in the VMCS already:
+ * then only TPR is written (and PPR, which is TPR with nothing in service).
+ */
+static inline void apicv_before_entry(struct vmx_vcpu *x)
+{
+	const struct vlapic *l = &x->vcpu.lapic;
+
+	if (!x->apicv_regs_stale) {
+		if (!x->apicv_on)
+			return;
+		if (x->apicv_page_clear && !(l->irr_words | l->isr_words)) {
+			x->apic_page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] = l->tpr;
+			x->apic_page[VLAPIC_PAGE_WORD(VLAPIC_REG_PPR)] = l->tpr;
+			return;
+		}
+	}
+	apicv_prepare(x);
+}
+
+/*
+ * After each exit, before its handler: the page's IRR, ISR and TPR back to the vLAPIC. RVI and
+ * SVI both 0 mean VIRR and VISR hold nothing (vlapic_page_pull_empty): TPR alone is read then.
+ */
+static inline void apicv_after_exit(struct vmx_vcpu *x)
+{
+	struct vlapic *l = &x->vcpu.lapic;
+
+	if (!x->apicv_on)
+		return;
+	if (vmcs_read16(GUEST_INTR_STATUS)) {
+		apicv_pull(x);
+		return;
+	}
+	if (l->irr_words | l->isr_words)
+		vlapic_page_pull_empty(l, x->apic_page);
+	else
+		l->tpr = x->apic_page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] & 0xff;
+	x->apicv_page_clear = true; /* RVI and SVI are 0 in the VMCS too */
+}
+
+/*
+ * The IDT-vectoring information of an exit that interrupted the delivery of a virtual interrupt
+ * (an EPT violation on the IDT or the stack) names the vector (SDM Vol. 3C, 29.2.4); Bochs 2.7
+ * records external interrupt 0 instead (vm-ept-invalidate-4k: #DE in the guest). An external
+ * interrupt below 16 cannot come from an APIC, and the one being delivered is the highest in
+ * service, SVI (30.2.2): that vector is put back, whatever the CPU.
+ */
+static inline u32 apicv_vectoring_info(const struct vmx_vcpu *x, u32 info)
+{
+	if (!x->apicv_on || (info & (7u << 8)) != INTR_TYPE_EXTERNAL || (info & 0xff) >= 16)
+		return info;
+	return (info & ~0xffu) | (vmcs_read16(GUEST_INTR_STATUS) >> 8);
+}
+
+/* Registers the page keeps for RDMSR changed (a WRMSR, INIT, reset): written at the next entry. */
+static inline void apicv_regs_changed(struct vmx_vcpu *x)
+{
+	x->apicv_regs_stale = true;
+}
+/* The vCPU stops for good: its virtual-APIC page goes. */
+void apicv_vcpu_release(struct vmx_vcpu *x);
+
+#endif

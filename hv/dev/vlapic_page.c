@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/* A vLAPIC's registers copied to and from a virtual-APIC page (SDM Vol. 3C, chapter 30). */
+#include "hv/dev/vlapic_page.h"
+
+static int highest(const u32 reg[8], u8 words)
+{
+	u32 w;
+
+	if (!words)
+		return -1;
+	w = 31 - (u32)__builtin_clz(words);
+	return (int)(w * 32 + 31 - (u32)__builtin_clz(reg[w]));
+}
+
+void vlapic_page_pull(struct vlapic *v, const u32 *page)
+{
+	u8 irr_words = 0, isr_words = 0;
+
+	for (u32 i = 0; i < 8; i++) {
+		u32 irr = page[VLAPIC_PAGE_WORD(VLAPIC_REG_IRR) + i * 4];
+		u32 isr = page[VLAPIC_PAGE_WORD(VLAPIC_REG_ISR) + i * 4];
+
+		if (i == 0)
+			irr &= ~0xffffu;
+		v->irr[i] = irr;
+		v->isr[i] = isr;
+		irr_words |= (u8)((irr != 0) << i);
+		isr_words |= (u8)((isr != 0) << i);
+	}
+	v->irr_words = irr_words;
+	v->isr_words = isr_words;
+	v->tpr = page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] & 0xff;
+}
+
+void vlapic_page_pull_empty(struct vlapic *v, const u32 *page)
+{
+	if (v->irr_words | v->isr_words) {
+		for (u32 i = 0; i < 8; i++)
+			v->irr[i] = v->isr[i] = 0;
+		v->irr_words = v->isr_words = 0;
+	}
+	v->tpr = page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] & 0xff;
+}
+
+void vlapic_page_push_tpr(const struct vlapic *v, u32 *page)
+{
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] = v->tpr;
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_PPR)] = v->tpr; /* nothing in service (11.8.3.1) */
+}
+
+/* 11.8.3.1: the TPR if its class is at least that of the highest in-service vector, else that. */
+static u32 ppr(const struct vlapic *v)
+{
+	int isrv = highest(v->isr, v->isr_words);
+	u32 isr_class = isrv < 0 ? 0 : (u32)isrv & 0xf0;
+
+	return (v->tpr & 0xf0) >= isr_class ? v->tpr : isr_class;
+}
+
+void vlapic_page_push_vectors(const struct vlapic *v, u32 *page)
+{
+	for (u32 i = 0; i < 8; i++) {
+		page[VLAPIC_PAGE_WORD(VLAPIC_REG_IRR) + i * 4] = v->irr[i];
+		page[VLAPIC_PAGE_WORD(VLAPIC_REG_ISR) + i * 4] = v->isr[i];
+	}
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] = v->tpr;
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_PPR)] = ppr(v);
+}
+
+/*
+ * What RDMSR may read from the page (30.5) and only an exit changes; not TMR and ICR (apicv.c).
+ * Copied from the fields, as x2APIC reads return them (the unit test holds them equal).
+ */
+void vlapic_page_push_regs(const struct vlapic *v, u32 *page)
+{
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_ID)] = v->id;
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_VERSION)] = VLAPIC_VERSION;
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_LDR)] = v->ldr;
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_SVR)] = v->svr;
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_ESR)] = v->esr;
+	for (u32 i = 0; i < VLAPIC_NR_LVT; i++)
+		page[VLAPIC_PAGE_WORD(VLAPIC_REG_LVT_TIMER) + i * 4] = v->lvt[i];
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_TIMER_INITIAL)] = v->timer_initial;
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_TIMER_DIVIDE)] = v->timer_divide;
+}
+
+u16 vlapic_page_intr_status(const struct vlapic *v)
+{
+	int rvi = highest(v->irr, v->irr_words), svi = highest(v->isr, v->isr_words);
+
+	return (u16)((rvi < 0 ? 0 : rvi) | (svi < 0 ? 0 : svi) << 8);
+}
+
+u32 vlapic_page_eoi_exit(struct vlapic *v, u8 vector)
+{
+	u32 bit = 1u << (vector % 32);
+
+	if (!(v->tmr[vector / 32] & bit))
+		return 0;
+	/* The EOI goes on to the I/O APICs (12.8.5), as vlapic_eoi's does. */
+	v->tmr[vector / 32] &= ~bit;
+	v->level_eoi_vector = vector;
+	return VLAPIC_R_EOI | VLAPIC_R_EOI_LEVEL | VLAPIC_R_IRQ;
+}
+
+void vlapic_page_eoi_exit_bitmap(const struct vlapic *v, u64 bitmap[4])
+{
+	for (u32 i = 0; i < 4; i++)
+		bitmap[i] = v->tmr[2 * i] | (u64)v->tmr[2 * i + 1] << 32;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A vLAPIC's registers copied to and from a page laid out as the APIC's (APIC virtualization). */
+#ifndef KESTREL_HV_DEV_VLAPIC_PAGE_H
+#define KESTREL_HV_DEV_VLAPIC_PAGE_H
+
+#include "hv/dev/vlapic.h"
+
+/*
+ * Pure logic. A virtual-APIC page has the layout of the xAPIC register page (SDM Vol. 3C, 30.1.1,
+ * "Virtualized APIC Registers"): a 32-bit register at each 16-byte offset of table 11-1. The
+ * processor reads and changes IRR, ISR and TPR there while the guest runs; the vLAPIC is the
+ * truth in root mode. The VMX code copies in at every VM exit and out before every VM entry
+ * (docs/design.md, "APIC virtualization"). `page` is the 4 KiB page as 1024 words.
+ */
+
+/* The words of the page a register at xAPIC offset `off` (table 11-1) occupies. */
+#define VLAPIC_PAGE_WORD(off) ((off) / 4)
+
+/*
+ * Takes IRR, ISR and TPR from the page into v: what virtual-interrupt delivery, EOI, TPR and
+ * self-IPI virtualization did while the guest ran. Vectors 0-15 never enter IRR (11.5.3):
+ * a self-IPI virtualization of one (which the processor does not refuse) is dropped.
+ */
+void vlapic_page_pull(struct vlapic *v, const u32 *page);
+/*
+ * The same when the guest interrupt status read 0 at the exit: RVI 0 means no vector of 16 or
+ * more in VIRR and SVI 0 an empty VISR (30.1.1, 30.2: the processor keeps RVI the highest VIRR
+ * bit and SVI the highest VISR bit, and 0 is never delivered), so only TPR needs reading.
+ */
+void vlapic_page_pull_empty(struct vlapic *v, const u32 *page);
+/* Writes IRR, ISR, TPR and PPR of v to the page: the state the processor starts from. */
+void vlapic_page_push_vectors(const struct vlapic *v, u32 *page);
+/*
+ * Writes the registers RDMSR reads from the page under APIC-register virtualization and that
+ * only a VM exit changes (ID, version, LDR, SVR, ESR, the LVT, initial count, divide):
+ * after a WRMSR, a mode change, INIT or reset. @pre v is in x2APIC mode
+ */
+void vlapic_page_push_regs(const struct vlapic *v, u32 *page);
+/* Writes TPR and PPR alone, for a vLAPIC and a page both without IRR and ISR bits. */
+void vlapic_page_push_tpr(const struct vlapic *v, u32 *page);
+/* The guest interrupt status (SDM Vol. 3C, 26.4.2): RVI in 7:0, SVI in 15:8, from IRR and ISR. */
+u16 vlapic_page_intr_status(const struct vlapic *v);
+/*
+ * The processor retired `vector` from ISR (EOI virtualization) and exited for it because its
+ * EOI-exit bit was set (30.1.4): what vlapic_eoi does beyond ISR. A level-triggered vector
+ * returns VLAPIC_R_EOI | VLAPIC_R_EOI_LEVEL with the vector in level_eoi_vector; 0 else.
+ */
+u32 vlapic_page_eoi_exit(struct vlapic *v, u8 vector);
+/* The EOI-exit bitmap Kestrel needs: the level-triggered vectors (TMR), as 4 x 64 bits. */
+void vlapic_page_eoi_exit_bitmap(const struct vlapic *v, u64 bitmap[4]);
+
+#endif

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests for hv/dev/vlapic_page.c: a vLAPIC to and from a virtual-APIC page. */
+#include "unit.h"
+#include "hv/dev/vlapic_page.h"
+
+#define MSR(off) (VLAPIC_MSR_X2APIC_FIRST + (off) / 16)
+#define W(off) VLAPIC_PAGE_WORD(off)
+
+static u32 page[1024];
+
+static void mk_x2(struct vlapic *v, u32 id)
+{
+	struct vlapic_ipi ipi;
+
+	assert_int_equal(vlapic_init(v, id, 7), 0);
+	assert_int_equal(vlapic_apic_base_write(v, VLAPIC_BASE_ADDR | VLAPIC_BASE_EN |
+						   VLAPIC_BASE_EXTD | (v->apic_base & BIT(8))),
+			 VLAPIC_R_MODE);
+	assert_int_equal(vlapic_msr_write(v, MSR(VLAPIC_REG_SVR), 0x1ff, 0, &ipi), 0);
+	memset(page, 0xa5, sizeof(page));
+}
+
+/* The vectors and priorities go out as 30.1.1 lays them out; RVI and SVI are the highest. */
+static void test_push_vectors(void **state)
+{
+	struct vlapic v;
+
+	(void)state;
+	mk_x2(&v, 3);
+	vlapic_set_irr(&v, 0x31);
+	vlapic_set_irr(&v, 0xe2);
+	vlapic_set_irr(&v, 0x41);
+	vlapic_accept(&v, 0xe2);
+	v.tpr = 0x25;
+	vlapic_page_push_vectors(&v, page);
+	assert_int_equal(page[W(VLAPIC_REG_IRR) + 1 * 4], BIT(0x31 - 32));
+	assert_int_equal(page[W(VLAPIC_REG_IRR) + 2 * 4], BIT(0x41 - 64));
+	assert_int_equal(page[W(VLAPIC_REG_IRR) + 7 * 4], 0);
+	assert_int_equal(page[W(VLAPIC_REG_ISR) + 7 * 4], BIT(0xe2 - 224));
+	assert_int_equal(page[W(VLAPIC_REG_ISR) + 1 * 4], 0);
+	assert_int_equal(page[W(VLAPIC_REG_TPR)], 0x25);
+	assert_int_equal(page[W(VLAPIC_REG_PPR)], 0xe0); /* ISR's class is above TPR's */
+	v.tpr = 0xf3;
+	vlapic_page_push_vectors(&v, page);
+	assert_int_equal(page[W(VLAPIC_REG_PPR)], 0xf3);
+	assert_int_equal(vlapic_page_intr_status(&v), 0xe241);
+	/* Nothing requested, nothing in service: both 0. */
+	mk_x2(&v, 3);
+	assert_int_equal(vlapic_page_intr_status(&v), 0);
+}
+
+/* What the processor did in the page comes back, with the vLAPIC's summaries right. */
+static void test_pull(void **state)
+{
+	struct vlapic v;
+
+	(void)state;
+	mk_x2(&v, 0);
+	vlapic_set_irr(&v, 0x80);
+	vlapic_page_push_vectors(&v, page);
+	/* Delivered 0x80 (IRR -> ISR), a self-IPI of 0x91 held back by TPR 0x90. */
+	page[W(VLAPIC_REG_IRR) + 4 * 4] = BIT(0x91 - 128);
+	page[W(VLAPIC_REG_ISR) + 4 * 4] = BIT(0x80 - 128);
+	page[W(VLAPIC_REG_TPR)] = 0x90;
+	vlapic_page_pull(&v, page);
+	assert_int_equal(v.tpr, 0x90);
+	assert_int_equal(vlapic_pending(&v), -1);
+	assert_false(vlapic_irr_empty(&v));
+	assert_int_equal(vlapic_page_intr_status(&v), 0x8091);
+	/* The guest retired 0x80 and lowered TPR: 0x91 is the next to deliver. */
+	page[W(VLAPIC_REG_ISR) + 4 * 4] = 0;
+	page[W(VLAPIC_REG_TPR)] = 0;
+	vlapic_page_pull(&v, page);
+	assert_int_equal(vlapic_pending(&v), 0x91);
+	assert_int_equal(vlapic_eoi(&v), 0); /* nothing in service any more */
+	/* Vectors 0-15 never reach IRR, whatever the page says (11.5.3). */
+	memset(page + W(VLAPIC_REG_IRR), 0, 8 * 16);
+	page[W(VLAPIC_REG_IRR)] = 0xffff;
+	vlapic_page_pull(&v, page);
+	assert_true(vlapic_irr_empty(&v));
+	assert_int_equal(vlapic_pending(&v), -1);
+}
+
+/* RVI and SVI 0 at an exit: the guest took and retired everything; TPR is its own. */
+static void test_pull_empty(void **state)
+{
+	struct vlapic v;
+
+	(void)state;
+	mk_x2(&v, 0);
+	vlapic_set_irr(&v, 0x40);
+	vlapic_set_irr(&v, 0xa1);
+	vlapic_accept(&v, 0xa1);
+	page[W(VLAPIC_REG_TPR)] = 0x30;
+	vlapic_page_pull_empty(&v, page);
+	assert_true(vlapic_irr_empty(&v));
+	assert_int_equal(v.isr_words, 0);
+	assert_int_equal(v.irr[2] | v.isr[5], 0);
+	assert_int_equal(v.tpr, 0x30);
+	assert_int_equal(vlapic_page_intr_status(&v), 0);
+	v.tpr = 0x45;
+	vlapic_page_push_tpr(&v, page);
+	assert_int_equal(page[W(VLAPIC_REG_TPR)], 0x45);
+	assert_int_equal(page[W(VLAPIC_REG_PPR)], 0x45);
+}
+
+/* The registers RDMSR reads from the page are what the vLAPIC answers. */
+static void test_push_regs(void **state)
+{
+	static const u32 regs[] = {
+		VLAPIC_REG_ID, VLAPIC_REG_VERSION, VLAPIC_REG_LDR, VLAPIC_REG_SVR, VLAPIC_REG_ESR,
+		VLAPIC_REG_LVT_TIMER, VLAPIC_REG_LVT_THERMAL, VLAPIC_REG_LVT_PERF,
+		VLAPIC_REG_LVT_LINT0, VLAPIC_REG_LVT_LINT1, VLAPIC_REG_LVT_ERROR,
+		VLAPIC_REG_TIMER_INITIAL, VLAPIC_REG_TIMER_DIVIDE,
+	};
+	struct vlapic_ipi ipi;
+	struct vlapic v;
+	u64 val;
+
+	(void)state;
+	mk_x2(&v, 0x21);
+	vlapic_msr_write(&v, MSR(VLAPIC_REG_LVT_TIMER), 0x20030, 0, &ipi);
+	vlapic_msr_write(&v, MSR(VLAPIC_REG_TIMER_DIVIDE), 0xb, 0, &ipi);
+	vlapic_msr_write(&v, MSR(VLAPIC_REG_TIMER_INITIAL), 1000, 0, &ipi);
+	vlapic_msr_write(&v, MSR(VLAPIC_REG_LVT_ERROR), 0x10000 | 0xfe, 0, &ipi);
+	vlapic_set_irr(&v, 3); /* an illegal vector: latched at the next ESR write */
+	vlapic_msr_write(&v, MSR(VLAPIC_REG_ESR), 0, 0, &ipi);
+	vlapic_page_push_regs(&v, page);
+	for (u32 i = 0; i < ARRAY_SIZE(regs); i++) {
+		assert_int_equal(vlapic_msr_read(&v, MSR(regs[i]), 0, &val), 0);
+		assert_int_equal(page[W(regs[i])], (u32)val);
+	}
+	assert_int_equal(page[W(VLAPIC_REG_ID)], 0x21);
+	assert_int_equal(page[W(VLAPIC_REG_LDR)], 0x20002);
+	assert_int_equal(page[W(VLAPIC_REG_TIMER_INITIAL)], 1000);
+	assert_int_equal(page[W(VLAPIC_REG_ESR)], VLAPIC_ESR_RECV_ILLEGAL);
+}
+
+/* An EOI-induced exit: a level-triggered vector's EOI goes on, once; an edge one's does not. */
+static void test_eoi_exit(void **state)
+{
+	struct vlapic v;
+	u64 bm[4];
+
+	(void)state;
+	mk_x2(&v, 0);
+	vlapic_set_irr_trig(&v, 0x61, true);
+	vlapic_set_irr_trig(&v, 0xc0, true);
+	vlapic_set_irr(&v, 0x62);
+	vlapic_page_eoi_exit_bitmap(&v, bm);
+	assert_int_equal(bm[0], 0);
+	assert_int_equal(bm[1], BIT(0x61 - 64));
+	assert_int_equal(bm[3], BIT(0xc0 - 192));
+	assert_int_equal(vlapic_page_eoi_exit(&v, 0x61),
+			 VLAPIC_R_EOI | VLAPIC_R_EOI_LEVEL | VLAPIC_R_IRQ);
+	assert_int_equal(v.level_eoi_vector, 0x61);
+	assert_int_equal(vlapic_page_eoi_exit(&v, 0x61), 0);
+	assert_int_equal(vlapic_page_eoi_exit(&v, 0x62), 0);
+	vlapic_page_eoi_exit_bitmap(&v, bm);
+	assert_int_equal(bm[1], 0);
+	assert_int_equal(bm[3], BIT(0xc0 - 192));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_push_vectors),
+		cmocka_unit_test(test_pull),
+		cmocka_unit_test(test_pull_empty),
+		cmocka_unit_test(test_push_regs),
+		cmocka_unit_test(test_eoi_exit),
+	};
+
+	return unit_run(tests);
+}
