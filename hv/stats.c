@@ -135,6 +135,8 @@ static void format_vm(struct vm *vm)
 	    "hits %lu, unbacked reads %lu and writes %lu\n", vm->ept.maps[0],
 	    vm->ept.maps[1], vm->ept.maps[2], vm->ept.range_zaps, vm->ept.limit_hits,
 	    vm->unbacked_reads, vm->unbacked_writes);
+	row("  mem: host chunks given back %lu, fresh ones taken back %lu\n",
+	    vm->ept.chunks_returned, vm->ept.chunks_taken);
 	/* Last: the tests take this line for the end of the table. */
 	row("  ept: generation %lu, invalidations by generation %lu and by walking %lu, "
 	    "mapped on demand %lu, tables freed %lu, obsolete trees %u, tables now %lu (at most %lu), "

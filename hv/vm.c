@@ -322,6 +322,19 @@ static void reload(struct vm *vm)
 	char why[128] = "";
 	u64 t0 = rdtsc(), zeroed = vm->mem.zeroed;
 
+	/* Chunks given back to the host: the loader writes anywhere in RAM, so fresh ones first. */
+	for (u64 i = 0; i < vm->mem.nr_chunks; i++) {
+		if (vm->mem.chunks[i])
+			continue;
+		vm->mem.chunks[i] = frame_alloc_range(&mm_frames, GMEM_CHUNK_SIZE / PAGE_SIZE,
+						      GMEM_CHUNK_SIZE, 0);
+		if (!vm->mem.chunks[i]) {
+			vm->resetting = 0;
+			vm_stop(vm, -1, "reset: no host memory for the RAM it had given back");
+			return;
+		}
+		vm->ept.chunks_taken++;
+	}
 	gmem_mark_stale(&vm->mem);
 	vpci_init(&vm->pci);
 	if (load_kernel(vm, boot_info, vm->config, why, sizeof(why))) {

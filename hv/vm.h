@@ -80,6 +80,13 @@ struct vcpu {
 	bool eptp_changed;
 	volatile u64 ept_gen; /* its generation: older trees are freed once every vCPU is past */
 	volatile u64 ept_seq; /* the EPT change count (vm_ept.seq) it has loaded: any pCPU reads */
+	/*
+	 * Odd while its pCPU runs Kestrel's code for it (exit handlers, requests), where a host
+	 * pointer into its VM's RAM may be in use; even in guest mode, off any pCPU, and while it
+	 * waits in vm_mem_changed. A chunk given back goes to the host only after every vCPU was
+	 * seen even, or moved on, since it left the VM (vm_mem_release).
+	 */
+	volatile u64 root_epoch;
 	u64 runnable_since; /* TSC when it last became runnable and waited */
 	/*
 	 * The guest's TSC is the host's plus this (SDM Vol. 3C, 25.6.5 "Time-Stamp Counter
@@ -254,6 +261,20 @@ int vm_mmio_claim(struct vm *vm, u64 start, u64 size, region_mmio_fn fn, void *o
  * change removed.
  */
 void vm_mem_changed(struct vcpu *caller, int zap);
+/*
+ * The chunks a give-back took from the VM (ch, after vm_mem_changed): waits until no other vCPU
+ * can still hold a host pointer taken before (each seen outside Kestrel's code for it since),
+ * then hands them to the frame allocator. The hpa[] array is freed too.
+ */
+void vm_mem_release(struct vcpu *caller, struct ept_gen_chunks *ch);
+/* Sets up ch for a give-back or take-back of size bytes; false when out of memory. */
+bool vm_mem_chunks_init(struct vm *vm, struct ept_gen_chunks *ch, u64 size);
+/*
+ * The host address of [gpa, gpa+len) (within one chunk) stored in *slot, read and stored under
+ * the EPT lock so that a give-back sees it (a chunk Kestrel writes into stays the VM's): NULL
+ * when that is not RAM the VM holds.
+ */
+void *vm_mem_pin(struct vm *vm, u64 gpa, u64 len, void **slot);
 /* An access nothing backs, emulated: counts it and prints a note, at most one per interval. */
 void vm_note_unbacked(struct vcpu *v, u64 gpa, bool write, u64 rip, bool read_only);
 /* Called on a vCPU's pCPU when it parks for a reset; the last one reloads the VM. */

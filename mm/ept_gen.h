@@ -55,6 +55,25 @@ struct vm_ept {
 	u64 maps[3]; /* leaves mapped on demand: 4 KiB, 2 MiB, 1 GiB */
 	u64 cpu_flushes; /* INVEPTs pCPUs did when asked, for trees no vCPU uses any more */
 	u64 max_tables; /* the bound of one tree (ept_gen_table_limit) */
+	u64 chunks_returned, chunks_taken; /* host chunks given back, fresh ones taken back */
+};
+
+/*
+ * Host chunks a change moves between the VM and the host. Giving back: a chunk no RAM region's
+ * backing reaches any more (and that pinned() does not hold: Kestrel writes into it through a
+ * host pointer) leaves the VM (its guest_mem entry 0) and is listed in hpa[] for the caller,
+ * who hands it to the allocator only once no vCPU can reach it (hv/vm_mem.c). Taking back: a
+ * hole whose chunk left gets a fresh one from alloc() (0: none), marked stale, so that it is
+ * zeroed on first use.
+ */
+struct ept_gen_chunks {
+	u64 *hpa;
+	u32 max, nr; /* room in hpa[] (none: nothing leaves), chunks listed */
+	bool (*pinned)(void *ctx, u64 hpa);
+	void *ctx;
+	u64 (*alloc)(void);
+	void (*free)(u64 hpa); /* a fresh chunk a failed change did not use */
+	u32 taken; /* fresh chunks the VM took (listed in hpa[] too) */
 };
 
 /*
@@ -100,8 +119,19 @@ int ept_gen_remove(struct vm_ept *e, u64 start);
 int ept_gen_move(struct vm_ept *e, u64 from, u64 to);
 /* RAM in [gpa, gpa+size) gets rights perm (0: taken out of the map). As regions_protect. */
 int ept_gen_protect(struct vm_ept *e, u64 gpa, u64 size, u8 perm);
-/* RAM in [gpa, gpa+size) back with rights perm; what had been taken out reads zero. */
-int ept_gen_restore(struct vm_ept *e, const struct guest_mem *gm, u64 gpa, u64 size, u8 perm);
+/*
+ * RAM in [gpa, gpa+size) taken out of the map (as ept_gen_protect with perm 0), and the host
+ * chunks it no longer needs taken from the VM into ch (may be NULL: the VM keeps them).
+ */
+int ept_gen_give_back(struct vm_ept *e, struct guest_mem *gm, u64 gpa, u64 size,
+		      struct ept_gen_chunks *ch);
+/*
+ * RAM in [gpa, gpa+size) back with rights perm; what had been taken out reads zero. A chunk
+ * given back to the host is replaced by ch->alloc(), listed in ch->hpa (-ENOMEM when it fails,
+ * there is no room to list it or ch is NULL; then nothing changed).
+ */
+int ept_gen_restore(struct vm_ept *e, struct guest_mem *gm, u64 gpa, u64 size, u8 perm,
+		    struct ept_gen_chunks *ch);
 /*
  * Invalidates every mapping: O(1) (one zeroed page and a counter). Returns 0 or -EBUSY when too
  * many obsolete trees still wait to be freed. The caller then asks every vCPU to reload.

@@ -18,7 +18,7 @@ static void chunk_ready(const struct guest_mem *gm, u64 i)
 {
 	u8 *p;
 
-	if (!gm->state || atomic_read(&gm->state[i]) == GMEM_CHUNK_READY)
+	if (!gm->state || !gm->chunks[i] || atomic_read(&gm->state[i]) == GMEM_CHUNK_READY)
 		return;
 	if (!atomic_cmpxchg(&gm->state[i], GMEM_CHUNK_STALE, GMEM_CHUNK_ZEROING)) {
 		while (atomic_read(&gm->state[i]) != GMEM_CHUNK_READY)
@@ -81,10 +81,19 @@ static int copy(const struct guest_mem *gm, u64 gpa, void *buf, u64 len, int op)
 
 	if (!gmem_range_ok(gm, gpa, len))
 		return -EFAULT;
+	for (u64 i = gpa >> GMEM_CHUNK_SHIFT; len && i <= (gpa + len - 1) >> GMEM_CHUNK_SHIFT; i++)
+		if (!gm->chunks[i])
+			return -EFAULT;
 	while (len) {
 		u64 n = MIN(len, GMEM_CHUNK_SIZE - (gpa & (GMEM_CHUNK_SIZE - 1)));
 		u8 *p = chunk_ptr(gm, gpa);
 
+		if (op == 2 && gm->state &&
+		    atomic_read(&gm->state[gpa >> GMEM_CHUNK_SHIFT]) == GMEM_CHUNK_STALE) {
+			gpa += n;
+			len -= n;
+			continue;
+		}
 		chunk_ready(gm, gpa >> GMEM_CHUNK_SHIFT);
 
 		if (op == 0)

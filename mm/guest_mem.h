@@ -14,7 +14,11 @@ enum { GMEM_CHUNK_READY = 0, GMEM_CHUNK_STALE, GMEM_CHUNK_ZEROING };
 struct guest_mem {
 	u64 size; /* bytes of RAM at guest-physical [0, size); a multiple of GMEM_CHUNK_SIZE */
 	u64 nr_chunks;
-	u64 *chunks; /* host-physical base of each 2 MiB chunk (2 MiB aligned) */
+	/*
+	 * Host-physical base of each 2 MiB chunk (2 MiB aligned); 0 for a chunk given back to the
+	 * host (no RAM region's backing reaches it: mm/ept_gen.c changes it under the EPT lock).
+	 */
+	u64 *chunks;
 	/*
 	 * GMEM_CHUNK_* per chunk, any pCPU: a stale chunk still holds the last run's data and is
 	 * zeroed by whoever uses it first (an EPT fault, a copy, gmem_prepare). NULL: all ready.
@@ -23,17 +27,21 @@ struct guest_mem {
 	volatile u64 zeroed; /* chunks zeroed on first use since the VM started */
 };
 
-/* Host-physical address of gpa, or 0 when gpa is not RAM. */
+/* Host-physical address of gpa, or 0 when gpa is not RAM or its chunk went back to the host. */
 static inline u64 gmem_hpa(const struct guest_mem *gm, u64 gpa)
 {
+	u64 base;
+
 	if (gpa >= gm->size)
 		return 0;
-	return gm->chunks[gpa >> GMEM_CHUNK_SHIFT] + (gpa & (GMEM_CHUNK_SIZE - 1));
+	base = gm->chunks[gpa >> GMEM_CHUNK_SHIFT];
+	return base ? base + (gpa & (GMEM_CHUNK_SIZE - 1)) : 0;
 }
 
 /*
- * Copies between guest RAM and hypervisor memory; a range that is not all RAM
- * is refused with -EFAULT and nothing is copied.
+ * Copies between guest RAM and hypervisor memory; a range that is not all RAM (or lies partly
+ * in a chunk given back to the host) is refused with -EFAULT and nothing is copied. Zeroing
+ * skips a stale chunk: it is zeroed whole on first use anyway.
  */
 int gmem_write(const struct guest_mem *gm, u64 gpa, const void *src, u64 len);
 int gmem_read(const struct guest_mem *gm, u64 gpa, void *dst, u64 len);

@@ -268,6 +268,17 @@ int regions_restore(struct regions *rs, u64 start, u64 size, u8 perm, u64 backin
 	return zap_kind(size, perm);
 }
 
+bool regions_backing_used(const struct regions *rs, u64 off, u64 len)
+{
+	for (u32 i = 0; i < rs->nr; i++) {
+		const struct region *r = &rs->r[i];
+
+		if (r->kind == REGION_RAM && r->backing < off + len && off < r->backing + r->size)
+			return true;
+	}
+	return false;
+}
+
 const struct region *regions_block(const struct regions *rs, u64 gpa, u32 *shift)
 {
 	const struct region *r = regions_find(rs, gpa);

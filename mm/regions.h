@@ -86,6 +86,11 @@ int regions_protect(struct regions *rs, u64 start, u64 size, u8 perm);
 int regions_restore(struct regions *rs, u64 start, u64 size, u8 perm, u64 backing_size,
 		    void (*filled)(void *ctx, u64 gpa, u64 len), void *ctx);
 /*
+ * Whether any RAM region's bytes lie in [off, off+len) of the backing: false when nothing the
+ * guest can reach is kept there, so the host memory behind it may go back to the host.
+ */
+bool regions_backing_used(const struct regions *rs, u64 off, u64 len);
+/*
  * The largest naturally aligned block of 2^shift bytes (shift one of 30, 21, 12: the caller
  * passes the largest it may use) around gpa that one RAM region covers whole with its backing
  * offset aligned as the block: *shift is lowered until it fits. Returns the region or NULL.

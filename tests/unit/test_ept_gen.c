@@ -352,6 +352,104 @@ static void test_huge_pages(void **state)
 	ept_huge_pages = false;
 }
 
+/* A VM of four real chunks for give-back and take-back: chunks move between it and the host. */
+static u64 big_chunks[4];
+static volatile u8 big_state[4];
+static struct guest_mem big = { .size = 4 * GMEM_CHUNK_SIZE, .nr_chunks = 4, .chunks = big_chunks,
+				.state = big_state };
+static u64 pinned_hpa, fresh_hpa, nr_fresh_freed;
+static bool alloc_fails;
+
+static bool pinned(void *ctx, u64 hpa)
+{
+	(void)ctx;
+	return hpa == pinned_hpa;
+}
+
+static u64 alloc_chunk(void)
+{
+	return alloc_fails ? 0 : fresh_hpa;
+}
+
+static void free_chunk(u64 hpa)
+{
+	assert_int_equal(hpa, fresh_hpa);
+	nr_fresh_freed++;
+}
+
+static struct ept_gen_chunks chunks_for(u64 *list, u32 max)
+{
+	return (struct ept_gen_chunks){ .hpa = list, .max = max, .pinned = pinned,
+					.alloc = alloc_chunk, .free = free_chunk };
+}
+
+static void test_give_back_returns_whole_chunks(void **state)
+{
+	u64 list[8], orig[4];
+	struct ept_gen_chunks ch = chunks_for(list, 8);
+	struct region r;
+
+	(void)state;
+	for (u32 i = 0; i < 4; i++) {
+		orig[i] = big_chunks[i] = (u64)(uintptr_t)aligned_alloc(GMEM_CHUNK_SIZE,
+									GMEM_CHUNK_SIZE);
+		big_state[i] = GMEM_CHUNK_READY;
+	}
+	fresh_hpa = (u64)(uintptr_t)aligned_alloc(GMEM_CHUNK_SIZE, GMEM_CHUNK_SIZE);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(ept_gen_init(&e, &big), 0);
+	memset((void *)(uintptr_t)big_chunks[2], 0x5a, GMEM_CHUNK_SIZE);
+	/* Chunk 1 whole and a page of chunk 2: only chunk 1 leaves the VM. */
+	assert_int_equal(ept_gen_give_back(&e, &big, GMEM_CHUNK_SIZE, GMEM_CHUNK_SIZE + 4096, &ch),
+			 REGION_ZAP_ALL);
+	assert_int_equal(ch.nr, 1);
+	assert_int_equal(list[0], orig[1]);
+	assert_int_equal(big_chunks[1], 0);
+	assert_int_equal(big_chunks[2], orig[2]);
+	assert_int_equal(e.chunks_returned, 1);
+	assert_int_equal(gmem_hpa(&big, GMEM_CHUNK_SIZE + 8), 0);
+	assert_int_equal(gmem_write(&big, GMEM_CHUNK_SIZE - 4, "abcdefgh", 8), -EFAULT);
+	assert_int_equal(ept_gen_fault(&e, &big, GMEM_CHUNK_SIZE, REGION_R, &r),
+			 EPT_FAULT_UNBACKED);
+	/* The rest of chunk 2 later: it leaves then. A pinned chunk 3 stays. */
+	pinned_hpa = orig[3];
+	ch.nr = 0;
+	assert_int_equal(ept_gen_give_back(&e, &big, 2 * GMEM_CHUNK_SIZE + 4096,
+					   2 * GMEM_CHUNK_SIZE - 4096, &ch), REGION_ZAP_ALL);
+	assert_int_equal(ch.nr, 1);
+	assert_int_equal(list[0], orig[2]);
+	assert_int_equal(big_chunks[3], orig[3]);
+	/* Taking back with no host memory: nothing changes. */
+	alloc_fails = true;
+	ch.nr = 0;
+	assert_int_equal(ept_gen_restore(&e, &big, GMEM_CHUNK_SIZE, GMEM_CHUNK_SIZE, REGION_RWX,
+					 &ch), -ENOMEM);
+	assert_int_equal(ept_gen_restore(&e, &big, GMEM_CHUNK_SIZE, GMEM_CHUNK_SIZE, REGION_RWX,
+					 NULL), -ENOMEM);
+	assert_int_equal(ept_gen_fault(&e, &big, GMEM_CHUNK_SIZE, REGION_R, &r),
+			 EPT_FAULT_UNBACKED);
+	/* A refused take-back (chunk 1's fresh chunk, then the MMIO-free check fails): freed. */
+	alloc_fails = false;
+	assert_int_equal(ept_gen_restore(&e, &big, GMEM_CHUNK_SIZE, 8 * GMEM_CHUNK_SIZE,
+					 REGION_RWX, &ch), -EFAULT);
+	assert_int_equal(big_chunks[1], 0);
+	/* Taken back: a fresh chunk, stale (zeroed on first use), mapped on a fault. */
+	memset((void *)(uintptr_t)fresh_hpa, 0x77, GMEM_CHUNK_SIZE);
+	ch.nr = 0;
+	assert_int_equal(ept_gen_restore(&e, &big, GMEM_CHUNK_SIZE, GMEM_CHUNK_SIZE, REGION_RWX,
+					 &ch), REGION_ZAP_RANGE);
+	assert_int_equal(ch.taken, 1);
+	assert_int_equal(big_chunks[1], fresh_hpa);
+	assert_int_equal(e.chunks_taken, 1);
+	assert_int_equal(ept_gen_fault(&e, &big, GMEM_CHUNK_SIZE, REGION_W, &r), EPT_FAULT_MAPPED);
+	assert_int_equal(((u8 *)(uintptr_t)fresh_hpa)[12345], 0);
+	while (!ept_tree_free_some(&e.cur, &(u32){ 1u << 30 }))
+		;
+	for (u32 i = 0; i < 4; i++)
+		free((void *)(uintptr_t)orig[i]);
+	free((void *)(uintptr_t)fresh_hpa);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +465,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_table_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_pages, setup, teardown),
+		cmocka_unit_test(test_give_back_returns_whole_chunks),
 	};
 
 	return unit_run(tests);

@@ -303,6 +303,29 @@ static void test_random_against_model(void **state)
 	}
 }
 
+/* Only backing no RAM region reaches may go back to the host: a moved region keeps its own. */
+static void test_backing_used(void **state)
+{
+	(void)state;
+	assert_true(regions_backing_used(&rs, 4 * MiB, 2 * MiB));
+	assert_int_equal(regions_protect(&rs, 4 * MiB, 2 * MiB + 4096, 0), REGION_ZAP_ALL);
+	assert_false(regions_backing_used(&rs, 4 * MiB, 2 * MiB));
+	assert_true(regions_backing_used(&rs, 6 * MiB, 2 * MiB)); /* a page of it given back */
+	assert_true(regions_backing_used(&rs, 2 * MiB, 2 * MiB + 1));
+	/* RAM moved elsewhere keeps its backing in use wherever it now is. */
+	assert_int_equal(regions_protect(&rs, 32 * MiB, 2 * MiB, 0), REGION_ZAP_ALL);
+	assert_int_equal(regions_move(&rs, 34 * MiB, 100 * MiB), 0);
+	assert_false(regions_backing_used(&rs, 32 * MiB, 2 * MiB));
+	assert_true(regions_backing_used(&rs, 34 * MiB, 2 * MiB));
+	/* MMIO has no backing. */
+	{
+		struct region m = mmio(4 * MiB, 2 * MiB);
+
+		assert_int_equal(regions_add(&rs, &m, RAM_SIZE), 0);
+		assert_false(regions_backing_used(&rs, 4 * MiB, 2 * MiB));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +335,7 @@ int main(void)
 		cmocka_unit_test_setup(test_protect_splits_and_merges, setup),
 		cmocka_unit_test_setup(test_give_back_and_restore, setup),
 		cmocka_unit_test_setup(test_blocks, setup),
+		cmocka_unit_test_setup(test_backing_used, setup),
 		cmocka_unit_test_setup(test_random_against_model, setup),
 	};
 

@@ -95,6 +95,7 @@ typedef __UINT64_TYPE__ kestrel_u64;
 #define KESTREL_EINVAL 22 /* a malformed argument */
 #define KESTREL_E2BIG 7 /* more ranges than one flush call takes */
 #define KESTREL_EBUSY 16 /* too soon after the last call (debug calls) */
+#define KESTREL_ENOMEM 12 /* no host memory for it now */
 #define KESTREL_ENOSPC 28 /* the VM's memory is split in more pieces than Kestrel keeps */
 #define KESTREL_ENOSYS 38 /* no such hypercall, or pv=off */
 

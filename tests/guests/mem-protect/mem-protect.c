@@ -17,6 +17,7 @@
 #define WINDOW_PAGES 16
 #define SPLIT_PAGE ((10ull << 20) + 4096) /* one page inside the 2 MiB page at 10 MiB */
 #define ONES 0xffffffffu
+#define CHUNKS (16ull << 20) /* two whole 2 MiB host chunks: they go back to the host */
 
 enum phase { P_RW, P_RO, P_RW_AGAIN, P_GONE, P_BACK, P_END };
 
@@ -189,6 +190,24 @@ static void check_split(void)
 	rt_check(*ro == 7, "split: read-write again refused a write");
 }
 
+/* Whole chunks given back read all ones; taken back (fresh host memory) they read zero. */
+static void check_chunks(void)
+{
+	volatile u32 *first = (volatile u32 *)(uintptr_t)CHUNKS;
+	volatile u32 *last = (volatile u32 *)(uintptr_t)(CHUNKS + (4ull << 20) - 4);
+
+	*first = 5;
+	*last = 6;
+	rt_check(mem_protect(CHUNKS, 4ull << 20, KESTREL_MEM_GIVE_BACK) == 0, "chunks: give back");
+	rt_check(*first == ONES && *last == ONES, "chunks: given back read %#x, %#x", *first,
+		 *last);
+	rt_check(mem_protect(CHUNKS, 4ull << 20, KESTREL_MEM_READ_WRITE) == 0, "chunks: take back");
+	rt_check(*first == 0 && *last == 0, "chunks: taken back read %#x, %#x (want 0)", *first,
+		 *last);
+	*first = 7;
+	rt_check(*first == 7, "chunks: taken back refused a write");
+}
+
 void kmain(const struct rt_boot *boot)
 {
 	struct rt_cpuid id = rt_cpuid(KESTREL_CPUID_BASE, 0);
@@ -214,5 +233,6 @@ void kmain(const struct rt_boot *boot)
 	rt_printf("mem-protect: %u CPUs saw every change\n", n);
 	check_arguments(boot->mem_top);
 	check_split();
+	check_chunks();
 	rt_test_end();
 }
