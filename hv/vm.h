@@ -160,6 +160,7 @@ struct vm {
 	u32 nr_vcpus;
 	struct vcpu **vcpus;
 	volatile u32 vcpus_stopped;
+	volatile u32 ept_freed; /* stopped, and every EPT tree of it freed (once) */
 	volatile u32 vcpus_parked;
 	volatile u32 resetting;
 	u32 resets;
@@ -222,8 +223,11 @@ u64 vm_invalidate_ept(struct vm *vm, bool walk);
 /*
  * Frees a batch of vm's obsolete EPT tables when no vCPU can use them any more and no pCPU
  * may cache them; asks the pCPUs that may still cache them to flush (vm_ept_flush_here).
+ * A stopped VM's trees (all of them: ept_gen_retire) go whole, not a batch at a time. Returns
+ * true while a stopped VM still has trees waiting for pCPUs to flush them: the caller comes
+ * back soon (an idle pCPU would otherwise sleep on them).
  */
-void vm_ept_housekeeping(struct vm *vm);
+bool vm_ept_housekeeping(struct vm *vm);
 /* On this pCPU: INVEPT for every obsolete tree of any VM it may cache that no vCPU uses. */
 void vm_ept_flush_here(void);
 /*

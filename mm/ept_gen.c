@@ -339,12 +339,26 @@ int ept_gen_restore(struct vm_ept *e, struct guest_mem *gm, u64 gpa, u64 size, u
 	return apply(e, &c, gpa, size);
 }
 
+void ept_gen_retire(struct vm_ept *e)
+{
+	spin_lock(&e->lock);
+	if (!e->retired) {
+		e->obsolete[e->nr_obsolete++] = (struct ept_obsolete){ e->cur, e->generation,
+								       e->cur_cached };
+		e->cur = (struct ept_tree){ 0 };
+		cpuset_clear(&e->cur_cached);
+		e->min_loaded = UINT64_MAX; /* past every generation: none is loadable */
+		e->retired = true;
+	}
+	spin_unlock(&e->lock);
+}
+
 u64 ept_gen_tables(struct vm_ept *e)
 {
 	u64 n;
 
 	spin_lock(&e->lock);
-	n = ept_tree_frames(&e->cur);
+	n = e->retired ? 0 : ept_tree_frames(&e->cur);
 	for (u32 i = 0; i < e->nr_obsolete; i++)
 		n += ept_tree_frames(&e->obsolete[i].tree);
 	spin_unlock(&e->lock);

@@ -48,7 +48,9 @@ struct vm_ept {
 	struct cpuset cur_cached; /* pCPUs that entered with the current tree */
 	u64 min_loaded; /* the oldest generation a vCPU may still load (highest seen) */
 	u32 nr_obsolete;
-	struct ept_obsolete obsolete[EPT_GEN_MAX_OBSOLETE];
+	/* One more than invalidations may fill: the last tree of a stopped VM (ept_gen_retire). */
+	struct ept_obsolete obsolete[EPT_GEN_MAX_OBSOLETE + 1];
+	bool retired; /* the VM stopped: no tree is current, every one is freed as it may be */
 	/* Statistics. */
 	u64 invalidations, walks, faults, tables_freed;
 	u64 range_zaps, limit_hits;
@@ -137,6 +139,12 @@ int ept_gen_restore(struct vm_ept *e, struct guest_mem *gm, u64 gpa, u64 size, u
  * many obsolete trees still wait to be freed. The caller then asks every vCPU to reload.
  */
 int ept_gen_invalidate(struct vm_ept *e);
+/*
+ * The VM stopped for good: the current tree becomes obsolete too and no vCPU may load any tree
+ * again, so ept_gen_reclaim frees every tree once each pCPU that entered with it has flushed it.
+ * @pre no vCPU of the VM runs or will run
+ */
+void ept_gen_retire(struct vm_ept *e);
 /* Host frames of every tree (mm/ept.c ept_tree_frames), current and waiting to be freed. */
 u64 ept_gen_tables(struct vm_ept *e);
 /* The plain way, for comparison: clears every entry of the current tree in place. */

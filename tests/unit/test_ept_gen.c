@@ -352,6 +352,39 @@ static void test_huge_pages(void **state)
 	ept_huge_pages = false;
 }
 
+/* A stopped VM: every tree goes, the current one too, once each pCPU that ran it flushed it. */
+static void test_retire_frees_every_tree(void **state)
+{
+	struct region r;
+	struct cpuset ask;
+	u64 full_gens = EPT_GEN_MAX_OBSOLETE;
+
+	(void)state;
+	/* Obsolete trees up to the limit, each with tables, then the current one with tables. */
+	for (u64 g = 0; g <= full_gens; g++) {
+		assert_int_equal(ept_gen_fault(&e, &gm, 0x1234, REGION_R, &r), EPT_FAULT_MAPPED);
+		ept_gen_loaded(&e, e.cur.eptp, (u32)(g & 1));
+		if (g < full_gens)
+			assert_int_equal(ept_gen_invalidate(&e), 0);
+	}
+	assert_int_equal(e.nr_obsolete, EPT_GEN_MAX_OBSOLETE);
+	assert_true(nr_live > 3 * EPT_GEN_MAX_OBSOLETE);
+	ept_gen_retire(&e);
+	assert_int_equal(e.nr_obsolete, EPT_GEN_MAX_OBSOLETE + 1);
+	ask = reclaim_all(0); /* the vCPUs' generations do not matter any more */
+	assert_true(cpuset_has(&ask, 0) && cpuset_has(&ask, 1));
+	assert_int_not_equal(nr_live, 0);
+	ept_gen_flush_cpu(&e, 0, flush);
+	ask = reclaim_all(0);
+	assert_int_not_equal(nr_live, 0); /* pCPU 1 may still cache the last tree */
+	ept_gen_flush_cpu(&e, 1, flush);
+	ask = reclaim_all(0);
+	assert_true(cpuset_is_empty(&ask));
+	assert_int_equal(e.nr_obsolete, 0);
+	assert_int_equal(nr_live, 0); /* every table page and every root went back */
+	assert_int_equal(ept_gen_tables(&e), 0);
+}
+
 /* A VM of four real chunks for give-back and take-back: chunks move between it and the host. */
 static u64 big_chunks[4];
 static volatile u8 big_state[4];
@@ -443,8 +476,9 @@ static void test_give_back_returns_whole_chunks(void **state)
 	assert_int_equal(e.chunks_taken, 1);
 	assert_int_equal(ept_gen_fault(&e, &big, GMEM_CHUNK_SIZE, REGION_W, &r), EPT_FAULT_MAPPED);
 	assert_int_equal(((u8 *)(uintptr_t)fresh_hpa)[12345], 0);
-	while (!ept_tree_free_some(&e.cur, &(u32){ 1u << 30 }))
-		;
+	ept_gen_retire(&e);
+	reclaim_all(0);
+	assert_int_equal(e.nr_obsolete, 0);
 	for (u32 i = 0; i < 4; i++)
 		free((void *)(uintptr_t)orig[i]);
 	free((void *)(uintptr_t)fresh_hpa);
@@ -466,6 +500,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_table_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_pages, setup, teardown),
 		cmocka_unit_test(test_give_back_returns_whole_chunks),
+		cmocka_unit_test_setup_teardown(test_retire_frees_every_tree, setup, teardown),
 	};
 
 	return unit_run(tests);
