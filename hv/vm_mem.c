@@ -112,10 +112,15 @@ void vm_mem_release(struct vcpu *caller, struct ept_gen_chunks *ch)
 
 void *vm_mem_pin(struct vm *vm, u64 gpa, u64 len, void **slot)
 {
-	u64 hpa;
+	u64 hpa, off;
 
+	if (!gmem_offset(&vm->mem, gpa, len, &off)) {
+		*slot = NULL;
+		return NULL;
+	}
+	gmem_prepare(&vm->mem, off, len); /* zeroed now if a reset left it stale */
 	spin_lock(&vm->ept.lock);
-	hpa = gmem_range_ok(&vm->mem, gpa, len) ? gmem_hpa(&vm->mem, gpa) : 0;
+	hpa = gmem_hpa(&vm->mem, gpa);
 	*slot = hpa ? phys_to_virt(hpa) : NULL;
 	spin_unlock(&vm->ept.lock);
 	return *slot;

@@ -13,15 +13,24 @@ u64 ept_gen_table_limit(u64 ram_size)
 
 int ept_gen_init(struct vm_ept *e, const struct guest_mem *gm)
 {
-	struct region ram = { .start = 0, .size = gm->size, .kind = REGION_RAM, .perm = REGION_RWX,
-			      .backing = 0, .name = "ram" };
+	/* RAM below the PCI hole, and the rest from 4 GiB (mm/guest_mem.h). */
+	struct region low = { .start = 0, .size = gmem_low(gm), .kind = REGION_RAM,
+			      .perm = REGION_RWX, .backing = 0, .name = "ram" };
+	struct region high = low;
 	int err = ept_tree_init(&e->cur);
 
+	high.start = GMEM_HOLE_END;
+	high.size = gm->size - low.size;
+	high.backing = low.size;
 	e->generation = 1;
 	e->max_tables = ept_gen_table_limit(gm->size);
 	e->cur.max_tables = e->max_tables;
 	regions_init(&e->regions);
-	return err ? err : regions_add(&e->regions, &ram, gm->size);
+	if (!err)
+		err = regions_add(&e->regions, &low, gm->size);
+	if (!err && high.size)
+		err = regions_add(&e->regions, &high, gm->size);
+	return err;
 }
 
 /* The largest page for gpa's block that regions and backing allow; 0 when not RAM for it. */
@@ -258,13 +267,16 @@ static void drop_fresh(const struct change *c, u64 first, u64 last)
 
 static int do_restore(struct vm_ept *e, const struct change *c)
 {
-	u64 first = c->a >> GMEM_CHUNK_SHIFT, last = (c->a + c->b - 1) >> GMEM_CHUNK_SHIFT;
 	struct ept_gen_chunks *ch = c->ch;
+	u64 off, first, last;
 	int ret;
 
-	if (c->a >= c->gm->size || c->b > c->gm->size - c->a)
+	/* All below the PCI hole or all above: one run of backing, where it started. */
+	if (!gmem_offset(c->gm, c->a, c->b, &off))
 		return -EFAULT;
-	/* A hole's backing is its own address (regions_restore): its chunks must be there. */
+	first = off >> GMEM_CHUNK_SHIFT;
+	last = (off + c->b - 1) >> GMEM_CHUNK_SHIFT;
+	/* A hole's backing is where it started (regions_restore): its chunks must be there. */
 	for (u64 ci = first; ci <= last; ci++) {
 		u64 hpa;
 
@@ -281,7 +293,7 @@ static int do_restore(struct vm_ept *e, const struct change *c)
 			atomic_set(&c->gm->state[ci], GMEM_CHUNK_STALE);
 		WRITE_ONCE(c->gm->chunks[ci], hpa);
 	}
-	ret = regions_restore(&e->regions, c->a, c->b, c->perm, c->gm->size, zero_filled,
+	ret = regions_restore(&e->regions, c->a, c->b, c->perm, off, c->gm->size, zero_filled,
 			      (void *)c->gm);
 	if (ret < 0 && ch)
 		drop_fresh(c, first, last);

@@ -18,8 +18,8 @@ s64 hc_mem_protect(struct vcpu *v)
 	if (mode > KESTREL_MEM_READ_WRITE || !size || !IS_ALIGNED(gpa | size, PAGE_SIZE) ||
 	    gpa + size < gpa)
 		return -EINVAL;
-	/* Only the VM's own RAM, as it was created: [0, mem=). */
-	if (gpa >= vm->mem.size || size > vm->mem.size - gpa)
+	/* Only the VM's own RAM as it was created: below the PCI hole, or above it. */
+	if (!gmem_range_ok(&vm->mem, gpa, size))
 		return -EFAULT;
 	if (mode == KESTREL_MEM_READ_ONLY) {
 		ret = ept_gen_protect(&vm->ept, gpa, size, REGION_RX);

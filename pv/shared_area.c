@@ -24,7 +24,6 @@ s64 hc_set_shared_area(struct vcpu *v)
 	if (!gmem_range_ok(&v->vm->mem, gpa, sizeof(struct kestrel_vcpu_area)))
 		return -EFAULT;
 	pv_deadline_clear(v);
-	gmem_prepare(&v->vm->mem, gpa, sizeof(struct kestrel_vcpu_area)); /* zeroed after a reset */
 	/*
 	 * 64-byte aligned, so it cannot straddle two 2 MiB chunks: one host pointer serves. Stored
 	 * under the EPT lock: a give-back then keeps its chunk the VM's (vm_mem_pin).

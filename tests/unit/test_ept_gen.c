@@ -385,6 +385,51 @@ static void test_retire_frees_every_tree(void **state)
 	assert_int_equal(ept_gen_tables(&e), 0);
 }
 
+/* More than 3 GiB: RAM stops at 3 GiB and goes on at 4 GiB; the xAPIC and I/O APIC are free. */
+static void test_pci_hole(void **state)
+{
+	u64 n = 5 * GiB / GMEM_CHUNK_SIZE, *c = calloc(n, sizeof(u64));
+	struct guest_mem five = { .size = 5 * GiB, .nr_chunks = n, .chunks = c };
+	const struct region *r;
+	struct region out;
+	u8 perm;
+	u32 shift;
+
+	(void)state;
+	for (u64 i = 0; i < n; i++)
+		c[i] = 0x100000000000ull + i * GMEM_CHUNK_SIZE; /* written into entries only */
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(ept_gen_init(&e, &five), 0);
+	assert_int_equal(e.regions.nr, 2);
+	r = regions_find(&e.regions, 3 * GiB - 1);
+	assert_non_null(r);
+	assert_int_equal(r->start + r->size, 3 * GiB);
+	assert_null(regions_find(&e.regions, 3 * GiB));
+	assert_null(regions_find(&e.regions, 0xfee00000));
+	assert_null(regions_find(&e.regions, 0xfec00000));
+	r = regions_find(&e.regions, 4 * GiB);
+	assert_non_null(r);
+	assert_int_equal(r->backing, 3 * GiB);
+	assert_int_equal(r->start + r->size, 6 * GiB);
+	assert_null(regions_find(&e.regions, 6 * GiB));
+	/* Host addresses and copies follow the same layout. */
+	assert_int_equal(gmem_hpa(&five, 4 * GiB + 8), c[3 * GiB / GMEM_CHUNK_SIZE] + 8);
+	assert_int_equal(gmem_hpa(&five, 3 * GiB + 8), 0);
+	assert_false(gmem_range_ok(&five, 3 * GiB - 4096, 8192));
+	assert_true(gmem_range_ok(&five, 6 * GiB - 4096, 4096));
+	assert_false(gmem_range_ok(&five, 6 * GiB - 4096, 8192));
+	assert_int_equal(gmem_top(&five), 6 * GiB);
+	/* A fault at 4 GiB maps the backing at 3 GiB; one in the hole is unbacked. */
+	assert_int_equal(ept_gen_fault(&e, &five, 4 * GiB + 0x1234, REGION_W, &out),
+			 EPT_FAULT_MAPPED);
+	assert_true(ept_tree_lookup(&e.cur, 4 * GiB, &perm, &shift));
+	assert_int_equal(ept_gen_fault(&e, &five, 3 * GiB + 0x1234, REGION_R, &out),
+			 EPT_FAULT_UNBACKED);
+	ept_gen_retire(&e);
+	reclaim_all(0);
+	free(c);
+}
+
 /* A VM of four real chunks for give-back and take-back: chunks move between it and the host. */
 static u64 big_chunks[4];
 static volatile u8 big_state[4];
@@ -500,6 +545,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_table_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_pages, setup, teardown),
 		cmocka_unit_test(test_give_back_returns_whole_chunks),
+		cmocka_unit_test(test_pci_hole),
 		cmocka_unit_test_setup_teardown(test_retire_frees_every_tree, setup, teardown),
 	};
 

@@ -187,7 +187,7 @@ static void test_give_back_and_restore(void **state)
 	assert_int_equal(regions_protect(&rs, 4 * MiB + 6 * PAGE_SIZE, PAGE_SIZE, 0),
 			 REGION_ZAP_ALL);
 	/* Over both holes and the RAM between them: each hole reported once, then one region. */
-	assert_int_equal(regions_restore(&rs, 4 * MiB, 8 * PAGE_SIZE, REGION_RWX, RAM_SIZE,
+	assert_int_equal(regions_restore(&rs, 4 * MiB, 8 * PAGE_SIZE, REGION_RWX, 4 * MiB, RAM_SIZE,
 					 filled, NULL), REGION_ZAP_RANGE);
 	assert_int_equal(nr_filled, 2);
 	assert_int_equal(filled_at[0], 4 * MiB);
@@ -196,17 +196,17 @@ static void test_give_back_and_restore(void **state)
 	assert_int_equal(filled_len[1], PAGE_SIZE);
 	assert_int_equal(rs.nr, 1);
 	/* Nothing to fill: only the rights. */
-	assert_int_equal(regions_restore(&rs, 0, PAGE_SIZE, REGION_RX, RAM_SIZE, filled, NULL),
+	assert_int_equal(regions_restore(&rs, 0, PAGE_SIZE, REGION_RX, 0, RAM_SIZE, filled, NULL),
 			 REGION_ZAP_RANGE);
 	assert_int_equal(nr_filled, 2);
 	/* Outside the VM's RAM, over MMIO, no rights. */
-	assert_int_equal(regions_restore(&rs, RAM_SIZE, PAGE_SIZE, REGION_RWX, RAM_SIZE, filled,
+	assert_int_equal(regions_restore(&rs, RAM_SIZE, PAGE_SIZE, REGION_RWX, RAM_SIZE, RAM_SIZE, filled,
 					 NULL), -EFAULT);
-	assert_int_equal(regions_restore(&rs, 0, PAGE_SIZE, 0, RAM_SIZE, filled, NULL), -EINVAL);
+	assert_int_equal(regions_restore(&rs, 0, PAGE_SIZE, 0, 0, RAM_SIZE, filled, NULL), -EINVAL);
 	struct region r = mmio(8 * MiB, PAGE_SIZE);
 	assert_int_equal(regions_protect(&rs, 8 * MiB, PAGE_SIZE, 0), REGION_ZAP_ALL);
 	assert_int_equal(regions_add(&rs, &r, RAM_SIZE), 0);
-	assert_int_equal(regions_restore(&rs, 8 * MiB, PAGE_SIZE, REGION_RWX, RAM_SIZE, filled,
+	assert_int_equal(regions_restore(&rs, 8 * MiB, PAGE_SIZE, REGION_RWX, 8 * MiB, RAM_SIZE, filled,
 					 NULL), -EFAULT);
 	assert_int_equal(nr_filled, 2);
 	assert_well_formed();
@@ -281,7 +281,7 @@ static void test_random_against_model(void **state)
 			if (ret >= 0)
 				memset(&perm[a], p, n);
 		} else {
-			ret = regions_restore(&rs, a * PAGE_SIZE, n * PAGE_SIZE, p, PAGES * PAGE_SIZE,
+			ret = regions_restore(&rs, a * PAGE_SIZE, n * PAGE_SIZE, p, a * PAGE_SIZE, PAGES * PAGE_SIZE,
 					      NULL, NULL);
 			if (ret == -ENOSPC)
 				continue;

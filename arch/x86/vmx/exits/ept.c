@@ -59,7 +59,7 @@ static enum exit_action unbacked(struct vcpu *v, u64 gpa, u64 q, struct region *
 		return EXIT_STOP_VM;
 	}
 	if (vm->strict_mmio || (q & EPT_Q_FETCH)) {
-		if (!r && gpa < vm->mem.size)
+		if (!r && gmem_range_ok(&vm->mem, gpa, 1))
 			vm_stop(vm, -1, "vcpu %u: %s of guest-physical %#lx at rip %#lx: RAM the guest "
 				"gave back", v->id, access_name(q), gpa, rip);
 		else if (!r)
