@@ -365,6 +365,21 @@ void ept_gen_retire(struct vm_ept *e)
 	spin_unlock(&e->lock);
 }
 
+bool ept_gen_region_at(struct vm_ept *e, u64 gpa, struct region *out)
+{
+	const struct region *r;
+
+	spin_lock(&e->lock);
+	r = regions_find(&e->regions, gpa);
+	if (r)
+		*out = *r;
+	else
+		*out = (struct region){ .start = gpa, .size = regions_next_start(&e->regions, gpa) - gpa,
+					.name = "nothing" };
+	spin_unlock(&e->lock);
+	return r != NULL;
+}
+
 u64 ept_gen_tables(struct vm_ept *e)
 {
 	u64 n;

@@ -145,6 +145,11 @@ int ept_gen_invalidate(struct vm_ept *e);
  * @pre no vCPU of the VM runs or will run
  */
 void ept_gen_retire(struct vm_ept *e);
+/*
+ * What is at gpa now: true and its region in *out, or false and the hole around it in *out
+ * (start gpa, size up to the next region, kind 0).
+ */
+bool ept_gen_region_at(struct vm_ept *e, u64 gpa, struct region *out);
 /* Host frames of every tree (mm/ept.c ept_tree_frames), current and waiting to be freed. */
 u64 ept_gen_tables(struct vm_ept *e);
 /* The plain way, for comparison: clears every entry of the current tree in place. */

@@ -268,6 +268,15 @@ int regions_restore(struct regions *rs, u64 start, u64 size, u8 perm, u64 backin
 	return zap_kind(size, perm);
 }
 
+u64 regions_next_start(const struct regions *rs, u64 gpa)
+{
+	u32 i = first_after(rs, gpa);
+
+	while (i < rs->nr && rs->r[i].start <= gpa)
+		i++;
+	return i < rs->nr ? rs->r[i].start : REGIONS_GPA_LIMIT;
+}
+
 bool regions_backing_used(const struct regions *rs, u64 off, u64 len)
 {
 	for (u32 i = 0; i < rs->nr; i++) {

@@ -85,6 +85,8 @@ int regions_protect(struct regions *rs, u64 start, u64 size, u8 perm);
  */
 int regions_restore(struct regions *rs, u64 start, u64 size, u8 perm, u64 backing_start,
 		    u64 backing_size, void (*filled)(void *ctx, u64 gpa, u64 len), void *ctx);
+/* Where the first region that starts above gpa starts (REGIONS_GPA_LIMIT if none). */
+u64 regions_next_start(const struct regions *rs, u64 gpa);
 /*
  * Whether any RAM region's bytes lie in [off, off+len) of the backing: false when nothing the
  * guest can reach is kept there, so the host memory behind it may go back to the host.

@@ -317,6 +317,10 @@ static void test_backing_used(void **state)
 	assert_int_equal(regions_move(&rs, 34 * MiB, 100 * MiB), 0);
 	assert_false(regions_backing_used(&rs, 32 * MiB, 2 * MiB));
 	assert_true(regions_backing_used(&rs, 34 * MiB, 2 * MiB));
+	/* Where the next region starts: the end of a hole, or of the region gpa is in. */
+	assert_int_equal(regions_next_start(&rs, 4 * MiB), 6 * MiB + 4096);
+	assert_int_equal(regions_next_start(&rs, 0), 6 * MiB + 4096);
+	assert_int_equal(regions_next_start(&rs, 101 * MiB), REGIONS_GPA_LIMIT);
 	/* MMIO has no backing. */
 	{
 		struct region m = mmio(4 * MiB, 2 * MiB);

@@ -34,7 +34,7 @@ static int read_only_mmio(struct vcpu *v, void *opaque, u64 offset, u32 size, bo
 	const struct region *r = opaque;
 
 	*value = write ? *value : 0;
-	if (!write && gmem_read(&v->vm->mem, r->backing + offset, value, size))
+	if (!write && gmem_read(&v->vm->mem, r->start + offset, value, size))
 		*value = ~0ull;
 	return REGION_MMIO_DONE;
 }
