@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Generation-number invalidation of a VM's EPT, with lazy batched teardown (KVM 2013). */
 #include "mm/ept_gen.h"
+#include "arch/x86/cpu.h"
 #include "lib/atomic.h"
 
 u64 ept_gen_table_limit(u64 ram_size)
@@ -119,10 +120,14 @@ int ept_gen_invalidate(struct vm_ept *e)
 	struct ept_tree fresh;
 	bool done;
 
+	u64 t0;
+
 	if (ept_tree_init(&fresh))
 		return -ENOMEM;
 	spin_lock(&e->lock);
+	t0 = rdtsc();
 	done = invalidate_locked(e, &fresh);
+	e->last_locked_ticks = rdtsc() - t0;
 	spin_unlock(&e->lock);
 	if (!done)
 		ept_tree_free_some(&fresh, &(u32){ 1 });
@@ -396,10 +401,14 @@ u64 ept_gen_zap_walk(struct vm_ept *e)
 {
 	u64 n;
 
+	u64 t0;
+
 	spin_lock(&e->lock);
+	t0 = rdtsc();
 	n = ept_tree_zap_walk(&e->cur);
 	WRITE_ONCE(e->seq, e->seq + 1);
 	e->walks++;
+	e->last_locked_ticks = rdtsc() - t0;
 	spin_unlock(&e->lock);
 	return n;
 }

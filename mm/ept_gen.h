@@ -58,6 +58,7 @@ struct vm_ept {
 	u64 cpu_flushes; /* INVEPTs pCPUs did when asked, for trees no vCPU uses any more */
 	u64 max_tables; /* the bound of one tree (ept_gen_table_limit) */
 	u64 chunks_returned, chunks_taken; /* host chunks given back, fresh ones taken back */
+	u64 last_locked_ticks; /* TSC ticks the last invalidation (either way) held the lock */
 };
 
 /*

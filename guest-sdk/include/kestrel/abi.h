@@ -83,10 +83,13 @@ typedef __UINT64_TYPE__ kestrel_u64;
 #define KESTREL_DEBUG_STATS_INTERVAL_US 10000u
 /*
  * Debug and measurement: invalidates every second-level mapping of this VM, by a generation
- * bump (RDI = 0) or by visiting every entry (RDI = 1, the plain way). RAX returns the TSC
- * ticks Kestrel spent, or a negative status.
+ * bump (RDI bit 0 clear) or by visiting every entry (KESTREL_DEBUG_EPT_WALK, the plain way).
+ * RAX returns the TSC ticks Kestrel spent, or with KESTREL_DEBUG_EPT_LOCKED those it held the
+ * VM's EPT lock (the critical section); or a negative status (another bit: -KESTREL_EINVAL).
  */
 #define KESTREL_HC_DEBUG_EPT_INVALIDATE 0x10101u
+#define KESTREL_DEBUG_EPT_WALK 1u
+#define KESTREL_DEBUG_EPT_LOCKED 2u
 
 /* Status codes, returned negated: the Linux numbers. */
 #define KESTREL_OK 0
