@@ -73,13 +73,15 @@ static u32 rd32(const u8 *p)
 u32 loader_mmap(u64 ram_size, struct mb2_mmap_entry *out, u32 max)
 {
 	/* The layout INT 15h E820 reports on a PC (ACPI 6.5, 15.1); types per Multiboot2 3.6.8. */
+	u64 low = MIN(ram_size, GMEM_HOLE_START);
 	const struct mb2_mmap_entry pc[] = {
 		{ 0, MIN(ram_size, (u64)LOADER_LOW_END), MB2_MEM_AVAILABLE, 0 },
 		{ LOADER_LOW_END, EBDA_END - LOADER_LOW_END, MB2_MEM_RESERVED, 0 },
 		{ BIOS_START, LOADER_HIGH_START - BIOS_START, MB2_MEM_RESERVED, 0 },
-		{ LOADER_HIGH_START,
-		  ram_size > LOADER_HIGH_START ? ram_size - LOADER_HIGH_START : 0,
+		{ LOADER_HIGH_START, low > LOADER_HIGH_START ? low - LOADER_HIGH_START : 0,
 		  MB2_MEM_AVAILABLE, 0 },
+		/* The PCI hole [3 GiB, 4 GiB) is no RAM: the rest of it from 4 GiB (guest_mem.h). */
+		{ GMEM_HOLE_END, ram_size - low, MB2_MEM_AVAILABLE, 0 },
 	};
 	u32 n = 0;
 
@@ -108,6 +110,9 @@ static int check_range(struct plan *pl, const char *what, u64 addr, u64 len)
 			return 0;
 	if (!len)
 		return 0;
+	if (addr + len > GMEM_HOLE_START)
+		return fail(pl->res, -ENOSPC, "%s at 0x%lx (0x%lx bytes) lies in the PCI hole "
+			    "[0x%llx, 0x%llx)", what, addr, len, GMEM_HOLE_START, GMEM_HOLE_END);
 	return fail(pl->res, -ENOSPC, "%s at 0x%lx (0x%lx bytes) overlaps reserved memory "
 		    "[0x%x, 0x%x)", what, addr, len, LOADER_LOW_END, LOADER_HIGH_START);
 }

@@ -167,7 +167,7 @@ _Static_assert(sizeof(struct elf32_phdr) == 32 && sizeof(struct elf64_phdr) == 5
  * [0x100000, ram_size) available (the available ranges clipped to RAM).
  * Types as in Multiboot2 3.6.8. Writes at most max entries; returns how many.
  */
-#define LOADER_MMAP_MAX 4
+#define LOADER_MMAP_MAX 5
 #define LOADER_LOW_END 0x9fc00u
 #define LOADER_HIGH_START 0x100000u
 u32 loader_mmap(u64 ram_size, struct mb2_mmap_entry *out, u32 max);

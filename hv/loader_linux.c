@@ -59,7 +59,7 @@ bool loader_linux_detect(const void *image, u64 image_len)
 /* The end of the highest RAM a 32-bit entry reaches, from 1 MiB up (loader_mmap's layout). */
 static u64 high_end(const struct plan *pl)
 {
-	return MIN(pl->gm->size, (u64)BELOW_4G);
+	return gmem_low(pl->gm); /* RAM stops at the PCI hole, below 4 GiB */
 }
 
 static bool high_fits(const struct plan *pl, u64 addr, u64 len)

@@ -208,7 +208,7 @@ void platform_claim_mmio(struct vm *vm)
 {
 	int err = vm_mmio_claim(vm, VIOAPIC_BASE, PAGE_SIZE, ioapic_mmio, NULL, "the I/O APIC");
 
-	/* Only RAM can be there already (a VM of almost 4 GiB): RAM wins. */
+	/* In the PCI hole, where no RAM is (mm/guest_mem.h): a failure here is a bug. */
 	if (err)
 		pr_warn("vm %s: the I/O APIC's page at %#lx is not free (%d): no I/O APIC MMIO",
 			vm->name, (u64)VIOAPIC_BASE, err);

@@ -168,6 +168,8 @@ static void format_vm(struct vm *vm)
 		    t->valid_zapped, t->write_protected, t->flushes, t->invalidations, t->reloads,
 		    t->root_reuses);
 	}
+	row("  mem: host chunks given back %lu, fresh ones taken back %lu\n",
+	    vm->ept.chunks_returned, vm->ept.chunks_taken);
 	/* Last: the tests take this line for the end of the table. */
 	row("  ept: generation %lu, invalidations by generation %lu and by walking %lu, "
 	    "mapped on demand %lu, tables freed %lu, obsolete trees %u, tables now %lu (at most %lu), "

@@ -338,6 +338,19 @@ static void reload(struct vm *vm)
 	char why[128] = "";
 	u64 t0 = rdtsc(), zeroed = vm->mem.zeroed;
 
+	/* Chunks given back to the host: the loader writes anywhere in RAM, so fresh ones first. */
+	for (u64 i = 0; i < vm->mem.nr_chunks; i++) {
+		if (vm->mem.chunks[i])
+			continue;
+		vm->mem.chunks[i] = frame_alloc_range(&mm_frames, GMEM_CHUNK_SIZE / PAGE_SIZE,
+						      GMEM_CHUNK_SIZE, 0);
+		if (!vm->mem.chunks[i]) {
+			vm->resetting = 0;
+			vm_stop(vm, -1, "reset: no host memory for the RAM it had given back");
+			return;
+		}
+		vm->ept.chunks_taken++;
+	}
 	gmem_mark_stale(&vm->mem);
 	vpci_init(&vm->pci);
 	if (load_kernel(vm, boot_info, vm->config, why, sizeof(why))) {
@@ -447,17 +460,44 @@ u64 vm_invalidate_ept(struct vm *vm, bool walk)
 	return rdtsc() - t0;
 }
 
-void vm_ept_housekeeping(struct vm *vm)
+static volatile u32 vms_ept_pending; /* stopped VMs whose EPT trees are not all freed yet */
+static volatile u32 final_said;
+
+/* The last lines of a run: every VM stopped, and its EPT freed. */
+static void say_final(void)
+{
+	u64 roots = 0, freed = 0;
+
+	if (atomic_xchg(&final_said, 1))
+		return;
+	/*
+	 * Every tree of every VM is freed, roots included: the count is the one "with every VM
+	 * created" plus the roots the VMs had then, unless something leaked.
+	 */
+	for (u32 i = 0; i < nr_vms; i++) {
+		roots++;
+		freed += vms[i]->ept.tables_freed;
+	}
+	pr_info("free frames %lu with every VM stopped and its EPT freed (%lu EPT roots among "
+		"them, %lu tables freed since creation)", READ_ONCE(mm_frames.nr_free), roots,
+		freed);
+	pr_info("halting");
+}
+
+bool vm_ept_housekeeping(struct vm *vm)
 {
 	u64 min = UINT64_MAX;
 	struct cpuset ask;
+	bool retired = READ_ONCE(vm->ept.retired);
 
 	if (!READ_ONCE(vm->ept.nr_obsolete))
-		return;
-	for (u32 i = 0; i < vm->nr_vcpus; i++)
+		return false;
+	for (u32 i = 0; !retired && i < vm->nr_vcpus; i++)
 		min = MIN(min, READ_ONCE(vm->vcpus[i]->ept_gen));
 	cpuset_clear(&ask);
-	ept_gen_reclaim(&vm->ept, min, &ask);
+	/* A stopped VM's trees: no vCPU contends for the lock, so all that may go, now. */
+	while (ept_gen_reclaim(&vm->ept, min, &ask) && retired)
+		;
 	/*
 	 * pCPUs that ran the VM may hold translations of a tree none of its vCPUs uses (they
 	 * moved on, elsewhere): the tree waits until each has flushed it, so that its root frame,
@@ -465,6 +505,14 @@ void vm_ept_housekeeping(struct vm *vm)
 	 */
 	if (!cpuset_is_empty(&ask))
 		sched_ask_ept_flush(&ask);
+	if (!retired)
+		return false;
+	if (READ_ONCE(vm->ept.nr_obsolete))
+		return true;
+	if (!atomic_xchg(&vm->ept_freed, 1) && atomic_sub(&vms_ept_pending, 1) == 0 &&
+	    !READ_ONCE(vms_running))
+		say_final();
+	return false;
 }
 
 /* VMs (bit: vm->id) that may have obsolete EPT trees: housekeeping looks at these alone. */
@@ -475,9 +523,10 @@ void vm_ept_mark_pending(struct vm *vm)
 	atomic_or(&ept_pending, 1u << vm->id);
 }
 
-void vm_ept_housekeeping_pending(void)
+bool vm_ept_housekeeping_pending(void)
 {
 	u32 m = READ_ONCE(ept_pending);
+	bool more = false;
 
 	while (m) {
 		u32 id = (u32)__builtin_ctz(m);
@@ -489,7 +538,7 @@ void vm_ept_housekeeping_pending(void)
 			atomic_and(&ept_pending, ~(1u << id));
 			continue;
 		}
-		vm_ept_housekeeping(vm);
+		more |= vm_ept_housekeeping(vm);
 		/*
 		 * Unmarked first, then checked: an invalidation that adds a tree meanwhile marks
 		 * it again after its count went up, so one of the two sees the other.
@@ -498,6 +547,7 @@ void vm_ept_housekeeping_pending(void)
 		if (READ_ONCE(vm->ept.nr_obsolete))
 			atomic_or(&ept_pending, 1u << id);
 	}
+	return more;
 }
 
 void vm_ept_flush_here(void)
@@ -523,22 +573,21 @@ void vm_vcpu_stopped(struct vcpu *v)
 		arch_vcpu_release(vm->vcpus[i]);
 	stats_print_vm(vm);
 	vm_shadow_release(vm);
+	/*
+	 * No vCPU runs it again: every tree goes once each pCPU that entered with it has flushed
+	 * it (vm_ept_housekeeping; a pCPU keeps what it cached after VMCLEAR, SDM Vol. 3C, 30.4).
+	 * The RAM stays allocated: a stopped VM's memory is not reused.
+	 */
+	atomic_add(&vms_ept_pending, 1);
+	ept_gen_retire(&vm->ept);
+	vm_ept_mark_pending(vm);
 	if (atomic_sub(&vms_running, 1) == 0) {
 		pr_info("all VMs stopped");
-		u64 tables = 0;
-
-		/*
-		 * A stopped VM keeps its RAM and its EPT tables (a pCPU may still cache them). The
-		 * tables grew on demand since the line "with every VM created" (each VM had a root
-		 * then): said here, so that free frames plus them is that line's count unless
-		 * something leaked.
-		 */
-		for (u32 i = 0; i < nr_vms; i++)
-			tables += ept_gen_tables(&vms[i]->ept) - 1;
-		pr_info("free frames %lu with every VM stopped, EPT tables grown by %lu since",
-			READ_ONCE(mm_frames.nr_free), tables);
-		pr_info("halting");
+		/* Another pCPU may have freed every tree before this count reached 0. */
+		if (!atomic_read_seq(&vms_ept_pending))
+			say_final();
 	}
+	vm_ept_housekeeping(vm);
 }
 
 struct vcpu *vm_vcpu_by_apic_id(struct vm *vm, u32 apic_id)

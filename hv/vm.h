@@ -86,6 +86,13 @@ struct vcpu {
 	volatile u64 ept_seq; /* the EPT change count (vm_ept.seq) it has loaded: any pCPU reads */
 	bool shadow_reload; /* shadow paging: load the root for its paging before the next entry */
 	u8 insn_len; /* an exit handler runs for an instruction decoded in software: its length */
+	/*
+	 * Odd while its pCPU runs Kestrel's code for it (exit handlers, requests), where a host
+	 * pointer into its VM's RAM may be in use; even in guest mode, off any pCPU, and while it
+	 * waits in vm_mem_changed. A chunk given back goes to the host only after every vCPU was
+	 * seen even, or moved on, since it left the VM (vm_mem_release).
+	 */
+	volatile u64 root_epoch;
 	u64 runnable_since; /* TSC when it last became runnable and waited */
 	/*
 	 * The guest's TSC is the host's plus this (SDM Vol. 3C, 25.6.5 "Time-Stamp Counter
@@ -167,6 +174,7 @@ struct vm {
 	u32 nr_vcpus;
 	struct vcpu **vcpus;
 	volatile u32 vcpus_stopped;
+	volatile u32 ept_freed; /* stopped, and every EPT tree of it freed (once) */
 	volatile u32 vcpus_parked;
 	volatile u32 resetting;
 	u32 resets;
@@ -236,15 +244,22 @@ u64 vm_invalidate_ept(struct vm *vm, bool walk);
 /*
  * Frees a batch of vm's obsolete EPT tables when no vCPU can use them any more and no pCPU
  * may cache them; asks the pCPUs that may still cache them to flush (vm_ept_flush_here).
+ * A stopped VM's trees (all of them: ept_gen_retire) go whole, not a batch at a time. Returns
+ * true while a stopped VM still has trees waiting for pCPUs to flush them: the caller comes
+ * back soon (an idle pCPU would otherwise sleep on them).
  */
-void vm_ept_housekeeping(struct vm *vm);
 /*
- * vm may have obsolete EPT trees from now on (its EPT was invalidated): the scheduling passes
- * look at it in vm_ept_housekeeping_pending() until it has none left.
+ * Frees what obsolete EPT trees of vm may go. True when vm has stopped and some of its trees
+ * still wait for a pCPU's flush (the scheduler then looks again soon).
+ */
+bool vm_ept_housekeeping(struct vm *vm);
+/*
+ * vm may have obsolete EPT trees from now on (its EPT was invalidated, or it stopped): the
+ * scheduling passes look at it in vm_ept_housekeeping_pending() until it has none left.
  */
 void vm_ept_mark_pending(struct vm *vm);
 /* vm_ept_housekeeping() for the VMs marked so, and none other: most passes do nothing. */
-void vm_ept_housekeeping_pending(void);
+bool vm_ept_housekeeping_pending(void);
 /* On this pCPU: INVEPT for every obsolete tree of any VM it may cache that no vCPU uses. */
 void vm_ept_flush_here(void);
 /*
@@ -291,6 +306,20 @@ int vm_shadow_init(struct vm *vm);
 void vm_shadow_release(struct vm *vm);
 /* Every shadow page of vm goes obsolete (a generation bump): each vCPU loads a new root. */
 void vm_shadow_invalidate(struct vm *vm);
+/*
+ * The chunks a give-back took from the VM (ch, after vm_mem_changed): waits until no other vCPU
+ * can still hold a host pointer taken before (each seen outside Kestrel's code for it since),
+ * then hands them to the frame allocator. The hpa[] array is freed too.
+ */
+void vm_mem_release(struct vcpu *caller, struct ept_gen_chunks *ch);
+/* Sets up ch for a give-back or take-back of size bytes; false when out of memory. */
+bool vm_mem_chunks_init(struct vm *vm, struct ept_gen_chunks *ch, u64 size);
+/*
+ * The host address of [gpa, gpa+len) (within one chunk) stored in *slot, read and stored under
+ * the EPT lock so that a give-back sees it (a chunk Kestrel writes into stays the VM's): NULL
+ * when that is not RAM the VM holds.
+ */
+void *vm_mem_pin(struct vm *vm, u64 gpa, u64 len, void **slot);
 /* An access nothing backs, emulated: counts it and prints a note, at most one per interval. */
 void vm_note_unbacked(struct vcpu *v, u64 gpa, bool write, u64 rip, bool read_only);
 /* Called on a vCPU's pCPU when it parks for a reset; the last one reloads the VM. */

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Generation-number invalidation of a VM's EPT, with lazy batched teardown (KVM 2013). */
 #include "mm/ept_gen.h"
+#include "arch/x86/cpu.h"
+#include "lib/atomic.h"
 
 u64 ept_gen_table_limit(u64 ram_size)
 {
@@ -12,15 +14,24 @@ u64 ept_gen_table_limit(u64 ram_size)
 
 int ept_gen_init(struct vm_ept *e, const struct guest_mem *gm)
 {
-	struct region ram = { .start = 0, .size = gm->size, .kind = REGION_RAM, .perm = REGION_RWX,
-			      .backing = 0, .name = "ram" };
+	/* RAM below the PCI hole, and the rest from 4 GiB (mm/guest_mem.h). */
+	struct region low = { .start = 0, .size = gmem_low(gm), .kind = REGION_RAM,
+			      .perm = REGION_RWX, .backing = 0, .name = "ram" };
+	struct region high = low;
 	int err = ept_tree_init(&e->cur);
 
+	high.start = GMEM_HOLE_END;
+	high.size = gm->size - low.size;
+	high.backing = low.size;
 	e->generation = 1;
 	e->max_tables = ept_gen_table_limit(gm->size);
 	e->cur.max_tables = e->max_tables;
 	regions_init(&e->regions);
-	return err ? err : regions_add(&e->regions, &ram, gm->size);
+	if (!err)
+		err = regions_add(&e->regions, &low, gm->size);
+	if (!err && high.size)
+		err = regions_add(&e->regions, &high, gm->size);
+	return err;
 }
 
 /* The largest page for gpa's block that regions and backing allow; 0 when not RAM for it. */
@@ -109,10 +120,14 @@ int ept_gen_invalidate(struct vm_ept *e)
 	struct ept_tree fresh;
 	bool done;
 
+	u64 t0;
+
 	if (ept_tree_init(&fresh))
 		return -ENOMEM;
 	spin_lock(&e->lock);
+	t0 = rdtsc();
 	done = invalidate_locked(e, &fresh);
+	e->last_locked_ticks = rdtsc() - t0;
 	spin_unlock(&e->lock);
 	if (!done)
 		ept_tree_free_some(&fresh, &(u32){ 1 });
@@ -130,7 +145,8 @@ struct change {
 	region_mmio_fn mmio;
 	void *opaque;
 	const char *name;
-	const struct guest_mem *gm;
+	struct guest_mem *gm;
+	struct ept_gen_chunks *ch;
 };
 
 static int apply(struct vm_ept *e, const struct change *c, u64 zap_gpa, u64 zap_size)
@@ -190,21 +206,114 @@ static int do_protect(struct vm_ept *e, const struct change *c)
 	return regions_protect(&e->regions, c->a, c->b, c->perm);
 }
 
+/* Lists (and takes from the VM) a chunk of backing that nothing the guest reaches uses. */
+static void take_chunk(struct vm_ept *e, const struct change *c, u64 ci)
+{
+	struct ept_gen_chunks *ch = c->ch;
+	u64 hpa = c->gm->chunks[ci];
+
+	if (!hpa || ch->nr == ch->max ||
+	    regions_backing_used(&e->regions, ci << GMEM_CHUNK_SHIFT, GMEM_CHUNK_SIZE) ||
+	    (ch->pinned && ch->pinned(ch->ctx, hpa)))
+		return;
+	/* Under the lock: a fault or a pin that comes after sees no chunk (mm/guest_mem.h). */
+	WRITE_ONCE(c->gm->chunks[ci], 0);
+	ch->hpa[ch->nr++] = hpa;
+	e->chunks_returned++;
+}
+
+static int do_give_back(struct vm_ept *e, const struct change *c)
+{
+	struct { u64 lo, hi; } piece[REGIONS_MAX];
+	u32 n = 0;
+	u64 end = c->a + c->b;
+	int ret;
+
+	/* The backing behind the range, before the regions change: what may be left unused. */
+	for (u32 i = 0; i < e->regions.nr; i++) {
+		const struct region *r = &e->regions.r[i];
+		u64 lo = MAX(r->start, c->a), hi = MIN(r->start + r->size, end);
+
+		if (r->kind == REGION_RAM && lo < hi)
+			piece[n++] = (typeof(piece[0])){ r->backing + (lo - r->start),
+							  r->backing + (hi - r->start) };
+	}
+	ret = regions_protect(&e->regions, c->a, c->b, 0);
+	if (ret < 0 || !c->ch)
+		return ret;
+	for (u32 i = 0; i < n; i++)
+		for (u64 ci = piece[i].lo >> GMEM_CHUNK_SHIFT;
+		     ci <= (piece[i].hi - 1) >> GMEM_CHUNK_SHIFT && ci < c->gm->nr_chunks; ci++)
+			take_chunk(e, c, ci);
+	return ret;
+}
+
 static void zero_filled(void *ctx, u64 gpa, u64 len)
 {
 	gmem_zero(ctx, gpa, len);
 }
 
+/* A failed restore: the fresh chunks it took (listed in ch->hpa) go back, never used. */
+static void drop_fresh(const struct change *c, u64 first, u64 last)
+{
+	struct ept_gen_chunks *ch = c->ch;
+
+	for (u64 ci = first; ci <= last && ch->nr; ci++) {
+		for (u32 k = 0; k < ch->nr; k++) {
+			if (c->gm->chunks[ci] != ch->hpa[k])
+				continue;
+			ch->free(ch->hpa[k]);
+			c->gm->chunks[ci] = 0;
+			ch->hpa[k] = ch->hpa[--ch->nr];
+			break;
+		}
+	}
+}
+
 static int do_restore(struct vm_ept *e, const struct change *c)
 {
-	return regions_restore(&e->regions, c->a, c->b, c->perm, c->gm->size, zero_filled,
-			       (void *)c->gm);
+	struct ept_gen_chunks *ch = c->ch;
+	u64 off, first, last;
+	int ret;
+
+	/* All below the PCI hole or all above: one run of backing, where it started. */
+	if (!gmem_offset(c->gm, c->a, c->b, &off))
+		return -EFAULT;
+	first = off >> GMEM_CHUNK_SHIFT;
+	last = (off + c->b - 1) >> GMEM_CHUNK_SHIFT;
+	/* A hole's backing is where it started (regions_restore): its chunks must be there. */
+	for (u64 ci = first; ci <= last; ci++) {
+		u64 hpa;
+
+		if (c->gm->chunks[ci])
+			continue;
+		hpa = ch && ch->alloc && ch->nr < ch->max ? ch->alloc() : 0;
+		if (!hpa) {
+			if (ch)
+				drop_fresh(c, first, last);
+			return -ENOMEM;
+		}
+		ch->hpa[ch->nr++] = hpa;
+		if (c->gm->state)
+			atomic_set(&c->gm->state[ci], GMEM_CHUNK_STALE);
+		WRITE_ONCE(c->gm->chunks[ci], hpa);
+	}
+	ret = regions_restore(&e->regions, c->a, c->b, c->perm, off, c->gm->size, zero_filled,
+			      (void *)c->gm);
+	if (ret < 0 && ch)
+		drop_fresh(c, first, last);
+	if (ret >= 0 && ch) {
+		ch->taken = ch->nr;
+		e->chunks_taken += ch->nr;
+	}
+	return ret;
 }
 
 int ept_gen_claim_mmio(struct vm_ept *e, u64 start, u64 size, region_mmio_fn fn, void *opaque,
 		       const char *name)
 {
-	struct change c = { do_claim, start, size, 0, 0, fn, opaque, name, NULL };
+	struct change c = { .fn = do_claim, .a = start, .b = size, .mmio = fn, .opaque = opaque,
+			    .name = name };
 
 	return apply(e, &c, 0, 0);
 }
@@ -230,11 +339,50 @@ int ept_gen_protect(struct vm_ept *e, u64 gpa, u64 size, u8 perm)
 	return apply(e, &c, gpa, size);
 }
 
-int ept_gen_restore(struct vm_ept *e, const struct guest_mem *gm, u64 gpa, u64 size, u8 perm)
+int ept_gen_give_back(struct vm_ept *e, struct guest_mem *gm, u64 gpa, u64 size,
+		      struct ept_gen_chunks *ch)
 {
-	struct change c = { .fn = do_restore, .a = gpa, .b = size, .perm = perm, .gm = gm };
+	struct change c = { .fn = do_give_back, .a = gpa, .b = size, .gm = gm, .ch = ch };
 
 	return apply(e, &c, gpa, size);
+}
+
+int ept_gen_restore(struct vm_ept *e, struct guest_mem *gm, u64 gpa, u64 size, u8 perm,
+		    struct ept_gen_chunks *ch)
+{
+	struct change c = { .fn = do_restore, .a = gpa, .b = size, .perm = perm, .gm = gm,
+			    .ch = ch };
+
+	return apply(e, &c, gpa, size);
+}
+
+void ept_gen_retire(struct vm_ept *e)
+{
+	spin_lock(&e->lock);
+	if (!e->retired) {
+		e->obsolete[e->nr_obsolete++] = (struct ept_obsolete){ e->cur, e->generation,
+								       e->cur_cached };
+		e->cur = (struct ept_tree){ 0 };
+		cpuset_clear(&e->cur_cached);
+		e->min_loaded = UINT64_MAX; /* past every generation: none is loadable */
+		e->retired = true;
+	}
+	spin_unlock(&e->lock);
+}
+
+bool ept_gen_region_at(struct vm_ept *e, u64 gpa, struct region *out)
+{
+	const struct region *r;
+
+	spin_lock(&e->lock);
+	r = regions_find(&e->regions, gpa);
+	if (r)
+		*out = *r;
+	else
+		*out = (struct region){ .start = gpa, .size = regions_next_start(&e->regions, gpa) - gpa,
+					.name = "nothing" };
+	spin_unlock(&e->lock);
+	return r != NULL;
 }
 
 u64 ept_gen_tables(struct vm_ept *e)
@@ -242,7 +390,7 @@ u64 ept_gen_tables(struct vm_ept *e)
 	u64 n;
 
 	spin_lock(&e->lock);
-	n = ept_tree_frames(&e->cur);
+	n = e->retired ? 0 : ept_tree_frames(&e->cur);
 	for (u32 i = 0; i < e->nr_obsolete; i++)
 		n += ept_tree_frames(&e->obsolete[i].tree);
 	spin_unlock(&e->lock);
@@ -253,10 +401,14 @@ u64 ept_gen_zap_walk(struct vm_ept *e)
 {
 	u64 n;
 
+	u64 t0;
+
 	spin_lock(&e->lock);
+	t0 = rdtsc();
 	n = ept_tree_zap_walk(&e->cur);
 	WRITE_ONCE(e->seq, e->seq + 1);
 	e->walks++;
+	e->last_locked_ticks = rdtsc() - t0;
 	spin_unlock(&e->lock);
 	return n;
 }

@@ -48,13 +48,35 @@ struct vm_ept {
 	struct cpuset cur_cached; /* pCPUs that entered with the current tree */
 	u64 min_loaded; /* the oldest generation a vCPU may still load (highest seen) */
 	u32 nr_obsolete;
-	struct ept_obsolete obsolete[EPT_GEN_MAX_OBSOLETE];
+	/* One more than invalidations may fill: the last tree of a stopped VM (ept_gen_retire). */
+	struct ept_obsolete obsolete[EPT_GEN_MAX_OBSOLETE + 1];
+	bool retired; /* the VM stopped: no tree is current, every one is freed as it may be */
 	/* Statistics. */
 	u64 invalidations, walks, faults, tables_freed;
 	u64 range_zaps, limit_hits;
 	u64 maps[3]; /* leaves mapped on demand: 4 KiB, 2 MiB, 1 GiB */
 	u64 cpu_flushes; /* INVEPTs pCPUs did when asked, for trees no vCPU uses any more */
 	u64 max_tables; /* the bound of one tree (ept_gen_table_limit) */
+	u64 chunks_returned, chunks_taken; /* host chunks given back, fresh ones taken back */
+	u64 last_locked_ticks; /* TSC ticks the last invalidation (either way) held the lock */
+};
+
+/*
+ * Host chunks a change moves between the VM and the host. Giving back: a chunk no RAM region's
+ * backing reaches any more (and that pinned() does not hold: Kestrel writes into it through a
+ * host pointer) leaves the VM (its guest_mem entry 0) and is listed in hpa[] for the caller,
+ * who hands it to the allocator only once no vCPU can reach it (hv/vm_mem.c). Taking back: a
+ * hole whose chunk left gets a fresh one from alloc() (0: none), marked stale, so that it is
+ * zeroed on first use.
+ */
+struct ept_gen_chunks {
+	u64 *hpa;
+	u32 max, nr; /* room in hpa[] (none: nothing leaves), chunks listed */
+	bool (*pinned)(void *ctx, u64 hpa);
+	void *ctx;
+	u64 (*alloc)(void);
+	void (*free)(u64 hpa); /* a fresh chunk a failed change did not use */
+	u32 taken; /* fresh chunks the VM took (listed in hpa[] too) */
 };
 
 /*
@@ -100,13 +122,35 @@ int ept_gen_remove(struct vm_ept *e, u64 start);
 int ept_gen_move(struct vm_ept *e, u64 from, u64 to);
 /* RAM in [gpa, gpa+size) gets rights perm (0: taken out of the map). As regions_protect. */
 int ept_gen_protect(struct vm_ept *e, u64 gpa, u64 size, u8 perm);
-/* RAM in [gpa, gpa+size) back with rights perm; what had been taken out reads zero. */
-int ept_gen_restore(struct vm_ept *e, const struct guest_mem *gm, u64 gpa, u64 size, u8 perm);
+/*
+ * RAM in [gpa, gpa+size) taken out of the map (as ept_gen_protect with perm 0), and the host
+ * chunks it no longer needs taken from the VM into ch (may be NULL: the VM keeps them).
+ */
+int ept_gen_give_back(struct vm_ept *e, struct guest_mem *gm, u64 gpa, u64 size,
+		      struct ept_gen_chunks *ch);
+/*
+ * RAM in [gpa, gpa+size) back with rights perm; what had been taken out reads zero. A chunk
+ * given back to the host is replaced by ch->alloc(), listed in ch->hpa (-ENOMEM when it fails,
+ * there is no room to list it or ch is NULL; then nothing changed).
+ */
+int ept_gen_restore(struct vm_ept *e, struct guest_mem *gm, u64 gpa, u64 size, u8 perm,
+		    struct ept_gen_chunks *ch);
 /*
  * Invalidates every mapping: O(1) (one zeroed page and a counter). Returns 0 or -EBUSY when too
  * many obsolete trees still wait to be freed. The caller then asks every vCPU to reload.
  */
 int ept_gen_invalidate(struct vm_ept *e);
+/*
+ * The VM stopped for good: the current tree becomes obsolete too and no vCPU may load any tree
+ * again, so ept_gen_reclaim frees every tree once each pCPU that entered with it has flushed it.
+ * @pre no vCPU of the VM runs or will run
+ */
+void ept_gen_retire(struct vm_ept *e);
+/*
+ * What is at gpa now: true and its region in *out, or false and the hole around it in *out
+ * (start gpa, size up to the next region, kind 0).
+ */
+bool ept_gen_region_at(struct vm_ept *e, u64 gpa, struct region *out);
 /* Host frames of every tree (mm/ept.c ept_tree_frames), current and waiting to be freed. */
 u64 ept_gen_tables(struct vm_ept *e);
 /* The plain way, for comparison: clears every entry of the current tree in place. */

@@ -5,9 +5,10 @@
 #include "lib/string.h"
 
 /* Host chunks are reached through the identity map (in host tests: plain pointers). */
-static u8 *chunk_ptr(const struct guest_mem *gm, u64 gpa)
+static u8 *chunk_ptr(const struct guest_mem *gm, u64 off)
 {
-	return (u8 *)(uintptr_t)gmem_hpa(gm, gpa);
+	return (u8 *)(uintptr_t)(gm->chunks[off >> GMEM_CHUNK_SHIFT] +
+				 (off & (GMEM_CHUNK_SIZE - 1)));
 }
 
 /*
@@ -18,7 +19,7 @@ static void chunk_ready(const struct guest_mem *gm, u64 i)
 {
 	u8 *p;
 
-	if (!gm->state || atomic_read(&gm->state[i]) == GMEM_CHUNK_READY)
+	if (!gm->state || !gm->chunks[i] || atomic_read(&gm->state[i]) == GMEM_CHUNK_READY)
 		return;
 	if (!atomic_cmpxchg(&gm->state[i], GMEM_CHUNK_STALE, GMEM_CHUNK_ZEROING)) {
 		while (atomic_read(&gm->state[i]) != GMEM_CHUNK_READY)
@@ -37,29 +38,29 @@ void gmem_mark_stale(const struct guest_mem *gm)
 		atomic_set(&gm->state[i], GMEM_CHUNK_STALE);
 }
 
-void gmem_prepare(const struct guest_mem *gm, u64 gpa, u64 len)
+void gmem_prepare(const struct guest_mem *gm, u64 off, u64 len)
 {
 	u64 end;
 
-	if (!len || gpa >= gm->size)
+	if (!len || off >= gm->size)
 		return;
-	end = MIN(gm->size - gpa, len) + gpa;
-	for (u64 i = gpa >> GMEM_CHUNK_SHIFT; i <= (end - 1) >> GMEM_CHUNK_SHIFT; i++)
+	end = MIN(gm->size - off, len) + off;
+	for (u64 i = off >> GMEM_CHUNK_SHIFT; i <= (end - 1) >> GMEM_CHUNK_SHIFT; i++)
 		chunk_ready(gm, i);
 }
 
-bool gmem_ready(const struct guest_mem *gm, u64 gpa, u64 len)
+bool gmem_ready(const struct guest_mem *gm, u64 off, u64 len)
 {
-	for (u64 i = gpa >> GMEM_CHUNK_SHIFT; gm->state && i <= (gpa + len - 1) >> GMEM_CHUNK_SHIFT;
+	for (u64 i = off >> GMEM_CHUNK_SHIFT; gm->state && i <= (off + len - 1) >> GMEM_CHUNK_SHIFT;
 	     i++)
 		if (atomic_read(&gm->state[i]) != GMEM_CHUNK_READY)
 			return false;
 	return true;
 }
 
-bool gmem_contiguous(const struct guest_mem *gm, u64 gpa, u64 len)
+bool gmem_contiguous(const struct guest_mem *gm, u64 off, u64 len)
 {
-	u64 first = gpa >> GMEM_CHUNK_SHIFT, base = gm->chunks[first];
+	u64 first = off >> GMEM_CHUNK_SHIFT, base = gm->chunks[first];
 
 	if (!IS_ALIGNED(base, len))
 		return false;
@@ -71,20 +72,32 @@ bool gmem_contiguous(const struct guest_mem *gm, u64 gpa, u64 len)
 
 bool gmem_range_ok(const struct guest_mem *gm, u64 gpa, u64 len)
 {
-	return gpa <= gm->size && len <= gm->size - gpa;
+	u64 off;
+
+	return gmem_offset(gm, gpa, len, &off);
 }
 
 /* Walks [gpa, gpa+len) one chunk piece at a time: op 0 write, 1 read, 2 zero. */
-static int copy(const struct guest_mem *gm, u64 gpa, void *buf, u64 len, int op)
+static int copy(const struct guest_mem *gm, u64 gpa_in, void *buf, u64 len, int op)
 {
 	u8 *b = buf;
+	u64 gpa; /* from here on the backing offset */
 
-	if (!gmem_range_ok(gm, gpa, len))
+	if (!gmem_offset(gm, gpa_in, len, &gpa))
 		return -EFAULT;
+	for (u64 i = gpa >> GMEM_CHUNK_SHIFT; len && i <= (gpa + len - 1) >> GMEM_CHUNK_SHIFT; i++)
+		if (!gm->chunks[i])
+			return -EFAULT;
 	while (len) {
 		u64 n = MIN(len, GMEM_CHUNK_SIZE - (gpa & (GMEM_CHUNK_SIZE - 1)));
 		u8 *p = chunk_ptr(gm, gpa);
 
+		if (op == 2 && gm->state &&
+		    atomic_read(&gm->state[gpa >> GMEM_CHUNK_SHIFT]) == GMEM_CHUNK_STALE) {
+			gpa += n;
+			len -= n;
+			continue;
+		}
 		chunk_ready(gm, gpa >> GMEM_CHUNK_SHIFT);
 
 		if (op == 0)

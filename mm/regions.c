@@ -220,15 +220,15 @@ int regions_protect(struct regions *rs, u64 start, u64 size, u8 perm)
 	return zap_kind(size, perm);
 }
 
-int regions_restore(struct regions *rs, u64 start, u64 size, u8 perm, u64 backing_size,
-		    void (*filled)(void *ctx, u64 gpa, u64 len), void *ctx)
+int regions_restore(struct regions *rs, u64 start, u64 size, u8 perm, u64 backing_start,
+		    u64 backing_size, void (*filled)(void *ctx, u64 gpa, u64 len), void *ctx)
 {
 	u64 end = start + size, at = start;
 	u32 holes = 0;
 
 	if (!range_ok(start, size) || !perm_ok(perm))
 		return -EINVAL;
-	if (start >= backing_size || size > backing_size - start)
+	if (backing_start >= backing_size || size > backing_size - backing_start)
 		return -EFAULT;
 	for (u32 i = first_after(rs, start); i < rs->nr && rs->r[i].start < end; i++) {
 		if (rs->r[i].kind != REGION_RAM)
@@ -252,7 +252,7 @@ int regions_restore(struct regions *rs, u64 start, u64 size, u8 perm, u64 backin
 		}
 		r.start = at;
 		r.size = hole_end - at;
-		r.backing = at;
+		r.backing = backing_start + (at - start);
 		if (filled)
 			filled(ctx, r.start, r.size);
 		insert_at(rs, i, &r);
@@ -266,6 +266,26 @@ int regions_restore(struct regions *rs, u64 start, u64 size, u8 perm, u64 backin
 	rs->changes++;
 	/* Filling a hole needs nothing zapped (nothing maps it); changed rights do. */
 	return zap_kind(size, perm);
+}
+
+u64 regions_next_start(const struct regions *rs, u64 gpa)
+{
+	u32 i = first_after(rs, gpa);
+
+	while (i < rs->nr && rs->r[i].start <= gpa)
+		i++;
+	return i < rs->nr ? rs->r[i].start : REGIONS_GPA_LIMIT;
+}
+
+bool regions_backing_used(const struct regions *rs, u64 off, u64 len)
+{
+	for (u32 i = 0; i < rs->nr; i++) {
+		const struct region *r = &rs->r[i];
+
+		if (r->kind == REGION_RAM && r->backing < off + len && off < r->backing + r->size)
+			return true;
+	}
+	return false;
 }
 
 const struct region *regions_block(const struct regions *rs, u64 gpa, u32 *shift)

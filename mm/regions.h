@@ -78,13 +78,20 @@ int regions_move(struct regions *rs, u64 from, u64 to);
 int regions_protect(struct regions *rs, u64 start, u64 size, u8 perm);
 /*
  * Gives RAM back to [start, start+size) with rights perm: RAM regions there get perm, and each
- * hole is filled with RAM whose backing offset is its guest-physical address (the layout the VM
- * started with), after filled(ctx, gpa, len) was called for it (the caller zeroes it). The
- * range must lie below backing_size (-EFAULT) and hold no MMIO region (-EFAULT); otherwise as
- * regions_protect.
+ * hole is filled with RAM whose backing is where the VM started with it (start's being
+ * backing_start, the rest following on), after filled(ctx, gpa, len) was called for it (the
+ * caller zeroes it). The backing must lie below backing_size (-EFAULT) and the range hold no
+ * MMIO region (-EFAULT); otherwise as regions_protect.
  */
-int regions_restore(struct regions *rs, u64 start, u64 size, u8 perm, u64 backing_size,
-		    void (*filled)(void *ctx, u64 gpa, u64 len), void *ctx);
+int regions_restore(struct regions *rs, u64 start, u64 size, u8 perm, u64 backing_start,
+		    u64 backing_size, void (*filled)(void *ctx, u64 gpa, u64 len), void *ctx);
+/* Where the first region that starts above gpa starts (REGIONS_GPA_LIMIT if none). */
+u64 regions_next_start(const struct regions *rs, u64 gpa);
+/*
+ * Whether any RAM region's bytes lie in [off, off+len) of the backing: false when nothing the
+ * guest can reach is kept there, so the host memory behind it may go back to the host.
+ */
+bool regions_backing_used(const struct regions *rs, u64 off, u64 len);
 /*
  * The largest naturally aligned block of 2^shift bytes (shift one of 30, 21, 12: the caller
  * passes the largest it may use) around gpa that one RAM region covers whole with its backing

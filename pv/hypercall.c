@@ -71,8 +71,12 @@ s64 hc_debug_stats(struct vcpu *v)
 s64 hc_debug_ept_invalidate(struct vcpu *v)
 {
 	u64 mode = v->regs.gpr[GPR_RDI];
+	u64 ticks;
 
-	if (mode > 1)
+	if (mode > (KESTREL_DEBUG_EPT_WALK | KESTREL_DEBUG_EPT_LOCKED))
 		return -EINVAL;
-	return (s64)vm_invalidate_ept(v->vm, mode == 1);
+	ticks = vm_invalidate_ept(v->vm, mode & KESTREL_DEBUG_EPT_WALK);
+	/* The critical section alone: what another vCPU's fault or change may wait for. */
+	return (s64)(mode & KESTREL_DEBUG_EPT_LOCKED ? READ_ONCE(v->vm->ept.last_locked_ticks) :
+		     ticks);
 }

@@ -42,10 +42,10 @@ bool pv_kvm_msr_write(struct vcpu *v, u32 msr, u64 val, bool *fault)
 	v->pv.kvm_steal = NULL;
 	/* An address that is not RAM is kept (the MSR reads back) and simply not written. */
 	if ((val & KVM_MSR_ENABLED) && gmem_range_ok(&v->vm->mem, gpa, sizeof(struct kvm_steal_time))) {
-		/* Zeroed now if a reset left it stale: never after Kestrel has written it. */
-		gmem_prepare(&v->vm->mem, gpa, sizeof(struct kvm_steal_time));
-		/* 64-byte aligned, so within one 2 MiB chunk: one host pointer serves. */
-		v->pv.kvm_steal = (struct kvm_steal_time *)(uintptr_t)gmem_hpa(&v->vm->mem, gpa);
+		/* Zeroed (vm_mem_pin) if a reset left it stale: never after Kestrel wrote it. */
+		/* 64-byte aligned, so within one 2 MiB chunk: one host pointer serves (NULL if
+		 * given back to the host), kept the VM's while stored (vm_mem_pin). */
+		vm_mem_pin(v->vm, gpa, sizeof(struct kvm_steal_time), (void **)&v->pv.kvm_steal);
 	}
 	return true;
 }

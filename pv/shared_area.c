@@ -24,9 +24,12 @@ s64 hc_set_shared_area(struct vcpu *v)
 	if (!gmem_range_ok(&v->vm->mem, gpa, sizeof(struct kestrel_vcpu_area)))
 		return -EFAULT;
 	pv_deadline_clear(v);
-	gmem_prepare(&v->vm->mem, gpa, sizeof(struct kestrel_vcpu_area)); /* zeroed after a reset */
-	/* 64-byte aligned, so it cannot straddle two 2 MiB chunks: one host pointer serves. */
-	v->pv.area = (struct kestrel_vcpu_area *)(uintptr_t)gmem_hpa(&v->vm->mem, gpa);
+	/*
+	 * 64-byte aligned, so it cannot straddle two 2 MiB chunks: one host pointer serves. Stored
+	 * under the EPT lock: a give-back then keeps its chunk the VM's (vm_mem_pin).
+	 */
+	if (!vm_mem_pin(v->vm, gpa, sizeof(struct kestrel_vcpu_area), (void **)&v->pv.area))
+		return -EFAULT; /* given back to the host */
 	v->pv.area_gpa = gpa;
 	v->pv.area->deadline_armed = 0;
 	/* Even, whatever the guest left there: odd means "being updated" to readers. */

@@ -380,6 +380,7 @@ __noreturn void sched_loop(void)
 	struct percpu *cpu = this_cpu();
 	struct sched_cpu *s = sched_cpus[cpu->index];
 	struct vcpu *last = NULL;
+	bool more_ept;
 
 	WRITE_ONCE(s->active, true); /* periodic balancing may hand vCPUs here now */
 	for (;;) {
@@ -399,7 +400,7 @@ __noreturn void sched_loop(void)
 			last = NULL;
 		now = rdtsc();
 		tick_timers(s, now);
-		vm_ept_housekeeping_pending();
+		more_ept = vm_ept_housekeeping_pending();
 		ept_flush_if_asked(s); /* asked by others, or by the housekeeping just done */
 		v = sched_policy_pick(s);
 		if (!v) {
@@ -418,6 +419,9 @@ __noreturn void sched_loop(void)
 			/* Ask again a slice later if the answer may have been no. */
 			if (sched_balance && ask_for_work(cpu))
 				d = d ? MIN(d, t0 + sched_slice_tsc) : t0 + sched_slice_tsc;
+			/* A stopped VM's EPT waits for other pCPUs' flushes: look again soon. */
+			if (more_ept)
+				d = d ? MIN(d, t0 + sched_slice_tsc / 16) : t0 + sched_slice_tsc / 16;
 			if (d)
 				timer_arm(d);
 			cpu_wait_for_interrupt();

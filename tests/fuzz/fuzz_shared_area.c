@@ -49,6 +49,20 @@ void pv_kvm_preempted(struct vcpu *v)
 	(void)v;
 }
 
+/* The core's pin, without the lock: the host address of RAM the VM holds. */
+void *vm_mem_pin(struct vm *vm, u64 gpa, u64 len, void **slot)
+{
+	u64 off;
+
+	if (!gmem_offset(&vm->mem, gpa, len, &off)) {
+		*slot = NULL;
+		return NULL;
+	}
+	gmem_prepare(&vm->mem, off, len);
+	*slot = (void *)(uintptr_t)gmem_hpa(&vm->mem, gpa);
+	return *slot;
+}
+
 void pv_kvm_reset(struct vcpu *v)
 {
 	(void)v;

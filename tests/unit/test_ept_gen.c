@@ -352,6 +352,183 @@ static void test_huge_pages(void **state)
 	ept_huge_pages = false;
 }
 
+/* A stopped VM: every tree goes, the current one too, once each pCPU that ran it flushed it. */
+static void test_retire_frees_every_tree(void **state)
+{
+	struct region r;
+	struct cpuset ask;
+	u64 full_gens = EPT_GEN_MAX_OBSOLETE;
+
+	(void)state;
+	/* Obsolete trees up to the limit, each with tables, then the current one with tables. */
+	for (u64 g = 0; g <= full_gens; g++) {
+		assert_int_equal(ept_gen_fault(&e, &gm, 0x1234, REGION_R, &r), EPT_FAULT_MAPPED);
+		ept_gen_loaded(&e, e.cur.eptp, (u32)(g & 1));
+		if (g < full_gens)
+			assert_int_equal(ept_gen_invalidate(&e), 0);
+	}
+	assert_int_equal(e.nr_obsolete, EPT_GEN_MAX_OBSOLETE);
+	assert_true(nr_live > 3 * EPT_GEN_MAX_OBSOLETE);
+	ept_gen_retire(&e);
+	assert_int_equal(e.nr_obsolete, EPT_GEN_MAX_OBSOLETE + 1);
+	ask = reclaim_all(0); /* the vCPUs' generations do not matter any more */
+	assert_true(cpuset_has(&ask, 0) && cpuset_has(&ask, 1));
+	assert_int_not_equal(nr_live, 0);
+	ept_gen_flush_cpu(&e, 0, flush);
+	ask = reclaim_all(0);
+	assert_int_not_equal(nr_live, 0); /* pCPU 1 may still cache the last tree */
+	ept_gen_flush_cpu(&e, 1, flush);
+	ask = reclaim_all(0);
+	assert_true(cpuset_is_empty(&ask));
+	assert_int_equal(e.nr_obsolete, 0);
+	assert_int_equal(nr_live, 0); /* every table page and every root went back */
+	assert_int_equal(ept_gen_tables(&e), 0);
+}
+
+/* More than 3 GiB: RAM stops at 3 GiB and goes on at 4 GiB; the xAPIC and I/O APIC are free. */
+static void test_pci_hole(void **state)
+{
+	u64 n = 5 * GiB / GMEM_CHUNK_SIZE, *c = calloc(n, sizeof(u64));
+	struct guest_mem five = { .size = 5 * GiB, .nr_chunks = n, .chunks = c };
+	const struct region *r;
+	struct region out;
+	u8 perm;
+	u32 shift;
+
+	(void)state;
+	for (u64 i = 0; i < n; i++)
+		c[i] = 0x100000000000ull + i * GMEM_CHUNK_SIZE; /* written into entries only */
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(ept_gen_init(&e, &five), 0);
+	assert_int_equal(e.regions.nr, 2);
+	r = regions_find(&e.regions, 3 * GiB - 1);
+	assert_non_null(r);
+	assert_int_equal(r->start + r->size, 3 * GiB);
+	assert_null(regions_find(&e.regions, 3 * GiB));
+	assert_null(regions_find(&e.regions, 0xfee00000));
+	assert_null(regions_find(&e.regions, 0xfec00000));
+	r = regions_find(&e.regions, 4 * GiB);
+	assert_non_null(r);
+	assert_int_equal(r->backing, 3 * GiB);
+	assert_int_equal(r->start + r->size, 6 * GiB);
+	assert_null(regions_find(&e.regions, 6 * GiB));
+	/* Host addresses and copies follow the same layout. */
+	assert_int_equal(gmem_hpa(&five, 4 * GiB + 8), c[3 * GiB / GMEM_CHUNK_SIZE] + 8);
+	assert_int_equal(gmem_hpa(&five, 3 * GiB + 8), 0);
+	assert_false(gmem_range_ok(&five, 3 * GiB - 4096, 8192));
+	assert_true(gmem_range_ok(&five, 6 * GiB - 4096, 4096));
+	assert_false(gmem_range_ok(&five, 6 * GiB - 4096, 8192));
+	assert_int_equal(gmem_top(&five), 6 * GiB);
+	/* A fault at 4 GiB maps the backing at 3 GiB; one in the hole is unbacked. */
+	assert_int_equal(ept_gen_fault(&e, &five, 4 * GiB + 0x1234, REGION_W, &out),
+			 EPT_FAULT_MAPPED);
+	assert_true(ept_tree_lookup(&e.cur, 4 * GiB, &perm, &shift));
+	assert_int_equal(ept_gen_fault(&e, &five, 3 * GiB + 0x1234, REGION_R, &out),
+			 EPT_FAULT_UNBACKED);
+	ept_gen_retire(&e);
+	reclaim_all(0);
+	free(c);
+}
+
+/* A VM of four real chunks for give-back and take-back: chunks move between it and the host. */
+static u64 big_chunks[4];
+static volatile u8 big_state[4];
+static struct guest_mem big = { .size = 4 * GMEM_CHUNK_SIZE, .nr_chunks = 4, .chunks = big_chunks,
+				.state = big_state };
+static u64 pinned_hpa, fresh_hpa, nr_fresh_freed;
+static bool alloc_fails;
+
+static bool pinned(void *ctx, u64 hpa)
+{
+	(void)ctx;
+	return hpa == pinned_hpa;
+}
+
+static u64 alloc_chunk(void)
+{
+	return alloc_fails ? 0 : fresh_hpa;
+}
+
+static void free_chunk(u64 hpa)
+{
+	assert_int_equal(hpa, fresh_hpa);
+	nr_fresh_freed++;
+}
+
+static struct ept_gen_chunks chunks_for(u64 *list, u32 max)
+{
+	return (struct ept_gen_chunks){ .hpa = list, .max = max, .pinned = pinned,
+					.alloc = alloc_chunk, .free = free_chunk };
+}
+
+static void test_give_back_returns_whole_chunks(void **state)
+{
+	u64 list[8], orig[4];
+	struct ept_gen_chunks ch = chunks_for(list, 8);
+	struct region r;
+
+	(void)state;
+	for (u32 i = 0; i < 4; i++) {
+		orig[i] = big_chunks[i] = (u64)(uintptr_t)aligned_alloc(GMEM_CHUNK_SIZE,
+									GMEM_CHUNK_SIZE);
+		big_state[i] = GMEM_CHUNK_READY;
+	}
+	fresh_hpa = (u64)(uintptr_t)aligned_alloc(GMEM_CHUNK_SIZE, GMEM_CHUNK_SIZE);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(ept_gen_init(&e, &big), 0);
+	memset((void *)(uintptr_t)big_chunks[2], 0x5a, GMEM_CHUNK_SIZE);
+	/* Chunk 1 whole and a page of chunk 2: only chunk 1 leaves the VM. */
+	assert_int_equal(ept_gen_give_back(&e, &big, GMEM_CHUNK_SIZE, GMEM_CHUNK_SIZE + 4096, &ch),
+			 REGION_ZAP_ALL);
+	assert_int_equal(ch.nr, 1);
+	assert_int_equal(list[0], orig[1]);
+	assert_int_equal(big_chunks[1], 0);
+	assert_int_equal(big_chunks[2], orig[2]);
+	assert_int_equal(e.chunks_returned, 1);
+	assert_int_equal(gmem_hpa(&big, GMEM_CHUNK_SIZE + 8), 0);
+	assert_int_equal(gmem_write(&big, GMEM_CHUNK_SIZE - 4, "abcdefgh", 8), -EFAULT);
+	assert_int_equal(ept_gen_fault(&e, &big, GMEM_CHUNK_SIZE, REGION_R, &r),
+			 EPT_FAULT_UNBACKED);
+	/* The rest of chunk 2 later: it leaves then. A pinned chunk 3 stays. */
+	pinned_hpa = orig[3];
+	ch.nr = 0;
+	assert_int_equal(ept_gen_give_back(&e, &big, 2 * GMEM_CHUNK_SIZE + 4096,
+					   2 * GMEM_CHUNK_SIZE - 4096, &ch), REGION_ZAP_ALL);
+	assert_int_equal(ch.nr, 1);
+	assert_int_equal(list[0], orig[2]);
+	assert_int_equal(big_chunks[3], orig[3]);
+	/* Taking back with no host memory: nothing changes. */
+	alloc_fails = true;
+	ch.nr = 0;
+	assert_int_equal(ept_gen_restore(&e, &big, GMEM_CHUNK_SIZE, GMEM_CHUNK_SIZE, REGION_RWX,
+					 &ch), -ENOMEM);
+	assert_int_equal(ept_gen_restore(&e, &big, GMEM_CHUNK_SIZE, GMEM_CHUNK_SIZE, REGION_RWX,
+					 NULL), -ENOMEM);
+	assert_int_equal(ept_gen_fault(&e, &big, GMEM_CHUNK_SIZE, REGION_R, &r),
+			 EPT_FAULT_UNBACKED);
+	/* A refused take-back (chunk 1's fresh chunk, then the MMIO-free check fails): freed. */
+	alloc_fails = false;
+	assert_int_equal(ept_gen_restore(&e, &big, GMEM_CHUNK_SIZE, 8 * GMEM_CHUNK_SIZE,
+					 REGION_RWX, &ch), -EFAULT);
+	assert_int_equal(big_chunks[1], 0);
+	/* Taken back: a fresh chunk, stale (zeroed on first use), mapped on a fault. */
+	memset((void *)(uintptr_t)fresh_hpa, 0x77, GMEM_CHUNK_SIZE);
+	ch.nr = 0;
+	assert_int_equal(ept_gen_restore(&e, &big, GMEM_CHUNK_SIZE, GMEM_CHUNK_SIZE, REGION_RWX,
+					 &ch), REGION_ZAP_RANGE);
+	assert_int_equal(ch.taken, 1);
+	assert_int_equal(big_chunks[1], fresh_hpa);
+	assert_int_equal(e.chunks_taken, 1);
+	assert_int_equal(ept_gen_fault(&e, &big, GMEM_CHUNK_SIZE, REGION_W, &r), EPT_FAULT_MAPPED);
+	assert_int_equal(((u8 *)(uintptr_t)fresh_hpa)[12345], 0);
+	ept_gen_retire(&e);
+	reclaim_all(0);
+	assert_int_equal(e.nr_obsolete, 0);
+	for (u32 i = 0; i < 4; i++)
+		free((void *)(uintptr_t)orig[i]);
+	free((void *)(uintptr_t)fresh_hpa);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +544,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_table_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_pages, setup, teardown),
+		cmocka_unit_test(test_give_back_returns_whole_chunks),
+		cmocka_unit_test(test_pci_hole),
+		cmocka_unit_test_setup_teardown(test_retire_frees_every_tree, setup, teardown),
 	};
 
 	return unit_run(tests);

@@ -152,9 +152,16 @@ static void test_mmap(void **state)
 	assert_int_equal(map[3].type, MB2_MEM_AVAILABLE);
 	for (u32 i = 0; i < 4; i++)
 		assert_int_equal(map[i].reserved, 0);
-	/* Beyond 4 GiB the map simply goes on. */
-	assert_int_equal(loader_mmap(6 * GiB, map, ARRAY_SIZE(map)), 4);
-	assert_int_equal(map[3].length, 6 * GiB - MiB);
+	/* Exactly 3 GiB: no RAM above the PCI hole. */
+	assert_int_equal(loader_mmap(3 * GiB, map, ARRAY_SIZE(map)), 4);
+	assert_int_equal(map[3].length, 3 * GiB - MiB);
+	/* More: RAM stops at the PCI hole [3 GiB, 4 GiB) and the rest goes on from 4 GiB. */
+	assert_int_equal(loader_mmap(6 * GiB, map, ARRAY_SIZE(map)), 5);
+	assert_int_equal(map[3].base, MiB);
+	assert_int_equal(map[3].length, 3 * GiB - MiB);
+	assert_int_equal(map[4].base, 4 * GiB);
+	assert_int_equal(map[4].length, 3 * GiB);
+	assert_int_equal(map[4].type, MB2_MEM_AVAILABLE);
 	/* max is respected; tiny RAM keeps only what exists. */
 	assert_int_equal(loader_mmap(64 * MiB, map, 2), 2);
 	assert_int_equal(loader_mmap(64 * MiB, map, 0), 0);
@@ -852,14 +859,24 @@ static void test_above_4g(void **state)
 	assert_int_equal(load_into(&big, img, k.len, NULL, 0, &res), -ENOSPC);
 	assert_non_null(strstr(res.error, "is not below 4 GiB"));
 	free(img);
-	/* A kernel that ends at 4 GiB fits; its module does not. */
+	/* Nothing in the PCI hole: RAM ends at 3 GiB below 4 GiB (the xAPIC page is there). */
 	build_kernel(&k, true, 2);
 	kb_phdr(&k, true, PHOFF, 1, ELF_PT_LOAD, DATA_OFF, 0xfffff000, 0xfffff000, DATA_LEN,
 		0x1000);
 	img = kb_copy(&k);
+	assert_int_equal(load_into(&big, img, k.len, NULL, 0, &res), -ENOSPC);
+	assert_string_equal(res.error, "segment at 0xfffff000 (0x1000 bytes) lies in the PCI hole "
+			    "[0xc0000000, 0x100000000)");
+	free(img);
+	/* A kernel that ends at 3 GiB fits; its module does not. */
+	build_kernel(&k, true, 2);
+	kb_phdr(&k, true, PHOFF, 1, ELF_PT_LOAD, DATA_OFF, 0xbffff000, 0xbffff000, DATA_LEN,
+		0x1000);
+	img = kb_copy(&k);
 	assert_int_equal(load_into(&big, img, k.len, two_modules, 2, &res), -ENOSPC);
 	assert_string_equal(res.error,
-			    "module 1 at 0x100000000 (0x1388 bytes) is not below 4 GiB");
+			    "module 1 at 0xc0000000 (0x1388 bytes) lies in the PCI hole "
+			    "[0xc0000000, 0x100000000)");
 	free(img);
 	free(big.chunks);
 }

@@ -55,6 +55,20 @@ void sched_yield_to(struct vcpu *v, struct vcpu *t)
 	yielded_to = t;
 }
 
+/* The core's pin, without the lock: the host address of RAM the VM holds. */
+void *vm_mem_pin(struct vm *vm, u64 gpa, u64 len, void **slot)
+{
+	u64 off;
+
+	if (!gmem_offset(&vm->mem, gpa, len, &off)) {
+		*slot = NULL;
+		return NULL;
+	}
+	gmem_prepare(&vm->mem, off, len);
+	*slot = (void *)(uintptr_t)gmem_hpa(&vm->mem, gpa);
+	return *slot;
+}
+
 void pv_do_flush(struct vcpu *v)
 {
 	assert_true(v->pv.flush.kind & KESTREL_FLUSH_ALL);

@@ -187,7 +187,7 @@ static void test_give_back_and_restore(void **state)
 	assert_int_equal(regions_protect(&rs, 4 * MiB + 6 * PAGE_SIZE, PAGE_SIZE, 0),
 			 REGION_ZAP_ALL);
 	/* Over both holes and the RAM between them: each hole reported once, then one region. */
-	assert_int_equal(regions_restore(&rs, 4 * MiB, 8 * PAGE_SIZE, REGION_RWX, RAM_SIZE,
+	assert_int_equal(regions_restore(&rs, 4 * MiB, 8 * PAGE_SIZE, REGION_RWX, 4 * MiB, RAM_SIZE,
 					 filled, NULL), REGION_ZAP_RANGE);
 	assert_int_equal(nr_filled, 2);
 	assert_int_equal(filled_at[0], 4 * MiB);
@@ -196,17 +196,17 @@ static void test_give_back_and_restore(void **state)
 	assert_int_equal(filled_len[1], PAGE_SIZE);
 	assert_int_equal(rs.nr, 1);
 	/* Nothing to fill: only the rights. */
-	assert_int_equal(regions_restore(&rs, 0, PAGE_SIZE, REGION_RX, RAM_SIZE, filled, NULL),
+	assert_int_equal(regions_restore(&rs, 0, PAGE_SIZE, REGION_RX, 0, RAM_SIZE, filled, NULL),
 			 REGION_ZAP_RANGE);
 	assert_int_equal(nr_filled, 2);
 	/* Outside the VM's RAM, over MMIO, no rights. */
-	assert_int_equal(regions_restore(&rs, RAM_SIZE, PAGE_SIZE, REGION_RWX, RAM_SIZE, filled,
+	assert_int_equal(regions_restore(&rs, RAM_SIZE, PAGE_SIZE, REGION_RWX, RAM_SIZE, RAM_SIZE, filled,
 					 NULL), -EFAULT);
-	assert_int_equal(regions_restore(&rs, 0, PAGE_SIZE, 0, RAM_SIZE, filled, NULL), -EINVAL);
+	assert_int_equal(regions_restore(&rs, 0, PAGE_SIZE, 0, 0, RAM_SIZE, filled, NULL), -EINVAL);
 	struct region r = mmio(8 * MiB, PAGE_SIZE);
 	assert_int_equal(regions_protect(&rs, 8 * MiB, PAGE_SIZE, 0), REGION_ZAP_ALL);
 	assert_int_equal(regions_add(&rs, &r, RAM_SIZE), 0);
-	assert_int_equal(regions_restore(&rs, 8 * MiB, PAGE_SIZE, REGION_RWX, RAM_SIZE, filled,
+	assert_int_equal(regions_restore(&rs, 8 * MiB, PAGE_SIZE, REGION_RWX, 8 * MiB, RAM_SIZE, filled,
 					 NULL), -EFAULT);
 	assert_int_equal(nr_filled, 2);
 	assert_well_formed();
@@ -281,7 +281,7 @@ static void test_random_against_model(void **state)
 			if (ret >= 0)
 				memset(&perm[a], p, n);
 		} else {
-			ret = regions_restore(&rs, a * PAGE_SIZE, n * PAGE_SIZE, p, PAGES * PAGE_SIZE,
+			ret = regions_restore(&rs, a * PAGE_SIZE, n * PAGE_SIZE, p, a * PAGE_SIZE, PAGES * PAGE_SIZE,
 					      NULL, NULL);
 			if (ret == -ENOSPC)
 				continue;
@@ -303,6 +303,33 @@ static void test_random_against_model(void **state)
 	}
 }
 
+/* Only backing no RAM region reaches may go back to the host: a moved region keeps its own. */
+static void test_backing_used(void **state)
+{
+	(void)state;
+	assert_true(regions_backing_used(&rs, 4 * MiB, 2 * MiB));
+	assert_int_equal(regions_protect(&rs, 4 * MiB, 2 * MiB + 4096, 0), REGION_ZAP_ALL);
+	assert_false(regions_backing_used(&rs, 4 * MiB, 2 * MiB));
+	assert_true(regions_backing_used(&rs, 6 * MiB, 2 * MiB)); /* a page of it given back */
+	assert_true(regions_backing_used(&rs, 2 * MiB, 2 * MiB + 1));
+	/* RAM moved elsewhere keeps its backing in use wherever it now is. */
+	assert_int_equal(regions_protect(&rs, 32 * MiB, 2 * MiB, 0), REGION_ZAP_ALL);
+	assert_int_equal(regions_move(&rs, 34 * MiB, 100 * MiB), 0);
+	assert_false(regions_backing_used(&rs, 32 * MiB, 2 * MiB));
+	assert_true(regions_backing_used(&rs, 34 * MiB, 2 * MiB));
+	/* Where the next region starts: the end of a hole, or of the region gpa is in. */
+	assert_int_equal(regions_next_start(&rs, 4 * MiB), 6 * MiB + 4096);
+	assert_int_equal(regions_next_start(&rs, 0), 6 * MiB + 4096);
+	assert_int_equal(regions_next_start(&rs, 101 * MiB), REGIONS_GPA_LIMIT);
+	/* MMIO has no backing. */
+	{
+		struct region m = mmio(4 * MiB, 2 * MiB);
+
+		assert_int_equal(regions_add(&rs, &m, RAM_SIZE), 0);
+		assert_false(regions_backing_used(&rs, 4 * MiB, 2 * MiB));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +339,7 @@ int main(void)
 		cmocka_unit_test_setup(test_protect_splits_and_merges, setup),
 		cmocka_unit_test_setup(test_give_back_and_restore, setup),
 		cmocka_unit_test_setup(test_blocks, setup),
+		cmocka_unit_test_setup(test_backing_used, setup),
 		cmocka_unit_test_setup(test_random_against_model, setup),
 	};
 

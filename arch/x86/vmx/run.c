@@ -337,11 +337,16 @@ static void run_loop(struct vcpu *v)
 			t0 = rdtsc();
 			close_round_trip(x, t0);
 		}
+		/* Out of Kestrel's code for it: no host pointer into its RAM held (vm_mem_release). */
+		atomic_add(&v->root_epoch, 1);
 		if (vmx_enter(&v->regs, x->launched, &x->host_rsp)) {
+			atomic_add(&v->root_epoch, 1);
 			v->pv.in_guest = 0;
 			entry_failed(v, 0);
 			return;
 		}
+		/* Back in: a full barrier, so a chunk that left the VM meanwhile is seen gone. */
+		atomic_add(&v->root_epoch, 1);
 		if (stats_timing) {
 			x->exited_at = rdtsc();
 			v->stats.guest_tsc += x->exited_at - t0;
@@ -387,8 +392,10 @@ static void run_loop(struct vcpu *v)
  */
 void arch_vcpu_run(struct vcpu *v)
 {
+	atomic_add(&v->root_epoch, 1);
 	run_loop(v);
 	vmx_shadow_leave(to_vmx(v)); /* its root no longer holds back freeing obsolete pages */
+	atomic_add(&v->root_epoch, 1);
 	if (stats_timing)
 		close_round_trip(to_vmx(v), rdtsc());
 }

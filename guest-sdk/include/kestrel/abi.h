@@ -83,10 +83,13 @@ typedef __UINT64_TYPE__ kestrel_u64;
 #define KESTREL_DEBUG_STATS_INTERVAL_US 10000u
 /*
  * Debug and measurement: invalidates every second-level mapping of this VM, by a generation
- * bump (RDI = 0) or by visiting every entry (RDI = 1, the plain way). RAX returns the TSC
- * ticks Kestrel spent, or a negative status.
+ * bump (RDI bit 0 clear) or by visiting every entry (KESTREL_DEBUG_EPT_WALK, the plain way).
+ * RAX returns the TSC ticks Kestrel spent, or with KESTREL_DEBUG_EPT_LOCKED those it held the
+ * VM's EPT lock (the critical section); or a negative status (another bit: -KESTREL_EINVAL).
  */
 #define KESTREL_HC_DEBUG_EPT_INVALIDATE 0x10101u
+#define KESTREL_DEBUG_EPT_WALK 1u
+#define KESTREL_DEBUG_EPT_LOCKED 2u
 
 /* Status codes, returned negated: the Linux numbers. */
 #define KESTREL_OK 0
@@ -95,6 +98,7 @@ typedef __UINT64_TYPE__ kestrel_u64;
 #define KESTREL_EINVAL 22 /* a malformed argument */
 #define KESTREL_E2BIG 7 /* more ranges than one flush call takes */
 #define KESTREL_EBUSY 16 /* too soon after the last call (debug calls) */
+#define KESTREL_ENOMEM 12 /* no host memory for it now */
 #define KESTREL_ENOSPC 28 /* the VM's memory is split in more pieces than Kestrel keeps */
 #define KESTREL_ENOSYS 38 /* no such hypercall, or pv=off */
 

@@ -17,6 +17,8 @@
 #define WINDOW_PAGES 16
 #define SPLIT_PAGE ((10ull << 20) + 4096) /* one page inside the 2 MiB page at 10 MiB */
 #define ONES 0xffffffffu
+#define STRADDLE_PAGE (12ull << 20) /* its last 4 bytes and the next page's first 4 */
+#define CHUNKS (16ull << 20) /* two whole 2 MiB host chunks: they go back to the host */
 
 enum phase { P_RW, P_RO, P_RW_AGAIN, P_GONE, P_BACK, P_END };
 
@@ -189,6 +191,61 @@ static void check_split(void)
 	rt_check(*ro == 7, "split: read-write again refused a write");
 }
 
+/* Whole chunks given back read all ones; taken back (fresh host memory) they read zero. */
+static void check_chunks(void)
+{
+	volatile u32 *first = (volatile u32 *)(uintptr_t)CHUNKS;
+	volatile u32 *last = (volatile u32 *)(uintptr_t)(CHUNKS + (4ull << 20) - 4);
+
+	*first = 5;
+	*last = 6;
+	rt_check(mem_protect(CHUNKS, 4ull << 20, KESTREL_MEM_GIVE_BACK) == 0, "chunks: give back");
+	rt_check(*first == ONES && *last == ONES, "chunks: given back read %#x, %#x", *first,
+		 *last);
+	rt_check(mem_protect(CHUNKS, 4ull << 20, KESTREL_MEM_READ_WRITE) == 0, "chunks: take back");
+	rt_check(*first == 0 && *last == 0, "chunks: taken back read %#x, %#x (want 0)", *first,
+		 *last);
+	*first = 7;
+	rt_check(*first == 7, "chunks: taken back refused a write");
+}
+
+static void store8(u64 addr, u64 v)
+{
+	__asm__ volatile("movq %1, (%0)" : : "r"(addr), "r"(v) : "memory");
+}
+
+static u64 load8(u64 addr)
+{
+	u64 v;
+
+	__asm__ volatile("movq (%1), %0" : "=r"(v) : "r"(addr) : "memory");
+	return v;
+}
+
+/* Accesses that start in emulated memory and end in RAM: each half goes where it lies. */
+static void check_straddle(void)
+{
+	volatile u32 *last = (volatile u32 *)(uintptr_t)(STRADDLE_PAGE + 4092);
+	volatile u32 *next = (volatile u32 *)(uintptr_t)(STRADDLE_PAGE + 4096);
+	u64 v;
+
+	*last = 0x11111111;
+	*next = 0x22222222;
+	rt_check(mem_protect(STRADDLE_PAGE, 4096, KESTREL_MEM_READ_ONLY) == 0, "straddle: RO");
+	store8(STRADDLE_PAGE + 4092, 0x4444444433333333ull);
+	rt_check(*last == 0x11111111 && *next == 0x44444444, "straddle: a store from read-only "
+		 "memory into RAM left %#x, %#x (want 0x11111111, 0x44444444)", *last, *next);
+	rt_check(mem_protect(STRADDLE_PAGE, 4096, KESTREL_MEM_READ_WRITE) == 0, "straddle: RW");
+	rt_check(mem_protect(STRADDLE_PAGE, 4096, KESTREL_MEM_GIVE_BACK) == 0, "straddle: gone");
+	v = load8(STRADDLE_PAGE + 4092);
+	rt_check(v == 0x44444444ffffffffull, "straddle: a load from given-back memory into RAM "
+		 "read %#lx (want 0x44444444ffffffff)", v);
+	store8(STRADDLE_PAGE + 4092, 0x6666666655555555ull);
+	rt_check(*next == 0x66666666, "straddle: a store from given-back memory into RAM left "
+		 "%#x (want 0x66666666)", *next);
+	rt_check(mem_protect(STRADDLE_PAGE, 4096, KESTREL_MEM_READ_WRITE) == 0, "straddle: back");
+}
+
 void kmain(const struct rt_boot *boot)
 {
 	struct rt_cpuid id = rt_cpuid(KESTREL_CPUID_BASE, 0);
@@ -214,5 +271,7 @@ void kmain(const struct rt_boot *boot)
 	rt_printf("mem-protect: %u CPUs saw every change\n", n);
 	check_arguments(boot->mem_top);
 	check_split();
+	check_chunks();
+	check_straddle();
 	rt_test_end();
 }

@@ -30,12 +30,25 @@ def check_mem_line(log):
            r"instead\)$", "the note of a dropped write to read-only memory")
 
 
+def check_chunks_returned(log):
+    """Giving back two whole 2 MiB chunks hands their frames to the host's allocator."""
+    m = expect(log, r"^kestrel: vm mp: (\d+) chunks \((\d+) MiB\) given back to the host: free "
+               r"frames (\d+) -> (\d+)$", "the chunks given back to the host")
+    n, mib, before, after = (int(x) for x in m.groups())
+    if n != 2 or mib != 4 or after - before != n * 512:
+        raise CheckFailed(f"{n} chunks ({mib} MiB) given back, free frames {before} -> {after}:"
+                          f" expected 2 chunks and {2 * 512} frames more")
+    expect(log, r"^  mem: host chunks given back [1-9]\d*, fresh ones taken back [1-9]\d*$",
+           "the chunk counts in the statistics")
+
+
 TESTS = {
     # 3 vCPUs on 2 pCPUs: at each change one of them is in guest mode elsewhere (kicked and
     # waited for) and another may be waiting its turn (it reloads before it runs again).
     "vm-mem-protect": ("bochs", 2, {"modules": [
-        vm_line("mem-protect", "vm=mp vcpus=3 mem=32M -- cpus=3")]},
-        all_of(vm_passed("mp"), no_panic_and_end, check_mem_line, _fuzz.free_frames_kept)),
+        vm_line("mem-protect", "vm=mp vcpus=3 mem=32M debug=on -- cpus=3")]},
+        all_of(vm_passed("mp"), no_panic_and_end, check_mem_line, check_chunks_returned,
+               _fuzz.free_frames_kept)),
     # strict_mmio=on: the first write to the read-only window stops the VM.
     "vm-mem-protect-strict": ("bochs", 2, {"modules": [
         vm_line("mem-protect", "vm=mp vcpus=2 mem=32M strict_mmio=on -- cpus=2")]},

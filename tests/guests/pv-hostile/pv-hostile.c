@@ -430,7 +430,7 @@ static void test_debug_stats(void)
 	/* One table per KESTREL_DEBUG_STATS_INTERVAL_US at most: a guest cannot make Kestrel print. */
 	expect("debug stats again at once", -KESTREL_EBUSY, KESTREL_HC_DEBUG_STATS, 0, 0, 0, 0, 0,
 	       0);
-	expect("EPT invalidation, mode 2", -KESTREL_EINVAL, KESTREL_HC_DEBUG_EPT_INVALIDATE, 2, 0,
+	expect("EPT invalidation, mode 4", -KESTREL_EINVAL, KESTREL_HC_DEBUG_EPT_INVALIDATE, 4, 0,
 	       0, 0, 0, 0);
 	expect("EPT invalidation, mode 2^63", -KESTREL_EINVAL, KESTREL_HC_DEBUG_EPT_INVALIDATE,
 	       1ull << 63, 0, 0, 0, 0, 0);

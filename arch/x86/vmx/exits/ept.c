@@ -34,7 +34,7 @@ static int read_only_mmio(struct vcpu *v, void *opaque, u64 offset, u32 size, bo
 	const struct region *r = opaque;
 
 	*value = write ? *value : 0;
-	if (!write && gmem_read(&v->vm->mem, r->backing + offset, value, size))
+	if (!write && gmem_read(&v->vm->mem, r->start + offset, value, size))
 		*value = ~0ull;
 	return REGION_MMIO_DONE;
 }
@@ -58,7 +58,7 @@ enum exit_action exit_unbacked(struct vcpu *v, u64 gpa, u8 access, bool walk, st
 		return EXIT_STOP_VM;
 	}
 	if (vm->strict_mmio || (access & REGION_X)) {
-		if (!r && gpa < vm->mem.size)
+		if (!r && gmem_range_ok(&vm->mem, gpa, 1))
 			vm_stop(vm, -1, "vcpu %u: %s of guest-physical %#lx at rip %#lx: RAM the guest "
 				"gave back", v->id, what, gpa, rip);
 		else if (!r)

@@ -56,9 +56,71 @@ bool exit_mmio_decodable(struct vcpu *v)
 	return !decode(v, bytes, &insn);
 }
 
+/*
+ * One part of an access that crosses a region's end, to what is at gpa now: a device's handler,
+ * RAM (a write only where the rights allow), or nothing (all ones, the write dropped).
+ */
+static int access_part(struct vcpu *v, u64 gpa, u32 size, bool write, u64 *value)
+{
+	struct region r;
+
+	if (!ept_gen_region_at(&v->vm->ept, gpa, &r)) {
+		if (!write)
+			*value = ~0ull;
+		return REGION_MMIO_DONE;
+	}
+	if (r.kind == REGION_MMIO)
+		return r.mmio(v, r.opaque, gpa - r.start, size, write, value);
+	if (!write && gmem_read(&v->vm->mem, gpa, value, size))
+		*value = ~0ull;
+	else if (write && (r.perm & REGION_W))
+		gmem_write(&v->vm->mem, gpa, value, size);
+	return REGION_MMIO_DONE;
+}
+
+/*
+ * An access of size bytes at gpa that does not end in the region it starts in: split where
+ * regions end, each part in pieces of 8, 4, 2 or 1 bytes (what handlers take), little-endian.
+ */
+static int access_split(struct vcpu *v, u64 gpa, u32 size, bool write, u64 *value)
+{
+	u64 done = 0, result = 0;
+
+	while (done < size) {
+		struct region r;
+		u64 at = gpa + done, part = write ? *value >> (8 * done) : 0;
+		u64 room = ept_gen_region_at(&v->vm->ept, at, &r) ? r.start + r.size - at :
+			   r.size;
+		u32 n = 8;
+
+		while (n > size - done || n > room)
+			n >>= 1;
+		if (access_part(v, at, n, write, &part) != REGION_MMIO_DONE)
+			return REGION_MMIO_ABANDON;
+		if (n < 8)
+			part &= BIT(8 * n) - 1;
+		result |= part << (8 * done);
+		done += n;
+	}
+	if (!write)
+		*value = result;
+	return REGION_MMIO_DONE;
+}
+
+/* The access of the instruction: to r's handler, or split where it leaves r. */
+static int access(struct vcpu *v, const struct region *r, u64 gpa, u32 size, bool write,
+		  u64 *value)
+{
+	u64 off = gpa - r->start;
+
+	if (off + size <= r->size)
+		return r->mmio(v, r->opaque, off, size, write, value);
+	return access_split(v, gpa, size, write, value);
+}
+
 enum exit_action exit_mmio(struct vcpu *v, const struct region *r, u64 gpa, const char *what)
 {
-	u64 off = gpa - r->start, value = 0;
+	u64 value = 0;
 	struct mmio_insn insn;
 	u8 bytes[MMIO_INSN_MAX] = { 0 };
 
@@ -69,7 +131,7 @@ enum exit_action exit_mmio(struct vcpu *v, const struct region *r, u64 gpa, cons
 		return EXIT_STOP_VM;
 	}
 	if (insn.dir != MMIO_WRITE &&
-	    r->mmio(v, r->opaque, off, insn.size, false, &value) != REGION_MMIO_DONE)
+	    access(v, r, gpa, insn.size, false, &value) != REGION_MMIO_DONE)
 		return EXIT_RESUME; /* the instruction is not completed: it runs again */
 	if (insn.dir == MMIO_READ) {
 		mmio_complete_read(&insn, v->regs.gpr, value);
@@ -82,7 +144,7 @@ enum exit_action exit_mmio(struct vcpu *v, const struct region *r, u64 gpa, cons
 		} else {
 			value = insn.value;
 		}
-		if (r->mmio(v, r->opaque, off, insn.size, true, &value) != REGION_MMIO_DONE)
+		if (access(v, r, gpa, insn.size, true, &value) != REGION_MMIO_DONE)
 			return EXIT_RESUME;
 	}
 	vmcs_writel(GUEST_RSP, v->regs.gpr[GPR_RSP]);

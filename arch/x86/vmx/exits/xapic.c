@@ -57,8 +57,8 @@ void arch_vm_create(struct vm *vm)
 {
 	int err = vm_mmio_claim(vm, XAPIC_PAGE, PAGE_SIZE, xapic_mmio, NULL, "the local APIC page");
 
-	/* Only RAM can be there already (a VM of more than 4 GiB less 18 MiB): RAM wins, as before. */
+	/* In the PCI hole, where no RAM is (mm/guest_mem.h): a failure here is a bug. */
 	if (err)
-		pr_warn("vm %s: RAM covers the xAPIC page at %#lx: no xAPIC MMIO there", vm->name,
-			(u64)XAPIC_PAGE);
+		pr_warn("vm %s: the xAPIC page at %#lx is not free (%d): no xAPIC MMIO there",
+			vm->name, (u64)XAPIC_PAGE, err);
 }
