@@ -4,6 +4,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx/vmx.h"
 #include "lib/console.h"
+#include "mm/mm.h"
 
 /* VM-instruction error numbers, SDM Vol. 3C, table 32-1 (the ones worth a name). */
 static const char *insn_error(u32 e)
@@ -62,6 +63,42 @@ bool vmcs_load(u64 phys)
 	return !fail;
 }
 
+/* The one entry of a list the current VMCS points to (vmx_vcpu.c sets them up). */
+static struct vmx_msr_entry *efer_entry(u64 list_phys)
+{
+	return phys_to_virt(list_phys);
+}
+
+u64 vmcs_guest_efer(void)
+{
+	if (vmx_caps.efer_ctls)
+		return vmcs_read64(GUEST_IA32_EFER);
+	return efer_entry(vmcs_read64(ENTRY_MSR_LOAD_ADDR))->value;
+}
+
+/*
+ * Without "load IA32_EFER", VM entry sets EFER.LMA from "IA-32e mode guest", and LME with it
+ * when CR0.PG is 1 (SDM Vol. 3C, 27.3.2.1), then loads the list (27.4): the value written here
+ * must agree with that control (the callers keep them together), or WRMSR's own rules (LME may
+ * not change with paging on) fail the entry.
+ */
+void vmcs_set_guest_efer(u64 efer)
+{
+	if (vmx_caps.efer_ctls)
+		vmcs_write64(GUEST_IA32_EFER, efer);
+	else
+		efer_entry(vmcs_read64(ENTRY_MSR_LOAD_ADDR))->value = efer;
+}
+
+/* VM exit sets LMA and LME from "host address-space size" (28.5.1), the list the rest (28.6). */
+void vmcs_set_host_efer(u64 efer)
+{
+	if (vmx_caps.efer_ctls)
+		vmcs_write64(HOST_IA32_EFER, efer);
+	else
+		efer_entry(vmcs_read64(EXIT_MSR_LOAD_ADDR))->value = efer;
+}
+
 void vmcs_dump(void)
 {
 	console_printf("  exit reason %#x qual %#lx  intr info %#x  idt vectoring %#x  instr len %u\n",
@@ -71,7 +108,7 @@ void vmcs_dump(void)
 	console_printf("  rip %#lx rsp %#lx rflags %#lx  cr0 %#lx cr3 %#lx cr4 %#lx efer %#lx\n",
 		       vmcs_readl(GUEST_RIP), vmcs_readl(GUEST_RSP), vmcs_readl(GUEST_RFLAGS),
 		       vmcs_readl(GUEST_CR0), vmcs_readl(GUEST_CR3), vmcs_readl(GUEST_CR4),
-		       vmcs_read64(GUEST_IA32_EFER));
+		       vmcs_guest_efer());
 	console_printf("  cs %#x base %#lx limit %#x ar %#x  ss %#x ar %#x  tr %#x ar %#x\n",
 		       vmcs_read16(GUEST_CS_SEL), vmcs_readl(GUEST_CS_BASE),
 		       vmcs_read32(GUEST_CS_LIMIT), vmcs_read32(GUEST_CS_AR),

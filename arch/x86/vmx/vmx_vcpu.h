@@ -16,6 +16,7 @@
 struct vmx_vcpu {
 	struct vcpu vcpu;
 	u64 vmcs_phys;
+	u64 msr_lists_phys; /* without "load IA32_EFER": its EFER MSR-load lists (vmcs.c) */
 	u16 vpid;
 	bool launched;
 	bool vmcs_initialised;
