@@ -132,10 +132,12 @@ struct vcpu *arch_vcpu_create(void)
 		return NULL;
 	*(u32 *)phys_to_virt(x->vmcs_phys) = vmx_caps.revision; /* 26.2 */
 	/*
-	 * Without "load IA32_EFER": the VM-entry MSR-load list at 0 (the guest's EFER as the CPU
-	 * runs it), the VM-exit one at 16 (the host's), one entry each (SDM Vol. 3C, 25.7.2, 25.8.2).
+	 * Without the controls that switch IA32_PAT and IA32_EFER: its VM-entry MSR-load list at 0
+	 * (the guest's values as the CPU runs them; PAT first, also the VM-exit MSR-store list),
+	 * the VM-exit MSR-load list at entry VMX_HOST_MSR_LIST (the host's), 16-byte entries
+	 * (SDM Vol. 3C, 25.7.2, 25.8.2).
 	 */
-	if (!vmx_caps.efer_ctls) {
+	if (!vmx_caps.pat_ctls || !vmx_caps.efer_ctls) {
 		struct vmx_msr_entry *l;
 
 		x->msr_lists_phys = frames_alloc(1, 0);
@@ -143,8 +145,12 @@ struct vcpu *arch_vcpu_create(void)
 			return NULL;
 		l = phys_to_virt(x->msr_lists_phys);
 		memset(l, 0, PAGE_SIZE);
-		l[0].index = MSR_IA32_EFER;
-		l[1].index = MSR_IA32_EFER;
+		if (!vmx_caps.pat_ctls)
+			l[x->msr_list_count++].index = MSR_IA32_PAT;
+		if (!vmx_caps.efer_ctls)
+			l[x->msr_list_count++].index = MSR_IA32_EFER;
+		for (u32 i = 0; i < x->msr_list_count; i++)
+			l[VMX_HOST_MSR_LIST + i].index = l[i].index;
 	}
 	x->fpu_reset = true; /* never the FPU state another vCPU left on the pCPU */
 	x->msr_reset = true; /* nor its MSRs */
@@ -190,7 +196,7 @@ static void setup_controls(struct vmx_vcpu *x)
 	 */
 	u32 proc2 = PROC2_EPT | PROC2_UNRESTRICTED | PROC2_WBINVD;
 	bool shadow = vmx_shadow_on(&x->vcpu);
-	u32 efer_exit, efer_entry;
+	u32 msr_exit, msr_entry;
 
 	if (vmx_deadline_preemption_timer)
 		pin |= PIN_PREEMPTION_TIMER;
@@ -236,26 +242,28 @@ static void setup_controls(struct vmx_vcpu *x)
 	if (c->secondary)
 		vmcs_write32(PROC_BASED_CTLS2, x->proc2_ctls);
 	/*
-	 * Guest DR7 and IA32_DEBUGCTL live in the VMCS: saved at exit, loaded at entry. EFER too
-	 * where the CPU has the controls; else the MSR-load lists switch it (vmcs.c), and the
-	 * fields GUEST_IA32_EFER and HOST_IA32_EFER are never touched (they may not exist).
+	 * Guest DR7 and IA32_DEBUGCTL live in the VMCS: saved at exit, loaded at entry. EFER and
+	 * PAT too where the CPU has the controls; else the MSR lists switch them (vmcs.c), and
+	 * their GUEST_ and HOST_ fields are never touched (they may not exist).
 	 */
-	efer_exit = c->efer_ctls ? EXIT_SAVE_EFER | EXIT_LOAD_EFER : 0;
-	efer_entry = c->efer_ctls ? ENTRY_LOAD_EFER : 0;
-	vmcs_write32(EXIT_CTLS, adjust(c->exit_ctls, EXIT_HOST_64 | efer_exit | EXIT_SAVE_PAT |
-						     EXIT_LOAD_PAT | EXIT_SAVE_DEBUG));
-	vmcs_write32(ENTRY_CTLS, adjust(c->entry_ctls, efer_entry | ENTRY_LOAD_PAT |
-						       ENTRY_LOAD_DEBUG));
+	msr_exit = (c->efer_ctls ? EXIT_SAVE_EFER | EXIT_LOAD_EFER : 0) |
+		   (c->pat_ctls ? EXIT_SAVE_PAT | EXIT_LOAD_PAT : 0);
+	msr_entry = (c->efer_ctls ? ENTRY_LOAD_EFER : 0) | (c->pat_ctls ? ENTRY_LOAD_PAT : 0);
+	vmcs_write32(EXIT_CTLS, adjust(c->exit_ctls, EXIT_HOST_64 | msr_exit | EXIT_SAVE_DEBUG));
+	vmcs_write32(ENTRY_CTLS, adjust(c->entry_ctls, msr_entry | ENTRY_LOAD_DEBUG));
 	vmcs_write32(EXCEPTION_BITMAP, shadow ? BIT(EXC_PF) : 0);
 	vmcs_write32(PF_ERROR_MASK, 0);
 	vmcs_write32(PF_ERROR_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
-	vmcs_write32(EXIT_MSR_STORE_COUNT, 0);
-	vmcs_write32(EXIT_MSR_LOAD_COUNT, c->efer_ctls ? 0 : 1);
-	vmcs_write32(ENTRY_MSR_LOAD_COUNT, c->efer_ctls ? 0 : 1);
-	if (!c->efer_ctls) {
+	/* The guest's PAT, written without an exit, is stored at exit (28.4), where entry loads it. */
+	vmcs_write32(EXIT_MSR_STORE_COUNT, c->pat_ctls ? 0 : 1);
+	vmcs_write32(EXIT_MSR_LOAD_COUNT, x->msr_list_count);
+	vmcs_write32(ENTRY_MSR_LOAD_COUNT, x->msr_list_count);
+	if (x->msr_list_count) {
 		vmcs_write64(ENTRY_MSR_LOAD_ADDR, x->msr_lists_phys);
-		vmcs_write64(EXIT_MSR_LOAD_ADDR, x->msr_lists_phys + sizeof(struct vmx_msr_entry));
+		vmcs_write64(EXIT_MSR_STORE_ADDR, x->msr_lists_phys);
+		vmcs_write64(EXIT_MSR_LOAD_ADDR, x->msr_lists_phys +
+						 VMX_HOST_MSR_LIST * sizeof(struct vmx_msr_entry));
 	}
 	vmcs_write32(ENTRY_INTR_INFO, 0);
 	x->entry_intr_valid = false;
@@ -307,7 +315,7 @@ static void setup_host_state(void)
 	vmcs_writel(HOST_SYSENTER_ESP, 0);
 	vmcs_writel(HOST_SYSENTER_EIP, 0);
 	vmcs_set_host_efer(rdmsr(MSR_IA32_EFER));
-	vmcs_write64(HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+	vmcs_set_host_pat(rdmsr(MSR_IA32_PAT));
 	vmcs_writel(HOST_RIP, (u64)(uintptr_t)vmx_exit_entry);
 }
 
@@ -484,7 +492,7 @@ void vmx_vcpu_power_on_msrs(struct vmx_vcpu *x)
 	vmcs_write32(GUEST_SYSENTER_CS, 0);
 	vmcs_writel(GUEST_SYSENTER_ESP, 0);
 	vmcs_writel(GUEST_SYSENTER_EIP, 0);
-	vmcs_write64(GUEST_IA32_PAT, PAT_POWER_ON);
+	vmcs_set_guest_pat(PAT_POWER_ON);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 }
 
