@@ -50,8 +50,9 @@ def check_amd(log):
 def check_no_ept(log):
     refuse(log, r"PANIC", "a panic")
     # Without EPT the VM runs on shadow page tables, without the preemption timer on the host's
-    # LAPIC timer, and without "load IA32_EFER" with EFER in the VM-entry/exit MSR-load lists.
-    refuse(log, r"not started|failed in |VM entry failed", "a refused VM or a failed VMX instruction")
+    # LAPIC timer, and without "load IA32_EFER" and "load IA32_PAT" with both in the MSR lists.
+    refuse(log, r"not started|failed in |VM entry failed",
+           "a refused VM or a failed VMX instruction")
     expect(log, r"^kestrel: vmx: IA32_EFER switched by the MSR-load lists",
            "EFER on the MSR-load lists")
     expect(log, r"vm hello: 1 vCPUs?, 16 MiB, shadow page tables", "the VM on shadow page tables")
@@ -65,7 +66,7 @@ def check_no_ept(log):
 # A Core 2 (Bochs's core2_penryn_t9600): VMX without EPT, VPID, unrestricted guest, the
 # VMX-preemption timer, "enable RDTSCP" or "enable INVPCID". Every CPU reaches VMX root; the capabilities are
 # probed and printed; deadlines go to the host's one-shot LAPIC timer (no TSC-deadline there),
-# EFER goes through the MSR-load lists (no "load IA32_EFER"); a 2-vCPU VM runs on shadow page
+# EFER and PAT go through the MSR lists (no controls load them); a 2-vCPU VM runs on shadow page
 # tables, its AP started in real mode as virtual-8086 mode.
 def check_penryn(log):
     refuse(log, r"PANIC", "a panic")
@@ -81,8 +82,8 @@ def check_penryn(log):
            r"external-interrupt exits: the CPU has no VMX-preemption timer$",
            "deadlines on the host's one-shot timer")
     refuse(log, r"not started", "a refused VM")
-    expect(log, r"^kestrel: vmx: IA32_EFER switched by the MSR-load lists",
-           "EFER on the MSR-load lists")
+    expect(log, r"^kestrel: vmx: IA32_EFER switched by the MSR-load lists, IA32_PAT by the "
+           r"MSR-load and MSR-store lists$", "EFER and PAT on the MSR lists")
     expect(log, r"vm hello: 2 vCPUs, 16 MiB, shadow page tables", "the VM on shadow page tables")
     expect(log, r"hello: 2 cpus up", "both vCPUs up")
     vm_passed("hello")(log)
