@@ -190,6 +190,11 @@ TESTS = {
                                   "modules": [vm_line("hello", "vm=hello vcpus=2 mem=16M -- "
                                                       "cpus=2")]},
                      check_penryn),
+    # IA32_PAT (and EFER) in the MSR lists: the guest's PAT survives exits, every MSR CPUID
+    # promises answers on this model.
+    "bochs-penryn-msr": ("bochs", 1, {"model": "core2_penryn_t9600", "modules": [
+        vm_line("conformance", "vm=cmsr vcpus=1 mem=16M -- mode=msr")]},
+        all_of(vm_passed("cmsr"), no_panic_and_end)),
     "bochs-amd-no-vmx": ("bochs", 1, {"model": "ryzen"}, check_amd),
     "bochs-bad-cmdline": ("bochs", 2, {"cmdline": DEFAULT + " bogus=1 maxcpus=zero loglevel=loud"},
                           check_bad_cmdline),
