@@ -49,10 +49,14 @@ def check_amd(log):
 
 def check_no_ept(log):
     refuse(log, r"PANIC", "a panic")
-    # Without EPT the VM would run on shadow page tables, and without the preemption timer on the
-    # host's LAPIC timer; what it lacks then is loading IA32_EFER on entry and exit.
-    expect(log, r"^kestrel: error: vm hello: not started: this CPU lacks loading IA32_EFER on VM "
-           r"entry and exit$", "the reason the VM cannot start")
+    # Without EPT the VM runs on shadow page tables, without the preemption timer on the host's
+    # LAPIC timer, and without "load IA32_EFER" and "load IA32_PAT" with both in the MSR lists.
+    refuse(log, r"not started|failed in |VM entry failed",
+           "a refused VM or a failed VMX instruction")
+    expect(log, r"^kestrel: vmx: IA32_EFER switched by the MSR-load lists",
+           "EFER on the MSR-load lists")
+    expect(log, r"vm hello: 1 vCPUs?, 16 MiB, shadow page tables", "the VM on shadow page tables")
+    vm_passed("hello")(log)
     expect(log, r"^kestrel: halting$", "the final 'halting' line")
     check_cpus(log, 1, 1)
     expect(log, r"^kestrel: vmx: EPT no .*VPID no", "EPT and VPID reported absent")
@@ -61,8 +65,9 @@ def check_no_ept(log):
 
 # A Core 2 (Bochs's core2_penryn_t9600): VMX without EPT, VPID, unrestricted guest, the
 # VMX-preemption timer, "enable RDTSCP" or "enable INVPCID". Every CPU reaches VMX root; the capabilities are
-# probed and printed; deadlines go to the host's one-shot LAPIC timer (no TSC-deadline there);
-# a VM is refused with its reason, never started half-way and never a panic.
+# probed and printed; deadlines go to the host's one-shot LAPIC timer (no TSC-deadline there),
+# EFER and PAT go through the MSR lists (no controls load them); a 2-vCPU VM runs on shadow page
+# tables, its AP started in real mode as virtual-8086 mode.
 def check_penryn(log):
     refuse(log, r"PANIC", "a panic")
     refuse(log, r"failed in |VM entry failed|INVEPT type|INVVPID type", "a failed VMX instruction")
@@ -76,7 +81,12 @@ def check_penryn(log):
     expect(log, r"^kestrel: vmx: deadlines and slices on the host LAPIC timer \(one-shot\) with "
            r"external-interrupt exits: the CPU has no VMX-preemption timer$",
            "deadlines on the host's one-shot timer")
-    expect(log, r"^kestrel: error: vm hello: not started: this CPU lacks ", "the reason")
+    refuse(log, r"not started", "a refused VM")
+    expect(log, r"^kestrel: vmx: IA32_EFER switched by the MSR-load lists, IA32_PAT by the "
+           r"MSR-load and MSR-store lists$", "EFER and PAT on the MSR lists")
+    expect(log, r"vm hello: 2 vCPUs, 16 MiB, shadow page tables", "the VM on shadow page tables")
+    expect(log, r"hello: 2 cpus up", "both vCPUs up")
+    vm_passed("hello")(log)
     expect(log, r"^kestrel: halting$", "the final 'halting' line")
 
 
@@ -177,8 +187,14 @@ TESTS = {
                                   "modules": [vm_line("hello", "vm=hello vcpus=1 mem=16M")]},
                      check_no_ept),
     "bochs-penryn": ("bochs", 2, {"model": "core2_penryn_t9600",
-                                  "modules": [vm_line("hello", "vm=hello vcpus=1 mem=16M")]},
+                                  "modules": [vm_line("hello", "vm=hello vcpus=2 mem=16M -- "
+                                                      "cpus=2")]},
                      check_penryn),
+    # IA32_PAT (and EFER) in the MSR lists: the guest's PAT survives exits, every MSR CPUID
+    # promises answers on this model.
+    "bochs-penryn-msr": ("bochs", 1, {"model": "core2_penryn_t9600", "modules": [
+        vm_line("conformance", "vm=cmsr vcpus=1 mem=16M -- mode=msr")]},
+        all_of(vm_passed("cmsr"), no_panic_and_end)),
     "bochs-amd-no-vmx": ("bochs", 1, {"model": "ryzen"}, check_amd),
     "bochs-bad-cmdline": ("bochs", 2, {"cmdline": DEFAULT + " bogus=1 maxcpus=zero loglevel=loud"},
                           check_bad_cmdline),

@@ -23,7 +23,7 @@ void vmx_guest_paging(struct vcpu *v, struct guest_walk_cpu *cpu, u64 pdptes[4])
 	} else {
 		*cpu = (struct guest_walk_cpu){
 			.cr0 = vmcs_readl(GUEST_CR0), .cr3 = vmcs_readl(GUEST_CR3),
-			.cr4 = vmcs_readl(GUEST_CR4), .efer = vmcs_read64(GUEST_IA32_EFER),
+			.cr4 = vmcs_readl(GUEST_CR4), .efer = vmcs_guest_efer(),
 		};
 		pdptes[0] = vmcs_read64(GUEST_PDPTE0);
 		pdptes[1] = vmcs_read64(GUEST_PDPTE1);
@@ -52,8 +52,8 @@ void vmx_shadow_set_paging(struct vmx_vcpu *x, u64 cr0, u64 cr4, u64 efer)
 	vmcs_writel(GUEST_CR0, cr0 | SHADOW_CR0_FORCED);
 	vmcs_writel(CR4_READ_SHADOW, cr4);
 	vmcs_writel(GUEST_CR4, (cr4 & ~(u64)(SHADOW_CR4_PSE | SHADOW_CR4_PCIDE)) | CR4_PAE | CR4_VMXE);
-	vmcs_write64(GUEST_IA32_EFER, (efer & ~(u64)(EFER_LME | EFER_LMA)) | EFER_NXE |
-				      (lma ? EFER_LME | EFER_LMA : 0));
+	vmcs_set_guest_efer((efer & ~(u64)(EFER_LME | EFER_LMA)) | EFER_NXE |
+			    (lma ? EFER_LME | EFER_LMA : 0));
 	entry = lma ? entry | ENTRY_IA32E_GUEST : entry & ~ENTRY_IA32E_GUEST;
 	vmcs_write32(ENTRY_CTLS, entry);
 	x->vcpu.shadow_reload = true;

@@ -3,7 +3,10 @@
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx/vmx.h"
+#include "arch/x86/msr.h"
 #include "lib/console.h"
+#include "lib/panic.h"
+#include "mm/mm.h"
 
 /* VM-instruction error numbers, SDM Vol. 3C, table 32-1 (the ones worth a name). */
 static const char *insn_error(u32 e)
@@ -62,6 +65,71 @@ bool vmcs_load(u64 phys)
 	return !fail;
 }
 
+/* msr's entry in the current VMCS's VM-entry MSR-load list, or in the VM-exit one (host). */
+static struct vmx_msr_entry *list_entry(u32 msr, bool host)
+{
+	struct vmx_msr_entry *l = phys_to_virt(vmcs_read64(ENTRY_MSR_LOAD_ADDR));
+	u32 n = vmcs_read32(ENTRY_MSR_LOAD_COUNT);
+
+	if (host)
+		l += VMX_HOST_MSR_LIST;
+	for (u32 i = 0; i < n; i++)
+		if (l[i].index == msr)
+			return &l[i];
+	panic("vmx: MSR %#x not in the %s MSR-load list", msr, host ? "VM-exit" : "VM-entry");
+}
+
+u64 vmcs_guest_efer(void)
+{
+	if (vmx_caps.efer_ctls)
+		return vmcs_read64(GUEST_IA32_EFER);
+	return list_entry(MSR_IA32_EFER, false)->value;
+}
+
+/*
+ * Without "load IA32_EFER", VM entry sets EFER.LMA from "IA-32e mode guest", and LME with it
+ * when CR0.PG is 1 (SDM Vol. 3C, 27.3.2.1), then loads the list (27.4): the value written here
+ * must agree with that control (the callers keep them together), or WRMSR's own rules (LME may
+ * not change with paging on) fail the entry. The guest's EFER is never saved at exit (no "save
+ * IA32_EFER"): only shadow page tables run here, where every change of it exits (shadow.c).
+ */
+void vmcs_set_guest_efer(u64 efer)
+{
+	if (vmx_caps.efer_ctls)
+		vmcs_write64(GUEST_IA32_EFER, efer);
+	else
+		list_entry(MSR_IA32_EFER, false)->value = efer;
+}
+
+/* VM exit sets LMA and LME from "host address-space size" (28.5.1), the list the rest (28.6). */
+void vmcs_set_host_efer(u64 efer)
+{
+	if (vmx_caps.efer_ctls)
+		vmcs_write64(HOST_IA32_EFER, efer);
+	else
+		list_entry(MSR_IA32_EFER, true)->value = efer;
+}
+
+/*
+ * Without "save IA32_PAT" the VM-exit MSR-store list is the VM-entry MSR-load list (28.4): the
+ * guest's PAT, which it writes without an exit, is stored at exit where the next entry loads it.
+ */
+void vmcs_set_guest_pat(u64 pat)
+{
+	if (vmx_caps.pat_ctls)
+		vmcs_write64(GUEST_IA32_PAT, pat);
+	else
+		list_entry(MSR_IA32_PAT, false)->value = pat;
+}
+
+void vmcs_set_host_pat(u64 pat)
+{
+	if (vmx_caps.pat_ctls)
+		vmcs_write64(HOST_IA32_PAT, pat);
+	else
+		list_entry(MSR_IA32_PAT, true)->value = pat;
+}
+
 void vmcs_dump(void)
 {
 	console_printf("  exit reason %#x qual %#lx  intr info %#x  idt vectoring %#x  instr len %u\n",
@@ -71,7 +139,7 @@ void vmcs_dump(void)
 	console_printf("  rip %#lx rsp %#lx rflags %#lx  cr0 %#lx cr3 %#lx cr4 %#lx efer %#lx\n",
 		       vmcs_readl(GUEST_RIP), vmcs_readl(GUEST_RSP), vmcs_readl(GUEST_RFLAGS),
 		       vmcs_readl(GUEST_CR0), vmcs_readl(GUEST_CR3), vmcs_readl(GUEST_CR4),
-		       vmcs_read64(GUEST_IA32_EFER));
+		       vmcs_guest_efer());
 	console_printf("  cs %#x base %#lx limit %#x ar %#x  ss %#x ar %#x  tr %#x ar %#x\n",
 		       vmcs_read16(GUEST_CS_SEL), vmcs_readl(GUEST_CS_BASE),
 		       vmcs_read32(GUEST_CS_LIMIT), vmcs_read32(GUEST_CS_AR),

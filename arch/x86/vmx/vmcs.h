@@ -36,6 +36,9 @@ enum vmcs_field {
 	IO_BITMAP_A = 0x2000,
 	IO_BITMAP_B = 0x2002,
 	MSR_BITMAP = 0x2004,
+	EXIT_MSR_STORE_ADDR = 0x2006,
+	EXIT_MSR_LOAD_ADDR = 0x2008,
+	ENTRY_MSR_LOAD_ADDR = 0x200a,
 	TSC_OFFSET = 0x2010,
 	VIRTUAL_APIC_PAGE = 0x2012,
 	POSTED_INTR_DESC = 0x2016,
@@ -186,6 +189,30 @@ fail: __attribute__((cold));
 /* VMCLEAR / VMPTRLD, with the same reporting. */
 bool vmcs_clear(u64 phys);
 bool vmcs_load(u64 phys);
+/*
+ * An entry of a VM-entry or VM-exit MSR-load list (SDM Vol. 3C, 25.7.2 and 25.8.2; table 25-15):
+ * 16 bytes, the list 16-byte aligned.
+ */
+struct vmx_msr_entry {
+	u32 index;
+	u32 reserved;
+	u64 value;
+};
+
+/* Where a vCPU's lists start in its list page (vmx_vcpu.c): guest values at 0, the host's here. */
+#define VMX_HOST_MSR_LIST 8
+
+/*
+ * The IA32_EFER and IA32_PAT the CPU runs the current VMCS's guest with, and the host's after a
+ * VM exit: in GUEST_IA32_* and HOST_IA32_* where the CPU has the VM-entry and VM-exit controls
+ * that load them (vmx_caps.efer_ctls, pat_ctls), else in the VM-entry and VM-exit MSR-load
+ * lists; the fields are never read or written then (the CPU may not have them).
+ */
+u64 vmcs_guest_efer(void);
+void vmcs_set_guest_efer(u64 efer);
+void vmcs_set_host_efer(u64 efer);
+void vmcs_set_guest_pat(u64 pat);
+void vmcs_set_host_pat(u64 pat);
 /* Prints the fields that explain a failure or an unknown exit. */
 void vmcs_dump(void);
 

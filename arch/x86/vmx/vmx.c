@@ -68,6 +68,12 @@ void vmx_probe(void)
 		    (cpuid(0x80000001, 0).edx & BIT(27)); /* "enable RDTSCP", 25.6.2 */
 	c->tsc_offset = allowed1(c->procbased, PROC_TSC_OFFSET);
 	c->nmi_window = c->virtual_nmi && allowed1(c->procbased, BIT(22)); /* 25.6.2 */
+	/* All or none: else one pair of MSR lists switches the MSR both ways (vmcs.c). */
+	c->efer_ctls = allowed1(c->exit_ctls, EXIT_SAVE_EFER) &&
+		       allowed1(c->exit_ctls, EXIT_LOAD_EFER) &&
+		       allowed1(c->entry_ctls, ENTRY_LOAD_EFER);
+	c->pat_ctls = allowed1(c->exit_ctls, EXIT_SAVE_PAT) && allowed1(c->exit_ctls, EXIT_LOAD_PAT) &&
+		      allowed1(c->entry_ctls, ENTRY_LOAD_PAT);
 	c->io_bitmaps = allowed1(c->procbased, PROC_IO_BITMAPS);
 	c->msr_bitmaps = allowed1(c->procbased, PROC_MSR_BITMAPS);
 	c->ept = allowed1(c->procbased2, PROC2_EPT);
@@ -189,6 +195,9 @@ void vmx_print_caps(void)
 		"%s)", c->secondary ? "yes" : "no", allowed1(c->procbased2, PROC2_WBINVD) ? "yes" : "no",
 		allowed1(c->procbased2, PROC2_RDTSCP) ? "yes" : "no",
 		allowed1(c->procbased2, PROC2_INVPCID) ? "yes" : "no");
+	pr_info("vmx: IA32_EFER switched by %s, IA32_PAT by %s",
+		c->efer_ctls ? "the VM-entry/exit controls" : "the MSR-load lists",
+		c->pat_ctls ? "the VM-entry/exit controls" : "the MSR-load and MSR-store lists");
 	pr_info("vmx: APIC-register virtualization %s, virtual-interrupt delivery %s, posted "
 		"interrupts %s",
 		c->apic_reg_virt ? "yes" : "no", c->virt_intr_delivery ? "yes" : "no",

@@ -24,6 +24,8 @@ struct vmx_caps {
 	bool apicv; /* all APICv needs (apicv.c); else every VM takes the emulated path */
 	const char *no_apicv; /* the first control missing for it */
 	bool virtual_nmi, nmi_window, intr_window, rdtscp, tsc_offset, pause_exiting;
+	/* "save/load IA32_EFER" (PAT) on exit and entry: else the MSR lists switch it (vmcs.c). */
+	bool efer_ctls, pat_ctls;
 	u32 preemption_timer_shift; /* the timer counts down once per 2^shift TSC ticks */
 };
 

@@ -87,7 +87,11 @@ const char *arch_vm_unsupported(bool *shadow)
 	const struct vmx_caps *c = &vmx_caps;
 	u32 cr3_exits = PROC_CR3_LOAD | PROC_CR3_STORE | PROC_INVLPG;
 
-	if (!c->ept)
+	/*
+	 * Without "load IA32_EFER" the MSR-load lists switch EFER, and VM exit saves nothing of
+	 * it: the guest's EFER must exit, as it does on shadow page tables (shadow.c keeps it).
+	 */
+	if (!c->ept || !c->efer_ctls)
 		*shadow = true;
 	if (*shadow && (c->procbased >> 32 & cr3_exits) != cr3_exits)
 		return "CR3-load, CR3-store and INVLPG exiting (for shadow page tables)";
@@ -106,8 +110,6 @@ const char *arch_vm_unsupported(bool *shadow)
 		return "MWAIT and MONITOR exiting";
 	if (!*shadow && (!c->ept_4level || !c->ept_wb))
 		return "4-level write-back EPT";
-	if (!((c->exit_ctls >> 32) & EXIT_LOAD_EFER) || !((c->entry_ctls >> 32) & ENTRY_LOAD_EFER))
-		return "loading IA32_EFER on VM entry and exit";
 	/*
 	 * DR7 and IA32_DEBUGCTL are switched only by these; with TRUE controls (A.4, A.5) a CPU
 	 * may let them be 0, and then a VM exit sets DR7 to 400H and the guest's is lost.
@@ -129,6 +131,27 @@ struct vcpu *arch_vcpu_create(void)
 	if (!x->vmcs_phys)
 		return NULL;
 	*(u32 *)phys_to_virt(x->vmcs_phys) = vmx_caps.revision; /* 26.2 */
+	/*
+	 * Without the controls that switch IA32_PAT and IA32_EFER: its VM-entry MSR-load list at 0
+	 * (the guest's values as the CPU runs them; PAT first, also the VM-exit MSR-store list),
+	 * the VM-exit MSR-load list at entry VMX_HOST_MSR_LIST (the host's), 16-byte entries
+	 * (SDM Vol. 3C, 25.7.2, 25.8.2).
+	 */
+	if (!vmx_caps.pat_ctls || !vmx_caps.efer_ctls) {
+		struct vmx_msr_entry *l;
+
+		x->msr_lists_phys = frames_alloc(1, 0);
+		if (!x->msr_lists_phys)
+			return NULL;
+		l = phys_to_virt(x->msr_lists_phys);
+		memset(l, 0, PAGE_SIZE);
+		if (!vmx_caps.pat_ctls)
+			l[x->msr_list_count++].index = MSR_IA32_PAT;
+		if (!vmx_caps.efer_ctls)
+			l[x->msr_list_count++].index = MSR_IA32_EFER;
+		for (u32 i = 0; i < x->msr_list_count; i++)
+			l[VMX_HOST_MSR_LIST + i].index = l[i].index;
+	}
 	x->fpu_reset = true; /* never the FPU state another vCPU left on the pCPU */
 	x->msr_reset = true; /* nor its MSRs */
 	x->vpid = vmx_caps.vpid ? vpid_alloc() : 0;
@@ -149,6 +172,8 @@ void arch_vcpu_release(struct vcpu *v)
 	if (v->vm->shadow) /* its root no longer holds back freeing the VM's shadow pages */
 		shadow_vcpu_unload(v->vm->shadow, &to_vmx(v)->shadow);
 	apicv_vcpu_release(to_vmx(v));
+	if (to_vmx(v)->msr_lists_phys)
+		frames_free(to_vmx(v)->msr_lists_phys, 1);
 }
 
 static void setup_controls(struct vmx_vcpu *x)
@@ -171,6 +196,7 @@ static void setup_controls(struct vmx_vcpu *x)
 	 */
 	u32 proc2 = PROC2_EPT | PROC2_UNRESTRICTED | PROC2_WBINVD;
 	bool shadow = vmx_shadow_on(&x->vcpu);
+	u32 msr_exit, msr_entry;
 
 	if (vmx_deadline_preemption_timer)
 		pin |= PIN_PREEMPTION_TIMER;
@@ -215,18 +241,30 @@ static void setup_controls(struct vmx_vcpu *x)
 	x->proc2_ctls = c->secondary ? adjust(c->procbased2 & 0xffffffff00000000ULL, proc2) : 0;
 	if (c->secondary)
 		vmcs_write32(PROC_BASED_CTLS2, x->proc2_ctls);
-	/* Guest DR7 and IA32_DEBUGCTL live in the VMCS: saved at exit, loaded at entry. */
-	vmcs_write32(EXIT_CTLS, adjust(c->exit_ctls, EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
-						     EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_DEBUG));
-	vmcs_write32(ENTRY_CTLS, adjust(c->entry_ctls, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT |
-						       ENTRY_LOAD_DEBUG));
+	/*
+	 * Guest DR7 and IA32_DEBUGCTL live in the VMCS: saved at exit, loaded at entry. EFER and
+	 * PAT too where the CPU has the controls; else the MSR lists switch them (vmcs.c), and
+	 * their GUEST_ and HOST_ fields are never touched (they may not exist).
+	 */
+	msr_exit = (c->efer_ctls ? EXIT_SAVE_EFER | EXIT_LOAD_EFER : 0) |
+		   (c->pat_ctls ? EXIT_SAVE_PAT | EXIT_LOAD_PAT : 0);
+	msr_entry = (c->efer_ctls ? ENTRY_LOAD_EFER : 0) | (c->pat_ctls ? ENTRY_LOAD_PAT : 0);
+	vmcs_write32(EXIT_CTLS, adjust(c->exit_ctls, EXIT_HOST_64 | msr_exit | EXIT_SAVE_DEBUG));
+	vmcs_write32(ENTRY_CTLS, adjust(c->entry_ctls, msr_entry | ENTRY_LOAD_DEBUG));
 	vmcs_write32(EXCEPTION_BITMAP, shadow ? BIT(EXC_PF) : 0);
 	vmcs_write32(PF_ERROR_MASK, 0);
 	vmcs_write32(PF_ERROR_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
-	vmcs_write32(EXIT_MSR_STORE_COUNT, 0);
-	vmcs_write32(EXIT_MSR_LOAD_COUNT, 0);
-	vmcs_write32(ENTRY_MSR_LOAD_COUNT, 0);
+	/* The guest's PAT, written without an exit, is stored at exit (28.4), where entry loads it. */
+	vmcs_write32(EXIT_MSR_STORE_COUNT, c->pat_ctls ? 0 : 1);
+	vmcs_write32(EXIT_MSR_LOAD_COUNT, x->msr_list_count);
+	vmcs_write32(ENTRY_MSR_LOAD_COUNT, x->msr_list_count);
+	if (x->msr_list_count) {
+		vmcs_write64(ENTRY_MSR_LOAD_ADDR, x->msr_lists_phys);
+		vmcs_write64(EXIT_MSR_STORE_ADDR, x->msr_lists_phys);
+		vmcs_write64(EXIT_MSR_LOAD_ADDR, x->msr_lists_phys +
+						 VMX_HOST_MSR_LIST * sizeof(struct vmx_msr_entry));
+	}
 	vmcs_write32(ENTRY_INTR_INFO, 0);
 	x->entry_intr_valid = false;
 	vmcs_write64(MSR_BITMAP, shadow ? msr_bitmap_shadow : msr_bitmap);
@@ -276,8 +314,8 @@ static void setup_host_state(void)
 	vmcs_write32(HOST_SYSENTER_CS, 0);
 	vmcs_writel(HOST_SYSENTER_ESP, 0);
 	vmcs_writel(HOST_SYSENTER_EIP, 0);
-	vmcs_write64(HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
-	vmcs_write64(HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+	vmcs_set_host_efer(rdmsr(MSR_IA32_EFER));
+	vmcs_set_host_pat(rdmsr(MSR_IA32_PAT));
 	vmcs_writel(HOST_RIP, (u64)(uintptr_t)vmx_exit_entry);
 }
 
@@ -399,7 +437,7 @@ static void reset_common(struct vmx_vcpu *x, u64 cr0)
 	vmcs_write32(GUEST_INTERRUPTIBILITY, 0);
 	vmcs_write32(GUEST_ACTIVITY_STATE, 0);
 	/* EFER too: real mode and the multiboot state need LMA 0, and LME with it (KVM does so). */
-	vmcs_write64(GUEST_IA32_EFER, 0);
+	vmcs_set_guest_efer(0);
 	/* No event from before the INIT or reset: nothing queued, nothing to re-deliver (29.2). */
 	vmcs_write32(ENTRY_INTR_INFO, 0);
 	x->entry_intr_valid = false;
@@ -454,7 +492,7 @@ void vmx_vcpu_power_on_msrs(struct vmx_vcpu *x)
 	vmcs_write32(GUEST_SYSENTER_CS, 0);
 	vmcs_writel(GUEST_SYSENTER_ESP, 0);
 	vmcs_writel(GUEST_SYSENTER_EIP, 0);
-	vmcs_write64(GUEST_IA32_PAT, PAT_POWER_ON);
+	vmcs_set_guest_pat(PAT_POWER_ON);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 }
 

@@ -16,6 +16,8 @@
 struct vmx_vcpu {
 	struct vcpu vcpu;
 	u64 vmcs_phys;
+	u64 msr_lists_phys; /* without "load IA32_EFER" or PAT: its MSR lists (vmcs.c) */
+	u32 msr_list_count; /* entries in each: PAT, EFER as the CPU lacks their controls */
 	u16 vpid;
 	bool launched;
 	bool vmcs_initialised;

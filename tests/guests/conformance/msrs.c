@@ -138,10 +138,30 @@ static void ext_msrs(void)
 		   cpuid_bit(0x80000001, 0, 'd', 27) || cpuid_bit(7, 0, 'c', 22), true);
 }
 
+/*
+ * IA32_PAT stays the guest's across exits, written without one: where VMX lacks "save/load
+ * IA32_PAT" it travels in the VM-exit MSR-store and VM-entry MSR-load lists (SDM Vol. 3C,
+ * 28.4, 27.4). PA1 becomes WC (01H), a CPUID exits (25.1.2), and the value must be back.
+ */
+static void pat_kept(void)
+{
+	u64 old, val = 0, want;
+
+	if (!cpuid_bit(1, 0, 'd', 16) || msr_read_gp(0x277, &old))
+		return;
+	want = (old & ~0xff00ULL) | 0x0100;
+	rt_check(!msr_write_gp(0x277, want), "WRMSR IA32_PAT <- %#lx: #GP", want);
+	cpuid_bit(0, 0, 'a', 0);
+	msr_read_gp(0x277, &val);
+	rt_check(val == want, "IA32_PAT %#lx after an exit, %#lx written", val, want);
+	msr_write_gp(0x277, old);
+}
+
 void test_msrs_promised(void)
 {
 	rt_test_begin("msrs-promised");
 	leaf1_msrs();
+	pat_kept();
 	leaf6_7_msrs();
 	perfmon_msrs();
 	ext_msrs();

@@ -32,7 +32,7 @@ static void guest_cr_state(struct cr_state *s)
 	s->cr0 = (vmcs_readl(GUEST_CR0) & ~(u64)CR0_NE) | (vmcs_readl(CR0_READ_SHADOW) & CR0_NE);
 	s->cr3 = vmcs_readl(GUEST_CR3);
 	s->cr4 = (vmcs_readl(GUEST_CR4) & ~m4) | (vmcs_readl(CR4_READ_SHADOW) & m4);
-	s->efer = vmcs_read64(GUEST_IA32_EFER);
+	s->efer = vmcs_guest_efer();
 	s->cs_l = vmcs_read32(GUEST_CS_AR) & BIT(13); /* 26.4.1: access rights, L at bit 13 */
 }
 
@@ -76,10 +76,10 @@ static bool guest_write_cr0(struct vcpu *v, u64 val)
 		return false;
 	/* Paging turned on or off with EFER.LME set starts or ends IA-32e mode, 10.8.5. */
 	if (r & CR_RULES_IA32E_ON) {
-		vmcs_write64(GUEST_IA32_EFER, s.efer | EFER_LMA);
+		vmcs_set_guest_efer(s.efer | EFER_LMA);
 		vmcs_write32(ENTRY_CTLS, vmcs_read32(ENTRY_CTLS) | ENTRY_IA32E_GUEST);
 	} else if (r & CR_RULES_IA32E_OFF) {
-		vmcs_write64(GUEST_IA32_EFER, s.efer & ~EFER_LMA);
+		vmcs_set_guest_efer(s.efer & ~EFER_LMA);
 		vmcs_write32(ENTRY_CTLS, vmcs_read32(ENTRY_CTLS) & ~ENTRY_IA32E_GUEST);
 	}
 	vmcs_writel(CR0_READ_SHADOW, val);

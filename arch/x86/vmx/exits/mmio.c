@@ -39,7 +39,7 @@ static int fetch(struct vcpu *v, u8 *bytes, u32 *n)
 static int decode(struct vcpu *v, u8 bytes[MMIO_INSN_MAX], struct mmio_insn *insn)
 {
 	u32 cs_ar = vmcs_read32(GUEST_CS_AR), n;
-	bool lma = vmcs_read64(GUEST_IA32_EFER) & EFER_LMA;
+	bool lma = vmcs_guest_efer() & EFER_LMA;
 
 	v->regs.gpr[GPR_RSP] = vmcs_readl(GUEST_RSP);
 	if (fetch(v, bytes, &n))

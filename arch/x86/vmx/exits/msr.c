@@ -21,6 +21,16 @@
 #define MSR_IA32_TSC_ADJUST 0x3b /* SDM Vol. 3B, 18.17.3 */
 #define MSR_IA32_BIOS_SIGN_ID 0x8b /* the microcode update signature, SDM Vol. 3A, 10.11.7.1 */
 
+/*
+ * IA32_TSC_ADJUST exists for the guest where CPUID shows it: the host's CPUID.(EAX=7,ECX=0):
+ * EBX[1] (leaf 7 itself absent on a Core 2), kept only where VMX offsets the TSC
+ * (hv/cpuid_policy.c).
+ */
+static bool tsc_adjust_shown(void)
+{
+	return vmx_caps.tsc_offset && cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ebx & BIT(1));
+}
+
 static bool read_platform(struct vcpu *v, u32 msr, u64 *val)
 {
 	switch (msr) {
@@ -32,7 +42,7 @@ static bool read_platform(struct vcpu *v, u32 msr, u64 *val)
 		return true;
 	case MSR_IA32_TSC_ADJUST:
 		*val = v->tsc_offset;
-		return vmx_caps.tsc_offset; /* CPUID.7:EBX[1] says so exactly then */
+		return tsc_adjust_shown(); /* CPUID.7:EBX[1] says so exactly then */
 	case MSR_IA32_FEATURE_CONTROL:
 		*val = FEATURE_CONTROL_LOCKED; /* locked with VMX off: no nested VMX */
 		return true;
@@ -188,7 +198,8 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 		}
 		to_vmx(v)->tsc_aux = val;
 		wrmsr(MSR_IA32_TSC_AUX, val); /* this vCPU is the one running here */
-	} else if ((msr == MSR_IA32_TSC || msr == MSR_IA32_TSC_ADJUST) && vmx_caps.tsc_offset) {
+	} else if ((msr == MSR_IA32_TSC && vmx_caps.tsc_offset) ||
+		   (msr == MSR_IA32_TSC_ADJUST && tsc_adjust_shown())) {
 		set_tsc_offset(v, msr == MSR_IA32_TSC ? val - rdtsc() : val);
 	} else if (pv_kvm_msr_write(v, msr, val, &fault)) {
 		if (fault) {

@@ -48,7 +48,7 @@ static bool rep_stos(struct vcpu *v, u64 gpa)
 {
 	u64 rflags = vmcs_readl(GUEST_RFLAGS);
 	u64 la = vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP);
-	bool wide = (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && (vmcs_read32(GUEST_CS_AR) & SEG_AR_L);
+	bool wide = (vmcs_guest_efer() & EFER_LMA) && (vmcs_read32(GUEST_CS_AR) & SEG_AR_L);
 	bool rep = false;
 	u64 pdptes[4], rcx, rdi, page = gpa & ~(PAGE_SIZE - 1);
 	struct guest_walk_cpu cpu;
