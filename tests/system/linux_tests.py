@@ -158,12 +158,6 @@ TESTS = {
                      all_of(linux_booted(4, kvm=False, workload=True), no_panic_and_end)),
 }
 
-# Run only by name (`run.py --only linux-shadow`): it takes ~10 minutes in Bochs, and on the
-# merged main of 2026-12-04 Linux hits "kernel BUG at arch/x86/kernel/alternative.c" in
-# __text_poke (what it wrote through its temporary mapping did not read back through the kernel
-# text mapping) at 10.7 s of its boot, where the shadow branch alone booted and powered off.
-OPT_IN = {"linux-shadow"}
-
 # On shadow page tables (ept=off): the AP's trampoline in virtual-8086 mode, tlbstorm's
 # shootdowns on the shadow. Two vCPUs on two pCPUs are rarely preempted: the FLUSH_TLB bit and
 # steal time are not asked for here (linux-smp-kvm-pv does).

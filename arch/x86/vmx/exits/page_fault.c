@@ -175,8 +175,12 @@ enum exit_action exit_page_fault(struct vcpu *v, u32 info)
 		return EXIT_RESUME;
 	case SHADOW_EMULATE: {
 		struct pt_write w = { v->vm, res.gpa };
-		struct region r = { .start = res.gpa, .size = 1, .kind = REGION_MMIO,
-				    .mmio = pt_write_mmio, .opaque = &w };
+		/*
+		 * The rest of the table's page: a write of a whole entry must reach pt_write_mmio
+		 * (and the shadow), not be split off to RAM as past the region's end (exit_mmio).
+		 */
+		struct region r = { .start = res.gpa, .size = PAGE_SIZE - (res.gpa & (PAGE_SIZE - 1)),
+				    .kind = REGION_MMIO, .mmio = pt_write_mmio, .opaque = &w };
 
 		/*
 		 * An instruction the decoder does not do (a REP STOS clearing a table the guest
