@@ -281,9 +281,12 @@ static void run_loop(struct vcpu *v)
 		vm_console_step(v->vm);
 		/*
 		 * Console input too, on the pCPU that reads it, when due: a vCPU alone on pCPU 0 may
-		 * never go back to the scheduler's loop (a guest that polls its UART, for one).
+		 * never go back to the scheduler's loop (a guest that polls its UART, for one). Only
+		 * after a timer or interrupt exit, which comes at least once a slice: the other exits
+		 * (the hot ones) pay no TSC read for it.
 		 */
-		if (cpu->index == 0)
+		if (cpu->index == 0 && (last_reason == EXIT_PREEMPTION_TIMER ||
+					last_reason == EXIT_EXTERNAL_INTERRUPT))
 			console_input_step();
 		/*
 		 * Only after a timer, interrupt or PAUSE exit (the PAUSE done: exit_pause) is this
