@@ -12,34 +12,59 @@ static int highest(const u32 reg[8], u8 words)
 	return (int)(w * 32 + 31 - (u32)__builtin_clz(reg[w]));
 }
 
-void vlapic_page_pull(struct vlapic *v, const u32 *page)
+/* Takes `offered` (a vector, or -1) out of v's IRR: the page says whether it is still there. */
+static void drop_offered(struct vlapic *v, int offered)
 {
-	u8 irr_words = 0, isr_words = 0;
+	u32 w;
 
+	if (offered < 16)
+		return;
+	w = (u32)offered / 32;
+	v->irr[w] &= ~(1u << (offered % 32));
+	if (!v->irr[w])
+		v->irr_words &= (u8)~(1u << w);
+}
+
+void vlapic_page_pull(struct vlapic *v, const u32 *page, int offered)
+{
+	u8 isr_words = 0;
+
+	drop_offered(v, offered);
 	for (u32 i = 0; i < 8; i++) {
 		u32 irr = page[VLAPIC_PAGE_WORD(VLAPIC_REG_IRR) + i * 4];
 		u32 isr = page[VLAPIC_PAGE_WORD(VLAPIC_REG_ISR) + i * 4];
 
 		if (i == 0)
 			irr &= ~0xffffu;
-		v->irr[i] = irr;
+		/* Merged: the vLAPIC's other requests were never in the page. */
+		v->irr[i] |= irr;
+		v->irr_words |= (u8)((v->irr[i] != 0) << i);
 		v->isr[i] = isr;
-		irr_words |= (u8)((irr != 0) << i);
 		isr_words |= (u8)((isr != 0) << i);
 	}
-	v->irr_words = irr_words;
 	v->isr_words = isr_words;
 	v->tpr = page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] & 0xff;
 }
 
-void vlapic_page_pull_empty(struct vlapic *v, const u32 *page)
+void vlapic_page_pull_empty(struct vlapic *v, const u32 *page, int offered)
 {
-	if (v->irr_words | v->isr_words) {
+	drop_offered(v, offered);
+	if (v->isr_words) {
 		for (u32 i = 0; i < 8; i++)
-			v->irr[i] = v->isr[i] = 0;
-		v->irr_words = v->isr_words = 0;
+			v->isr[i] = 0;
+		v->isr_words = 0;
 	}
 	v->tpr = page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] & 0xff;
+}
+
+int vlapic_page_offer(const struct vlapic *v)
+{
+	int irrv = highest(v->irr, v->irr_words), isrv = highest(v->isr, v->isr_words);
+
+	/* Above the class in service (11.8.3.1); TPR is left to TPR virtualization (30.1.2). */
+	if (irrv < 16 || (isrv >= 0 && ((u32)irrv & 0xf0) <= ((u32)isrv & 0xf0)))
+		return -1;
+	return irrv;
 }
 
 void vlapic_page_push_tpr(const struct vlapic *v, u32 *page)
@@ -57,10 +82,11 @@ static u32 ppr(const struct vlapic *v)
 	return (v->tpr & 0xf0) >= isr_class ? v->tpr : isr_class;
 }
 
-void vlapic_page_push_vectors(const struct vlapic *v, u32 *page)
+void vlapic_page_push_vectors(const struct vlapic *v, u32 *page, int offer)
 {
 	for (u32 i = 0; i < 8; i++) {
-		page[VLAPIC_PAGE_WORD(VLAPIC_REG_IRR) + i * 4] = v->irr[i];
+		page[VLAPIC_PAGE_WORD(VLAPIC_REG_IRR) + i * 4] =
+			offer >= 16 && (u32)offer / 32 == i ? 1u << (offer % 32) : 0;
 		page[VLAPIC_PAGE_WORD(VLAPIC_REG_ISR) + i * 4] = v->isr[i];
 	}
 	page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] = v->tpr;
@@ -84,11 +110,11 @@ void vlapic_page_push_regs(const struct vlapic *v, u32 *page)
 	page[VLAPIC_PAGE_WORD(VLAPIC_REG_TIMER_DIVIDE)] = v->timer_divide;
 }
 
-u16 vlapic_page_intr_status(const struct vlapic *v)
+u16 vlapic_page_intr_status(const struct vlapic *v, int offer)
 {
-	int rvi = highest(v->irr, v->irr_words), svi = highest(v->isr, v->isr_words);
+	int svi = highest(v->isr, v->isr_words);
 
-	return (u16)((rvi < 0 ? 0 : rvi) | (svi < 0 ? 0 : svi) << 8);
+	return (u16)((offer < 16 ? 0 : offer) | (svi < 0 ? 0 : svi) << 8);
 }
 
 u32 vlapic_page_eoi_exit(struct vlapic *v, u8 vector)
@@ -103,8 +129,24 @@ u32 vlapic_page_eoi_exit(struct vlapic *v, u8 vector)
 	return VLAPIC_R_EOI | VLAPIC_R_EOI_LEVEL | VLAPIC_R_IRQ;
 }
 
-void vlapic_page_eoi_exit_bitmap(const struct vlapic *v, u64 bitmap[4])
+void vlapic_page_eoi_exit_bitmap(const struct vlapic *v, int offer, u64 bitmap[4])
 {
+	u32 more[8] = { 0 };
+
+	/* Requests besides the offer: any EOI may let the next through, so every EOI exits. */
+	for (u32 i = 0; i < 8; i++) {
+		u32 others = v->irr[i];
+
+		if (offer >= 16 && (u32)offer / 32 == i)
+			others &= ~(1u << (offer % 32));
+		if (others) {
+			for (u32 j = 0; j < 8; j++)
+				more[j] = v->isr[j];
+			if (offer >= 16)
+				more[offer / 32] |= 1u << (offer % 32);
+			break;
+		}
+	}
 	for (u32 i = 0; i < 4; i++)
-		bitmap[i] = v->tmr[2 * i] | (u64)v->tmr[2 * i + 1] << 32;
+		bitmap[i] = (v->tmr[2 * i] | more[2 * i]) | (u64)(v->tmr[2 * i + 1] | more[2 * i + 1]) << 32;
 }

@@ -17,19 +17,31 @@
 #define VLAPIC_PAGE_WORD(off) ((off) / 4)
 
 /*
- * Takes IRR, ISR and TPR from the page into v: what virtual-interrupt delivery, EOI, TPR and
- * self-IPI virtualization did while the guest ran. Vectors 0-15 never enter IRR (11.5.3):
- * a self-IPI virtualization of one (which the processor does not refuse) is dropped.
+ * Kestrel offers the processor one requested vector at a time (the page's VIRR holds it alone,
+ * RVI names it), and only at an entry where the guest can take an interrupt (RFLAGS.IF 1, no
+ * STI or MOV SS blocking, nothing injected); the other requests stay in the vLAPIC's IRR, and
+ * every EOI exits while there are some (the EOI-exit bitmap), so the next is offered at the
+ * next entry where the guest can take it. So no virtual interrupt is ever left pending
+ * while the guest has interrupts off (docs/design.md, "APIC virtualization", says why).
+ * `offer` / `offered`: the vector, or -1.
  */
-void vlapic_page_pull(struct vlapic *v, const u32 *page);
+/* The vector to offer: the highest requested, unless the class in service holds it back. */
+int vlapic_page_offer(const struct vlapic *v);
+/*
+ * Takes ISR and TPR from the page into v, and IRR merged: `offered` leaves v's IRR (if the
+ * page still has it, it comes back from there) and the page's VIRR bits are added. Vectors
+ * 0-15 never enter IRR (11.5.3).
+ */
+void vlapic_page_pull(struct vlapic *v, const u32 *page, int offered);
 /*
  * The same when the guest interrupt status read 0 at the exit: RVI 0 means no vector of 16 or
  * more in VIRR and SVI 0 an empty VISR (30.1.1, 30.2: the processor keeps RVI the highest VIRR
- * bit and SVI the highest VISR bit, and 0 is never delivered), so only TPR needs reading.
+ * bit and SVI the highest VISR bit, and 0 is never delivered), so the offered vector was taken
+ * and retired, ISR is empty, and only TPR needs reading.
  */
-void vlapic_page_pull_empty(struct vlapic *v, const u32 *page);
-/* Writes IRR, ISR, TPR and PPR of v to the page: the state the processor starts from. */
-void vlapic_page_push_vectors(const struct vlapic *v, u32 *page);
+void vlapic_page_pull_empty(struct vlapic *v, const u32 *page, int offered);
+/* Writes ISR, TPR and PPR of v to the page, and IRR as the offered vector alone. */
+void vlapic_page_push_vectors(const struct vlapic *v, u32 *page, int offer);
 /*
  * Writes the registers RDMSR reads from the page under APIC-register virtualization and that
  * only a VM exit changes (ID, version, LDR, SVR, ESR, the LVT, initial count, divide):
@@ -38,15 +50,18 @@ void vlapic_page_push_vectors(const struct vlapic *v, u32 *page);
 void vlapic_page_push_regs(const struct vlapic *v, u32 *page);
 /* Writes TPR and PPR alone, for a vLAPIC and a page both without IRR and ISR bits. */
 void vlapic_page_push_tpr(const struct vlapic *v, u32 *page);
-/* The guest interrupt status (SDM Vol. 3C, 26.4.2): RVI in 7:0, SVI in 15:8, from IRR and ISR. */
-u16 vlapic_page_intr_status(const struct vlapic *v);
+/* The guest interrupt status (SDM Vol. 3C, 26.4.2): RVI (the offer, or 0) in 7:0, SVI in 15:8. */
+u16 vlapic_page_intr_status(const struct vlapic *v, int offer);
 /*
  * The processor retired `vector` from ISR (EOI virtualization) and exited for it because its
  * EOI-exit bit was set (30.1.4): what vlapic_eoi does beyond ISR. A level-triggered vector
  * returns VLAPIC_R_EOI | VLAPIC_R_EOI_LEVEL with the vector in level_eoi_vector; 0 else.
  */
 u32 vlapic_page_eoi_exit(struct vlapic *v, u8 vector);
-/* The EOI-exit bitmap Kestrel needs: the level-triggered vectors (TMR), as 4 x 64 bits. */
-void vlapic_page_eoi_exit_bitmap(const struct vlapic *v, u64 bitmap[4]);
+/*
+ * The EOI-exit bitmap Kestrel needs, as 4 x 64 bits: the level-triggered vectors (TMR), and
+ * while requests wait besides the offer, the offer and every vector in service.
+ */
+void vlapic_page_eoi_exit_bitmap(const struct vlapic *v, int offer, u64 bitmap[4]);
 
 #endif

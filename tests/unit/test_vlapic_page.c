@@ -20,7 +20,10 @@ static void mk_x2(struct vlapic *v, u32 id)
 	memset(page, 0xa5, sizeof(page));
 }
 
-/* The vectors and priorities go out as 30.1.1 lays them out; RVI and SVI are the highest. */
+/*
+ * ISR and the priorities go out as 30.1.1 lays them out, IRR as the one offered vector; RVI is
+ * the offer (0 without one) and SVI the highest in service.
+ */
 static void test_push_vectors(void **state)
 {
 	struct vlapic v;
@@ -32,24 +35,65 @@ static void test_push_vectors(void **state)
 	vlapic_set_irr(&v, 0x41);
 	vlapic_accept(&v, 0xe2);
 	v.tpr = 0x25;
-	vlapic_page_push_vectors(&v, page);
-	assert_int_equal(page[W(VLAPIC_REG_IRR) + 1 * 4], BIT(0x31 - 32));
+	vlapic_page_push_vectors(&v, page, 0x41);
+	assert_int_equal(page[W(VLAPIC_REG_IRR) + 1 * 4], 0); /* 0x31: the vLAPIC's alone */
 	assert_int_equal(page[W(VLAPIC_REG_IRR) + 2 * 4], BIT(0x41 - 64));
 	assert_int_equal(page[W(VLAPIC_REG_IRR) + 7 * 4], 0);
 	assert_int_equal(page[W(VLAPIC_REG_ISR) + 7 * 4], BIT(0xe2 - 224));
 	assert_int_equal(page[W(VLAPIC_REG_ISR) + 1 * 4], 0);
 	assert_int_equal(page[W(VLAPIC_REG_TPR)], 0x25);
 	assert_int_equal(page[W(VLAPIC_REG_PPR)], 0xe0); /* ISR's class is above TPR's */
+	assert_int_equal(vlapic_page_intr_status(&v, 0x41), 0xe241);
+	/* Nothing offered (the guest cannot take one now): VIRR empty, RVI 0. */
 	v.tpr = 0xf3;
-	vlapic_page_push_vectors(&v, page);
+	vlapic_page_push_vectors(&v, page, -1);
+	for (u32 i = 0; i < 8; i++)
+		assert_int_equal(page[W(VLAPIC_REG_IRR) + i * 4], 0);
 	assert_int_equal(page[W(VLAPIC_REG_PPR)], 0xf3);
-	assert_int_equal(vlapic_page_intr_status(&v), 0xe241);
+	assert_int_equal(vlapic_page_intr_status(&v, -1), 0xe200);
 	/* Nothing requested, nothing in service: both 0. */
 	mk_x2(&v, 3);
-	assert_int_equal(vlapic_page_intr_status(&v), 0);
+	assert_int_equal(vlapic_page_intr_status(&v, -1), 0);
 }
 
-/* What the processor did in the page comes back, with the vLAPIC's summaries right. */
+/* The offer: the highest request above the class in service, whatever TPR says. */
+static void test_offer(void **state)
+{
+	struct vlapic v;
+	u64 bm[4];
+
+	(void)state;
+	mk_x2(&v, 0);
+	assert_int_equal(vlapic_page_offer(&v), -1);
+	vlapic_set_irr(&v, 0x51);
+	vlapic_set_irr(&v, 0x62);
+	v.tpr = 0xf0;
+	assert_int_equal(vlapic_page_offer(&v), 0x62);
+	/* One request besides the offer: the offer's EOI exits, and nothing else. */
+	vlapic_page_eoi_exit_bitmap(&v, 0x62, bm);
+	assert_int_equal(bm[0], 0);
+	assert_int_equal(bm[1], BIT(0x62 - 64));
+	vlapic_accept(&v, 0x62);
+	assert_int_equal(vlapic_page_offer(&v), -1); /* 0x51's class is below 0x62's */
+	vlapic_page_eoi_exit_bitmap(&v, -1, bm);
+	assert_int_equal(bm[1], BIT(0x62 - 64)); /* its EOI lets 0x51 through: it exits */
+	vlapic_set_irr(&v, 0x71);
+	assert_int_equal(vlapic_page_offer(&v), 0x71);
+	/* Nothing else requested: only level-triggered vectors exit. */
+	mk_x2(&v, 0);
+	vlapic_set_irr_trig(&v, 0x90, true);
+	vlapic_page_eoi_exit_bitmap(&v, 0x90, bm);
+	assert_int_equal(bm[2], BIT(0x90 - 128));
+	assert_int_equal(bm[0] | bm[1] | bm[3], 0);
+	vlapic_set_irr(&v, 0x20);
+	vlapic_page_eoi_exit_bitmap(&v, 0x90, bm);
+	assert_int_equal(bm[2], BIT(0x90 - 128));
+}
+
+/*
+ * What the processor did in the page comes back merged: the offered vector leaves IRR when the
+ * guest took it, the vLAPIC's other requests stay, ISR and TPR are the page's.
+ */
 static void test_pull(void **state)
 {
 	struct vlapic v;
@@ -57,31 +101,43 @@ static void test_pull(void **state)
 	(void)state;
 	mk_x2(&v, 0);
 	vlapic_set_irr(&v, 0x80);
-	vlapic_page_push_vectors(&v, page);
-	/* Delivered 0x80 (IRR -> ISR), a self-IPI of 0x91 held back by TPR 0x90. */
-	page[W(VLAPIC_REG_IRR) + 4 * 4] = BIT(0x91 - 128);
+	vlapic_set_irr(&v, 0x31); /* not offered: never in the page */
+	vlapic_page_push_vectors(&v, page, 0x80);
+	/* Delivered 0x80 (IRR -> ISR); TPR raised to 0x90. */
+	page[W(VLAPIC_REG_IRR) + 4 * 4] = 0;
 	page[W(VLAPIC_REG_ISR) + 4 * 4] = BIT(0x80 - 128);
 	page[W(VLAPIC_REG_TPR)] = 0x90;
-	vlapic_page_pull(&v, page);
+	vlapic_page_pull(&v, page, 0x80);
 	assert_int_equal(v.tpr, 0x90);
 	assert_int_equal(vlapic_pending(&v), -1);
-	assert_false(vlapic_irr_empty(&v));
-	assert_int_equal(vlapic_page_intr_status(&v), 0x8091);
-	/* The guest retired 0x80 and lowered TPR: 0x91 is the next to deliver. */
+	assert_int_equal(v.irr[1], BIT(0x31 - 32));
+	assert_int_equal(v.irr[4], 0);
+	assert_int_equal(v.isr[4], BIT(0x80 - 128));
+	/* Offered and not taken (an exit came first): it stays requested. */
+	vlapic_set_irr(&v, 0xa1);
+	vlapic_page_push_vectors(&v, page, 0xa1);
+	vlapic_page_pull(&v, page, 0xa1);
+	assert_int_equal(v.irr[5], BIT(0xa1 - 160));
+	assert_int_equal(v.irr[1], BIT(0x31 - 32));
+	/* The guest retired 0x80 and lowered TPR: 0xa1 is the next to deliver. */
 	page[W(VLAPIC_REG_ISR) + 4 * 4] = 0;
 	page[W(VLAPIC_REG_TPR)] = 0;
-	vlapic_page_pull(&v, page);
-	assert_int_equal(vlapic_pending(&v), 0x91);
+	vlapic_page_pull(&v, page, -1);
+	assert_int_equal(vlapic_pending(&v), 0xa1);
 	assert_int_equal(vlapic_eoi(&v), 0); /* nothing in service any more */
 	/* Vectors 0-15 never reach IRR, whatever the page says (11.5.3). */
+	mk_x2(&v, 0);
 	memset(page + W(VLAPIC_REG_IRR), 0, 8 * 16);
 	page[W(VLAPIC_REG_IRR)] = 0xffff;
-	vlapic_page_pull(&v, page);
+	vlapic_page_pull(&v, page, -1);
 	assert_true(vlapic_irr_empty(&v));
 	assert_int_equal(vlapic_pending(&v), -1);
 }
 
-/* RVI and SVI 0 at an exit: the guest took and retired everything; TPR is its own. */
+/*
+ * RVI and SVI 0 at an exit: the guest took and retired the offered vector and everything in
+ * service; the vLAPIC's other requests stay; TPR is the guest's own.
+ */
 static void test_pull_empty(void **state)
 {
 	struct vlapic v;
@@ -90,14 +146,17 @@ static void test_pull_empty(void **state)
 	mk_x2(&v, 0);
 	vlapic_set_irr(&v, 0x40);
 	vlapic_set_irr(&v, 0xa1);
+	vlapic_set_irr(&v, 0xb2);
 	vlapic_accept(&v, 0xa1);
 	page[W(VLAPIC_REG_TPR)] = 0x30;
-	vlapic_page_pull_empty(&v, page);
-	assert_true(vlapic_irr_empty(&v));
+	vlapic_page_pull_empty(&v, page, 0xb2);
 	assert_int_equal(v.isr_words, 0);
-	assert_int_equal(v.irr[2] | v.isr[5], 0);
+	assert_int_equal(v.isr[5], 0);
+	assert_int_equal(v.irr[5], 0);
+	assert_int_equal(v.irr[2], BIT(0x40 - 64));
+	assert_int_equal(vlapic_pending(&v), 0x40);
 	assert_int_equal(v.tpr, 0x30);
-	assert_int_equal(vlapic_page_intr_status(&v), 0);
+	assert_int_equal(vlapic_page_intr_status(&v, -1), 0);
 	v.tpr = 0x45;
 	vlapic_page_push_tpr(&v, page);
 	assert_int_equal(page[W(VLAPIC_REG_TPR)], 0x45);
@@ -147,7 +206,7 @@ static void test_eoi_exit(void **state)
 	vlapic_set_irr_trig(&v, 0x61, true);
 	vlapic_set_irr_trig(&v, 0xc0, true);
 	vlapic_set_irr(&v, 0x62);
-	vlapic_page_eoi_exit_bitmap(&v, bm);
+	vlapic_page_eoi_exit_bitmap(&v, -1, bm);
 	assert_int_equal(bm[0], 0);
 	assert_int_equal(bm[1], BIT(0x61 - 64));
 	assert_int_equal(bm[3], BIT(0xc0 - 192));
@@ -156,7 +215,7 @@ static void test_eoi_exit(void **state)
 	assert_int_equal(v.level_eoi_vector, 0x61);
 	assert_int_equal(vlapic_page_eoi_exit(&v, 0x61), 0);
 	assert_int_equal(vlapic_page_eoi_exit(&v, 0x62), 0);
-	vlapic_page_eoi_exit_bitmap(&v, bm);
+	vlapic_page_eoi_exit_bitmap(&v, -1, bm);
 	assert_int_equal(bm[1], 0);
 	assert_int_equal(bm[3], BIT(0xc0 - 192));
 }
@@ -165,6 +224,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_push_vectors),
+		cmocka_unit_test(test_offer),
 		cmocka_unit_test(test_pull),
 		cmocka_unit_test(test_pull_empty),
 		cmocka_unit_test(test_push_regs),

@@ -55,9 +55,10 @@ static void let_through(u8 *bm, u32 base, u32 msr)
 int apicv_bitmap_init(void)
 {
 	/*
-	 * The reads 30.5 answers from the page. Not TMR and ICR: they change at every level
-	 * interrupt and ICR write, whose exits would then rewrite the page, and are rarely read.
-	 * Not the current count, which 30.5 leaves to the real APIC.
+	 * The reads 30.5 answers from the page. Not IRR (the page holds one offered vector of
+	 * it, vlapic_page.h). Not TMR and ICR: they change at every level interrupt and ICR
+	 * write, whose exits would then rewrite the page, and are rarely read. Not the current
+	 * count, which 30.5 leaves to the real APIC.
 	 */
 	static const u16 reads[] = {
 		VLAPIC_REG_ID, VLAPIC_REG_VERSION, VLAPIC_REG_TPR, VLAPIC_REG_PPR, VLAPIC_REG_LDR,
@@ -74,22 +75,26 @@ int apicv_bitmap_init(void)
 	memcpy(bm, phys_to_virt(vmx_shared_msr_bitmap(NULL)), PAGE_SIZE);
 	for (u32 i = 0; i < ARRAY_SIZE(reads); i++)
 		let_through(bm, 0, MSR_X2APIC(reads[i]));
-	for (u32 i = 0; i < 8; i++) {
+	/* Not IRR: the page holds one offered vector of the vLAPIC's requests (vlapic_page.h). */
+	for (u32 i = 0; i < 8; i++)
 		let_through(bm, 0, MSR_X2APIC(VLAPIC_REG_ISR) + i);
-		let_through(bm, 0, MSR_X2APIC(VLAPIC_REG_IRR) + i);
-	}
 	for (u32 r = VLAPIC_REG_LVT_TIMER; r <= VLAPIC_REG_LVT_ERROR; r += 16)
 		let_through(bm, 0, MSR_X2APIC(r));
-	/* TPR, EOI and self-IPI virtualization (30.1.2, 30.1.4, 30.1.5); every other write exits. */
+	/*
+	 * TPR and EOI virtualization (30.1.2, 30.1.4); every other write exits, SELF IPI too: a
+	 * guest sends one with interrupts off (Linux's irq_work), and the processor would hold
+	 * it pending in RVI until the guest turns them on (vlapic_page.h says why Kestrel never
+	 * lets that happen).
+	 */
 	let_through(bm, 2048, MSR_X2APIC(VLAPIC_REG_TPR));
 	let_through(bm, 2048, MSR_X2APIC(VLAPIC_REG_EOI));
-	let_through(bm, 2048, MSR_X2APIC(VLAPIC_REG_SELF_IPI));
 	return 0;
 }
 
 void apicv_setup_vmcs(struct vmx_vcpu *x)
 {
 	x->apicv_on = false;
+	x->apicv_offer = x->apicv_pushed = -1;
 	if (!vmx_caps.apicv)
 		return;
 	/* Fields that exist with the controls (26.6.8); they take effect when APICv is on. */
@@ -142,6 +147,7 @@ static void apicv_switch(struct vmx_vcpu *x, bool on)
 	x->proc2_ctls = proc2;
 	x->apicv_on = on;
 	x->apicv_page_clear = false; /* written whole at this entry */
+	x->apicv_pushed = -1; /* off: the last exit pulled the page; on: nothing is in it yet */
 }
 
 /* The EOI-exit bitmap (26.6.8): the level-triggered vectors, whose EOI the I/O APIC needs. */
@@ -149,7 +155,7 @@ static void write_eoi_exit_bitmap(struct vmx_vcpu *x)
 {
 	u64 bm[4];
 
-	vlapic_page_eoi_exit_bitmap(&x->vcpu.lapic, bm);
+	vlapic_page_eoi_exit_bitmap(&x->vcpu.lapic, x->apicv_offer, bm);
 	if (bm[0] != x->eoi_exit[0])
 		vmcs_write64(EOI_EXIT_BITMAP0, x->eoi_exit[0] = bm[0]);
 	if (bm[1] != x->eoi_exit[1])
@@ -160,40 +166,47 @@ static void write_eoi_exit_bitmap(struct vmx_vcpu *x)
 		vmcs_write64(EOI_EXIT_BITMAP3, x->eoi_exit[3] = bm[3]);
 }
 
-void apicv_prepare(struct vmx_vcpu *x)
+void apicv_update_mode(struct vmx_vcpu *x)
 {
 	struct vcpu *v = &x->vcpu;
 	/* Not on shadow page tables: their MSR bitmap makes IA32_EFER exit, APICv's does not. */
 	bool want = vmx_caps.apicv && v->vm->apicv && !vmx_shadow_on(v) &&
 		    vlapic_mode(&v->lapic) == VLAPIC_MODE_X2APIC;
-	bool stale = x->apicv_regs_stale;
 
-	x->apicv_regs_stale = false;
-	if (want != x->apicv_on) {
-		if (want && !get_page(x))
-			return;
-		apicv_switch(x, want);
-		stale = true;
-	}
-	if (!want)
+	if (want == x->apicv_on || (want && !get_page(x))) {
+		if (!x->apicv_on)
+			x->apicv_regs_stale = false; /* nothing reads them from a page */
 		return;
-	if (stale)
+	}
+	apicv_switch(x, want);
+	x->apicv_regs_stale = want; /* the page's registers are written at this entry */
+}
+
+void apicv_prepare(struct vmx_vcpu *x)
+{
+	struct vcpu *v = &x->vcpu;
+
+	if (x->apicv_regs_stale) {
+		x->apicv_regs_stale = false;
 		vlapic_page_push_regs(&v->lapic, x->apic_page);
-	vlapic_page_push_vectors(&v->lapic, x->apic_page);
+	}
+	vlapic_page_push_vectors(&v->lapic, x->apic_page, x->apicv_offer);
 	/* Entry evaluates RVI against the PPR of VTPR and SVI and delivers (28.3.2.5, 30.2). */
-	vmcs_write16(GUEST_INTR_STATUS, vlapic_page_intr_status(&v->lapic));
+	vmcs_write16(GUEST_INTR_STATUS, vlapic_page_intr_status(&v->lapic, x->apicv_offer));
 	/*
 	 * Left alone while the page stays clear: a TMR bit set since means an IRR bit set, and
 	 * one cleared since makes an edge EOI exit once for nothing at worst
 	 * (vlapic_page_eoi_exit then finds it clear).
 	 */
 	write_eoi_exit_bitmap(x);
-	x->apicv_page_clear = vlapic_irr_empty(&v->lapic) && !v->lapic.isr_words;
+	x->apicv_pushed = x->apicv_offer;
+	x->apicv_page_clear = x->apicv_offer < 0 && !v->lapic.isr_words;
 }
 
 void apicv_pull(struct vmx_vcpu *x)
 {
-	vlapic_page_pull(&x->vcpu.lapic, x->apic_page);
+	vlapic_page_pull(&x->vcpu.lapic, x->apic_page, x->apicv_pushed);
+	x->apicv_pushed = -1;
 	x->apicv_page_clear = false;
 }
 

@@ -19,34 +19,45 @@ void apicv_setup_vmcs(struct vmx_vcpu *x);
 void apicv_prepare(struct vmx_vcpu *x);
 void apicv_pull(struct vmx_vcpu *x);
 
+/* Turns APICv on or off for the vLAPIC's mode and the VM's apicv= word (apicv_before_events). */
+void apicv_update_mode(struct vmx_vcpu *x);
 /*
- * Before each entry: turns APICv on or off for the vLAPIC's mode and the VM's apicv= word
- * (looked at again only when its registers may have changed: the mode changes in an APIC
- * WRMSR exit, INIT or a reset), and with it on, writes the vLAPIC's IRR, ISR and TPR to the
- * virtual-APIC page, RVI and SVI and the EOI-exit bitmap to the VMCS. From the entry to the
- * next exit the page is the truth. Inline for the common case: nothing requested and nothing
- * in service, in the vLAPIC and in the page alike, with RVI and SVI 0 in the VMCS already:
- * then only TPR is written (and PPR, which is TPR with nothing in service).
+ * Before the entry's events are chosen: APICv on or off, looked at again only when the
+ * vLAPIC's registers may have changed (the mode changes in an APIC WRMSR exit, INIT or a
+ * reset), so that inject_events knows which way a vLAPIC vector goes.
+ */
+static inline void apicv_before_events(struct vmx_vcpu *x)
+{
+	if (x->apicv_regs_stale)
+		apicv_update_mode(x);
+}
+
+/*
+ * Before each entry, after inject_events chose x->apicv_offer: with APICv on, writes the
+ * vLAPIC's ISR, TPR and PPR and the offered vector to the virtual-APIC page, RVI and SVI and
+ * the EOI-exit bitmap to the VMCS (vlapic_page.h says why one vector at a time). From the entry
+ * to the next exit the page is the truth. Inline for the common case: nothing offered and
+ * nothing in service, in the vLAPIC and in the page alike, with RVI and SVI 0 in the VMCS
+ * already: then only TPR is written (and PPR, which is TPR with nothing in service).
  */
 static inline void apicv_before_entry(struct vmx_vcpu *x)
 {
 	const struct vlapic *l = &x->vcpu.lapic;
 
-	if (!x->apicv_regs_stale) {
-		if (!x->apicv_on)
-			return;
-		if (x->apicv_page_clear && !(l->irr_words | l->isr_words)) {
-			x->apic_page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] = l->tpr;
-			x->apic_page[VLAPIC_PAGE_WORD(VLAPIC_REG_PPR)] = l->tpr;
-			return;
-		}
+	if (!x->apicv_on)
+		return;
+	if (!x->apicv_regs_stale && x->apicv_page_clear && x->apicv_offer < 0 && !l->isr_words) {
+		x->apic_page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] = l->tpr;
+		x->apic_page[VLAPIC_PAGE_WORD(VLAPIC_REG_PPR)] = l->tpr;
+		return;
 	}
 	apicv_prepare(x);
 }
 
 /*
- * After each exit, before its handler: the page's IRR, ISR and TPR back to the vLAPIC. RVI and
- * SVI both 0 mean VIRR and VISR hold nothing (vlapic_page_pull_empty): TPR alone is read then.
+ * After each exit, before its handler: the page's IRR, ISR and TPR back to the vLAPIC
+ * (vlapic_page_pull, merged with the requests never offered). RVI and SVI both 0 mean VIRR and
+ * VISR hold nothing (vlapic_page_pull_empty): the offered vector was taken and retired.
  */
 static inline void apicv_after_exit(struct vmx_vcpu *x)
 {
@@ -58,10 +69,11 @@ static inline void apicv_after_exit(struct vmx_vcpu *x)
 		apicv_pull(x);
 		return;
 	}
-	if (l->irr_words | l->isr_words)
-		vlapic_page_pull_empty(l, x->apic_page);
+	if (x->apicv_pushed >= 0 || l->isr_words)
+		vlapic_page_pull_empty(l, x->apic_page, x->apicv_pushed);
 	else
 		l->tpr = x->apic_page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] & 0xff;
+	x->apicv_pushed = -1;
 	x->apicv_page_clear = true; /* RVI and SVI are 0 in the VMCS too */
 }
 

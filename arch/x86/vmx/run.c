@@ -111,6 +111,7 @@ static void inject_events(struct vmx_vcpu *x)
 	 * Still queued from a pass that did not enter (VM exits clear the valid bit, 29.2.2):
 	 * Kestrel wrote the field, so it knows without a VMREAD.
 	 */
+	x->apicv_offer = -1;
 	if (x->entry_intr_valid)
 		return;
 	set_proc_bit(x, PROC_INTR_WINDOW, false);
@@ -134,12 +135,15 @@ static void inject_events(struct vmx_vcpu *x)
 		/* An interrupt or NMI behind it (a #DB from HLT is): taken at the window exit. */
 		if (v->nmi_pending && vmx_caps.nmi_window)
 			set_proc_bit(x, PROC_NMI_WINDOW, true);
-		if (!x->apicv_on && vlapic_pending(&v->lapic) >= 0)
+		if (vlapic_pending(&v->lapic) >= 0)
 			set_proc_bit(x, PROC_INTR_WINDOW, true);
 		return;
 	}
-	/* With APICv the processor delivers the vLAPIC's interrupts itself (RVI, 30.2). */
-	vector = x->apicv_on || vlapic_irr_empty(&v->lapic) ? -1 : vlapic_pending(&v->lapic);
+	/* With APICv, what the processor is to deliver (TPR is its business: 30.1.2). */
+	if (vlapic_irr_empty(&v->lapic))
+		vector = -1;
+	else
+		vector = x->apicv_on ? vlapic_page_offer(&v->lapic) : vlapic_pending(&v->lapic);
 	if (!v->nmi_pending && vector < 0)
 		return; /* the common case: nothing to deliver, no more VMCS reads */
 	block = vmcs_read32(GUEST_INTERRUPTIBILITY);
@@ -161,11 +165,21 @@ static void inject_events(struct vmx_vcpu *x)
 		return;
 	if ((vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF) &&
 	    !(block & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))) {
+		/*
+		 * With APICv the processor delivers them from the entry on (RVI, SDM Vol. 3C,
+		 * 30.2): offered only now that the guest can take one, never left pending while it
+		 * cannot (vlapic_page.h, docs/design.md "APIC virtualization").
+		 */
+		if (x->apicv_on) {
+			x->apicv_offer = (s16)vector;
+			return;
+		}
 		vlapic_accept(&v->lapic, (u8)vector);
 		vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXTERNAL | (u32)vector);
 		x->entry_intr_valid = true;
 		v->stats.injected++;
-	} else {
+	} else if (!x->apicv_on || vlapic_pending(&v->lapic) >= 0) {
+		/* With APICv: a request TPR holds back waits for the offer of an entry with IF 1. */
 		set_proc_bit(x, PROC_INTR_WINDOW, true);
 	}
 }
@@ -310,8 +324,9 @@ static void run_loop(struct vcpu *v)
 			}
 			v->eptp_changed = false;
 		}
-		apicv_before_entry(x);
+		apicv_before_events(x);
 		inject_events(x);
+		apicv_before_entry(x);
 		vmx_deadline_arm(v);
 		/*
 		 * Bochs 2.7 masks host interrupts for a whole run entered with RFLAGS.IF 0, though

@@ -35,6 +35,8 @@ struct vmx_vcpu {
 	bool apicv_regs_stale; /* the page's registers but IRR, ISR, TPR: to be written again */
 	bool apicv_no_page; /* no memory for a virtual-APIC page: the emulated path for good */
 	bool apicv_page_clear; /* the page's IRR and ISR are 0, and RVI and SVI in the VMCS */
+	s16 apicv_offer; /* the vector inject_events offers at this entry (vlapic_page.h), or -1 */
+	s16 apicv_pushed; /* the vector the page's VIRR got at the last entry, or -1 */
 	u64 apic_page_phys; /* the virtual-APIC page, 0 until APICv is first on */
 	u32 *apic_page; /* the same, mapped */
 	u64 eoi_exit[4]; /* the EOI-exit bitmap as last written */

@@ -3,8 +3,9 @@
  * The x2APIC operations APIC virtualization takes over: EOI, TPR and SELF IPI writes and
  * register reads. Checks what the architecture says of each (delivery, priority, IRR and ISR as
  * read back) on whatever path the hypervisor takes, and times the EOI and the self-IPI in TSC
- * ticks (in Bochs: instructions). With expect_fast=1 it also checks that neither took a VM exit:
- * an exit's round trip alone is hundreds of ticks.
+ * ticks (in Bochs: instructions). With expect_fast=1 it also checks that the EOI took no VM
+ * exit: an exit's round trip alone is hundreds of ticks. (Kestrel makes SELF IPI writes exit
+ * with APICv too, so the self-IPI is timed, not judged.)
  */
 #include <kestrel-rt/rt.h>
 
@@ -170,9 +171,7 @@ void kmain(const struct rt_boot *boot)
 	rt_printf("apicv: eoi %lu ticks/op, self-ipi %lu ticks/op\n", eoi, self);
 	rt_check(count[VEC_HIGH] == 1 + 4 * OPS, "%u self-IPIs to %#x arrived of %u",
 		 count[VEC_HIGH], VEC_HIGH, 1 + 4 * OPS);
-	if (fast) {
+	if (fast)
 		rt_check(eoi < FAST_TICKS, "an EOI took %lu ticks: it exits", eoi);
-		rt_check(self < FAST_TICKS, "a self-IPI took %lu ticks: it exits", self);
-	}
 	rt_test_end();
 }

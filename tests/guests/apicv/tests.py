@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """The apicv guest's system tests: x2APIC EOI, TPR and SELF IPI behave as the architecture says
 with APIC virtualization and without, and with it (Bochs's corei7_icelake_u has the controls)
-neither the EOIs nor the self-IPIs take a VM exit."""
+the EOIs take no VM exit. SELF IPI writes exit either way (docs/design.md, "APIC
+virtualization": Kestrel never leaves a virtual interrupt pending while the guest has
+interrupts off)."""
 from checks import *  # noqa: F401,F403
 import re
 
@@ -18,12 +20,12 @@ def wrmsr_exits(log):
 
 
 def few_wrmsr_exits(log):
-    """With APICv, the EOIs and SELF IPI writes stay in the guest: a few WRMSRs exit (the
-    runtime's setup), not the 3 * OPS the test makes."""
+    """With APICv, the 2 * OPS EOIs stay in the guest: the OPS SELF IPI writes and a few more
+    (the runtime's setup) exit, not the 3 * OPS WRMSRs the test makes."""
     expect(log, r"^kestrel: vmx: APICv used for x2APIC guests", "the APICv probe line")
     n = wrmsr_exits(log)
-    if n >= OPS // 4:
-        raise CheckFailed(f"{n} WRMSR exits: the EOI and SELF IPI writes exit")
+    if n >= OPS + OPS // 4:
+        raise CheckFailed(f"{n} WRMSR exits: the EOI writes exit")
 
 
 def every_wrmsr_exits(log):
