@@ -86,6 +86,7 @@ static u32 class_mask;			/* `classes=`: a bit per operation class that runs */
 static u32 n_cpus;
 static bool have_ring3, x2apic;
 static bool nmis_on;			/* `nmi=off`: no NMI IPIs (to tell a finding apart) */
+static bool mem_protect;		/* `mem=on`: KESTREL_HC_MEM_PROTECT among the hypercalls */
 static bool park_aps;			/* `park=off`: INIT an AP wherever it is, spin meanwhile */
 static u64 canary[CANARY_WORDS];
 static u8 scratch[SCRATCH_SIZE] RT_ALIGNED(4096);	/* everything Kestrel may write */
@@ -407,7 +408,7 @@ static void op_hypercall(struct fuzz_cpu *c)
 	bool known = true;
 	s64 r;
 
-	switch (below(c, 8)) {
+	switch (below(c, mem_protect ? 8 : 7)) {
 	case 7: { /* this VM's own memory, in protect_area; now and then a range that is wrong */
 		u64 base = (u64)(uintptr_t)protect_area, pages = PROTECT_SIZE / PROTECT_PAGE;
 		u64 chunk = (base + PROTECT_CHUNK - 1) & ~(PROTECT_CHUNK - 1);
@@ -919,7 +920,7 @@ static void cpu0_fuzz(void)
 
 void kmain(const struct rt_boot *boot)
 {
-	char end[16] = "", nmi[8] = "on", park[8] = "";
+	char end[16] = "", nmi[8] = "on", park[8] = "", mem[8] = "";
 	u64 s, t0, sum[OP_NR_CLASSES] = { 0 };
 	u32 irqs = 0, nmis = 0, restarts = 0, errors = 0;
 
@@ -930,6 +931,7 @@ void kmain(const struct rt_boot *boot)
 	rt_cmdline_str("nmi", nmi, sizeof(nmi));
 	nmis_on = strcmp(nmi, "off") != 0;
 	park_aps = !(rt_cmdline_str("park", park, sizeof(park)) && !strcmp(park, "off"));
+	mem_protect = rt_cmdline_str("mem", mem, sizeof(mem)) && !strcmp(mem, "on");
 	class_mask = (u32)rt_cmdline_u64("classes", (1u << OP_NR_CLASSES) - 1);
 	ram_end = boot->mem_top;
 	{
