@@ -126,8 +126,9 @@ TESTS = {
     # giving chunks back at once waited for each other's exit handler for ever (both pCPUs hung
     # at about 21,000 operations, vm_mem_release). Opt-in: the run ends short of the free-frame
     # count it expects (3 to 13 frames; once 510 frames over), and the heap refilled its 128-byte
-    # class with only 6 blocks in use, so a freed block's link was overwritten: something still
-    # writes into memory a give-back returned (docs/design.md, "Not done yet").
+    # class with only 6 blocks in use, so a freed block's link was overwritten: something writes
+    # into freed memory; with read-only and read-write calls alone too, so not the give-back
+    # (docs/design.md, "Not done yet").
     "vm-hostile-fuzz-mem": ("bochs", 2, {"timeout": 900, "modules": [
         fuzz_line(30000, 1, " mem=on"), victim_line()]}, check_pair),
     # Seed 1 beside the victim: restarted, the AP parked again (vCPU 0 still in that round),
