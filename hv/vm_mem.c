@@ -94,7 +94,13 @@ void vm_mem_release(struct vcpu *caller, struct ept_gen_chunks *ch)
 	u64 before = READ_ONCE(mm_frames.nr_free);
 
 	if (ch->nr) {
-		/* The chunks left the VM under the EPT lock: seen before any epoch read below. */
+		/*
+		 * The chunks left the VM under the EPT lock: seen before any epoch read below. The
+		 * caller holds no host pointer into guest RAM while it waits, and says so (even
+		 * epoch): two vCPUs giving chunks back at once each waited for the other's odd
+		 * epoch for ever (the hostile fuzzer with KESTREL_HC_MEM_PROTECT hung both pCPUs).
+		 */
+		atomic_add(&caller->root_epoch, 1);
 		smp_mb();
 		for (u32 i = 0; i < vm->nr_vcpus; i++) {
 			struct vcpu *t = vm->vcpus[i];
@@ -104,6 +110,7 @@ void vm_mem_release(struct vcpu *caller, struct ept_gen_chunks *ch)
 			while (t != caller && (e & 1) && atomic_read_seq(&t->root_epoch) == e)
 				cpu_relax();
 		}
+		atomic_add(&caller->root_epoch, 1);
 		for (u32 i = 0; i < ch->nr; i++)
 			chunk_free(ch->hpa[i]);
 		if (vm->debug)

@@ -86,9 +86,18 @@ static u32 class_mask;			/* `classes=`: a bit per operation class that runs */
 static u32 n_cpus;
 static bool have_ring3, x2apic;
 static bool nmis_on;			/* `nmi=off`: no NMI IPIs (to tell a finding apart) */
+static bool mem_protect;		/* `mem=on`: KESTREL_HC_MEM_PROTECT among the hypercalls */
 static bool park_aps;			/* `park=off`: INIT an AP wherever it is, spin meanwhile */
 static u64 canary[CANARY_WORDS];
 static u8 scratch[SCRATCH_SIZE] RT_ALIGNED(4096);	/* everything Kestrel may write */
+/*
+ * What KESTREL_HC_MEM_PROTECT may give back, make read-only or take back: nothing else reads or
+ * writes it, and two whole 2 MiB chunks lie in it, so a give-back returns host frames.
+ */
+#define PROTECT_PAGE	4096ul
+#define PROTECT_CHUNK	(2ul << 20)
+#define PROTECT_SIZE	(3 * PROTECT_CHUNK)
+static u8 protect_area[PROTECT_SIZE] RT_ALIGNED(4096);
 static u32 tramp_vector;				/* the runtime's AP trampoline page */
 
 void fuzz_describe(u32 cpu);
@@ -399,7 +408,29 @@ static void op_hypercall(struct fuzz_cpu *c)
 	bool known = true;
 	s64 r;
 
-	switch (below(c, 7)) {
+	switch (below(c, mem_protect ? 8 : 7)) {
+	case 7: { /* this VM's own memory, in protect_area; now and then a range that is wrong */
+		u64 base = (u64)(uintptr_t)protect_area, pages = PROTECT_SIZE / PROTECT_PAGE;
+		u64 chunk = (base + PROTECT_CHUNK - 1) & ~(PROTECT_CHUNK - 1);
+		u64 first = below(c, pages), n = 1 + below(c, pages - first);
+
+		nr = KESTREL_HC_MEM_PROTECT;
+		if (chance(c, 4)) /* a whole 2 MiB chunk or more: host frames move */
+			first = (chunk - base) / PROTECT_PAGE,
+			n = PROTECT_CHUNK / PROTECT_PAGE * (1 + below(c, 2));
+		rdi = base + first * PROTECT_PAGE;
+		rsi = n * PROTECT_PAGE;
+		rdx = below(c, 3);
+		if (chance(c, 10))
+			rdi += below(c, PROTECT_PAGE);	/* unaligned: -EINVAL */
+		if (chance(c, 10))
+			rsi = chance(c, 2) ? 0 : rnd_value(c);
+		if (chance(c, 10))
+			rdx = rnd_value(c);
+		if (chance(c, 20))
+			rdi = ram_end - PROTECT_PAGE * below(c, 4); /* past RAM: -EFAULT */
+		break;
+	}
 	case 0: /* a shared area: in scratch (aligned or not), past RAM, or 0 */
 		nr = KESTREL_HC_SET_SHARED_AREA;
 		kind = below(c, 5);
@@ -446,7 +477,8 @@ static void op_hypercall(struct fuzz_cpu *c)
 	default:
 		nr = chance(c, 2) ? rnd(c) : chance(c, 2) ? below(c, 0x200) : 0x10000 + below(c, 0x200);
 		known = nr == KESTREL_HC_SET_SHARED_AREA || nr == KESTREL_HC_FLUSH_TLB ||
-			nr == KESTREL_HC_SEND_IPI || nr == KVM_HC_SEND_IPI;
+			nr == KESTREL_HC_SEND_IPI || nr == KVM_HC_SEND_IPI ||
+			nr == KESTREL_HC_MEM_PROTECT;
 		/*
 		 * An area anywhere is a write anywhere: keep to the calls above. KVM's PV IPI with
 		 * random registers would send this guest vectors it keeps clear of (below 0x20).
@@ -888,7 +920,7 @@ static void cpu0_fuzz(void)
 
 void kmain(const struct rt_boot *boot)
 {
-	char end[16] = "", nmi[8] = "on", park[8] = "";
+	char end[16] = "", nmi[8] = "on", park[8] = "", mem[8] = "";
 	u64 s, t0, sum[OP_NR_CLASSES] = { 0 };
 	u32 irqs = 0, nmis = 0, restarts = 0, errors = 0;
 
@@ -899,6 +931,7 @@ void kmain(const struct rt_boot *boot)
 	rt_cmdline_str("nmi", nmi, sizeof(nmi));
 	nmis_on = strcmp(nmi, "off") != 0;
 	park_aps = !(rt_cmdline_str("park", park, sizeof(park)) && !strcmp(park, "off"));
+	mem_protect = rt_cmdline_str("mem", mem, sizeof(mem)) && !strcmp(mem, "on");
 	class_mask = (u32)rt_cmdline_u64("classes", (1u << OP_NR_CLASSES) - 1);
 	ram_end = boot->mem_top;
 	{

@@ -122,6 +122,15 @@ TESTS = {
     # ('cpu 1 did not come back after INIT-SIPI' twice in 2000 operations).
     "vm-hostile-fuzz-init-sipi": ("bochs", 2, {"modules": [fuzz_line(2000, 2, " park=off")]},
                                   all_of(vm_passed("fuzz"), no_panic_and_end, free_frames_kept)),
+    # KESTREL_HC_MEM_PROTECT among the hypercalls (mem=on), 30,000 operations: both vCPUs
+    # giving chunks back at once waited for each other's exit handler for ever (both pCPUs hung
+    # at about 21,000 operations, vm_mem_release). Opt-in: the run ends short of the free-frame
+    # count it expects (3 to 13 frames; once 510 frames over), and the heap refilled its 128-byte
+    # class with only 6 blocks in use, so a freed block's link was overwritten: something writes
+    # into freed memory; with read-only and read-write calls alone too, so not the give-back
+    # (docs/design.md, "Not done yet").
+    "vm-hostile-fuzz-mem": ("bochs", 2, {"timeout": 900, "modules": [
+        fuzz_line(30000, 1, " mem=on"), victim_line()]}, check_pair),
     # Seed 1 beside the victim: restarted, the AP parked again (vCPU 0 still in that round),
     # and sharing a pCPU with vCPU 0 it did not run between that round's end and the next
     # one's start, so it never saw the park flag drop nor counted itself parked again ('0 of 1
@@ -130,3 +139,6 @@ TESTS = {
         fuzz_line(3000, 1), victim_line()]},
         all_of(vm_passed("fuzz"), vm_passed("victim"), no_panic_and_end, free_frames_kept)),
 }
+
+# Known failure (the free-frame count after a run with mem=on): run with --only.
+OPT_IN = {"vm-hostile-fuzz-mem"}
