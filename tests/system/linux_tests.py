@@ -4,8 +4,8 @@ import os
 import re
 import sys
 
-from checks import (BUILD, CheckFailed, ELF, ROOT, all_of, boot, expect, no_panic_and_end, refuse,
-                    vm_line, vm_passed)
+from checks import (BUILD, CheckFailed, ELF, ROOT, all_of, boot, exit_tables_before, expect,
+                    no_panic_and_end, refuse, vm_line, vm_passed)
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "linux"))
 import guest  # noqa: E402
