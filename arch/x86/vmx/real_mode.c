@@ -63,7 +63,7 @@ void vmx_real_mode_start(struct vmx_vcpu *x, u8 vector)
 	/*
 	 * INT n with IOPL 3 (and CR4.VME 0) goes through the IDT as in protected mode (Vol. 3A,
 	 * 22.3.1.1), which would read the guest's vector table as 8-byte gates. With the IDT's
-	 * limit 0 every INT n raises #GP(n * 8 + 2) instead (Vol. 3A, 7.12.1.1: the vector is
+	 * limit 0 every INT n raises #GP(n * 8 + 2) instead (Vol. 3A, 7.10: the vector is
 	 * beyond the limit), which exits and is delivered through the vector table here. The
 	 * guest's IDTR is kept aside until it leaves virtual-8086 mode.
 	 */
