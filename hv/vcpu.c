@@ -110,6 +110,9 @@ void vcpu_handle_requests(struct vcpu *v)
 	/* Only noted: the poster may hold the shadow MMU's lock, the run loop loads the root. */
 	if (req & VCPU_REQ_SHADOW_RELOAD)
 		v->shadow_reload = true;
+	/* Shadow entries were dropped or made stricter: what this pCPU cached of them goes. */
+	if (req & VCPU_REQ_SHADOW_FLUSH)
+		arch_vcpu_flush_tlb(v, KESTREL_FLUSH_ALL, NULL);
 	if (req & VCPU_REQ_EPT_RELOAD) {
 		u64 gen, eptp;
 

@@ -48,6 +48,7 @@ enum vcpu_state {
 #define VCPU_REQ_UNHALT BIT(9) /* a PV kick (KVM_HC_KICK_CPU): leave, or skip the next, HLT */
 #define VCPU_REQ_TIMERS BIT(10) /* a VM timer its pCPU fires moved (the PIT, on vCPU 0's) */
 #define VCPU_REQ_SHADOW_RELOAD BIT(11) /* shadow paging: every page went obsolete, load a root */
+#define VCPU_REQ_SHADOW_FLUSH BIT(12) /* shadow paging: entries were dropped, flush the TLB */
 
 /* Exits by reason are the architecture's to count (hv/arch.h). */
 struct vcpu_stats {

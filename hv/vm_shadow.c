@@ -56,10 +56,13 @@ static void vm_shadow_reload_all(void *ctx)
 }
 
 /*
- * Shadow VMs run without VPID, so every VM entry and exit flushes the vCPU's translations (SDM
- * Vol. 3C, 30.4.3.1): a vCPU in root mode flushes before it uses the shadow again, and one in
- * guest mode is kicked out and waited for until it has exited once. The MMU's lock is held,
- * which a vCPU takes only in root mode, after its exit.
+ * A remote TLB flush. Each vCPU is asked to flush before its next entry (VCPU_REQ_SHADOW_FLUSH:
+ * an INVVPID of its VPID, arch_vcpu_flush_tlb; nothing without VPID, where every VM entry and
+ * exit flushes, SDM Vol. 3C, 30.4.3.1), and one in guest mode is kicked out and waited for
+ * until it has exited once: only then can it use no translation it cached, since it flushes
+ * before it enters again. A vCPU in root mode sees the request before its entry (the run
+ * loop's check after it marks itself in guest, paired with the read of in_guest after the
+ * post here). The MMU's lock is held, which a vCPU takes only in root mode, after its exit.
  */
 static void vm_shadow_flush_all(void *ctx)
 {
@@ -68,8 +71,11 @@ static void vm_shadow_flush_all(void *ctx)
 
 	for (u32 i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *t = vm->vcpus[i];
-		u64 entries = READ_ONCE(t->stats.entries);
+		u64 entries;
 
+		/* Never vcpu_request: it may act on the requests here and now, under this lock. */
+		atomic_or(&t->requests, VCPU_REQ_SHADOW_FLUSH);
+		entries = READ_ONCE(t->stats.entries);
 		if (t->pcpu == me || !atomic_read_seq(&t->pv.in_guest))
 			continue;
 		sched_kick(t);

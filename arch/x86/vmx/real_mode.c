@@ -26,6 +26,8 @@
 #define AR_CODE16 0x9b   /* present, DPL 0, execute/read accessed code, 16-bit */
 #define AR_DATA16 0x93   /* present, DPL 0, read/write accessed data, 16-bit */
 #define INSN_MAX 15
+#define EXC_BP 3
+#define EXC_OF 4
 
 enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_NONE };
 
@@ -58,6 +60,17 @@ void vmx_real_mode_start(struct vmx_vcpu *x, u8 vector)
 #undef VM86_SEG
 	/* IOPL 3: CLI, STI, PUSHF and POPF work as in real mode, without #GP (Vol. 3A, 22.2.7). */
 	vmcs_writel(GUEST_RFLAGS, 0x2 | RFLAGS_VM | RFLAGS_IOPL);
+	/*
+	 * INT n with IOPL 3 (and CR4.VME 0) goes through the IDT as in protected mode (Vol. 3A,
+	 * 22.3.1.1), which would read the guest's vector table as 8-byte gates. With the IDT's
+	 * limit 0 every INT n raises #GP(n * 8 + 2) instead (Vol. 3A, 7.10: the vector is
+	 * beyond the limit), which exits and is delivered through the vector table here. The
+	 * guest's IDTR is kept aside until it leaves virtual-8086 mode.
+	 */
+	x->rm_idt_base = vmcs_readl(GUEST_IDTR_BASE);
+	x->rm_idt_limit = vmcs_read32(GUEST_IDTR_LIMIT);
+	vmcs_writel(GUEST_IDTR_BASE, 0);
+	vmcs_write32(GUEST_IDTR_LIMIT, 0);
 	vmcs_write32(EXCEPTION_BITMAP, 0xffffffff);
 	x->vm86 = true;
 }
@@ -81,6 +94,8 @@ static void leave_vm86(struct vmx_vcpu *x)
 	vmcs_write32(GUEST_FS_AR, AR_DATA16 | (vmcs_read16(GUEST_FS_SEL) & 3u) << 5);
 	vmcs_write32(GUEST_GS_AR, AR_DATA16 | (vmcs_read16(GUEST_GS_SEL) & 3u) << 5);
 	vmcs_write32(EXCEPTION_BITMAP, BIT(EXC_PF));
+	vmcs_writel(GUEST_IDTR_BASE, x->rm_idt_base);
+	vmcs_write32(GUEST_IDTR_LIMIT, x->rm_idt_limit);
 	x->vm86 = false;
 }
 
@@ -178,9 +193,9 @@ static bool load_table(struct vcpu *v, struct rm_insn *in, u8 modrm, bool idt)
 		return false;
 	if (!in->o32)
 		base &= 0xffffff;
-	if (idt) {
-		vmcs_writel(GUEST_IDTR_BASE, base);
-		vmcs_write32(GUEST_IDTR_LIMIT, limit);
+	if (idt) { /* aside until virtual-8086 mode ends: see vmx_real_mode_start */
+		to_vmx(v)->rm_idt_base = base;
+		to_vmx(v)->rm_idt_limit = limit;
 	} else {
 		vmcs_writel(GUEST_GDTR_BASE, base);
 		vmcs_write32(GUEST_GDTR_LIMIT, limit);
@@ -291,15 +306,60 @@ static int emulate_gp(struct vcpu *v, u64 ip, bool *halt, enum exit_action *act)
 	return 1;
 }
 
+static bool deliver(struct vcpu *v, u8 vector);
+
+/*
+ * The #GP(n * 8 + 2) of an INT n (the IDT bit set, EXT clear, Vol. 3A, 7.13) at CS:IP, found by
+ * its bytes (CD n, no prefix): delivered through the guest's vector table with IP past it, as
+ * real mode does. Returns 1 when delivered, 0 for another #GP, -1 when the VM was stopped (its
+ * vector table or stack outside RAM).
+ */
+static int soft_int(struct vcpu *v, u64 ip)
+{
+	u32 ec = vmcs_read32(EXIT_INTR_ERROR), idt = vmcs_read32(IDT_VECTORING_INFO);
+	u8 b[2];
+
+	/* The #GP is met delivering the INT: the IDT-vectoring information names it (27.2.4). */
+	if ((ec & 3) != 2 || !(idt & INTR_INFO_VALID) ||
+	    (idt & (7u << 8)) != INTR_TYPE_SW_INTERRUPT || (idt & 0xff) != (ec >> 3) ||
+	    gmem_read(&v->vm->mem, vmcs_readl(GUEST_CS_BASE) + (u16)ip, b, 2) || b[0] != 0xcd ||
+	    b[1] != (u8)(ec >> 3))
+		return 0;
+	to_vmx(v)->vectoring_done = true; /* delivered here: not injected again */
+	vmcs_writel(GUEST_RIP, (u16)(ip + 2));
+	if (deliver(v, b[1]))
+		return 1;
+	vm_stop(v->vm, -1, "vcpu %u: INT %#x in real mode: its vector table or stack is not in RAM",
+		v->id, b[1]);
+	return -1;
+}
+
 enum exit_action exit_real_mode_exception(struct vcpu *v, u32 info)
 {
 	u32 vector = info & 0xff;
 	u64 ip = vmcs_readl(GUEST_RIP);
 	enum exit_action act = EXIT_RESUME;
 	bool halt = false;
+	int r;
 
 	if (vector == EXC_PF)
 		return exit_page_fault(v, info);
+	if (vector == EXC_GP && (r = soft_int(v, ip)))
+		return r > 0 ? EXIT_RESUME : EXIT_STOP_VM;
+	/*
+	 * INT3 and INTO exit as software exceptions (Vol. 3C, 26.2) before any IDT is read:
+	 * delivered through the vector table past the instruction, as real mode does.
+	 */
+	if ((vector == EXC_BP || vector == EXC_OF) &&
+	    (info & (7u << 8)) == INTR_TYPE_SW_EXCEPTION &&
+	    !(vmcs_read32(IDT_VECTORING_INFO) & INTR_INFO_VALID)) {
+		vmcs_writel(GUEST_RIP, (u16)(ip + vmcs_read32(EXIT_INSTR_LEN)));
+		if (deliver(v, (u8)vector))
+			return EXIT_RESUME;
+		vm_stop(v->vm, -1, "vcpu %u: INT%s in real mode: its vector table or stack is not in "
+			"RAM", v->id, vector == EXC_BP ? "3" : "O");
+		return EXIT_STOP_VM;
+	}
 	if (vector == EXC_GP && emulate_gp(v, ip, &halt, &act))
 		return halt ? exit_halt(v) : act;
 	/*
@@ -311,9 +371,11 @@ enum exit_action exit_real_mode_exception(struct vcpu *v, u32 info)
 		vcpu_inject_exception(v, (u8)vector, false, 0);
 		return EXIT_RESUME;
 	}
-	vm_stop(v->vm, -1, "vcpu %u: exception %u in real mode at %04lx:%04lx (virtual-8086 mode "
-		"on shadow paging emulates only a start-up trampoline's instructions)", v->id,
-		vector, vmcs_read16(GUEST_CS_SEL) + 0ul, ip);
+	vm_stop(v->vm, -1, "vcpu %u: exception %u (error code %#x) in real mode at %04lx:%04lx "
+		"(virtual-8086 mode on shadow paging emulates only a start-up trampoline's "
+		"instructions)", v->id, vector,
+		info & INTR_INFO_ERROR ? vmcs_read32(EXIT_INTR_ERROR) : 0,
+		vmcs_read16(GUEST_CS_SEL) + 0ul, ip);
 	return EXIT_STOP_VM;
 }
 
@@ -330,8 +392,8 @@ static bool deliver(struct vcpu *v, u8 vector)
 	u16 sp = (u16)vmcs_readl(GUEST_RSP), frame[3];
 	u32 entry;
 
-	if (vector * 4u + 3 > vmcs_read32(GUEST_IDTR_LIMIT) ||
-	    gmem_read(&v->vm->mem, vmcs_readl(GUEST_IDTR_BASE) + vector * 4u, &entry, 4))
+	if (vector * 4u + 3 > to_vmx(v)->rm_idt_limit ||
+	    gmem_read(&v->vm->mem, to_vmx(v)->rm_idt_base + vector * 4u, &entry, 4))
 		return false;
 	frame[0] = (u16)vmcs_readl(GUEST_RIP);
 	frame[1] = vmcs_read16(GUEST_CS_SEL);

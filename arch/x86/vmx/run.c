@@ -245,11 +245,9 @@ static bool run_begin(struct vmx_vcpu *x)
 	if (x->needs_tlb_flush) {
 		/* Just arrived from another pCPU: nothing cached here from its last visit may stay. */
 		x->needs_tlb_flush = false;
-		if (!vmx_shadow_on(v)) { /* a shadow VM's vCPUs run without VPID: entries flush */
-			vmx_flush_vpid(x->vpid);
-			if (vmx_caps.ept)
-				vmx_invept(v->eptp);
-		}
+		vmx_flush_vpid(x->vpid); /* shadow VMs too: the shadow may have changed since */
+		if (vmx_caps.ept && !vmx_shadow_on(v))
+			vmx_invept(v->eptp);
 	}
 	apply_resets(x);
 	sched_timers_changed(v); /* a new slice, another running vCPU */

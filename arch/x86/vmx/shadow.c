@@ -57,6 +57,13 @@ void vmx_shadow_set_paging(struct vmx_vcpu *x, u64 cr0, u64 cr4, u64 efer)
 	entry = lma ? entry | ENTRY_IA32E_GUEST : entry & ~ENTRY_IA32E_GUEST;
 	vmcs_write32(ENTRY_CTLS, entry);
 	x->vcpu.shadow_reload = true;
+	/*
+	 * MOV to CR0 or CR4 changing the paging bits (they are the ones that exit) drops every
+	 * translation, global ones included (Vol. 3A, 4.10.4.1): CR4.PGE's change may keep the
+	 * root, so this is not left to the reload. On this pCPU, which the vCPU runs on (it flushes
+	 * all again on arriving at another, run.c); with VPID off the entry does it (30.4.3.1).
+	 */
+	vmx_flush_vpid(x->vpid);
 }
 
 void vmx_shadow_reset(struct vmx_vcpu *x, u64 cr0)
@@ -88,8 +95,22 @@ bool vmx_shadow_before_entry(struct vmx_vcpu *x)
 		return false;
 	}
 	v->shadow_reload = false;
-	/* A new root needs no flush of its own: without VPID every VM entry flushes (30.4.3.1). */
 	vmcs_writel(GUEST_CR3, x->shadow.root_hpa);
+	/*
+	 * Another root (new paging modes, a generation bump, a CR3 loaded in the meantime):
+	 * nothing cached from the old one may be used, global translations included. The root
+	 * the vCPU gave up when it last stopped running (vmx_shadow_leave) needs nothing: what was
+	 * cached of it is still right, every change of the shadow having flushed it meanwhile
+	 * (VCPU_REQ_SHADOW_FLUSH, or arriving on another pCPU). The generation tells that page
+	 * from one made later in the same slot: a slot is freed while valid only with a flush, and
+	 * a page made after the obsolete one in the slot was freed is of a newer generation.
+	 * Without VPID the entry flushes anyway (Vol. 3C, 30.4.3.1).
+	 */
+	if (r == SHADOW_ROOT_NEW &&
+	    (x->shadow.root != x->shadow_left_root ||
+	     shadow_page(m, x->shadow.root)->generation != x->shadow_left_gen))
+		vmx_flush_vpid(x->vpid);
+	x->shadow_left_root = 0;
 	return true;
 }
 
@@ -99,6 +120,8 @@ void vmx_shadow_leave(struct vmx_vcpu *x)
 
 	if (!vmx_shadow_on(v) || !x->shadow.root)
 		return;
+	x->shadow_left_root = x->shadow.root;
+	x->shadow_left_gen = shadow_page(v->vm->shadow, x->shadow.root)->generation;
 	shadow_vcpu_unload(v->vm->shadow, &x->shadow);
 	v->shadow_reload = true;
 }

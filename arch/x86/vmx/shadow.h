@@ -46,6 +46,23 @@ void vmx_shadow_reset(struct vmx_vcpu *x, u64 cr0);
 bool vmx_shadow_before_entry(struct vmx_vcpu *x);
 /* The vCPU stops running here for now: it gives its root up (obsolete pages can go). */
 void vmx_shadow_leave(struct vmx_vcpu *x);
+/*
+ * With VPID the CPU keeps a vCPU's translations across VM exits and entries (SDM Vol. 3C,
+ * 30.4.3.1), so each change of the shadow it may hold them from is followed by an INVVPID on
+ * its pCPU (tlb.c; nothing without VPID, where each entry and exit flushes):
+ * - a new root, or new paging modes (MOV to CR0/CR4, EFER, invalidate-all's reload): all of it;
+ * - the guest's MOV to CR3: all but global translations (vmx_shadow_flush_cr3);
+ * - INVLPG and a #PF the shadow fixed: that address (vmx_shadow_flush_gva);
+ * - the PV flush: the pages it names, or all (arch_vcpu_flush_tlb);
+ * - a shadow leaf dropped or made stricter for Kestrel's own reasons (a frame write-protected
+ *   as it becomes a table, a valid page zapped, unprotect): every vCPU of the VM
+ *   (VCPU_REQ_SHADOW_FLUSH, hv/vm_shadow.c), the caller waiting for those in guest mode;
+ * - arriving on a pCPU: all of it (run.c), whatever this pCPU cached on an earlier visit.
+ * A guest's own write to its tables needs none: the guest flushes after it (Vol. 3A, 4.10.4.2),
+ * and what stays cached until then maps what its tables mapped before the write.
+ */
+void vmx_shadow_flush_gva(struct vmx_vcpu *x, u64 gva);
+void vmx_shadow_flush_cr3(struct vmx_vcpu *x);
 /* MOV to CR0, CR3 or CR4 checked and carried out as the guest's (false: #GP), and its view. */
 bool vmx_shadow_write_cr(struct vcpu *v, u32 cr, u64 val);
 u64 vmx_shadow_read_cr(struct vcpu *v, u32 cr);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Flushing guest translations: INVVPID with the narrowest type the CPU has, and INVEPT. */
+#include "arch/x86/msr.h"
 #include "arch/x86/vmx/shadow.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
@@ -47,16 +48,16 @@ void arch_vcpu_flush_tlb(struct vcpu *v, u32 kind, const struct flush_ranges *fr
 
 	/*
 	 * Shadow page tables: the named pages' shadow leaves go (the next access walks the guest's
-	 * tables again); the CPU's TLB is flushed by the next VM entry, as VPID is off there.
+	 * tables again), then the CPU's TLB as under EPT: with VPID the translations the guest's
+	 * flush names stay cached across VM exits and entries (SDM Vol. 3C, 30.4.3.1, with "enable
+	 * VPID" 1 they are not flushed), so they are dropped here, on the vCPU's pCPU; without
+	 * VPID the next VM entry flushes them.
 	 */
-	if (vmx_shadow_on(v)) {
-		if (kind == KESTREL_FLUSH_RANGES && fr && !flush_ranges_prefer_full(fr))
-			for (u32 i = 0; i < fr->nr; i++)
-				for (u64 p = 0; p < fr->r[i].pages; p++)
-					shadow_invlpg(v->vm->shadow, &to_vmx(v)->shadow,
-						      fr->r[i].addr + (p << PAGE_SHIFT));
-		return;
-	}
+	if (vmx_shadow_on(v) && kind == KESTREL_FLUSH_RANGES && fr && !flush_ranges_prefer_full(fr))
+		for (u32 i = 0; i < fr->nr; i++)
+			for (u64 p = 0; p < fr->r[i].pages; p++)
+				shadow_invlpg(v->vm->shadow, &to_vmx(v)->shadow,
+					      fr->r[i].addr + (p << PAGE_SHIFT));
 	if (!vmx_caps.vpid || !vpid)
 		return; /* every entry flushes: see vmx_flush_vpid() */
 	if (kind == KESTREL_FLUSH_RANGES && fr && vmx_caps.invvpid_addr &&
@@ -71,6 +72,44 @@ void arch_vcpu_flush_tlb(struct vcpu *v, u32 kind, const struct flush_ranges *fr
 		return;
 	}
 	vmx_flush_vpid(vpid);
+}
+
+/*
+ * Shadow paging with VPID (an INVVPID type the CPU lacks falls back to single-context, which
+ * VPID is never on without, tlb_caps.c): INVLPG and a #PF the shadow fixed drop one address.
+ * Individual-address INVVPID drops the address's translations, global ones included, and the
+ * paging-structure-cache entries used for it, as INVLPG would (Vol. 3A, 4.10.4.1; Vol. 3C,
+ * 30.4.3.3 and INVVPID in Vol. 3C, 32.3); its address must be canonical (else VMfailValid),
+ * which a guest's INVLPG of a non-canonical address, a no-op (Vol. 2A, INVLPG), is not.
+ */
+void vmx_shadow_flush_gva(struct vmx_vcpu *x, u64 gva)
+{
+	if (!vmx_caps.vpid || !x->vpid)
+		return; /* every VM entry flushes (30.4.3.1) */
+	if (!(x->shadow.cpu.efer & EFER_LMA))
+		gva = (u32)gva;
+	else if ((u64)((s64)(gva << 16) >> 16) != gva)
+		return;
+	if (vmx_caps.invvpid_addr)
+		invvpid(INVVPID_ADDRESS, x->vpid, gva);
+	else
+		vmx_flush_vpid(x->vpid);
+}
+
+/*
+ * A guest's MOV to CR3 (the root may be the same one: the guest wants its TLB flushed, its
+ * tables being changed): as the CPU would without PCIDs, every translation but the global ones
+ * goes, and every paging-structure-cache entry (Vol. 3A, 4.10.4.1, "MOV to CR3"). The CR3 load
+ * exits, so the CPU does none of this itself; with VPID off the entry does it all.
+ */
+void vmx_shadow_flush_cr3(struct vmx_vcpu *x)
+{
+	if (!vmx_caps.vpid || !x->vpid)
+		return;
+	if (vmx_caps.invvpid_single_keep_global)
+		invvpid(INVVPID_SINGLE_KEEP_GLOBAL, x->vpid, 0);
+	else
+		vmx_flush_vpid(x->vpid);
 }
 
 void vmx_invept(u64 eptp)

@@ -206,13 +206,14 @@ static void setup_controls(struct vmx_vcpu *x)
 	 * Without a VPID of its own it runs with VPID off: every VM entry and exit flushes then
 	 * (30.4.3.1, "Operations that Invalidate Cached Mappings"), never VPID 0 (28.2.1.1).
 	 */
-	if (c->vpid && x->vpid && !shadow)
+	if (c->vpid && x->vpid)
 		proc2 |= PROC2_VPID;
 	/*
 	 * Shadow page tables: the guest's CR3 is kept (loads and stores exit), INVLPG exits, and
-	 * every #PF (exception bitmap bit 14, error-code mask and match 0, 26.2); no VPID, so every
-	 * VM entry and exit flushes the vCPU's translations (30.4.3.1) and no shadow change needs
-	 * an INVVPID.
+	 * every #PF (exception bitmap bit 14, error-code mask and match 0, 26.2). With VPID the
+	 * translations survive VM exits and entries (30.4.3.1), so every change of the shadow the
+	 * TLB may hold is followed by an INVVPID (the rules are in shadow.h); without, every VM
+	 * entry and exit flushes them and no change needs one.
 	 */
 	if (shadow) {
 		proc |= PROC_CR3_LOAD | PROC_CR3_STORE | PROC_INVLPG;
@@ -279,7 +280,7 @@ static void setup_controls(struct vmx_vcpu *x)
 	x->vcpu.eptp_changed = !shadow;
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 	vmcs_write64(TSC_OFFSET, x->vcpu.tsc_offset);
-	if (c->vpid && x->vpid && !shadow)
+	if (c->vpid && x->vpid)
 		vmcs_write16(VPID, x->vpid);
 	apicv_setup_vmcs(x);
 	/* The guest owns CR0/CR4 but for the bits VMX pins: it sees its own values in the shadows. */

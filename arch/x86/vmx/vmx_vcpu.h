@@ -50,7 +50,11 @@ struct vmx_vcpu {
 	u64 dr[4], dr6; /* the debug registers VMX does not switch */
 	u64 cr2; /* nor CR2: MOV to and from CR2 never exit */
 	struct shadow_vcpu shadow; /* shadow page tables: the guest's paging and its root */
+	u32 shadow_left_root; /* the root it gave up when it stopped running (shadow.c) */
+	u64 shadow_left_gen;  /* ... and that page's generation */
 	bool vm86; /* shadow paging: real mode run as virtual-8086 mode (real_mode.c) */
+	u64 rm_idt_base; /* ... the guest's IDTR meanwhile (the VMCS's has limit 0) */
+	u32 rm_idt_limit;
 	u64 exits[NR_EXIT_REASONS];
 	u64 exit_tsc[NR_EXIT_REASONS]; /* stats=timing: root-mode TSC ticks of each reason's exits */
 	u8 fxsave[512] __aligned(16);

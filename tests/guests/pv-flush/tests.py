@@ -58,4 +58,17 @@ TESTS = {
                                             "modules": [vm_line(
         "pv-flush", "vm=fl vcpus=2 mem=32M -- cpus=2 rounds=20 mode=pv")]},
         all_of(no_panic_and_end, check_skip_flush)),
+    # On shadow page tables (ept=off), with VPID where the CPU has it: translations survive VM
+    # exits, so each mode passes only if its flush INVVPIDs what the shadow dropped (INVLPG's
+    # address, the PV flush's pages, the IPI's full flush).
+    "vm-pv-flush-shadow": ("bochs", 2, {"modules": [vm_line(
+        "pv-flush", "vm=fl vcpus=6 mem=32M ept=off -- cpus=6 rounds=20")]},
+        all_of(vm_passed("fl"), no_panic_and_end, check_pv_flush(("pv", "ipi", "flushbit")))),
+    "vm-pv-flush-detector-shadow": ("bochs", 2, {"modules": [vm_line(
+        "pv-flush", "vm=fl vcpus=2 mem=32M ept=off -- cpus=2 rounds=20 mode=none expect=stale")]},
+        all_of(vm_passed("fl"), no_panic_and_end, check_stale_seen)),
+    "vm-pv-flush-skip-flush-shadow": ("bochs", 2, {"cmdline": DEFAULT + " inject=skip-flush",
+                                                   "modules": [vm_line(
+        "pv-flush", "vm=fl vcpus=2 mem=32M ept=off -- cpus=2 rounds=20 mode=pv")]},
+        all_of(no_panic_and_end, check_skip_flush)),
 }

@@ -5,7 +5,8 @@
  * takes must be delivered as real mode delivers it, with no error code on the stack (SDM Vol.
  * 3A, "Interrupt and Exception Handling": error codes are pushed in protected mode only; an
  * injected event with one in real mode fails VM entry, Vol. 3C 28.2.1.3). The handler steps
- * over the RDMSR; the AP then writes its marker and halts.
+ * over the RDMSR; the AP then takes INT 0x42 and INT3 through its IVT (a software interrupt in
+ * real mode, SDM Vol. 3A, 21.1.4), writes its marker and halts.
  *
  * Then INIT drops pending events: ROUNDS times, the BSP sends the AP an NMI and an INIT back to
  * back, then a SIPI. An INIT clears pending events (SDM Vol. 3C, 27.2, "INIT signals", on what
@@ -21,11 +22,13 @@
 
 #define MARKER		0x600d
 #define GP_VECTOR	13
+#define BP_VECTOR	3
+#define SOFT_VECTOR	0x42
 
 /* The AP's program, run at CS = page >> 4, IP = 0: offsets are from rm_start. */
 __asm__(".pushsection .rodata\n"
 	".global rm_start, rm_end, rm_handler, rm_marker, rm_faults, rm_nmi, rm_nmis\n"
-	".global rm_nmis_at_start\n"
+	".global rm_nmis_at_start, rm_soft, rm_softs\n"
 	".code16\n"
 	"rm_start:\n"
 	"	cli\n"
@@ -36,6 +39,8 @@ __asm__(".pushsection .rodata\n"
 	"	sti\n"
 	"	mov $0xdead0000, %ecx\n"	/* an MSR nobody has */
 	"	rdmsr\n"
+	"	int $0x42\n"			/* software interrupts: through the IVT */
+	"	int3\n"
 	"	movw $0x600d, (rm_marker - rm_start)\n"
 	"1:	hlt\n"
 	"	jmp 1b\n"
@@ -45,6 +50,9 @@ __asm__(".pushsection .rodata\n"
 	"	addw $2, 2(%bp)\n"		/* past the 2-byte RDMSR */
 	"	incw %cs:(rm_faults - rm_start)\n"
 	"	pop %bp\n"
+	"	iret\n"
+	"rm_soft:\n"			/* IP past the INT: nothing to step over */
+	"	incw %cs:(rm_softs - rm_start)\n"
 	"	iret\n"
 	"rm_nmi:\n"			/* IP, CS, FLAGS on the stack, wherever SS:SP was */
 	"	push %bp\n"
@@ -57,6 +65,7 @@ __asm__(".pushsection .rodata\n"
 	"	iret\n"
 	"rm_marker: .word 0\n"
 	"rm_faults: .word 0\n"
+	"rm_softs: .word 0\n"
 	"rm_nmis: .word 0\n"
 	"rm_nmis_at_start: .word 0\n"
 	"rm_end:\n"
@@ -64,7 +73,7 @@ __asm__(".pushsection .rodata\n"
 	".popsection\n");
 
 extern const u8 rm_start[], rm_end[], rm_handler[], rm_marker[], rm_faults[];
-extern const u8 rm_nmi[], rm_nmis[], rm_nmis_at_start[];
+extern const u8 rm_nmi[], rm_nmis[], rm_nmis_at_start[], rm_soft[], rm_softs[];
 
 #define NMI_VECTOR	2
 #define ROUNDS		20
@@ -179,6 +188,7 @@ void kmain(const struct rt_boot *boot)
 	faults = (volatile u16 *)(uintptr_t)(page + (u64)(rm_faults - rm_start));
 	/* The real-mode IVT at 0: #GP goes to rm_handler, segment = page >> 4. */
 	ivt[GP_VECTOR] = (u32)((page >> 4) << 16) | (u32)(rm_handler - rm_start);
+	ivt[BP_VECTOR] = ivt[SOFT_VECTOR] = (u32)((page >> 4) << 16) | (u32)(rm_soft - rm_start);
 	rt_apic_send_ipi(1, RT_IPI_INIT | RT_IPI_LEVEL | RT_IPI_ASSERT);
 	rt_udelay(10000);
 	rt_apic_send_ipi(1, RT_IPI_SIPI | (u32)(page >> 12));
@@ -187,6 +197,12 @@ void kmain(const struct rt_boot *boot)
 	rt_printf("real-mode: marker 0x%x, %u #GP taken\n", *marker, *faults);
 	rt_check(*marker == MARKER, "the AP did not get past its RDMSR (marker 0x%x)", *marker);
 	rt_check(*faults == 1, "%u #GP taken, expected 1", *faults);
+	rt_test_end();
+	/* INT 0x42 and INT3 after the RDMSR, each through its IVT entry, as real mode does. */
+	rt_test_begin("real-mode-int");
+	rt_printf("real-mode: %u software interrupts taken\n", *rm_word(page, rm_softs));
+	rt_check(*rm_word(page, rm_softs) == 2, "%u software interrupts taken, expected 2",
+		 *rm_word(page, rm_softs));
 	rt_test_end();
 	test_init_drops_nmi(page, ivt);
 }

@@ -27,6 +27,13 @@ TESTS = {
     "vm-real-mode-gp": ("bochs", 1, {"modules": [
         vm_line("real-mode", "vm=rm vcpus=2 mem=16M")]},
         all_of(vm_passed("rm"), no_panic_and_end)),
+    # On shadow page tables the AP's real mode is virtual-8086 mode: INT n would go through the
+    # IDTR as a protected-mode IDT unless Kestrel delivers it through the IVT.
+    "vm-real-mode-gp-shadow": ("bochs", 1, {"modules": [
+        vm_line("real-mode", "vm=rm vcpus=2 mem=16M ept=off")]},
+        all_of(vm_passed("rm"), no_panic_and_end,
+               lambda log: expect(log, r"^rm: TEST real-mode-int: PASS$",
+                                  "real-mode-int passing"))),
     # vCPUs 1 and 3 on pCPU 1: an NMI and an INIT sent to vCPU 1 while pCPU 1's scheduler
     # prints the statistics table vCPU 3 asked for reach its requests together. The INIT must drop the NMI
     # (before the fix it was injected at the first instruction after the SIPI).

@@ -163,6 +163,14 @@ enum exit_action exit_page_fault(struct vcpu *v, u32 info)
 	ec &= ~SHADOW_PF_SMAP;
 	switch (res.kind) {
 	case SHADOW_FIXED:
+		/*
+		 * The leaf may have been present with fewer rights (a clean page made writable as
+		 * its D bit is set, a frame no longer a table). A page fault drops the TLB's
+		 * entries for its address (Vol. 3A, 4.10.4.1), but the SDM does not say so of
+		 * one that causes a VM exit instead of being delivered: with VPID, that address
+		 * is dropped here.
+		 */
+		vmx_shadow_flush_gva(x, gva);
 		return EXIT_RESUME;
 	case SHADOW_RETRY:
 		v->shadow_reload = true; /* an obsolete root, or no room: load and fault again */
@@ -204,16 +212,19 @@ enum exit_action exit_page_fault(struct vcpu *v, u32 info)
 }
 
 /*
- * INVLPG: the shadow's leaf for the address goes; the CPU's TLB needs nothing more, since a
- * VM without VPID flushes at every VM entry and exit (SDM Vol. 3C, 30.4.3.1).
+ * INVLPG: the shadow's leaf for the address goes, then the CPU's translations of it (with VPID:
+ * an INVVPID of the address; without, the VM entry flushes, SDM Vol. 3C, 30.4.3.1).
  */
 enum exit_action exit_invlpg(struct vcpu *v)
 {
+	u64 gva = vmcs_readl(EXIT_QUALIFICATION);
+
 	if (!vmx_shadow_on(v)) {
 		vm_stop(v->vm, -1, "vcpu %u: INVLPG exit without shadow paging", v->id);
 		return EXIT_STOP_VM;
 	}
-	shadow_invlpg(v->vm->shadow, &to_vmx(v)->shadow, vmcs_readl(EXIT_QUALIFICATION));
+	shadow_invlpg(v->vm->shadow, &to_vmx(v)->shadow, gva);
+	vmx_shadow_flush_gva(to_vmx(v), gva);
 	exit_skip_instruction(v);
 	return EXIT_RESUME;
 }

@@ -108,10 +108,11 @@ static bool guest_write_cr3(struct vcpu *v, u64 val)
 	if (r == -EINVAL || r == -EFAULT)
 		return false;
 	if (r < 0) {
-		x->shadow.cpu.cr3 = val; /* the root is loaded before the next entry */
+		x->shadow.cpu.cr3 = val; /* the root is loaded (and all flushed) before the entry */
 		v->shadow_reload = true;
 	} else {
 		vmcs_writel(GUEST_CR3, x->shadow.root_hpa);
+		vmx_shadow_flush_cr3(x); /* the same root or another: what MOV to CR3 flushes */
 	}
 	return true;
 }

@@ -338,10 +338,12 @@ static bool task_switch(struct ts *t, u64 q)
 			t->unsupported = "a new task whose PDPTEs cannot be loaded";
 			return false;
 		}
-		if (r < 0)
-			v->shadow_reload = true;
-		else
+		if (r < 0) {
+			v->shadow_reload = true; /* which flushes it all before the entry */
+		} else {
 			vmcs_writel(GUEST_CR3, to_vmx(v)->shadow.root_hpa);
+			vmx_shadow_flush_cr3(to_vmx(v)); /* what loading CR3 would flush */
+		}
 	} else if (!vmx_shadow_on(v) && (vmcs_readl(GUEST_CR0) & CR0_PG)) {
 		if ((vmcs_readl(GUEST_CR4) & CR4_PAE) && !exit_load_pdptes(v, n.cr3)) {
 			t->unsupported = "a new task whose PDPTEs cannot be loaded";
