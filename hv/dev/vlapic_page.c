@@ -131,21 +131,16 @@ u32 vlapic_page_eoi_exit(struct vlapic *v, u8 vector)
 
 void vlapic_page_eoi_exit_bitmap(const struct vlapic *v, int offer, u64 bitmap[4])
 {
-	u32 more[8] = { 0 };
+	u32 more[8] = { 0 }, others = 0;
 
+	for (u32 i = 0; i < 8; i++)
+		others |= v->irr[i] & ~(offer >= 16 && (u32)offer / 32 == i ? 1u << (offer % 32) : 0);
 	/* Requests besides the offer: any EOI may let the next through, so every EOI exits. */
-	for (u32 i = 0; i < 8; i++) {
-		u32 others = v->irr[i];
-
-		if (offer >= 16 && (u32)offer / 32 == i)
-			others &= ~(1u << (offer % 32));
-		if (others) {
-			for (u32 j = 0; j < 8; j++)
-				more[j] = v->isr[j];
-			if (offer >= 16)
-				more[offer / 32] |= 1u << (offer % 32);
-			break;
-		}
+	if (others) {
+		for (u32 i = 0; i < 8; i++)
+			more[i] = v->isr[i];
+		if (offer >= 16)
+			more[offer / 32] |= 1u << (offer % 32);
 	}
 	for (u32 i = 0; i < 4; i++)
 		bitmap[i] = (v->tmr[2 * i] | more[2 * i]) | (u64)(v->tmr[2 * i + 1] | more[2 * i + 1]) << 32;

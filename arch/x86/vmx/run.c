@@ -135,7 +135,7 @@ static void inject_events(struct vmx_vcpu *x)
 		/* An interrupt or NMI behind it (a #DB from HLT is): taken at the window exit. */
 		if (v->nmi_pending && vmx_caps.nmi_window)
 			set_proc_bit(x, PROC_NMI_WINDOW, true);
-		if (vlapic_pending(&v->lapic) >= 0)
+		if (x->apicv_on ? vlapic_page_offer(&v->lapic) >= 0 : vlapic_pending(&v->lapic) >= 0)
 			set_proc_bit(x, PROC_INTR_WINDOW, true);
 		return;
 	}
@@ -178,8 +178,11 @@ static void inject_events(struct vmx_vcpu *x)
 		vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXTERNAL | (u32)vector);
 		x->entry_intr_valid = true;
 		v->stats.injected++;
-	} else if (!x->apicv_on || vlapic_pending(&v->lapic) >= 0) {
-		/* With APICv: a request TPR holds back waits for the offer of an entry with IF 1. */
+	} else {
+		/*
+		 * With APICv too for a request TPR holds back: the guest may lower TPR without an
+		 * exit before it turns interrupts on, and then takes it at once (vm-apicv).
+		 */
 		set_proc_bit(x, PROC_INTR_WINDOW, true);
 	}
 }

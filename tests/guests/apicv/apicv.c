@@ -80,6 +80,25 @@ static void check_tpr(void)
 	rt_check(!vec_bit(MSR_IRR0, VEC_LOW), "IRR still shows %#x", VEC_LOW);
 }
 
+/*
+ * The same with interrupts off while TPR is lowered: the vector is taken as soon as STI's
+ * shadow ends (SDM Vol. 3A, 12.8.3), not at some later exit.
+ */
+static void check_tpr_cli(void)
+{
+	u32 before = count[VEC_LOW], after;
+
+	rt_cli();
+	rt_wrmsr(MSR_TPR, VEC_LOW | 0xf);
+	rt_wrmsr(MSR_SELF_IPI, VEC_LOW);
+	rt_wrmsr(MSR_TPR, 0);
+	rt_sti();
+	__asm__ volatile("nop");
+	after = count[VEC_LOW];
+	rt_check(after == before + 1, "vector %#x: %u deliveries after TPR lowered with IF 0 and STI",
+		 VEC_LOW, after - before);
+}
+
 /* Two requested with interrupts off: the higher class first (SDM Vol. 3A, 12.8.3). */
 static void check_priority(void)
 {
@@ -161,6 +180,7 @@ void kmain(const struct rt_boot *boot)
 	rt_test_begin("apicv-semantics");
 	check_delivery();
 	check_tpr();
+	check_tpr_cli();
 	check_priority();
 	check_illegal_vector();
 	rt_test_end();
