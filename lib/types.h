@@ -38,6 +38,10 @@ typedef int64_t s64;
 #define __always_inline inline __attribute__((always_inline))
 #endif
 #define __unused __attribute__((unused))
+/* A slow path kept out of line and out of the way of the hot one around it. */
+#define __cold __attribute__((noinline, cold))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))

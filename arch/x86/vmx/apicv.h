@@ -65,6 +65,15 @@ static inline void apicv_after_exit(struct vmx_vcpu *x)
 
 	if (!x->apicv_on)
 		return;
+	/*
+	 * Entered with RVI and SVI 0 and the page's IRR and ISR empty: the processor sets VIRR
+	 * and RVI only at a posted interrupt (not used), and EOI and TPR virtualization leave RVI
+	 * and SVI 0 then (30.1.2-30.1.4), so only TPR may have changed: no VMREAD.
+	 */
+	if (x->apicv_page_clear && x->apicv_pushed < 0) {
+		l->tpr = x->apic_page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] & 0xff;
+		return;
+	}
 	if (vmcs_read16(GUEST_INTR_STATUS)) {
 		apicv_pull(x);
 		return;

@@ -46,21 +46,6 @@ void vmx_deadline_print(void)
 }
 
 /*
- * The VMX-preemption timer counts down at the TSC's rate >> the shift IA32_VMX_MISC gives, from
- * the value VM entry loads (SDM Vol. 3C, 26.5.1). Written before every entry: skipping the
- * VMWRITE when the value had not changed (a VM exit leaves the field alone without the "save
- * VMX-preemption timer value" control) made a halted vCPU's timer wake it 57,094 TSC ticks late
- * in Bochs under overcommit (vm-timer-overcommit) once the slice bound below came in; not
- * understood yet, so the one VMWRITE stays.
- */
-static void arm_preemption_timer(u64 now, u64 d)
-{
-	u64 ticks = d > now ? (d - now) >> vmx_caps.preemption_timer_shift : 0;
-
-	vmcs_write32(PREEMPTION_TIMER_VALUE, (u32)MIN(ticks, 0xffffffffULL));
-}
-
-/*
  * The host's LAPIC timer: its interrupt makes an external-interrupt exit from the guest
  * (26.2, pin-based control bit 0; "acknowledge interrupt on exit" is off, so the host IDT takes
  * it at exit_external_interrupt). Rewritten only when the armed deadline is no good any more:
@@ -68,7 +53,7 @@ static void arm_preemption_timer(u64 now, u64 d)
  * root operation may have left its interrupt pending: it is taken here, with interrupts open
  * for one instruction, before a VM entry that Bochs would let mask it.
  */
-static void arm_host_timer(u64 now, u64 d)
+void vmx_deadline_arm_host_timer(u64 now, u64 d)
 {
 	struct timer_cpu *t = &this_cpu()->timer;
 
@@ -79,32 +64,6 @@ static void arm_host_timer(u64 now, u64 d)
 	if (t->armed_for && t->armed_for < now + HOST_TIMER_LEAD_TSC && !t->fired_tsc)
 		asm volatile("sti; nop; cli" ::: "memory");
 	timer_arm(d);
-}
-
-/*
- * Never further out than a slice, even for a vCPU alone with no timer: a request posted to it
- * is acted on within a slice if the kick that announced it causes no exit. Bochs 2.7 masks a
- * host interrupt that was pending at VM entry while the guest keeps RFLAGS.IF 0 (it computes
- * the mask before it counts the CPU as in VMX non-root operation), though with external-
- * interrupt exiting it must exit whatever IF is (SDM Vol. 3C, 26.2): an AP spinning with
- * interrupts off kept an INIT posted for 10^9 TSC ticks (vm-hostile-fuzz, seed 1).
- */
-void vmx_deadline_arm(struct vcpu *v)
-{
-	/*
-	 * The TSC read after the deadline is known: recomputing it walks every vCPU of the pCPU,
-	 * and with 512 of them that took longer than HOST_TIMER_LEAD_TSC, so a lead counted from
-	 * before had passed by the entry: every entry exited at once, at the same RIP, for ever
-	 * (vm-pv-ipi with preemption_timer=off).
-	 */
-	u64 d = sched_next_deadline(v), now = rdtsc();
-
-	d = MIN(d, now + sched_slice_tsc);
-
-	if (vmx_deadline_preemption_timer)
-		arm_preemption_timer(now, d);
-	else
-		arm_host_timer(now, d);
 }
 
 bool vmx_deadline_host_timer_fired(void)

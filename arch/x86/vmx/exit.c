@@ -155,12 +155,6 @@ void exit_debug_after_instruction(struct vcpu *v, u64 rflags)
 		exit_single_step(v);
 }
 
-void exit_skip_instruction(struct vcpu *v)
-{
-	/* An instruction real_mode.c decoded after a #GP: the VMCS has no length for it. */
-	exit_advance_rip(v, v->insn_len ? v->insn_len : vmcs_read32(EXIT_INSTR_LEN));
-}
-
 enum exit_action exit_unhandled(struct vcpu *v, u32 reason)
 {
 	console_printf("kestrel: vm %s vcpu %u: unhandled VM exit %u (%s)\n", v->vm->name, v->id,

@@ -5,6 +5,7 @@
 
 #include "arch/x86/exception.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "hv/vcpu.h"
 #include "arch/x86/mmio_decode.h"
 #include "lib/types.h"
 
@@ -155,7 +156,11 @@ static inline void exit_advance_rip(struct vcpu *v, u32 len)
 }
 
 /* The same for the instruction that exited (its length is in the VMCS). */
-void exit_skip_instruction(struct vcpu *v);
+static inline void exit_skip_instruction(struct vcpu *v)
+{
+	/* An instruction real_mode.c decoded after a #GP: the VMCS has no length for it. */
+	exit_advance_rip(v, v->insn_len ? v->insn_len : vmcs_read32(EXIT_INSTR_LEN));
+}
 /* Loads PAE paging's four PDPTEs from guest-physical cr3 into the VMCS; false: #GP. */
 bool exit_load_pdptes(struct vcpu *v, u64 cr3);
 

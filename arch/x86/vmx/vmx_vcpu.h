@@ -6,6 +6,22 @@
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx/vmx_bits.h"
 #include "hv/cpuid_policy.h"
+
+/*
+ * A vCPU's CPUID answers by (leaf, subleaf), direct-mapped: the policy's answer is a function
+ * of the host's answer and of cpuid_env, and the cache is dropped whole when the inputs the guest
+ * changes (VM resets, IA32_APIC_BASE, IA32_MISC_ENABLE) differ (exits/cpuid.c).
+ */
+#define CPUID_CACHE_SIZE 16
+struct cpuid_cache {
+	/* The inputs the guest changes, as they were when the entries were computed. */
+	u64 resets, apic_base, misc_enable;
+	struct {
+		u32 leaf, sub;
+		bool valid;
+		struct cpuid_regs r;
+	} e[CPUID_CACHE_SIZE];
+};
 #include "hv/vm.h"
 #include "lib/types.h"
 
@@ -45,6 +61,7 @@ struct vmx_vcpu {
 	u64 exited_at; /* stats=timing: the TSC at that exit */
 	bool cpuid_env_ready; /* cpuid_env holds what the CPUID policy needs of this vCPU */
 	struct cpuid_policy_env cpuid_env;
+	struct cpuid_cache cpuid_cache; /* the guest's answers already computed (exits/cpuid.c) */
 	/* MSRs VMX does not switch, kept per vCPU and swapped when another vCPU runs. */
 	u64 kernel_gs_base, star, lstar, cstar, sfmask, tsc_aux;
 	u64 dr[4], dr6; /* the debug registers VMX does not switch */

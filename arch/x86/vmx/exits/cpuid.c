@@ -8,6 +8,7 @@
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/cpuid_policy.h"
 #include "hv/vm.h"
+#include "lib/string.h"
 
 /* What the policy needs of the vCPU that is fixed once its VMCS is set up: gathered once. */
 static void gather_env(struct vmx_vcpu *x)
@@ -29,10 +30,10 @@ static void gather_env(struct vmx_vcpu *x)
 	x->cpuid_env_ready = true;
 }
 
-enum exit_action exit_cpuid(struct vcpu *v)
+/* The policy's answer to (leaf, sub), computed: the host's CPUID filtered. */
+static struct cpuid_regs compute(struct vmx_vcpu *x, u32 leaf, u32 sub)
 {
-	struct vmx_vcpu *x = to_vmx(v);
-	u32 leaf = (u32)v->regs.gpr[GPR_RAX], sub = (u32)v->regs.gpr[GPR_RCX];
+	struct vcpu *v = &x->vcpu;
 	struct cpuid_regs r = { 0, 0, 0, 0 };
 
 	if (!x->cpuid_env_ready)
@@ -46,10 +47,47 @@ enum exit_action exit_cpuid(struct vcpu *v)
 	if (!cpuid_policy_is_hypervisor_leaf(leaf))
 		r = cpuid(leaf, sub);
 	cpuid_policy_apply(&x->cpuid_env, leaf, sub, &r);
-	v->regs.gpr[GPR_RAX] = r.eax;
-	v->regs.gpr[GPR_RBX] = r.ebx;
-	v->regs.gpr[GPR_RCX] = r.ecx;
-	v->regs.gpr[GPR_RDX] = r.edx;
+	return r;
+}
+
+/* A miss: the slot filled, after the whole cache is dropped if the guest changed an input. */
+static __cold void cpuid_cache_fill(struct vmx_vcpu *x, u32 slot, u32 leaf, u32 sub)
+{
+	struct vcpu *v = &x->vcpu;
+	struct cpuid_cache *c = &x->cpuid_cache;
+
+	if (c->resets != v->vm->resets || c->apic_base != v->lapic.apic_base ||
+	    c->misc_enable != v->msr.misc_enable) {
+		memset(c, 0, sizeof(*c));
+		c->resets = v->vm->resets;
+		c->apic_base = v->lapic.apic_base;
+		c->misc_enable = v->msr.misc_enable;
+	}
+	c->e[slot].r = compute(x, leaf, sub);
+	c->e[slot].leaf = leaf;
+	c->e[slot].sub = sub;
+	c->e[slot].valid = true;
+}
+
+/*
+ * From the cache when it holds (leaf, sub) and the inputs are unchanged: no host CPUID (which
+ * costs the processor far more than a lookup) and no policy walk on the common path.
+ */
+enum exit_action exit_cpuid(struct vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	struct cpuid_cache *c = &x->cpuid_cache;
+	u32 leaf = (u32)v->regs.gpr[GPR_RAX], sub = (u32)v->regs.gpr[GPR_RCX];
+	u32 slot = (leaf ^ (leaf >> 27) ^ sub * 3) % CPUID_CACHE_SIZE;
+
+	if (unlikely(!c->e[slot].valid || c->e[slot].leaf != leaf || c->e[slot].sub != sub ||
+		     c->resets != v->vm->resets || c->apic_base != v->lapic.apic_base ||
+		     c->misc_enable != v->msr.misc_enable))
+		cpuid_cache_fill(x, slot, leaf, sub);
+	v->regs.gpr[GPR_RAX] = c->e[slot].r.eax;
+	v->regs.gpr[GPR_RBX] = c->e[slot].r.ebx;
+	v->regs.gpr[GPR_RCX] = c->e[slot].r.ecx;
+	v->regs.gpr[GPR_RDX] = c->e[slot].r.edx;
 	exit_skip_instruction(v);
 	return EXIT_RESUME;
 }
