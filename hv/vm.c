@@ -394,15 +394,17 @@ static void console_record_done(void *uart)
 
 u64 vm_console_drain(struct vm *vm)
 {
-	u64 now = rdtsc(), burst = timer_us_to_tsc(VM_CONSOLE_BURST_US);
-	u64 per_kib = timer_us_to_tsc(1000000) / VM_CONSOLE_KIB_PER_S;
-	u64 poll = now + timer_us_to_tsc(VM_CONSOLE_POLL_US);
+	u64 now, burst, per_kib, poll;
 	u32 records = 0;
 
 	if (!vuart_maybe_pending(&vm->uart)) {
 		console_pump(); /* another VM's record may be going out */
 		return 0;
 	}
+	now = rdtsc();
+	burst = timer_us_to_tsc(VM_CONSOLE_BURST_US);
+	per_kib = timer_us_to_tsc(1000000) / VM_CONSOLE_KIB_PER_S;
+	poll = now + timer_us_to_tsc(VM_CONSOLE_POLL_US);
 	/* Whichever VM's record is in progress, the devices take what they can now. */
 	if (console_pump())
 		return vuart_pending(&vm->uart) ? poll : 0;

@@ -25,12 +25,19 @@ static void drop_offered(struct vlapic *v, int offered)
 		v->irr_words &= (u8)~(1u << w);
 }
 
-void vlapic_page_pull(struct vlapic *v, const u32 *page, int offered)
+/* The IRR (and ISR) word bit of a vector, 0 for none. */
+static u8 word_bit(int vector)
+{
+	return vector >= 16 ? (u8)(1u << ((u32)vector / 32)) : 0;
+}
+
+void vlapic_page_pull(struct vlapic *v, const u32 *page, int offered, u8 page_words)
 {
 	u8 isr_words = 0;
 
 	drop_offered(v, offered);
-	for (u32 i = 0; i < 8; i++) {
+	for (u8 left = page_words; left; left &= (u8)(left - 1)) {
+		u32 i = (u32)__builtin_ctz(left);
 		u32 irr = page[VLAPIC_PAGE_WORD(VLAPIC_REG_IRR) + i * 4];
 		u32 isr = page[VLAPIC_PAGE_WORD(VLAPIC_REG_ISR) + i * 4];
 
@@ -82,13 +89,18 @@ static u32 ppr(const struct vlapic *v)
 	return (v->tpr & 0xf0) >= isr_class ? v->tpr : isr_class;
 }
 
-void vlapic_page_push_vectors(const struct vlapic *v, u32 *page, int offer)
+void vlapic_page_push_vectors(const struct vlapic *v, u32 *page, int offer, u8 *page_words)
 {
-	for (u32 i = 0; i < 8; i++) {
+	u8 now = v->isr_words | word_bit(offer);
+
+	for (u8 left = *page_words | now; left; left &= (u8)(left - 1)) {
+		u32 i = (u32)__builtin_ctz(left);
+
 		page[VLAPIC_PAGE_WORD(VLAPIC_REG_IRR) + i * 4] =
-			offer >= 16 && (u32)offer / 32 == i ? 1u << (offer % 32) : 0;
+			word_bit(offer) == 1u << i ? 1u << (offer % 32) : 0;
 		page[VLAPIC_PAGE_WORD(VLAPIC_REG_ISR) + i * 4] = v->isr[i];
 	}
+	*page_words = now;
 	page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] = v->tpr;
 	page[VLAPIC_PAGE_WORD(VLAPIC_REG_PPR)] = ppr(v);
 }
@@ -131,17 +143,18 @@ u32 vlapic_page_eoi_exit(struct vlapic *v, u8 vector)
 
 void vlapic_page_eoi_exit_bitmap(const struct vlapic *v, int offer, u64 bitmap[4])
 {
-	u32 more[8] = { 0 }, others = 0;
+	u8 ow = word_bit(offer);
 
-	for (u32 i = 0; i < 8; i++)
-		others |= v->irr[i] & ~(offer >= 16 && (u32)offer / 32 == i ? 1u << (offer % 32) : 0);
-	/* Requests besides the offer: any EOI may let the next through, so every EOI exits. */
-	if (others) {
-		for (u32 i = 0; i < 8; i++)
-			more[i] = v->isr[i];
-		if (offer >= 16)
-			more[offer / 32] |= 1u << (offer % 32);
-	}
 	for (u32 i = 0; i < 4; i++)
-		bitmap[i] = (v->tmr[2 * i] | more[2 * i]) | (u64)(v->tmr[2 * i + 1] | more[2 * i + 1]) << 32;
+		bitmap[i] = v->tmr[2 * i] | (u64)v->tmr[2 * i + 1] << 32;
+	/* Requests besides the offer: any EOI may let the next through, so every EOI exits. */
+	if (!(v->irr_words & ~ow) && !(ow && (v->irr[(u32)offer / 32] & ~(1u << (offer % 32)))))
+		return;
+	for (u8 left = v->isr_words; left; left &= (u8)(left - 1)) {
+		u32 w = (u32)__builtin_ctz(left);
+
+		bitmap[w / 2] |= (u64)v->isr[w] << (w % 2 * 32);
+	}
+	if (ow)
+		bitmap[offer / 64] |= 1ull << (offer % 64);
 }

@@ -28,11 +28,18 @@
 /* The vector to offer: the highest requested, unless the class in service holds it back. */
 int vlapic_page_offer(const struct vlapic *v);
 /*
+ * `page_words`: bit i set where the page's IRR or ISR word i may be other than 0 (0xff: all may
+ * be). Kestrel writes the words the offer and ISR need and clears the ones it wrote before, and
+ * the processor changes only those (delivery moves the offer to ISR, EOI clears ISR bits; it
+ * sets other IRR bits only for a virtualized SELF IPI write or a posted interrupt, neither of
+ * which Kestrel lets happen): so neither function touches the other words.
+ */
+/*
  * Takes ISR and TPR from the page into v, and IRR merged: `offered` leaves v's IRR (if the
  * page still has it, it comes back from there) and the page's VIRR bits are added. Vectors
  * 0-15 never enter IRR (11.5.3).
  */
-void vlapic_page_pull(struct vlapic *v, const u32 *page, int offered);
+void vlapic_page_pull(struct vlapic *v, const u32 *page, int offered, u8 page_words);
 /*
  * The same when the guest interrupt status read 0 at the exit: RVI 0 means no vector of 16 or
  * more in VIRR and SVI 0 an empty VISR (30.1.1, 30.2: the processor keeps RVI the highest VIRR
@@ -40,8 +47,11 @@ void vlapic_page_pull(struct vlapic *v, const u32 *page, int offered);
  * and retired, ISR is empty, and only TPR needs reading.
  */
 void vlapic_page_pull_empty(struct vlapic *v, const u32 *page, int offered);
-/* Writes ISR, TPR and PPR of v to the page, and IRR as the offered vector alone. */
-void vlapic_page_push_vectors(const struct vlapic *v, u32 *page, int offer);
+/*
+ * Writes ISR, TPR and PPR of v to the page, and IRR as the offered vector alone; *page_words
+ * is updated to the words that may now be other than 0.
+ */
+void vlapic_page_push_vectors(const struct vlapic *v, u32 *page, int offer, u8 *page_words);
 /*
  * Writes the registers RDMSR reads from the page under APIC-register virtualization and that
  * only a VM exit changes (ID, version, LDR, SVR, ESR, the LVT, initial count, divide):

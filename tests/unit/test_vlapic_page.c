@@ -7,6 +7,7 @@
 #define W(off) VLAPIC_PAGE_WORD(off)
 
 static u32 page[1024];
+static u8 pw = 0xff; /* the page's words that may not be 0: all, after mk_x2 */
 
 static void mk_x2(struct vlapic *v, u32 id)
 {
@@ -18,6 +19,7 @@ static void mk_x2(struct vlapic *v, u32 id)
 			 VLAPIC_R_MODE);
 	assert_int_equal(vlapic_msr_write(v, MSR(VLAPIC_REG_SVR), 0x1ff, 0, &ipi), 0);
 	memset(page, 0xa5, sizeof(page));
+	pw = 0xff;
 }
 
 /*
@@ -35,7 +37,7 @@ static void test_push_vectors(void **state)
 	vlapic_set_irr(&v, 0x41);
 	vlapic_accept(&v, 0xe2);
 	v.tpr = 0x25;
-	vlapic_page_push_vectors(&v, page, 0x41);
+	vlapic_page_push_vectors(&v, page, 0x41, &pw);
 	assert_int_equal(page[W(VLAPIC_REG_IRR) + 1 * 4], 0); /* 0x31: the vLAPIC's alone */
 	assert_int_equal(page[W(VLAPIC_REG_IRR) + 2 * 4], BIT(0x41 - 64));
 	assert_int_equal(page[W(VLAPIC_REG_IRR) + 7 * 4], 0);
@@ -46,7 +48,7 @@ static void test_push_vectors(void **state)
 	assert_int_equal(vlapic_page_intr_status(&v, 0x41), 0xe241);
 	/* Nothing offered (the guest cannot take one now): VIRR empty, RVI 0. */
 	v.tpr = 0xf3;
-	vlapic_page_push_vectors(&v, page, -1);
+	vlapic_page_push_vectors(&v, page, -1, &pw);
 	for (u32 i = 0; i < 8; i++)
 		assert_int_equal(page[W(VLAPIC_REG_IRR) + i * 4], 0);
 	assert_int_equal(page[W(VLAPIC_REG_PPR)], 0xf3);
@@ -102,12 +104,12 @@ static void test_pull(void **state)
 	mk_x2(&v, 0);
 	vlapic_set_irr(&v, 0x80);
 	vlapic_set_irr(&v, 0x31); /* not offered: never in the page */
-	vlapic_page_push_vectors(&v, page, 0x80);
+	vlapic_page_push_vectors(&v, page, 0x80, &pw);
 	/* Delivered 0x80 (IRR -> ISR); TPR raised to 0x90. */
 	page[W(VLAPIC_REG_IRR) + 4 * 4] = 0;
 	page[W(VLAPIC_REG_ISR) + 4 * 4] = BIT(0x80 - 128);
 	page[W(VLAPIC_REG_TPR)] = 0x90;
-	vlapic_page_pull(&v, page, 0x80);
+	vlapic_page_pull(&v, page, 0x80, pw);
 	assert_int_equal(v.tpr, 0x90);
 	assert_int_equal(vlapic_pending(&v), -1);
 	assert_int_equal(v.irr[1], BIT(0x31 - 32));
@@ -115,21 +117,21 @@ static void test_pull(void **state)
 	assert_int_equal(v.isr[4], BIT(0x80 - 128));
 	/* Offered and not taken (an exit came first): it stays requested. */
 	vlapic_set_irr(&v, 0xa1);
-	vlapic_page_push_vectors(&v, page, 0xa1);
-	vlapic_page_pull(&v, page, 0xa1);
+	vlapic_page_push_vectors(&v, page, 0xa1, &pw);
+	vlapic_page_pull(&v, page, 0xa1, pw);
 	assert_int_equal(v.irr[5], BIT(0xa1 - 160));
 	assert_int_equal(v.irr[1], BIT(0x31 - 32));
 	/* The guest retired 0x80 and lowered TPR: 0xa1 is the next to deliver. */
 	page[W(VLAPIC_REG_ISR) + 4 * 4] = 0;
 	page[W(VLAPIC_REG_TPR)] = 0;
-	vlapic_page_pull(&v, page, -1);
+	vlapic_page_pull(&v, page, -1, pw);
 	assert_int_equal(vlapic_pending(&v), 0xa1);
 	assert_int_equal(vlapic_eoi(&v), 0); /* nothing in service any more */
 	/* Vectors 0-15 never reach IRR, whatever the page says (11.5.3). */
 	mk_x2(&v, 0);
 	memset(page + W(VLAPIC_REG_IRR), 0, 8 * 16);
 	page[W(VLAPIC_REG_IRR)] = 0xffff;
-	vlapic_page_pull(&v, page, -1);
+	vlapic_page_pull(&v, page, -1, pw);
 	assert_true(vlapic_irr_empty(&v));
 	assert_int_equal(vlapic_pending(&v), -1);
 }
@@ -161,6 +163,44 @@ static void test_pull_empty(void **state)
 	vlapic_page_push_tpr(&v, page);
 	assert_int_equal(page[W(VLAPIC_REG_TPR)], 0x45);
 	assert_int_equal(page[W(VLAPIC_REG_PPR)], 0x45);
+}
+
+/*
+ * Only the words that may hold a bit are written and read: a word an earlier offer or ISR used
+ * is cleared when the next push no longer needs it, and a pull after an empty push reads none.
+ */
+static void test_page_words(void **state)
+{
+	struct vlapic v;
+
+	(void)state;
+	mk_x2(&v, 0);
+	vlapic_set_irr(&v, 0x41);
+	vlapic_set_irr(&v, 0x90);
+	vlapic_accept(&v, 0x90);
+	vlapic_page_push_vectors(&v, page, 0x41, &pw);
+	assert_int_equal(pw, BIT(2) | BIT(4));
+	assert_int_equal(page[W(VLAPIC_REG_IRR) + 0 * 4], 0); /* 0xa5 filler cleared: pw was all */
+	/* Not taken; 0x90 retired; a higher request comes: 0xe2 is offered, 0x41 leaves VIRR. */
+	page[W(VLAPIC_REG_ISR) + 4 * 4] = 0;
+	vlapic_page_pull(&v, page, 0x41, pw);
+	assert_int_equal(v.isr_words, 0);
+	vlapic_set_irr(&v, 0xe2);
+	vlapic_page_push_vectors(&v, page, 0xe2, &pw);
+	assert_int_equal(pw, BIT(7));
+	assert_int_equal(page[W(VLAPIC_REG_IRR) + 2 * 4], 0);
+	assert_int_equal(page[W(VLAPIC_REG_IRR) + 7 * 4], BIT(0xe2 - 224));
+	assert_int_equal(page[W(VLAPIC_REG_ISR) + 4 * 4], 0);
+	/* Words outside pw are not the functions' business: left as they are. */
+	page[W(VLAPIC_REG_ISR) + 3 * 4] = 0x5a5a;
+	vlapic_page_pull(&v, page, 0xe2, pw);
+	assert_int_equal(v.isr[3], 0);
+	assert_int_equal(v.irr[7], BIT(0xe2 - 224)); /* still offered, not taken */
+	assert_int_equal(v.irr[2], BIT(0x41 - 64));
+	vlapic_page_push_vectors(&v, page, -1, &pw);
+	assert_int_equal(pw, 0);
+	assert_int_equal(page[W(VLAPIC_REG_IRR) + 7 * 4], 0);
+	assert_int_equal(page[W(VLAPIC_REG_ISR) + 3 * 4], 0x5a5a);
 }
 
 /* The registers RDMSR reads from the page are what the vLAPIC answers. */
@@ -227,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_offer),
 		cmocka_unit_test(test_pull),
 		cmocka_unit_test(test_pull_empty),
+		cmocka_unit_test(test_page_words),
 		cmocka_unit_test(test_push_regs),
 		cmocka_unit_test(test_eoi_exit),
 	};

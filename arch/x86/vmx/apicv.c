@@ -147,6 +147,7 @@ static void apicv_switch(struct vmx_vcpu *x, bool on)
 	x->proc2_ctls = proc2;
 	x->apicv_on = on;
 	x->apicv_page_clear = false; /* written whole at this entry */
+	x->apicv_page_words = 0xff; /* its IRR and ISR as the last exit with APICv left them */
 	x->apicv_pushed = -1; /* off: the last exit pulled the page; on: nothing is in it yet */
 }
 
@@ -190,7 +191,7 @@ void apicv_prepare(struct vmx_vcpu *x)
 		x->apicv_regs_stale = false;
 		vlapic_page_push_regs(&v->lapic, x->apic_page);
 	}
-	vlapic_page_push_vectors(&v->lapic, x->apic_page, x->apicv_offer);
+	vlapic_page_push_vectors(&v->lapic, x->apic_page, x->apicv_offer, &x->apicv_page_words);
 	/* Entry evaluates RVI against the PPR of VTPR and SVI and delivers (28.3.2.5, 30.2). */
 	vmcs_write16(GUEST_INTR_STATUS, vlapic_page_intr_status(&v->lapic, x->apicv_offer));
 	/*
@@ -205,7 +206,7 @@ void apicv_prepare(struct vmx_vcpu *x)
 
 void apicv_pull(struct vmx_vcpu *x)
 {
-	vlapic_page_pull(&x->vcpu.lapic, x->apic_page, x->apicv_pushed);
+	vlapic_page_pull(&x->vcpu.lapic, x->apic_page, x->apicv_pushed, x->apicv_page_words);
 	x->apicv_pushed = -1;
 	x->apicv_page_clear = false;
 }

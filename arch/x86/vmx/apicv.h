@@ -84,6 +84,7 @@ static inline void apicv_after_exit(struct vmx_vcpu *x)
 		l->tpr = x->apic_page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] & 0xff;
 	x->apicv_pushed = -1;
 	x->apicv_page_clear = true; /* RVI and SVI are 0 in the VMCS too */
+	x->apicv_page_words = 0;
 }
 
 /*

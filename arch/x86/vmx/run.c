@@ -223,18 +223,20 @@ static void apply_resets(struct vmx_vcpu *x)
 		x->fpu_reset = false;
 		asm volatile("fxrstor64 %0" ::"m"(fpu_power_on));
 	}
-	apicv_regs_changed(x);
 	if (x->msr_reset) {
 		x->msr_reset = false;
 		vmx_vcpu_power_on_msrs(x);
+		apicv_regs_changed(x);
 	}
 	if (v->needs_boot_reset) {
 		v->needs_boot_reset = false;
 		vmx_vcpu_reset_protected(x, &v->vm->boot);
+		apicv_regs_changed(x);
 	}
 	if (v->needs_sipi_reset) {
 		v->needs_sipi_reset = false;
 		vmx_vcpu_reset_real(x, v->sipi_vector);
+		apicv_regs_changed(x);
 	}
 }
 
