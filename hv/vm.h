@@ -126,6 +126,12 @@ struct vcpu {
 	bool on_rq; /* in its pCPU's run queue (runnable) */
 	struct vcpu *rq_next, *rq_prev;
 	struct timer_heap_node timer; /* vcpu_timer_next() in its pCPU's heap, unless stopped */
+	/*
+	 * While it runs, its timer changes skip the heap (sched_policy_timer_deferred): the
+	 * new earliest timer is here (UINT64_MAX: none, or the heap's place is up to date).
+	 */
+	u64 own_timer;
+	bool timer_deferred;
 	struct vcpu *req_next; /* any pCPU: the next in its pCPU's list of vCPUs with requests */
 	volatile u32 req_queued; /* any pCPU: it is in such a list */
 	struct vcpu_pv pv;

@@ -44,7 +44,24 @@ void sched_policy_timer_changed(struct sched_cpu *s, struct vcpu *v)
 {
 	/* A stopped vCPU's timers fire nothing: it stays out of the heap. */
 	timer_heap_set(&s->timers, &v->timer, v->state == VCPU_STOPPED ? 0 : vcpu_timer_next(v));
+	v->own_timer = UINT64_MAX;
+	v->timer_deferred = false;
 	s->deadline_dirty = true;
+}
+
+void sched_policy_timer_deferred(struct sched_cpu *s, struct vcpu *v)
+{
+	u64 t = vcpu_timer_next(v);
+
+	(void)s;
+	v->own_timer = t ? t : UINT64_MAX;
+	v->timer_deferred = true;
+}
+
+void sched_policy_timer_flush(struct sched_cpu *s, struct vcpu *v)
+{
+	if (v->timer_deferred)
+		sched_policy_timer_changed(s, v);
 }
 
 void sched_policy_add(struct sched_cpu *s, struct vcpu *v)
@@ -124,6 +141,9 @@ u64 sched_policy_next_deadline(struct sched_cpu *s, const struct vcpu *running)
 	/* Someone woke: the running vCPU makes way once it has had its minimum run. */
 	if (s->woken && s->min_run_end < d)
 		d = s->min_run_end;
+	/* Its own timer, while its place in the heap waits (sched_policy_timer_deferred). */
+	if (running && running->own_timer < d)
+		d = running->own_timer;
 	return d;
 }
 

@@ -92,6 +92,20 @@ void sched_policy_remove(struct sched_cpu *s, struct vcpu *v);
 void sched_policy_set_state(struct sched_cpu *s, struct vcpu *v, u32 state);
 /* v's earliest timer (vcpu_timer_next) may have moved: its place in s's heap follows. */
 void sched_policy_timer_changed(struct sched_cpu *s, struct vcpu *v);
+/*
+ * The same for v while it runs on s (s->current), in O(1): its new earliest timer is kept in
+ * v->own_timer, which sched_policy_next_deadline takes into account, and its place in the heap
+ * waits for sched_policy_timer_flush. A guest that writes its TSC deadline again and again
+ * moves no heap entry for it. The heap may meanwhile hold v's older timer: earlier, it costs
+ * one early exit (the flush at that timer exit puts it right); later, own_timer comes first.
+ * Only the running vCPU may defer: nothing but its own run loop reads its timer meanwhile.
+ */
+void sched_policy_timer_deferred(struct sched_cpu *s, struct vcpu *v);
+/*
+ * v's heap place made right if it was deferred: before due timers are fired (a timer exit)
+ * and when v stops running on s.
+ */
+void sched_policy_timer_flush(struct sched_cpu *s, struct vcpu *v);
 /* The vCPU to run next: the preferred one if runnable, else round robin; NULL if none. */
 struct vcpu *sched_policy_pick(struct sched_cpu *s);
 /*

@@ -172,6 +172,11 @@ void sched_timers_changed(struct vcpu *v)
 {
 	struct sched_cpu *s = sched_here();
 
+	/* The running vCPU's own: O(1), its heap place at its next timer exit or run's end. */
+	if (v == s->current) {
+		sched_policy_timer_deferred(s, v);
+		return;
+	}
 	if (listed(s, v))
 		sched_policy_timer_changed(s, v);
 	s->deadline_dirty = true;
@@ -372,7 +377,11 @@ void sched_handle_requests(void)
 
 void sched_tick(void)
 {
-	tick_timers(sched_here(), rdtsc());
+	struct sched_cpu *s = sched_here();
+
+	if (s->current)
+		sched_policy_timer_flush(s, s->current); /* its timer may be the one due */
+	tick_timers(s, rdtsc());
 }
 
 __noreturn void sched_loop(void)
@@ -435,9 +444,11 @@ __noreturn void sched_loop(void)
 		s->min_run_end = rdtsc() + sched_slice_tsc / 4;
 		s->current = v;
 		s->woken = false;
+		s->deadline_dirty = true; /* a new slice end, another running vCPU */
 		/* Its VM's console output is printed in its own slice, not in the exit that wrote it. */
 		vm_console_drain(v->vm);
 		arch_vcpu_run(v);
+		sched_policy_timer_flush(s, v); /* its timer goes in the heap again */
 		s->current = NULL;
 		/*
 		 * Requests posted to it while it was current were not listed (its run loop takes

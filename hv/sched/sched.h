@@ -6,6 +6,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
 #include "hv/sched/policy.h"
+#include "hv/vm.h"
 #include "lib/cpuset.h"
 #include "lib/spinlock.h"
 #include "lib/types.h"
@@ -90,7 +91,7 @@ static inline u64 sched_next_deadline(struct vcpu *running)
 
 	/* Most exits change no timer and wake nobody: the cached answer stands. */
 	if (!s->deadline_dirty && !s->woken)
-		return s->deadline_cache;
+		return MIN(s->deadline_cache, running->own_timer);
 	return sched_policy_next_deadline(s, running);
 }
 

@@ -162,6 +162,51 @@ static void test_next_deadline(void **state)
 	assert_int_equal(sched_policy_next_deadline(s, &vcpus[0]), 7000);
 }
 
+/*
+ * The running vCPU's timer changes leave the heap alone (sched_policy_timer_deferred) and still
+ * bound its run: moved earlier or later, the next deadline follows at once; the heap takes the
+ * new place at the flush, and only then.
+ */
+static void test_timer_deferred(void **state)
+{
+	struct sched_cpu *s = setup();
+
+	(void)state;
+	for (u32 i = 1; i < NV; i++)
+		sched_policy_set_state(&cpu, &vcpus[i], VCPU_HALTED);
+	vcpus[1].lapic.timer_expiry = 8000;
+	sched_policy_timer_changed(&cpu, &vcpus[1]);
+	s->current = &vcpus[0];
+	assert_int_equal(sched_policy_next_deadline(s, &vcpus[0]), 8000);
+	/* Earlier than every timer of the heap: it comes first, the heap unchanged. */
+	vcpus[0].lapic.timer_expiry = 3000;
+	sched_policy_timer_deferred(s, &vcpus[0]);
+	assert_int_equal(timer_heap_min_key(&s->timers), 8000);
+	assert_false(s->deadline_dirty);
+	assert_int_equal(sched_policy_next_deadline(s, &vcpus[0]), 3000);
+	/* Moved later again and again, as a kernel's timer wheel does: the last one counts. */
+	for (u64 t = 4000; t <= 7000; t += 1000) {
+		vcpus[0].lapic.timer_expiry = t;
+		sched_policy_timer_deferred(s, &vcpus[0]);
+		assert_int_equal(sched_policy_next_deadline(s, &vcpus[0]), t);
+	}
+	assert_int_equal(timer_heap_min_key(&s->timers), 8000);
+	/* Flushed (a timer exit, the end of its run): in the heap, and own_timer counts no more. */
+	sched_policy_timer_flush(s, &vcpus[0]);
+	assert_false(vcpus[0].timer_deferred);
+	assert_int_equal(vcpus[0].own_timer, UINT64_MAX);
+	assert_int_equal(timer_heap_min_key(&s->timers), 7000);
+	assert_int_equal(sched_policy_next_deadline(s, &vcpus[0]), 7000);
+	/* Cancelled while running: the heap's older place may only make it exit early, never late. */
+	vcpus[0].lapic.timer_expiry = 0;
+	sched_policy_timer_deferred(s, &vcpus[0]);
+	assert_int_equal(vcpus[0].own_timer, UINT64_MAX);
+	assert_true(sched_policy_next_deadline(s, &vcpus[0]) <= 8000);
+	sched_policy_timer_flush(s, &vcpus[0]);
+	s->deadline_dirty = true;
+	assert_int_equal(sched_policy_next_deadline(s, &vcpus[0]), 8000);
+}
+
 /* A wake-up makes the runner yield only after its minimum run, and only once. */
 static void test_should_yield(void **state)
 {
@@ -447,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_prefer_marks_woken),
 		cmocka_unit_test(test_prefer_not_the_last),
 		cmocka_unit_test(test_next_deadline),
+		cmocka_unit_test(test_timer_deferred),
 		cmocka_unit_test(test_should_yield),
 		cmocka_unit_test(test_slice_over),
 		cmocka_unit_test(test_to_give),

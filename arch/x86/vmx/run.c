@@ -260,7 +260,6 @@ static bool run_begin(struct vmx_vcpu *x)
 			vmx_invept(v->eptp);
 	}
 	apply_resets(x);
-	sched_timers_changed(v); /* a new slice, another running vCPU */
 	steal = rdtsc() - v->runnable_since;
 	v->stats.steal_tsc += steal;
 	x->timed_reason = NR_EXIT_REASONS;

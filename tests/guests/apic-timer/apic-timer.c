@@ -19,6 +19,7 @@ static const u32 durations_us[] = { 100, 1000, 5000 };
 struct fired {
 	volatile u32 n;			/* interrupts so far */
 	u32 stop_after;			/* periodic: stop the timer at this many */
+	u32 pending_at_stop;		/* ... and 1 if the next was already in IRR then */
 	u64 tsc[PERIODS + 1];
 	u32 cpu[PERIODS + 1];
 };
@@ -38,14 +39,23 @@ static void on_timer(struct rt_frame *f)
 		me->tsc[n] = now;
 		me->cpu[n] = rt_cpu_index();
 	}
-	if (me->stop_after && n + 1 >= me->stop_after)
+	/*
+	 * Stopping the timer withdraws no interrupt it already requested: with this one in
+	 * service, the next period's may be in IRR (a vCPU descheduled for a few periods, or a
+	 * slow handler), and it is delivered after the EOI (SDM Vol. 3A, 11.8.4).
+	 */
+	if (me->stop_after && n + 1 >= me->stop_after) {
 		rt_timer_stop();
+		me->pending_at_stop = (rt_apic_read(RT_APIC_IRR + (VEC_TIMER / 32) * 0x10) >>
+				       (VEC_TIMER % 32)) & 1;
+	}
 	rt_atomic_store(&me->n, n + 1);
 }
 
 static void reset_fired(struct fired *fd, u32 stop_after)
 {
 	fd->stop_after = stop_after;
+	fd->pending_at_stop = 0;
 	rt_atomic_store(&fd->n, 0);
 }
 
@@ -160,7 +170,8 @@ static void test_periodic(void)
 		rt_check(worst <= (s64)late_max, "a period fired %ld TSC ticks late", worst);
 	}
 	rt_udelay(QUIET_US);
-	rt_check(fd->n == PERIODS, "%u interrupts after stopping at %u", fd->n, PERIODS);
+	rt_check(fd->n == PERIODS + fd->pending_at_stop, "%u interrupts after stopping at %u (%u "
+		 "pending then)", fd->n, PERIODS, fd->pending_at_stop);
 	rt_timer_stop();
 	rt_test_end();
 }
@@ -273,7 +284,7 @@ static void test_hlt(void)
 {
 	struct fired *fd = &fired[rt_cpu_index()];
 	u32 count = count_for_us(1000);
-	u64 t_arm;
+	u64 t_arm, t_armed;
 
 	rt_test_begin("apic-timer-hlt");
 	rt_printf("apic-timer: halting until a one-shot of %u counts fires\n", count);
@@ -281,6 +292,13 @@ static void test_hlt(void)
 	rt_cli();
 	t_arm = rt_rdtsc_ordered();
 	rt_timer_oneshot(count, VEC_TIMER);
+	/*
+	 * The count starts at the write, somewhere between the two reads: a vCPU descheduled
+	 * between them (slices end with interrupts off too) would count the other vCPUs' slices
+	 * as lateness if it were measured from the first (56,581 ticks once, vm-timer-overcommit).
+	 * Early is checked against the first, late against the second.
+	 */
+	t_armed = rt_rdtsc_ordered();
 	while (!rt_atomic_load(&fd->n)) {
 		rt_sti_hlt();
 		rt_cli();
@@ -288,7 +306,7 @@ static void test_hlt(void)
 	rt_sti();
 	rt_check(fd->tsc[0] >= t_arm + rt_timer_tsc_min(&rate, count), "woke before the timer");
 	rt_printf("apic-timer: woke from HLT %ld TSC ticks late\n",
-		  signed_diff(fd->tsc[0], t_arm + rt_timer_tsc_mid(&rate, count)));
+		  signed_diff(fd->tsc[0], t_armed + rt_timer_tsc_mid(&rate, count)));
 	rt_timer_stop();
 	rt_test_end();
 }
