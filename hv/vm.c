@@ -253,9 +253,9 @@ static struct vm *vm_create(const struct boot_info *bi, const struct vm_config *
 			vm->name, vm->nr_vcpus, vm->mem.size / MiB, vm->shadow->max_pages,
 			vm->pv ? "on" : "off");
 	else
-		pr_info("vm %s: %u vCPUs, %lu MiB, EPT built on demand (at most %lu tables), pv %s",
-			vm->name, vm->nr_vcpus, vm->mem.size / MiB, vm->ept.max_tables,
-			vm->pv ? "on" : "off");
+		pr_info("vm %s: %u vCPUs, %lu MiB, EPT built on demand (at most %lu tables), pv %s, "
+			"apicv %s", vm->name, vm->nr_vcpus, vm->mem.size / MiB, vm->ept.max_tables,
+			vm->pv ? "on" : "off", vm->apicv ? "on" : "off");
 	return vm;
 fail:
 	/* vCPUs already placed stay listed but never run: a VM is created whole or not at all. */

@@ -100,7 +100,7 @@ static struct vm_config *new_entry(struct vm_config *out, u32 *n, u32 max, u32 m
 	c->mem = VMCONFIG_DEFAULT_MEM;
 	c->pv = true;
 	c->kvm = true;
-	c->apicv = false; /* apicv=on by choice for now (docs/design.md, "APIC virtualization") */
+	c->apicv = true; /* where the CPU has it (docs/design.md, "APIC virtualization") */
 	cpuset_fill(&c->cpus);
 	c->kernel = module;
 	c->cmdline = "";

@@ -336,22 +336,32 @@ run on different pCPUs; the guest's start of 1,023 APs there is what a per-vCPU 
 cost used to stall). "before" is the same scenario on main before issue 12's work (commit
 1b70564), and a figure that grew since the previous results file is flagged by `make bench`.
 
-Issue 12's goals are in the same unit but were measured on an earlier scenario whose
-baseline was lower (CPUID 360 there, 444 here, with the same run loop's extra checks since):
-- none is reached yet. CPUID and the unknown VMCALL come near 230 (259 and 245 at the time
-  of writing): every removable VMCS access, call and TSC read of the common path is gone,
-  and what is left is the entry/exit stub's register save and restore (57), the request and
-  Dekker checks before entry, the RIP advance's three VMCS accesses and the handler itself.
-- not reached: the TSC-deadline write (goal 300) moves the vCPU's entry in its pCPU's timer
-  heap (O(log n)); the self-IPI (700) and ping-pong (3,000) goals need virtual-interrupt
-  delivery. None of the three grows with the vCPUs any more: the scheduler keeps a run
-  queue, a timer heap and a list of vCPUs with requests per pCPU (docs/design.md,
-  "Scheduling"), and a self IPI goes to the sender alone.
-- APIC virtualization (the VM line has `apicv=on`, off by default for now; Bochs's
-  corei7_icelake_u has it): the x2APIC EOI and the self-IPI through the SELF IPI MSR take
-  no exit, the processor delivering the interrupt and retiring the EOI; the self-IPI through
-  the ICR still exits for the ICR write (only "IPI virtualization", which no Bochs model has,
-  would take it), but its interrupt is delivered at entry and its EOI takes no exit.
+Issue 12's goals are in the same unit, measured on an earlier scenario (CPUID 360 there, 444
+here before the work). Every row is flat from 2 to 1,024 vCPUs, on one pCPU and two: the
+scheduler keeps a run queue, a timer heap (the running vCPU's own timer changes beside it, in
+O(1)) and a list of vCPUs with requests per pCPU (docs/design.md, "Scheduling"), and a self IPI
+goes to the sender alone. Reached: the x2APIC EOI (7 ticks: APIC virtualization retires it
+without an exit). Not reached, traced instruction by instruction in Bochs:
+- CPUID (goal 230) and the unknown VMCALL (230): guest 6, the entry/exit stub's register save
+  and restore 56, the handler about 80 (the CPUID answer from the vCPU's cache, the RIP advance's
+  five VMCS accesses), the run loop 182: some fifteen separate checks of work that may be
+  pending before an entry (requests, resets, console, scheduler, paging mode, events, APICv's
+  page), the deadline (a TSC read and a VMWRITE before every entry: without the "save
+  VMX-preemption timer value" control an entry reloads the whole last value, and with it the
+  timer would count root-mode time late), the Dekker check with the flush hypercall and the
+  statistics. Folding the checks into one word of pending entry work would take some 70
+  ticks off; not done.
+- the TSC-deadline write (300): 416, of which the common path is 320 and the vLAPIC and lazy
+  deadline bookkeeping the rest.
+- the self-IPI through the ICR (700): 870: the ICR decode and the bus's delivery (about 180),
+  the virtual-APIC page's vector, EOI-exit bitmap and interrupt status written for the
+  processor's delivery (about 190), the guest's handler (90) and the common path.
+- ping-pong with a halted vCPU (3,000): 4,275 on one pCPU, 3,319 on two: two halts and two
+  wake-ups, each a switch of vCPU (VMCS, FPU and debug registers) and a scheduler pass.
+- APIC virtualization is on (Bochs's corei7_icelake_u has it): the x2APIC EOI takes no exit;
+  the self-IPI through the ICR exits for the ICR write (only "IPI virtualization", which no
+  Bochs model has, would take it), its interrupt is delivered by the processor at entry and its
+  EOI takes no exit. The SELF IPI MSR write exits too (docs/design.md, "APIC virtualization").
 """
 
 
