@@ -287,6 +287,7 @@ u32 vm_create_all(const struct boot_info *bi)
 	}
 	/* Against the same line when the last VM stops: a run that leaks frames shows here. */
 	pr_info("free frames %lu with every VM created", mm_frames.nr_free);
+	pr_info("heap: %lu frames in its size classes", heap_class_frames());
 	return started;
 }
 
@@ -483,6 +484,7 @@ static void say_final(void)
 	pr_info("free frames %lu with every VM stopped and its EPT freed (%lu EPT roots among "
 		"them, %lu tables freed since creation)", READ_ONCE(mm_frames.nr_free), roots,
 		freed);
+	pr_info("heap: %lu frames in its size classes", heap_class_frames());
 	pr_info("halting");
 }
 

@@ -23,6 +23,7 @@ struct free_block {
 
 static struct free_block *free_list[NR_CLASSES];
 static struct spinlock heap_lock = SPINLOCK_INIT;
+static u64 class_frames; /* frames carved into size classes: never given back */
 
 static int class_of(size_t total)
 {
@@ -39,6 +40,7 @@ static bool refill(int c)
 
 	if (!page)
 		return false;
+	class_frames++;
 	for (size_t off = 0; off + sz <= PAGE_SIZE; off += sz) {
 		struct free_block *b = (struct free_block *)((u8 *)phys_to_virt(page) + off);
 
@@ -106,4 +108,9 @@ void heap_free(void *p)
 	((struct free_block *)h)->next = free_list[h->size_or_class];
 	free_list[h->size_or_class] = (struct free_block *)h;
 	spin_unlock(&heap_lock);
+}
+
+u64 heap_class_frames(void)
+{
+	return READ_ONCE(class_frames);
 }

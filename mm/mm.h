@@ -32,6 +32,11 @@ extern struct frame_pool mm_frames;
 void *heap_alloc(size_t size);
 void *heap_zalloc(size_t size);
 void heap_free(void *p);
+/*
+ * Frames the heap has carved into its size classes: it keeps them once taken, so a count of
+ * free frames taken before and after some work is short by what this grew meanwhile.
+ */
+u64 heap_class_frames(void);
 
 /* Page tables (mm/paging.c). */
 int paging_init(u64 top, const struct mem_range *uncached);
