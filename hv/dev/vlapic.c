@@ -133,9 +133,9 @@ bool vlapic_set_irr_trig(struct vlapic *v, u8 vector, bool level)
 	summarised_set(v->irr, &v->irr_words, vector);
 	/* TMR: set for level-triggered, cleared for edge-triggered on acceptance (12.8.4). */
 	if (level)
-		vec_set(v->tmr, vector);
+		summarised_set(v->tmr, &v->tmr_words, vector);
 	else
-		vec_clear(v->tmr, vector);
+		summarised_clear(v->tmr, &v->tmr_words, vector);
 	return true;
 }
 
@@ -171,7 +171,7 @@ u32 vlapic_eoi(struct vlapic *v)
 	summarised_clear(v->isr, &v->isr_words, (u8)isrv);
 	if (vec_test(v->tmr, (u8)isrv)) {
 		/* The EOI goes on to the I/O APICs (12.8.5); no directed-EOI support to stop it. */
-		vec_clear(v->tmr, (u8)isrv);
+		summarised_clear(v->tmr, &v->tmr_words, (u8)isrv);
 		v->level_eoi_vector = (u8)isrv;
 		return VLAPIC_R_EOI | VLAPIC_R_EOI_LEVEL | VLAPIC_R_IRQ;
 	}
@@ -345,7 +345,7 @@ static void regs_reset(struct vlapic *v)
 	memset(v->isr, 0, sizeof(v->isr));
 	memset(v->tmr, 0, sizeof(v->tmr));
 	memset(v->irr, 0, sizeof(v->irr));
-	v->isr_words = v->irr_words = 0;
+	v->isr_words = v->irr_words = v->tmr_words = 0;
 	v->icr = 0;
 	for (u32 i = 0; i < VLAPIC_NR_LVT; i++)
 		v->lvt[i] = VLAPIC_LVT_MASKED;

@@ -120,7 +120,7 @@ struct vlapic {
 	u32 esr; /* what reads return: the errors latched by the last ESR write */
 	u32 esr_pending; /* errors since that write */
 	u32 isr[8], tmr[8], irr[8];
-	u8 isr_words, irr_words; /* bit i: isr[i] / irr[i] is not 0 (no scan of empty words) */
+	u8 isr_words, irr_words, tmr_words; /* bit i: isr[i] / irr[i] / tmr[i] is not 0 */
 	u64 icr; /* xAPIC: low register in 31:0, high in 63:32 */
 	u32 lvt[VLAPIC_NR_LVT]; /* in register order, timer first */
 	u32 timer_initial, timer_divide;

@@ -137,6 +137,8 @@ u32 vlapic_page_eoi_exit(struct vlapic *v, u8 vector)
 		return 0;
 	/* The EOI goes on to the I/O APICs (12.8.5), as vlapic_eoi's does. */
 	v->tmr[vector / 32] &= ~bit;
+	if (!v->tmr[vector / 32])
+		v->tmr_words &= (u8)~(1u << (vector / 32));
 	v->level_eoi_vector = vector;
 	return VLAPIC_R_EOI | VLAPIC_R_EOI_LEVEL | VLAPIC_R_IRQ;
 }
@@ -145,8 +147,12 @@ void vlapic_page_eoi_exit_bitmap(const struct vlapic *v, int offer, u64 bitmap[4
 {
 	u8 ow = word_bit(offer);
 
-	for (u32 i = 0; i < 4; i++)
-		bitmap[i] = v->tmr[2 * i] | (u64)v->tmr[2 * i + 1] << 32;
+	/* Level-triggered vectors are rare: most entries find TMR empty from its summary. */
+	if (!v->tmr_words)
+		bitmap[0] = bitmap[1] = bitmap[2] = bitmap[3] = 0;
+	else
+		for (u32 i = 0; i < 4; i++)
+			bitmap[i] = v->tmr[2 * i] | (u64)v->tmr[2 * i + 1] << 32;
 	/* Requests besides the offer: any EOI may let the next through, so every EOI exits. */
 	if (!(v->irr_words & ~ow) && !(ow && (v->irr[(u32)offer / 32] & ~(1u << (offer % 32)))))
 		return;

@@ -215,14 +215,14 @@ static void test_ept_word(void **state)
 	assert_error(parse_one("vm=a ept=off ept=on"), "a", "vm a: ept= given twice");
 }
 
-/* apicv= is off unless asked for (a Linux guest hangs with it: docs/design.md). */
+/* apicv= is on unless turned off (it is used only where the CPU has it). */
 static void test_apicv_word(void **state)
 {
 	(void)state;
-	assert_false(parse_one("vm=a")->apicv);
+	assert_true(parse_one("vm=a")->apicv);
 	assert_true(parse_one("vm=a apicv=on")->apicv);
 	assert_false(parse_one("vm=a apicv=off")->apicv);
-	assert_false(parse_one("vm=a strict_mmio=on debug=on")->apicv);
+	assert_true(parse_one("vm=a strict_mmio=on debug=on")->apicv);
 	assert_false(parse_one("vm=a apicv=off")->strict_mmio);
 	assert_error(parse_one("vm=a apicv=no"), "a", "vm a: apicv=no: must be on or off");
 	assert_error(parse_one("vm=a apicv=off apicv=off"), "a", "vm a: apicv= given twice");
