@@ -211,6 +211,7 @@ static __noreturn void run_vms(void)
 	ept_large_pages = !config.ept_4k && vmx_caps.ept_2m;
 	ept_huge_pages = ept_large_pages && vmx_caps.ept_1g;
 	sched_balance = !config.no_balance;
+	mm_poison = config.poison;
 	stats_timing = config.stats_timing;
 	if (pv_inject_skip_flush)
 		pr_warn("fault injection: PV TLB flushes skip every target but the caller");

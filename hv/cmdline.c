@@ -147,6 +147,7 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 	cfg->no_balance = false;
 	cfg->stats_timing = false;
 	cfg->no_preemption_timer = false;
+	cfg->poison = false;
 	errs->nr = 0;
 	while (cmdline_next(&cur, &w, NULL)) {
 		if (cmdline_key_is(&w, "console")) {
@@ -195,6 +196,11 @@ u32 hv_config_parse(const char *cmdline, struct hv_config *cfg, struct hv_config
 				cfg->no_preemption_timer = false;
 			else
 				error(errs, &w, "preemption_timer must be auto or off");
+		} else if (cmdline_key_is(&w, "poison")) {
+			if (cmdline_value_is(&w, "on") || cmdline_value_is(&w, "off"))
+				cfg->poison = cmdline_value_is(&w, "on");
+			else
+				error(errs, &w, "poison must be on or off");
 		} else if (cmdline_key_is(&w, "selftest")) {
 			if (cmdline_value_is(&w, "exception"))
 				cfg->selftest_exception = true;

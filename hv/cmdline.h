@@ -45,6 +45,7 @@ struct hv_config {
 	bool stats_timing; /* stats=timing: exit statistics also time each exit's round trip */
 	bool no_preemption_timer; /* preemption_timer=off: deadlines on the host's LAPIC timer */
 	bool selftest_exception; /* selftest=exception: take a #UD after boot (the panic path) */
+	bool poison; /* poison=on: freed frames and heap blocks poisoned, checked when reused */
 };
 
 #define HV_CONFIG_MAX_ERRORS 8

@@ -83,7 +83,7 @@ bool vm_mem_chunks_init(struct vm *vm, struct ept_gen_chunks *ch, u64 size)
 	u64 max = MIN(vm->mem.nr_chunks, (size >> GMEM_CHUNK_SHIFT) + 2 * REGIONS_MAX + 2);
 
 	*ch = (struct ept_gen_chunks){ .max = (u32)max, .pinned = chunk_pinned, .ctx = vm,
-				       .alloc = chunk_alloc, .free = chunk_free };
+				       .alloc = chunk_alloc };
 	ch->hpa = heap_alloc(max * sizeof(u64));
 	return ch->hpa != NULL;
 }

@@ -253,21 +253,20 @@ static void zero_filled(void *ctx, u64 gpa, u64 len)
 	gmem_zero(ctx, gpa, len);
 }
 
-/* A failed restore: the fresh chunks it took (listed in ch->hpa) go back, never used. */
+/*
+ * A failed restore: the fresh chunks it took (listed in ch->hpa) leave the VM again, still
+ * listed: the caller frees them only once no vCPU can reach them. Freed here, under the lock, a
+ * vCPU that read the chunk's address meanwhile (a copy into guest RAM, or zeroing it on first
+ * use, both outside the lock) would write into frames the host may have handed out again.
+ */
 static void drop_fresh(const struct change *c, u64 first, u64 last)
 {
 	struct ept_gen_chunks *ch = c->ch;
 
-	for (u64 ci = first; ci <= last && ch->nr; ci++) {
-		for (u32 k = 0; k < ch->nr; k++) {
-			if (c->gm->chunks[ci] != ch->hpa[k])
-				continue;
-			ch->free(ch->hpa[k]);
-			c->gm->chunks[ci] = 0;
-			ch->hpa[k] = ch->hpa[--ch->nr];
-			break;
-		}
-	}
+	for (u64 ci = first; ci <= last; ci++)
+		for (u32 k = 0; k < ch->nr; k++)
+			if (c->gm->chunks[ci] == ch->hpa[k])
+				WRITE_ONCE(c->gm->chunks[ci], 0);
 }
 
 static int do_restore(struct vm_ept *e, const struct change *c)
@@ -295,7 +294,7 @@ static int do_restore(struct vm_ept *e, const struct change *c)
 		}
 		ch->hpa[ch->nr++] = hpa;
 		if (c->gm->state)
-			atomic_set(&c->gm->state[ci], GMEM_CHUNK_STALE);
+			gmem_set_stale(c->gm, ci);
 		WRITE_ONCE(c->gm->chunks[ci], hpa);
 	}
 	ret = regions_restore(&e->regions, c->a, c->b, c->perm, off, c->gm->size, zero_filled,

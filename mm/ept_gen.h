@@ -75,8 +75,11 @@ struct ept_gen_chunks {
 	bool (*pinned)(void *ctx, u64 hpa);
 	void *ctx;
 	u64 (*alloc)(void);
-	void (*free)(u64 hpa); /* a fresh chunk a failed change did not use */
-	u32 taken; /* fresh chunks the VM took (listed in hpa[] too) */
+	/*
+	 * Fresh chunks the VM took (listed in hpa[] too). A failed restore takes none: the fresh
+	 * chunks it had listed stay listed, out of the VM, for the caller to free as given back.
+	 */
+	u32 taken;
 };
 
 /*

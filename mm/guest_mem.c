@@ -4,32 +4,55 @@
 #include "lib/atomic.h"
 #include "lib/string.h"
 
-/* Host chunks are reached through the identity map (in host tests: plain pointers). */
-static u8 *chunk_ptr(const struct guest_mem *gm, u64 off)
-{
-	return (u8 *)(uintptr_t)(gm->chunks[off >> GMEM_CHUNK_SHIFT] +
-				 (off & (GMEM_CHUNK_SIZE - 1)));
-}
-
 /*
  * The first user of a stale chunk zeroes it; a second one waits (at most one 2 MiB memset).
- * The release store of READY orders the zeroes before any later use of the chunk.
+ * The release store of READY orders the zeroes before any later use of the chunk. The chunk is
+ * read again once claimed: a give-back and a take-back (gmem_set_stale, under the EPT lock) may
+ * have put a fresh chunk there since the first read, and the old one's zeroes would leave the
+ * fresh one's stale contents (another VM's data) to the guest. A chunk read here and given back
+ * meanwhile is not freed until this exit handler is over (hv/vm_mem.c).
  */
 static void chunk_ready(const struct guest_mem *gm, u64 i)
 {
 	u8 *p;
 
-	if (!gm->state || !gm->chunks[i] || atomic_read(&gm->state[i]) == GMEM_CHUNK_READY)
+	if (!gm->state || !READ_ONCE(gm->chunks[i]))
 		return;
-	if (!atomic_cmpxchg(&gm->state[i], GMEM_CHUNK_STALE, GMEM_CHUNK_ZEROING)) {
-		while (atomic_read(&gm->state[i]) != GMEM_CHUNK_READY)
+	for (;;) {
+		u8 s = atomic_read(&gm->state[i]);
+
+		if (s == GMEM_CHUNK_READY)
+			return;
+		if (s == GMEM_CHUNK_ZEROING) {
 			__builtin_ia32_pause();
+			continue;
+		}
+		if (atomic_cmpxchg(&gm->state[i], GMEM_CHUNK_STALE, GMEM_CHUNK_ZEROING))
+			break;
+	}
+	p = (u8 *)(uintptr_t)READ_ONCE(gm->chunks[i]);
+	if (!p) {
+		/* Given back meanwhile: whoever takes it back zeroes the fresh chunk. */
+		atomic_set(&gm->state[i], GMEM_CHUNK_STALE);
 		return;
 	}
-	p = (u8 *)(uintptr_t)gm->chunks[i];
 	memset(p, 0, GMEM_CHUNK_SIZE);
 	atomic_add((volatile u64 *)&gm->zeroed, 1);
 	atomic_set(&gm->state[i], GMEM_CHUNK_READY);
+}
+
+void gmem_set_stale(const struct guest_mem *gm, u64 i)
+{
+	u8 s;
+
+	/*
+	 * Not while a chunk is being zeroed (at most one 2 MiB memset, done outside any lock): that
+	 * zeroer would mark the fresh chunk ready with the old one's zeroes.
+	 */
+	do {
+		while ((s = atomic_read(&gm->state[i])) == GMEM_CHUNK_ZEROING)
+			__builtin_ia32_pause();
+	} while (!atomic_cmpxchg(&gm->state[i], s, GMEM_CHUNK_STALE));
 }
 
 void gmem_mark_stale(const struct guest_mem *gm)
@@ -77,7 +100,14 @@ bool gmem_range_ok(const struct guest_mem *gm, u64 gpa, u64 len)
 	return gmem_offset(gm, gpa, len, &off);
 }
 
-/* Walks [gpa, gpa+len) one chunk piece at a time: op 0 write, 1 read, 2 zero. */
+/*
+ * Walks [gpa, gpa+len) one chunk piece at a time: op 0 write, 1 read, 2 zero. Each chunk's
+ * address is read once, where it is used: another vCPU may give the chunk back meanwhile (its
+ * entry 0, under the EPT lock), and a second read would write through address 0 + offset into
+ * the host's own low memory. A chunk read before it went back is not freed until this exit
+ * handler is over (hv/vm_mem.c). Host chunks are reached through the identity map (in host
+ * tests: plain pointers).
+ */
 static int copy(const struct guest_mem *gm, u64 gpa_in, void *buf, u64 len, int op)
 {
 	u8 *b = buf;
@@ -86,20 +116,23 @@ static int copy(const struct guest_mem *gm, u64 gpa_in, void *buf, u64 len, int 
 	if (!gmem_offset(gm, gpa_in, len, &gpa))
 		return -EFAULT;
 	for (u64 i = gpa >> GMEM_CHUNK_SHIFT; len && i <= (gpa + len - 1) >> GMEM_CHUNK_SHIFT; i++)
-		if (!gm->chunks[i])
+		if (!READ_ONCE(gm->chunks[i]))
 			return -EFAULT;
 	while (len) {
 		u64 n = MIN(len, GMEM_CHUNK_SIZE - (gpa & (GMEM_CHUNK_SIZE - 1)));
-		u8 *p = chunk_ptr(gm, gpa);
+		u64 ci = gpa >> GMEM_CHUNK_SHIFT;
+		u8 *p;
 
-		if (op == 2 && gm->state &&
-		    atomic_read(&gm->state[gpa >> GMEM_CHUNK_SHIFT]) == GMEM_CHUNK_STALE) {
+		if (op == 2 && gm->state && atomic_read(&gm->state[ci]) == GMEM_CHUNK_STALE) {
 			gpa += n;
 			len -= n;
 			continue;
 		}
-		chunk_ready(gm, gpa >> GMEM_CHUNK_SHIFT);
-
+		chunk_ready(gm, ci);
+		p = (u8 *)(uintptr_t)READ_ONCE(gm->chunks[ci]);
+		if (!p)
+			return -EFAULT; /* given back since the check above */
+		p += gpa & (GMEM_CHUNK_SIZE - 1);
 		if (op == 0)
 			memcpy(p, b, n);
 		else if (op == 1)

@@ -92,6 +92,11 @@ bool gmem_range_ok(const struct guest_mem *gm, u64 gpa, u64 len);
  */
 void gmem_mark_stale(const struct guest_mem *gm);
 /*
+ * Chunk i (a fresh one about to be put there) is to be zeroed on first use: waits for a zeroing
+ * of the chunk before it to end. @pre the EPT lock held, gm->state not NULL
+ */
+void gmem_set_stale(const struct guest_mem *gm, u64 i);
+/*
  * These three take backing offsets (a region's backing, gmem_offset), not guest-physical
  * addresses. Zeroes the stale chunks of [off, off+len): before a host pointer into them.
  */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* A small heap: power-of-two size classes carved from frames; large blocks take whole frames. */
 #include "mm/mm.h"
+#include "lib/panic.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
 
@@ -33,6 +34,29 @@ static int class_of(size_t total)
 	return -1;
 }
 
+#define BLOCK_POISON 0x5a
+
+/* poison=on (mm_poison): a free block's bytes past its link; checked when it is handed out. */
+static void poison_block(struct free_block *b, size_t sz)
+{
+	if (mm_poison)
+		memset((u8 *)b + 8, BLOCK_POISON, sz - 8);
+}
+
+static void check_block(struct free_block *b, int c)
+{
+	size_t sz = 1u << (c + MIN_SHIFT);
+	const u8 *p = (const u8 *)b;
+
+	/* A block freed before poison was on holds no pattern: looked at only when it does. */
+	if (!mm_poison || p[sz - 1] != BLOCK_POISON)
+		return;
+	for (size_t i = 8; i < sz; i++)
+		if (p[i] != BLOCK_POISON)
+			panic("heap block %p (class %d) written after it was freed: byte %lu is %#x",
+			      (void *)b, c, (u64)i, p[i]);
+}
+
 static bool refill(int c)
 {
 	u64 page = frames_alloc(1, 0);
@@ -45,6 +69,7 @@ static bool refill(int c)
 		struct free_block *b = (struct free_block *)((u8 *)phys_to_virt(page) + off);
 
 		b->next = free_list[c];
+		poison_block(b, sz);
 		free_list[c] = b;
 	}
 	return true;
@@ -73,6 +98,7 @@ void *heap_alloc(size_t size)
 			return NULL;
 		}
 		h = (struct block_hdr *)free_list[c];
+		check_block(free_list[c], c);
 		free_list[c] = free_list[c]->next;
 		spin_unlock(&heap_lock);
 		h->size_or_class = (u64)c;
@@ -104,6 +130,7 @@ void heap_free(void *p)
 		frames_free(virt_to_phys(h), h->size_or_class & ~LARGE);
 		return;
 	}
+	poison_block((struct free_block *)h, 1u << (h->size_or_class + MIN_SHIFT));
 	spin_lock(&heap_lock);
 	((struct free_block *)h)->next = free_list[h->size_or_class];
 	free_list[h->size_or_class] = (struct free_block *)h;

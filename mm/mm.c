@@ -2,6 +2,7 @@
 /* Brings up the hypervisor's memory: usable ranges, the frame pool, page tables, heap. */
 #include "mm/mm.h"
 #include "lib/console.h"
+#include "lib/panic.h"
 #include "lib/string.h"
 
 extern char _image_start[], _image_end[];
@@ -9,19 +10,49 @@ extern char _image_start[], _image_end[];
 struct frame_pool mm_frames;
 static struct memmap usable; /* too big for the boot stack */
 
+#define FRAME_POISON 0x6b6b6b6b6b6b6b6bULL
+
+bool mm_poison;
+
+/* poison=on: a frame handed out again must still hold the pattern it was freed with. */
+static void check_poison(u64 p, u64 count)
+{
+	for (u64 f = 0; f < count; f++) {
+		u64 *w = phys_to_virt(p + f * PAGE_SIZE);
+
+		if (w[0] != FRAME_POISON && w[511] != FRAME_POISON)
+			continue;
+		for (u32 i = 0; i < 512; i++)
+			if (w[i] != FRAME_POISON)
+				panic("frame %#lx written after it was freed: word %u is %#lx",
+				      p + f * PAGE_SIZE, i, w[i]);
+	}
+}
+
 u64 frames_alloc(u64 count, u64 limit)
 {
 	u64 p = frame_alloc_range(&mm_frames, count, PAGE_SIZE, limit);
 
-	if (p)
+	if (p) {
+		if (mm_poison)
+			check_poison(p, count);
 		memset(phys_to_virt(p), 0, count * PAGE_SIZE);
+	}
 	return p;
 }
 
 void frames_free(u64 phys, u64 count)
 {
-	if (frame_free_range(&mm_frames, phys, count))
+	u64 *w = phys_to_virt(phys);
+
+	/* Before it is free: another pCPU may take it at once. A double free panics then. */
+	for (u64 i = 0; mm_poison && i < count * 512; i++)
+		w[i] = FRAME_POISON;
+	if (frame_free_range(&mm_frames, phys, count)) {
+		if (mm_poison)
+			panic("freeing frames %#lx+%lu that are not allocated", phys, count);
 		pr_err("freeing frames %#lx+%lu that are not allocated", phys, count);
+	}
 }
 
 int mm_init(const struct boot_info *bi, const struct mem_range *uncached)

@@ -24,6 +24,13 @@ static inline u64 virt_to_phys(const void *v)
  */
 int mm_init(const struct boot_info *bi, const struct mem_range *uncached);
 
+/*
+ * poison=on (a debugging aid, off by default): frames_free fills freed frames with a pattern and
+ * frames_alloc panics when one it hands out again was written meanwhile; the heap does the same
+ * with its free blocks. Writes after a free show where they land instead of corrupting quietly.
+ */
+extern bool mm_poison;
+
 /* Zeroed, page-aligned frames; limit 0 means anywhere. Returns 0 when memory is exhausted. */
 u64 frames_alloc(u64 count, u64 limit);
 void frames_free(u64 phys, u64 count);

@@ -36,8 +36,9 @@ s64 hc_mem_protect(struct vcpu *v)
 		ret = ept_gen_give_back(&vm->ept, &vm->mem, gpa, size, &ch);
 	if (ret >= 0)
 		vm_mem_changed(v, ret);
-	if (mode == KESTREL_MEM_READ_WRITE)
-		ch.nr = 0; /* the VM's now */
+	/* Taken back: the VM's now. A failed take-back's fresh chunks go as given back. */
+	if (mode == KESTREL_MEM_READ_WRITE && ret >= 0)
+		ch.nr = 0;
 	vm_mem_release(v, &ch);
 	return ret < 0 ? ret : 0;
 }

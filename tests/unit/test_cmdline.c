@@ -126,6 +126,20 @@ static void test_preemption_timer(void **state)
 	assert_int_equal(hv_config_parse("preemption_timer", &cfg, &errs), 1);
 }
 
+/* poison=on turns the frame and heap poisoning on; off by default. */
+static void test_poison(void **state)
+{
+	(void)state;
+	parse_ok("");
+	assert_false(cfg.poison);
+	parse_ok("poison=on");
+	assert_true(cfg.poison);
+	parse_ok("poison=on poison=off");
+	assert_false(cfg.poison);
+	assert_int_equal(hv_config_parse("poison=yes", &cfg, &errs), 1);
+	assert_int_equal(hv_config_parse("poison", &cfg, &errs), 1);
+}
+
 /* stats=timing turns exit timing on, stats=counts (the default) off; nothing else is taken. */
 static void test_stats(void **state)
 {
@@ -260,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_valid_values),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_preemption_timer),
+		cmocka_unit_test(test_poison),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_many_errors),
 		cmocka_unit_test(test_long_word),
