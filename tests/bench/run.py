@@ -133,7 +133,7 @@ def paging():
     why = "shadow: " + ", ".join(f"{r} {n:,}" for n, r in top)
     label = f"{loads} CR3 loads, remaps and rewrites, shadow paging (plain) against EPT"
     return [(label, "exits", sx, ex, why),
-            (label, "guest TSC", st, et, "Intel: EPT removes CR3/#PF/INVLPG exits")]
+            (label, "guest TSC", st, et, "on EPT, CR3 loads, #PF and INVLPG do not exit")]
 
 
 def tlb_shootdown(shadow=False):

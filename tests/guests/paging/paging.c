@@ -4,11 +4,11 @@
  * tables (ept=off) on the same guest: `spaces=` address spaces (default 8), each the runtime's
  * identity map plus its own `pages=` 4 KiB pages (default 64) in PML4 slot 1, which the runtime
  * leaves empty. Each of `rounds=` rounds (default 100) loads every space's CR3 in turn, reads
- * and rewrites each of its pages, and remaps one of them onto a spare page (a PTE write and an
- * INVLPG, as a kernel's page fault or munmap does). Every read is checked: a stale or wrong
- * translation is a failure. Prints the TSC ticks the rounds took; with debug=on the VM prints
- * its exit statistics just before and just after them (KESTREL_HC_DEBUG_STATS), so the exits
- * of the rounds alone are the difference of the two tables.
+ * and rewrites the first word of each of its pages, and remaps one of them onto a spare page (a
+ * PTE write and an INVLPG, as a kernel's page fault or munmap does). Every read is checked: a
+ * stale or wrong translation is a failure. Prints the TSC ticks the rounds took; with debug=on
+ * the VM prints its exit statistics just before and just after them (KESTREL_HC_DEBUG_STATS),
+ * so the exits of the rounds alone are the difference of the two tables.
  */
 #include <kestrel-rt/rt.h>
 #include <kestrel/abi.h>
@@ -124,13 +124,13 @@ void kmain(const struct rt_boot *boot)
 				*p = value(s, i, gen + 1);
 			}
 			sp->gen = gen + 1;
-			/* Page 0 moves to the spare page, carrying its contents. */
+			/* Page 0 moves to the spare page, carrying the word that is checked. */
 			old = sp->pt[0] & ~0xfffull;
-			memcpy((void *)(uintptr_t)sp->spare, (void *)(uintptr_t)old, PAGE);
+			*(volatile u64 *)(uintptr_t)sp->spare = value(s, 0, gen + 1);
 			sp->pt[0] = sp->spare | PTE_P | PTE_RW;
 			sp->spare = old;
 			invlpg(VA_BASE);
-			memset((void *)(uintptr_t)old, 0, PAGE); /* a stale read of it fails */
+			*(volatile u64 *)(uintptr_t)old = 0; /* a stale read of it fails */
 			bad += *(volatile u64 *)(uintptr_t)VA_BASE != value(s, 0, gen + 1);
 		}
 	}
