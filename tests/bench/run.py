@@ -140,7 +140,8 @@ def tlb_shootdown(shadow=False):
     """A TLB shootdown with more vCPUs than pCPUs: IPIs and busy-waiting vs one flush hypercall;
     on EPT, or on shadow page tables (each target's INVLPG then exits)."""
     rows = []
-    tag, words, on = ("flush-shadow", " ept=off", ", shadow paging") if shadow else ("flush", "", "")
+    tag, words, on = (("flush-shadow", " ept=off", ", shadow paging") if shadow
+                      else ("flush", "", ""))
     for vcpus in (4, 8):
         log = run(f"{tag}-{vcpus}", [("/g.elf", guest("pv-flush"),
                                       f"vm=fl vcpus={vcpus} mem=32M{words} -- cpus={vcpus} "
