@@ -364,6 +364,29 @@ RESULTS_NOTES = """
   not measured: Bochs gives the machine 2 GiB at most, and a VM's RAM is allocated whole.
   The host test `test_invalidate_ops_flat` (`tests/unit/test_shadow.c`) counts the operations
   of an invalidate-all for 16 MiB and 64 GiB (the same, at most 2).
+- **Invalidate all shadow, by size** (`shadow-sizes`): the same guest on shadow page tables
+  (`ept=off`). "plain" is the way before generations (`shadow_zap_all_walk`, reached only from
+  the debug hypercall): under the shadow's lock, every entry of every valid shadow page dropped,
+  one remote flush (the running vCPU kicked out and waited for), every page that is no loaded
+  root freed. "Kestrel" is the bump (`shadow_invalidate_all`): a counter and a reload request
+  to each vCPU. The walk grows with the shadow pages the VM has built (at most 8 per MiB of RAM,
+  8,192 in all, so it grows little past 1 GiB); the bump does not grow. The stall is about
+  the same either way: the shadow maps the guest's 2 MiB pages with 4 KiB leaves, and every
+  4 KiB the vCPU touches faults back in (a #PF exit each). The host test `test_walk_grows`
+  counts the walk's operations at 16 MiB and 64 GiB against the bump's (1 and 1).
+- **Paging** (`paging`): one guest workload (`tests/guests/paging`: 8 address spaces of 64
+  pages; each round loads every space's CR3, rewrites a word of each page and remaps one page
+  with a PTE write and an INVLPG, every read checked) on shadow page tables ("plain") and on
+  EPT ("Kestrel"); both are Kestrel, the column names say which is the costlier way. Exits
+  are the rounds' alone (the difference of the exit tables the guest has printed just before
+  and after them); on shadow page tables the CR3 loads and INVLPGs exit, and so do the guest's
+  writes to its own page tables (write-protected, emulated: #PF exits) and its first touch of
+  each page after a remap.
+- **TLB shootdown on shadow paging** (`flush-shadow`): the `flush` scenario with `ept=off`.
+  The guest's own shootdown costs more there: each target's INVLPG in its IPI handler exits
+  (the shadow drops the leaf), and so does the initiator's; with the hypercall Kestrel drops
+  each target's shadow leaves for the named pages itself (a running target kicked, the others
+  before they next run): no IPI, no acknowledgement, no INVLPG exit in the guest.
 """
 
 
