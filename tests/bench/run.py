@@ -369,8 +369,9 @@ RESULTS_NOTES = """
   the debug hypercall): under the shadow's lock, every entry of every valid shadow page dropped,
   one remote flush (the running vCPU kicked out and waited for), every page that is no loaded
   root freed. "Kestrel" is the bump (`shadow_invalidate_all`): a counter and a reload request
-  to each vCPU. The walk grows with the shadow pages the VM has built (at most 8 per MiB of RAM,
-  8,192 in all, so it grows little past 1 GiB); the bump does not grow. The stall is about
+  to each vCPU. The walk grows with what the shadow holds: a 4 KiB leaf for every page the
+  guest touched (its 2 MiB pages are shadowed by 4 KiB leaves, a shadow page per 2 MiB), so
+  with the RAM the guest uses; the bump does not grow. The stall is about
   the same either way: the shadow maps the guest's 2 MiB pages with 4 KiB leaves, and every
   4 KiB the vCPU touches faults back in (a #PF exit each). The host test `test_walk_grows`
   counts the walk's operations at 16 MiB and 64 GiB against the bump's (1 and 1).
