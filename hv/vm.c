@@ -452,6 +452,10 @@ u64 vm_invalidate_ept(struct vm *vm, bool walk)
 {
 	u64 t0 = rdtsc();
 
+	if (walk && vm->shadow) {
+		vm_shadow_zap_walk(vm); /* its EPT maps nothing: the shadow's own walk */
+		return rdtsc() - t0;
+	}
 	if (walk)
 		ept_gen_zap_walk(&vm->ept);
 	else if (ept_gen_invalidate(&vm->ept))

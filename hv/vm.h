@@ -314,6 +314,13 @@ void vm_shadow_release(struct vm *vm);
 /* Every shadow page of vm goes obsolete (a generation bump): each vCPU loads a new root. */
 void vm_shadow_invalidate(struct vm *vm);
 /*
+ * @pre vm->shadow. The one-by-one way instead (KESTREL_HC_DEBUG_EPT_INVALIDATE's walk on shadow
+ * page tables, for make bench): every valid page's entries dropped, its pages freed.
+ */
+void vm_shadow_zap_walk(struct vm *vm);
+/* @pre vm->shadow. TSC ticks its last invalidation, either way, held the shadow's lock. */
+u64 vm_shadow_locked_ticks(struct vm *vm);
+/*
  * The chunks a give-back took from the VM (ch, after vm_mem_changed): waits until no other vCPU
  * can still hold a host pointer taken before (each seen outside Kestrel's code for it since),
  * then hands them to the frame allocator. The hpa[] array is freed too.

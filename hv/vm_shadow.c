@@ -113,6 +113,16 @@ void vm_shadow_invalidate(struct vm *vm)
 		shadow_invalidate_all(vm->shadow);
 }
 
+void vm_shadow_zap_walk(struct vm *vm)
+{
+	shadow_zap_all_walk(vm->shadow);
+}
+
+u64 vm_shadow_locked_ticks(struct vm *vm)
+{
+	return READ_ONCE(vm->shadow->last_locked_ticks);
+}
+
 void vm_shadow_release(struct vm *vm)
 {
 	if (!vm->shadow)

@@ -96,6 +96,7 @@ struct shadow_stats {
 	u64 pages_made, obsolete_zapped, valid_zapped;
 	u64 write_protected; /* leaf entries made read-only because their frame became a table */
 	u64 flushes, invalidations, reloads, root_reuses;
+	u64 walks; /* invalidations by shadow_zap_all_walk (make bench's comparison) */
 	u64 ops; /* entries and pages touched: the work the tests count */
 };
 
@@ -118,6 +119,7 @@ struct shadow_mmu {
 	u32 nr_roots_loaded; /* vCPUs with a root */
 	u32 nr_stale_roots;  /* ... of which obsolete: nothing obsolete is freed while not 0 */
 	struct shadow_stats stats;
+	u64 last_locked_ticks; /* TSC ticks the last invalidation (either way) held the lock */
 };
 
 /* A vCPU's paging state: the guest's CR0, CR3, CR4 and EFER, and the root it runs on. */
@@ -203,6 +205,12 @@ void shadow_invlpg(struct shadow_mmu *m, struct shadow_vcpu *v, u64 gva);
  * size. No obsolete page is used for a new root or a new link again.
  */
 void shadow_invalidate_all(struct shadow_mmu *m);
+/*
+ * The one-by-one way, for make bench to measure against the bump (the debug hypercall alone
+ * calls it): every entry of every valid page dropped and every page that is no loaded root
+ * freed, all under the lock; O(pages) whatever the VM does meanwhile.
+ */
+void shadow_zap_all_walk(struct shadow_mmu *m);
 /*
  * Frees up to batch obsolete pages, oldest first, under the lock once. Returns how many, or
  * -EBUSY while a vCPU still holds an obsolete root. Call again (lock dropped meanwhile) until 0.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Shadow pages: a pool under a per-VM limit, a hash by guest frame, reverse maps, generations. */
 #include "mm/shadow_page.h"
+#include "arch/x86/cpu.h"
 #include "mm/mm.h"
 
 /* How far make_room looks past loaded roots for a valid page to zap. */
@@ -230,7 +231,7 @@ void shadow_set_leaf(struct shadow_mmu *m, u32 p, u32 i, u64 gfn, u64 spte)
  * be used again. An obsolete page is zapped only when no vCPU holds an obsolete root (see
  * shadow_zap_obsolete), so nothing reaches it and no flush is needed.
  */
-static void zap_page(struct shadow_mmu *m, u32 p)
+static void zap_page_flush(struct shadow_mmu *m, u32 p, bool flush)
 {
 	struct shadow_page *sp = page(m, p);
 	bool obsolete = shadow_obsolete(m, sp);
@@ -259,14 +260,21 @@ static void zap_page(struct shadow_mmu *m, u32 p)
 	} else {
 		m->nr_valid--;
 		m->stats.valid_zapped++;
-		m->stats.flushes++;
-		m->ops->flush_all(m->ctx);
+		if (flush) {
+			m->stats.flushes++;
+			m->ops->flush_all(m->ctx);
+		}
 	}
 	frames_free(sp->hpa, 1);
 	heap_free(sp->links);
 	*sp = (struct shadow_page){ .newer = m->free_slot };
 	m->free_slot = p;
 	m->stats.ops++;
+}
+
+static void zap_page(struct shadow_mmu *m, u32 p)
+{
+	zap_page_flush(m, p, true);
 }
 
 /*
@@ -308,7 +316,10 @@ bool shadow_make_room(struct shadow_mmu *m, u32 need)
  */
 void shadow_invalidate_all(struct shadow_mmu *m)
 {
+	u64 t0;
+
 	spin_lock(&m->lock);
+	t0 = rdtsc();
 	m->generation++;
 	m->nr_obsolete += m->nr_valid;
 	m->nr_valid = 0;
@@ -317,6 +328,41 @@ void shadow_invalidate_all(struct shadow_mmu *m)
 	m->stats.invalidations++;
 	m->stats.ops++;
 	m->ops->reload_all(m->ctx);
+	m->last_locked_ticks = rdtsc() - t0;
+	spin_unlock(&m->lock);
+}
+
+/*
+ * The way before generations (KVM's kvm_mmu_zap_all), kept to be measured against the bump:
+ * under the lock, every entry of every valid page is dropped, one flush, and every valid page
+ * that is no loaded root is freed. Loaded roots stay, empty, and fault back in. The guest's
+ * tables need no protection until they are shadowed again (shadow_page_get protects them).
+ */
+void shadow_zap_all_walk(struct shadow_mmu *m)
+{
+	u64 t0;
+
+	spin_lock(&m->lock);
+	t0 = rdtsc();
+	for (u32 p = m->oldest; p; p = page(m, p)->newer) {
+		struct shadow_page *sp = page(m, p);
+
+		if (shadow_obsolete(m, sp))
+			continue;
+		for (u32 i = 0; sp->nr_present && i < SHADOW_ENTRIES; i++)
+			shadow_drop_entry(m, p, i);
+		m->stats.ops++;
+	}
+	/* Nothing valid is reachable from a root now: once flushed, no CPU walks those pages. */
+	m->stats.flushes++;
+	m->ops->flush_all(m->ctx);
+	for (u32 p = m->oldest, next; p; p = next) {
+		next = page(m, p)->newer;
+		if (!shadow_obsolete(m, page(m, p)) && !page(m, p)->root_count)
+			zap_page_flush(m, p, false);
+	}
+	m->stats.walks++;
+	m->last_locked_ticks = rdtsc() - t0;
 	spin_unlock(&m->lock);
 }
 

@@ -77,6 +77,8 @@ s64 hc_debug_ept_invalidate(struct vcpu *v)
 		return -EINVAL;
 	ticks = vm_invalidate_ept(v->vm, mode & KESTREL_DEBUG_EPT_WALK);
 	/* The critical section alone: what another vCPU's fault or change may wait for. */
-	return (s64)(mode & KESTREL_DEBUG_EPT_LOCKED ? READ_ONCE(v->vm->ept.last_locked_ticks) :
-		     ticks);
+	if (!(mode & KESTREL_DEBUG_EPT_LOCKED))
+		return (s64)ticks;
+	return (s64)(v->vm->shadow ? vm_shadow_locked_ticks(v->vm) :
+		     READ_ONCE(v->vm->ept.last_locked_ticks));
 }

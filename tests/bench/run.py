@@ -66,47 +66,92 @@ def ept_invalidate():
 EPT_SIZES_MIB = (16, 256, 1536)
 
 
-def ept_invalidate_sizes():
-    """Invalidate-all by generation against the walk, 2 MiB pages, at sizes up to Bochs's
-    largest: the critical section (the ticks the VM's EPT lock is held) and the stall a running
-    vCPU sees (its pass over its RAM slice when the invalidation hits it, against the pass
-    before: kick, reload, faults back in)."""
+def invalidate_sizes(shadow):
+    """Invalidate-all by generation against the walk at sizes up to Bochs's largest, on EPT (2
+    MiB pages) or on shadow page tables: the critical section (the ticks the VM's EPT lock, or
+    its shadow's, is held) and the stall a running vCPU sees (its pass over its RAM slice when
+    the invalidation hits it, against the pass before: kick, reload, faults back in)."""
     rows = []
+    what, tag, words = ("shadow", "shadow-size", " ept=off") if shadow else ("EPT", "ept-size", "")
     for mib in EPT_SIZES_MIB:
-        log = run(f"ept-size-{mib}", [("/g.elf", guest("ept-inval"),
-                                       f"vm=ept vcpus=2 mem={mib}M debug=on -- cpus=2 rounds=3 "
-                                       "locked=1")],
-                  mem=min(2048, mib + 256), timeout=1800)
+        log = run(f"{tag}-{mib}", [("/g.elf", guest("ept-inval"),
+                                    f"vm=ept vcpus=2 mem={mib}M debug=on{words} -- cpus=2 "
+                                    "rounds=3 locked=1")],
+                  mem=min(2048, mib + 256), timeout=3600)
         fig = {}
         for way, cs, stall in re.findall(r"^ept: ept-inval: (walk|generation): critical section "
                                          r"(\d+) TSC ticks, a running vCPU's stall (\d+) TSC",
                                          log, re.M):
             fig.setdefault(way, []).append((int(cs), int(stall)))
         if "walk" not in fig or "generation" not in fig:
-            raise RuntimeError(f"ept-size-{mib}: no figures in the log")
+            raise RuntimeError(f"{tag}-{mib}: no figures in the log")
         w, g = fig["walk"], fig["generation"]
-        rows.append((f"invalidate all, {mib} MiB VM: critical section", "TSC ticks",
+        rows.append((f"invalidate all {what}, {mib} MiB VM: critical section", "TSC ticks",
                      median([c for c, _ in w]), median([c for c, _ in g]),
                      "fast invalidate (2013): O(1) under the lock"))
-        rows.append((f"invalidate all, {mib} MiB VM: running vCPU's stall", "TSC ticks",
+        rows.append((f"invalidate all {what}, {mib} MiB VM: running vCPU's stall", "TSC ticks",
                      median([t for _, t in w]), median([t for _, t in g]),
                      "both ways fault RAM back in on demand"))
     return rows
 
 
-def tlb_shootdown():
-    """A TLB shootdown with more vCPUs than pCPUs: IPIs and busy-waiting vs one flush hypercall."""
+def ept_invalidate_sizes():
+    return invalidate_sizes(shadow=False)
+
+
+def shadow_invalidate_sizes():
+    return invalidate_sizes(shadow=True)
+
+
+PAGING_ARGS = "spaces=8 pages=64 rounds=50"
+
+
+def paging():
+    """The same guest workload (tests/guests/paging: CR3 loads, page rewrites, a remap and an
+    INVLPG per address space and round) on shadow page tables and on EPT: the rounds' exits
+    (the difference of the exit tables the guest has printed just before and after them) and
+    their TSC ticks."""
+    got = {}
+    for way, words in (("shadow", " ept=off"), ("ept", "")):
+        log = run(f"paging-{way}", [("/g.elf", guest("paging"),
+                                     f"vm=pg vcpus=1 mem=32M debug=on{words} -- {PAGING_ARGS}")],
+                  cpus=1)
+        m = re.search(r"^pg: paging: (\d+) spaces of (\d+) pages, (\d+) rounds: (\d+) TSC ticks, "
+                      r"(\d+) CR3 loads, 0 bad reads$", log, re.M)
+        tables = re.findall(r"^kestrel: vm pg: exit statistics\n(.*?)^  total\s+(\d+)\s", log,
+                            re.M | re.S)
+        if not m or len(tables) < 2:
+            raise RuntimeError(f"paging-{way}: no figures in the log")
+        rows = [dict((k.strip(), int(n)) for k, n in re.findall(r"^  (\S[^\n]*?)\s+(\d+)\s+\S+"
+                                                                r"\s+\S+$", t, re.M))
+                for t, _ in tables[:2]]
+        by_reason = {r: rows[1].get(r, 0) - rows[0].get(r, 0) for r in rows[1]}
+        got[way] = (int(tables[1][1]) - int(tables[0][1]), int(m.group(4)), by_reason,
+                    int(m.group(5)))
+    (sx, st, sr, loads), (ex, et, er, _) = got["shadow"], got["ept"]
+    top = sorted(((n, r) for r, n in sr.items() if n and r != "VMCALL"), reverse=True)[:4]
+    why = "shadow: " + ", ".join(f"{r} {n:,}" for n, r in top)
+    label = f"{loads} CR3 loads, remaps and rewrites, shadow paging (plain) against EPT"
+    return [(label, "exits", sx, ex, why),
+            (label, "guest TSC", st, et, "on EPT, CR3 loads, #PF and INVLPG do not exit")]
+
+
+def tlb_shootdown(shadow=False):
+    """A TLB shootdown with more vCPUs than pCPUs: IPIs and busy-waiting vs one flush hypercall;
+    on EPT, or on shadow page tables (each target's INVLPG then exits)."""
     rows = []
+    tag, words, on = (("flush-shadow", " ept=off", ", shadow paging") if shadow
+                      else ("flush", "", ""))
     for vcpus in (4, 8):
-        log = run(f"flush-{vcpus}", [("/g.elf", guest("pv-flush"),
-                                      f"vm=fl vcpus={vcpus} mem=32M -- cpus={vcpus} rounds=20 "
-                                      "mode=ipi,pv,flushbit")])
+        log = run(f"{tag}-{vcpus}", [("/g.elf", guest("pv-flush"),
+                                      f"vm=fl vcpus={vcpus} mem=32M{words} -- cpus={vcpus} "
+                                      "rounds=20 mode=ipi,pv,flushbit")])
         fig = {m: int(t) for m, t in re.findall(
             r"^fl: pv-flush: mode (\S+)\s+\d+ rounds, \d+ targets: (\d+) TSC/shootdown", log,
             re.M)}
         if "ipi" not in fig or "pv" not in fig:
-            raise RuntimeError(f"flush-{vcpus}: no figures in the log")
-        rows.append((f"TLB shootdown, {vcpus} vCPUs on 2 pCPUs", "initiator TSC", fig["ipi"],
+            raise RuntimeError(f"{tag}-{vcpus}: no figures in the log")
+        rows.append((f"TLB shootdown, {vcpus} vCPUs on 2 pCPUs{on}", "initiator TSC", fig["ipi"],
                      fig["pv"], "PV TLB shootdown v8: ebizzy +78% (2 VMs), +132% (3 VMs)"))
         if "flushbit" in fig:
             late = re.search(r"^fl: pv-flush: mode flushbit (\d+) rounds had an IPI'd target "
@@ -120,6 +165,10 @@ def tlb_shootdown():
             rows.append((f"  same, guest sets FLUSH on preempted vCPUs", "initiator TSC",
                          fig["ipi"], fig["flushbit"], why))
     return rows
+
+
+def tlb_shootdown_shadow():
+    return tlb_shootdown(shadow=True)
 
 
 def multi_ipi():
@@ -265,6 +314,9 @@ SCENARIOS = {
     "deadline": deadline_storm,
     "ept": ept_invalidate,
     "ept-sizes": ept_invalidate_sizes,
+    "shadow-sizes": shadow_invalidate_sizes,
+    "paging": paging,
+    "flush-shadow": tlb_shootdown_shadow,
     "linux": linux_shootdowns,
 }
 
@@ -312,6 +364,30 @@ RESULTS_NOTES = """
   not measured: Bochs gives the machine 2 GiB at most, and a VM's RAM is allocated whole.
   The host test `test_invalidate_ops_flat` (`tests/unit/test_shadow.c`) counts the operations
   of an invalidate-all for 16 MiB and 64 GiB (the same, at most 2).
+- **Invalidate all shadow, by size** (`shadow-sizes`): the same guest on shadow page tables
+  (`ept=off`). "plain" is the way before generations (`shadow_zap_all_walk`, reached only from
+  the debug hypercall): under the shadow's lock, every entry of every valid shadow page dropped,
+  one remote flush (the running vCPU kicked out and waited for), every page that is no loaded
+  root freed. "Kestrel" is the bump (`shadow_invalidate_all`): a counter and a reload request
+  to each vCPU. The walk grows with what the shadow holds: a 4 KiB leaf for every page the
+  guest touched (its 2 MiB pages are shadowed by 4 KiB leaves, a shadow page per 2 MiB), so
+  with the RAM the guest uses; the bump does not grow. The stall is about
+  the same either way: the shadow maps the guest's 2 MiB pages with 4 KiB leaves, and every
+  4 KiB the vCPU touches faults back in (a #PF exit each). The host test `test_walk_grows`
+  counts the walk's operations at 16 MiB and 64 GiB against the bump's (1 and 1).
+- **Paging** (`paging`): one guest workload (`tests/guests/paging`: 8 address spaces of 64
+  pages; each round loads every space's CR3, rewrites a word of each page and remaps one page
+  with a PTE write and an INVLPG, every read checked) on shadow page tables ("plain") and on
+  EPT ("Kestrel"); both are Kestrel, the column names say which is the costlier way. Exits
+  are the rounds' alone (the difference of the exit tables the guest has printed just before
+  and after them); on shadow page tables the CR3 loads and INVLPGs exit, and so do the guest's
+  writes to its own page tables (write-protected, emulated: #PF exits) and its first touch of
+  each page after a remap.
+- **TLB shootdown on shadow paging** (`flush-shadow`): the `flush` scenario with `ept=off`.
+  The guest's own shootdown costs more there: each target's INVLPG in its IPI handler exits
+  (the shadow drops the leaf), and so does the initiator's; with the hypercall Kestrel drops
+  each target's shadow leaves for the named pages itself (a running target kicked, the others
+  before they next run): no IPI, no acknowledgement, no INVLPG exit in the guest.
 """
 
 
@@ -427,17 +503,80 @@ def results_text():
         return ""
 
 
+def format_row(row):
+    w, u, p, k, ref = row
+    ratio = f"{p / k:.1f}x" if k else "-"
+    return f"| {w.strip()} | {u} | {p:,} | {k:,} | {ratio} | {ref} |"
+
+
 def write_results(rows, costs):
     import datetime
     out = [RESULTS_HEAD.format(when=datetime.date.today().isoformat(), commit=git_commit())]
     out.append("| what | unit | plain | Kestrel | plain / Kestrel | for comparison |")
     out.append("|---|---|---:|---:|---:|---|")
-    for w, u, p, k, ref in rows:
-        ratio = f"{p / k:.1f}x" if k else "-"
-        out.append(f"| {w.strip()} | {u} | {p:,} | {k:,} | {ratio} | {ref} |")
+    out += [format_row(r) for r in rows]
     text = "\n".join(out) + "\n" + RESULTS_NOTES
     if costs:
         text += "\n" + exit_costs_table(costs)
+    with open(RESULTS, "w") as f:
+        f.write(text)
+
+
+PAIR_ROW = re.compile(r"^\| (.+?) \| (.+?) \| [\d,]+ \| [\d,]+ \| .*\|$")
+RECORDED_LINE = re.compile(r"^Rows of `(\S+)`: `--only \S+ --record` on .*$")
+
+
+def record_rows(per_scenario):
+    """Writes the rows of the scenarios run (`--only NAMES --record`) into the results file's
+    pairs table and keeps every other row: a scenario's rows replace the run of rows with the same
+    labels in the same order, or are added at the table's end; a line under the table says when
+    and at which commit each scenario was recorded so. The notes are rewritten from RESULTS_NOTES
+    and the exit-cost section is left as it is."""
+    import datetime
+    text = results_text()
+    if not text:
+        write_results([r for _, rows in per_scenario for r in rows], {})
+        return
+    lines = text.split("\n")
+    first = next(i for i, ln in enumerate(lines) if ln.startswith("| what | unit |"))
+    end = first + 2
+    while end < len(lines) and lines[end].startswith("| "):
+        end += 1
+    table = lines[first + 2:end]
+
+    def label(ln):
+        m = PAIR_ROW.match(ln)
+        return (m.group(1), m.group(2)) if m else None
+
+    for name, rows in per_scenario:
+        new = [format_row(r) for r in rows]
+        want = [label(ln) for ln in new]
+        at = next((i for i in range(len(table) - len(want) + 1)
+                   if [label(ln) for ln in table[i:i + len(want)]] == want), None)
+        if at is None:
+            table += new
+        else:
+            table[at:at + len(want)] = new
+    lines[first + 2:end] = table
+    # When each scenario recorded alone was recorded: one line each, under the table.
+    notes = [i for i, ln in enumerate(lines) if RECORDED_LINE.match(ln)]
+    stamp = {RECORDED_LINE.match(lines[i]).group(1): lines[i] for i in notes}
+    for name, _ in per_scenario:
+        stamp[name] = (f"Rows of `{name}`: `--only {name} --record` on "
+                       f"{datetime.date.today().isoformat()}, commit {git_commit()}.")
+    for i in reversed(notes):
+        del lines[i]
+    end = first + 2 + len(table)
+    while end < len(lines) and lines[end] == "" and end + 1 < len(lines) and lines[end + 1] == "":
+        del lines[end]
+    block = [""] + [stamp[n] for n in sorted(stamp)]
+    lines[end:end] = block
+    text = "\n".join(lines)
+    m = re.search(r"^## Reading the table\n.*?(?=^## |\Z)", text, re.M | re.S)
+    notes_text = RESULTS_NOTES.lstrip("\n")
+    if m:
+        text = text[:m.start()] + notes_text + ("\n" if m.end() < len(text) else "") + \
+            text[m.end():]
     with open(RESULTS, "w") as f:
         f.write(text)
 
@@ -487,13 +626,14 @@ def main():
     ap.add_argument("--only", nargs="*", help="scenarios (default: all): " +
                     ", ".join(list(SCENARIOS) + list(TABLES)))
     ap.add_argument("--record", action="store_true",
-                    help="with --only exit-costs: write its figures into the results file")
+                    help="with --only: write those scenarios' figures into the results file, "
+                    "keeping the others'")
     a = ap.parse_args()
     names = a.only or list(SCENARIOS) + list(TABLES)
     unknown = [n for n in names if n not in SCENARIOS and n not in TABLES]
     if unknown:
         ap.error(f"unknown scenario(s): {', '.join(unknown)}")
-    rows, costs, failed = [], {}, []
+    rows, costs, failed, per_scenario = [], {}, [], []
     previous = read_exit_costs(results_text())
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         futures = {n: pool.submit(SCENARIOS.get(n) or TABLES[n]) for n in names}
@@ -502,7 +642,9 @@ def main():
                 if n in TABLES:
                     costs = futures[n].result()
                 else:
-                    rows += futures[n].result()
+                    got = futures[n].result()
+                    rows += got
+                    per_scenario.append((n, got))
             except Exception as e:  # a scenario that fails says so and the rest still print
                 failed.append(f"{n}: {e}")
     out = []
@@ -532,9 +674,14 @@ def main():
     if not failed and not a.only:
         write_results(rows, costs)
         print(f"bench: wrote {os.path.relpath(RESULTS, ROOT)}")
-    elif not failed and a.record and costs:
-        record_exit_costs(costs)
-        print(f"bench: wrote the exit costs into {os.path.relpath(RESULTS, ROOT)}")
+    elif not failed and a.record:
+        if per_scenario:
+            record_rows(per_scenario)
+            print(f"bench: wrote the rows of {', '.join(n for n, _ in per_scenario)} into "
+                  f"{os.path.relpath(RESULTS, ROOT)}")
+        if costs:
+            record_exit_costs(costs)
+            print(f"bench: wrote the exit costs into {os.path.relpath(RESULTS, ROOT)}")
     return 1 if failed else 0
 
 

@@ -1035,7 +1035,7 @@ static void test_page_limit(void **state)
  * guest, each with its RAM mapped by 2-MiB guest pages and 4096 shadow leaves built; the
  * teardown afterwards grows with the pages built.
  */
-static u64 ops_for(u64 size, u64 *teardown, u32 *pages)
+static u64 ops_for_way(u64 size, u64 *teardown, u32 *pages, bool walk)
 {
 	u64 nr = size / GMEM_CHUNK_SIZE, *big = calloc(nr, sizeof(u64));
 	struct guest_mem g = { .size = size, .nr_chunks = nr, .chunks = big };
@@ -1058,9 +1058,19 @@ static u64 ops_for(u64 size, u64 *teardown, u32 *pages)
 		assert_int_equal(fault(&v, gva, 0), SHADOW_FIXED);
 	*pages = m.nr_valid;
 	before = m.stats.ops;
-	shadow_invalidate_all(&m);
-	n_ops = m.stats.ops - before;
-	assert_int_equal(m.nr_obsolete, *pages);
+	if (walk) {
+		shadow_zap_all_walk(&m);
+		n_ops = m.stats.ops - before;
+		/* Only the loaded root is left, empty; everything faults back in. */
+		assert_int_equal(m.nr_valid, 1);
+		assert_int_equal(m.nr_obsolete, 0);
+		assert_int_equal(shadow_page(&m, v.root)->nr_present, 0);
+		assert_int_equal(fault(&v, 0, 0), SHADOW_FIXED);
+	} else {
+		shadow_invalidate_all(&m);
+		n_ops = m.stats.ops - before;
+		assert_int_equal(m.nr_obsolete, *pages);
+	}
 	shadow_vcpu_unload(&m, &v);
 	before = m.stats.ops;
 	while ((r = shadow_zap_obsolete(&m, 16)) > 0)
@@ -1073,6 +1083,11 @@ static u64 ops_for(u64 size, u64 *teardown, u32 *pages)
 	gm.chunks = chunks;
 	assert_int_equal(shadow_init(&m, &gm, &ops, &gm, 4096, 0), 0);
 	return n_ops;
+}
+
+static u64 ops_for(u64 size, u64 *teardown, u32 *pages)
+{
+	return ops_for_way(size, teardown, pages, false);
 }
 
 static void test_invalidate_ops_flat(void **state)
@@ -1092,6 +1107,29 @@ static void test_invalidate_ops_flat(void **state)
 	assert_true(td_large > 2 * td_small); /* as many leaves, 378 times the pages */
 }
 
+/*
+ * The walk make bench measures the bump against (shadow_zap_all_walk): its critical section
+ * grows with the pages built, 16 MiB against 64 GiB, where the bump's stays the same.
+ */
+static void test_walk_grows(void **state)
+{
+	u64 walk_small, walk_large, bump_small, bump_large, td;
+	u32 pages_small, pages_large;
+
+	(void)state;
+	walk_small = ops_for_way(16 * MiB, &td, &pages_small, true);
+	walk_large = ops_for_way(64 * GiB, &td, &pages_large, true);
+	bump_small = ops_for_way(16 * MiB, &td, &pages_small, false);
+	bump_large = ops_for_way(64 * GiB, &td, &pages_large, false);
+	printf("invalidate-all under the lock: walk 16 MiB %lu ops, 64 GiB %lu ops; bump %lu and "
+	       "%lu ops\n", walk_small, walk_large, bump_small, bump_large);
+	assert_int_equal(bump_small, bump_large);
+	assert_true(walk_small > bump_small);
+	/* As many leaves (4096) both times, 378 times the pages: each page is visited. */
+	assert_true(walk_large > 3 * walk_small);
+	assert_true(walk_large >= pages_large);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1109,6 +1147,7 @@ int main(void)
 		T(test_invalidate_all),
 		T(test_page_limit),
 		T(test_invalidate_ops_flat),
+		T(test_walk_grows),
 	};
 
 	return unit_run(tests);

@@ -86,6 +86,7 @@ typedef __UINT64_TYPE__ kestrel_u64;
  * bump (RDI bit 0 clear) or by visiting every entry (KESTREL_DEBUG_EPT_WALK, the plain way).
  * RAX returns the TSC ticks Kestrel spent, or with KESTREL_DEBUG_EPT_LOCKED those it held the
  * VM's EPT lock (the critical section); or a negative status (another bit: -KESTREL_EINVAL).
+ * On shadow page tables (ept=off) both ways, and the lock, are the shadow pages'.
  */
 #define KESTREL_HC_DEBUG_EPT_INVALIDATE 0x10101u
 #define KESTREL_DEBUG_EPT_WALK 1u
