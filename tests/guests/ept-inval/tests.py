@@ -88,3 +88,10 @@ def check_shadow_stats(log):
 TESTS["vm-ept-invalidate-shadow"] = ("bochs", 2, {"modules": [vm_line(
     "ept-inval", "vm=ept vcpus=3 mem=32M debug=on ept=off -- cpus=3")]},
     all_of(vm_passed("ept"), no_panic_and_end, check_shadow_stats))
+
+# Passes without EPT (tests/system/run.py --passes): these count EPT re-faults after each
+# invalidation, figures only EPT has; vm-ept-invalidate-shadow is the shadow-paging version.
+# vm-ept-invalidate-switch also hangs on penryn (no final line in 300 s), a Kestrel bug in the
+# host-timer path (arch/x86/vmx/deadline.c) still open: the marker must not hide it for long.
+EPT_ONLY = {t: "counts EPT re-faults after invalidations (vm-ept-invalidate-shadow: shadow's)"
+            for t in ("vm-ept-invalidate", "vm-ept-invalidate-4k", "vm-ept-invalidate-switch")}
