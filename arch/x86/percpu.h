@@ -20,6 +20,7 @@ enum cpu_state {
 struct timer_cpu {
 	volatile u64 fired_tsc; /* TSC read in the timer interrupt, 0 before */
 	u64 armed_for; /* the deadline (TSC) last armed, 0 when cancelled */
+	bool stale; /* armed in an earlier vCPU run: rewritten at the next entry (vmx/deadline.c) */
 };
 
 struct vmx_cpu {

@@ -210,3 +210,16 @@ TESTS = {
     "qemu-bios-serial-only": ("qemu", 2, {"cmdline": "console=com1 loglevel=info",
                                           "screen": screen_untouched}, check_qemu(2)),
 }
+
+# The passes without EPT (tests/system/run.py --passes): these boot Kestrel with no VM line to
+# put ept=off on, or with module lines that are no guests (bochs-modules reads its lines back).
+_NO_VM = "boots Kestrel without a VM line: nothing to run on shadow paging"
+EPT_ONLY = {t: _NO_VM for t in ("bochs-1cpu", "bochs-2cpu", "bochs-4cpu", "bochs-amd-no-vmx",
+                                "bochs-bad-cmdline", "bochs-maxcpus", "bochs-panic", "qemu-bios",
+                                "qemu-uefi", "qemu-bios-serial-only")}
+EPT_ONLY["bochs-modules"] = "its modules are no guests: it checks the module lines read back"
+# Already on core2_penryn_t9600, where every VM runs on shadow page tables: the shadow and penryn
+# passes would boot the very same thing again.
+_ON_PENRYN = "runs on core2_penryn_t9600 (shadow paging) in every pass already"
+SKIP = {t: {"shadow": _ON_PENRYN, "penryn": _ON_PENRYN}
+        for t in ("bochs-no-ept", "bochs-penryn", "bochs-penryn-msr")}

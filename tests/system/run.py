@@ -9,6 +9,13 @@ thread each). Logs of failed tests are kept in build/test-logs/NAME/.
 Tests live beside what they test: tests/guests/NAME/tests.py for a test guest's,
 tests/system/*_tests.py and sdk_outside.py for Kestrel's own. Each has a TESTS dict,
 name: (emulator, CPUs, options, check); this runner finds and merges them.
+
+--passes runs the list more than once (PASSES below): "ept" as the tests say, "shadow" with
+ept=off on every VM line, "penryn" on Bochs's core2_penryn_t9600 (no EPT, VPID, unrestricted
+guest or VMX-preemption timer) with ept=off. A test that cannot apply in a pass is skipped only
+by a marker in its module, with the reason: EPT_ONLY = {name: why} skips it in every pass
+without EPT, SKIP = {name: {pass: why}} in the passes named. A test a pass cannot apply
+(no module lines, or its own model in a pass that sets one) and that has no marker fails.
 """
 import argparse
 import concurrent.futures
@@ -41,44 +48,66 @@ def discover():
                 raise SystemExit(f"run.py: test {t} is defined in {where[t]} and {path}")
             tests[t], where[t] = v, os.path.relpath(path, ROOT)
         OPT_IN.update(getattr(mod, "OPT_IN", ()))
+        for t, why in getattr(mod, "EPT_ONLY", {}).items():
+            SKIP.setdefault(t, {}).update({p: why for p, v in PASSES.items() if v["ept_off"]})
+        for t, by_pass in getattr(mod, "SKIP", {}).items():
+            SKIP.setdefault(t, {}).update(by_pass)
+    for t, by_pass in SKIP.items():
+        if t not in tests or set(by_pass) - set(PASSES):
+            raise SystemExit(f"run.py: a skip marker names an unknown test or pass: {t} {by_pass}")
     return tests, where
 
 
+# A pass: the suite once, with ept=off added to every VM line that does not set ept= itself,
+# and on another Bochs model for the tests that do not pin theirs. The log folder and ISO of a
+# test are NAME and NAME.iso in the "ept" pass (as before passes existed), NAME-PASS otherwise.
+PASSES = {
+    "ept": {"ept_off": False, "model": None},
+    "shadow": {"ept_off": True, "model": None},
+    # VMX without EPT, VPID, unrestricted guest or the preemption timer: shadow paging,
+    # virtual-8086 mode for real mode, the host LAPIC timer (docs/design.md, "Testing").
+    "penryn": {"ept_off": True, "model": "core2_penryn_t9600"},
+}
 OPT_IN = set()
+SKIP = {}  # test -> {pass: why}, from the modules' EPT_ONLY and SKIP
 TESTS, WHERE = discover()
+DEFAULT_MODEL = "corei7_icelake_u"
 
 
 def with_ept_off(words):
     """A module line's words with ept=off added when the line defines a VM (any word but vm=,
-    or a "--"); a line naming only vm= is an extra module and stays as it is."""
-    w = words.split()
-    if "--" in w:
-        i = w.index("--")
-        return " ".join(w[:i] + ["ept=off"] + w[i:])
-    if any(not x.startswith("vm=") for x in w):
-        return words + " ept=off"
-    return words
+    or a "--") and sets no ept= itself; a line naming only vm= is an extra module."""
+    return boot.with_vm_words(words, "ept=off")
 
 
-EPT_OFF = False
+def suffix(pass_name):
+    return "" if pass_name == "ept" else "-" + pass_name
 
 
-def run_one(name, extra="", keep=False):
+def run_one(name, extra="", keep=False, pass_name="ept", model=None):
+    """One test in one pass: (name, "pass" | "fail" | "skip", why, seconds)."""
     emu, cpus, opts, check = TESTS[name]
+    ps = PASSES[pass_name]
+    if pass_name in SKIP.get(name, {}):
+        return name, "skip", SKIP[name][pass_name], 0.0
     if extra:
         # Words added to the hypervisor's command line (--append): its own ISO then.
         opts = dict(opts, cmdline=opts.get("cmdline", DEFAULT) + " " + extra)
     iso = ISO
-    logdir = os.path.join(BUILD, "test-logs", name + ("-ept-off" if EPT_OFF else ""))
-    if EPT_OFF:
+    logdir = os.path.join(BUILD, "test-logs", name + suffix(pass_name))
+    if ps["ept_off"]:
         if "modules" not in opts or "iso" in opts:
-            return name, False, "--ept-off needs a test with module lines", 0.0
+            return name, "fail", f"pass {pass_name} needs module lines: mark the test", 0.0
         opts = dict(opts, modules=[(d, src, with_ept_off(w)) for d, src, w in opts["modules"]])
+    model = ps["model"] or model
+    if model and "model" in opts and opts["model"] != model:
+        return name, "fail", f"the test pins model {opts['model']}: mark it for {model}", 0.0
+    model = opts.get("model", model or DEFAULT_MODEL)
     shutil.rmtree(logdir, ignore_errors=True)
     if "cmdline" in opts or "modules" in opts or "iso" in opts:
         os.makedirs(os.path.join(BUILD, "test-isos"), exist_ok=True)
         tag = "".join(c if c.isalnum() else "-" for c in extra)
-        iso = os.path.join(BUILD, "test-isos", name + ("-ept-off" if EPT_OFF else "") +
+        iso = os.path.join(BUILD, "test-isos", name + suffix(pass_name) +
                            (f"+{tag}" if tag else "") + ".iso")
     try:
         if "iso" in opts:
@@ -86,9 +115,9 @@ def run_one(name, extra="", keep=False):
         elif iso != ISO:
             boot.make_iso(ELF, iso, opts.get("cmdline", DEFAULT), opts.get("modules", ()))
     except CheckFailed as e:
-        return name, False, str(e), 0.0
+        return name, "fail", str(e), 0.0
     r = boot.boot(iso, emu=emu, cpus=cpus, mem=opts.get("mem", 256),
-                  model=opts.get("model", "corei7_icelake_u"),
+                  model=model,
                   uefi=opts.get("uefi", False), timeout=opts.get("timeout", 300), keep=logdir,
                   screen="screen" in opts, typed=opts.get("typed", ()))
     try:
@@ -103,10 +132,10 @@ def run_one(name, extra="", keep=False):
             except screen.Mismatch as e:
                 raise CheckFailed(str(e))
     except CheckFailed as e:
-        return name, False, str(e), r.seconds
+        return name, "fail", str(e), r.seconds
     if not keep:
         shutil.rmtree(logdir, ignore_errors=True)
-    return name, True, "", r.seconds
+    return name, "pass", "", r.seconds
 
 
 def main():
@@ -120,17 +149,30 @@ def main():
     ap.add_argument("--keep-logs", action="store_true",
                     help="keep build/test-logs/NAME/ of passing tests too")
     ap.add_argument("--ept-off", action="store_true",
-                    help="every VM line gets ept=off: the same guests on shadow page tables")
+                    help="every VM line gets ept=off: the same guests on shadow page tables "
+                         "(the same as --passes shadow)")
+    ap.add_argument("--model", help="the Bochs CPU model of the tests that do not set their own "
+                                    f"(default {DEFAULT_MODEL})")
+    ap.add_argument("--passes", default="ept",
+                    help="comma list of passes over the tests: " + ", ".join(PASSES) +
+                         " (default ept; each with its own summary)")
     ap.add_argument("--apicv", choices=("on", "off"),
                     help="apicv=on|off on every VM line that does not set it")
     a = ap.parse_args()
     if a.apicv:
         os.environ[boot.VM_WORDS_ENV] = "apicv=" + a.apicv
-    global EPT_OFF
-    EPT_OFF = a.ept_off
+    passes = a.passes.split(",")
+    if a.ept_off:
+        passes = ["shadow" if p == "ept" else p for p in passes]
+    if any(p not in PASSES for p in passes) or len(set(passes)) != len(passes):
+        print(f"run.py: --passes {a.passes}: each of {', '.join(PASSES)} at most once",
+              file=sys.stderr)
+        return 2
     if a.list:
         width = max(len(t) for t in TESTS)
-        print("\n".join(f"{t:<{width}}  {WHERE[t]}" for t in TESTS))
+        for t in TESTS:
+            skips = "".join(f"  [not in {p}: {why}]" for p, why in SKIP.get(t, {}).items())
+            print(f"{t:<{width}}  {WHERE[t]}{skips}")
         return 0
     names = a.only or [t for t in TESTS if t not in OPT_IN]
     unknown = [n for n in names if n not in TESTS]
@@ -138,20 +180,35 @@ def main():
         print(f"run.py: unknown test(s): {' '.join(unknown)}; --list shows them", file=sys.stderr)
         return 2
     start = time.monotonic()
-    passed = failed = 0
-    with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
-        for name, ok, why, secs in pool.map(lambda n: run_one(n, a.append, a.keep_logs), names):
-            if ok:
-                passed += 1
-                print(f"PASS {name} ({secs:.1f} s)", flush=True)
-            else:
-                failed += 1
-                print(f"FAIL {name} ({secs:.1f} s): {why}; log in build/test-logs/{name}"
-                      f"{'-ept-off' if EPT_OFF else ''}/",
-                      flush=True)
+    totals = []
+    for p in passes:
+        pass_start = time.monotonic()
+        passed = failed = skipped = 0
+        label = p if len(passes) > 1 or p != "ept" else ""
+        with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
+            for name, res, why, secs in pool.map(
+                    lambda n: run_one(n, a.append, a.keep_logs, p, a.model), names):
+                tag = f"[{label}] " if label else ""
+                if res == "pass":
+                    passed += 1
+                    print(f"PASS {tag}{name} ({secs:.1f} s)", flush=True)
+                elif res == "skip":
+                    skipped += 1
+                    print(f"SKIP {tag}{name}: {why}", flush=True)
+                else:
+                    failed += 1
+                    print(f"FAIL {tag}{name} ({secs:.1f} s): {why}; log in build/test-logs/"
+                          f"{name}{suffix(p)}/", flush=True)
+        line = (f"system{f' ({label})' if label else ''}: {passed} passed, {failed} failed"
+                + (f", {skipped} skipped" if skipped else "")
+                + f" in {time.monotonic() - pass_start:.0f} s")
+        totals.append((line, failed))
+        if len(passes) > 1:
+            print(line, flush=True)
     print(f"system tests took {time.monotonic() - start:.0f} s")
-    print(f"system: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    for line, _ in totals:
+        print(line)
+    return 1 if any(f for _, f in totals) else 0
 
 
 if __name__ == "__main__":

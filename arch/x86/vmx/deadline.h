@@ -18,6 +18,8 @@ extern bool vmx_deadline_preemption_timer;
 void vmx_deadline_choose(bool allow_preemption_timer);
 /* The boot line saying which timer and, for the host timer, why. */
 void vmx_deadline_print(void);
+/* A vCPU's run begins on this pCPU: a host timer armed in an earlier run is rewritten. */
+void vmx_deadline_run_begin(void);
 /* The host timer's part of vmx_deadline_arm: an interrupt at d, or soon after now. */
 void vmx_deadline_arm_host_timer(u64 now, u64 d);
 

@@ -278,6 +278,7 @@ static void run_loop(struct vcpu *v)
 	cpu->vmx.failed = false;
 	if (!run_begin(x))
 		return;
+	vmx_deadline_run_begin();
 	for (;;) {
 		enum exit_action act;
 		u64 t0 = 0;

@@ -35,3 +35,6 @@ TESTS = {
                         all_of(vm_passed("irq"), no_panic_and_end, check_platform,
                                check_level_eoi_path)),
 }
+
+# Passes without EPT (tests/system/run.py --passes): no APICv on shadow page tables.
+EPT_ONLY = {"vm-ioapic-apicv": "counts APICv's EOI-induced exits: no APICv on shadow paging"}

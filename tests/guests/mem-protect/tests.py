@@ -84,3 +84,7 @@ TESTS = {
         all_of(vm_stopped("mp", r"vcpu 1: write of guest-physical 0x801[0-9a-f]{3} at rip "
                                 r"0x[0-9a-f]+: read-only RAM"), no_panic_and_end)),
 }
+
+# Passes without EPT (tests/system/run.py --passes): it checks the 4 KiB and 2 MiB EPT pages
+# mapped on demand, which shadow paging does not have.
+EPT_ONLY = {"vm-mem-protect": "checks EPT pages mapped on demand: EPT-only figures"}
