@@ -200,6 +200,11 @@ void apicv_prepare(struct vmx_vcpu *x)
 	 * (vlapic_page_eoi_exit then finds it clear).
 	 */
 	write_eoi_exit_bitmap(x);
+	if (x->apicv_offer >= 0) {
+		/* Where its delivery starts: apicv_vectoring_info knows it by them. */
+		x->apicv_offer_rip = vmcs_readl(GUEST_RIP);
+		x->apicv_offer_rsp = vmcs_readl(GUEST_RSP);
+	}
 	x->apicv_pushed = x->apicv_offer;
 	x->apicv_page_clear = x->apicv_offer < 0 && !v->lapic.isr_words;
 }

@@ -89,16 +89,37 @@ static inline void apicv_after_exit(struct vmx_vcpu *x)
 
 /*
  * The IDT-vectoring information of an exit that interrupted the delivery of a virtual interrupt
- * (an EPT violation on the IDT or the stack) names the vector (SDM Vol. 3C, 29.2.4); Bochs 2.7
- * records external interrupt 0 instead (vm-ept-invalidate-4k: #DE in the guest). An external
- * interrupt below 16 cannot come from an APIC, and the one being delivered is the highest in
- * service, SVI (30.2.2): that vector is put back, whatever the CPU.
+ * (an EPT violation on the IDT or the stack) names that interrupt, as an external interrupt of
+ * its vector (SDM Vol. 3C, 29.2.4 and 30.2.2). Bochs 2.7 records there the last event it
+ * delivered the other way instead (its virtual-interrupt delivery skips the step that records
+ * it): external interrupt 0 before any (vm-ept-invalidate-4k: #DE in the guest), or an
+ * exception the guest took and handled long before (vm-hostile-fuzz-mem-apicv: a #GP(0) at the
+ * CLI after STI; HLT). Both are recognised, whatever the CPU, by what no other event leaves:
+ * - an external interrupt below 16, which no APIC sends: the one being delivered is the highest
+ *   in service, SVI;
+ * - the vector offered at the entry (offered: what inject_events chose then) now in service
+ *   (SVI), with the guest's RIP and RSP as they were at that entry: its delivery began and its
+ *   handler never ran (one that had run and returned without an EOI, to fault at the same RIP
+ *   and RSP, would be taken for it: that guest gets its interrupt again, and the faulting
+ *   instruction, run again, faults again).
+ * Kestrel injects nothing at an entry that offers a vector, so no other event was under way.
  */
-static inline u32 apicv_vectoring_info(const struct vmx_vcpu *x, u32 info)
+static inline u32 apicv_vectoring_info(const struct vmx_vcpu *x, u32 info, s16 offered)
 {
-	if (!x->apicv_on || (info & (7u << 8)) != INTR_TYPE_EXTERNAL || (info & 0xff) >= 16)
+	u32 type = info & (7u << 8), vector = info & 0xff, svi;
+
+	if (!x->apicv_on)
 		return info;
-	return (info & ~0xffu) | (vmcs_read16(GUEST_INTR_STATUS) >> 8);
+	/* The common case, no VMREAD: a vector an APIC sends, and nothing else it could be. */
+	if (type == INTR_TYPE_EXTERNAL && vector >= 16 && (offered < 0 || vector == (u32)offered))
+		return info;
+	svi = vmcs_read16(GUEST_INTR_STATUS) >> 8;
+	if (type == INTR_TYPE_EXTERNAL && vector < 16)
+		return (info & ~0xffu) | svi;
+	if (offered >= 0 && svi == (u32)offered && vmcs_readl(GUEST_RIP) == x->apicv_offer_rip &&
+	    vmcs_readl(GUEST_RSP) == x->apicv_offer_rsp)
+		return INTR_INFO_VALID | INTR_TYPE_EXTERNAL | svi;
+	return info;
 }
 
 /* Registers the page keeps for RDMSR changed (a WRMSR, INIT, reset): written at the next entry. */

@@ -50,14 +50,14 @@ bool arch_vcpu_interrupts_enabled(struct vcpu *v)
 }
 
 /* Re-delivers an event whose delivery a VM exit interrupted, SDM Vol. 3C, 29.2 (IDT vectoring). */
-static bool reinject_vectoring(struct vmx_vcpu *x)
+static bool reinject_vectoring(struct vmx_vcpu *x, s16 offered)
 {
 	u32 info = vmcs_read32(IDT_VECTORING_INFO);
 	u32 type = info & (7u << 8);
 
 	if (!(info & INTR_INFO_VALID))
 		return false;
-	info = apicv_vectoring_info(x, info);
+	info = apicv_vectoring_info(x, info, offered);
 	vmcs_write32(ENTRY_INTR_INFO, info & ~(u32)BIT(12));
 	x->entry_intr_valid = true;
 	if (info & INTR_INFO_ERROR)
@@ -104,6 +104,7 @@ static void inject_exception(struct vcpu *v)
 static void inject_events(struct vmx_vcpu *x)
 {
 	struct vcpu *v = &x->vcpu;
+	s16 offered = x->apicv_offer; /* at the last entry: its delivery may be under way */
 	u32 block;
 	int vector;
 
@@ -131,7 +132,7 @@ static void inject_events(struct vmx_vcpu *x)
 	/* Once per exit, even if the vCPU was descheduled since: the VMCS keeps the info. */
 	if (x->check_vectoring) {
 		x->check_vectoring = false;
-		if (reinject_vectoring(x))
+		if (reinject_vectoring(x, offered))
 			return;
 	}
 	if (v->exception_pending) {

@@ -53,6 +53,7 @@ struct vmx_vcpu {
 	bool apicv_page_clear; /* the page's IRR and ISR are 0, and RVI and SVI in the VMCS */
 	s16 apicv_offer; /* the vector inject_events offers at this entry (vlapic_page.h), or -1 */
 	s16 apicv_pushed; /* the vector the page's VIRR got at the last entry, or -1 */
+	u64 apicv_offer_rip, apicv_offer_rsp; /* the guest's at the entry that offered one */
 	u8 apicv_page_words; /* the page's IRR and ISR words that may not be 0 (vlapic_page.h) */
 	u64 apic_page_phys; /* the virtual-APIC page, 0 until APICv is first on */
 	u32 *apic_page; /* the same, mapped */
