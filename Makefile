@@ -42,7 +42,8 @@ help:
 	@echo "                features and without, and the pair (LINUX_ARGS='--vcpus 4 ...')"
 	@echo "                (it says which and why)"
 	@echo "make test       host unit tests (cmocka), the harness's tests and system tests"
-	@echo "make test-long  the system tests on shadow paging: ept=off, and on core2_penryn_t9600"
+	@echo "make test-long  the system tests with apicv=off, on shadow paging (ept=off), and on"
+	@echo "                core2_penryn_t9600"
 	@echo "make check-layers  fail when an #include points up the layers (docs/design.md)"
 	@echo "make fuzz-host  libFuzzer on every decoder, FUZZ_SECONDS (60) each"
 	@echo "make fuzz       the hostile-guest fuzzer beside a victim VM in Bochs, with progress:"
@@ -172,11 +173,12 @@ unit:
 	$(MAKE) -C tests/unit $(if $(UNIT_TESTS),UNIT_TESTS='$(UNIT_TESTS)')
 	$(PYTHON) tests/harness/test_boot.py
 
-# The system tests again without EPT: every VM line ept=off on the default model, then on
-# core2_penryn_t9600 (no EPT, VPID, unrestricted guest or preemption timer). About 20 minutes
-# each pass with one Bochs at a time, too long for make test (tests/system/run.py --passes).
+# The system tests again: with the emulated local APIC (apicv=off), then without EPT: every VM
+# line ept=off on the default model, then on core2_penryn_t9600 (no EPT, VPID, unrestricted
+# guest or preemption timer). About 20 minutes each pass, too long for make test
+# (tests/system/run.py --passes).
 test-long: deps $(ISO) guests $(DEMO_ELF)
-	$(PYTHON) tests/system/run.py --passes shadow,penryn $(if $(SYSTEM_TESTS),--only $(SYSTEM_TESTS))
+	$(PYTHON) tests/system/run.py --passes apicv-off,shadow,penryn $(if $(SYSTEM_TESTS),--only $(SYSTEM_TESTS))
 
 system: $(ISO) guests $(DEMO_ELF)
 	$(PYTHON) tests/system/run.py $(if $(SYSTEM_TESTS),--only $(SYSTEM_TESTS))

@@ -10,7 +10,8 @@ Tests live beside what they test: tests/guests/NAME/tests.py for a test guest's,
 tests/system/*_tests.py and sdk_outside.py for Kestrel's own. Each has a TESTS dict,
 name: (emulator, CPUs, options, check); this runner finds and merges them.
 
---passes runs the list more than once (PASSES below): "ept" as the tests say, "shadow" with
+--passes runs the list more than once (PASSES below): "ept" as the tests say, "apicv-off" with
+apicv=off on every VM line that does not set apicv= (the emulated local APIC), "shadow" with
 ept=off on every VM line, "penryn" on Bochs's core2_penryn_t9600 (no EPT, VPID, unrestricted
 guest or VMX-preemption timer) with ept=off. A test that cannot apply in a pass is skipped only
 by a marker in its module, with the reason: EPT_ONLY = {name: why} skips it in every pass
@@ -63,6 +64,8 @@ def discover():
 # test are NAME and NAME.iso in the "ept" pass (as before passes existed), NAME-PASS otherwise.
 PASSES = {
     "ept": {"ept_off": False, "model": None},
+    # The emulated local APIC where the CPU could virtualize it: every test both ways.
+    "apicv-off": {"ept_off": False, "model": None, "vm_words": "apicv=off"},
     "shadow": {"ept_off": True, "model": None},
     # VMX without EPT, VPID, unrestricted guest or the preemption timer: shadow paging,
     # virtual-8086 mode for real mode, the host LAPIC timer (docs/design.md, "Testing").
@@ -159,8 +162,6 @@ def main():
     ap.add_argument("--apicv", choices=("on", "off"),
                     help="apicv=on|off on every VM line that does not set it")
     a = ap.parse_args()
-    if a.apicv:
-        os.environ[boot.VM_WORDS_ENV] = "apicv=" + a.apicv
     passes = a.passes.split(",")
     if a.ept_off:
         passes = ["shadow" if p == "ept" else p for p in passes]
@@ -185,6 +186,12 @@ def main():
         pass_start = time.monotonic()
         passed = failed = skipped = 0
         label = p if len(passes) > 1 or p != "ept" else ""
+        # Words for every VM line that does not set them: --apicv's, else the pass's.
+        words = "apicv=" + a.apicv if a.apicv else PASSES[p].get("vm_words", "")
+        if words:
+            os.environ[boot.VM_WORDS_ENV] = words
+        else:
+            os.environ.pop(boot.VM_WORDS_ENV, None)
         with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
             for name, res, why, secs in pool.map(
                     lambda n: run_one(n, a.append, a.keep_logs, p, a.model), names):
