@@ -41,11 +41,6 @@ static void vec_set(u32 reg[8], u8 vec)
 	reg[vec / 32] |= 1u << (vec % 32);
 }
 
-static void vec_clear(u32 reg[8], u8 vec)
-{
-	reg[vec / 32] &= ~(1u << (vec % 32));
-}
-
 /*
  * IRR and ISR also keep which of their words are not 0, so that the question asked before
  * every entry ("anything pending?") and at every EOI is one test, not a scan of eight words.
@@ -66,12 +61,6 @@ static void summarised_set(u32 reg[8], u8 *words, u8 vec)
 	*words |= (u8)(1u << (vec / 32));
 }
 
-static void summarised_clear(u32 reg[8], u8 *words, u8 vec)
-{
-	vec_clear(reg, vec);
-	if (!reg[vec / 32])
-		*words &= (u8)~(1u << (vec / 32));
-}
 
 static bool vec_test(const u32 reg[8], u8 vec)
 {
@@ -135,7 +124,7 @@ bool vlapic_set_irr_trig(struct vlapic *v, u8 vector, bool level)
 	if (level)
 		summarised_set(v->tmr, &v->tmr_words, vector);
 	else
-		summarised_clear(v->tmr, &v->tmr_words, vector);
+		vlapic_summarised_clear(v->tmr, &v->tmr_words, vector);
 	return true;
 }
 
@@ -158,7 +147,7 @@ void vlapic_accept(struct vlapic *v, u8 vector)
 {
 	if (!vec_test(v->irr, vector))
 		return;
-	summarised_clear(v->irr, &v->irr_words, vector);
+	vlapic_summarised_clear(v->irr, &v->irr_words, vector);
 	summarised_set(v->isr, &v->isr_words, vector);
 }
 
@@ -168,10 +157,10 @@ u32 vlapic_eoi(struct vlapic *v)
 
 	if (isrv < 0)
 		return 0;
-	summarised_clear(v->isr, &v->isr_words, (u8)isrv);
+	vlapic_summarised_clear(v->isr, &v->isr_words, (u8)isrv);
 	if (vec_test(v->tmr, (u8)isrv)) {
 		/* The EOI goes on to the I/O APICs (12.8.5); no directed-EOI support to stop it. */
-		summarised_clear(v->tmr, &v->tmr_words, (u8)isrv);
+		vlapic_summarised_clear(v->tmr, &v->tmr_words, (u8)isrv);
 		v->level_eoi_vector = (u8)isrv;
 		return VLAPIC_R_EOI | VLAPIC_R_EOI_LEVEL | VLAPIC_R_IRQ;
 	}

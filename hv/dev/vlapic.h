@@ -130,6 +130,15 @@ struct vlapic {
 	u8 level_eoi_vector; /* the last level-triggered vector an EOI retired */
 };
 
+/* Clears vector vec in one of the 256-bit registers and its word's bit in the summary words. */
+static inline void vlapic_summarised_clear(u32 reg[8], u8 *words, u8 vec)
+{
+	reg[vec / 32] &= ~(1u << (vec % 32));
+	if (!reg[vec / 32])
+		*words &= (u8)~(1u << (vec / 32));
+}
+
+
 /*
  * A periodic timer repeats no faster than this: a guest asking for a shorter period (an
  * initial count of 1 is a 1-tick period) would otherwise make its pCPU exit for the timer

@@ -15,14 +15,8 @@ static int highest(const u32 reg[8], u8 words)
 /* Takes `offered` (a vector, or -1) out of v's IRR: the page says whether it is still there. */
 static void drop_offered(struct vlapic *v, int offered)
 {
-	u32 w;
-
-	if (offered < 16)
-		return;
-	w = (u32)offered / 32;
-	v->irr[w] &= ~(1u << (offered % 32));
-	if (!v->irr[w])
-		v->irr_words &= (u8)~(1u << w);
+	if (offered >= 16)
+		vlapic_summarised_clear(v->irr, &v->irr_words, (u8)offered);
 }
 
 /* The IRR (and ISR) word bit of a vector, 0 for none. */
@@ -136,9 +130,7 @@ u32 vlapic_page_eoi_exit(struct vlapic *v, u8 vector)
 	if (!(v->tmr[vector / 32] & bit))
 		return 0;
 	/* The EOI goes on to the I/O APICs (12.8.5), as vlapic_eoi's does. */
-	v->tmr[vector / 32] &= ~bit;
-	if (!v->tmr[vector / 32])
-		v->tmr_words &= (u8)~(1u << (vector / 32));
+	vlapic_summarised_clear(v->tmr, &v->tmr_words, vector);
 	v->level_eoi_vector = vector;
 	return VLAPIC_R_EOI | VLAPIC_R_EOI_LEVEL | VLAPIC_R_IRQ;
 }

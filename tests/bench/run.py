@@ -427,12 +427,13 @@ without an exit). Not reached, traced instruction by instruction in Bochs:
   timer would count root-mode time late), the Dekker check with the flush hypercall and the
   statistics. Folding the checks into one word of pending entry work would take some 70
   ticks off; not done.
-- the TSC-deadline write (300): 416, of which the common path is 320 and the vLAPIC and lazy
+- the TSC-deadline write (300): 418, of which the common path is 320 and the vLAPIC and lazy
   deadline bookkeeping the rest.
-- the self-IPI through the ICR (700): 870: the ICR decode and the bus's delivery (about 180),
+- the self-IPI through the ICR (700): 863: the ICR decode and the bus's delivery (about 180),
   the virtual-APIC page's vector, EOI-exit bitmap and interrupt status written for the
-  processor's delivery (about 190), the guest's handler (90) and the common path.
-- ping-pong with a halted vCPU (3,000): 4,275 on one pCPU, 3,319 on two: two halts and two
+  processor's delivery (about 190; the entry's RIP and RSP read among it, by which a delivery
+  cut short by an exit is recognised), the guest's handler (90) and the common path.
+- ping-pong with a halted vCPU (3,000): 4,253 on one pCPU, 3,319 on two: two halts and two
   wake-ups, each a switch of vCPU (VMCS, FPU and debug registers) and a scheduler pass.
 - APIC virtualization is on (Bochs's corei7_icelake_u has it): the x2APIC EOI takes no exit;
   the self-IPI through the ICR exits for the ICR write (only "IPI virtualization", which no

@@ -455,6 +455,28 @@ static struct ept_gen_chunks chunks_for(u64 *list, u32 max)
 					.alloc = alloc_chunk };
 }
 
+/* The 4-chunk VM of the give-back tests, its chunks (orig) and a fresh one, host memory all. */
+static void big_ram_init(u64 orig[4])
+{
+	for (u32 i = 0; i < 4; i++) {
+		orig[i] = big_chunks[i] = (u64)(uintptr_t)aligned_alloc(GMEM_CHUNK_SIZE,
+									GMEM_CHUNK_SIZE);
+		big_state[i] = GMEM_CHUNK_READY;
+	}
+	fresh_hpa = (u64)(uintptr_t)aligned_alloc(GMEM_CHUNK_SIZE, GMEM_CHUNK_SIZE);
+	alloc_fails = false;
+	pinned_hpa = 0;
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(ept_gen_init(&e, &big), 0);
+}
+
+static void big_ram_free(const u64 orig[4])
+{
+	for (u32 i = 0; i < 4; i++)
+		free((void *)(uintptr_t)orig[i]);
+	free((void *)(uintptr_t)fresh_hpa);
+}
+
 static void test_give_back_returns_whole_chunks(void **state)
 {
 	u64 list[8], orig[4];
@@ -462,14 +484,7 @@ static void test_give_back_returns_whole_chunks(void **state)
 	struct region r;
 
 	(void)state;
-	for (u32 i = 0; i < 4; i++) {
-		orig[i] = big_chunks[i] = (u64)(uintptr_t)aligned_alloc(GMEM_CHUNK_SIZE,
-									GMEM_CHUNK_SIZE);
-		big_state[i] = GMEM_CHUNK_READY;
-	}
-	fresh_hpa = (u64)(uintptr_t)aligned_alloc(GMEM_CHUNK_SIZE, GMEM_CHUNK_SIZE);
-	memset(&e, 0, sizeof(e));
-	assert_int_equal(ept_gen_init(&e, &big), 0);
+	big_ram_init(orig);
 	memset((void *)(uintptr_t)big_chunks[2], 0x5a, GMEM_CHUNK_SIZE);
 	/* Chunk 1 whole and a page of chunk 2: only chunk 1 leaves the VM. */
 	assert_int_equal(ept_gen_give_back(&e, &big, GMEM_CHUNK_SIZE, GMEM_CHUNK_SIZE + 4096, &ch),
@@ -519,9 +534,7 @@ static void test_give_back_returns_whole_chunks(void **state)
 	ept_gen_retire(&e);
 	reclaim_all(0);
 	assert_int_equal(e.nr_obsolete, 0);
-	for (u32 i = 0; i < 4; i++)
-		free((void *)(uintptr_t)orig[i]);
-	free((void *)(uintptr_t)fresh_hpa);
+	big_ram_free(orig);
 }
 
 /*
@@ -538,16 +551,7 @@ static void test_failed_restore_keeps_fresh_chunk_listed(void **state)
 	int ret = 0;
 
 	(void)state;
-	for (u32 i = 0; i < 4; i++) {
-		orig[i] = big_chunks[i] = (u64)(uintptr_t)aligned_alloc(GMEM_CHUNK_SIZE,
-									GMEM_CHUNK_SIZE);
-		big_state[i] = GMEM_CHUNK_READY;
-	}
-	fresh_hpa = (u64)(uintptr_t)aligned_alloc(GMEM_CHUNK_SIZE, GMEM_CHUNK_SIZE);
-	alloc_fails = false;
-	pinned_hpa = 0;
-	memset(&e, 0, sizeof(e));
-	assert_int_equal(ept_gen_init(&e, &big), 0);
+	big_ram_init(orig);
 	assert_int_equal(ept_gen_give_back(&e, &big, GMEM_CHUNK_SIZE, GMEM_CHUNK_SIZE, &ch),
 			 REGION_ZAP_ALL);
 	assert_int_equal(ch.nr, 1);
@@ -567,9 +571,7 @@ static void test_failed_restore_keeps_fresh_chunk_listed(void **state)
 	assert_int_equal(e.chunks_taken, 0);
 	ept_gen_retire(&e);
 	reclaim_all(0);
-	for (u32 i = 0; i < 4; i++)
-		free((void *)(uintptr_t)orig[i]);
-	free((void *)(uintptr_t)fresh_hpa);
+	big_ram_free(orig);
 }
 
 int main(void)

@@ -258,6 +258,14 @@ static void test_eoi_exit(void **state)
 	vlapic_page_eoi_exit_bitmap(&v, -1, bm);
 	assert_int_equal(bm[1], 0);
 	assert_int_equal(bm[3], BIT(0xc0 - 192));
+	/* The last level-triggered vector gone: TMR's summary says so (no read of TMR then). */
+	assert_int_equal(vlapic_page_eoi_exit(&v, 0xc0),
+			 VLAPIC_R_EOI | VLAPIC_R_EOI_LEVEL | VLAPIC_R_IRQ);
+	assert_int_equal(v.tmr_words, 0);
+	vlapic_set_irr_trig(&v, 0xc1, true);
+	assert_int_equal(v.tmr_words, 1u << (0xc1 / 32));
+	vlapic_page_eoi_exit_bitmap(&v, -1, bm);
+	assert_int_equal(bm[3], BIT(0xc1 - 192));
 }
 
 int main(void)
