@@ -22,7 +22,7 @@ bool stats_timing;
  * rows and a few more, each under 128 characters.
  */
 #define STATS_MAX_REASONS 96 /* rows for exit reasons; arch_exit_reasons() is below it */
-static char table_buf[(STATS_MAX_REASONS + STATS_MAX_ROWS + 8) * 128];
+static char table_buf[(STATS_MAX_REASONS + STATS_MAX_ROWS + 12) * 128];
 static size_t table_len;
 static struct spinlock table_lock = SPINLOCK_INIT;
 
@@ -84,6 +84,34 @@ static void print_unmodelled(struct vm *vm)
 		    READ_ONCE(vm->unmodelled.others), UNMODELLED_MAX);
 }
 
+/*
+ * vCPU 0's exits by reason on one line: what a test of one vCPU's path counts, apart from the
+ * exits the clock and (under shadow paging) the guest's page tables cause it.
+ */
+static void format_vcpu0_reasons(struct vm *vm)
+{
+	char line[512];
+	size_t len = 0;
+
+	if (!vm->nr_vcpus)
+		return;
+	for (u32 r = 0; r < MIN(arch_exit_reasons(), (u32)STATS_MAX_REASONS); r++) {
+		u64 n, t;
+		int w;
+
+		arch_vcpu_exit_stats(vm->vcpus[0], r, &n, &t);
+		if (!n)
+			continue;
+		w = fmt_snprintf(line + len, sizeof(line) - len, "%s%s %lu", len ? ", " : "",
+				 arch_exit_name(r), n);
+		if (w < 0 || (size_t)w >= sizeof(line) - len)
+			break; /* the reasons that fit: a whole one or none */
+		len += (size_t)w;
+	}
+	line[len] = '\0';
+	row("  vcpu 0 exits by reason: %s\n", len ? line : "none");
+}
+
 static void format_vm(struct vm *vm)
 {
 	u64 total = 0, total_tsc = 0;
@@ -137,6 +165,7 @@ static void format_vm(struct vm *vm)
 	}
 	if (vm->nr_vcpus > STATS_MAX_ROWS)
 		row("  (%u more vCPUs not shown)\n", vm->nr_vcpus - STATS_MAX_ROWS);
+	format_vcpu0_reasons(vm);
 	print_pv(vm);
 	print_unmodelled(vm);
 	row("  console: input bytes %lu, dropped %lu (receive FIFO full or VM stopped)\n",

@@ -124,6 +124,29 @@ def stats_vcpu0_exits(log):
     return [int(x) for x in re.findall(r"^  0\s+\d+\s+\d+\s+(\d+)\s", log, re.M)]
 
 
+def stats_vcpu0_steal(log, vm):
+    """vCPU 0's steal TSC (runnable, not running) in vm's exit-statistics table."""
+    m = re.search(rf"^kestrel: vm {re.escape(vm)}: exit statistics$(.*?)^  0\s+\d+\s+\d+\s+\d+"
+                  r"\s+\d+\s+(?:\d+|-)\s+(\d+)\s", log, re.M | re.S)
+    if not m:
+        raise CheckFailed(f"no statistics row for vm {vm}'s vCPU 0")
+    return int(m.group(2))
+
+
+def stats_vcpu0_reasons(log):
+    """vCPU 0's exits by reason in each exit-statistics table, in order: dicts of reason ->
+    count (a reason absent counts 0)."""
+    tables = []
+    for line in re.findall(r"^  vcpu 0 exits by reason: (.*)$", log, re.M):
+        t = {}
+        if line != "none":
+            for item in line.split(", "):
+                name, n = item.rsplit(" ", 1)
+                t[name] = int(n)
+        tables.append(t)
+    return tables
+
+
 DEFAULT = "console=com1,vga loglevel=info"
 
 

@@ -62,6 +62,18 @@ static inline void vmx_deadline_arm(struct vcpu *v)
 	else
 		vmx_deadline_arm_host_timer(now, d);
 }
+/*
+ * Host timer only, between an exit's handler and the next entry: has the earliest deadline
+ * passed? The run loop then acts as at the timer's exit. Its interrupt may never make one: a
+ * guest that keeps RFLAGS.IF 0 has it masked (Bochs, above), and the entry path that takes
+ * it (vmx_deadline_arm_host_timer) arms the next: a UART writer's OUTs kept the other VM on
+ * its pCPU off it for 406,443 TSC ticks, slices being 20,000 (vm-uart-flood on
+ * core2_penryn_t9600). The time, not the interrupt, says: none is lost that way.
+ */
+static inline bool vmx_deadline_passed(struct vcpu *v)
+{
+	return !vmx_deadline_preemption_timer && sched_next_deadline(v) <= rdtsc();
+}
 /* In an external-interrupt exit, after the host took the interrupt: was it the host timer? */
 bool vmx_deadline_host_timer_fired(void);
 

@@ -311,6 +311,19 @@ static void run_loop(struct vcpu *v)
 		/* Console output goes on between exits too: a FIFO's worth, never waited for. */
 		vm_console_step(v->vm);
 		/*
+		 * On the host timer, a deadline that passed while the last exit was handled is acted
+		 * on here as at its own exit (vmx_deadline_passed says why). The handler is done: the
+		 * vCPU is at an instruction boundary unless an event's delivery was cut short, which
+		 * the next entry finishes first.
+		 */
+		if (!x->check_vectoring && vmx_deadline_passed(v)) {
+			last_reason = EXIT_PREEMPTION_TIMER;
+			if (exit_deadline_reached(v) == EXIT_YIELD) {
+				sched_preempted(v);
+				return;
+			}
+		}
+		/*
 		 * Console input too, on the pCPU that reads it, when due: a vCPU alone on pCPU 0 may
 		 * never go back to the scheduler's loop (a guest that polls its UART, for one). Only
 		 * after a timer or interrupt exit, which comes at least once a slice: the other exits

@@ -30,7 +30,9 @@ u32 rt_timer_current(void);
 /*
  * How fast the APIC timer counts against the TSC, measured over about `window` TSC ticks:
  * `counts` timer counts took between tsc_min and tsc_max TSC ticks (the bounds come from
- * the time each read itself took). Leaves the timer stopped.
+ * the time each read itself took). A measurement whose reads were bracketed loosely (the CPU
+ * was descheduled between a read and its TSC reads) is taken again: the tightest of up to
+ * four. Leaves the timer stopped.
  */
 struct rt_timer_rate {
 	u64 counts;
