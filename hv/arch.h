@@ -22,8 +22,11 @@ const char *arch_vm_unsupported(bool *shadow);
 void arch_vm_create(struct vm *vm);
 /* A zeroed vCPU with the architecture's state allocated, or NULL when out of memory. */
 struct vcpu *arch_vcpu_create(void);
-/* v never runs again (its VM stopped or never started): what other vCPUs may use goes back. */
-void arch_vcpu_release(struct vcpu *v);
+/*
+ * v never runs again (its VM stopped or never started): what other vCPUs may use goes back.
+ * Returns how many of the frames it frees were allocated with the vCPU (arch_vcpu_create).
+ */
+u32 arch_vcpu_release(struct vcpu *v);
 /* Enters v (current on this pCPU) until it halts, stops, yields or its slice ends. */
 void arch_vcpu_run(struct vcpu *v);
 /* This pCPU switches from running prev (may be NULL) to next: swap what VMX does not. */

@@ -468,6 +468,8 @@ u64 vm_invalidate_ept(struct vm *vm, bool walk)
 }
 
 static volatile u32 vms_ept_pending; /* stopped VMs whose EPT trees are not all freed yet */
+/* Frames allocated with stopped VMs' vCPUs and freed when they stopped (arch_vcpu_release). */
+static volatile u64 vcpu_frames_freed;
 static volatile u32 final_said;
 
 /* The last lines of a run: every VM stopped, and its EPT freed. */
@@ -479,15 +481,16 @@ static void say_final(void)
 		return;
 	/*
 	 * Every tree of every VM is freed, roots included: the count is the one "with every VM
-	 * created" plus the roots the VMs had then, unless something leaked.
+	 * created" plus the roots the VMs had then and the vCPUs' own frames freed at their
+	 * stop (MSR-load lists where the CPU needs them), unless something leaked.
 	 */
 	for (u32 i = 0; i < nr_vms; i++) {
 		roots++;
 		freed += vms[i]->ept.tables_freed;
 	}
 	pr_info("free frames %lu with every VM stopped and its EPT freed (%lu EPT roots among "
-		"them, %lu tables freed since creation)", READ_ONCE(mm_frames.nr_free), roots,
-		freed);
+		"them, %lu tables freed since creation, %lu vCPU frames freed)",
+		READ_ONCE(mm_frames.nr_free), roots, freed, READ_ONCE(vcpu_frames_freed));
 	pr_info("heap: %lu frames in its size classes", heap_class_frames());
 	pr_info("halting");
 }
@@ -578,7 +581,7 @@ void vm_vcpu_stopped(struct vcpu *v)
 		return;
 	vm->state = VM_STOPPED;
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
-		arch_vcpu_release(vm->vcpus[i]);
+		atomic_add(&vcpu_frames_freed, arch_vcpu_release(vm->vcpus[i]));
 	stats_print_vm(vm);
 	vm_shadow_release(vm);
 	/*

@@ -166,14 +166,21 @@ struct vcpu *arch_vcpu_create(void)
 	return &x->vcpu;
 }
 
-void arch_vcpu_release(struct vcpu *v)
+u32 arch_vcpu_release(struct vcpu *v)
 {
-	vpid_free(to_vmx(v)->vpid);
+	struct vmx_vcpu *x = to_vmx(v);
+	u32 created_with = 0;
+
+	vpid_free(x->vpid);
 	if (v->vm->shadow) /* its root no longer holds back freeing the VM's shadow pages */
-		shadow_vcpu_unload(v->vm->shadow, &to_vmx(v)->shadow);
-	apicv_vcpu_release(to_vmx(v));
-	if (to_vmx(v)->msr_lists_phys)
-		frames_free(to_vmx(v)->msr_lists_phys, 1);
+		shadow_vcpu_unload(v->vm->shadow, &x->shadow);
+	apicv_vcpu_release(x); /* a page allocated at its first use, not with the vCPU */
+	if (x->msr_lists_phys) {
+		frames_free(x->msr_lists_phys, 1);
+		x->msr_lists_phys = 0;
+		created_with++;
+	}
+	return created_with;
 }
 
 static void setup_controls(struct vmx_vcpu *x)
