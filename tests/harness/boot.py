@@ -74,6 +74,10 @@ menuentry "Kestrel" {{
 # Words added to every module line that defines a VM, e.g. "apicv=on" (tests/system/run.py
 # --apicv on): the whole suite on another path of Kestrel's without editing each test.
 VM_WORDS_ENV = "KESTREL_TEST_VM_WORDS"
+# The system-test pass under way (tests/system/run.py): ept=off on its VM lines or not, and the
+# Bochs model of the tests that pin none, for a check that boots a baseline of its own.
+PASS_EPT_OFF_ENV = "KESTREL_TEST_PASS_EPT_OFF"
+PASS_MODEL_ENV = "KESTREL_TEST_PASS_MODEL"
 
 
 def with_vm_words(words, extra):

@@ -210,6 +210,8 @@ def main():
             os.environ[boot.VM_WORDS_ENV] = words
         else:
             os.environ.pop(boot.VM_WORDS_ENV, None)
+        os.environ[boot.PASS_EPT_OFF_ENV] = "1" if PASSES[p]["ept_off"] else ""
+        os.environ[boot.PASS_MODEL_ENV] = PASSES[p]["model"] or a.model or DEFAULT_MODEL
         todo = one_per_guest(names, p) if a.one_per_guest else names
         with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
             for name, res, why, secs in pool.map(

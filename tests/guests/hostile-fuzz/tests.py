@@ -7,6 +7,7 @@ against the same work alone, measured in a boot of its own by the check itself.
 """
 import os
 import re
+import threading
 
 from checks import *  # noqa: F401,F403
 from checks import boot
@@ -70,7 +71,8 @@ def free_frames_kept(log):
         raise CheckFailed(f"free frames {b} with every VM created and {a} with every VM stopped "
                           f"and its EPT freed: expected {b} + {roots} roots + {vcpu} vCPU frames "
                           f"- {grew} the heap took + {out} x {CHUNK_FRAMES} given back (a leak?)")
-    if freed <= roots:
+    # On shadow paging no EPT is built (the root stands alone): shadow pages are freed with it.
+    if freed <= roots and not re.search(r"^kestrel: vm \S+: .*shadow page tables", log, re.M):
         raise CheckFailed(f"only {freed} EPT tables freed: none built on demand?")
 
 
@@ -82,19 +84,35 @@ def victim_ticks(log, vm):
     return max(ticks)
 
 
-_alone = []
+_alone = {}
+_alone_lock = threading.Lock()  # two tests of a pass may ask at once: one boot each baseline
 
 
 def victim_alone():
-    """The victim's ticks for its work with the pCPUs to itself (one boot, kept for the run)."""
-    if not _alone:
-        iso = os.path.join(BUILD, "test-isos", "hostile-fuzz-victim-alone.iso")
+    """The victim's ticks for its work with the pCPUs to itself: one boot per pass kept for the
+    run, on the pass's model and paging (on shadow paging and without the preemption timer the
+    same work takes more ticks than on EPT: an EPT baseline made the ratio 2.11x on penryn)."""
+    ept_off = bool(os.environ.get(boot.PASS_EPT_OFF_ENV))
+    model = os.environ.get(boot.PASS_MODEL_ENV) or "corei7_icelake_u"
+    with _alone_lock:
+        return _victim_alone(ept_off, model, os.environ.get(boot.VM_WORDS_ENV, ""))
+
+
+def _victim_alone(ept_off, model, words_added):
+    key = (ept_off, model, words_added)  # make_iso adds the pass's words (apicv=off)
+    if key not in _alone:
+        tag = ("-shadow" if ept_off else "") + ("-" + words_added.replace("=", "-")
+                                                  if words_added else "")
+        iso = os.path.join(BUILD, "test-isos", f"hostile-fuzz-victim-alone-{model}{tag}.iso")
         os.makedirs(os.path.dirname(iso), exist_ok=True)
-        boot.make_iso(ELF, iso, DEFAULT, [victim_line()])
-        r = boot.boot(iso, emu="bochs", cpus=2, timeout=300)
+        d, src, words = victim_line()
+        if ept_off:
+            words = boot.with_vm_words(words, "ept=off")
+        boot.make_iso(ELF, iso, DEFAULT, [(d, src, words)])
+        r = boot.boot(iso, emu="bochs", cpus=2, model=model, timeout=300)
         vm_passed("victim")(r.serial)
-        _alone.append(victim_ticks(r.serial, "victim"))
-    return _alone[0]
+        _alone[key] = victim_ticks(r.serial, "victim")
+    return _alone[key]
 
 
 def victim_kept_pace(log):
@@ -173,7 +191,7 @@ TESTS = {
 # Passes without EPT (tests/system/run.py --passes): these also check the EPT tables built on
 # demand and the host frames their teardown gives back, figures only EPT has. TODO: the same
 # fuzzing on shadow paging with a shadow-page count instead.
-EPT_ONLY = {t: "checks EPT tables built and freed: EPT-only figures"
-            for t in ("vm-hostile-fuzz", "vm-hostile-fuzz-outside", "vm-hostile-fuzz-init-sipi",
-                      "vm-hostile-fuzz-park", "vm-hostile-fuzz-mem",
-                      "vm-hostile-fuzz-mem-poison", "vm-hostile-fuzz-mem-apicv")}
+# The memory classes on shadow paging: no panic and no frame lost, but the victim took 2.04x
+# (shadow) and 2.09x (penryn) its ticks alone, against the bound of 2.0: open (docs/design.md).
+EPT_ONLY = {t: "the victim's share on shadow paging is 2.04-2.09x its ticks alone (bound 2.0): "
+               "open" for t in ("vm-hostile-fuzz-mem", "vm-hostile-fuzz-mem-apicv")}
