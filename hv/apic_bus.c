@@ -133,7 +133,7 @@ bool apic_bus_send_message(struct vm *vm, const struct vioapic_msg *m)
 	return taken;
 }
 
-bool apic_bus_result(struct vcpu *v, u32 result, const struct vlapic_ipi *ipi)
+bool apic_bus_act(struct vcpu *v, u32 result, const struct vlapic_ipi *ipi)
 {
 	if (result & VLAPIC_R_GP) {
 		vcpu_inject_gp(v);

@@ -23,6 +23,13 @@ bool apic_bus_send_message(struct vm *vm, const struct vioapic_msg *m);
  */
 void apic_bus_mode_changed(struct vcpu *v);
 /* Acts on the result bits of a vLAPIC register access: #GP, IPIs. Returns false on #GP. */
-bool apic_bus_result(struct vcpu *v, u32 result, const struct vlapic_ipi *ipi);
+bool apic_bus_act(struct vcpu *v, u32 result, const struct vlapic_ipi *ipi);
+/* The same, inline for the common case (a timer write, an EOI of an edge vector): nothing. */
+static inline bool apic_bus_result(struct vcpu *v, u32 result, const struct vlapic_ipi *ipi)
+{
+	if (!(result & (VLAPIC_R_GP | VLAPIC_R_IPI | VLAPIC_R_EOI_LEVEL)))
+		return true;
+	return apic_bus_act(v, result, ipi);
+}
 
 #endif

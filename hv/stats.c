@@ -19,7 +19,8 @@ bool stats_timing;
 /*
  * The table is built here and written with one console_write, so VMs that stop at the same
  * time print whole tables, one after the other. Rows: at most every exit reason, the vCPU
- * rows and a few more, each under 128 characters.
+ * rows and a few more, each under 128 characters but vCPU 0's exits by reason, which may take
+ * about 520 (4 rows' worth, counted in the 12 spare). row() cuts what does not fit.
  */
 #define STATS_MAX_REASONS 96 /* rows for exit reasons; arch_exit_reasons() is below it */
 static char table_buf[(STATS_MAX_REASONS + STATS_MAX_ROWS + 12) * 128];

@@ -279,13 +279,17 @@ u64 vm_console_drain(struct vm *vm);
  * Between two exits of a vCPU of vm: pumps the record in progress; starts one of vm's only
  * while its driver polls a full UART (LSR.THRE read 0): it drains it in its own time then.
  * Records otherwise start at turn boundaries, so an exit that ends a line costs little.
- * vm_console_step is the inline check (most exits: nothing printing, nothing stalled).
+ * vm_console_step is the inline check (most exits: nothing printing, nothing stalled; it says
+ * true then).
  */
 void vm_console_pump_step(struct vm *vm);
-static inline void vm_console_step(struct vm *vm)
+static inline bool vm_console_step(struct vm *vm)
 {
-	if (console_recording() || READ_ONCE(vm->uart.stalled))
+	if (console_recording() || READ_ONCE(vm->uart.stalled)) {
 		vm_console_pump_step(vm);
+		return false;
+	}
+	return true; /* nothing printing, nothing stalled */
 }
 /* Ends the guest's line in progress and prints everything buffered (the VM stops or resets). */
 void vm_console_flush(struct vm *vm);

@@ -418,23 +418,33 @@ scheduler keeps a run queue, a timer heap (the running vCPU's own timer changes 
 O(1)) and a list of vCPUs with requests per pCPU (docs/design.md, "Scheduling"), and a self IPI
 goes to the sender alone. Reached: the x2APIC EOI (7 ticks: APIC virtualization retires it
 without an exit). Not reached, traced instruction by instruction in Bochs:
-- CPUID (goal 230) and the unknown VMCALL (230): guest 6, the entry/exit stub's register save
-  and restore 56, the handler about 80 (the CPUID answer from the vCPU's cache, the RIP advance's
-  five VMCS accesses), the run loop 182: some fifteen separate checks of work that may be
-  pending before an entry (requests, resets, console, scheduler, paging mode, events, APICv's
-  page), the deadline (a TSC read and a VMWRITE before every entry: without the "save
+- CPUID (goal 230): 257, and the unknown VMCALL (230): 254. Both return `EXIT_REENTER`
+  (docs/design.md, "The re-entry"): with nothing pending, the run loop goes from the handler
+  straight to the deadline and the entry, without the full pass of some fifteen checks of work
+  that may be pending (requests, resets, console, scheduler, paging root, events, APICv's page):
+  327 and 324 before. What is left, traced: guest 6, the entry/exit stub's register save and
+  restore 56, the exit's reason, APICv's TPR read-back and the dispatch 35, the CPUID handler
+  about 80 (its cache's slot and the three inputs that invalidate it 30, the RIP advance's five
+  VMCS accesses 25: the guest's RFLAGS for TF, the instruction length, RIP read and written,
+  the interruptibility state for STI and MOV SS blocking), the re-entry's checks 15, the
+  deadline 35 (a TSC read and a VMWRITE before every entry: without the "save
   VMX-preemption timer value" control an entry reloads the whole last value, and with it the
-  timer would count root-mode time late), the Dekker check with the flush hypercall and the
-  statistics. Folding the checks into one word of pending entry work would take some 70
-  ticks off; not done.
-- the TSC-deadline write (300): 418, of which the common path is 320 and the vLAPIC and lazy
-  deadline bookkeeping the rest.
-- the self-IPI through the ICR (700): 863: the ICR decode and the bus's delivery (about 180),
+  timer would not count root-mode time, so an exit-heavy guest's slice would stretch), the
+  Dekker check with the flush hypercall, the root-mode epoch's two locked adds and the
+  statistics 25. The cache's inputs checked at their writers instead would take about 10 off;
+  the rest is the architecture's: each piece is needed for a correct entry.
+- the TSC-deadline write (300): 328 (418 before), the common path above and the vLAPIC and
+  lazy-deadline bookkeeping (the write converted to host TSC, the vLAPIC's timer, the lazy
+  deadline's record and the running vCPU's own timer in the scheduler, about 70).
+- the self-IPI through the ICR (700): 874: the ICR decode and the bus's delivery (about 180),
   the virtual-APIC page's vector, EOI-exit bitmap and interrupt status written for the
   processor's delivery (about 190; the entry's RIP and RSP read among it, by which a delivery
   cut short by an exit is recognised), the guest's handler (90) and the common path.
-- ping-pong with a halted vCPU (3,000): 4,253 on one pCPU, 3,319 on two: two halts and two
-  wake-ups, each a switch of vCPU (VMCS, FPU and debug registers) and a scheduler pass.
+- ping-pong with a halted vCPU (3,000): 4,322 on one pCPU, 3,360 on two: two halts and two
+  wake-ups, each a switch of vCPU (VMCS, FPU and debug registers) and a scheduler pass, and
+  the virtual-APIC page's copies each way for the IPI (some 250). The self-IPI and ping-pong
+  take the full pass, and pay the few ticks of its note of whether the next re-entry may skip
+  it (863 and 4,253 before the re-entry).
 - APIC virtualization is on (Bochs's corei7_icelake_u has it): the x2APIC EOI takes no exit;
   the self-IPI through the ICR exits for the ICR write (only "IPI virtualization", which no
   Bochs model has, would take it), its interrupt is delivered by the processor at entry and its

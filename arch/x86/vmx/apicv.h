@@ -38,20 +38,22 @@ static inline void apicv_before_events(struct vmx_vcpu *x)
  * the EOI-exit bitmap to the VMCS (vlapic_page.h says why one vector at a time). From the entry
  * to the next exit the page is the truth. Inline for the common case: nothing offered and
  * nothing in service, in the vLAPIC and in the page alike, with RVI and SVI 0 in the VMCS
- * already: then only TPR is written (and PPR, which is TPR with nothing in service).
+ * already: then only TPR is written (and PPR, which is TPR with nothing in service), and it says
+ * true: the page needs no writing until the guest's TPR changes, which the processor does.
  */
-static inline void apicv_before_entry(struct vmx_vcpu *x)
+static inline bool apicv_before_entry(struct vmx_vcpu *x)
 {
 	const struct vlapic *l = &x->vcpu.lapic;
 
 	if (!x->apicv_on)
-		return;
+		return true;
 	if (!x->apicv_regs_stale && x->apicv_page_clear && x->apicv_offer < 0 && !l->isr_words) {
 		x->apic_page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] = l->tpr;
 		x->apic_page[VLAPIC_PAGE_WORD(VLAPIC_REG_PPR)] = l->tpr;
-		return;
+		return true;
 	}
 	apicv_prepare(x);
+	return false;
 }
 
 /*

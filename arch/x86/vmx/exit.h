@@ -101,6 +101,15 @@ enum exit_action {
 	EXIT_RESUME = 0, /* enter the guest again */
 	EXIT_YIELD, /* back to the scheduler: halted, slice over, or waiting */
 	EXIT_STOP_VM, /* the VM is stopping (vm_stop() was called with the reason) */
+	/*
+	 * Enter again; the handler changed nothing the full pass before an entry looks at but
+	 * the guest's registers, RIP, timers and possibly a queued exception or IRR bit (which
+	 * the run loop checks), and posted anything else as a request (which it sees): no reset,
+	 * mode, paging, APIC-page or console work of its own. Only from exits that record no
+	 * IDT-vectoring information (exit_records_vectoring). The run loop may then go straight
+	 * to the deadline and the entry (run.c, "the re-entry").
+	 */
+	EXIT_REENTER,
 };
 
 typedef enum exit_action (*exit_handler_t)(struct vcpu *v);

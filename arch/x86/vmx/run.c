@@ -100,8 +100,11 @@ static void inject_exception(struct vcpu *v)
 		vmcs_write32(ENTRY_EXCEPTION_ERROR, v->exception_error);
 }
 
-/* Chooses what to inject at this entry, or asks for a window exit when the guest can't take it. */
-static void inject_events(struct vmx_vcpu *x)
+/*
+ * Chooses what to inject at this entry, or asks for a window exit when the guest can't take it.
+ * True in the common case alone: nothing to deliver or re-deliver, no window asked for.
+ */
+static bool inject_events(struct vmx_vcpu *x)
 {
 	struct vcpu *v = &x->vcpu;
 	s16 offered = x->apicv_offer; /* at the last entry: its delivery may be under way */
@@ -114,12 +117,12 @@ static void inject_events(struct vmx_vcpu *x)
 	 */
 	x->apicv_offer = -1;
 	if (x->entry_intr_valid)
-		return;
+		return false;
 	/* The common case in one test: nothing to deliver, no window asked for, no mode to mind. */
 	if (!(x->proc_ctls & (PROC_INTR_WINDOW | PROC_NMI_WINDOW)) && !x->vm86 &&
 	    !x->check_vectoring && !v->exception_pending && !v->nmi_pending &&
 	    vlapic_irr_empty(&v->lapic))
-		return;
+		return true;
 	set_proc_bit(x, PROC_INTR_WINDOW, false);
 	set_proc_bit(x, PROC_NMI_WINDOW, false);
 	/* Virtual-8086 mode for real mode (real_mode.c): delivered there, never by VM entry. */
@@ -127,13 +130,13 @@ static void inject_events(struct vmx_vcpu *x)
 		x->check_vectoring = false;
 		if (vmx_real_mode_events(x))
 			set_proc_bit(x, PROC_INTR_WINDOW, true);
-		return;
+		return false;
 	}
 	/* Once per exit, even if the vCPU was descheduled since: the VMCS keeps the info. */
 	if (x->check_vectoring) {
 		x->check_vectoring = false;
 		if (reinject_vectoring(x, offered))
-			return;
+			return false;
 	}
 	if (v->exception_pending) {
 		inject_exception(v);
@@ -143,7 +146,7 @@ static void inject_events(struct vmx_vcpu *x)
 			set_proc_bit(x, PROC_NMI_WINDOW, true);
 		if (x->apicv_on ? vlapic_page_offer(&v->lapic) >= 0 : vlapic_pending(&v->lapic) >= 0)
 			set_proc_bit(x, PROC_INTR_WINDOW, true);
-		return;
+		return false;
 	}
 	/* With APICv, what the processor is to deliver (TPR is its business: 30.1.2). */
 	if (vlapic_irr_empty(&v->lapic))
@@ -151,7 +154,7 @@ static void inject_events(struct vmx_vcpu *x)
 	else
 		vector = x->apicv_on ? vlapic_page_offer(&v->lapic) : vlapic_pending(&v->lapic);
 	if (!v->nmi_pending && vector < 0)
-		return; /* the common case: nothing to deliver, no more VMCS reads */
+		return false; /* the common case: nothing to deliver, no more VMCS reads */
 	block = vmcs_read32(GUEST_INTERRUPTIBILITY);
 	if (v->nmi_pending) {
 		/* One in service (blocking by NMI until its IRET): one more pending at most, 7.7.1. */
@@ -162,13 +165,13 @@ static void inject_events(struct vmx_vcpu *x)
 			vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
 			x->entry_intr_valid = true;
 			v->stats.injected++;
-			return;
+			return false;
 		}
 		if (vmx_caps.nmi_window)
 			set_proc_bit(x, PROC_NMI_WINDOW, true);
 	}
 	if (vector < 0)
-		return;
+		return false;
 	if ((vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF) &&
 	    !(block & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))) {
 		/*
@@ -178,7 +181,7 @@ static void inject_events(struct vmx_vcpu *x)
 		 */
 		if (x->apicv_on) {
 			x->apicv_offer = (s16)vector;
-			return;
+			return false;
 		}
 		vlapic_accept(&v->lapic, (u8)vector);
 		vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXTERNAL | (u32)vector);
@@ -191,6 +194,7 @@ static void inject_events(struct vmx_vcpu *x)
 		 */
 		set_proc_bit(x, PROC_INTR_WINDOW, true);
 	}
+	return false;
 }
 
 /* stats=timing: the open exit's round trip in root mode ends at now (an entry, or leaving). */
@@ -275,6 +279,13 @@ static void run_loop(struct vcpu *v)
 	struct percpu *cpu = this_cpu();
 	u32 last_reason = NR_EXIT_REASONS;
 	bool requests = true; /* requests may wait: looked at before the next entry */
+	/*
+	 * The short way to the entry (EXIT_REENTER): possible on EPT with the preemption timer
+	 * (shadow paging and the host timer have entry work of their own), when the last full pass
+	 * found nothing pending (reenter_ok), and the handler queued nothing (reenter).
+	 */
+	const bool reenter_mode = vmx_deadline_preemption_timer && !vmx_shadow_on(v);
+	bool reenter_ok = false, reenter = false;
 
 	cpu->vmx.failed = false;
 	if (!run_begin(x))
@@ -285,6 +296,17 @@ static void run_loop(struct vcpu *v)
 		u64 t0 = 0;
 		u32 reason;
 
+		/*
+		 * The re-entry: after an exit whose handler changed only what EXIT_REENTER allows,
+		 * when the last full pass found nothing pending, the full pass up to the deadline
+		 * would find nothing to do. Work posted from elsewhere meanwhile is a request, which
+		 * the Dekker check below sees as on every entry; console output that starts
+		 * meanwhile waits for the next full pass, a slice at most.
+		 */
+		if (reenter) {
+			reenter = false;
+			goto deadline;
+		}
 		/*
 		 * Only when the check before the last entry found some, or before the first: one
 		 * posted since is found by that check (Dekker, below), and the handlers' own are
@@ -309,7 +331,7 @@ static void run_loop(struct vcpu *v)
 		if (x->fpu_reset || x->msr_reset || v->needs_boot_reset || v->needs_sipi_reset)
 			apply_resets(x);
 		/* Console output goes on between exits too: a FIFO's worth, never waited for. */
-		vm_console_step(v->vm);
+		reenter_ok = vm_console_step(v->vm) && reenter_mode;
 		/*
 		 * On the host timer, a deadline that passed while the last exit was handled is acted
 		 * on here as at its own exit (vmx_deadline_passed says why). The handler is done: the
@@ -355,8 +377,14 @@ static void run_loop(struct vcpu *v)
 			v->eptp_changed = false;
 		}
 		apicv_before_events(x);
-		inject_events(x);
-		apicv_before_entry(x);
+		/*
+		 * Nothing to deliver and nothing in service: the guest, running, can change none of
+		 * it (an event sent meanwhile comes as a request), so an EXIT_REENTER handler that
+		 * queues nothing leaves the next full pass nothing to do.
+		 */
+		reenter_ok &= inject_events(x);
+		reenter_ok &= apicv_before_entry(x);
+deadline:
 		vmx_deadline_arm(v);
 		/*
 		 * Bochs 2.7 masks host interrupts for a whole run entered with RFLAGS.IF 0, though
@@ -417,13 +445,21 @@ static void run_loop(struct vcpu *v)
 			x->timed_reason = reason;
 		}
 		act = exit_dispatch(v, reason);
-		x->check_vectoring = !x->vectoring_done && exit_records_vectoring(reason);
-		x->vectoring_done = false;
 		if (cpu->vmx.failed && act != EXIT_STOP_VM) {
 			vm_stop(v->vm, -1, "vcpu %u: a VMX instruction failed handling exit %s",
 				v->id, exit_reason_name(reason));
 			act = EXIT_STOP_VM;
 		}
+		/*
+		 * check_vectoring is false at every entry (inject_events took it), and these exits
+		 * record no IDT vectoring: it stays false.
+		 */
+		if (act == EXIT_REENTER) {
+			reenter = reenter_ok && !v->exception_pending && vlapic_irr_empty(&v->lapic);
+			continue;
+		}
+		x->check_vectoring = !x->vectoring_done && exit_records_vectoring(reason);
+		x->vectoring_done = false;
 		if (act == EXIT_RESUME)
 			continue;
 		if (act == EXIT_YIELD && v->state == VCPU_RUNNABLE &&

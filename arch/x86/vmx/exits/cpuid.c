@@ -89,5 +89,5 @@ enum exit_action exit_cpuid(struct vcpu *v)
 	v->regs.gpr[GPR_RCX] = c->e[slot].r.ecx;
 	v->regs.gpr[GPR_RDX] = c->e[slot].r.edx;
 	exit_skip_instruction(v);
-	return EXIT_RESUME;
+	return EXIT_REENTER; /* registers and RIP only (a single-step #DB is seen queued) */
 }

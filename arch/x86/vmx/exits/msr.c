@@ -146,7 +146,8 @@ static enum exit_action write_tsc_deadline(struct vcpu *v, u64 val)
 	if (r & VLAPIC_R_TIMER)
 		sched_timers_changed(v);
 	exit_skip_instruction(v);
-	return EXIT_RESUME;
+	/* Its own timer (the deadline is recomputed at every entry); one already due is in IRR. */
+	return EXIT_REENTER;
 }
 
 enum exit_action exit_wrmsr(struct vcpu *v)

@@ -28,5 +28,10 @@ enum exit_action exit_vmcall(struct vcpu *v)
 		v->leave_run = false;
 		return EXIT_YIELD;
 	}
-	return EXIT_RESUME;
+	/*
+	 * What a hypercall changes for the caller's next entry is an IRR bit or an exception
+	 * (checked at the re-entry), its timers (the deadline is recomputed at every entry), or a
+	 * request to itself (seen before the entry): no full pass needed for it.
+	 */
+	return EXIT_REENTER;
 }
