@@ -436,15 +436,18 @@ without an exit). Not reached, traced instruction by instruction in Bochs:
 - the TSC-deadline write (300): 328 (418 before), the common path above and the vLAPIC and
   lazy-deadline bookkeeping (the write converted to host TSC, the vLAPIC's timer, the lazy
   deadline's record and the running vCPU's own timer in the scheduler, about 70).
-- the self-IPI through the ICR (700): 874: the ICR decode and the bus's delivery (about 180),
+- the self-IPI through the ICR (700): 866: the ICR decode and the bus's delivery (about 180),
   the virtual-APIC page's vector, EOI-exit bitmap and interrupt status written for the
   processor's delivery (about 190; the entry's RIP and RSP read among it, by which a delivery
   cut short by an exit is recognised), the guest's handler (90) and the common path.
-- ping-pong with a halted vCPU (3,000): 4,322 on one pCPU, 3,360 on two: two halts and two
+- ping-pong with a halted vCPU (3,000): 4,306 on one pCPU, 3,365 on two: two halts and two
   wake-ups, each a switch of vCPU (VMCS, FPU and debug registers) and a scheduler pass, and
   the virtual-APIC page's copies each way for the IPI (some 250). The self-IPI and ping-pong
-  take the full pass, and pay the few ticks of its note of whether the next re-entry may skip
-  it (863 and 4,253 before the re-entry).
+  take the full pass (an IRR bit is pending), and pay the few ticks of its note of whether the
+  next re-entry may skip it (863 and 4,253 before the re-entry).
+- the self-IPI through the SELF IPI MSR (700): 748, the ICR's path without its decode and bus
+  (882 while it took the generic MSR path, which wrote the virtual-APIC page's registers again
+  at each entry).
 - APIC virtualization is on (Bochs's corei7_icelake_u has it): the x2APIC EOI takes no exit;
   the self-IPI through the ICR exits for the ICR write (only "IPI virtualization", which no
   Bochs model has, would take it), its interrupt is delivered by the processor at entry and its

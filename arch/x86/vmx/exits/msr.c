@@ -115,22 +115,28 @@ enum exit_action exit_rdmsr(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
-/* The x2APIC's EOI and ICR (SDM Vol. 3A, 12.12.1.2, table 12-6): the hottest MSR writes. */
+/* The x2APIC's EOI, ICR and SELF IPI (SDM Vol. 3A, 12.12.1.2, table 12-6): the hottest writes. */
 #define MSR_X2APIC_EOI (VLAPIC_MSR_X2APIC_FIRST + VLAPIC_REG_EOI / 16)
 #define MSR_X2APIC_ICR (VLAPIC_MSR_X2APIC_FIRST + VLAPIC_REG_ICR_LO / 16)
+#define MSR_X2APIC_SELF_IPI (VLAPIC_MSR_X2APIC_FIRST + VLAPIC_REG_SELF_IPI / 16)
 
 /*
- * An EOI or an ICR write changes no timer and no LVT: straight to the vLAPIC and the bus, with
- * nothing for the lazy deadline or the scheduler's timers to look at afterwards.
+ * An EOI, ICR or SELF IPI write changes no timer, no LVT and no register the virtual-APIC page
+ * shows (a send error waits in esr_pending for the guest's ESR write): straight to the vLAPIC
+ * and the bus, with nothing for the lazy deadline or the scheduler's timers to look at
+ * afterwards. What one changes for this vCPU's next entry is its IRR (a self IPI, a level EOI's
+ * I/O APIC) or what IRR may deliver (an EOI lowers PPR): with IRR empty there is nothing to
+ * deliver, and the re-entry looks at IRR. The rest goes to other vCPUs, or to this one as
+ * requests (an NMI or INIT to itself).
  */
-static enum exit_action write_eoi_icr(struct vcpu *v, u32 msr, u64 val)
+static enum exit_action write_eoi_ipi(struct vcpu *v, u32 msr, u64 val)
 {
 	struct vlapic_ipi ipi;
 
 	if (!apic_bus_result(v, vlapic_msr_write(&v->lapic, msr, val, rdtsc(), &ipi), &ipi))
 		return EXIT_RESUME;
 	exit_skip_instruction(v);
-	return EXIT_RESUME;
+	return EXIT_REENTER;
 }
 
 /* IA32_TSC_DEADLINE: converted to host TSC, to the vLAPIC, then the lazy deadline's record. */
@@ -158,8 +164,8 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 	bool fault;
 
 	/* The hottest writes first, each on a path of its own ahead of the generic code. */
-	if (msr == MSR_X2APIC_EOI || msr == MSR_X2APIC_ICR)
-		return write_eoi_icr(v, msr, val);
+	if (msr == MSR_X2APIC_EOI || msr == MSR_X2APIC_ICR || msr == MSR_X2APIC_SELF_IPI)
+		return write_eoi_ipi(v, msr, val);
 	if (msr == VLAPIC_MSR_TSC_DEADLINE)
 		return write_tsc_deadline(v, val);
 	if (msr == MSR_IA32_EFER && vmx_shadow_on(v))
