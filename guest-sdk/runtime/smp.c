@@ -39,7 +39,9 @@ static volatile bool found;		/* the first rt_smp_start() numbered the APs */
 /* Check-ins of the current start. While !found, APs register their APIC IDs first. */
 static volatile u32 checkins;
 static volatile u32 n_registered;
-static volatile u32 registered_ids[RT_MAX_CPUS];
+/* An AP counts itself in n_registered, then writes its ID: NO_ID until it has. */
+#define NO_ID			0xffffffffu	/* never an APIC ID: x2APIC's broadcast */
+static volatile u32 registered_ids[RT_MAX_CPUS] = { [0 ... RT_MAX_CPUS - 1] = NO_ID };
 static volatile u32 numbered;		/* set when cpu_apic_ids[] is final */
 static volatile u32 strays;
 static u32 scratch_ids[RT_MAX_CPUS];	/* CPU 0 only: too big for its stack */
@@ -309,7 +311,7 @@ static bool alloc_boot_stacks(u32 wanted)
 static void number_aps(u32 wanted, u64 wait)
 {
 	u64 start = rt_rdtsc(), last = start, quiet = rt_tsc_from_us(QUIET_MS * 1000);
-	u32 seen = 0, n;
+	u32 seen = 0, n, got = 0;
 	u32 *ids = scratch_ids;
 
 	for (;;) {
@@ -328,8 +330,22 @@ static void number_aps(u32 wanted, u64 wait)
 	}
 	if (n > RT_MAX_CPUS - 1)
 		n = RT_MAX_CPUS - 1;
-	for (u32 i = 0; i < n; i++)
-		ids[i] = registered_ids[i];
+	/*
+	 * An AP counted in n may not have written its ID yet: under a hypervisor it may wait for
+	 * its CPU between the two (the numbering then took APIC ID 0, CPU 0's, for it, and it
+	 * parked as "not numbered" while CPU 0 waited for a check-in that never came). Each slot
+	 * is waited for, within the same bound; one still empty then is left out.
+	 */
+	for (u32 i = 0; i < n; i++) {
+		u32 id;
+
+		while ((id = rt_atomic_load(&registered_ids[i])) == NO_ID &&
+		       rt_rdtsc() - start <= wait)
+			rt_pause();
+		if (id != NO_ID)
+			ids[got++] = id;
+	}
+	n = got;
 	sort_ids(ids, n);
 	if (wanted && n > wanted - 1)
 		n = wanted - 1;		/* more came than cpus= says: the lowest IDs win */
