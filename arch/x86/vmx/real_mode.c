@@ -269,6 +269,9 @@ static int emulate_gp(struct vcpu *v, u64 ip, bool *halt, enum exit_action *act)
 		/* WRMSR, RDMSR: the exit handlers, with this length for the RIP they advance. */
 		v->insn_len = (u8)(in.i + 2);
 		*act = in.b[in.i + 1] == 0x30 ? exit_wrmsr(v) : exit_rdmsr(v);
+		/* A #GP exit may record IDT vectoring: never the re-entry's (exit.h). */
+		if (*act == EXIT_REENTER)
+			*act = EXIT_RESUME;
 		v->insn_len = 0;
 		vmcs_writel(GUEST_RIP, (u16)vmcs_readl(GUEST_RIP));
 		return 1;
