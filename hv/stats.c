@@ -20,10 +20,10 @@ bool stats_timing;
  * The table is built here and written with one console_write, so VMs that stop at the same
  * time print whole tables, one after the other. Rows: at most every exit reason, the vCPU
  * rows and a few more, each under 128 characters but vCPU 0's exits by reason, which may take
- * about 520 (4 rows' worth, counted in the 12 spare). row() cuts what does not fit.
+ * about 520 (4 rows' worth, counted in the 13 spare). row() cuts what does not fit.
  */
 #define STATS_MAX_REASONS 96 /* rows for exit reasons; arch_exit_reasons() is below it */
-static char table_buf[(STATS_MAX_REASONS + STATS_MAX_ROWS + 12) * 128];
+static char table_buf[(STATS_MAX_REASONS + STATS_MAX_ROWS + 13) * 128];
 static size_t table_len;
 static struct spinlock table_lock = SPINLOCK_INIT;
 
@@ -65,6 +65,19 @@ static void print_pv(struct vm *vm)
 		       t.ipi_calls, t.ipi_targets, t.deadline_writes, t.deadline_rearms);
 	if (vm->kvm)
 		row("  pv: KVM kicks %lu, directed yields %lu\n", t.kicks, t.yields);
+}
+
+/* Time its runs took past their slice ends while others waited: owed, paid back (hv/sched). */
+static void print_overruns(struct vm *vm)
+{
+	u64 sum = 0, max = 0;
+
+	for (u32 i = 0; i < vm->nr_vcpus; i++) {
+		sum += vm->vcpus[i]->stats.overrun_tsc;
+		max = MAX(max, vm->vcpus[i]->stats.overrun_max);
+	}
+	row("  sched: runs past their slice end by %lu TSC ticks in all (longest %lu), paid back "
+	    "from the next slices\n", sum, max);
 }
 
 /* The ports and MSRs it touched that nothing models, a row per few. */
@@ -167,6 +180,7 @@ static void format_vm(struct vm *vm)
 	if (vm->nr_vcpus > STATS_MAX_ROWS)
 		row("  (%u more vCPUs not shown)\n", vm->nr_vcpus - STATS_MAX_ROWS);
 	format_vcpu0_reasons(vm);
+	print_overruns(vm);
 	print_pv(vm);
 	print_unmodelled(vm);
 	row("  console: input bytes %lu, dropped %lu (receive FIFO full or VM stopped)\n",

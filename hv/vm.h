@@ -55,6 +55,7 @@ struct vcpu_stats {
 	u64 entries;
 	u64 guest_tsc; /* ticks between entry and exit */
 	u64 steal_tsc; /* runnable but not running */
+	u64 overrun_tsc, overrun_max; /* its runs past their slice ends: in all, the longest */
 	u64 injected; /* interrupts injected */
 	u64 ipis_sent;
 };
@@ -132,6 +133,7 @@ struct vcpu {
 	 */
 	u64 own_timer;
 	bool timer_deferred;
+	u64 slice_debt; /* TSC ticks its runs went past their slice ends, not yet paid back */
 	struct vcpu *req_next; /* any pCPU: the next in its pCPU's list of vCPUs with requests */
 	volatile u32 req_queued; /* any pCPU: it is in such a list */
 	struct vcpu_pv pv;

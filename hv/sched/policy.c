@@ -147,6 +147,31 @@ u64 sched_policy_next_deadline(struct sched_cpu *s, const struct vcpu *running)
 	return d;
 }
 
+void sched_policy_run_begin(struct sched_cpu *s, struct vcpu *v, u64 now, u64 slice)
+{
+	u64 pay = MIN(v->slice_debt, slice - slice / SCHED_MIN_SLICE_DIV);
+
+	v->slice_debt -= pay;
+	s->slice_end = now + slice - pay;
+	s->min_run_end = now + slice / 4;
+	s->current = v;
+	s->woken = false;
+	s->deadline_dirty = true; /* a new slice end, another running vCPU */
+}
+
+void sched_policy_run_end(struct sched_cpu *s, struct vcpu *v, u64 now, u64 slice)
+{
+	u64 over = now - s->slice_end;
+
+	/* Owed to the vCPUs waiting here; alone, it owes nobody (its slice is renewed). */
+	if ((s64)over > 0 && s->nr_rq > (u32)v->on_rq) {
+		v->slice_debt = MIN(v->slice_debt + over, SCHED_MAX_DEBT_SLICES * slice);
+		v->stats.overrun_tsc += over;
+		v->stats.overrun_max = MAX(v->stats.overrun_max, over);
+	}
+	s->current = NULL;
+}
+
 bool sched_policy_slice_over(struct sched_cpu *s, u64 now, u64 slice)
 {
 	if ((s64)(now - s->slice_end) < 0)

@@ -23,6 +23,13 @@
 #define SCHED_BALANCE_SLICES 4
 /* Candidates examined for one whose VM has another runnable vCPU here (bounds the search). */
 #define SCHED_BALANCE_CANDIDATES 8
+/*
+ * Slice debt (sched_policy_run_end): a run that went past its slice end shortens the vCPU's
+ * next slices by as much, down to 1/SCHED_MIN_SLICE_DIV of a slice each, and at most
+ * SCHED_MAX_DEBT_SLICES slices are owed.
+ */
+#define SCHED_MIN_SLICE_DIV 8
+#define SCHED_MAX_DEBT_SLICES 1024
 
 struct vcpu;
 
@@ -108,6 +115,19 @@ void sched_policy_timer_deferred(struct sched_cpu *s, struct vcpu *v);
 void sched_policy_timer_flush(struct sched_cpu *s, struct vcpu *v);
 /* The vCPU to run next: the preferred one if runnable, else round robin; NULL if none. */
 struct vcpu *sched_policy_pick(struct sched_cpu *s);
+/*
+ * v (picked) runs on s from now: its slice, less what it owes (sched_policy_run_end) down to
+ * 1/SCHED_MIN_SLICE_DIV of slice, and the minimum run before a wake-up may cut it short.
+ */
+void sched_policy_run_begin(struct sched_cpu *s, struct vcpu *v, u64 now, u64 slice);
+/*
+ * v's run on s ended at now (it blocked, yielded or was preempted). Time past its slice end is
+ * owed: the slice end is only looked at between exits, so an exit handler that ran long (a
+ * hypercall zeroing memory, a shadow rebuild) or a guest whose slice end came late (on the
+ * host timer, through a guest that keeps interrupts off) took that time from the vCPUs
+ * waiting here. Its next slices pay it back. A vCPU that no other waits for here owes nothing.
+ */
+void sched_policy_run_end(struct sched_cpu *s, struct vcpu *v, u64 now, u64 slice);
 /*
  * When the running vCPU must exit: the earliest timer of s's vCPUs, the slice's end when
  * another vCPU waits, and the end of the minimum run when one woke. UINT64_MAX: never.

@@ -440,16 +440,12 @@ __noreturn void sched_loop(void)
 		}
 		arch_vcpu_switch(last, v);
 		last = v;
-		s->slice_end = rdtsc() + sched_slice_tsc;
-		s->min_run_end = rdtsc() + sched_slice_tsc / 4;
-		s->current = v;
-		s->woken = false;
-		s->deadline_dirty = true; /* a new slice end, another running vCPU */
+		sched_policy_run_begin(s, v, rdtsc(), sched_slice_tsc);
 		/* Its VM's console output is printed in its own slice, not in the exit that wrote it. */
 		vm_console_drain(v->vm);
 		arch_vcpu_run(v);
 		sched_policy_timer_flush(s, v); /* its timer goes in the heap again */
-		s->current = NULL;
+		sched_policy_run_end(s, v, rdtsc(), sched_slice_tsc);
 		/*
 		 * Requests posted to it while it was current were not listed (its run loop takes
 		 * them); those it left with (a reset's power-on, posted as it parked) are taken now.

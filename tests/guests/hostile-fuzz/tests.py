@@ -23,8 +23,15 @@ VICTIM_ROUNDS = 5000000
 
 # The bound: round robin between two VMs with as many vCPUs as pCPUs gives the victim half of
 # each pCPU, so its work takes at most twice its TSC ticks alone; it is less when the fuzzer
-# halts, waits for its APs or is stopped on exits that do not bill its slice. Twice is also
-# the issue's bound ("at least half the progress it makes alone").
+# halts or waits for its APs. Twice is also the issue's bound ("at least half the progress it
+# makes alone"). The memory classes broke it on shadow paging (2.04-2.05x) and on
+# core2_penryn_t9600 (2.08-2.13x), and came close on EPT (1.90-1.92x): the fuzzer's runs went up
+# to 2.9 million TSC ticks past a 20,000-tick slice (its VMCALLs took 10,801 ticks on average,
+# KESTREL_HC_MEM_PROTECT zeroing the RAM it takes back in the exit), and round robin charged
+# none of it. Runs past their slice end are owed now and paid back from the vCPU's next slices
+# (hv/sched/policy.h, "slice debt"): 1.82x (EPT), 1.89-1.90x (shadow), 1.86x (penryn). The
+# victim's line says how much of its work's time each vCPU was kept off its pCPU (the steal
+# time in its shared area).
 VICTIM_MAX_RATIO = 2.0
 
 
@@ -76,12 +83,19 @@ def free_frames_kept(log):
         raise CheckFailed(f"only {freed} EPT tables freed: none built on demand?")
 
 
+def victim_work(log, vm):
+    """Each vCPU's (TSC ticks, steal ticks) for its work: steal is what Kestrel's shared area
+    says it was kept off its pCPU meanwhile (None where the guest could not register one)."""
+    work = [(int(t), None if s == "-" else int(s)) for t, s in re.findall(
+        rf"^{vm}: spin: cpu \d+ total {VICTIM_ROUNDS} in (\d+) TSC ticks, \d+ timer interrupts, "
+        r"steal (\d+|-)$", log, re.M)]
+    if len(work) != 2:
+        raise CheckFailed(f"vm {vm}: {len(work)} of 2 vCPUs reported their work")
+    return work
+
+
 def victim_ticks(log, vm):
-    ticks = [int(t) for t in re.findall(rf"^{vm}: spin: cpu \d+ total {VICTIM_ROUNDS} in (\d+) "
-                                        "TSC ticks", log, re.M)]
-    if len(ticks) != 2:
-        raise CheckFailed(f"vm {vm}: {len(ticks)} of 2 vCPUs reported their work")
-    return max(ticks)
+    return max(t for t, _ in victim_work(log, vm))
 
 
 _alone = {}
@@ -117,8 +131,10 @@ def _victim_alone(ept_off, model, words_added):
 
 def victim_kept_pace(log):
     beside, alone = victim_ticks(log, "victim"), victim_alone()
+    kept_off = ", ".join(f"cpu {i} {st / t:.0%}" if st is not None else f"cpu {i} -"
+                         for i, (t, st) in enumerate(victim_work(log, "victim")))
     print(f"    victim: {alone} TSC ticks alone, {beside} beside the fuzzer "
-          f"({beside / alone:.2f}x, bound {VICTIM_MAX_RATIO}x)")
+          f"({beside / alone:.2f}x, bound {VICTIM_MAX_RATIO}x; kept off its pCPU: {kept_off})")
     if beside > VICTIM_MAX_RATIO * alone:
         raise CheckFailed(f"the victim took {beside} TSC ticks beside the fuzzer, more than "
                           f"{VICTIM_MAX_RATIO} x {alone} alone")
@@ -187,11 +203,3 @@ TESTS = {
         fuzz_line(3000, 1), victim_line()]},
         all_of(vm_passed("fuzz"), vm_passed("victim"), no_panic_and_end, free_frames_kept)),
 }
-
-# Passes without EPT (tests/system/run.py --passes): these also check the EPT tables built on
-# demand and the host frames their teardown gives back, figures only EPT has. TODO: the same
-# fuzzing on shadow paging with a shadow-page count instead.
-# The memory classes on shadow paging: no panic and no frame lost, but the victim took 2.04x
-# (shadow) and 2.09x (penryn) its ticks alone, against the bound of 2.0: open (docs/design.md).
-EPT_ONLY = {t: "the victim's share on shadow paging is 2.04-2.09x its ticks alone (bound 2.0): "
-               "open" for t in ("vm-hostile-fuzz-mem", "vm-hostile-fuzz-mem-apicv")}

@@ -5,8 +5,11 @@
  * K-th round also takes one lock shared by all CPUs (where a preempted lock holder hurts).
  * With `tick=N` every CPU runs a periodic local APIC timer of initial count N while it counts,
  * as a guest kernel's tick does (the fairness test: such a VM must not keep its pCPU).
+ * Each CPU also reports the steal time Kestrel gave it in the shared area while it counted
+ * (runnable, kept off its pCPU), or "steal -" where the area cannot be registered (pv=off).
  */
 #include <kestrel-rt/rt.h>
+#include <kestrel/kestrel.h>
 
 #define DEFAULT_ROUNDS	1000000
 #define DEFAULT_REPORTS	4
@@ -16,7 +19,10 @@
 struct counter {
 	volatile u64 value;
 	u64 tsc;		/* how long this CPU took */
+	u64 steal;		/* of which runnable but not running; ~0 when not known */
 } RT_ALIGNED(64);
+
+static struct kestrel_vcpu_area areas[RT_MAX_CPUS]; /* the type is 64-byte aligned */
 
 static struct counter counters[RT_MAX_CPUS];
 static struct rt_spinlock shared_lock = RT_SPINLOCK_INIT;
@@ -33,7 +39,8 @@ static void tick_irq(struct rt_frame *f)
 static void spin(u32 cpu, void *arg)
 {
 	struct counter *c = &counters[cpu];
-	u64 t0 = rt_rdtsc();
+	bool pv = kestrel_hc_set_shared_area((u64)(uintptr_t)&areas[cpu]) == 0;
+	u64 s0 = pv ? kestrel_steal_time(&areas[cpu]) : 0, t0 = rt_rdtsc();
 
 	(void)arg;
 	if (tick) {
@@ -53,6 +60,9 @@ static void spin(u32 cpu, void *arg)
 			rt_printf("spin: cpu %u at %lu of %lu\n", cpu, r, rounds);
 	}
 	c->tsc = rt_rdtsc() - t0;
+	c->steal = pv ? kestrel_steal_time(&areas[cpu]) - s0 : ~0ull;
+	if (pv)
+		kestrel_hc_set_shared_area(0);
 	if (tick)
 		rt_timer_stop();
 }
@@ -83,8 +93,12 @@ void kmain(const struct rt_boot *boot)
 
 	rt_test_begin("spin");
 	for (u32 i = 0; i < n; i++) {
-		rt_printf("spin: cpu %u total %lu in %lu TSC ticks, %u timer interrupts\n", i,
-			  counters[i].value, counters[i].tsc, ticks[i]);
+		char steal[24] = "-";
+
+		if (counters[i].steal != ~0ull)
+			rt_snprintf(steal, sizeof(steal), "%lu", counters[i].steal);
+		rt_printf("spin: cpu %u total %lu in %lu TSC ticks, %u timer interrupts, steal %s\n",
+			  i, counters[i].value, counters[i].tsc, ticks[i], steal);
 		if (tick)
 			rt_check(ticks[i] > 0, "cpu %u: tick=%lu but no timer interrupt", i, tick);
 		rt_check(counters[i].value == rounds, "cpu %u counted %lu of %lu", i,
