@@ -172,6 +172,14 @@ void sched_policy_run_end(struct sched_cpu *s, struct vcpu *v, u64 now, u64 slic
 	s->current = NULL;
 }
 
+void sched_policy_waiter_arrived(struct sched_cpu *s, u64 now)
+{
+	if (s->current && (s64)(now - s->slice_end) > 0) {
+		s->slice_end = now;
+		s->deadline_dirty = true;
+	}
+}
+
 bool sched_policy_slice_over(struct sched_cpu *s, u64 now, u64 slice)
 {
 	if ((s64)(now - s->slice_end) < 0)

@@ -129,6 +129,13 @@ void sched_policy_run_begin(struct sched_cpu *s, struct vcpu *v, u64 now, u64 sl
  */
 void sched_policy_run_end(struct sched_cpu *s, struct vcpu *v, u64 now, u64 slice);
 /*
+ * At now another vCPU here became runnable while one runs. A slice end that passed while the
+ * runner had the pCPU to itself (renewed only at its timer exits, which a vCPU that exits often
+ * for other reasons may never take) becomes now: the runner makes way at once, as before, and
+ * owes only what it runs past this point, none of the time it ran alone.
+ */
+void sched_policy_waiter_arrived(struct sched_cpu *s, u64 now);
+/*
  * When the running vCPU must exit: the earliest timer of s's vCPUs, the slice's end when
  * another vCPU waits, and the end of the minimum run when one woke. UINT64_MAX: never.
  */

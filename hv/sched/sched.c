@@ -191,6 +191,8 @@ void sched_set_state(struct vcpu *v, u32 state)
 		return;
 	}
 	sched_policy_set_state(s, v, state);
+	if (state == VCPU_RUNNABLE && v != s->current)
+		sched_policy_waiter_arrived(s, rdtsc());
 	/* Stopped for good: it leaves this pCPU's list, so no pass here looks at it again. */
 	if (state == VCPU_STOPPED)
 		sched_policy_remove(s, v);

@@ -307,6 +307,26 @@ static void test_slice_debt(void **state)
 	sched_policy_run_begin(s, v, 20000000, 800);
 	sched_policy_run_end(s, v, 30000000, 800);
 	assert_int_equal(v->slice_debt, 0);
+	/*
+	 * Alone past its slice end (no timer exit renewed it), then another wakes: only what it
+	 * runs from then on is owed, not the 10,000 ticks it ran alone (the PV flush guest's
+	 * vCPU 0 owed 440,000 ticks so, and its shortened slices made its flushes 7 times slower).
+	 */
+	sched_policy_set_state(&cpu, &vcpus[1], VCPU_HALTED);
+	sched_policy_run_begin(s, v, 30000000, 800);
+	sched_policy_waiter_arrived(s, 30010800);
+	assert_int_equal(s->slice_end, 30010800);
+	assert_true(s->deadline_dirty);
+	sched_policy_set_state(&cpu, &vcpus[1], VCPU_RUNNABLE);
+	sched_policy_run_end(s, v, 30011000, 800);
+	assert_int_equal(v->slice_debt, 200);
+	/* A slice end still ahead stays. */
+	v->slice_debt = 0;
+	sched_policy_run_begin(s, v, 31000000, 800);
+	sched_policy_waiter_arrived(s, 31000100);
+	assert_int_equal(s->slice_end, 31000800);
+	sched_policy_run_end(s, v, 31000700, 800);
+	assert_int_equal(v->slice_debt, 0);
 	/* Blocked at its end with others waiting: still owed (it took their time). */
 	sched_policy_set_state(&cpu, &vcpus[1], VCPU_RUNNABLE);
 	sched_policy_run_begin(s, v, 40000000, 800);

@@ -245,6 +245,12 @@ static void apply_resets(struct vmx_vcpu *x)
 	}
 }
 
+/* Whether the last exit cut an event's delivery short (the next entry must finish it). */
+static bool delivery_cut_short(struct vmx_vcpu *x)
+{
+	return x->check_vectoring && (vmcs_read32(IDT_VECTORING_INFO) & INTR_INFO_VALID);
+}
+
 /* What happens before the first entry of a run: load, arrive, reset state, steal time. */
 static bool run_begin(struct vmx_vcpu *x)
 {
@@ -336,9 +342,13 @@ static void run_loop(struct vcpu *v)
 		 * On the host timer, a deadline that passed while the last exit was handled is acted
 		 * on here as at its own exit (vmx_deadline_passed says why). The handler is done: the
 		 * vCPU is at an instruction boundary unless an event's delivery was cut short, which
-		 * the next entry finishes first.
+		 * the next entry finishes first. Only a delivery really cut short defers it: exits
+		 * that merely may record one (EPT violations, #PF on shadow paging) are a guest's
+		 * every exit when it loops on emulated accesses, faster than the host timer's lead,
+		 * and that guest kept its pCPU for good (vm-bad-memory-loop: the other VM's vCPU
+		 * waited 10,915,244 TSC ticks).
 		 */
-		if (!x->check_vectoring && vmx_deadline_passed(v)) {
+		if (vmx_deadline_passed(v) && !delivery_cut_short(x)) {
 			last_reason = EXIT_PREEMPTION_TIMER;
 			if (exit_deadline_reached(v) == EXIT_YIELD) {
 				sched_preempted(v);

@@ -5,7 +5,9 @@
  * the one after the write too, must be all ones, and reaching the end passes); a Kestrel VM
  * with strict_mmio=on is stopped at the first access (`expect=stop`: reaching the end is a
  * FAIL). With `fetch=on` it then jumps to 3 GiB: Kestrel stops the VM (reaching the next line
- * is a FAIL).
+ * is a FAIL). With `loop=N` it then reads 2 GiB - 64 KiB N times in a tight loop, each read an
+ * exit Kestrel emulates, and prints "loop done" (a VM whose exits never end its slice: another
+ * VM on its pCPU must still get its turn).
  */
 #include <kestrel-rt/rt.h>
 
@@ -33,6 +35,7 @@ void kmain(const struct rt_boot *boot)
 {
 	char expect[16] = "survive", fetch[8] = "off";
 	bool survive;
+	u64 loop;
 
 	rt_cmdline_str("expect", expect, sizeof(expect));
 	rt_cmdline_str("fetch", fetch, sizeof(fetch));
@@ -54,4 +57,17 @@ void kmain(const struct rt_boot *boot)
 	}
 	rt_check(survive, "accesses beyond RAM were not stopped (expect=%s)", expect);
 	rt_test_end();
+	loop = rt_cmdline_u64("loop", 0);
+	if (loop && addrs[0] >= boot->mem_top) {
+		volatile u32 *p = (volatile u32 *)(uintptr_t)addrs[0];
+		u64 ones = 0, t0 = rt_rdtsc();
+
+		rt_test_begin("bad-memory-loop");
+		for (u64 i = 0; i < loop; i++)
+			ones += *p == 0xffffffff;
+		rt_printf("bad-memory: loop done: %lu reads of 0x%lx in %lu TSC ticks\n", loop,
+			  addrs[0], rt_rdtsc() - t0);
+		rt_check(ones == loop, "%lu of %lu reads all ones", ones, loop);
+		rt_test_end();
+	}
 }

@@ -29,7 +29,8 @@ VICTIM_ROUNDS = 5000000
 # to 2.9 million TSC ticks past a 20,000-tick slice (its VMCALLs took 10,801 ticks on average,
 # KESTREL_HC_MEM_PROTECT zeroing the RAM it takes back in the exit), and round robin charged
 # none of it. Runs past their slice end are owed now and paid back from the vCPU's next slices
-# (hv/sched/policy.h, "slice debt"): 1.82x (EPT), 1.89-1.90x (shadow), 1.86x (penryn). The
+# (hv/sched/policy.h, "slice debt"): 1.81-1.84x (EPT), 1.88-1.93x (shadow), 1.88-1.90x
+# (penryn), the memory tests and this one. The
 # victim's line says how much of its work's time each vCPU was kept off its pCPU (the steal
 # time in its shared area).
 VICTIM_MAX_RATIO = 2.0
