@@ -206,11 +206,12 @@ static void format_vm(struct vm *vm)
 
 		row("  shadow: faults %lu (fixed %lu, the guest's %lu, emulated writes %lu), pages "
 		    "made %lu, now %u of %u (obsolete %u), zapped %lu obsolete and %lu valid, "
-		    "write-protected %lu, flushes %lu, invalidations %lu (and by walking %lu), root "
-		    "reloads %lu (reused %lu)\n", t->faults, t->fixed, t->injected, t->emulated,
-		    t->pages_made, m->nr_valid + m->nr_obsolete, m->max_pages, m->nr_obsolete,
-		    t->obsolete_zapped, t->valid_zapped, t->write_protected, t->flushes,
-		    t->invalidations, t->walks, t->reloads, t->root_reuses);
+		    "write-protected %lu, unshadowed as written over %lu, flushes %lu, invalidations "
+		    "%lu (and by walking %lu), root reloads %lu (reused %lu)\n", t->faults, t->fixed,
+		    t->injected, t->emulated, t->pages_made, m->nr_valid + m->nr_obsolete,
+		    m->max_pages, m->nr_obsolete, t->obsolete_zapped, t->valid_zapped,
+		    t->write_protected, t->flooded, t->flushes, t->invalidations, t->walks,
+		    t->reloads, t->root_reuses);
 	}
 	row("  mem: host chunks given back %lu, fresh ones taken back %lu\n",
 	    vm->ept.chunks_returned, vm->ept.chunks_taken);

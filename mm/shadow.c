@@ -302,6 +302,9 @@ static u32 build(struct shadow_mmu *m, struct shadow_vcpu *v, const struct guest
 		u32 i = index_at(sp, gva);
 		u32 c;
 
+		/* The tables of the walk are in use as tables: their write-flood counts restart. */
+		sp->write_flood = 0;
+
 		if (shadow_table(sp)[i] & PTE_P) {
 			c = sp->links[i].aux;
 			if (shadow_page(m, c)->gfn == k.gfn && shadow_page(m, c)->role.word == k.role.word) {
@@ -317,6 +320,7 @@ static u32 build(struct shadow_mmu *m, struct shadow_vcpu *v, const struct guest
 				  sp->role.pae_root ? PTE_P : PTE_P | PTE_RW | PTE_US | SHADOW_A);
 		p = c;
 	}
+	shadow_page(m, p)->write_flood = 0;
 	return p;
 }
 
@@ -517,12 +521,32 @@ static void written_locked(struct shadow_mmu *m, u64 gpa, u64 len)
 	}
 }
 
+/* One more emulated write to the table at gfn: whether one of its pages is flooded now. */
+static bool flooded(struct shadow_mmu *m, u64 gfn)
+{
+	bool any = false;
+
+	for (u32 i = m->hash[shadow_hash(m, gfn)]; i; i = shadow_page(m, i)->hash_next) {
+		struct shadow_page *sp = shadow_page(m, i);
+
+		m->stats.ops++;
+		if (sp->gfn == gfn && !sp->role.direct && !sp->role.pae_root &&
+		    !shadow_obsolete(m, sp) && !sp->root_count &&
+		    ++sp->write_flood >= SHADOW_WRITE_FLOOD)
+			any = true;
+	}
+	return any;
+}
+
 void shadow_guest_pte_written(struct shadow_mmu *m, u64 gpa, u64 len)
 {
 	if (!len || gpa + len < gpa)
 		return;
 	spin_lock(&m->lock);
 	written_locked(m, gpa, len);
+	for (u64 gfn = gpa >> PAGE_SHIFT; gfn <= (gpa + len - 1) >> PAGE_SHIFT; gfn++)
+		if (flooded(m, gfn) && shadow_unprotect_locked(m, gfn))
+			m->stats.flooded++;
 	spin_unlock(&m->lock);
 }
 

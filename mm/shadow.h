@@ -69,6 +69,7 @@ struct shadow_page {
 	u32 parents;		   /* first upper-level entry that points here */
 	u32 root_count;		   /* vCPUs that have it loaded as their root */
 	u32 nr_present;
+	u32 write_flood; /* emulated writes to its table since a fault last walked through it */
 	/* PAE roots only: the CR3 and the PDPTEs it was built from (MOV to CR3 loaded them). */
 	u64 pae_cr3;
 	u64 pdptes[4];
@@ -97,6 +98,7 @@ struct shadow_stats {
 	u64 write_protected; /* leaf entries made read-only because their frame became a table */
 	u64 flushes, invalidations, reloads, root_reuses;
 	u64 walks; /* invalidations by shadow_zap_all_walk (make bench's comparison) */
+	u64 flooded; /* frames no longer shadowed after SHADOW_WRITE_FLOOD writes (see below) */
 	u64 ops; /* entries and pages touched: the work the tests count */
 };
 
@@ -188,7 +190,14 @@ int shadow_new_cr3(struct shadow_mmu *m, struct shadow_vcpu *v, u64 cr3);
  */
 void shadow_fault(struct shadow_mmu *m, struct shadow_vcpu *v, u64 gva, u32 error_code,
 		  struct shadow_fault_result *res);
-/* The guest wrote len bytes of its memory at gpa (emulated): drops what was built from them. */
+/*
+ * The guest wrote len bytes of its memory at gpa (emulated): drops what was built from them.
+ * A table written SHADOW_WRITE_FLOOD times with no fault walking through it in between is
+ * taken to be used as data, or rewritten in bulk, now: its pages are zapped (but loaded roots),
+ * so the guest's further writes to it go through without an exit; it is shadowed again (and
+ * write-protected) when a walk next goes through it. KVM's "write flooding" does the same.
+ */
+#define SHADOW_WRITE_FLOOD 3
 void shadow_guest_pte_written(struct shadow_mmu *m, u64 gpa, u64 len);
 /*
  * The guest writes its table at gfn with an instruction the caller cannot emulate (a string

@@ -407,9 +407,18 @@ void shadow_destroy(struct shadow_mmu *m)
 
 bool shadow_unprotect(struct shadow_mmu *m, u64 gfn)
 {
-	bool again = true, left;
+	bool done;
 
 	spin_lock(&m->lock);
+	done = shadow_unprotect_locked(m, gfn);
+	spin_unlock(&m->lock);
+	return done;
+}
+
+bool shadow_unprotect_locked(struct shadow_mmu *m, u64 gfn)
+{
+	bool again = true;
+
 	/* A zap unlinks the page from its bucket: look again from the start after each. */
 	while (again) {
 		again = false;
@@ -425,7 +434,5 @@ bool shadow_unprotect(struct shadow_mmu *m, u64 gfn)
 			}
 		}
 	}
-	left = shadow_gfn_is_table(m, gfn);
-	spin_unlock(&m->lock);
-	return !left;
+	return !shadow_gfn_is_table(m, gfn);
 }

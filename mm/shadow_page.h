@@ -49,6 +49,8 @@ bool shadow_gfn_is_table(struct shadow_mmu *m, u64 gfn);
 void shadow_drop_entry(struct shadow_mmu *m, u32 p, u32 i);
 /* Points upper-level entry i of page p at page child. */
 void shadow_link_child(struct shadow_mmu *m, u32 p, u32 i, u32 child, u64 flags);
+/* shadow_unprotect with m's lock held. */
+bool shadow_unprotect_locked(struct shadow_mmu *m, u64 gfn);
 /* Sets leaf entry i of page p to map gfn with spte (frame and rights). */
 void shadow_set_leaf(struct shadow_mmu *m, u32 p, u32 i, u64 gfn, u64 spte);
 

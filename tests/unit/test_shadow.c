@@ -859,6 +859,61 @@ static void test_unprotect(void **state)
 	shadow_vcpu_unload(&m, v);
 }
 
+/*
+ * Write flooding: a table written SHADOW_WRITE_FLOOD times with no walk through it in between is
+ * unshadowed (its writes go through without an exit from then on), and shadowed again when a
+ * walk next goes through it. A walk between the writes starts the count again; a loaded root
+ * is never unshadowed.
+ */
+static void test_write_flood(void **state)
+{
+	struct shadow_vcpu *v = &vcpus[0];
+	u64 cr3, gva = 0x400000, pt_gva = 0x600000, pt, slot;
+
+	(void)state;
+	next_table = 0x100000;
+	cr3 = new_table();
+	map(cr3, gva, 0x300000, 1, ALL | D);
+	slot = slot_of(cr3, gva, 1);
+	pt = slot & ~0xfffULL;
+	map(cr3, pt_gva, pt, 1, ALL | D);
+	start_4level(v, cr3);
+	assert_int_equal(fault(v, gva, 0), SHADOW_FIXED); /* pt is a table of the shadow now */
+	/* Written twice, walked, written twice more: still a table, each write emulated. */
+	for (int round = 0; round < 2; round++) {
+		for (int w = 0; w < SHADOW_WRITE_FLOOD - 1; w++) {
+			assert_int_equal(fault(v, pt_gva, PF_ERR_WRITE | PF_ERR_PRESENT),
+					 SHADOW_EMULATE);
+			put(slot + 8 * (1 + w), 0x500000 | ALL, 8);
+			shadow_guest_pte_written(&m, slot + 8 * (1 + w), 8);
+		}
+		assert_true(is_table(pt >> PAGE_SHIFT));
+		assert_int_equal(fault(v, gva, 0), SHADOW_FIXED);
+		assert_true(hw_walk(v, gva, 0).ok);
+	}
+	assert_int_equal(m.stats.flooded, 0);
+	/* The third write in a row: pt is no table of the shadow, writable, its leaves gone. */
+	for (int w = 0; w < SHADOW_WRITE_FLOOD; w++)
+		shadow_guest_pte_written(&m, slot + 8 * (1 + w), 8);
+	assert_int_equal(m.stats.flooded, 1);
+	assert_false(is_table(pt >> PAGE_SHIFT));
+	assert_false(hw_walk(v, gva, 0).ok);
+	assert_int_equal(fault(v, pt_gva, PF_ERR_WRITE | PF_ERR_PRESENT), SHADOW_FIXED);
+	assert_true(hw_walk(v, pt_gva, PF_ERR_WRITE).ok);
+	/* The guest's write goes through; the next walk shadows pt again, from what it holds. */
+	put(slot, 0x700000 | ALL | D, 8);
+	assert_int_equal(fault(v, gva, 0), SHADOW_FIXED);
+	assert_true(is_table(pt >> PAGE_SHIFT));
+	assert_int_equal(hw_walk(v, gva, 0).spte & ADDR, gmem_hpa(&gm, 0x700000));
+	assert_false(hw_walk(v, pt_gva, PF_ERR_WRITE).ok);
+	/* The loaded root is written over and over: it stays shadowed. */
+	for (int w = 0; w < 4 * SHADOW_WRITE_FLOOD; w++)
+		shadow_guest_pte_written(&m, cr3 + 8 * 300, 8);
+	assert_true(is_table(cr3 >> PAGE_SHIFT));
+	assert_int_equal(m.stats.flooded, 1);
+	shadow_vcpu_unload(&m, v);
+}
+
 /* A root per CR3: loading a CR3 again reuses its root; invalidation makes new ones. */
 static void test_roots_per_cr3(void **state)
 {
@@ -1142,6 +1197,7 @@ int main(void)
 		T(test_accessed_dirty),
 		T(test_write_protect),
 		T(test_unprotect),
+		T(test_write_flood),
 		T(test_roots_per_cr3),
 		T(test_hostile_tables),
 		T(test_invalidate_all),
