@@ -32,6 +32,23 @@ static u64 steal(bool pv)
 	return pv ? kestrel_steal_time(&area) : 0;
 }
 
+/*
+ * The TSC less the steal time so far, read as one: a deschedule between the two reads would
+ * count in one and not the other. Read before the TSC, the steal misses a deschedule that
+ * ends after it; read after, it counts one that began after the TSC read (a line's OUT once
+ * came out 75,460 ticks "negative" so). Read on both sides until they agree.
+ */
+static u64 running_tsc(bool pv)
+{
+	u64 s, t;
+
+	do {
+		s = steal(pv);
+		t = rt_rdtsc();
+	} while (steal(pv) != s);
+	return t - s;
+}
+
 static void writer(u64 lines, u64 max_exit)
 {
 	u64 worst = 0, sum = 0;
@@ -42,16 +59,15 @@ static void writer(u64 lines, u64 max_exit)
 	for (u64 i = 0; i < lines; i++) {
 		char head[16];
 		u32 n = (u32)rt_snprintf(head, sizeof(head), "line %04lu ", i);
-		u64 t0, t1, s0;
+		u64 t0, t1;
 
 		for (u32 c = 0; c < LINE_LEN; c++)
 			put(c < n ? head[c] : (char)('a' + (i + c) % 26));
 		while (!(rt_inb(COM1_LSR) & LSR_THRE))
 			rt_pause();
-		s0 = steal(pv);
-		t0 = rt_rdtsc();
+		t0 = running_tsc(pv);
 		rt_outb(COM1, '\n');
-		t1 = rt_rdtsc() - (steal(pv) - s0);
+		t1 = running_tsc(pv);
 		worst = t1 - t0 > worst ? t1 - t0 : worst;
 		sum += t1 - t0;
 	}
