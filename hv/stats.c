@@ -19,11 +19,13 @@ bool stats_timing;
 /*
  * The table is built here and written with one console_write, so VMs that stop at the same
  * time print whole tables, one after the other. Rows: at most every exit reason, the vCPU
- * rows and a few more, each under 128 characters but vCPU 0's exits by reason, which may take
- * about 520 (4 rows' worth, counted in the 13 spare). row() cuts what does not fit.
+ * rows and a few more, each under 128 characters but two: vCPU 0's exits by reason, which may
+ * take about 520 (4 rows' worth), and the shadow line, about 300 and at most about 480 with
+ * every count at 20 digits (4 rows), both counted in the 17 spare. row() cuts what does not
+ * fit.
  */
 #define STATS_MAX_REASONS 96 /* rows for exit reasons; arch_exit_reasons() is below it */
-static char table_buf[(STATS_MAX_REASONS + STATS_MAX_ROWS + 13) * 128];
+static char table_buf[(STATS_MAX_REASONS + STATS_MAX_ROWS + 17) * 128];
 static size_t table_len;
 static struct spinlock table_lock = SPINLOCK_INIT;
 
