@@ -75,9 +75,11 @@ static void clear_rows(struct screen *s, u32 first, u32 count)
 	u32 end = MIN((first + count) * FONT_HEIGHT, s->height);
 
 	if (!s->bytes) {
+		u16 blank = (u16)(SCREEN_TEXT_ATTR << 8 | ' ');
+
 		for (u32 y = first; y < first + count; y++)
 			for (u32 x = 0; x < s->cols; x++)
-				screen_put(s, x, y, ' ');
+				__builtin_memcpy(s->base + (u64)y * s->pitch + (u64)x * 2, &blank, 2);
 		return;
 	}
 	/* Whole pixel rows, the margin right of the last column included. */
@@ -148,20 +150,6 @@ void screen_put(struct screen *s, u32 x, u32 y, char c)
 }
 
 /*
- * A memmove to a lower address, eight bytes at a time where all is aligned: in an emulator each
- * access to video memory is a call into the device model, whatever its width.
- */
-static void move_down(u8 *dst, const u8 *src, u64 n)
-{
-	if (((uintptr_t)dst | (uintptr_t)src | n) & 7) {
-		memmove(dst, src, n);
-		return;
-	}
-	for (u64 i = 0; i < n; i += 8)
-		*(volatile u64 *)(dst + i) = *(const volatile u64 *)(src + i);
-}
-
-/*
  * Moves every text row up by one and clears the last. This reads the framebuffer, slow on
  * uncached video memory, but it is one pass per line and keeps no copy of the screen.
  */
@@ -169,7 +157,8 @@ static void scroll(struct screen *s)
 {
 	u64 line = (u64)s->pitch * (s->bytes ? FONT_HEIGHT : 1);
 
-	move_down(s->base, s->base + line, line * (s->rows - 1));
+	/* Forward by quadwords (lib/string.c): each video memory access costs, whatever its width. */
+	memmove(s->base, s->base + line, line * (s->rows - 1));
 	clear_rows(s, s->rows - 1, 1);
 }
 

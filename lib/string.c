@@ -2,12 +2,19 @@
 /* Freestanding memory and string functions for the hypervisor image. */
 #include "lib/string.h"
 
-/* rep movsb/stosb: one instruction for the whole run, fast on real CPUs and in Bochs alike. */
+/*
+ * By quadwords, then the bytes left over. Real CPUs run REP MOVS and REP STOS fast whatever the
+ * width (SDM Vol. 1, 7.3.9.3, "fast-string operation"), but Bochs counts each iteration as an
+ * instruction: clearing a page byte by byte took 4,096 of its TSC ticks and made a shadow-paging
+ * fault that built three tables take 39,000 (vm-timer-overcommit on core2_penryn_t9600).
+ */
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *d = dst;
+	size_t q = n / 8, b = n % 8;
 
-	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+	asm volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(q) : : "memory");
+	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(b) : : "memory");
 	return dst;
 }
 
@@ -26,8 +33,11 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	void *d = dst;
+	size_t q = n / 8, b = n % 8;
+	u64 v = 0x0101010101010101ull * (u8)c;
 
-	asm volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	asm volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(v) : "memory");
+	asm volatile("rep stosb" : "+D"(d), "+c"(b) : "a"(v) : "memory");
 	return dst;
 }
 

@@ -111,7 +111,8 @@ void *heap_zalloc(size_t size)
 {
 	void *p = heap_alloc(size);
 
-	if (p)
+	/* A large block's frames come zeroed (frames_alloc) but for its header. */
+	if (p && size + HDR <= (1u << MAX_SHIFT))
 		memset(p, 0, size);
 	return p;
 }

@@ -39,10 +39,11 @@ static int pt_write_mmio(struct vcpu *v, void *opaque, u64 offset, u32 size, boo
 
 /*
  * REP STOS to a guest table (Linux clears its loaded root that way early in boot): the
- * iterations that fall in the faulting page are done here, each a write the shadow is told of,
+ * iterations that fall in the faulting page are done here, as one write the shadow is told of,
  * in protected or 64-bit mode with 32- or 64-bit addresses. A REP string instruction may stop
  * with RCX and RDI part way (SDM Vol. 2B, REP): it runs again from there, or is done (RIP past
- * it) when RCX reaches 0. False: not such an instruction, the caller goes on.
+ * it) when RCX reaches 0. False: not such an instruction, or none of its stores can be done
+ * here (one across the page's end); the caller goes on.
  */
 static bool rep_stos(struct vcpu *v, u64 gpa)
 {
@@ -77,18 +78,37 @@ static bool rep_stos(struct vcpu *v, u64 gpa)
 		size = 1;
 	rcx = wide ? v->regs.gpr[GPR_RCX] : (u32)v->regs.gpr[GPR_RCX];
 	rdi = wide ? v->regs.gpr[GPR_RDI] : (u32)v->regs.gpr[GPR_RDI];
-	while (rcx) {
-		u64 dst, val = v->regs.gpr[GPR_RAX];
-		u64 lin = wide ? rdi : (u32)(vmcs_readl(GUEST_ES_BASE) + rdi);
+	if (rcx) {
+		bool down = rflags & BIT(10); /* DF */
+		u64 lin = wide ? rdi : (u32)(vmcs_readl(GUEST_ES_BASE) + rdi), val = v->regs.gpr[GPR_RAX];
+		u64 dst, off, n, lo;
 
+		/*
+		 * One walk and one report to the shadow for all the iterations in this page: the
+		 * same linear page is the same frame. (A walk and a report per iteration made a REP
+		 * STOSQ over a whole table 512 of each in one exit.)
+		 */
 		if (guest_walk_translate(&v->vm->mem, &cpu, lin, GUEST_WALK_WRITE, &dst, &pf) ||
-		    (dst & ~(PAGE_SIZE - 1)) != page || (dst & (PAGE_SIZE - 1)) + size > PAGE_SIZE)
-			break; /* another page: the CPU goes on there (or faults) */
-		if (gmem_write(&v->vm->mem, dst, &val, size))
-			break;
-		shadow_guest_pte_written(v->vm->shadow, dst, size);
-		rdi = rflags & BIT(10) /* DF */ ? rdi - size : rdi + size;
-		rcx--;
+		    (dst & ~(PAGE_SIZE - 1)) != page)
+			return false; /* not the faulting page after all */
+		off = dst & (PAGE_SIZE - 1);
+		/* A store across the page's end: the caller unprotects, the CPU writes it. */
+		if (off + size > PAGE_SIZE)
+			return false;
+		n = MIN(rcx, down ? off / size + 1 : (PAGE_SIZE - off) / size);
+		lo = down ? dst - (n - 1) * size : dst;
+		if (!(val & (size == 8 ? ~0ull : (1ull << (size * 8)) - 1))) {
+			if (gmem_zero(&v->vm->mem, lo, n * size))
+				return false;
+		} else {
+			for (u64 k = 0; k < n; k++) {
+				if (gmem_write(&v->vm->mem, lo + k * size, &val, size))
+					return false;
+			}
+		}
+		shadow_guest_pte_written(v->vm->shadow, lo, n * size);
+		rdi = down ? rdi - n * size : rdi + n * size;
+		rcx -= n;
 	}
 	v->regs.gpr[GPR_RCX] = wide ? rcx : (u32)rcx;
 	v->regs.gpr[GPR_RDI] = wide ? rdi : (u32)rdi;
