@@ -9,6 +9,10 @@ def check_paging(log):
                r"(\d+) CR3 loads, (\d+) bad reads$", "the paging figures")
     if int(m.group(5)):
         raise CheckFailed(f"{m.group(5)} wrong or stale reads")
+    m = expect(log, r"^pg: paging: rep stosq: (\d+) tables of 511 entries, (\d+) bad reads$",
+               "the REP STOSQ figures")
+    if int(m.group(1)) < 2 or int(m.group(2)):
+        raise CheckFailed(f"REP STOSQ over {m.group(1)} tables: {m.group(2)} wrong or stale reads")
 
 
 TESTS = {
