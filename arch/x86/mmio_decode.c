@@ -3,9 +3,11 @@
 #include "arch/x86/mmio_decode.h"
 
 /*
- * REX prefix bits, SDM Vol. 2A, 2.2.1.2, table 2-4. REX.X and REX.B only extend the SIB index
- * and the base: they never change the length, and the address is known from the exit.
+ * REX prefix bits, SDM Vol. 2A, 2.2.1.2, table 2-4. REX.X and REX.B extend the SIB index and
+ * the base: they never change the length.
  */
+#define REX_B BIT(0)
+#define REX_X BIT(1)
 #define REX_R BIT(2)
 #define REX_W BIT(3)
 
@@ -29,6 +31,7 @@ struct decode {
 	enum mmio_mode mode;
 	u8 rex;
 	bool opsize, adsize; /* 66 and 67 prefixes */
+	s8 seg; /* a segment override prefix's segment, or -1 */
 	u8 modrm;
 };
 
@@ -96,12 +99,16 @@ static int prefixes(struct cursor *c, struct decode *d, u8 *opcode)
 		case 0xf0: /* LOCK */
 		case 0xf2: /* REPNE */
 		case 0xf3: /* REP */
-		case 0x26: /* ES, CS, SS, DS, FS, GS: the address is known from the exit */
+			break;
+		case 0x26: /* ES, CS, SS, DS */
 		case 0x2e:
 		case 0x36:
 		case 0x3e:
-		case 0x64:
+			d->seg = (s8)((b >> 3) & 3);
+			break;
+		case 0x64: /* FS, GS */
 		case 0x65:
+			d->seg = (s8)(MMIO_SEG_FS + (b & 1));
 			break;
 		default:
 			if (d->mode == MMIO_MODE_64 && (b & 0xf0) == 0x40) {
@@ -116,14 +123,18 @@ static int prefixes(struct cursor *c, struct decode *d, u8 *opcode)
 }
 
 /*
- * Skips the memory operand after ModRM: SIB and displacement, SDM Vol. 2A, 2.1.5, tables 2-1
- * (16-bit), 2-2 and 2-3 (32/64-bit), and 2.2.1.6 (RIP-relative: only the length matters here).
- * A register operand (mod 3) is no MMIO access.
+ * The memory operand after ModRM: SIB and displacement, SDM Vol. 2A, 2.1.5, tables 2-1
+ * (16-bit), 2-2 and 2-3 (32/64-bit), and 2.2.1.6 (RIP-relative), and from them and regs the
+ * effective address and default segment. A register operand (mod 3) is no MMIO access.
  */
-static int modrm_memory(struct cursor *c, struct decode *d)
+static int modrm_memory(struct cursor *c, struct decode *d, const u64 *regs,
+			struct mmio_insn *insn)
 {
-	unsigned int mod, rm, disp = 0;
-	u64 v;
+	static const s8 base16[8] = { 3, 3, 5, 5, 6, 7, 5, 3 };	 /* BX BX BP BP SI DI BP BX */
+	static const s8 index16[8] = { 6, 7, 6, 7, -1, -1, -1, -1 }; /* SI DI SI DI */
+	unsigned int mod, rm, disp = 0, as = address_size(d);
+	int base = -1, index = -1, scale = 0;
+	u64 v, ea;
 	int r = next(c, 1, &v);
 
 	if (r)
@@ -133,27 +144,56 @@ static int modrm_memory(struct cursor *c, struct decode *d)
 	rm = d->modrm & 7;
 	if (mod == 3)
 		return -EINVAL;
-	if (address_size(d) == 2) {
+	insn->seg = MMIO_SEG_DS;
+	if (as == 2) {
 		if (mod == 1)
 			disp = 1;
-		else if (mod == 2 || rm == 6)
+		else if (mod == 2 || (mod == 0 && rm == 6))
 			disp = 2;
-		return next(c, disp, &v);
-	}
-	if (rm == 4) {
-		r = next(c, 1, &v); /* SIB: base 5 with mod 0 means disp32 and no base */
-		if (r)
-			return r;
-		if (mod == 0 && (v & 7) == 5)
+		if (!(mod == 0 && rm == 6)) {
+			base = base16[rm];
+			index = index16[rm];
+			if (base == 5) /* BP-based forms use SS */
+				insn->seg = MMIO_SEG_SS;
+		}
+	} else {
+		if (rm == 4) {
+			r = next(c, 1, &v); /* SIB: base 5 with mod 0 means disp32 and no base */
+			if (r)
+				return r;
+			scale = (int)(v >> 6);
+			index = (int)((v >> 3) & 7) | ((d->rex & REX_X) ? 8 : 0);
+			if (index == 4)
+				index = -1; /* no index (rSP cannot be one) */
+			if (mod == 0 && (v & 7) == 5)
+				disp = 4;
+			else
+				base = (int)(v & 7) | ((d->rex & REX_B) ? 8 : 0);
+		} else if (mod == 0 && rm == 5) {
+			disp = 4; /* disp32, or RIP + disp32 in 64-bit mode */
+			insn->rip_relative = d->mode == MMIO_MODE_64;
+		} else {
+			base = (int)rm | ((d->rex & REX_B) ? 8 : 0);
+		}
+		if (mod == 1)
+			disp = 1;
+		else if (mod == 2)
 			disp = 4;
-	} else if (mod == 0 && rm == 5) {
-		disp = 4; /* disp32, or RIP + disp32 in 64-bit mode */
+		if (base == 4 || base == 5) /* rSP and rBP, not r12 and r13 */
+			insn->seg = MMIO_SEG_SS;
 	}
-	if (mod == 1)
-		disp = 1;
-	else if (mod == 2)
-		disp = 4;
-	return next(c, disp, &v);
+	r = next(c, disp, &v);
+	if (r)
+		return r;
+	ea = disp ? sign_extend(v, disp) : 0;
+	if (base >= 0)
+		ea += regs[base];
+	if (index >= 0)
+		ea += regs[index] << scale;
+	insn->ea = ea & size_mask(as);
+	if (d->seg >= 0)
+		insn->seg = (enum mmio_seg)d->seg;
+	return 0;
 }
 
 static unsigned int modrm_reg(const struct decode *d)
@@ -194,7 +234,7 @@ static int immediate(struct cursor *c, struct mmio_insn *insn, unsigned int imm_
 }
 
 /* 0F B6/B7 MOVZX, 0F BE/BF MOVSX, SDM Vol. 2B. */
-static int decode_0f(struct cursor *c, struct decode *d, struct mmio_insn *insn)
+static int decode_0f(struct cursor *c, struct decode *d, struct mmio_insn *insn, const u64 *regs)
 {
 	u64 op;
 	int r = next(c, 1, &op);
@@ -203,7 +243,7 @@ static int decode_0f(struct cursor *c, struct decode *d, struct mmio_insn *insn)
 		return r;
 	if (op != 0xb6 && op != 0xb7 && op != 0xbe && op != 0xbf)
 		return -EINVAL;
-	r = modrm_memory(c, d);
+	r = modrm_memory(c, d, regs, insn);
 	insn->dir = MMIO_READ;
 	insn->op = (op & 8) ? MMIO_OP_MOVSX : MMIO_OP_MOVZX;
 	insn->size = (op & 1) ? 2 : 1;
@@ -216,6 +256,7 @@ static int decode_moffs(struct cursor *c, struct decode *d, u8 opcode, struct mm
 			const u64 *regs)
 {
 	u64 v;
+	int r;
 
 	insn->size = (opcode & 1) ? operand_size(d) : 1;
 	insn->reg = 0;
@@ -223,7 +264,10 @@ static int decode_moffs(struct cursor *c, struct decode *d, u8 opcode, struct mm
 	insn->dir = (opcode & 2) ? MMIO_WRITE : MMIO_READ;
 	if (insn->dir == MMIO_WRITE)
 		insn->value = reg_value(insn, regs);
-	return next(c, address_size(d), &v);
+	insn->seg = d->seg >= 0 ? (enum mmio_seg)d->seg : MMIO_SEG_DS;
+	r = next(c, address_size(d), &v);
+	insn->ea = v;
+	return r;
 }
 
 /* ALU opcodes 00-31 by bits 5:3, and group 1 (80, 81, 83) by ModRM.reg, SDM Vol. 2A, A.3. */
@@ -267,7 +311,7 @@ static int decode_one_byte(struct cursor *c, struct decode *d, u8 opcode, struct
 		return decode_moffs(c, d, opcode, insn, regs);
 	if (!one_byte_known(opcode, d))
 		return -EINVAL;
-	r = modrm_memory(c, d);
+	r = modrm_memory(c, d, regs, insn);
 	if (r)
 		return r;
 	insn->size = size;
@@ -320,7 +364,7 @@ int mmio_decode(const u8 *bytes, unsigned int n, enum mmio_mode mode, const u64 
 		struct mmio_insn *insn)
 {
 	struct cursor c = { .b = bytes, .n = MIN(n, MMIO_INSN_MAX) };
-	struct decode d = { .mode = mode };
+	struct decode d = { .mode = mode, .seg = -1 };
 	u8 opcode;
 	int r;
 
@@ -329,7 +373,7 @@ int mmio_decode(const u8 *bytes, unsigned int n, enum mmio_mode mode, const u64 
 	if (r)
 		return r;
 	if (opcode == 0x0f)
-		r = decode_0f(&c, &d, insn);
+		r = decode_0f(&c, &d, insn, regs);
 	else
 		r = decode_one_byte(&c, &d, opcode, insn, regs);
 	if (r)

@@ -23,6 +23,16 @@ static inline enum mmio_mode mmio_mode_of(bool efer_lma, bool cs_l, bool cs_d)
 	return cs_d ? MMIO_MODE_32 : MMIO_MODE_16;
 }
 
+/* Segment registers in the order of their override prefixes' encoding (Sreg, SDM Vol. 2A, 3.1.1.2). */
+enum mmio_seg {
+	MMIO_SEG_ES,
+	MMIO_SEG_CS,
+	MMIO_SEG_SS,
+	MMIO_SEG_DS,
+	MMIO_SEG_FS,
+	MMIO_SEG_GS,
+};
+
 enum mmio_dir {
 	MMIO_READ,  /* load from the device; mmio_complete_read() updates the register */
 	MMIO_WRITE, /* store value to the device */
@@ -51,6 +61,14 @@ struct mmio_insn {
 	u8 reg;		/* 0-15 */
 	u8 reg_size;	/* bytes: 1, 2, 4 or 8 */
 	bool high_byte; /* AH, CH, DH or BH: bits 15:8 of reg 0-3 */
+	/*
+	 * The memory operand's effective address (its offset in the segment, cut to the address
+	 * size), and the segment: an override prefix's, else SS for a base of rSP or rBP, else DS
+	 * (SDM Vol. 1, 3.7.4 and 3.7.5). rip_relative: the caller adds the next instruction's RIP.
+	 */
+	u64 ea;
+	enum mmio_seg seg;
+	bool rip_relative;
 };
 
 /*

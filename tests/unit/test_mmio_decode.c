@@ -370,6 +370,63 @@ static void test_complete_rmw(void **state)
 }
 
 /* Random bytes in every mode: no crash, no read past n (ASan), only the documented errors. */
+/* The memory operand's effective address and segment (bytes checked with gas and objdump). */
+struct eacase {
+	const char *text;
+	enum mmio_mode mode;
+	u8 bytes[16];
+	u8 n;
+	u64 ea;
+	enum mmio_seg seg;
+	bool rip_relative;
+};
+
+#define EA(m, t, e, sg, ...) { .text = t, .mode = m, BYTES(__VA_ARGS__), .ea = e, .seg = sg }
+
+static const struct eacase ea_cases[] = {
+	EA(M64, "mov %eax,0x10(%rax,%rbx,8)", 0x10 + REG(0) + REG(3) * 8, MMIO_SEG_DS,
+	   0x89, 0x44, 0xd8, 0x10),
+	EA(M64, "mov %eax,-0x80(%rsp)", REG(4) - 0x80, MMIO_SEG_SS, 0x89, 0x44, 0x24, 0x80),
+	EA(M64, "mov %eax,0x0(%r13)", REG(13), MMIO_SEG_DS, 0x41, 0x89, 0x45, 0x00),
+	EA(M64, "mov %eax,0x8(%rbp)", REG(5) + 8, MMIO_SEG_SS, 0x89, 0x45, 0x08),
+	{ .text = "mov %eax,0x1234(%rip)", .mode = M64, BYTES(0x89, 0x05, 0x34, 0x12, 0, 0),
+	  .ea = 0x1234, .seg = MMIO_SEG_DS, .rip_relative = true },
+	EA(M64, "mov %eax,%fs:0x20(%r12,%r9,2)", 0x20 + REG(12) + REG(9) * 2, MMIO_SEG_FS,
+	   0x64, 0x43, 0x89, 0x44, 0x4c, 0x20),
+	EA(M64, "mov 0x11223344,%eax", 0x11223344, MMIO_SEG_DS,
+	   0x8b, 0x04, 0x25, 0x44, 0x33, 0x22, 0x11),
+	EA(M64, "mov %eax,0x400(,%rcx,4)", 0x400 + REG(1) * 4, MMIO_SEG_DS,
+	   0x89, 0x04, 0x8d, 0x00, 0x04, 0x00, 0x00),
+	EA(M64, "addr32 mov %eax,(%eax)", R32(0), MMIO_SEG_DS, 0x67, 0x89, 0x00),
+	EA(M32, "mov %eax,0x10(%ebx,%esi,4)", (u32)(REG(3) + REG(6) * 4 + 0x10), MMIO_SEG_DS,
+	   0x89, 0x44, 0xb3, 0x10),
+	EA(M32, "mov %eax,%es:0x5(%ebp)", (u32)(REG(5) + 5), MMIO_SEG_ES, 0x26, 0x89, 0x45, 0x05),
+	EA(M32, "mov %eax,0x40000", 0x40000, MMIO_SEG_DS, 0xa3, 0x00, 0x00, 0x04, 0x00),
+	EA(M16, "mov %ax,0x7(%bp,%si)", (u16)(REG(5) + REG(6) + 7), MMIO_SEG_SS, 0x89, 0x42, 0x07),
+	EA(M16, "mov %ax,0x1234", 0x1234, MMIO_SEG_DS, 0xa3, 0x34, 0x12),
+	EA(M16, "mov %ax,%gs:(%bx,%di)", (u16)(REG(3) + REG(7)), MMIO_SEG_GS, 0x65, 0x89, 0x01),
+};
+
+static void test_effective_address(void **state)
+{
+	u64 regs[MMIO_NR_REGS];
+
+	(void)state;
+	for (int i = 0; i < MMIO_NR_REGS; i++)
+		regs[i] = REG(i);
+	for (size_t i = 0; i < sizeof(ea_cases) / sizeof(ea_cases[0]); i++) {
+		const struct eacase *c = &ea_cases[i];
+		struct mmio_insn insn;
+
+		if (mmio_decode(c->bytes, c->n, c->mode, regs, &insn))
+			fail_msg("%s: not decoded", c->text);
+		if (insn.ea != c->ea || insn.seg != c->seg || insn.rip_relative != c->rip_relative)
+			fail_msg("%s: ea %#llx seg %d rip %d, expected %#llx seg %d rip %d", c->text,
+				 (unsigned long long)insn.ea, insn.seg, insn.rip_relative,
+				 (unsigned long long)c->ea, c->seg, c->rip_relative);
+	}
+}
+
 static void test_garbage(void **state)
 {
 	static const enum mmio_mode modes[] = { M16, M32, M64 };
@@ -412,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_complete_read),
 		cmocka_unit_test(test_complete_rmw),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_effective_address),
 	};
 
 	return unit_run(tests);

@@ -139,8 +139,11 @@ struct region;
  * "the local APIC page") and gpa.
  */
 enum exit_action exit_mmio(struct vcpu *v, const struct region *r, u64 gpa, const char *what);
-/* Whether exit_mmio could decode the instruction at the guest's RIP. */
-bool exit_mmio_decodable(struct vcpu *v);
+/*
+ * Whether exit_mmio could decode the instruction at the guest's RIP; true with the linear
+ * address its access starts at (its segment's base and effective address) and its size.
+ */
+bool exit_mmio_decodable(struct vcpu *v, u64 *linear, u32 *size);
 
 /* RF cleared and TF's single-step #DB queued for an instruction Kestrel completed (exit.c). */
 void exit_debug_after_instruction(struct vcpu *v, u64 rflags);

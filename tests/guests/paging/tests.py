@@ -13,6 +13,10 @@ def check_paging(log):
                "the REP STOSQ figures")
     if int(m.group(1)) < 2 or int(m.group(2)):
         raise CheckFailed(f"REP STOSQ over {m.group(1)} tables: {m.group(2)} wrong or stale reads")
+    m = expect(log, r"^pg: paging: a write across into a table: (\d+) bad reads$",
+               "the page-crossing write's figures")
+    if int(m.group(1)):
+        raise CheckFailed(f"a write across into a table: {m.group(1)} wrong reads")
 
 
 TESTS = {

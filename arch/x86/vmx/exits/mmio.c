@@ -48,12 +48,42 @@ static int decode(struct vcpu *v, u8 bytes[MMIO_INSN_MAX], struct mmio_insn *ins
 			   v->regs.gpr, insn);
 }
 
-bool exit_mmio_decodable(struct vcpu *v)
+bool exit_mmio_decodable(struct vcpu *v, u64 *linear, u32 *size)
 {
 	u8 bytes[MMIO_INSN_MAX] = { 0 };
 	struct mmio_insn insn;
+	bool wide = (vmcs_guest_efer() & EFER_LMA) && (vmcs_read32(GUEST_CS_AR) & SEG_AR_L);
+	u64 la;
 
-	return !decode(v, bytes, &insn);
+	if (decode(v, bytes, &insn))
+		return false;
+	/* In 64-bit mode only FS and GS have a base (SDM Vol. 3A, 3.4.4). */
+	switch (insn.seg) {
+	case MMIO_SEG_FS:
+		la = vmcs_readl(GUEST_FS_BASE);
+		break;
+	case MMIO_SEG_GS:
+		la = vmcs_readl(GUEST_GS_BASE);
+		break;
+	case MMIO_SEG_ES:
+		la = wide ? 0 : vmcs_readl(GUEST_ES_BASE);
+		break;
+	case MMIO_SEG_CS:
+		la = wide ? 0 : vmcs_readl(GUEST_CS_BASE);
+		break;
+	case MMIO_SEG_SS:
+		la = wide ? 0 : vmcs_readl(GUEST_SS_BASE);
+		break;
+	default:
+		la = wide ? 0 : vmcs_readl(GUEST_DS_BASE);
+		break;
+	}
+	la += insn.ea;
+	if (insn.rip_relative)
+		la += vmcs_readl(GUEST_RIP) + insn.len;
+	*linear = wide ? la : (u32)la;
+	*size = insn.size;
+	return true;
 }
 
 /*

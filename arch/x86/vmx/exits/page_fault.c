@@ -209,15 +209,33 @@ enum exit_action exit_page_fault(struct vcpu *v, u32 info)
 		 */
 		struct region r = { .start = res.gpa, .size = PAGE_SIZE - (res.gpa & (PAGE_SIZE - 1)),
 				    .kind = REGION_MMIO, .mmio = pt_write_mmio, .opaque = &w };
+		u64 la;
+		u32 size;
 
 		/*
 		 * An instruction the decoder does not do (a REP STOS clearing a table the guest
 		 * reuses as data): the page stops being a table of the shadow and the instruction
 		 * runs again, writing it directly (KVM's "unprotect and retry").
 		 */
-		if (!exit_mmio_decodable(v) &&
-		    (rep_stos(v, res.gpa) || shadow_unprotect(v->vm->shadow, res.gpa >> PAGE_SHIFT)))
-			return EXIT_RESUME;
+		if (!exit_mmio_decodable(v, &la, &size))
+			return rep_stos(v, res.gpa) ||
+			       shadow_unprotect(v->vm->shadow, res.gpa >> PAGE_SHIFT) ?
+			       EXIT_RESUME : exit_mmio(v, &r, res.gpa, "a guest page table");
+		/*
+		 * A write across a page's end, which faulted on this table: CR2 is where the table's
+		 * page begins when the write began in the page before. Emulated from CR2 it would
+		 * land in the wrong place, and its other part would go to the next guest-physical
+		 * page, not through the guest's own translation. The table is unprotected instead
+		 * and the processor does the write; a loaded root cannot be, and the VM stops.
+		 */
+		if ((la >> PAGE_SHIFT) != ((la + size - 1) >> PAGE_SHIFT) || la != gva) {
+			if (shadow_unprotect(v->vm->shadow, res.gpa >> PAGE_SHIFT))
+				return EXIT_RESUME;
+			vm_stop(v->vm, -1, "vcpu %u: a write to its loaded page-table root at %#lx "
+				"not emulated: %u bytes at linear %#lx (rip %#lx), the fault at %#lx",
+				v->id, res.gpa, size, la, vmcs_readl(GUEST_RIP), gva);
+			return EXIT_STOP_VM;
+		}
 		return exit_mmio(v, &r, res.gpa, "a guest page table");
 	}
 	case SHADOW_MMIO:

@@ -20,6 +20,7 @@
 #include "hv/vm.h"
 #include "lib/string.h"
 #include "mm/guest_walk.h"
+#include "mm/shadow.h"
 
 /* Exit qualification for task switches, Vol. 3C, 29.2.1 (table 29-2): selector and source. */
 #define TS_SELECTOR(q) ((u16)((q) & 0xffff))
@@ -102,6 +103,9 @@ static bool lin_copy(struct ts *t, u32 la, void *buf, u32 len, bool write)
 			t->unsupported = "a descriptor table or TSS outside the VM's RAM";
 			return false;
 		}
+		/* A TSS or GDT in a page the guest also uses as a page table: the shadow follows. */
+		if (write && t->v->vm->shadow)
+			shadow_guest_pte_written(t->v->vm->shadow, gpa, n);
 		la += n;
 		buf = (u8 *)buf + n;
 		len -= n;
