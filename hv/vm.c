@@ -393,7 +393,7 @@ static void console_record_done(void *uart)
 		platform_uart_sync((struct vm *)((char *)uart - __builtin_offsetof(struct vm, uart)));
 }
 
-u64 vm_console_drain(struct vm *vm)
+u64 vm_console_drain_some(struct vm *vm)
 {
 	u64 now, burst, per_kib, poll;
 	u32 records = 0;

@@ -276,7 +276,14 @@ void vm_ept_flush_here(void);
  * and pumps the record in progress: called by a pCPU between runs and between exits of vm's
  * vCPUs, never inside an exit handler. Returns 0, or the TSC when more may be printed.
  */
-u64 vm_console_drain(struct vm *vm);
+u64 vm_console_drain_some(struct vm *vm);
+/* vm_console_drain_some when there is anything to do: most runs start with nothing buffered. */
+static inline u64 vm_console_drain(struct vm *vm)
+{
+	if (!vuart_maybe_pending(&vm->uart) && !console_recording())
+		return 0;
+	return vm_console_drain_some(vm);
+}
 /*
  * Between two exits of a vCPU of vm: pumps the record in progress; starts one of vm's only
  * while its driver polls a full UART (LSR.THRE read 0): it drains it in its own time then.

@@ -440,11 +440,15 @@ without an exit). Not reached, traced instruction by instruction in Bochs:
   the virtual-APIC page's vector, EOI-exit bitmap and interrupt status written for the
   processor's delivery (about 190; the entry's RIP and RSP read among it, by which a delivery
   cut short by an exit is recognised), the guest's handler (90) and the common path.
-- ping-pong with a halted vCPU (3,000): 4,306 on one pCPU, 3,365 on two: two halts and two
-  wake-ups, each a switch of vCPU (VMCS, FPU and debug registers) and a scheduler pass, and
-  the virtual-APIC page's copies each way for the IPI (some 250). The self-IPI and ping-pong
-  take the full pass (an IRR bit is pending), and pay the few ticks of its note of whether the
-  next re-entry may skip it (863 and 4,253 before the re-entry).
+- ping-pong with a halted vCPU (3,000): 4,294 on one pCPU, 3,369 on two. Traced on
+  2026-12-06 at 4,385, one round trip: the run loops and the entry/exit stub of its four exits
+  1,258, the two scheduler passes 877 (80 of it the slice debt's bookkeeping at each run's
+  start and end, new that day), the two vCPU switches (VMCS, FPU, debug registers, steal time)
+  376, the two ICR writes' decode and delivery 712, the virtual-APIC page's copies each way
+  637, the two HLTs 151, the console checks between runs 172 (92 less since: nothing buffered
+  is now seen inline), the guest 202. The self-IPI and ping-pong take the full pass (an IRR bit
+  is pending), and pay the few ticks of its note of whether the next re-entry may skip it (863
+  and 4,253 before the re-entry).
 - the self-IPI through the SELF IPI MSR (700): 748, the ICR's path without its decode and bus
   (882 while it took the generic MSR path, which wrote the virtual-APIC page's registers again
   at each entry).
