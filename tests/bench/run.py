@@ -418,21 +418,22 @@ scheduler keeps a run queue, a timer heap (the running vCPU's own timer changes 
 O(1)) and a list of vCPUs with requests per pCPU (docs/design.md, "Scheduling"), and a self IPI
 goes to the sender alone. Reached: the x2APIC EOI (7 ticks: APIC virtualization retires it
 without an exit). Not reached, traced instruction by instruction in Bochs:
-- CPUID (goal 230): 257, and the unknown VMCALL (230): 254. Both return `EXIT_REENTER`
+- CPUID (goal 230): 244, and the unknown VMCALL (230): 254. Both return `EXIT_REENTER`
   (docs/design.md, "The re-entry"): with nothing pending, the run loop goes from the handler
   straight to the deadline and the entry, without the full pass of some fifteen checks of work
   that may be pending (requests, resets, console, scheduler, paging root, events, APICv's page):
   327 and 324 before. What is left, traced: guest 6, the entry/exit stub's register save and
   restore 56, the exit's reason, APICv's TPR read-back and the dispatch 35, the CPUID handler
-  about 80 (its cache's slot and the three inputs that invalidate it 30, the RIP advance's five
+  about 67 (its cache's slot 17: the inputs that change its answers drop the cache where they
+  are written, which took 13 off the 257 of a check at each exit; the RIP advance's five
   VMCS accesses 25: the guest's RFLAGS for TF, the instruction length, RIP read and written,
   the interruptibility state for STI and MOV SS blocking), the re-entry's checks 15, the
   deadline 35 (a TSC read and a VMWRITE before every entry: without the "save
   VMX-preemption timer value" control an entry reloads the whole last value, and with it the
   timer would not count root-mode time, so an exit-heavy guest's slice would stretch), the
   Dekker check with the flush hypercall, the root-mode epoch's two locked adds and the
-  statistics 25. The cache's inputs checked at their writers instead would take about 10 off;
-  the rest is the architecture's: each piece is needed for a correct entry.
+  statistics 25. Each piece is needed for a correct entry; the 14 to the goal would have to come
+  from the stub, the dispatch or the deadline.
 - the TSC-deadline write (300): 328 (418 before), the common path above and the vLAPIC and
   lazy-deadline bookkeeping (the write converted to host TSC, the vLAPIC's timer, the lazy
   deadline's record and the running vCPU's own timer in the scheduler, about 70).

@@ -185,6 +185,8 @@ enum exit_action exit_unbacked(struct vcpu *v, u64 gpa, u8 access, bool walk, st
 
 /* Handlers, one file each under arch/x86/vmx/exits/. */
 enum exit_action exit_cpuid(struct vcpu *v);
+/* IA32_APIC_BASE, IA32_MISC_ENABLE or the VM's reset count changed: CPUID answers anew. */
+void exit_cpuid_inputs_changed(struct vcpu *v);
 enum exit_action exit_rdmsr(struct vcpu *v);
 enum exit_action exit_wrmsr(struct vcpu *v);
 enum exit_action exit_io(struct vcpu *v);

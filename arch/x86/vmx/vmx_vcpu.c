@@ -482,6 +482,8 @@ void vmx_vcpu_power_on_msrs(struct vmx_vcpu *x)
 
 	vmsr_caps_of_host(&caps);
 	vmsr_power_on(&x->vcpu.msr, &caps);
+	/* IA32_MISC_ENABLE and IA32_APIC_BASE at power-on, and a reset VM's new count. */
+	exit_cpuid_inputs_changed(&x->vcpu);
 	/*
 	 * Table 10-1 leaves them undefined at power-on; 0 is what a fresh vCPU has, so a reset
 	 * VM never reads what its previous run wrote. The swapped ones are live in this pCPU.

@@ -9,13 +9,12 @@
 
 /*
  * A vCPU's CPUID answers by (leaf, subleaf), direct-mapped: the policy's answer is a function
- * of the host's answer and of cpuid_env, and the cache is dropped whole when the inputs the guest
- * changes (VM resets, IA32_APIC_BASE, IA32_MISC_ENABLE) differ (exits/cpuid.c).
+ * of the host's answer and of cpuid_env, and the cache is dropped whole where the inputs the
+ * guest changes are written: IA32_APIC_BASE and IA32_MISC_ENABLE (exits/msr.c), and the
+ * power-on of a VM reset (exit_cpuid_inputs_changed).
  */
 #define CPUID_CACHE_SIZE 16
 struct cpuid_cache {
-	/* The inputs the guest changes, as they were when the entries were computed. */
-	u64 resets, apic_base, misc_enable;
 	struct {
 		u32 leaf, sub;
 		bool valid;

@@ -229,17 +229,24 @@ void test_misc_enable(void)
 
 	/* Limit CPUID maxval: CPUID.0 says 2, higher basic leaves answer as leaf 2. */
 	if (max > 2) {
+		struct rt_cpuid leaf7 = rt_cpuid(7, 0), again;
+
+		/* CPUID first, with nothing between: the WRMSR alone must change its answers. */
 		misc_set(v0 | MISC_LIMIT_CPUID);
-		msr_read_gp(MISC_ENABLE, &v);
-		rt_check(v == (v0 | MISC_LIMIT_CPUID), "set limit-CPUID, read %#lx", v);
 		r = rt_cpuid(0, 0);
 		rt_check(r.eax == 2, "limit-CPUID set: CPUID.0:EAX %u, not 2", r.eax);
+		msr_read_gp(MISC_ENABLE, &v);
+		rt_check(v == (v0 | MISC_LIMIT_CPUID), "set limit-CPUID, read %#lx", v);
 		r = rt_cpuid(7, 0);
 		rt_check(r.eax == leaf2.eax && r.ebx == leaf2.ebx && r.ecx == leaf2.ecx &&
 				 r.edx == leaf2.edx,
 			 "limit-CPUID set: leaf 7 does not answer as leaf 2");
 		rt_check(rt_cpuid(0x80000000, 0).eax == ext_max, "extended leaves limited too");
 		misc_set(v0);
+		again = rt_cpuid(7, 0);
+		rt_check(again.eax == leaf7.eax && again.ebx == leaf7.ebx && again.ecx == leaf7.ecx &&
+				 again.edx == leaf7.edx,
+			 "limit-CPUID cleared: leaf 7 still answers as leaf 2");
 		rt_check(rt_cpuid(0, 0).eax == max, "limit-CPUID cleared: CPUID.0:EAX %u, was %u",
 			 rt_cpuid(0, 0).eax, max);
 	}

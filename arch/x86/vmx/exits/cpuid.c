@@ -50,27 +50,24 @@ static struct cpuid_regs compute(struct vmx_vcpu *x, u32 leaf, u32 sub)
 	return r;
 }
 
-/* A miss: the slot filled, after the whole cache is dropped if the guest changed an input. */
+/* A miss: the slot filled. */
 static __cold void cpuid_cache_fill(struct vmx_vcpu *x, u32 slot, u32 leaf, u32 sub)
 {
-	struct vcpu *v = &x->vcpu;
 	struct cpuid_cache *c = &x->cpuid_cache;
 
-	if (c->resets != v->vm->resets || c->apic_base != v->lapic.apic_base ||
-	    c->misc_enable != v->msr.misc_enable) {
-		memset(c, 0, sizeof(*c));
-		c->resets = v->vm->resets;
-		c->apic_base = v->lapic.apic_base;
-		c->misc_enable = v->msr.misc_enable;
-	}
 	c->e[slot].r = compute(x, leaf, sub);
 	c->e[slot].leaf = leaf;
 	c->e[slot].sub = sub;
 	c->e[slot].valid = true;
 }
 
+void exit_cpuid_inputs_changed(struct vcpu *v)
+{
+	memset(&to_vmx(v)->cpuid_cache, 0, sizeof(to_vmx(v)->cpuid_cache));
+}
+
 /*
- * From the cache when it holds (leaf, sub) and the inputs are unchanged: no host CPUID (which
+ * From the cache when it holds (leaf, sub): no host CPUID (which
  * costs the processor far more than a lookup) and no policy walk on the common path.
  */
 enum exit_action exit_cpuid(struct vcpu *v)
@@ -80,9 +77,7 @@ enum exit_action exit_cpuid(struct vcpu *v)
 	u32 leaf = (u32)v->regs.gpr[GPR_RAX], sub = (u32)v->regs.gpr[GPR_RCX];
 	u32 slot = (leaf ^ (leaf >> 27) ^ sub * 3) % CPUID_CACHE_SIZE;
 
-	if (unlikely(!c->e[slot].valid || c->e[slot].leaf != leaf || c->e[slot].sub != sub ||
-		     c->resets != v->vm->resets || c->apic_base != v->lapic.apic_base ||
-		     c->misc_enable != v->msr.misc_enable))
+	if (unlikely(!c->e[slot].valid || c->e[slot].leaf != leaf || c->e[slot].sub != sub))
 		cpuid_cache_fill(x, slot, leaf, sub);
 	v->regs.gpr[GPR_RAX] = c->e[slot].r.eax;
 	v->regs.gpr[GPR_RBX] = c->e[slot].r.ebx;

@@ -181,8 +181,10 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 		/* An SVR, LVT, timer or mode write: RDMSR reads them from the page with APICv. */
 		apicv_regs_changed(to_vmx(v));
 
-		if (msr == VLAPIC_MSR_APIC_BASE)
+		if (msr == VLAPIC_MSR_APIC_BASE) {
 			apic_bus_mode_changed(v);
+			exit_cpuid_inputs_changed(v); /* CPUID.1:EDX.APIC */
+		}
 		if (!apic_bus_result(v, r, &ipi))
 			return EXIT_RESUME;
 		if (msr == VLAPIC_MSR_TSC_DEADLINE)
@@ -198,6 +200,8 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 			vcpu_inject_gp(v);
 			return EXIT_RESUME;
 		}
+		if (msr == VMSR_MISC_ENABLE)
+			exit_cpuid_inputs_changed(v); /* limit CPUID, XD disable */
 	} else if (msr == MSR_IA32_TSC_AUX && vmx_caps.rdtscp) {
 		if (val >> 32) {
 			vcpu_inject_gp(v); /* bits 63:32 are reserved, SDM Vol. 4, table 2-2 */
