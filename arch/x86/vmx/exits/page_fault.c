@@ -226,14 +226,16 @@ enum exit_action exit_page_fault(struct vcpu *v, u32 info)
 		 * page begins when the write began in the page before. Emulated from CR2 it would
 		 * land in the wrong place, and its other part would go to the next guest-physical
 		 * page, not through the guest's own translation. The table is unprotected instead
-		 * and the processor does the write; a loaded root cannot be, and the VM stops.
+		 * and the processor does the write; a loaded root cannot be, and the VM stops. A
+		 * write within one page that the decoder places elsewhere than CR2 (its bytes
+		 * changed since the fault) is emulated from CR2, as the fault says.
 		 */
-		if ((la >> PAGE_SHIFT) != ((la + size - 1) >> PAGE_SHIFT) || la != gva) {
+		if ((la >> PAGE_SHIFT) != ((la + size - 1) >> PAGE_SHIFT)) {
 			if (shadow_unprotect(v->vm->shadow, res.gpa >> PAGE_SHIFT))
 				return EXIT_RESUME;
 			vm_stop(v->vm, -1, "vcpu %u: a write to its loaded page-table root at %#lx "
-				"not emulated: %u bytes at linear %#lx (rip %#lx), the fault at %#lx",
-				v->id, res.gpa, size, la, vmcs_readl(GUEST_RIP), gva);
+				"not emulated: %u bytes at linear %#lx (rip %#lx) across a page's end",
+				v->id, res.gpa, size, la, vmcs_readl(GUEST_RIP));
 			return EXIT_STOP_VM;
 		}
 		return exit_mmio(v, &r, res.gpa, "a guest page table");
