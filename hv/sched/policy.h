@@ -55,6 +55,7 @@ struct sched_cpu {
 	volatile u32 nr_runnable; /* any pCPU reads: runnable vCPUs here, running one too, last pick */
 	volatile bool active; /* any pCPU reads: this pCPU is in its scheduling loop */
 	u64 balance_next; /* TSC before which this pCPU does not look at others' loads */
+	u64 pass_due; /* TSC from which the next pass between runs is a full one (sched_loop) */
 	struct spinlock inbox_lock; /* any pCPU: the inbox below */
 	u32 nr_inbox;
 	struct vcpu *inbox[SCHED_INBOX];

@@ -386,23 +386,53 @@ void sched_tick(void)
 	tick_timers(s, rdtsc());
 }
 
+/*
+ * Whether the pass between runs must be a full one: a request, a handed-over vCPU or a steal
+ * request came (each sets a flag here before its kick), a timer here is due, or a slice went
+ * by since the last full pass (console, balancing, EPT housekeeping).
+ */
+static inline bool pass_needed(struct sched_cpu *s, u64 now)
+{
+	u64 t = timer_heap_min_key(&s->timers);
+
+	return READ_ONCE(s->requests_pending) || READ_ONCE(s->req_list) ||
+	       READ_ONCE(s->steal_request) || READ_ONCE(s->nr_inbox) ||
+	       READ_ONCE(s->ept_flush_pending) ||
+	       (s64)(now - s->pass_due) >= 0 || (t && t <= now);
+}
+
 __noreturn void sched_loop(void)
 {
 	struct percpu *cpu = this_cpu();
 	struct sched_cpu *s = sched_cpus[cpu->index];
 	struct vcpu *last = NULL;
-	bool more_ept;
+	bool more_ept, idled = false;
 
 	WRITE_ONCE(s->active, true); /* periodic balancing may hand vCPUs here now */
 	for (;;) {
 		struct vcpu *v;
-		u64 now, input = 0;
+		u64 now = rdtsc(), input = 0;
 
+		/*
+		 * The short pass: between two runs with nothing posted or due here, the next vCPU
+		 * is picked at once (a HLT that hands the pCPU to the vCPU it woke, the ping-pong of
+		 * docs/measured.md). Everything the full pass looks at is either announced by a flag
+		 * read here or waits for pass_due, a slice at most (sooner for console input).
+		 * Never after idling: what woke this pCPU is for the full pass.
+		 */
+		if (!idled && sched_policy_runnable(s) && !pass_needed(s, now) &&
+		    (v = sched_policy_pick(s)))
+			goto run;
+		idled = false;
+		s->pass_due = now + sched_slice_tsc;
 		adopt(s);
 		console_pump(); /* output in progress: what the serial ports take now */
 		/* One pCPU reads the console: bytes typed there, for the VM with the focus. */
-		if (cpu->index == 0)
-			input = console_input_poll(rdtsc());
+		if (cpu->index == 0) {
+			input = console_input_poll(now);
+			if (input)
+				s->pass_due = MIN(s->pass_due, input);
+		}
 		WRITE_ONCE(s->requests_pending, 0);
 		handle_posted(s);
 		if (give(s, last) == last)
@@ -438,8 +468,10 @@ __noreturn void sched_loop(void)
 			cpu_wait_for_interrupt();
 			timer_cancel();
 			s->idle_tsc += rdtsc() - t0;
+			idled = true;
 			continue;
 		}
+run:
 		arch_vcpu_switch(last, v);
 		last = v;
 		sched_policy_run_begin(s, v, rdtsc(), sched_slice_tsc);
