@@ -63,6 +63,16 @@ static void send_x2apic_cluster(struct vcpu *sender, const struct vlapic_ipi *ip
 	}
 }
 
+void apic_bus_send_fixed(struct vcpu *sender, u32 dest, u8 vector)
+{
+	struct vcpu *to = vm_vcpu_by_apic_id(sender->vm, dest);
+
+	sender->stats.ipis_sent++;
+	/* vlapic_ipi_hits's physical test: the target's own ID (its low 8 bits in xAPIC mode). */
+	if (to && vlapic_match_dest(&to->lapic, dest, false, true))
+		vcpu_deliver_irq(to, vector);
+}
+
 void apic_bus_send(struct vcpu *sender, const struct vlapic_ipi *ipi)
 {
 	struct vm *vm = sender->vm;

@@ -12,6 +12,11 @@ struct vm;
 /* Delivers an IPI the sender's vLAPIC produced to every vCPU it names. */
 void apic_bus_send(struct vcpu *sender, const struct vlapic_ipi *ipi);
 /*
+ * The same for the fixed IPI of one x2APIC ICR write that vlapic_x2apic_icr_fixed took: to the
+ * vCPU whose APIC ID is dest (the sender's own for "self"), if there is one that takes it.
+ */
+void apic_bus_send_fixed(struct vcpu *sender, u32 dest, u8 vector);
+/*
  * Delivers an I/O APIC's message to the vCPUs of vm it names (a destination no vCPU has reaches
  * nobody); true when one took it. Lowest priority goes to the first match.
  */

@@ -179,6 +179,31 @@ static inline bool vlapic_irr_empty(const struct vlapic *v)
 /* The same, edge- or level-triggered: TMR records which, for the EOI (12.8.4). */
 bool vlapic_set_irr_trig(struct vlapic *v, u8 vector, bool level);
 /*
+ * The x2APIC ICR write that most IPIs are (Linux's IPI to one CPU, or to itself): fixed
+ * delivery, no reserved bit, a vector of 16 or more, and either the "self" shorthand or a
+ * physical destination other than the broadcast ID, in x2APIC mode (SDM Vol. 3A, 12.12.9,
+ * figure 12-28). Then the write is stored as vlapic_msr_write would store it, *dest is the
+ * APIC ID it goes to (this vLAPIC's own for "self"), and true: an IPI of val's vector to that
+ * ID, with no error to log. Any other write: false, nothing done, and it goes to
+ * vlapic_msr_write. The level and trigger bits do nothing for a fixed IPI.
+ */
+static inline bool vlapic_x2apic_icr_fixed(struct vlapic *v, u64 val, u32 *dest)
+{
+	/* The vector, level and trigger bits, and the shorthand's low bit: the rest are 0. */
+	const u32 plain = 0x4c0ffu;
+
+	if ((v->apic_base & (VLAPIC_BASE_EN | VLAPIC_BASE_EXTD)) !=
+		    (VLAPIC_BASE_EN | VLAPIC_BASE_EXTD) ||
+	    ((u32)val & ~plain) || (u8)val < 16)
+		return false;
+	if ((u32)val & BIT(18))
+		*dest = v->id; /* "self" */
+	else if ((*dest = (u32)(val >> 32)) == 0xffffffffu)
+		return false;
+	v->icr = val;
+	return true;
+}
+/*
  * Whether an NMI message reaches the core: not with the APIC globally disabled in
  * IA32_APIC_BASE (as if there were no APIC, SDM Vol. 3A, 12.4.3), but software-disabled
  * through the SVR it takes NMIs as usual (12.4.7.2). The ICR and the PV IPI both ask this.

@@ -377,6 +377,64 @@ static void test_icr_x2apic(void **state)
 	expect_ipi(VLAPIC_DM_STARTUP, VLAPIC_SH_OTHERS, 0x79, false, true, 0);
 }
 
+/*
+ * The x2APIC ICR's direct path takes exactly the writes the generic path turns into a fixed
+ * IPI to one physical destination or to "self", with no error, and stores the ICR alike:
+ * every low half built from the fields' values, reserved bits and the broadcast ID included,
+ * in both modes.
+ */
+static void test_icr_x2apic_fixed(void **state)
+{
+	static const u32 dests[] = { 0, 3, 0x12345678, 0xfffffffe, 0xffffffff };
+	static const u8 vectors[] = { 0, 15, 16, 0x31, 0xff };
+	struct vlapic v, w;
+	u32 taken = 0, dest = 0;
+
+	(void)state;
+	for (u32 mode = 0; mode < 2; mode++)
+	for (u32 bits = 0; bits < 1u << 12; bits++) {
+		/*
+		 * Delivery mode 10:8, logical 11, the reserved 12 and 13, level 14, trigger 15,
+		 * shorthand 19:18, and the reserved 16 and 31.
+		 */
+		u32 lo = (bits & 0x3f) << 8 | ((bits >> 6) & 3) << 14 | ((bits >> 8) & 3) << 18 |
+			 ((bits >> 10) & 1) << 16 | ((bits >> 11) & 1) << 31;
+
+		for (u32 d = 0; d < ARRAY_SIZE(dests); d++)
+		for (u32 k = 0; k < ARRAY_SIZE(vectors); k++) {
+			u64 val = (u64)dests[d] << 32 | lo | vectors[k];
+			u32 r;
+			bool fast;
+
+			mk(&v, 7, mode);
+			w = v;
+			fast = vlapic_x2apic_icr_fixed(&v, val, &dest);
+			if (!fast) {
+				assert_memory_equal(&v, &w, sizeof(v)); /* nothing done */
+				continue;
+			}
+			taken++;
+			r = msr_w(&w, MSR(VLAPIC_REG_ICR_LO), val, 0);
+			assert_int_equal(r, VLAPIC_R_IPI);
+			if (ipi.shorthand == VLAPIC_SH_SELF) {
+				assert_int_equal(dest, 7); /* the sender's own ID */
+				expect_ipi(VLAPIC_DM_FIXED, VLAPIC_SH_SELF, vectors[k], false, true, 0);
+			} else {
+				assert_int_equal(dest, dests[d]);
+				assert_int_not_equal(dest, 0xffffffff);
+				expect_ipi(VLAPIC_DM_FIXED, VLAPIC_SH_NONE, vectors[k], false, true,
+					   dests[d]);
+			}
+			assert_memory_equal(&v, &w, sizeof(v)); /* the same ICR, no error logged */
+		}
+	}
+	/*
+	 * Four level/trigger forms of 3 vectors, to 4 destinations or to "self" with any of
+	 * the 5 destinations, x2APIC mode only.
+	 */
+	assert_int_equal(taken, 4 * 3 * (4 + 5));
+}
+
 /* The vCPUs the last IPI from sender reaches, as a bit mask. */
 static u32 hits(const struct vlapic *cpu, u32 nr, const struct vlapic *sender)
 {
@@ -1011,6 +1069,7 @@ int main(void)
 		cmocka_unit_test(test_match_dest),
 		cmocka_unit_test(test_icr_xapic),
 		cmocka_unit_test(test_icr_x2apic),
+		cmocka_unit_test(test_icr_x2apic_fixed),
 		cmocka_unit_test(test_ipi_routing),
 		cmocka_unit_test(test_self_ipi),
 		cmocka_unit_test(test_priority),
