@@ -147,6 +147,7 @@ static void apicv_switch(struct vmx_vcpu *x, bool on)
 	x->proc2_ctls = proc2;
 	x->apicv_on = on;
 	x->apicv_page_clear = false; /* written whole at this entry */
+	x->apicv_in_sync = false;
 	x->apicv_page_words = 0xff; /* its IRR and ISR as the last exit with APICv left them */
 	x->apicv_pushed = -1; /* off: the last exit pulled the page; on: nothing is in it yet */
 }
@@ -207,6 +208,7 @@ void apicv_prepare(struct vmx_vcpu *x)
 	}
 	x->apicv_pushed = x->apicv_offer;
 	x->apicv_page_clear = x->apicv_offer < 0 && !v->lapic.isr_words;
+	x->apicv_in_sync = false;
 }
 
 void apicv_pull(struct vmx_vcpu *x)

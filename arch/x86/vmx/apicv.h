@@ -52,6 +52,17 @@ static inline bool apicv_before_entry(struct vmx_vcpu *x)
 		x->apic_page[VLAPIC_PAGE_WORD(VLAPIC_REG_PPR)] = l->tpr;
 		return true;
 	}
+	/*
+	 * The page as the last exit left it, pulled then, with nothing requested since and TPR
+	 * unchanged (a CR8 write exits and changes it: vm-apicv): an exit in an interrupt
+	 * handler, its vector still in service. Its IRR, ISR, TPR and PPR, RVI 0 and SVI in the
+	 * VMCS are what apicv_prepare would write. The EOI-exit bitmap may hold more than it
+	 * would (the vectors in service, for requests pending at the last prepare): each such
+	 * EOI exits once for nothing.
+	 */
+	if (x->apicv_in_sync && x->apicv_offer < 0 && vlapic_irr_empty(l) &&
+	    !x->apicv_regs_stale && x->apic_page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] == l->tpr)
+		return false;
 	apicv_prepare(x);
 	return false;
 }
@@ -64,6 +75,7 @@ static inline bool apicv_before_entry(struct vmx_vcpu *x)
 static inline void apicv_after_exit(struct vmx_vcpu *x)
 {
 	struct vlapic *l = &x->vcpu.lapic;
+	u16 status;
 
 	if (!x->apicv_on)
 		return;
@@ -76,10 +88,14 @@ static inline void apicv_after_exit(struct vmx_vcpu *x)
 		l->tpr = x->apic_page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] & 0xff;
 		return;
 	}
-	if (vmcs_read16(GUEST_INTR_STATUS)) {
+	status = vmcs_read16(GUEST_INTR_STATUS);
+	if (status) {
 		apicv_pull(x);
+		/* RVI 0: the page's IRR is empty, and its ISR and TPR are the vLAPIC's now. */
+		x->apicv_in_sync = !(status & 0xff);
 		return;
 	}
+	x->apicv_in_sync = false;
 	if (x->apicv_pushed >= 0 || l->isr_words)
 		vlapic_page_pull_empty(l, x->apic_page, x->apicv_pushed);
 	else

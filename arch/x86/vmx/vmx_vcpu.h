@@ -50,6 +50,7 @@ struct vmx_vcpu {
 	bool apicv_regs_stale; /* the page's registers but IRR, ISR, TPR: to be written again */
 	bool apicv_no_page; /* no memory for a virtual-APIC page: the emulated path for good */
 	bool apicv_page_clear; /* the page's IRR and ISR are 0, and RVI and SVI in the VMCS */
+	bool apicv_in_sync; /* pulled at the last exit with RVI 0: the page is the vLAPIC's */
 	s16 apicv_offer; /* the vector inject_events offers at this entry (vlapic_page.h), or -1 */
 	s16 apicv_pushed; /* the vector the page's VIRR got at the last entry, or -1 */
 	u64 apicv_offer_rip, apicv_offer_rsp; /* the guest's at the entry that offered one */

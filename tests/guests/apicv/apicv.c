@@ -28,7 +28,8 @@
 
 static volatile u32 count[256];
 static volatile u32 order[4], nr_order;
-static volatile bool in_service_seen;
+static volatile bool in_service_seen, cr8_in_handler;
+static volatile u64 tpr_after_cr8, tpr_after_cr8_0;
 
 static bool vec_bit(u32 msr0, u32 vec)
 {
@@ -45,6 +46,16 @@ static void irq(struct rt_frame *f)
 	/* In service while its handler runs (the runtime writes the EOI after it returns). */
 	if (vec_bit(MSR_ISR0, v) && !vec_bit(MSR_IRR0, v))
 		in_service_seen = true;
+	if (cr8_in_handler) {
+		u32 a = 0, b, c = 0, d;
+
+		/* An exit with the vector in service, then TPR written through CR8 (exits too). */
+		__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+		__asm__ volatile("mov %0, %%cr8" : : "r"(3ul) : "memory");
+		tpr_after_cr8 = rt_rdmsr(MSR_TPR);
+		__asm__ volatile("mov %0, %%cr8" : : "r"(0ul) : "memory");
+		tpr_after_cr8_0 = rt_rdmsr(MSR_TPR);
+	}
 }
 
 /* A self-IPI through SELF IPI is delivered before the next instruction with interrupts on. */
@@ -97,6 +108,25 @@ static void check_tpr_cli(void)
 	after = count[VEC_LOW];
 	rt_check(after == before + 1, "vector %#x: %u deliveries after TPR lowered with IF 0 and STI",
 		 VEC_LOW, after - before);
+}
+
+/*
+ * CR8 is TPR[7:4] (SDM Vol. 3A, 12.8.6.1): written in a handler, after an exit taken with the
+ * vector in service, the x2APIC TPR reads it back (with APICv, from the virtual-APIC page).
+ */
+static void check_cr8_in_service(void)
+{
+	u32 before = count[VEC_LOW];
+
+	cr8_in_handler = true;
+	rt_wrmsr(MSR_SELF_IPI, VEC_LOW);
+	cr8_in_handler = false;
+	rt_check(count[VEC_LOW] == before + 1, "self-IPI %#x: %u deliveries, expected 1",
+		 VEC_LOW, count[VEC_LOW] - before);
+	rt_check((tpr_after_cr8 & 0xff) == 0x30, "TPR reads %#lx after CR8 3 in a handler",
+		 tpr_after_cr8);
+	rt_check((tpr_after_cr8_0 & 0xff) == 0, "TPR reads %#lx after CR8 0 in a handler",
+		 tpr_after_cr8_0);
 }
 
 /* Two requested with interrupts off: the higher class first (SDM Vol. 3A, 12.8.3). */
@@ -181,6 +211,7 @@ void kmain(const struct rt_boot *boot)
 	check_delivery();
 	check_tpr();
 	check_tpr_cli();
+	check_cr8_in_service();
 	check_priority();
 	check_illegal_vector();
 	rt_test_end();
