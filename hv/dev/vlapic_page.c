@@ -99,6 +99,23 @@ void vlapic_page_push_vectors(const struct vlapic *v, u32 *page, int offer, u8 *
 	page[VLAPIC_PAGE_WORD(VLAPIC_REG_PPR)] = ppr(v);
 }
 
+bool vlapic_page_push_lone(const struct vlapic *v, u32 *page, int offer, u8 *page_words)
+{
+	u32 w, bit;
+
+	if (offer < 16 || *page_words || v->isr_words || v->tmr_words)
+		return false;
+	w = (u32)offer / 32;
+	bit = 1u << (offer % 32);
+	if (v->irr_words != 1u << w || v->irr[w] != bit)
+		return false;
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_IRR) + w * 4] = bit;
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] = v->tpr;
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_PPR)] = v->tpr; /* nothing in service (11.8.3.1) */
+	*page_words = (u8)(1u << w);
+	return true;
+}
+
 /*
  * What RDMSR may read from the page (30.5) and only an exit changes; not TMR and ICR (apicv.c).
  * Copied from the fields, as x2APIC reads return them (the unit test holds them equal).

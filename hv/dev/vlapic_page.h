@@ -53,6 +53,14 @@ void vlapic_page_pull_empty(struct vlapic *v, const u32 *page, int offered);
  */
 void vlapic_page_push_vectors(const struct vlapic *v, u32 *page, int offer, u8 *page_words);
 /*
+ * The common entry with an interrupt to deliver, as vlapic_page_push_vectors in fewer steps:
+ * `offer` is v's one request, nothing is in service, no vector is level-triggered, and the
+ * page's IRR and ISR are 0 (*page_words 0). Then writes the offer's IRR word, TPR and PPR,
+ * sets *page_words, and returns true: RVI is the offer, SVI 0 and the EOI-exit bitmap 0.
+ * Otherwise returns false having written nothing.
+ */
+bool vlapic_page_push_lone(const struct vlapic *v, u32 *page, int offer, u8 *page_words);
+/*
  * Writes the registers RDMSR reads from the page under APIC-register virtualization and that
  * only a VM exit changes (ID, version, LDR, SVR, ESR, the LVT, initial count, divide):
  * after a WRMSR, a mode change, INIT or reset. @pre v is in x2APIC mode

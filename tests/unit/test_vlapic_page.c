@@ -203,6 +203,66 @@ static void test_page_words(void **state)
 	assert_int_equal(page[W(VLAPIC_REG_ISR) + 3 * 4], 0x5a5a);
 }
 
+/*
+ * The short push takes exactly one request, nothing in service, no level-triggered vector and
+ * a clear page, and leaves the page, its words, RVI/SVI and the EOI-exit bitmap as the full
+ * push does; anything else it leaves to the full push, having written nothing.
+ */
+static void test_push_lone(void **state)
+{
+	static const u8 vecs[] = { 0x20, 0x31, 0x41, 0x5f, 0x60, 0x90, 0xe2, 0xff };
+	static u32 full[1024];
+	u32 taken = 0;
+
+	(void)state;
+	for (u32 a = 0; a < ARRAY_SIZE(vecs); a++)
+	for (u32 b = 0; b <= ARRAY_SIZE(vecs); b++)
+	for (u32 kind = 0; kind < 4; kind++)
+	for (u32 start = 0; start < 2; start++) {
+		struct vlapic v;
+		u8 words, full_words;
+		u64 bm[4];
+		int offer;
+		bool lone;
+
+		mk_x2(&v, 1);
+		memset(page, 0, sizeof(page));
+		vlapic_set_irr_trig(&v, vecs[a], kind == 1); /* kind 1: level-triggered */
+		if (b < ARRAY_SIZE(vecs) && kind == 2)
+			vlapic_set_irr(&v, vecs[b]); /* a second request */
+		if (b < ARRAY_SIZE(vecs) && kind == 3) {
+			vlapic_set_irr(&v, vecs[b]);
+			vlapic_accept(&v, vecs[b]); /* one in service */
+		}
+		v.tpr = 0x10 * (a % 3);
+		offer = vlapic_page_offer(&v);
+		words = start ? BIT(5) : 0; /* start 1: the page is not clear */
+		lone = vlapic_page_push_lone(&v, page, offer, &words);
+		if (!lone) {
+			for (u32 i = 0; i < 1024; i++)
+				assert_int_equal(page[i], 0);
+			assert_int_equal(words, start ? BIT(5) : 0);
+			continue;
+		}
+		taken++;
+		assert_int_equal(start, 0);
+		memset(full, 0, sizeof(full));
+		full_words = 0;
+		vlapic_page_push_vectors(&v, full, offer, &full_words);
+		assert_memory_equal(page, full, sizeof(full));
+		assert_int_equal(words, full_words);
+		assert_int_equal(vlapic_page_intr_status(&v, offer), (u16)offer);
+		vlapic_page_eoi_exit_bitmap(&v, offer, bm);
+		assert_true(!(bm[0] | bm[1] | bm[2] | bm[3]));
+	}
+	/*
+	 * Taken with a clear page only: a lone edge request (kind 0, whatever b), kind 2 without
+	 * a second request (b past the list) or with the same vector again, kind 3 with nothing
+	 * accepted (b past the list).
+	 */
+	assert_int_equal(taken, ARRAY_SIZE(vecs) * (ARRAY_SIZE(vecs) + 1 + 2 + 1));
+}
+
 /* The registers RDMSR reads from the page are what the vLAPIC answers. */
 static void test_push_regs(void **state)
 {
@@ -272,6 +332,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_push_vectors),
+		cmocka_unit_test(test_push_lone),
 		cmocka_unit_test(test_offer),
 		cmocka_unit_test(test_pull),
 		cmocka_unit_test(test_pull_empty),

@@ -192,15 +192,22 @@ void apicv_prepare(struct vmx_vcpu *x)
 		x->apicv_regs_stale = false;
 		vlapic_page_push_regs(&v->lapic, x->apic_page);
 	}
-	vlapic_page_push_vectors(&v->lapic, x->apic_page, x->apicv_offer, &x->apicv_page_words);
-	/* Entry evaluates RVI against the PPR of VTPR and SVI and delivers (28.3.2.5, 30.2). */
-	vmcs_write16(GUEST_INTR_STATUS, vlapic_page_intr_status(&v->lapic, x->apicv_offer));
-	/*
-	 * Left alone while the page stays clear: a TMR bit set since means an IRR bit set, and
-	 * one cleared since makes an edge EOI exit once for nothing at worst
-	 * (vlapic_page_eoi_exit then finds it clear).
-	 */
-	write_eoi_exit_bitmap(x);
+	if (!(x->eoi_exit[0] | x->eoi_exit[1] | x->eoi_exit[2] | x->eoi_exit[3]) &&
+	    vlapic_page_push_lone(&v->lapic, x->apic_page, x->apicv_offer, &x->apicv_page_words)) {
+		/* One request, onto a clear page: RVI is it, SVI 0, the bitmap stays 0. */
+		vmcs_write16(GUEST_INTR_STATUS, (u16)x->apicv_offer);
+	} else {
+		vlapic_page_push_vectors(&v->lapic, x->apic_page, x->apicv_offer,
+					 &x->apicv_page_words);
+		/* Entry evaluates RVI against the PPR of VTPR and SVI, delivers (28.3.2.5, 30.2). */
+		vmcs_write16(GUEST_INTR_STATUS, vlapic_page_intr_status(&v->lapic, x->apicv_offer));
+		/*
+		 * Left alone while the page stays clear: a TMR bit set since means an IRR bit
+		 * set, and one cleared since makes an edge EOI exit once for nothing at worst
+		 * (vlapic_page_eoi_exit then finds it clear).
+		 */
+		write_eoi_exit_bitmap(x);
+	}
 	if (x->apicv_offer >= 0) {
 		/* Where its delivery starts: apicv_vectoring_info knows it by them. */
 		x->apicv_offer_rip = vmcs_readl(GUEST_RIP);
