@@ -86,8 +86,8 @@ void vcpu_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
 
 bool vcpu_has_pending_event(struct vcpu *v)
 {
-	return v->nmi_pending ||
-	       (arch_vcpu_interrupts_enabled(v) && vlapic_pending(&v->lapic) >= 0);
+	return v->nmi_pending || (!vlapic_irr_empty(&v->lapic) &&
+				  arch_vcpu_interrupts_enabled(v) && vlapic_pending(&v->lapic) >= 0);
 }
 
 void vcpu_handle_requests(struct vcpu *v)

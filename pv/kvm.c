@@ -53,13 +53,13 @@ bool pv_kvm_msr_write(struct vcpu *v, u32 msr, u64 val, bool *fault)
 void pv_kvm_schedule_in(struct vcpu *v, u64 steal_tsc)
 {
 	struct kvm_steal_time *st = v->pv.kvm_steal;
-	u64 hz = timer_info.tsc_hz;
-	/* In two parts: steal_tsc * 10^9 overflows 64 bits after 6 s of steal at 3 GHz. */
-	u64 ns = hz ? steal_tsc / hz * 1000000000ull + steal_tsc % hz * 1000000000ull / hz : 0;
+	u64 hz = timer_info.tsc_hz, ns;
 	u8 preempted;
 
 	if (!st)
 		return;
+	/* In two parts: steal_tsc * 10^9 overflows 64 bits after 6 s of steal at 3 GHz. */
+	ns = hz ? steal_tsc / hz * 1000000000ull + steal_tsc % hz * 1000000000ull / hz : 0;
 	/* Only this pCPU writes it while the vCPU is out: the odd version guards readers. */
 	atomic_set(&st->version, (st->version + 1) | 1);
 	asm volatile("" ::: "memory");

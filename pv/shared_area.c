@@ -43,7 +43,8 @@ void pv_schedule_in(struct vcpu *v, u64 steal)
 	struct kestrel_vcpu_area *a = v->pv.area;
 	u32 flags;
 
-	pv_kvm_schedule_in(v, steal);
+	if (v->pv.kvm_steal) /* KVM's steal time, if the guest turned it on */
+		pv_kvm_schedule_in(v, steal);
 	if (!a)
 		return;
 	/* Only this pCPU writes steal_tsc, and the vCPU is not running: version guards readers. */

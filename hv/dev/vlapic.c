@@ -123,7 +123,7 @@ bool vlapic_set_irr_trig(struct vlapic *v, u8 vector, bool level)
 	/* TMR: set for level-triggered, cleared for edge-triggered on acceptance (12.8.4). */
 	if (level)
 		summarised_set(v->tmr, &v->tmr_words, vector);
-	else
+	else if (v->tmr_words)
 		vlapic_summarised_clear(v->tmr, &v->tmr_words, vector);
 	return true;
 }

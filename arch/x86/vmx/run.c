@@ -245,6 +245,12 @@ static void apply_resets(struct vmx_vcpu *x)
 	}
 }
 
+/* Whether apply_resets has anything to do (inline: most runs and entries have nothing). */
+static inline bool resets_pending(const struct vmx_vcpu *x)
+{
+	return x->fpu_reset || x->msr_reset || x->vcpu.needs_boot_reset || x->vcpu.needs_sipi_reset;
+}
+
 /* Whether the last exit cut an event's delivery short (the next entry must finish it). */
 static bool delivery_cut_short(struct vmx_vcpu *x)
 {
@@ -270,7 +276,8 @@ static bool run_begin(struct vmx_vcpu *x)
 		if (vmx_caps.ept && !vmx_shadow_on(v))
 			vmx_invept(v->eptp);
 	}
-	apply_resets(x);
+	if (resets_pending(x))
+		apply_resets(x);
 	steal = rdtsc() - v->runnable_since;
 	v->stats.steal_tsc += steal;
 	x->timed_reason = NR_EXIT_REASONS;
@@ -334,7 +341,7 @@ static void run_loop(struct vcpu *v)
 		 * while it ran leave it runnable): it must start at the entry or the SIPI's vector
 		 * now, not go on where the INIT or the reset stopped it.
 		 */
-		if (x->fpu_reset || x->msr_reset || v->needs_boot_reset || v->needs_sipi_reset)
+		if (resets_pending(x))
 			apply_resets(x);
 		/* Console output goes on between exits too: a FIFO's worth, never waited for. */
 		reenter_ok = vm_console_step(v->vm) && reenter_mode;
@@ -489,7 +496,8 @@ void arch_vcpu_run(struct vcpu *v)
 {
 	atomic_add(&v->root_epoch, 1);
 	run_loop(v);
-	vmx_shadow_leave(to_vmx(v)); /* its root no longer holds back freeing obsolete pages */
+	if (vmx_shadow_on(v))
+		vmx_shadow_leave(to_vmx(v)); /* its root no longer holds back freeing old pages */
 	atomic_add(&v->root_epoch, 1);
 	if (stats_timing)
 		close_round_trip(to_vmx(v), rdtsc());
