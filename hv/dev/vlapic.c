@@ -258,13 +258,6 @@ u32 vlapic_cr8_write(struct vlapic *v, u64 cr8)
 	return VLAPIC_R_IRQ;
 }
 
-u64 vlapic_timer_next(const struct vlapic *v)
-{
-	if (v->lvt[LVT_TIMER] & VLAPIC_LVT_MASKED)
-		return 0;
-	return v->timer_expiry;
-}
-
 void vlapic_set_min_period(struct vlapic *v, u64 tsc)
 {
 	v->min_period = tsc;
@@ -311,15 +304,6 @@ u32 vlapic_timer_tick(struct vlapic *v, u64 now)
 	if (lvt & VLAPIC_LVT_MASKED)
 		return VLAPIC_R_TIMER;
 	return VLAPIC_R_TIMER | (vlapic_set_irr(v, lvt & 0xff) ? VLAPIC_R_IRQ : 0);
-}
-
-static u32 tsc_deadline_write(struct vlapic *v, u64 val)
-{
-	/* Ignored unless the timer is in TSC-deadline mode; 0 disarms (11.5.4.1). */
-	if (TIMER_MODE(v->lvt[LVT_TIMER]) != TIMER_MODE_DEADLINE)
-		return 0;
-	v->timer_expiry = val;
-	return VLAPIC_R_TIMER;
 }
 
 /* Power-up values of every register but the ID (11.4.7.1); also what INIT does (11.4.7.3). */
@@ -654,7 +638,7 @@ u32 vlapic_msr_write(struct vlapic *v, u32 msr, u64 val, u64 now, struct vlapic_
 	if (msr == VLAPIC_MSR_APIC_BASE)
 		return vlapic_apic_base_write(v, val);
 	if (msr == VLAPIC_MSR_TSC_DEADLINE)
-		return tsc_deadline_write(v, val);
+		return vlapic_tsc_deadline_write(v, val);
 	if (vlapic_mode(v) != VLAPIC_MODE_X2APIC || msr < VLAPIC_MSR_X2APIC_FIRST ||
 	    msr > VLAPIC_MSR_X2APIC_LAST)
 		return VLAPIC_R_GP;

@@ -168,6 +168,18 @@ u32 vlapic_msr_write(struct vlapic *v, u32 msr, u64 val, u64 now, struct vlapic_
 u32 vlapic_mmio_read(struct vlapic *v, u32 offset, u64 now, u32 *val);
 u32 vlapic_mmio_write(struct vlapic *v, u32 offset, u32 val, u64 now, struct vlapic_ipi *ipi);
 u32 vlapic_apic_base_write(struct vlapic *v, u64 val);
+/*
+ * IA32_TSC_DEADLINE written, val in host TSC (vlapic_msr_write's way for it, inline for the
+ * exit that writes it): ignored unless the timer is in TSC-deadline mode, where 0 disarms
+ * (11.5.4.1). VLAPIC_R_TIMER or 0; never #GP, never an IPI.
+ */
+static inline u32 vlapic_tsc_deadline_write(struct vlapic *v, u64 val)
+{
+	if (((v->lvt[0] >> 17) & 3) != 2) /* the timer LVT's mode: 2 is TSC-deadline */
+		return 0;
+	v->timer_expiry = val;
+	return VLAPIC_R_TIMER;
+}
 
 /* A fixed interrupt; true when IRR changed (dropped while software-disabled, and below 16). */
 bool vlapic_set_irr(struct vlapic *v, u8 vector);
@@ -234,9 +246,13 @@ bool vlapic_ipi_hits(const struct vlapic *target, const struct vlapic *sender,
 
 /*
  * TSC time of the next expiry that delivers an interrupt, 0 when none: a masked timer counts
- * (its current count reads right) but wakes nothing and needs no expiry.
+ * (its current count reads right) but wakes nothing and needs no expiry. Inline: every timer
+ * change and every timer exit asks.
  */
-u64 vlapic_timer_next(const struct vlapic *v);
+static inline u64 vlapic_timer_next(const struct vlapic *v)
+{
+	return v->lvt[0] & VLAPIC_LVT_MASKED ? 0 : v->timer_expiry; /* LVT 0: the timer's */
+}
 /* Fires the timer if now has reached the expiry; returns VLAPIC_R_TIMER | VLAPIC_R_IRQ or 0. */
 u32 vlapic_timer_tick(struct vlapic *v, u64 now);
 

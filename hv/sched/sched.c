@@ -168,15 +168,10 @@ static void prefer(struct vcpu *v, bool woke)
 	sched_policy_prefer(sched_here(), v, woke);
 }
 
-void sched_timers_changed(struct vcpu *v)
+void sched_timers_changed_other(struct vcpu *v)
 {
 	struct sched_cpu *s = sched_here();
 
-	/* The running vCPU's own: O(1), its heap place at its next timer exit or run's end. */
-	if (v == s->current) {
-		sched_policy_timer_deferred(s, v);
-		return;
-	}
 	if (listed(s, v))
 		sched_policy_timer_changed(s, v);
 	s->deadline_dirty = true;

@@ -25,8 +25,8 @@ int sched_place(struct vcpu *v, const struct cpuset *allowed);
 __noreturn void sched_loop(void);
 /* Makes the pCPU that runs v look at it soon (an IPI unless it is this CPU). */
 void sched_kick(struct vcpu *v);
-/* On v's pCPU: v's timers (vcpu_timer_next) may have moved; its place in the heap follows. */
-void sched_timers_changed(struct vcpu *v);
+/* sched_timers_changed for a vCPU that is not the one running. */
+void sched_timers_changed_other(struct vcpu *v);
 /* On v's pCPU: sets v's state; it joins or leaves the run queue, and a stopped v the pCPU. */
 void sched_set_state(struct vcpu *v, u32 state);
 /* Takes v off its pCPU again (a VM that failed to start, before it ran). */
@@ -64,6 +64,21 @@ static inline struct sched_cpu *sched_here(void)
 static inline u32 sched_this_cpu(void)
 {
 	return this_cpu()->index;
+}
+
+/*
+ * On v's pCPU: v's timers (vcpu_timer_next) may have moved; its place in the heap follows.
+ * The running vCPU's own (a TSC-deadline write): noted beside the heap in O(1), its heap place
+ * moved at its next timer exit or its run's end (sched_policy_timer_deferred).
+ */
+static inline void sched_timers_changed(struct vcpu *v)
+{
+	struct sched_cpu *s = sched_here();
+
+	if (v == s->current)
+		sched_policy_timer_deferred(s, v);
+	else
+		sched_timers_changed_other(v);
 }
 
 /* The vCPU this pCPU is running, or NULL. */

@@ -35,7 +35,8 @@ void pv_do_flush(struct vcpu *v) { (void)v; called('F'); }
 void pv_reset(struct vcpu *v) { (void)v; called('R'); }
 void vm_vcpu_parked(struct vcpu *v) { (void)v; called('P'); }
 void vm_vcpu_stopped(struct vcpu *v) { (void)v; called('S'); }
-void sched_timers_changed(struct vcpu *v) { (void)v; called('T'); }
+void sched_timers_changed_other(struct vcpu *v) { (void)v; called('T'); }
+void sched_policy_timer_deferred(struct sched_cpu *s, struct vcpu *v) { (void)s, (void)v; called('T'); }
 void sched_set_state(struct vcpu *v, u32 state) { v->state = state; }
 void apic_bus_mode_changed(struct vcpu *v) { (void)v; }
 void sched_interrupt_pending(struct vcpu *v) { (void)v; called('I'); }

@@ -142,12 +142,9 @@ static enum exit_action write_eoi_ipi(struct vcpu *v, u32 msr, u64 val)
 /* IA32_TSC_DEADLINE: converted to host TSC, to the vLAPIC, then the lazy deadline's record. */
 static enum exit_action write_tsc_deadline(struct vcpu *v, u64 val)
 {
-	struct vlapic_ipi none;
 	u64 now = rdtsc(), host = vcpu_deadline_to_host(v, val);
-	u32 r = vlapic_msr_write(&v->lapic, VLAPIC_MSR_TSC_DEADLINE, host, now, &none);
+	u32 r = vlapic_tsc_deadline_write(&v->lapic, host);
 
-	if (!apic_bus_result(v, r, &none))
-		return EXIT_RESUME;
 	pv_deadline_written(v, host, now);
 	if (r & VLAPIC_R_TIMER)
 		sched_timers_changed(v);
