@@ -116,9 +116,11 @@ struct vcpu *sched_policy_pick(struct sched_cpu *s)
 		p = s->rq_head;
 	if (!p)
 		return NULL;
-	/* It runs now: the others go before it next time round. */
-	rq_unlink(s, p);
-	rq_append(s, p);
+	/* It runs now: the others go before it next time round (it may be last already). */
+	if (p != s->rq_tail) {
+		rq_unlink(s, p);
+		rq_append(s, p);
+	}
 	return s->last = p;
 }
 
