@@ -295,10 +295,10 @@ static void run_loop(struct vcpu *v)
 	/*
 	 * The short way to the entry (EXIT_REENTER): possible on EPT with the preemption timer
 	 * (shadow paging and the host timer have entry work of their own), when the last full pass
-	 * found nothing pending (reenter_ok), and the handler queued nothing (reenter).
+	 * found nothing pending (reenter_ok), and the handler queued nothing.
 	 */
 	const bool reenter_mode = vmx_deadline_preemption_timer && !vmx_shadow_on(v);
-	bool reenter_ok = false, reenter = false;
+	bool reenter_ok = false;
 
 	cpu->vmx.failed = false;
 	if (!run_begin(x))
@@ -309,17 +309,6 @@ static void run_loop(struct vcpu *v)
 		u64 t0 = 0;
 		u32 reason;
 
-		/*
-		 * The re-entry: after an exit whose handler changed only what EXIT_REENTER allows,
-		 * when the last full pass found nothing pending, the full pass up to the deadline
-		 * would find nothing to do. Work posted from elsewhere meanwhile is a request, which
-		 * the Dekker check below sees as on every entry; console output that starts
-		 * meanwhile waits for the next full pass, a slice at most.
-		 */
-		if (reenter) {
-			reenter = false;
-			goto deadline;
-		}
 		/*
 		 * Only when the check before the last entry found some, or before the first: one
 		 * posted since is found by that check (Dekker, below), and the handlers' own are
@@ -471,8 +460,17 @@ deadline:
 		 * check_vectoring is false at every entry (inject_events took it), and these exits
 		 * record no IDT vectoring: it stays false.
 		 */
+		/*
+		 * The re-entry: after an exit whose handler changed only what EXIT_REENTER allows,
+		 * when the last full pass found nothing pending and the handler queued no exception
+		 * and no IRR bit, the full pass up to the deadline would find nothing to do. Work
+		 * posted from elsewhere meanwhile is a request, which the Dekker check sees as on
+		 * every entry; console output that starts meanwhile waits for the next full pass, a
+		 * slice at most.
+		 */
 		if (act == EXIT_REENTER) {
-			reenter = reenter_ok && !v->exception_pending && vlapic_irr_empty(&v->lapic);
+			if (reenter_ok && !v->exception_pending && vlapic_irr_empty(&v->lapic))
+				goto deadline;
 			continue;
 		}
 		x->check_vectoring = !x->vectoring_done && exit_records_vectoring(reason);
