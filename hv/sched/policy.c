@@ -182,6 +182,14 @@ void sched_policy_waiter_arrived(struct sched_cpu *s, u64 now)
 	}
 }
 
+void sched_policy_wake(struct sched_cpu *s, struct vcpu *v, u64 now)
+{
+	sched_policy_set_state(s, v, VCPU_RUNNABLE);
+	if (v != s->current)
+		sched_policy_waiter_arrived(s, now);
+	sched_policy_prefer(s, v, true);
+}
+
 bool sched_policy_slice_over(struct sched_cpu *s, u64 now, u64 slice)
 {
 	if ((s64)(now - s->slice_end) < 0)

@@ -137,6 +137,12 @@ void sched_policy_run_end(struct sched_cpu *s, struct vcpu *v, u64 now, u64 slic
  */
 void sched_policy_waiter_arrived(struct sched_cpu *s, u64 now);
 /*
+ * v, listed on s and blocked (halted, waiting for SIPI) or new, may run from now: it becomes
+ * runnable, a waiter arrives if another vCPU runs (sched_policy_waiter_arrived), and v is
+ * preferred as a vCPU that woke (sched_policy_prefer). What the three calls do, in one.
+ */
+void sched_policy_wake(struct sched_cpu *s, struct vcpu *v, u64 now);
+/*
  * When the running vCPU must exit: the earliest timer of s's vCPUs, the slice's end when
  * another vCPU waits, and the end of the minimum run when one woke. UINT64_MAX: never.
  */

@@ -195,9 +195,17 @@ void sched_set_state(struct vcpu *v, u32 state)
 
 void sched_make_runnable(struct vcpu *v)
 {
-	sched_set_state(v, VCPU_RUNNABLE); /* one more vCPU waits: slices end again */
-	v->runnable_since = rdtsc();
-	prefer(v, true); /* it was blocked: it may cut the running vCPU short */
+	struct sched_cpu *s = sched_here();
+	u64 now = rdtsc();
+
+	v->runnable_since = now;
+	/* One more vCPU waits: slices end again; it was blocked: it may cut the running one short. */
+	if (listed(s, v)) {
+		sched_policy_wake(s, v, now);
+	} else {
+		v->state = VCPU_RUNNABLE;
+		sched_policy_prefer(s, v, true);
+	}
 }
 
 void sched_interrupt_pending(struct vcpu *v)

@@ -258,6 +258,50 @@ static void test_slice_over(void **state)
 }
 
 /*
+ * A wake-up is the state change, the waiter's arrival and the preference in one: from every
+ * start (another vCPU running with its slice end past or not, or none running), the pCPU's
+ * state after sched_policy_wake is the three calls'.
+ */
+static void test_wake(void **state)
+{
+	/* Static: a sched_cpu is 256 KiB. */
+	static struct sched_cpu want, three;
+	static struct vcpu want_v[NV], three_v[NV];
+
+	(void)state;
+	for (u32 run = 0; run < 3; run++)
+	for (u32 who = 1; who < NV; who++) {
+		struct sched_cpu *s = setup();
+
+		for (u32 i = 1; i < NV; i++)
+			sched_policy_set_state(s, &vcpus[i], i % 2 ? VCPU_HALTED : VCPU_WAIT_SIPI);
+		if (run)
+			sched_policy_run_begin(s, &vcpus[0], 1000, 500);
+		s->deadline_dirty = false;
+		/* run 1: its slice end (1500) past at the wake-up; run 2: not yet. */
+		memcpy(want_v, vcpus, sizeof(vcpus));
+		want = *s;
+		sched_policy_set_state(s, &vcpus[who], VCPU_RUNNABLE);
+		if (&vcpus[who] != s->current)
+			sched_policy_waiter_arrived(s, run == 2 ? 1200 : 1600);
+		sched_policy_prefer(s, &vcpus[who], true);
+		/* The three calls' result, kept; then the same start again with the one call. */
+		three = *s;
+		memcpy(three_v, vcpus, sizeof(vcpus));
+		*s = want;
+		memcpy(vcpus, want_v, sizeof(vcpus));
+		sched_policy_wake(s, &vcpus[who], run == 2 ? 1200 : 1600);
+		assert_memory_equal(s, &three, sizeof(three));
+		assert_memory_equal(vcpus, three_v, sizeof(three_v));
+		assert_int_equal(vcpus[who].state, VCPU_RUNNABLE);
+		assert_ptr_equal(s->prefer, &vcpus[who]);
+		assert_int_equal(s->woken, run != 0);
+		if (run == 1)
+			assert_int_equal(s->slice_end, 1600);
+	}
+}
+
+/*
  * A run past its slice end while others wait is owed: the vCPU's next slices are shorter by as
  * much, never below an eighth of a slice, and the debt is bounded. Alone, nothing is owed. The
  * hostile fuzzer's memory hypercalls (RAM taken back is zeroed in the exit) ran up to 2.9
@@ -580,6 +624,7 @@ int main(void)
 		cmocka_unit_test(test_balance_where),
 		cmocka_unit_test(test_balance_pace),
 		cmocka_unit_test(test_to_push),
+		cmocka_unit_test(test_wake),
 	};
 
 	return unit_run(tests);
