@@ -352,23 +352,24 @@ static void run_loop(struct vcpu *v)
 			}
 		}
 		/*
-		 * Console input too, on the pCPU that reads it, when due: a vCPU alone on pCPU 0 may
-		 * never go back to the scheduler's loop (a guest that polls its UART, for one). Only
-		 * after a timer or interrupt exit, which comes at least once a slice: the other exits
-		 * (the hot ones) pay no TSC read for it.
+		 * Console input too (below), on the pCPU that reads it, when due: a vCPU alone on
+		 * pCPU 0 may never go back to the scheduler's loop (a guest that polls its UART, for
+		 * one). Only after a timer or interrupt exit, which comes at least once a slice: the
+		 * other exits (the hot ones) pay no TSC read for it.
 		 */
-		if (cpu->index == 0 && (last_reason == EXIT_PREEMPTION_TIMER ||
-					last_reason == EXIT_EXTERNAL_INTERRUPT))
-			console_input_step();
 		/*
 		 * Only after a timer, interrupt or PAUSE exit (the PAUSE done: exit_pause) is this
 		 * vCPU at an instruction boundary,
 		 * where it may be marked preempted (docs/abi.md, 5.3): the scheduler decides.
 		 */
-		if ((last_reason == EXIT_PREEMPTION_TIMER || last_reason == EXIT_EXTERNAL_INTERRUPT ||
-		     last_reason == EXIT_PAUSE) && sched_should_yield(v)) {
-			sched_preempted(v);
-			return;
+		if (last_reason == EXIT_PREEMPTION_TIMER || last_reason == EXIT_EXTERNAL_INTERRUPT ||
+		    last_reason == EXIT_PAUSE) {
+			if (cpu->index == 0 && last_reason != EXIT_PAUSE)
+				console_input_step();
+			if (sched_should_yield(v)) {
+				sched_preempted(v);
+				return;
+			}
 		}
 		if (vmx_shadow_on(v)) {
 			v->eptp_changed = false;
