@@ -5,6 +5,7 @@
 #include "lib/console.h"
 
 struct spec_policy vmx_spec;
+bool vmx_spec_on_entry;
 
 void vmx_spec_probe(void)
 {
@@ -19,6 +20,7 @@ void vmx_spec_probe(void)
 	if (c.intel && (c.cpuid7_edx & CPUID7_EDX_ARCH_CAPS))
 		c.arch_caps = rdmsr(MSR_IA32_ARCH_CAPABILITIES);
 	spec_decide(&c, &vmx_spec);
+	vmx_spec_on_entry = vmx_spec.l1d_flush_on_entry || vmx_spec.verw_on_entry;
 	pr_debug("spec: CPUID.7.0:EDX %#x, IA32_ARCH_CAPABILITIES %#lx", c.cpuid7_edx, c.arch_caps);
 }
 

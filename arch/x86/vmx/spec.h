@@ -10,6 +10,7 @@
 #include "arch/x86/spec.h"
 
 extern struct spec_policy vmx_spec;
+extern bool vmx_spec_on_entry; /* either of the two below: one test before each entry */
 
 /* On the bootstrap CPU, before any VM: reads CPUID and IA32_ARCH_CAPABILITIES, decides. */
 void vmx_spec_probe(void);
@@ -27,6 +28,8 @@ static inline void vmx_spec_before_entry(struct spec_stats *c)
 	/* A writable data segment, so VERW's own check passes (SDM Vol. 2C, VERR/VERW). */
 	static const u16 data_sel = SEL_DATA;
 
+	if (!vmx_spec_on_entry)
+		return;
 	if (vmx_spec.l1d_flush_on_entry) {
 		wrmsr(MSR_IA32_FLUSH_CMD, FLUSH_CMD_L1D);
 		c->l1d_flushes++;

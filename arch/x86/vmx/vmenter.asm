@@ -33,8 +33,7 @@ section .text
 
 global vmx_enter
 vmx_enter:
-	push rbp
-	mov rbp, rsp
+	push rbp			; no frame of its own: nothing walks the stack from a guest's run
 	push rbx
 	push r12
 	push r13
