@@ -417,40 +417,42 @@ here before the work). Every row is flat from 2 to 1,024 vCPUs, on one pCPU and 
 scheduler keeps a run queue, a timer heap (the running vCPU's own timer changes beside it, in
 O(1)) and a list of vCPUs with requests per pCPU (docs/design.md, "Scheduling"), and a self IPI
 goes to the sender alone. Reached: the x2APIC EOI (7 ticks: APIC virtualization retires it
-without an exit), the TSC-deadline write (287 against 300: the vLAPIC's deadline written
-directly and the running vCPU's own timer noted inline, 328 before), both self-IPIs (680
-through the ICR, 664 through SELF IPI, against 700: 864 and 746 before; the ICR's one-test
-decode, and the entry that offers the one request onto a clear virtual-APIC page writing that
-vector's word and RVI alone), and the ping-pong on two pCPUs (2,828). Not reached, traced
+without an exit), the TSC-deadline write (280 against 300, 328 at this session's start: the
+vLAPIC's deadline written directly, the running vCPU's own timer noted inline), both self-IPIs
+(668 through the ICR, 652 through SELF IPI, against 700: 864 and 746 before; the ICR's one-test
+decode, and an entry that offers the one request onto a clear virtual-APIC page writing that
+vector's word and RVI alone), and the ping-pong on two pCPUs (2,743). Not reached, traced
 instruction by instruction in Bochs:
-- CPUID (goal 230): 244, and the unknown VMCALL (230): 254. Both return `EXIT_REENTER`
+- CPUID (goal 230): 237, and the unknown VMCALL (230): 247. Both return `EXIT_REENTER`
   (docs/design.md, "The re-entry"): with nothing pending, the run loop goes from the handler
   straight to the deadline and the entry, without the full pass of some fifteen checks of work
   that may be pending (requests, resets, console, scheduler, paging root, events, APICv's page):
   327 and 324 before. What is left, traced: guest 6, the entry/exit stub's register save and
-  restore 56, the exit's reason, APICv's TPR read-back and the dispatch 35, the CPUID handler
-  about 67 (its cache's slot 17: the inputs that change its answers drop the cache where they
-  are written; the handler's own register saves 13; the RIP advance's five VMCS accesses 25:
-  the guest's RFLAGS for TF, the instruction length, RIP read and written, the
-  interruptibility state for STI and MOV SS blocking), the re-entry's checks 15, the deadline
-  35 (a TSC read and a VMWRITE before every entry: without the "save VMX-preemption timer
+  restore 55, the exit's reason, APICv's TPR read-back and the dispatch 35, the CPUID handler
+  about 67 (its cache's slot 17; its own register saves 13; the RIP advance's five VMCS
+  accesses 25: the guest's RFLAGS for TF, the instruction length, RIP read and written, the
+  interruptibility state for STI and MOV SS blocking), the re-entry's checks 10, the deadline
+  33 (a TSC read and a VMWRITE before every entry: without the "save VMX-preemption timer
   value" control an entry reloads the whole last value, and with it the timer would not count
   root-mode time, so an exit-heavy guest's slice would stretch), the Dekker check with the
-  flush hypercall, the root-mode epoch's two locked adds and the statistics 25. Each piece is
-  needed for a correct entry; the 14 to the goal would have to come from the stub, the
-  dispatch or the deadline. (Splitting the WRMSR handler into a dispatcher that jumps to one
-  function per hot MSR was tried: 2 ticks off the deadline, 10 onto the ping-pong.)
-- ping-pong with a halted vCPU (3,000): 3,299 on one pCPU (4,294 at this session's start),
-  2,828 on two. One round trip, traced on 2026-12-06 at 3,278: the run loops of its four exits
-  and two run starts 997, the scheduler 700 (two passes between runs, each now a short one:
-  nothing posted or due, the next vCPU is picked at once; two wake-ups' and two HLTs' state
-  changes, the run queue, the slice's start and end, the next deadline recomputed after each),
-  the two vCPU switches 350 (VMCS, FPU, syscall MSRs, debug registers), the two ICR writes'
-  decode and delivery 348, the virtual-APIC page 332 (the offer chosen, written at the
-  wake-up's entry and read back at each exit; not written again at an exit taken in the
-  handler with nothing new), the entry/exit stub 224, the guest 210, the two HLTs 116. No
-  piece is large enough alone: the 300 to the goal would need a wake-up and a HLT that skip
-  the scheduler's bookkeeping, or fewer checks in the run loop's full pass.
+  flush hypercall, the root-mode epoch's two locked adds and the statistics 23. VMCALL adds the
+  caller's privilege (a VMREAD of SS) and the hypercall table. Each piece is needed for a
+  correct entry. Tried and dropped: a WRMSR handler split into a dispatcher that jumps to one
+  function per hot MSR (2 ticks off the deadline, 10 onto the ping-pong); the pCPU's scheduler
+  pointer kept in the run loop (spilled to the stack, no gain).
+- ping-pong with a halted vCPU (3,000): 3,189 on one pCPU (4,294 at this session's start),
+  2,743 on two. One round trip, traced on 2026-12-06 at 3,167: the run loops of its four exits
+  and two run starts 945, the scheduler 646 (two passes between runs, each a short one now:
+  nothing posted or due, the next vCPU is picked at once; two wake-ups, each one policy call;
+  two HLTs' state changes; the slice's start and end; the next deadline recomputed after each
+  change), the two vCPU switches 350 (VMCS, FPU, syscall MSRs, debug registers, steal time),
+  the two ICR writes' decode and delivery 348, the virtual-APIC page 332 (the offer chosen,
+  written at the wake-up's entry, read back at each exit; left as it is at an exit taken in the
+  handler with nothing new), the entry/exit stub 220, the guest 210, the two HLTs 116. No piece
+  is large enough alone for the 190 left: it would take a wake-up and a HLT that skip the
+  scheduler's bookkeeping, or one flag for the run loop's dozen checks of pending work. Tried
+  and dropped: re-entering after an exit whose full pass had an offer the guest has since
+  taken (17 off the ping-pong, 14 onto the self-IPI, 3 onto CPUID).
 - APIC virtualization is on (Bochs's corei7_icelake_u has it): the x2APIC EOI takes no exit;
   the self-IPI through the ICR exits for the ICR write (only "IPI virtualization", which no
   Bochs model has, would take it), its interrupt is delivered by the processor at entry and its
