@@ -16,32 +16,40 @@
 #include "lib/atomic.h"
 #include "pv/pv.h"
 
-struct hypercall {
-	u64 nr;
-	s64 (*fn)(struct vcpu *v);
-	bool debug; /* only with debug=on */
+typedef s64 (*hypercall_fn)(struct vcpu *v);
+
+/* Kestrel's numbers run on from the first, and the debug calls' from theirs: tables by number. */
+#define HC_FIRST KESTREL_HC_SET_SHARED_AREA
+#define HC_DEBUG_FIRST KESTREL_HC_DEBUG_STATS
+
+static const hypercall_fn hypercalls[] = {
+	[KESTREL_HC_SET_SHARED_AREA - HC_FIRST] = hc_set_shared_area,
+	[KESTREL_HC_FLUSH_TLB - HC_FIRST] = hc_flush_tlb,
+	[KESTREL_HC_SEND_IPI - HC_FIRST] = hc_send_ipi,
+	[KESTREL_HC_MEM_PROTECT - HC_FIRST] = hc_mem_protect,
 };
 
-static const struct hypercall hypercalls[] = {
-	{ KESTREL_HC_SET_SHARED_AREA, hc_set_shared_area, false },
-	{ KESTREL_HC_FLUSH_TLB, hc_flush_tlb, false },
-	{ KESTREL_HC_SEND_IPI, hc_send_ipi, false },
-	{ KESTREL_HC_MEM_PROTECT, hc_mem_protect, false },
-	{ KESTREL_HC_DEBUG_STATS, hc_debug_stats, true },
-	{ KESTREL_HC_DEBUG_EPT_INVALIDATE, hc_debug_ept_invalidate, true },
+/* Only with debug=on. */
+static const hypercall_fn debug_hypercalls[] = {
+	[KESTREL_HC_DEBUG_STATS - HC_DEBUG_FIRST] = hc_debug_stats,
+	[KESTREL_HC_DEBUG_EPT_INVALIDATE - HC_DEBUG_FIRST] = hc_debug_ept_invalidate,
 };
 
 s64 hypercall_dispatch(struct vcpu *v, u64 nr)
 {
+	hypercall_fn fn = NULL;
+
 	/* KVM's numbers are all at or below KVM_HC_MAX, Kestrel's above: no number means both. */
 	if (nr <= KVM_HC_MAX)
 		return v->vm->kvm ? pv_kvm_hypercall(v, nr) : -ENOSYS;
 	if (!v->vm->pv)
 		return -ENOSYS;
-	for (u32 i = 0; i < ARRAY_SIZE(hypercalls); i++)
-		if (hypercalls[i].nr == nr)
-			return hypercalls[i].debug && !v->vm->debug ? -ENOSYS : hypercalls[i].fn(v);
-	return -ENOSYS;
+	/* Unsigned: a number below a table's first wraps far above its size. A hole is NULL. */
+	if (nr - HC_FIRST < ARRAY_SIZE(hypercalls))
+		fn = hypercalls[nr - HC_FIRST];
+	else if (nr - HC_DEBUG_FIRST < ARRAY_SIZE(debug_hypercalls) && v->vm->debug)
+		fn = debug_hypercalls[nr - HC_DEBUG_FIRST];
+	return fn ? fn(v) : -ENOSYS;
 }
 
 /*
