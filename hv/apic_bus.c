@@ -69,7 +69,7 @@ void apic_bus_send_fixed(struct vcpu *sender, u32 dest, u8 vector)
 
 	sender->stats.ipis_sent++;
 	/* vlapic_ipi_hits's physical test: the target's own ID (its low 8 bits in xAPIC mode). */
-	if (to && vlapic_match_dest(&to->lapic, dest, false, true))
+	if (to && vlapic_match_physical(&to->lapic, dest))
 		vcpu_deliver_irq(to, vector);
 }
 

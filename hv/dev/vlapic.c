@@ -683,7 +683,7 @@ bool vlapic_match_dest(const struct vlapic *target, u32 dest, bool logical, bool
 	if (dest == (from_x2apic ? 0xffffffffu : 0xffu))
 		return true;
 	if (!logical)
-		return dest == (x2 ? target->id : target->id & 0xff);
+		return vlapic_match_physical(target, dest);
 	/* x2APIC logical: the cluster in 31:16 equal, a common bit in 15:0 (11.12.10.1). */
 	if (x2)
 		return (dest >> 16) == (target->ldr >> 16) && (dest & target->ldr & 0xffff);

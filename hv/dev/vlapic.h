@@ -158,6 +158,18 @@ void vlapic_reset_init(struct vlapic *v);
 enum vlapic_mode vlapic_mode(const struct vlapic *v);
 
 /*
+ * Whether a physical destination dest (not the broadcast ID) names the vLAPIC t: its ID, or
+ * the ID's low 8 bits in xAPIC mode; never a disabled one (11.6.2.1, 11.12.9). Inline for the
+ * ICR's one-test path (apic_bus_send_fixed); vlapic_match_dest asks the same.
+ */
+static inline bool vlapic_match_physical(const struct vlapic *t, u32 dest)
+{
+	/* vlapic_mode's bits: EN, and EXTD for x2APIC mode (12.12.1). */
+	return (t->apic_base & VLAPIC_BASE_EN) &&
+	       dest == (t->apic_base & VLAPIC_BASE_EXTD ? t->id : t->id & 0xff);
+}
+
+/*
  * Register access. Each returns VLAPIC_R_* flags; reads fill *val (0 on failure).
  * The MSR functions take IA32_APIC_BASE, IA32_TSC_DEADLINE and 0x800-0x8ff (see msr_owned).
  * The MMIO ones take an offset in the 4 KiB page, a 32-bit access at a 16-byte-aligned offset.
