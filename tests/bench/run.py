@@ -419,11 +419,12 @@ O(1)) and a list of vCPUs with requests per pCPU (docs/design.md, "Scheduling"),
 goes to the sender alone. Reached: the x2APIC EOI (7 ticks: APIC virtualization retires it
 without an exit), the TSC-deadline write (280 against 300, 328 at this session's start: the
 vLAPIC's deadline written directly, the running vCPU's own timer noted inline), both self-IPIs
-(668 through the ICR, 652 through SELF IPI, against 700: 864 and 746 before; the ICR's one-test
+(649 through the ICR, 652 through SELF IPI, against 700: 864 and 746 before; the ICR's one-test
 decode, and an entry that offers the one request onto a clear virtual-APIC page writing that
-vector's word and RVI alone), and the ping-pong on two pCPUs (2,743). Not reached, traced
+vector's word and RVI alone), and the ping-pong on two pCPUs (2,708). Not reached, traced
 instruction by instruction in Bochs:
-- CPUID (goal 230): 237, and the unknown VMCALL (230): 247. Both return `EXIT_REENTER`
+- CPUID (goal 230): 237, and the unknown VMCALL (230): 240 (254 at this session's start; the
+  hypercall tables are now indexed by number). Both return `EXIT_REENTER`
   (docs/design.md, "The re-entry"): with nothing pending, the run loop goes from the handler
   straight to the deadline and the entry, without the full pass of some fifteen checks of work
   that may be pending (requests, resets, console, scheduler, paging root, events, APICv's page):
@@ -436,20 +437,20 @@ instruction by instruction in Bochs:
   value" control an entry reloads the whole last value, and with it the timer would not count
   root-mode time, so an exit-heavy guest's slice would stretch), the Dekker check with the
   flush hypercall, the root-mode epoch's two locked adds and the statistics 23. VMCALL adds the
-  caller's privilege (a VMREAD of SS) and the hypercall table. Each piece is needed for a
+  caller's privilege (a VMREAD of SS) and the table's bounds tests. Each piece is needed for a
   correct entry. Tried and dropped: a WRMSR handler split into a dispatcher that jumps to one
   function per hot MSR (2 ticks off the deadline, 10 onto the ping-pong); the pCPU's scheduler
   pointer kept in the run loop (spilled to the stack, no gain).
-- ping-pong with a halted vCPU (3,000): 3,189 on one pCPU (4,294 at this session's start),
-  2,743 on two. One round trip, traced on 2026-12-06 at 3,167: the run loops of its four exits
+- ping-pong with a halted vCPU (3,000): 3,151 on one pCPU (4,294 at this session's start),
+  2,708 on two. One round trip, traced on 2026-12-06 at 3,129: the run loops of its four exits
   and two run starts 945, the scheduler 646 (two passes between runs, each a short one now:
   nothing posted or due, the next vCPU is picked at once; two wake-ups, each one policy call;
   two HLTs' state changes; the slice's start and end; the next deadline recomputed after each
   change), the two vCPU switches 350 (VMCS, FPU, syscall MSRs, debug registers, steal time),
-  the two ICR writes' decode and delivery 348, the virtual-APIC page 332 (the offer chosen,
+  the two ICR writes' decode and delivery 310, the virtual-APIC page 332 (the offer chosen,
   written at the wake-up's entry, read back at each exit; left as it is at an exit taken in the
   handler with nothing new), the entry/exit stub 220, the guest 210, the two HLTs 116. No piece
-  is large enough alone for the 190 left: it would take a wake-up and a HLT that skip the
+  is large enough alone for the 151 left: it would take a wake-up and a HLT that skip the
   scheduler's bookkeeping, or one flag for the run loop's dozen checks of pending work. Tried
   and dropped: re-entering after an exit whose full pass had an offer the guest has since
   taken (17 off the ping-pong, 14 onto the self-IPI, 3 onto CPUID).
