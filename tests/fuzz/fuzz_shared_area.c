@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer: pv/shared_area.c registers only aligned areas in RAM and writes nothing else. */
 #define _GNU_SOURCE
+#include <asm/prctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "fuzz.h"
+#include "hv/sched/sched.h"
 #include "hv/vm.h"
 #include "pv/pv.h"
 
@@ -27,8 +30,21 @@ static u8 *kview, *gview; /* the same memory: Kestrel's view, the guest's */
 static u8 *rw[2]; /* the pages of Kestrel's view it may write, or NULL */
 static u8 before[2][HOST_PAGE];
 
-void sched_timers_changed(struct vcpu *v)
+/*
+ * This pCPU as sched_timers_changed (inline) sees it: GS points at a per-CPU area of the
+ * target's own, whose scheduler runs no vCPU; the timer changes themselves go nowhere.
+ */
+static struct percpu fake_cpu;
+static struct sched_cpu fake_sched;
+
+void sched_timers_changed_other(struct vcpu *v)
 {
+	(void)v;
+}
+
+void sched_policy_timer_deferred(struct sched_cpu *s, struct vcpu *v)
+{
+	(void)s;
 	(void)v;
 }
 
@@ -127,6 +143,10 @@ static void setup(void)
 {
 	int fd = memfd_create("guest-ram", 0);
 
+	fake_cpu.self = &fake_cpu;
+	fake_cpu.sched = &fake_sched;
+	if (syscall(SYS_arch_prctl, ARCH_SET_GS, &fake_cpu))
+		abort();
 	if (fd < 0 || ftruncate(fd, RAM_SIZE))
 		abort();
 	kview = mmap(NULL, RAM_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
