@@ -187,7 +187,7 @@ u32 vlapic_apic_base_write(struct vlapic *v, u64 val);
  */
 static inline u32 vlapic_tsc_deadline_write(struct vlapic *v, u64 val)
 {
-	if (((v->lvt[0] >> 17) & 3) != 2) /* the timer LVT's mode: 2 is TSC-deadline */
+	if ((v->lvt[0] & (3u << 17)) != VLAPIC_TIMER_TSC_DEADLINE) /* the timer LVT's mode */
 		return 0;
 	v->timer_expiry = val;
 	return VLAPIC_R_TIMER;

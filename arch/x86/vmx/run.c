@@ -352,15 +352,12 @@ static void run_loop(struct vcpu *v)
 			}
 		}
 		/*
-		 * Console input too (below), on the pCPU that reads it, when due: a vCPU alone on
-		 * pCPU 0 may never go back to the scheduler's loop (a guest that polls its UART, for
-		 * one). Only after a timer or interrupt exit, which comes at least once a slice: the
-		 * other exits (the hot ones) pay no TSC read for it.
-		 */
-		/*
 		 * Only after a timer, interrupt or PAUSE exit (the PAUSE done: exit_pause) is this
-		 * vCPU at an instruction boundary,
-		 * where it may be marked preempted (docs/abi.md, 5.3): the scheduler decides.
+		 * vCPU at an instruction boundary, where it may be marked preempted (docs/abi.md,
+		 * 5.3): the scheduler decides. Console input too, on the pCPU that reads it, when
+		 * due: a vCPU alone on pCPU 0 may never go back to the scheduler's loop (a guest that
+		 * polls its UART, for one). Only after a timer or interrupt exit, which comes at
+		 * least once a slice: the other exits (the hot ones) pay no TSC read for it.
 		 */
 		if (last_reason == EXIT_PREEMPTION_TIMER || last_reason == EXIT_EXTERNAL_INTERRUPT ||
 		    last_reason == EXIT_PAUSE) {
@@ -458,16 +455,13 @@ deadline:
 			act = EXIT_STOP_VM;
 		}
 		/*
-		 * check_vectoring is false at every entry (inject_events took it), and these exits
-		 * record no IDT vectoring: it stays false.
-		 */
-		/*
 		 * The re-entry: after an exit whose handler changed only what EXIT_REENTER allows,
 		 * when the last full pass found nothing pending and the handler queued no exception
 		 * and no IRR bit, the full pass up to the deadline would find nothing to do. Work
 		 * posted from elsewhere meanwhile is a request, which the Dekker check sees as on
 		 * every entry; console output that starts meanwhile waits for the next full pass, a
-		 * slice at most.
+		 * slice at most. check_vectoring is false at every entry (inject_events took it),
+		 * and these exits record no IDT vectoring: it stays false.
 		 */
 		if (act == EXIT_REENTER) {
 			if (reenter_ok && !v->exception_pending && vlapic_irr_empty(&v->lapic))
