@@ -37,6 +37,12 @@ void arch_vcpu_leave(struct vcpu *v, bool live_here);
 void arch_vcpu_arrive(struct vcpu *v);
 /* v starts again as at power-on (a VM reset): its FPU/SSE state too, at its next run. */
 void arch_vcpu_power_on(struct vcpu *v);
+/*
+ * Vectors were put in v->posted_irr from another pCPU and v's request set (vcpu_deliver_irq): if
+ * v is in guest mode where the processor takes them from there itself (VMX posted interrupts),
+ * sends it the notification and returns true; false: the core kicks as for any request.
+ */
+bool arch_vcpu_notify_posted(struct vcpu *v);
 /* Whether v's guest accepts maskable interrupts now (RFLAGS.IF). */
 bool arch_vcpu_interrupts_enabled(struct vcpu *v);
 /* Flushes v's guest TLB on this pCPU: a KESTREL_FLUSH_* kind and, for ranges, the ranges. */

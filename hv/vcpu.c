@@ -20,24 +20,59 @@ void vcpu_request(struct vcpu *v, u32 req)
 		vcpu_handle_requests(v); /* ours and not running: act now, so it can be picked */
 }
 
+/* A vector for v, which another pCPU runs. */
+static __attribute__((noinline)) void post_remote(struct vcpu *v, u8 vector, bool level)
+{
+	/*
+	 * 0-15 only set the receiver's ESR (11.5.3): never in posted_irr, from which the
+	 * processor itself may take vectors (posted interrupts) and deliver them.
+	 */
+	if (vector < 16) {
+		vcpu_request(v, VCPU_REQ_ILLEGAL_VECTOR);
+		return;
+	}
+	if (level) {
+		/* The trigger mode first: the owner reads it when it takes the IRR bit. */
+		atomic_or(&v->posted_tmr[vector / 64], BIT(vector % 64));
+		atomic_or(&v->posted_irr[vector / 64], BIT(vector % 64));
+		vcpu_request(v, VCPU_REQ_IRR);
+		return;
+	}
+	atomic_or(&v->posted_irr[vector / 64], BIT(vector % 64));
+	/* As vcpu_request, but the kick may be the architecture's notification instead. */
+	atomic_or(&v->requests, VCPU_REQ_IRR);
+	if (v->pcpu != sched_this_cpu())
+		sched_kick_posted(v);
+	else if (v != sched_current())
+		vcpu_handle_requests(v); /* moved here meanwhile, not running */
+}
+
+bool vcpu_posted_notify_first(struct vcpu *v)
+{
+	return !(atomic_or_fetch_old(&v->posted_notified, VCPU_POSTED_NOTIFIED) &
+		 VCPU_POSTED_NOTIFIED);
+}
+
+/* A vector for v if this pCPU runs it (the vLAPIC is touched by its own pCPU only). */
+static inline bool deliver_here(struct vcpu *v, u8 vector, bool level)
+{
+	if (v->pcpu != sched_this_cpu())
+		return false;
+	vlapic_set_irr_trig(&v->lapic, vector, level);
+	sched_interrupt_pending(v);
+	return true;
+}
+
 void vcpu_deliver_irq(struct vcpu *v, u8 vector)
 {
-	vcpu_deliver_irq_trig(v, vector, false);
+	if (!deliver_here(v, vector, false))
+		post_remote(v, vector, false);
 }
 
 void vcpu_deliver_irq_trig(struct vcpu *v, u8 vector, bool level)
 {
-	if (v->pcpu == sched_this_cpu()) {
-		/* Ours: the vLAPIC is touched by this pCPU only. */
-		vlapic_set_irr_trig(&v->lapic, vector, level);
-		sched_interrupt_pending(v);
-		return;
-	}
-	/* The trigger mode first: the owner reads it when it takes the IRR bit. */
-	if (level)
-		atomic_or(&v->posted_tmr[vector / 64], BIT(vector % 64));
-	atomic_or(&v->posted_irr[vector / 64], BIT(vector % 64));
-	vcpu_request(v, VCPU_REQ_IRR);
+	if (!deliver_here(v, vector, level))
+		post_remote(v, vector, level);
 }
 
 void vcpu_send_nmi(struct vcpu *v)
@@ -156,6 +191,7 @@ void vcpu_handle_requests(struct vcpu *v)
 	if (req & VCPU_REQ_POWER_ON) {
 		for (u32 w = 0; w < 4; w++)
 			v->posted_irr[w] = v->posted_tmr[w] = 0;
+		v->posted_notified = 0;
 		v->nmis_posted = 0;
 		vlapic_reset(&v->lapic);
 		apic_bus_mode_changed(v);
@@ -209,7 +245,12 @@ void vcpu_handle_requests(struct vcpu *v)
 		else
 			v->pv_unhalted = true;
 	}
+	if (req & VCPU_REQ_ILLEGAL_VECTOR)
+		vlapic_set_irr_trig(&v->lapic, 0, false); /* logged, as any vector 0-15 (11.5.3) */
 	if (req & VCPU_REQ_IRR) {
+		/* Cleared first: a vector posted after the reads below notifies anew. */
+		if (v->posted_direct)
+			atomic_and(&v->posted_notified, ~(u64)VCPU_POSTED_NOTIFIED);
 		for (u32 w = 0; w < 4; w++) {
 			u64 bits = atomic_xchg(&v->posted_irr[w], 0), level;
 

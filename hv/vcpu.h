@@ -19,6 +19,13 @@ void vcpu_send_init(struct vcpu *v);
 void vcpu_send_sipi(struct vcpu *v, u8 vector);
 /* The same, edge- or level-triggered (an I/O APIC's level interrupt sets the vLAPIC's TMR). */
 void vcpu_deliver_irq_trig(struct vcpu *v, u8 vector, bool level);
+/*
+ * For the architecture's notification of vectors posted to v (arch_vcpu_notify_posted): sets
+ * VCPU_POSTED_NOTIFIED and returns whether it was clear, i.e. whether this sender notifies.
+ * While it is set, a notification is under way and finds every vector posted before it was
+ * seen set: the taker (VCPU_REQ_IRR, or the processor) clears it before it reads posted_irr.
+ */
+bool vcpu_posted_notify_first(struct vcpu *v);
 /* Queues an exception for the next entry. */
 void vcpu_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error);
 #define vcpu_inject_gp(v) vcpu_inject_exception(v, 13, true, 0)

@@ -40,6 +40,7 @@ enum vcpu_state {
 #define VCPU_SIPI_POSTED BIT(8) /* in vcpu->sipi_posted, beside the vector */
 #define VCPU_REQ_NMI BIT(2)
 #define VCPU_REQ_IRR BIT(3) /* vectors waiting in posted_irr */
+#define VCPU_POSTED_NOTIFIED BIT(0) /* in vcpu->posted_notified */
 #define VCPU_REQ_STOP BIT(4)
 #define VCPU_REQ_RESET BIT(5) /* park for a VM reset */
 #define VCPU_REQ_POWER_ON BIT(6) /* the reset is done: start as at power-on */
@@ -49,6 +50,7 @@ enum vcpu_state {
 #define VCPU_REQ_TIMERS BIT(10) /* a VM timer its pCPU fires moved (the PIT, on vCPU 0's) */
 #define VCPU_REQ_SHADOW_RELOAD BIT(11) /* shadow paging: every page went obsolete, load a root */
 #define VCPU_REQ_SHADOW_FLUSH BIT(12) /* shadow paging: entries were dropped, flush the TLB */
+#define VCPU_REQ_ILLEGAL_VECTOR BIT(13) /* a vector 0-15 was sent: the vLAPIC logs it (ESR) */
 
 /* Exits by reason are the architecture's to count (hv/arch.h). */
 struct vcpu_stats {
@@ -69,12 +71,23 @@ struct vm;
  * the vCPU.
  */
 struct vcpu {
+	/*
+	 * Any pCPU: vectors sent from other pCPUs, merged into the vLAPIC. First, so that the
+	 * architecture can hand posted_irr and posted_notified to the processor where it delivers
+	 * such vectors itself (VMX's posted-interrupt descriptor: the 256 vector bits, then bit 0
+	 * of the next word; arch/x86/vmx/posted.c). Where it does, the sender that finds
+	 * VCPU_POSTED_NOTIFIED clear sets it and notifies the processor; the taker clears it
+	 * before it reads the bits (vcpu_posted_notify_first).
+	 */
+	u64 posted_irr[4];
+	volatile u64 posted_notified;
+	/* The architecture takes posted_irr itself while v is in guest mode (posted.c); any reads */
+	volatile bool posted_direct;
 	struct vm *vm;
 	u32 id;
 	u32 pcpu; /* index of the pCPU that runs it: any pCPU reads it to kick */
 	volatile u32 state; /* enum vcpu_state */
 	volatile u32 requests; /* VCPU_REQ_*: any pCPU sets bits */
-	u64 posted_irr[4]; /* any pCPU: vectors sent from other pCPUs, merged into the vLAPIC */
 	u64 posted_tmr[4]; /* any pCPU: which of them are level-triggered (set before the IRR bit) */
 	u8 sipi_vector; /* the accepted SIPI's, for the reset before the next entry (owner only) */
 	volatile u32 sipi_posted; /* any pCPU: VCPU_SIPI_POSTED | vector of a SIPI not yet taken */

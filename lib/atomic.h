@@ -11,7 +11,8 @@
  *   atomic_set_seq(p, v)     sequentially consistent: the other half of such a handshake
  *   atomic_xchg(p, v)        swap, returns the old value (full barrier)
  *   atomic_cmpxchg(p, o, n)  sets *p to n if it holds o; true when it did (full barrier)
- *   atomic_or(p, v)          *p |= v, returns the new value (full barrier)
+ *   atomic_or(p, v)          *p |= v, returns the new value (full barrier); atomic_and alike
+ *   atomic_or_fetch_old(p, v)  *p |= v, returns the old value (full barrier)
  *   atomic_add(p, v)         *p += v, returns the new value (full barrier); atomic_sub alike
  *   atomic_fetch_add_relaxed(p, v)  *p += v, returns the old value, no ordering
  *   smp_mb()                 a full barrier between a CPU's earlier and later accesses
@@ -33,6 +34,7 @@
 	})
 #define atomic_or(p, v) __atomic_or_fetch(p, v, __ATOMIC_SEQ_CST)
 #define atomic_and(p, v) __atomic_and_fetch(p, v, __ATOMIC_SEQ_CST)
+#define atomic_or_fetch_old(p, v) __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST)
 #define atomic_add(p, v) __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST)
 #define atomic_sub(p, v) __atomic_sub_fetch(p, v, __ATOMIC_SEQ_CST)
 #define atomic_fetch_add_relaxed(p, v) __atomic_fetch_add(p, v, __ATOMIC_RELAXED)

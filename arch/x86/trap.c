@@ -41,6 +41,31 @@ void trap_dump(const struct trap_frame *f)
 		       f->r14, f->r15, read_cr0(), read_cr4());
 }
 
+/* An interrupt vector's handler (f NULL: taken at a VM exit, trap_dispatch_irq). */
+static void dispatch_irq(u64 v, struct trap_frame *f)
+{
+	if (v == VEC_SPURIOUS)
+		return; /* no EOI for a spurious interrupt, SDM Vol. 3A, 12.9 */
+	if (handlers[v]) {
+		handlers[v](f);
+	} else {
+		pr_warn("cpu %u: unexpected interrupt, vector %#lx", this_cpu()->index, v);
+		lapic_eoi();
+	}
+}
+
+void trap_dispatch_irq(u8 vector)
+{
+	/* Not an exception: an APIC sends none below 16, and 16-31 are reserved (table 7-1). */
+	if (vector < VEC_FIRST_IRQ) {
+		pr_warn("cpu %u: interrupt with vector %#x at a VM exit (ignored)", this_cpu()->index,
+			vector);
+		lapic_eoi();
+		return;
+	}
+	dispatch_irq(vector, NULL);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	u64 v = f->vector;
@@ -55,12 +80,5 @@ void trap_dispatch(struct trap_frame *f)
 
 		panic_frame(f, "%s in the hypervisor", name);
 	}
-	if (v == VEC_SPURIOUS)
-		return; /* no EOI for a spurious interrupt, SDM Vol. 3A, 12.9 */
-	if (handlers[v]) {
-		handlers[v](f);
-	} else {
-		pr_warn("cpu %u: unexpected interrupt, vector %#lx", this_cpu()->index, v);
-		lapic_eoi();
-	}
+	dispatch_irq(v, f);
 }

@@ -14,11 +14,17 @@ struct trap_frame {
 };
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "traps.asm pushes 22 quadwords");
 
+/* f is NULL for an interrupt taken at a VM exit (trap_dispatch_irq): handlers ignore it. */
 typedef void (*irq_handler_t)(struct trap_frame *f);
 
 /* Installs the handler of an interrupt vector (32-255). */
 void trap_set_handler(u8 vector, irq_handler_t fn);
 void trap_dispatch(struct trap_frame *f);
+/*
+ * Runs the handler of an interrupt the processor acknowledged at a VM exit ("acknowledge interrupt
+ * on exit") as if the IDT had delivered it: in root mode, interrupts off.
+ */
+void trap_dispatch_irq(u8 vector);
 void trap_dump(const struct trap_frame *f);
 
 /* The stub addresses, one per vector, from traps.asm. */

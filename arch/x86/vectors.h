@@ -11,6 +11,7 @@
 #define VEC_FIRST_IRQ 32
 
 #define VEC_KICK 0xf0 /* wake a CPU from hlt; the handler only acknowledges */
+#define VEC_POSTED_INTR 0xf1 /* posted-interrupt notification (arch/x86/vmx/posted.c) */
 #define VEC_LAPIC_TIMER 0xef
 #define VEC_LAPIC_ERROR 0xfe
 #define VEC_SPURIOUS 0xff

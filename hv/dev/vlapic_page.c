@@ -152,16 +152,26 @@ u32 vlapic_page_eoi_exit(struct vlapic *v, u8 vector)
 	return VLAPIC_R_EOI | VLAPIC_R_EOI_LEVEL | VLAPIC_R_IRQ;
 }
 
-void vlapic_page_eoi_exit_bitmap(const struct vlapic *v, int offer, u64 bitmap[4])
+static inline void tmr_bitmap(const struct vlapic *v, u64 bitmap[4])
 {
-	u8 ow = word_bit(offer);
-
 	/* Level-triggered vectors are rare: most entries find TMR empty from its summary. */
 	if (!v->tmr_words)
 		bitmap[0] = bitmap[1] = bitmap[2] = bitmap[3] = 0;
 	else
 		for (u32 i = 0; i < 4; i++)
 			bitmap[i] = v->tmr[2 * i] | (u64)v->tmr[2 * i + 1] << 32;
+}
+
+void vlapic_page_tmr_bitmap(const struct vlapic *v, u64 bitmap[4])
+{
+	tmr_bitmap(v, bitmap);
+}
+
+void vlapic_page_eoi_exit_bitmap(const struct vlapic *v, int offer, u64 bitmap[4])
+{
+	u8 ow = word_bit(offer);
+
+	tmr_bitmap(v, bitmap);
 	/* Requests besides the offer: any EOI may let the next through, so every EOI exits. */
 	if (!(v->irr_words & ~ow) && !(ow && (v->irr[(u32)offer / 32] & ~(1u << (offer % 32)))))
 		return;
@@ -172,4 +182,41 @@ void vlapic_page_eoi_exit_bitmap(const struct vlapic *v, int offer, u64 bitmap[4
 	}
 	if (ow)
 		bitmap[offer / 64] |= 1ull << (offer % 64);
+}
+
+void vlapic_page_push_all(const struct vlapic *v, u32 *page)
+{
+	for (u32 i = 0; i < 8; i++) {
+		page[VLAPIC_PAGE_WORD(VLAPIC_REG_IRR) + i * 4] = v->irr[i];
+		page[VLAPIC_PAGE_WORD(VLAPIC_REG_ISR) + i * 4] = v->isr[i];
+	}
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] = v->tpr;
+	page[VLAPIC_PAGE_WORD(VLAPIC_REG_PPR)] = ppr(v);
+}
+
+u16 vlapic_page_intr_status_all(const struct vlapic *v)
+{
+	int rvi = highest(v->irr, v->irr_words);
+
+	return vlapic_page_intr_status(v, rvi);
+}
+
+void vlapic_page_pull_all(struct vlapic *v, const u32 *page)
+{
+	u8 irr_words = 0, isr_words = 0;
+
+	for (u32 i = 0; i < 8; i++) {
+		u32 irr = page[VLAPIC_PAGE_WORD(VLAPIC_REG_IRR) + i * 4];
+		u32 isr = page[VLAPIC_PAGE_WORD(VLAPIC_REG_ISR) + i * 4];
+
+		if (i == 0)
+			irr &= ~0xffffu; /* 0-15 never enter IRR (11.5.3) */
+		v->irr[i] = irr;
+		v->isr[i] = isr;
+		irr_words |= (u8)((irr != 0) << i);
+		isr_words |= (u8)((isr != 0) << i);
+	}
+	v->irr_words = irr_words;
+	v->isr_words = isr_words;
+	v->tpr = page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] & 0xff;
 }

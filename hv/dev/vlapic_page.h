@@ -31,8 +31,9 @@ int vlapic_page_offer(const struct vlapic *v);
  * `page_words`: bit i set where the page's IRR or ISR word i may be other than 0 (0xff: all may
  * be). Kestrel writes the words the offer and ISR need and clears the ones it wrote before, and
  * the processor changes only those (delivery moves the offer to ISR, EOI clears ISR bits; it
- * sets other IRR bits only for a virtualized SELF IPI write or a posted interrupt, neither of
- * which Kestrel lets happen): so neither function touches the other words.
+ * sets other IRR bits only for a virtualized SELF IPI write, which Kestrel makes exit, or a
+ * posted interrupt, whose vCPUs use the _all functions below): so neither function touches the
+ * other words.
  */
 /*
  * Takes ISR and TPR from the page into v, and IRR merged: `offered` leaves v's IRR (if the
@@ -81,5 +82,22 @@ u32 vlapic_page_eoi_exit(struct vlapic *v, u8 vector);
  * while requests wait besides the offer, the offer and every vector in service.
  */
 void vlapic_page_eoi_exit_bitmap(const struct vlapic *v, int offer, u64 bitmap[4]);
+
+/*
+ * With posted interrupts (arch/x86/vmx/posted.c) the processor ORs vectors into VIRR, in any
+ * word, while the guest runs, and one offered vector at a time no longer holds: a vector both
+ * in the vLAPIC's IRR and posted would be delivered twice, where an APIC merges the two. Such a
+ * vCPU only runs on processors that follow the SDM (no Bochs model has posted interrupts), so
+ * the page holds every request instead, and the processor delivers them by priority whenever
+ * the guest can take them (30.2); each EOI needs an exit only for a level-triggered vector.
+ */
+/* Writes IRR (every request), ISR, TPR and PPR of v to the page, all eight words of each. */
+void vlapic_page_push_all(const struct vlapic *v, u32 *page);
+/* The guest interrupt status for it: RVI the highest request (0 for none), SVI in 15:8. */
+u16 vlapic_page_intr_status_all(const struct vlapic *v);
+/* Takes IRR, ISR and TPR from the page into v: the page is the truth after such an entry. */
+void vlapic_page_pull_all(struct vlapic *v, const u32 *page);
+/* The EOI-exit bitmap for it: the level-triggered vectors alone. */
+void vlapic_page_tmr_bitmap(const struct vlapic *v, u64 bitmap[4]);
 
 #endif

@@ -123,6 +123,20 @@ void sched_kick(struct vcpu *v)
 	kick_cpu(cpus[atomic_read_seq(&v->pcpu)]);
 }
 
+void sched_kick_posted(struct vcpu *v)
+{
+	post(v);
+	/*
+	 * Notified: if v leaves guest mode before the notification arrives, its next entry finds
+	 * v's request (set before this with a locked instruction: run.c's Dekker check) and
+	 * takes the vectors from posted_irr; the flag has its pCPU look at the list.
+	 */
+	if (READ_ONCE(v->posted_direct) && arch_vcpu_notify_posted(v))
+		WRITE_ONCE(sched_cpus[atomic_read_seq(&v->pcpu)]->requests_pending, 1);
+	else
+		kick_cpu(cpus[atomic_read_seq(&v->pcpu)]);
+}
+
 /* Acts on the requests of the vCPUs posted to this pCPU (post()). */
 static void handle_posted(struct sched_cpu *s)
 {

@@ -25,6 +25,12 @@ int sched_place(struct vcpu *v, const struct cpuset *allowed);
 __noreturn void sched_loop(void);
 /* Makes the pCPU that runs v look at it soon (an IPI unless it is this CPU). */
 void sched_kick(struct vcpu *v);
+/*
+ * The same for vectors v's sender put in v->posted_irr (vcpu_deliver_irq): if v is in guest mode
+ * on a pCPU where the architecture delivers them itself (arch_vcpu_notify_posted), its
+ * notification takes the kick's place, and v's request waits for its next exit.
+ */
+void sched_kick_posted(struct vcpu *v);
 /* sched_timers_changed for a vCPU that is not the one running. */
 void sched_timers_changed_other(struct vcpu *v);
 /* On v's pCPU: sets v's state; it joins or leaves the run queue, and a stopped v the pCPU. */

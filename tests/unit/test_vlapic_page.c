@@ -328,6 +328,169 @@ static void test_eoi_exit(void **state)
 	assert_int_equal(bm[3], BIT(0xc1 - 192));
 }
 
+/*
+ * The processor's side of a virtual-APIC page with posted interrupts, as the SDM describes it:
+ * posted-interrupt processing (30.6), virtual-interrupt delivery (30.2), EOI and PPR
+ * virtualization (30.1.3, 30.1.4). RVI and SVI are the guest interrupt status.
+ */
+struct cpu_model {
+	u32 rvi, svi;
+};
+
+static u32 *virr(u32 w) { return &page[W(VLAPIC_REG_IRR) + w * 4]; }
+static u32 *visr(u32 w) { return &page[W(VLAPIC_REG_ISR) + w * 4]; }
+
+static int page_highest(u32 *(*reg)(u32))
+{
+	for (int w = 7; w >= 0; w--)
+		if (*reg((u32)w))
+			return w * 32 + 31 - __builtin_clz(*reg((u32)w));
+	return 0;
+}
+
+/* 30.1.3: VPPR from VTPR and SVI. */
+static u32 vppr(const struct cpu_model *m)
+{
+	u32 tpr = page[W(VLAPIC_REG_TPR)] & 0xff;
+
+	return (tpr & 0xf0) >= (m->svi & 0xf0) ? tpr : (m->svi & 0xf0);
+}
+
+/* 30.2.1: delivers RVI if its class is above VPPR's; true when it did. */
+static bool model_deliver(struct cpu_model *m)
+{
+	u32 v = m->rvi;
+
+	if ((v & 0xf0) <= (vppr(m) & 0xf0))
+		return false;
+	*visr(v / 32) |= 1u << (v % 32);
+	m->svi = v;
+	*virr(v / 32) &= ~(1u << (v % 32));
+	m->rvi = (u32)page_highest(virr);
+	page[W(VLAPIC_REG_PPR)] = v & 0xf0;
+	return true;
+}
+
+/* 30.1.4: the guest's EOI retires SVI; the next in service becomes SVI. */
+static void model_eoi(struct cpu_model *m)
+{
+	if (!m->svi)
+		return;
+	*visr(m->svi / 32) &= ~(1u << (m->svi % 32));
+	m->svi = (u32)page_highest(visr);
+	page[W(VLAPIC_REG_PPR)] = vppr(m);
+}
+
+/* 30.6: the notification arrives: PIR ORed into VIRR, RVI raised to its highest. */
+static void model_post(struct cpu_model *m, const u32 pir[8])
+{
+	for (u32 w = 0; w < 8; w++) {
+		*virr(w) |= pir[w];
+		for (u32 b = 0; b < 32; b++)
+			if (pir[w] & (1u << b) && w * 32 + b > m->rvi)
+				m->rvi = w * 32 + b;
+	}
+}
+
+static u32 rnd_state = 12345;
+
+static u32 rnd(u32 n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 8) % n;
+}
+
+/*
+ * Posted interrupts: the processor adds vectors to VIRR in any word while the guest runs, and
+ * delivers and retires them itself. With every request in the page (vlapic_page_push_all), the
+ * pull gives back to the vLAPIC exactly the requests and the vectors in service there are,
+ * whatever the page went through: a vector posted while the same one was requested is one
+ * request, as in an APIC, and the delivery of one retires it.
+ */
+static void test_posted_page(void **state)
+{
+	struct vlapic v;
+	u32 want_irr[8], want_isr[8];
+	u64 bm[4];
+
+	(void)state;
+	mk_x2(&v, 0);
+	for (u32 round = 0; round < 3000; round++) {
+		struct cpu_model m;
+		u16 status;
+
+		/* Root mode: requests from devices and this pCPU, then the entry's push. */
+		for (u32 n = rnd(3); n; n--)
+			vlapic_set_irr(&v, (u8)(16 + rnd(240)));
+		if (rnd(4) == 0)
+			v.tpr = rnd(256);
+		memset(page + W(VLAPIC_REG_IRR), 0xa5, 8 * 16); /* whatever the last run left */
+		vlapic_page_push_all(&v, page);
+		status = vlapic_page_intr_status_all(&v);
+		m.rvi = status & 0xff;
+		m.svi = status >> 8;
+		assert_int_equal(m.rvi, vlapic_irr_empty(&v) ? 0 : page_highest(virr));
+		assert_int_equal(m.svi, page_highest(visr));
+		assert_int_equal(page[W(VLAPIC_REG_PPR)], vppr(&m));
+		for (u32 w = 0; w < 8; w++) {
+			want_irr[w] = v.irr[w];
+			want_isr[w] = v.isr[w];
+		}
+		/* Guest mode: notifications, deliveries, EOIs and TPR writes in any order. */
+		for (u32 n = rnd(12); n; n--) {
+			u32 op = rnd(4), pir[8] = { 0 };
+
+			if (op == 0) {
+				for (u32 k = rnd(4) + 1; k; k--) {
+					u32 vec = 16 + rnd(240);
+
+					pir[vec / 32] |= 1u << (vec % 32);
+					want_irr[vec / 32] |= 1u << (vec % 32);
+				}
+				model_post(&m, pir);
+			} else if (op == 1 && model_deliver(&m)) {
+				u32 vec = m.svi;
+
+				want_irr[vec / 32] &= ~(1u << (vec % 32));
+				want_isr[vec / 32] |= 1u << (vec % 32);
+			} else if (op == 2 && m.svi) {
+				want_isr[m.svi / 32] &= ~(1u << (m.svi % 32));
+				model_eoi(&m);
+			} else if (op == 3) {
+				page[W(VLAPIC_REG_TPR)] = rnd(2) ? 0 : rnd(256);
+				page[W(VLAPIC_REG_PPR)] = vppr(&m);
+			}
+		}
+		/* The exit: every word pulled. */
+		vlapic_page_pull_all(&v, page);
+		for (u32 w = 0; w < 8; w++) {
+			assert_int_equal(v.irr[w], want_irr[w]);
+			assert_int_equal(v.isr[w], want_isr[w]);
+			assert_int_equal(!!(v.irr_words & (1u << w)), !!v.irr[w]);
+			assert_int_equal(!!(v.isr_words & (1u << w)), !!v.isr[w]);
+		}
+		assert_int_equal(v.tpr, page[W(VLAPIC_REG_TPR)] & 0xff);
+		/* Now and then the guest handles everything, so the vLAPIC does not fill up. */
+		if (rnd(8) == 0) {
+			while (vlapic_pending(&v) >= 0)
+				vlapic_accept(&v, (u8)vlapic_pending(&v));
+			while (v.isr_words)
+				vlapic_eoi(&v);
+			for (u32 w = 0; w < 8; w++)
+				while (v.irr[w])
+					vlapic_summarised_clear(v.irr, &v.irr_words,
+								(u8)(w * 32 + __builtin_ctz(v.irr[w])));
+		}
+	}
+	/* Its EOI-exit bitmap: the level-triggered vectors alone, whatever waits or is in service. */
+	vlapic_set_irr_trig(&v, 0x61, true);
+	vlapic_set_irr(&v, 0x62);
+	vlapic_accept(&v, 0x62);
+	vlapic_page_tmr_bitmap(&v, bm);
+	assert_int_equal(bm[0] | bm[2] | bm[3], 0);
+	assert_int_equal(bm[1], BIT(0x61 - 64));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_page_words),
 		cmocka_unit_test(test_push_regs),
 		cmocka_unit_test(test_eoi_exit),
+		cmocka_unit_test(test_posted_page),
 	};
 
 	return unit_run(tests);

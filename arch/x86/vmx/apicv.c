@@ -8,6 +8,7 @@
  * exit (docs/design.md, "APIC virtualization").
  */
 #include "arch/x86/vmx/apicv.h"
+#include "arch/x86/vmx/posted.h"
 #include "arch/x86/vmx/shadow.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
@@ -44,6 +45,17 @@ void apicv_probe(struct vmx_caps *c)
 	else if (!allowed1(c->pinbased, PIN_EXT_INTR))
 		c->no_apicv = "no \"external-interrupt exiting\"";
 	c->apicv = !c->no_apicv;
+	/*
+	 * 26.2.1.1: "process posted interrupts" needs virtual-interrupt delivery and "acknowledge
+	 * interrupt on exit" (and external-interrupt exiting, which APICv has already).
+	 */
+	if (!c->apicv)
+		c->no_posted = "APICv not used";
+	else if (!c->posted_intr)
+		c->no_posted = "no \"process posted interrupts\"";
+	else if (!c->ack_intr)
+		c->no_posted = "no \"acknowledge interrupt on exit\"";
+	c->posted = !c->no_posted;
 }
 
 /* Bit msr of the bitmap at base (0: read-low, 2048: write-low; 26.6.9) made 0: no exit. */
@@ -107,6 +119,8 @@ void apicv_setup_vmcs(struct vmx_vcpu *x)
 	memset(x->eoi_exit, 0, sizeof(x->eoi_exit));
 	if (x->apic_page_phys)
 		vmcs_write64(VIRTUAL_APIC_PAGE, x->apic_page_phys);
+	if (vmx_caps.posted)
+		posted_setup_vmcs(x);
 }
 
 /* A page the first time it is needed: a VM that never enters x2APIC mode never costs one. */
@@ -140,6 +154,9 @@ static void apicv_switch(struct vmx_vcpu *x, bool on)
 	u32 proc = on ? x->proc_ctls | PROC_TPR_SHADOW : x->proc_ctls & ~PROC_TPR_SHADOW;
 	u32 proc2 = on ? x->proc2_ctls | APICV_PROC2 : x->proc2_ctls & ~APICV_PROC2;
 
+	/* Posted interrupts need virtual-interrupt delivery (26.2.1.1): off with it. */
+	if (!on && x->posted_on)
+		posted_switch(x, false);
 	vmcs_write32(PROC_BASED_CTLS, proc);
 	vmcs_write32(PROC_BASED_CTLS2, proc2);
 	vmcs_write64(MSR_BITMAP, on ? apicv_bitmap : vmx_shared_msr_bitmap(&x->vcpu));
@@ -153,11 +170,8 @@ static void apicv_switch(struct vmx_vcpu *x, bool on)
 }
 
 /* The EOI-exit bitmap (26.6.8): the level-triggered vectors, whose EOI the I/O APIC needs. */
-static void write_eoi_exit_bitmap(struct vmx_vcpu *x)
+static void write_eoi_exit_bitmap(struct vmx_vcpu *x, const u64 bm[4])
 {
-	u64 bm[4];
-
-	vlapic_page_eoi_exit_bitmap(&x->vcpu.lapic, x->apicv_offer, bm);
 	if (bm[0] != x->eoi_exit[0])
 		vmcs_write64(EOI_EXIT_BITMAP0, x->eoi_exit[0] = bm[0]);
 	if (bm[1] != x->eoi_exit[1])
@@ -178,24 +192,56 @@ void apicv_update_mode(struct vmx_vcpu *x)
 	if (want == x->apicv_on || (want && !get_page(x))) {
 		if (!x->apicv_on)
 			x->apicv_regs_stale = false; /* nothing reads them from a page */
-		return;
+	} else {
+		apicv_switch(x, want);
+		x->apicv_regs_stale = want; /* the page's registers are written at this entry */
 	}
-	apicv_switch(x, want);
-	x->apicv_regs_stale = want; /* the page's registers are written at this entry */
+	/*
+	 * Posted interrupts with APICv, and only while the vLAPIC is software-enabled: the
+	 * processor would deliver a posted vector whatever SVR says, where a disabled APIC
+	 * accepts no fixed interrupt (11.4.7.2; the request path asks vlapic_set_irr_trig).
+	 */
+	if (vmx_caps.posted) {
+		bool posted = x->apicv_on && (v->lapic.svr & VLAPIC_SVR_ENABLE);
+
+		if (posted != x->posted_on)
+			posted_switch(x, posted);
+	}
+}
+
+/* With posted interrupts the page holds every request (vlapic_page.h says why). */
+static void prepare_posted(struct vmx_vcpu *x)
+{
+	struct vlapic *l = &x->vcpu.lapic;
+	u64 bm[4];
+
+	vlapic_page_push_all(l, x->apic_page);
+	vmcs_write16(GUEST_INTR_STATUS, vlapic_page_intr_status_all(l));
+	vlapic_page_tmr_bitmap(l, bm);
+	write_eoi_exit_bitmap(x, bm);
+	x->apicv_page_words = 0xff;
+	x->apicv_offer = x->apicv_pushed = -1; /* not one offer: every request */
+	x->apicv_page_clear = false; /* the processor may fill VIRR while the guest runs */
+	x->apicv_in_sync = false;
 }
 
 void apicv_prepare(struct vmx_vcpu *x)
 {
 	struct vcpu *v = &x->vcpu;
+	u64 bm[4];
 
 	if (x->apicv_regs_stale) {
 		x->apicv_regs_stale = false;
 		vlapic_page_push_regs(&v->lapic, x->apic_page);
 	}
+	/* With posted interrupts apicv_page_words is 0xff (prepare_posted): never a lone push. */
 	if (!(x->eoi_exit[0] | x->eoi_exit[1] | x->eoi_exit[2] | x->eoi_exit[3]) &&
 	    vlapic_page_push_lone(&v->lapic, x->apic_page, x->apicv_offer, &x->apicv_page_words)) {
 		/* One request, onto a clear page: RVI is it, SVI 0, the bitmap stays 0. */
 		vmcs_write16(GUEST_INTR_STATUS, (u16)x->apicv_offer);
+	} else if (x->posted_on) {
+		prepare_posted(x);
+		return;
 	} else {
 		vlapic_page_push_vectors(&v->lapic, x->apic_page, x->apicv_offer,
 					 &x->apicv_page_words);
@@ -206,7 +252,8 @@ void apicv_prepare(struct vmx_vcpu *x)
 		 * set, and one cleared since makes an edge EOI exit once for nothing at worst
 		 * (vlapic_page_eoi_exit then finds it clear).
 		 */
-		write_eoi_exit_bitmap(x);
+		vlapic_page_eoi_exit_bitmap(&v->lapic, x->apicv_offer, bm);
+		write_eoi_exit_bitmap(x, bm);
 	}
 	if (x->apicv_offer >= 0) {
 		/* Where its delivery starts: apicv_vectoring_info knows it by them. */
@@ -220,7 +267,11 @@ void apicv_prepare(struct vmx_vcpu *x)
 
 void apicv_pull(struct vmx_vcpu *x)
 {
-	vlapic_page_pull(&x->vcpu.lapic, x->apic_page, x->apicv_pushed, x->apicv_page_words);
+	/* With posted interrupts the page is the truth, every word of it (prepare_posted). */
+	if (x->posted_on)
+		vlapic_page_pull_all(&x->vcpu.lapic, x->apic_page);
+	else
+		vlapic_page_pull(&x->vcpu.lapic, x->apic_page, x->apicv_pushed, x->apicv_page_words);
 	x->apicv_pushed = -1;
 	x->apicv_page_clear = false;
 }

@@ -81,15 +81,17 @@ static inline void apicv_after_exit(struct vmx_vcpu *x)
 		return;
 	/*
 	 * Entered with RVI and SVI 0 and the page's IRR and ISR empty: the processor sets VIRR
-	 * and RVI only at a posted interrupt (not used), and EOI and TPR virtualization leave RVI
-	 * and SVI 0 then (30.1.2-30.1.4), so only TPR may have changed: no VMREAD.
+	 * and RVI only at a posted interrupt (the page is never clear with them on:
+	 * prepare_posted), and EOI and TPR virtualization leave RVI and SVI 0 then
+	 * (30.1.2-30.1.4), so only TPR may have changed: no VMREAD.
 	 */
 	if (x->apicv_page_clear && x->apicv_pushed < 0) {
 		l->tpr = x->apic_page[VLAPIC_PAGE_WORD(VLAPIC_REG_TPR)] & 0xff;
 		return;
 	}
 	status = vmcs_read16(GUEST_INTR_STATUS);
-	if (status) {
+	/* With posted interrupts the page holds every request: pulled whole (prepare_posted). */
+	if (status || x->posted_on) {
 		apicv_pull(x);
 		/* RVI 0: the page's IRR is empty, and its ISR and TPR are the vLAPIC's now. */
 		x->apicv_in_sync = !(status & 0xff);

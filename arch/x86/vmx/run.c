@@ -144,7 +144,9 @@ static bool inject_events(struct vmx_vcpu *x)
 		/* An interrupt or NMI behind it (a #DB from HLT is): taken at the window exit. */
 		if (v->nmi_pending && vmx_caps.nmi_window)
 			set_proc_bit(x, PROC_NMI_WINDOW, true);
-		if (x->apicv_on ? vlapic_page_offer(&v->lapic) >= 0 : vlapic_pending(&v->lapic) >= 0)
+		/* With posted interrupts the processor has every request in the page (apicv.c). */
+		if (!x->posted_on && (x->apicv_on ? vlapic_page_offer(&v->lapic) >= 0 :
+						    vlapic_pending(&v->lapic) >= 0))
 			set_proc_bit(x, PROC_INTR_WINDOW, true);
 		return false;
 	}
@@ -187,10 +189,12 @@ static bool inject_events(struct vmx_vcpu *x)
 		vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXTERNAL | (u32)vector);
 		x->entry_intr_valid = true;
 		v->stats.injected++;
-	} else {
+	} else if (!x->posted_on) {
 		/*
 		 * With APICv too for a request TPR holds back: the guest may lower TPR without an
-		 * exit before it turns interrupts on, and then takes it at once (vm-apicv).
+		 * exit before it turns interrupts on, and then takes it at once (vm-apicv). With
+		 * posted interrupts the page holds every request and the processor delivers each
+		 * when the guest can take it (apicv.c): no window.
 		 */
 		set_proc_bit(x, PROC_INTR_WINDOW, true);
 	}

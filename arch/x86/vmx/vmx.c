@@ -7,6 +7,7 @@
 #include "arch/x86/vmx/apicv.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
+#include "arch/x86/vectors.h"
 #include "arch/x86/percpu.h"
 #include "lib/console.h"
 #include "mm/mm.h"
@@ -61,6 +62,7 @@ void vmx_probe(void)
 	c->preemption_timer = allowed1(c->pinbased, PIN_PREEMPTION_TIMER);
 	c->preemption_timer_shift = (u32)c->misc & 0x1f; /* A.6 */
 	c->posted_intr = allowed1(c->pinbased, PIN_POSTED_INTR);
+	c->ack_intr = allowed1(c->exit_ctls, EXIT_ACK_INTR);
 	c->virtual_nmi = allowed1(c->pinbased, BIT(5));
 	c->intr_window = allowed1(c->procbased, BIT(2));
 	c->pause_exiting = allowed1(c->procbased, PROC_PAUSE);
@@ -202,11 +204,17 @@ void vmx_print_caps(void)
 		"interrupts %s",
 		c->apic_reg_virt ? "yes" : "no", c->virt_intr_delivery ? "yes" : "no",
 		c->posted_intr ? "yes" : "no");
-	/* Posted interrupts stay unused: other pCPUs post requests and kick (docs/design.md). */
 	if (c->apicv)
 		pr_info("vmx: APICv used for x2APIC guests (virtualize x2APIC mode, APIC-register "
-			"virtualization, virtual-interrupt delivery); posted interrupts not used");
+			"virtualization, virtual-interrupt delivery)");
 	else
 		pr_info("vmx: APICv not used: %s; the local APIC is emulated", c->no_apicv);
+	if (c->posted)
+		pr_info("vmx: posted interrupts used with APICv (notification vector %#x)",
+			VEC_POSTED_INTR);
+	else
+		pr_info("vmx: posted interrupts not used: %s; other pCPUs' interrupts kick",
+			c->no_posted);
+	pr_info("vmx: acknowledge interrupt on exit %s", c->ack_intr ? "used" : "no");
 	vmx_spec_print();
 }

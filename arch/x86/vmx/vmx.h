@@ -23,6 +23,10 @@ struct vmx_caps {
 	bool apic_reg_virt, virt_intr_delivery, posted_intr, tpr_shadow, virt_x2apic;
 	bool apicv; /* all APICv needs (apicv.c); else every VM takes the emulated path */
 	const char *no_apicv; /* the first control missing for it */
+	/* "acknowledge interrupt on exit": used wherever allowed (exits/interrupt.c) */
+	bool ack_intr;
+	bool posted; /* posted interrupts used with APICv (posted.c); else no_posted says why not */
+	const char *no_posted;
 	bool virtual_nmi, nmi_window, intr_window, rdtscp, tsc_offset, pause_exiting;
 	/* "save/load IA32_EFER" (PAT) on exit and entry: else the MSR lists switch it (vmcs.c). */
 	bool efer_ctls, pat_ctls;

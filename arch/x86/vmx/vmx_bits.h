@@ -49,6 +49,7 @@
 /* Primary VM-exit controls, 26.7.1, table 26-13. */
 #define EXIT_SAVE_DEBUG BIT(2)
 #define EXIT_HOST_64 BIT(9)
+#define EXIT_ACK_INTR BIT(15) /* "acknowledge interrupt on exit" */
 #define EXIT_SAVE_PAT BIT(18)
 #define EXIT_LOAD_PAT BIT(19)
 #define EXIT_SAVE_EFER BIT(20)

@@ -5,6 +5,7 @@
  */
 #include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/apicv.h"
+#include "arch/x86/vmx/posted.h"
 #include "lib/atomic.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "arch/x86/cpu.h"
@@ -62,6 +63,8 @@ int vmx_bitmaps_init(void)
 		if (passthrough_msrs[i] != MSR_IA32_EFER)
 			bitmap_allow(phys_to_virt(msr_bitmap_shadow), passthrough_msrs[i]);
 	}
+	if (vmx_caps.posted)
+		posted_init();
 	return apicv_bitmap_init();
 }
 
@@ -123,7 +126,9 @@ static u32 vpids_out_warned;
 
 struct vcpu *arch_vcpu_create(void)
 {
-	struct vmx_vcpu *x = heap_zalloc(sizeof(*x));
+	/* Zeroed frames: page-aligned, as its posted-interrupt descriptor must be (posted.c). */
+	u64 phys = frames_alloc(ALIGN_UP(sizeof(struct vmx_vcpu), PAGE_SIZE) >> PAGE_SHIFT, 0);
+	struct vmx_vcpu *x = phys ? phys_to_virt(phys) : NULL;
 
 	if (!x)
 		return NULL;
@@ -257,6 +262,9 @@ static void setup_controls(struct vmx_vcpu *x)
 	msr_exit = (c->efer_ctls ? EXIT_SAVE_EFER | EXIT_LOAD_EFER : 0) |
 		   (c->pat_ctls ? EXIT_SAVE_PAT | EXIT_LOAD_PAT : 0);
 	msr_entry = (c->efer_ctls ? ENTRY_LOAD_EFER : 0) | (c->pat_ctls ? ENTRY_LOAD_PAT : 0);
+	/* Host interrupts that exit are taken from the exit information (exits/interrupt.c). */
+	if (c->ack_intr)
+		msr_exit |= EXIT_ACK_INTR;
 	vmcs_write32(EXIT_CTLS, adjust(c->exit_ctls, EXIT_HOST_64 | msr_exit | EXIT_SAVE_DEBUG));
 	vmcs_write32(ENTRY_CTLS, adjust(c->entry_ctls, msr_entry | ENTRY_LOAD_DEBUG));
 	vmcs_write32(EXCEPTION_BITMAP, shadow ? BIT(EXC_PF) : 0);

@@ -47,6 +47,7 @@ struct vmx_vcpu {
 	u32 proc_ctls; /* the VMCS's processor-based controls, as last written */
 	u32 proc2_ctls; /* the secondary ones, as last written (APICv changes them) */
 	bool apicv_on; /* APIC virtualization is on in the VMCS (apicv.c) */
+	bool posted_on; /* "process posted interrupts" is on with it (posted.c) */
 	bool apicv_regs_stale; /* the page's registers but IRR, ISR, TPR: to be written again */
 	bool apicv_no_page; /* no memory for a virtual-APIC page: the emulated path for good */
 	bool apicv_page_clear; /* the page's IRR and ISR are 0, and RVI and SVI in the VMCS */

@@ -1,23 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Exits that are about interrupts: host interrupts, NMIs, the interrupt and NMI windows. */
 #include "arch/x86/cpu.h"
+#include "arch/x86/trap.h"
 #include "arch/x86/vmx/deadline.h"
 #include "arch/x86/vmx/exit.h"
 #include "arch/x86/vmx/shadow.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_bits.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "lib/console.h"
 #include "lib/panic.h"
 #include "hv/vcpu.h"
 
-enum exit_action exit_external_interrupt(struct vcpu *v)
+/* Host interrupts pending at the local APIC: a window for the host IDT to take them. */
+static enum exit_action take_host_interrupts(struct vcpu *v)
 {
-	/*
-	 * The interrupt is still pending at the local APIC ("acknowledge interrupt on exit"
-	 * is off, SDM Vol. 3C, 25.7.1): open the window and let the host IDT take it.
-	 */
 	asm volatile("sti; nop; cli" ::: "memory");
 	/* Without the VMX-preemption timer, the host's LAPIC timer marks the deadlines. */
+	if (vmx_deadline_host_timer_fired())
+		return exit_deadline_reached(v);
+	return EXIT_RESUME;
+}
+
+enum exit_action exit_external_interrupt(struct vcpu *v)
+{
+	u32 info;
+
+	/* Without "acknowledge interrupt on exit" the interrupt is still pending (28.2.2). */
+	if (!vmx_caps.ack_intr)
+		return take_host_interrupts(v);
+	/*
+	 * With it, the processor acknowledged the interrupt at the exit and the exit information
+	 * names its vector (28.2.2): its handler runs as the IDT would have run it. Another one
+	 * pending makes the next entry exit again (external-interrupt exiting): no window needed.
+	 */
+	info = vmcs_read32(EXIT_INTR_INFO);
+	if (!(info & INTR_INFO_VALID))
+		return take_host_interrupts(v);
+	trap_dispatch_irq((u8)info);
 	if (vmx_deadline_host_timer_fired())
 		return exit_deadline_reached(v);
 	return EXIT_RESUME;
@@ -32,7 +53,7 @@ enum exit_action exit_external_interrupt(struct vcpu *v)
 enum exit_action exit_pause(struct vcpu *v)
 {
 	exit_skip_instruction(v);
-	return exit_external_interrupt(v);
+	return take_host_interrupts(v);
 }
 
 enum exit_action exit_exception_nmi(struct vcpu *v)
