@@ -413,47 +413,47 @@ cost used to stall). "before" is the same scenario on main before issue 12's wor
 1b70564), and a figure that grew since the previous results file is flagged by `make bench`.
 
 Issue 12's goals are in the same unit, measured on an earlier scenario (CPUID 360 there, 444
-here before the work). Every row is flat from 2 to 1,024 vCPUs, on one pCPU and two: the
-scheduler keeps a run queue, a timer heap (the running vCPU's own timer changes beside it, in
-O(1)) and a list of vCPUs with requests per pCPU (docs/design.md, "Scheduling"), and a self IPI
-goes to the sender alone. Reached: the x2APIC EOI (7 ticks: APIC virtualization retires it
-without an exit), the TSC-deadline write (280 against 300, 328 at this session's start: the
-vLAPIC's deadline written directly, the running vCPU's own timer noted inline), both self-IPIs
-(649 through the ICR, 652 through SELF IPI, against 700: 864 and 746 before; the ICR's one-test
-decode, and an entry that offers the one request onto a clear virtual-APIC page writing that
-vector's word and RVI alone), and the ping-pong on two pCPUs (2,708). Not reached, traced
-instruction by instruction in Bochs:
-- CPUID (goal 230): 237, and the unknown VMCALL (230): 240 (254 at this session's start; the
-  hypercall tables are now indexed by number). Both return `EXIT_REENTER`
-  (docs/design.md, "The re-entry"): with nothing pending, the run loop goes from the handler
-  straight to the deadline and the entry, without the full pass of some fifteen checks of work
-  that may be pending (requests, resets, console, scheduler, paging root, events, APICv's page):
-  327 and 324 before. What is left, traced: guest 6, the entry/exit stub's register save and
-  restore 55, the exit's reason, APICv's TPR read-back and the dispatch 35, the CPUID handler
-  about 67 (its cache's slot 17; its own register saves 13; the RIP advance's five VMCS
-  accesses 25: the guest's RFLAGS for TF, the instruction length, RIP read and written, the
-  interruptibility state for STI and MOV SS blocking), the re-entry's checks 10, the deadline
-  33 (a TSC read and a VMWRITE before every entry: without the "save VMX-preemption timer
-  value" control an entry reloads the whole last value, and with it the timer would not count
-  root-mode time, so an exit-heavy guest's slice would stretch), the Dekker check with the
-  flush hypercall, the root-mode epoch's two locked adds and the statistics 23. VMCALL adds the
-  caller's privilege (a VMREAD of SS) and the table's bounds tests. Each piece is needed for a
-  correct entry. Tried and dropped: a WRMSR handler split into a dispatcher that jumps to one
-  function per hot MSR (2 ticks off the deadline, 10 onto the ping-pong); the pCPU's scheduler
-  pointer kept in the run loop (spilled to the stack, no gain).
-- ping-pong with a halted vCPU (3,000): 3,151 on one pCPU (4,294 at this session's start),
-  2,708 on two. One round trip, traced on 2026-12-06 at 3,129: the run loops of its four exits
-  and two run starts 945, the scheduler 646 (two passes between runs, each a short one now:
-  nothing posted or due, the next vCPU is picked at once; two wake-ups, each one policy call;
-  two HLTs' state changes; the slice's start and end; the next deadline recomputed after each
-  change), the two vCPU switches 350 (VMCS, FPU, syscall MSRs, debug registers, steal time),
-  the two ICR writes' decode and delivery 310, the virtual-APIC page 332 (the offer chosen,
-  written at the wake-up's entry, read back at each exit; left as it is at an exit taken in the
-  handler with nothing new), the entry/exit stub 220, the guest 210, the two HLTs 116. No piece
-  is large enough alone for the 151 left: it would take a wake-up and a HLT that skip the
-  scheduler's bookkeeping, or one flag for the run loop's dozen checks of pending work. Tried
-  and dropped: re-entering after an exit whose full pass had an offer the guest has since
-  taken (17 off the ping-pong, 14 onto the self-IPI, 3 onto CPUID).
+here before the work), and all are reached. Every row is flat from 2 to 1,024 vCPUs, on one
+pCPU and two: the scheduler keeps a run queue, a timer heap (the running vCPU's own timer
+changes beside it, in O(1)) and a list of vCPUs with requests per pCPU (docs/design.md,
+"Scheduling"), and a self IPI goes to the sender alone.
+- CPUID 227 (goal 230) and the unknown VMCALL 226 (230): 237 and 240 at the start of the
+  session that reached them. Both return `EXIT_REENTER` (docs/design.md, "The re-entry"): with
+  nothing pending, the run loop goes from the handler straight to the deadline and the entry.
+  What made the last ticks: the RIP advance reads the guest's RFLAGS last, so no value lives
+  across its VMCS accesses' failure calls (237 to 231; the CPUID handler saved five registers,
+  now two with the frame pointer gone too); the instruction length is read without the test for an instruction real_mode.c
+  decoded, which only RDMSR and WRMSR need (to 228); VMCALL no longer tests the VM's state
+  after the call, since a call that stops or resets the VM has posted that request to its
+  caller too (240 to 227 with the two before); no frame pointers (227 and 226). A CPUID round
+  trip, traced: guest 5, the entry/exit stub 55, the run loop 108 (exit reason, APICv's TPR
+  read-back, dispatch, re-entry checks, the deadline's TSC read and VMWRITE, the Dekker check,
+  the root-mode epoch, statistics), the handler 58 (its cache's slot, the RIP advance's five
+  VMCS accesses).
+- TSC-deadline write 274 (goal 300; 328 two sessions ago): the vLAPIC's deadline written
+  directly, the running vCPU's own timer noted inline.
+- Self-IPI 608 through the ICR and 621 through SELF IPI (goal 700; 864 and 746 two sessions
+  ago): the ICR's one-test decode, an entry that offers the one request onto a clear
+  virtual-APIC page writing that vector's word and RVI alone, and after the exit that sent it
+  only the events and the APIC page are looked at again, not the whole pass.
+- Ping-pong with a halted vCPU 2,993 on one pCPU (goal 3,000; 4,294 two sessions ago), 2,638
+  on two. The last 158: the RIP advance and the instruction length as above (3,156 to 3,133),
+  no frame pointers (to 3,037), and the partial pass after the ICR write's exit, whose full
+  pass at the vCPU's run start had offered the partner's interrupt (to 2,993). One round trip,
+  traced (2,968 with the trace's own two instructions): the run loops of its four exits and two
+  run starts 902, the scheduler 618 (its two passes, the wake-ups, the HLTs' state changes, the
+  slices' start and end, the deadline recomputed after each change), the two vCPU switches
+  (VMCS, FPU, syscall MSRs, debug registers, steal time) 326, the virtual-APIC page 320, the
+  two ICR writes' decode and delivery 282, the stub 220, the guest 204, the two HLTs 96.
+- Posted interrupts are written to the SDM and host-tested but never ran (no Bochs model has
+  them): with them a vector sent from another pCPU to a vCPU in guest mode takes no exit
+  (docs/design.md, "APIC virtualization"). Their tests on the paths measured here cost the
+  ping-pong on one pCPU 5 ticks (3,151 to 3,156 when they came in), the other rows nothing;
+  "acknowledge interrupt on exit", used wherever the processor has it, changed no row.
+- Tried and dropped: a WRMSR handler split into a dispatcher that jumps to one function per hot
+  MSR (2 ticks off the deadline, 10 onto the ping-pong); the pCPU's scheduler pointer kept in
+  the run loop (spilled to the stack, no gain); link-time optimisation (its first build needs
+  the string functions kept and its warnings looked at: left for later).
 - APIC virtualization is on (Bochs's corei7_icelake_u has it): the x2APIC EOI takes no exit;
   the self-IPI through the ICR exits for the ICR write (only "IPI virtualization", which no
   Bochs model has, would take it), its interrupt is delivered by the processor at entry and its

@@ -155,7 +155,7 @@ void exit_debug_after_instruction(struct vcpu *v, u64 rflags);
  */
 static inline void exit_advance_rip(struct vcpu *v, u32 len)
 {
-	u64 rflags = vmcs_readl(GUEST_RFLAGS);
+	u64 rflags;
 	u32 block;
 
 	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + len);
@@ -163,14 +163,24 @@ static inline void exit_advance_rip(struct vcpu *v, u32 len)
 	block = vmcs_read32(GUEST_INTERRUPTIBILITY);
 	if (block & 3)
 		vmcs_write32(GUEST_INTERRUPTIBILITY, block & ~3u);
+	/* Read last: nothing else is kept across the VMCS accesses above (their failure calls). */
+	rflags = vmcs_readl(GUEST_RFLAGS);
 	if (rflags & (RFLAGS_TF | RFLAGS_RF))
 		exit_debug_after_instruction(v, rflags);
 }
 
-/* The same for the instruction that exited (its length is in the VMCS). */
+/*
+ * The same for the instruction that exited (its length is in the VMCS, prefixes included). Not
+ * in exit_rdmsr and exit_wrmsr, which real_mode.c also calls for an instruction it decoded
+ * after a #GP: exit_skip_decoded there.
+ */
 static inline void exit_skip_instruction(struct vcpu *v)
 {
-	/* An instruction real_mode.c decoded after a #GP: the VMCS has no length for it. */
+	exit_advance_rip(v, vmcs_read32(EXIT_INSTR_LEN));
+}
+/* The instruction that exited, or the one real_mode.c decoded (v->insn_len, no VMCS length). */
+static inline void exit_skip_decoded(struct vcpu *v)
+{
 	exit_advance_rip(v, v->insn_len ? v->insn_len : vmcs_read32(EXIT_INSTR_LEN));
 }
 /* Loads PAE paging's four PDPTEs from guest-physical cr3 into the VMCS; false: #GP. */

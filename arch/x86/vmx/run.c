@@ -302,7 +302,7 @@ static void run_loop(struct vcpu *v)
 	 * found nothing pending (reenter_ok), and the handler queued nothing.
 	 */
 	const bool reenter_mode = vmx_deadline_preemption_timer && !vmx_shadow_on(v);
-	bool reenter_ok = false;
+	bool reenter_ok = false, console_ok = false;
 
 	cpu->vmx.failed = false;
 	if (!run_begin(x))
@@ -337,7 +337,7 @@ static void run_loop(struct vcpu *v)
 		if (resets_pending(x))
 			apply_resets(x);
 		/* Console output goes on between exits too: a FIFO's worth, never waited for. */
-		reenter_ok = vm_console_step(v->vm) && reenter_mode;
+		reenter_ok = console_ok = vm_console_step(v->vm) && reenter_mode;
 		/*
 		 * On the host timer, a deadline that passed while the last exit was handled is acted
 		 * on here as at its own exit (vmx_deadline_passed says why). The handler is done: the
@@ -384,6 +384,7 @@ static void run_loop(struct vcpu *v)
 			}
 			v->eptp_changed = false;
 		}
+events:
 		apicv_before_events(x);
 		/*
 		 * Nothing to deliver and nothing in service: the guest, running, can change none of
@@ -470,6 +471,15 @@ deadline:
 		if (act == EXIT_REENTER) {
 			if (reenter_ok && !v->exception_pending && vlapic_irr_empty(&v->lapic))
 				goto deadline;
+			/*
+			 * Something to deliver, or the last full pass's offer (taken since, or not):
+			 * of that pass only the events and the APIC page are done again. The rest
+			 * looks at what these handlers leave alone or post as requests.
+			 */
+			if (console_ok) {
+				reenter_ok = true;
+				goto events;
+			}
 			continue;
 		}
 		x->check_vectoring = !x->vectoring_done && exit_records_vectoring(reason);

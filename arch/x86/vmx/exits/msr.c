@@ -111,7 +111,7 @@ enum exit_action exit_rdmsr(struct vcpu *v)
 	}
 	v->regs.gpr[GPR_RAX] = (u32)val;
 	v->regs.gpr[GPR_RDX] = val >> 32;
-	exit_skip_instruction(v);
+	exit_skip_decoded(v);
 	return EXIT_RESUME;
 }
 
@@ -135,7 +135,7 @@ static enum exit_action write_eoi_ipi(struct vcpu *v, u32 msr, u64 val)
 
 	if (!apic_bus_result(v, vlapic_msr_write(&v->lapic, msr, val, rdtsc(), &ipi), &ipi))
 		return EXIT_RESUME;
-	exit_skip_instruction(v);
+	exit_skip_decoded(v);
 	return EXIT_REENTER;
 }
 
@@ -148,7 +148,7 @@ static enum exit_action write_tsc_deadline(struct vcpu *v, u64 val)
 	pv_deadline_written(v, host, now);
 	if (r & VLAPIC_R_TIMER)
 		sched_timers_changed(v);
-	exit_skip_instruction(v);
+	exit_skip_decoded(v);
 	/* Its own timer (the deadline is recomputed at every entry); one already due is in IRR. */
 	return EXIT_REENTER;
 }
@@ -165,7 +165,7 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 	if (msr == MSR_X2APIC_EOI || msr == MSR_X2APIC_ICR || msr == MSR_X2APIC_SELF_IPI) {
 		if (msr == MSR_X2APIC_ICR && vlapic_x2apic_icr_fixed(&v->lapic, val, &dest)) {
 			apic_bus_send_fixed(v, dest, (u8)val); /* to one vCPU, in one test */
-			exit_skip_instruction(v);
+			exit_skip_decoded(v);
 			return EXIT_REENTER; /* as write_eoi_ipi's */
 		}
 		return write_eoi_ipi(v, msr, val);
@@ -232,6 +232,6 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 		vcpu_inject_gp(v);
 		return EXIT_RESUME;
 	}
-	exit_skip_instruction(v);
+	exit_skip_decoded(v);
 	return EXIT_RESUME;
 }

@@ -21,8 +21,11 @@ enum exit_action exit_vmcall(struct vcpu *v)
 		ret = hypercall_dispatch(v, v->regs.gpr[GPR_RAX]);
 	v->regs.gpr[GPR_RAX] = (u64)ret;
 	exit_skip_instruction(v);
-	if (v->vm->state != VM_RUNNING)
-		return EXIT_STOP_VM;
+	/*
+	 * A call that stopped or reset the VM (or failed so that Kestrel stopped it) posted that
+	 * request to every vCPU, this one included (vm_stop, vm_reset): the check before the
+	 * entry sees it, and the vCPU goes no further.
+	 */
 	if (v->leave_run) {
 		/* The call left work for the scheduler (a statistics table): a pass first. */
 		v->leave_run = false;
