@@ -1,25 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Posted interrupts (SDM Vol. 3C, 30.6), used with APICv where the processor has them.
+ * Posted interrupts (SDM Vol. 3C, 30.6), used with APICv where the processor has them, while the
+ * vLAPIC is software-enabled (apicv_update_mode).
  *
  * The vCPU's posted_irr and posted_notified (hv/vm.h) are its posted-interrupt descriptor: the
  * requested vectors in bits 255:0 and the outstanding-notification bit (ON) at bit 256; bits
  * 511:257 are left to software (table 30-1) and hold the next fields of struct vcpu. A sender on
- * another pCPU sets the vector's bit, then ON (vcpu_deliver_irq); finding ON clear, it posts the
- * request and, if the vCPU is in guest mode here with "process posted interrupts" on, sends the
- * notification vector to its pCPU instead of a kick (arch_vcpu_notify_posted). There the
- * processor, without an exit, clears ON, ORs the vectors into the virtual-APIC page's VIRR,
- * raises RVI and delivers when the guest can take them.
+ * another pCPU sets the vector's bit and the vCPU's request (vcpu_deliver_irq), then, for a vCPU
+ * that takes posted vectors (posted_direct), sets ON; the sender that found it clear sends the
+ * notification vector to the vCPU's pCPU if the vCPU is in guest mode there, instead of a kick
+ * (arch_vcpu_notify_posted). The processor, without an exit, clears ON, ORs the vectors into the
+ * virtual-APIC page's VIRR, raises RVI and delivers when the guest can take them.
  *
  * What this changes elsewhere:
- * - The page's VIRR may hold more than the one vector Kestrel offered, in any word: after every
- *   exit of such a vCPU the guest interrupt status is read and the page is pulled whole
- *   (apicv_after_exit). Between an exit and the next entry the processor changes nothing.
+ * - The page holds every request, not one offer (vlapic_page.h says why), and is pulled whole
+ *   after every exit (apicv_prepare, apicv_after_exit). Between an exit and the next entry the
+ *   processor changes nothing in it.
  * - The request stays posted: if the vCPU left guest mode before the notification arrived, the
  *   notification is a host interrupt (acknowledged, nothing more) and the request takes the
  *   vectors from posted_irr at the next entry (the Dekker check); if it arrived, the request
- *   finds posted_irr empty at the next exit.
- * - A notification that reaches a pCPU running another vCPU, or none, is a host interrupt too.
+ *   finds posted_irr empty at the next exit. VCPU_REQ_IRR clears ON before it reads them.
+ * - A notification that reaches a pCPU running another vCPU is a host interrupt, or the
+ *   processing of that vCPU's own descriptor: either way nothing is lost.
  * - "Acknowledge interrupt on exit" is needed (26.2.1.1): host interrupts that exit are
  *   dispatched from the exit information (exits/interrupt.c).
  */
@@ -36,7 +38,7 @@
 #include "lib/atomic.h"
 #include "mm/mm.h"
 
-/* The descriptor is struct vcpu's start, and struct vcpu is the start of a page-aligned vmx_vcpu. */
+/* The descriptor is struct vcpu's start, itself the start of a page-aligned struct vmx_vcpu. */
 _Static_assert(__builtin_offsetof(struct vmx_vcpu, vcpu) == 0, "vcpu first in vmx_vcpu");
 _Static_assert(__builtin_offsetof(struct vcpu, posted_irr) == 0 &&
 		       __builtin_offsetof(struct vcpu, posted_notified) == 32,
