@@ -46,7 +46,7 @@ void apicv_probe(struct vmx_caps *c)
 		c->no_apicv = "no \"external-interrupt exiting\"";
 	c->apicv = !c->no_apicv;
 	/*
-	 * 26.2.1.1: "process posted interrupts" needs virtual-interrupt delivery and "acknowledge
+	 * 28.2.1.1: "process posted interrupts" needs virtual-interrupt delivery and "acknowledge
 	 * interrupt on exit" (and external-interrupt exiting, which APICv has already).
 	 */
 	if (!c->apicv)
@@ -154,7 +154,7 @@ static void apicv_switch(struct vmx_vcpu *x, bool on)
 	u32 proc = on ? x->proc_ctls | PROC_TPR_SHADOW : x->proc_ctls & ~PROC_TPR_SHADOW;
 	u32 proc2 = on ? x->proc2_ctls | APICV_PROC2 : x->proc2_ctls & ~APICV_PROC2;
 
-	/* Posted interrupts need virtual-interrupt delivery (26.2.1.1): off with it. */
+	/* Posted interrupts need virtual-interrupt delivery (28.2.1.1): off with it. */
 	if (!on && x->posted_on)
 		posted_switch(x, false);
 	vmcs_write32(PROC_BASED_CTLS, proc);

@@ -22,7 +22,7 @@
  *   finds posted_irr empty at the next exit. VCPU_REQ_IRR clears ON before it reads them.
  * - A notification that reaches a pCPU running another vCPU is a host interrupt, or the
  *   processing of that vCPU's own descriptor: either way nothing is lost.
- * - "Acknowledge interrupt on exit" is needed (26.2.1.1): host interrupts that exit are
+ * - "Acknowledge interrupt on exit" is needed (28.2.1.1): host interrupts that exit are
  *   dispatched from the exit information (exits/interrupt.c).
  */
 #include "arch/x86/vmx/posted.h"
@@ -58,7 +58,7 @@ void posted_init(void)
 
 void posted_setup_vmcs(struct vmx_vcpu *x)
 {
-	/* 26.2.1.1: a vector (bits 15:8 zero), and a 64-byte aligned descriptor. */
+	/* 28.2.1.1: a vector (bits 15:8 zero), and a 64-byte aligned descriptor. */
 	vmcs_write16(POSTED_INTR_NV, VEC_POSTED_INTR);
 	vmcs_write64(POSTED_INTR_DESC, virt_to_phys(x->vcpu.posted_irr));
 	x->posted_on = false; /* APICv starts off (apicv_setup_vmcs) */

@@ -27,13 +27,13 @@ enum exit_action exit_external_interrupt(struct vcpu *v)
 {
 	u32 info;
 
-	/* Without "acknowledge interrupt on exit" the interrupt is still pending (28.2.2). */
+	/* Without "acknowledge interrupt on exit" the interrupt is still pending (26.7.1). */
 	if (!vmx_caps.ack_intr)
 		return take_host_interrupts(v);
 	/*
 	 * With it, the processor acknowledged the interrupt at the exit and the exit information
-	 * names its vector (28.2.2): its handler runs as the IDT would have run it. Another one
-	 * pending makes the next entry exit again (external-interrupt exiting): no window needed.
+	 * names its vector (26.7.1, 29.2.2): its handler runs as the IDT would have run it.
+	 * Another one pending makes the next entry exit again (external-interrupt exiting).
 	 */
 	info = vmcs_read32(EXIT_INTR_INFO);
 	if (!(info & INTR_INFO_VALID))
