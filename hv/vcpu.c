@@ -11,13 +11,23 @@
 #include "hv/sched/sched.h"
 #include "hv/vm.h"
 
-void vcpu_request(struct vcpu *v, u32 req)
+/* posted: the kick may be the architecture's notification (vectors in posted_irr). */
+static inline void request(struct vcpu *v, u32 req, bool posted)
 {
 	atomic_or(&v->requests, req);
-	if (v->pcpu != sched_this_cpu())
-		sched_kick(v);
-	else if (v != sched_current())
+	if (v->pcpu != sched_this_cpu()) {
+		if (posted)
+			sched_kick_posted(v);
+		else
+			sched_kick(v);
+	} else if (v != sched_current()) {
 		vcpu_handle_requests(v); /* ours and not running: act now, so it can be picked */
+	}
+}
+
+void vcpu_request(struct vcpu *v, u32 req)
+{
+	request(v, req, false);
 }
 
 /* A vector for v, which another pCPU runs. */
@@ -39,12 +49,7 @@ static __attribute__((noinline)) void post_remote(struct vcpu *v, u8 vector, boo
 		return;
 	}
 	atomic_or(&v->posted_irr[vector / 64], BIT(vector % 64));
-	/* As vcpu_request, but the kick may be the architecture's notification instead. */
-	atomic_or(&v->requests, VCPU_REQ_IRR);
-	if (v->pcpu != sched_this_cpu())
-		sched_kick_posted(v);
-	else if (v != sched_current())
-		vcpu_handle_requests(v); /* moved here meanwhile, not running */
+	request(v, VCPU_REQ_IRR, true);
 }
 
 bool vcpu_posted_notify_first(struct vcpu *v)

@@ -38,9 +38,9 @@ enum vcpu_state {
 #define VCPU_REQ_INIT BIT(0)
 #define VCPU_REQ_SIPI BIT(1)
 #define VCPU_SIPI_POSTED BIT(8) /* in vcpu->sipi_posted, beside the vector */
+#define VCPU_POSTED_NOTIFIED BIT(0) /* in vcpu->posted_notified */
 #define VCPU_REQ_NMI BIT(2)
 #define VCPU_REQ_IRR BIT(3) /* vectors waiting in posted_irr */
-#define VCPU_POSTED_NOTIFIED BIT(0) /* in vcpu->posted_notified */
 #define VCPU_REQ_STOP BIT(4)
 #define VCPU_REQ_RESET BIT(5) /* park for a VM reset */
 #define VCPU_REQ_POWER_ON BIT(6) /* the reset is done: start as at power-on */
@@ -81,7 +81,7 @@ struct vcpu {
 	 */
 	u64 posted_irr[4];
 	volatile u64 posted_notified;
-	/* The architecture takes posted_irr itself while v is in guest mode (posted.c); any reads */
+	/* The architecture takes posted_irr itself in guest mode (posted.c); any pCPU reads it */
 	volatile bool posted_direct;
 	struct vm *vm;
 	u32 id;

@@ -98,8 +98,7 @@ bool arch_vcpu_notify_posted(struct vcpu *v)
 	 * the notification arrives, its next entry sees the request.
 	 */
 	cpu = atomic_read_seq(&v->pcpu);
-	if (!atomic_read_seq(&v->pv.in_guest) || atomic_read_seq(&v->pcpu) != cpu ||
-	    cpu >= nr_cpus)
+	if (!atomic_read_seq(&v->pv.in_guest) || atomic_read_seq(&v->pcpu) != cpu)
 		return false;
 	lapic_send_ipi(cpus[cpu]->apic_id, ICR_FIXED | VEC_POSTED_INTR);
 	return true;
